@@ -1,0 +1,180 @@
+"""Load and validate the dataset descriptors (one YAML per dataset in ``datasets/``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ardoise.catalog.model import (
+    FIELD_TYPES,
+    TERRITORY_ROLES,
+    YEAR_KINDS,
+    Dataset,
+    Field,
+    SchoolYear,
+    Source,
+    SpatialCoverage,
+    TemporalCoverage,
+    Territory,
+)
+from ardoise.catalog.names import field_name
+from ardoise.errors import CatalogError, DatasetNotFound
+
+DESCRIPTORS_DIR = Path(__file__).parent / "datasets"
+
+_REQUIRED = (
+    "id", "title", "description", "publisher", "licence", "source_url", "sources", "fields",
+    "temporal_coverage", "spatial_coverage", "frequency",
+)
+
+
+def _tuple(value: Any) -> tuple[Any, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, list | tuple):
+        return tuple(value)
+    return (value,)
+
+
+def parse_descriptor(raw: Mapping[str, Any], origin: str = "<descripteur>") -> Dataset:
+    """Build a :class:`Dataset` from a YAML mapping; raise CatalogError naming what is wrong."""
+    missing = [k for k in _REQUIRED if k not in raw]
+    if missing:
+        raise CatalogError(f"{origin} : clés obligatoires absentes : {', '.join(missing)}")
+    problems: list[str] = []
+    fields: list[Field] = []
+    for i, f in enumerate(raw["fields"]):
+        where = f"{origin} champ n°{i + 1}"
+        for k in ("name", "label", "type", "description"):
+            if k not in f:
+                problems.append(f"{where} : clé {k!r} absente")
+        if problems:
+            continue
+        if f["type"] not in FIELD_TYPES:
+            problems.append(f"{where} ({f['name']}) : type {f['type']!r} inconnu")
+        if field_name(str(f["label"])) != f["name"] and not f.get("official_name_differs"):
+            problems.append(
+                f"{where} : le nom {f['name']!r} ne suit pas la règle du portail "
+                f"(attendu {field_name(str(f['label']))!r} pour le libellé {f['label']!r})"
+            )
+        fields.append(
+            Field(
+                name=str(f["name"]),
+                label=str(f["label"]),
+                type=f["type"],
+                description=str(f["description"]).strip(),
+                unit=f.get("unit"),
+                aliases=tuple(str(a) for a in _tuple(f.get("aliases"))),
+                facet=bool(f.get("facet", False)),
+            )
+        )
+    names = [f.name for f in fields]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        problems.append(f"{origin} : champs en double : {', '.join(dupes)}")
+    for k in _tuple(raw.get("key")):
+        if k not in names:
+            problems.append(f"{origin} : la clé {k!r} n'est pas un champ déclaré")
+    territories: list[tuple[str, str]] = []
+    for role, fname in (raw.get("territories") or {}).items():
+        if role not in TERRITORY_ROLES:
+            problems.append(f"{origin} : rôle territorial {role!r} inconnu")
+        if fname not in names:
+            problems.append(f"{origin} : le champ territorial {fname!r} n'est pas déclaré")
+        territories.append((str(role), str(fname)))
+    school_year = None
+    if raw.get("school_year"):
+        sy = raw["school_year"]
+        if sy.get("field") not in names:
+            problems.append(f"{origin} : champ d'année scolaire {sy.get('field')!r} non déclaré")
+        if sy.get("kind") not in YEAR_KINDS:
+            problems.append(f"{origin} : nature d'année {sy.get('kind')!r} inconnue")
+        school_year = SchoolYear(field=str(sy.get("field")), kind=sy.get("kind"))
+    tc = raw["temporal_coverage"]
+    if tc.get("kind") not in YEAR_KINDS:
+        problems.append(f"{origin} : temporal_coverage.kind {tc.get('kind')!r} inconnu")
+    sc = raw["spatial_coverage"]
+    if not sc.get("national") and not sc.get("territories"):
+        problems.append(f"{origin} : un extrait partiel doit nommer les territoires couverts")
+    if not raw["sources"]:
+        problems.append(f"{origin} : aucune source")
+    if problems:
+        raise CatalogError("Descripteur invalide :\n  - " + "\n  - ".join(problems))
+    return Dataset(
+        id=str(raw["id"]),
+        title=str(raw["title"]).strip(),
+        description=str(raw["description"]).strip(),
+        publisher=str(raw["publisher"]),
+        licence=str(raw["licence"]),
+        source_url=str(raw["source_url"]),
+        sources=tuple(
+            Source(
+                path=str(s["path"]),
+                description=str(s.get("description", "")).strip(),
+                sheet=s.get("sheet"),
+                header_row=int(s.get("header_row", 1)),
+            )
+            for s in raw["sources"]
+        ),
+        fields=tuple(fields),
+        temporal_coverage=TemporalCoverage(
+            kind=tc["kind"],
+            years=tuple(str(y) for y in _tuple(tc.get("years"))),
+            description=str(tc.get("description", "")).strip(),
+        ),
+        spatial_coverage=SpatialCoverage(
+            national=bool(sc["national"]),
+            description=str(sc.get("description", "")).strip(),
+            territories=tuple(
+                Territory(niveau=str(t["niveau"]), code=str(t["code"]), nom=str(t["nom"]))
+                for t in _tuple(sc.get("territories"))
+            ),
+        ),
+        frequency=str(raw["frequency"]),
+        keywords=tuple(str(k) for k in _tuple(raw.get("keywords"))),
+        themes=tuple(str(k) for k in _tuple(raw.get("themes"))),
+        key=tuple(str(k) for k in _tuple(raw.get("key"))),
+        school_year=school_year,
+        territories=tuple(territories),
+        caveats=tuple(str(c).strip() for c in _tuple(raw.get("caveats"))),
+        null_markers=tuple(str(m) for m in _tuple(raw.get("null_markers"))),
+    )
+
+
+def load_descriptor(path: Path) -> Dataset:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise CatalogError(f"{path.name} : lecture impossible ({exc})") from exc
+    if not isinstance(raw, dict):
+        raise CatalogError(f"{path.name} : le descripteur doit être un dictionnaire YAML")
+    ds = parse_descriptor(raw, origin=path.name)
+    if path.stem != ds.id:
+        raise CatalogError(f"{path.name} : le fichier doit s'appeler {ds.id}.yaml")
+    return ds
+
+
+@cache
+def load_catalog(directory: Path = DESCRIPTORS_DIR) -> tuple[Dataset, ...]:
+    """Every descriptor, sorted by id."""
+    return tuple(load_descriptor(p) for p in sorted(directory.glob("*.yaml")))
+
+
+def select(datasets: Iterable[Dataset], only: Iterable[str] | None) -> tuple[Dataset, ...]:
+    """The datasets named in ``only`` (all when empty); unknown ids raise DatasetNotFound."""
+    all_ds = tuple(datasets)
+    wanted = [o for o in (only or ()) if o]
+    if not wanted:
+        return all_ds
+    by_id = {d.id: d for d in all_ds}
+    unknown = [w for w in wanted if w not in by_id]
+    if unknown:
+        raise DatasetNotFound(
+            f"Jeu(x) de données inconnu(s) : {', '.join(unknown)}. "
+            f"Identifiants valides : {', '.join(sorted(by_id))}"
+        )
+    return tuple(by_id[w] for w in wanted)

@@ -1,0 +1,99 @@
+"""One registry of settings; the only module that reads the environment.
+
+Each setting has a name, a default and a help text. ``load_settings`` reads
+``ARDOISE_<NAME>`` environment variables (upper-cased) and returns a frozen
+:class:`Settings` that the CLI and the web app pass down explicitly.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from ardoise.errors import ConfigError
+
+_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str | int
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("mirror", str(_ROOT.parent / "shared" / "data" / "raw"),
+            "Dossier miroir des fichiers sources officiels (lu avant tout téléchargement)."),
+    Setting("var_dir", str(_ROOT / "var"),
+            "Dossier des releases (var/releases/<id>/), du pointeur var/current et du cache."),
+    Setting("node_modules", str(_ROOT / "node_modules"),
+            "Dossier node_modules installé par `make install` (référentiel, mapshaper, DSFR)."),
+    Setting("host", "127.0.0.1", "Adresse d'écoute du serveur HTTP."),
+    Setting("port", 8000, "Port d'écoute du serveur HTTP."),
+    Setting("ingest_memory_limit", "2GB", "Mémoire maximale de DuckDB pendant l'ingestion."),
+    Setting("ingest_threads", 2, "Nombre de fils d'exécution de DuckDB pendant l'ingestion."),
+    Setting("download_timeout_s", 60, "Délai maximal d'un téléchargement de source absente du miroir."),
+    Setting("allow_download", 0, "1 pour télécharger une source absente du miroir (réseau requis)."),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    mirror: Path
+    var_dir: Path
+    node_modules: Path
+    host: str
+    port: int
+    ingest_memory_limit: str
+    ingest_threads: int
+    download_timeout_s: int
+    allow_download: int
+
+    @property
+    def releases_dir(self) -> Path:
+        return self.var_dir / "releases"
+
+    @property
+    def current_link(self) -> Path:
+        return self.var_dir / "current"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.var_dir / "cache"
+
+    def replace(self, **changes: object) -> Settings:
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values.update(changes)
+        return _build(values)
+
+
+def _build(values: Mapping[str, object]) -> Settings:
+    kinds = {f.name: f.type for f in fields(Settings)}
+    out: dict[str, object] = {}
+    for name, raw in values.items():
+        kind = kinds[name]
+        try:
+            if kind == "Path":
+                out[name] = Path(str(raw)).expanduser()
+            elif kind == "int":
+                out[name] = int(str(raw))
+            else:
+                out[name] = str(raw)
+        except ValueError as exc:
+            raise ConfigError(f"Réglage {name!r} invalide : {raw!r} ({exc})") from exc
+    return Settings(**out)  # type: ignore[arg-type]
+
+
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+    """Settings from defaults, then ``ARDOISE_*`` variables, then explicit overrides."""
+    env = os.environ if environ is None else environ
+    values: dict[str, object] = {s.name: s.default for s in SETTINGS}
+    for s in SETTINGS:
+        key = f"ARDOISE_{s.name.upper()}"
+        if key in env:
+            values[s.name] = env[key]
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return _build(values)
