@@ -102,6 +102,12 @@ def parse_descriptor(raw: Mapping[str, Any], origin: str = "<descripteur>") -> D
         problems.append(f"{origin} : un extrait partiel doit nommer les territoires couverts")
     if not raw["sources"]:
         problems.append(f"{origin} : aucune source")
+    for s in raw["sources"]:
+        if str(s.get("encoding", "utf-8")) not in ("utf-8", "latin-1"):
+            problems.append(f"{origin} : encodage {s.get('encoding')!r} non pris en charge")
+        for a in _tuple(s.get("absent")):
+            if a not in names:
+                problems.append(f"{origin} : champ absent {a!r} non déclaré")
     if problems:
         raise CatalogError("Descripteur invalide :\n  - " + "\n  - ".join(problems))
     return Dataset(
@@ -117,6 +123,8 @@ def parse_descriptor(raw: Mapping[str, Any], origin: str = "<descripteur>") -> D
                 description=str(s.get("description", "")).strip(),
                 sheet=s.get("sheet"),
                 header_row=int(s.get("header_row", 1)),
+                encoding=str(s.get("encoding", "utf-8")),
+                absent=tuple(str(a) for a in _tuple(s.get("absent"))),
             )
             for s in raw["sources"]
         ),

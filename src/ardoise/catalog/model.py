@@ -42,6 +42,8 @@ class Source:
     description: str = ""
     sheet: str | None = None  # XLSX sheet
     header_row: int = 1  # XLSX: 1-based row of the header
+    encoding: str = "utf-8"  # declared text encoding: utf-8 (BOM or not) or latin-1
+    absent: tuple[str, ...] = ()  # declared fields this source does not carry (null there)
 
 
 @dataclass(frozen=True)

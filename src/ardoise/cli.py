@@ -1,0 +1,159 @@
+"""The ``ardoise`` command: ingest, check, releases, rollback, serve."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ardoise.errors import ArdoiseError
+from ardoise.ingest.report import Report
+from ardoise.release.build import BuildResult, build_release
+from ardoise.release.store import ReleaseStore
+from ardoise.settings import Settings, load_settings
+
+app = typer.Typer(
+    help="Ardoise : données ouvertes de l'éducation, vérifiées et versionnées.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err = Console(stderr=True)
+
+MirrorOpt = Annotated[
+    Path | None,
+    typer.Option("--mirror", help="Dossier miroir des sources (défaut : ARDOISE_MIRROR)."),
+]
+OnlyOpt = Annotated[
+    list[str] | None,
+    typer.Option("--only", help="Ne traiter que ce jeu de données (répétable)."),
+]
+
+
+def _settings(mirror: Path | None = None) -> Settings:
+    return load_settings(mirror=mirror)
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    err.print(f"[bold red]Erreur :[/] {message}")
+    return typer.Exit(code)
+
+
+def _run_build(settings: Settings, only: list[str] | None, publish: bool) -> BuildResult:
+    if not settings.mirror.is_dir():
+        raise _fail(f"Le dossier miroir {settings.mirror} n'existe pas "
+                    "(réglez ARDOISE_MIRROR ou --mirror).")
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn(
+            "{task.completed}/{task.total}"), TimeElapsedColumn(), console=err,
+            transient=not sys.stderr.isatty()) as bar:
+        task = bar.add_task("Ingestion", total=None)
+
+        def tick(label: str, done: int, total: int) -> None:
+            bar.update(task, description=label, completed=done, total=total)
+
+        try:
+            return build_release(settings, only, publish=publish, progress=tick)
+        except ArdoiseError as exc:
+            raise _fail(str(exc)) from None
+
+
+def _print_outcomes(result: BuildResult) -> None:
+    table = Table(title="Rapport de qualité", show_lines=False)
+    for col in ("Jeu de données", "État", "Lignes", "Bloquants", "Avertissements"):
+        table.add_column(col, justify="right" if col in ("Lignes", "Bloquants",
+                                                         "Avertissements") else "left")
+    labels = {"publie": "[green]publié[/]", "inchange": "inchangé",
+              "conserve": "[yellow]version précédente conservée[/]", "bloque": "[red]bloqué[/]"}
+    for o in result.outcomes:
+        table.add_row(o.id, labels[o.status], f"{o.rows:,}".replace(",", " "),
+                      str(len(o.report.blocking)), str(len(o.report.warnings)))
+    console.print(table)
+    for o in result.outcomes:
+        _print_problems(o.report)
+
+
+def _print_problems(report: Report) -> None:
+    for issue in report.blocking:
+        console.print(f"[red]✗ {report.dataset_id}[/] : {issue.message}")
+    for issue in report.warnings:
+        console.print(f"[yellow]! {report.dataset_id}[/] : {issue.message}")
+
+
+@app.command()
+def ingest(only: OnlyOpt = None, mirror: MirrorOpt = None) -> None:
+    """Construire une release à partir des sources et la publier."""
+    result = _run_build(_settings(mirror), only, publish=True)
+    _print_outcomes(result)
+    console.print(("[green]" if result.ok else "[yellow]") + result.message + "[/]")
+    if not result.ok:
+        err.print("[red]Des jeux de données n'ont pas pu être publiés (voir le rapport).[/]")
+        raise typer.Exit(1)
+
+
+@app.command()
+def check(only: OnlyOpt = None, mirror: MirrorOpt = None) -> None:
+    """Valider les sources et afficher le rapport de qualité, sans rien publier."""
+    result = _run_build(_settings(mirror), only, publish=False)
+    _print_outcomes(result)
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def releases() -> None:
+    """Lister les releases publiées (la release servie est marquée)."""
+    store = ReleaseStore(_settings().var_dir)
+    items = store.list()
+    if not items:
+        console.print("Aucune release publiée. Lancez `ardoise ingest`.")
+        return
+    table = Table(title="Releases")
+    for col in ("", "Identifiant", "Date", "Jeux", "Lignes"):
+        table.add_column(col)
+    for r in items:
+        table.add_row("●" if r.current else "", r.id, r.created_at, str(r.datasets),
+                      f"{r.rows:,}".replace(",", " "))
+    console.print(table)
+
+
+@app.command()
+def rollback(release_id: Annotated[str, typer.Argument(help="Release à rendre courante.")]) -> None:
+    """Rendre courante une release plus ancienne (bascule atomique)."""
+    store = ReleaseStore(_settings().var_dir)
+    try:
+        with store.lock():
+            store.switch(release_id)
+    except ArdoiseError as exc:
+        known = ", ".join(r.id for r in store.list()) or "aucune"
+        raise _fail(f"{exc} Releases disponibles : {known}.") from None
+    console.print(f"[green]La release {release_id} est maintenant servie.[/]")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Adresse d'écoute.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port d'écoute.")] = None,
+) -> None:
+    """Servir la release courante en HTTP."""
+    import uvicorn
+
+    from ardoise.web.app import create_app
+
+    settings = load_settings(host=host, port=port)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+
+
+@app.command("has-release", hidden=True)
+def has_release() -> None:
+    """Code 0 si une release est servie (utilisé par `make run`)."""
+    raise typer.Exit(0 if ReleaseStore(_settings().var_dir).current_id() else 1)
+
+
+if __name__ == "__main__":
+    app()

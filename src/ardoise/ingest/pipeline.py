@@ -1,0 +1,204 @@
+"""Ingest one dataset: read its sources, map, type, link, check → Arrow table + Report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from ardoise.catalog.model import Dataset
+from ardoise.ingest import checks
+from ardoise.ingest.mapping import map_columns
+from ardoise.ingest.normalise import (
+    has_markers,
+    ident,
+    literal,
+    marker_condition,
+    marker_reason,
+    markers_for,
+    school_year_sql,
+    converted,
+    number,
+)
+from ardoise.ingest.readers import SourceRead, read_source
+from ardoise.ingest.report import Issue, Report
+from ardoise.ingest.territories import hierarchy_select, role_links
+
+HIDDEN_COLUMNS = ("_recordid", "_annee_scolaire", "_uai", "_commune", "_departement",
+                  "_academie", "_region", "_etats")
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    path: str
+    sha256: str
+    bytes: int
+    format: str
+    encoding: str
+    rows: int | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"path": self.path, "sha256": self.sha256, "bytes": self.bytes,
+                "format": self.format, "encoding": self.encoding, "rows": self.rows}
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    dataset: Dataset
+    table: pa.Table | None  # None when a blocking issue stops the dataset
+    report: Report
+    sources: tuple[SourceInfo, ...]
+
+
+def ingest_dataset(
+    ds: Dataset,
+    mirror: Path,
+    conn: duckdb.DuckDBPyConnection,
+    *,
+    linked: bool,
+    previous: dict[str, Any] | None = None,
+) -> IngestResult:
+    """Read, normalise and check one dataset. ``linked``: the ref_* tables exist in ``conn``."""
+    issues: list[Issue] = []
+    reads: list[SourceRead] = []
+    staged: list[str] = []
+    infos: list[SourceInfo] = []
+    for i, source in enumerate(ds.sources):
+        path = mirror / source.path
+        if not path.is_file():
+            issues.append(Issue(type="source-absente", source=source.path,
+                                message=f"Source introuvable dans le miroir : {path}"))
+            infos.append(SourceInfo(source.path, "", 0, "", "", None))
+            continue
+        read = read_source(path, source)
+        reads.append(read)
+        issues.extend(read.issues)
+        rows = read.table.num_rows if read.table is not None else None
+        infos.append(SourceInfo(source.path, read.sha256, read.bytes, read.format,
+                                read.encoding, rows))
+        if read.table is None:
+            continue
+        if read.table.num_rows == 0:
+            issues.append(Issue(type="aucune-ligne", source=source.path,
+                                message=f"{source.path} n'a qu'un en-tête, aucune ligne de données."))
+            continue
+        cmap = map_columns(ds, source, read.table.column_names)
+        issues.extend(cmap.issues)
+        if any(x.blocking for x in cmap.issues):
+            continue
+        name = f"_src{i}"
+        conn.register(name + "_arrow", read.table)
+        selects = [f"{ident(col)} AS {ident(f)}" for col, f in cmap.columns]
+        selects += [f"CAST(NULL AS VARCHAR) AS {ident(f)}" for f in ds.field_names
+                    if f not in cmap.fields]
+        selects += [f"{i} AS _src", "CAST(row_number() OVER () + 1 AS BIGINT) AS _ligne"]
+        conn.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT {', '.join(selects)} "
+                     f"FROM {name}_arrow")
+        staged.append(name)
+    sources = tuple(infos)
+    if any(x.blocking for x in issues) or not staged:
+        return IngestResult(ds, None, Report(ds.id, tuple(issues)), sources)
+
+    union = " UNION ALL BY NAME ".join(f"SELECT * FROM {s}" for s in staged)
+    conn.execute(f"CREATE OR REPLACE TEMP TABLE _stage AS {union}")
+    markers = markers_for(ds)
+    _create_typed(conn, ds, markers, linked)
+    issues.extend(checks.type_errors(conn, ds, markers))
+    if linked:
+        issues.extend(checks.territory_issues(conn, ds))
+    issues.extend(checks.school_year_issues(conn, ds))
+    issues.extend(checks.key_duplicates(conn, ds))
+    columns = list(ds.field_names) + list(HIDDEN_COLUMNS)
+    table = conn.execute(
+        f"SELECT {', '.join(ident(c) for c in columns)} FROM _typed ORDER BY _src, _ligne"
+    ).to_arrow_table()
+    report = Report(
+        dataset_id=ds.id,
+        issues=tuple(issues),
+        rows=table.num_rows,
+        columns=len(ds.fields),
+        completeness=checks.completeness(conn, ds),
+        years=checks.years(conn),
+    )
+    report = checks.with_drift(report, ds, previous)
+    for s in staged:
+        conn.execute(f"DROP VIEW IF EXISTS {s}")
+        conn.unregister(s + "_arrow")
+    return IngestResult(ds, table, report, sources)
+
+
+def _create_typed(
+    conn: duckdb.DuckDBPyConnection, ds: Dataset, markers: dict[str, str], linked: bool
+) -> None:
+    # Pass 1 trims every raw value once and flags markers; pass 2 types from there.
+    pass1 = ["_src", "_ligne"]
+    for f in ds.fields:
+        pass1.append(f"nullif(trim({ident(f.name)}), '') AS {ident(f.name)}")
+        if f.type in ("int", "double"):
+            n = number(f.name)
+            pass1.append(f"{n} AS {ident('_n_' + f.name)}")
+            # only values that are not numbers can be markers: test those alone
+            pass1.append(f"(CASE WHEN {n} IS NULL THEN {marker_condition(f.name, markers)} "
+                         f"ELSE false END) AS {ident('_m_' + f.name)}")
+        elif has_markers(f):
+            pass1.append(f"{marker_condition(f.name, markers)} AS {ident('_m_' + f.name)}")
+    if ds.school_year:
+        pass1.append(f"{school_year_sql(ds.school_year.field, ds.school_year.kind)} AS _annee_scolaire")
+    else:
+        pass1.append("CAST(NULL AS VARCHAR) AS _annee_scolaire")
+    conn.execute(f"CREATE OR REPLACE TEMP TABLE _clean AS SELECT {', '.join(pass1)} FROM _stage")
+
+    items = ["_src", "_ligne", "_annee_scolaire"]
+    for f in ds.fields:
+        value = converted(f, f.name, number_column="_n_" + f.name)
+        if has_markers(f):
+            m = ident("_m_" + f.name)
+            items.append(f"(CASE WHEN {m} THEN NULL ELSE {value} END) AS {ident(f.name)}")
+            items.append(f"({ident(f.name)} IS NOT NULL AND NOT {m} AND {value} IS NULL) "
+                         f"AS {ident('_bad_' + f.name)}")
+        else:
+            items.append(f"{value} AS {ident(f.name)}")
+            items.append(f"({ident(f.name)} IS NOT NULL AND {value} IS NULL) "
+                         f"AS {ident('_bad_' + f.name)}")
+    marked = [f for f in ds.fields if has_markers(f)]
+    if marked:
+        pairs = ", ".join(
+            f"CASE WHEN {ident('_m_' + f.name)} THEN struct_pack(k := {literal(f.name)}, "
+            f"v := {marker_reason(f.name, markers)}) END" for f in marked
+        )
+        any_marker = " OR ".join(ident("_m_" + f.name) for f in marked)
+        items.append(
+            f"CASE WHEN {any_marker} THEN CAST(to_json(map_from_entries(list_filter([{pairs}], "
+            "lambda x: x IS NOT NULL))) AS VARCHAR) END AS _etats"
+        )
+    else:
+        items.append("CAST(NULL AS VARCHAR) AS _etats")
+    conn.execute(f"CREATE OR REPLACE TEMP TABLE _typed0 AS SELECT {', '.join(items)} FROM _clean")
+    # record id: stable for an unchanged row, whatever the release (ODS-style 40 hex chars)
+    parts = ", ".join(f"coalesce(CAST({ident(f.name)} AS VARCHAR), chr(0))" for f in ds.fields)
+    conn.execute(f"ALTER TABLE _typed0 ADD COLUMN _h VARCHAR")
+    conn.execute(f"UPDATE _typed0 SET _h = sha1(concat_ws(chr(31), {literal(ds.id)}, {parts}))")
+    if linked:
+        links, joins = role_links(ds, "s")
+        hier, hjoins = hierarchy_select(links)
+        raws = [f"{link.raw} AS {ident('_raw_' + link.role)}, {link.code} AS "
+                f"{ident('_code_' + link.role)}" for link in links]
+        link_sql = ", ".join(hier + raws)
+        from_sql = "_stage s " + " ".join(joins + hjoins)
+    else:
+        link_sql = ", ".join(f"CAST(NULL AS VARCHAR) AS {c}" for c in
+                             ("_uai", "_commune", "_departement", "_academie", "_region"))
+        from_sql = "_stage s"
+    conn.execute(
+        f"CREATE OR REPLACE TEMP TABLE _links AS SELECT s._src, s._ligne, {link_sql} FROM {from_sql}"
+    )
+    conn.execute(
+        "CREATE OR REPLACE TEMP TABLE _typed AS SELECT t.* EXCLUDE (_h), "
+        "CASE WHEN count(*) OVER (PARTITION BY _h) > 1 "
+        "THEN sha1(_h || '#' || CAST(row_number() OVER (PARTITION BY _h ORDER BY t._src, t._ligne) "
+        "AS VARCHAR)) ELSE _h END AS _recordid, l.* EXCLUDE (_src, _ligne) "
+        "FROM _typed0 t JOIN _links l ON l._src = t._src AND l._ligne = t._ligne"
+    )
