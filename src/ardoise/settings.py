@@ -31,6 +31,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Dossier des releases (var/releases/<id>/), du pointeur var/current et du cache."),
     Setting("node_modules", str(_ROOT / "node_modules"),
             "Dossier node_modules installé par `make install` (référentiel, mapshaper, DSFR)."),
+    Setting("catalog_dir", str(Path(__file__).resolve().parent / "catalog" / "datasets"),
+            "Dossier des descripteurs YAML des jeux de données."),
     Setting("host", "127.0.0.1", "Adresse d'écoute du serveur HTTP."),
     Setting("port", 8000, "Port d'écoute du serveur HTTP."),
     Setting("ingest_memory_limit", "2GB", "Mémoire maximale de DuckDB pendant l'ingestion."),
@@ -45,6 +47,7 @@ class Settings:
     mirror: Path
     var_dir: Path
     node_modules: Path
+    catalog_dir: Path
     host: str
     port: int
     ingest_memory_limit: str

@@ -16,14 +16,19 @@ from ardoise.ingest.report import Issue, Report
 _EXAMPLES = 5
 
 
+def _one(conn: duckdb.DuckDBPyConnection, sql: str) -> tuple[Any, ...]:
+    """The single row of an aggregate query (fetched whole: DuckDB 2 wants results drained)."""
+    rows = conn.execute(sql).fetchall()
+    return tuple(rows[0])
+
+
 def type_errors(conn: duckdb.DuckDBPyConnection, ds: Dataset, markers: dict[str, str]) -> list[Issue]:
     typed = [f for f in ds.fields if f.type != "text"]
     if not typed:
         return []
-    counts = conn.execute(
+    counts = _one(conn,
         "SELECT " + ", ".join(f"count_if({ident('_bad_' + f.name)})" for f in typed) + " FROM _typed"
-    ).fetchone()
-    assert counts is not None
+    )
     issues = []
     for f, n in zip(typed, counts, strict=True):
         if not n:
@@ -46,9 +51,9 @@ def territory_issues(conn: duckdb.DuckDBPyConnection, ds: Dataset) -> list[Issue
     issues = []
     for role, fname in ds.territories:
         raw, code = ident("_raw_" + role), ident("_code_" + role)
-        n, = conn.execute(
+        n, = _one(conn,
             f"SELECT count(*) FROM _typed WHERE {raw} IS NOT NULL AND {raw} <> '' AND {code} IS NULL"
-        ).fetchone() or (0,)
+        )
         if not n:
             continue
         top = conn.execute(
@@ -92,10 +97,10 @@ def key_duplicates(conn: duckdb.DuckDBPyConnection, ds: Dataset) -> list[Issue]:
     if not ds.key:
         return []
     cols = ", ".join(ident(k) for k in ds.key)
-    n_groups, n_rows = conn.execute(
+    n_groups, n_rows = _one(conn,
         f"SELECT count(*), coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM _typed "
         f"GROUP BY {cols} HAVING count(*) > 1)"
-    ).fetchone() or (0, 0)
+    )
     if not n_groups:
         return []
     top = conn.execute(
@@ -114,11 +119,10 @@ def key_duplicates(conn: duckdb.DuckDBPyConnection, ds: Dataset) -> list[Issue]:
 
 
 def completeness(conn: duckdb.DuckDBPyConnection, ds: Dataset) -> dict[str, float]:
-    row = conn.execute(
+    row = _one(conn,
         "SELECT " + ", ".join(f"avg(CASE WHEN {ident(f.name)} IS NULL THEN 0.0 ELSE 1.0 END)"
                               for f in ds.fields) + " FROM _typed"
-    ).fetchone()
-    assert row is not None
+    )
     return {f.name: round(float(v or 0.0), 4) for f, v in zip(ds.fields, row, strict=True)}
 
 

@@ -112,7 +112,7 @@ def ingest_dataset(
     issues.extend(checks.school_year_issues(conn, ds))
     issues.extend(checks.key_duplicates(conn, ds))
     columns = list(ds.field_names) + list(HIDDEN_COLUMNS)
-    table = conn.execute(
+    table = conn.sql(
         f"SELECT {', '.join(ident(c) for c in columns)} FROM _typed ORDER BY _src, _ligne"
     ).to_arrow_table()
     report = Report(
@@ -180,7 +180,8 @@ def _create_typed(
     # record id: stable for an unchanged row, whatever the release (ODS-style 40 hex chars)
     parts = ", ".join(f"coalesce(CAST({ident(f.name)} AS VARCHAR), chr(0))" for f in ds.fields)
     conn.execute(f"ALTER TABLE _typed0 ADD COLUMN _h VARCHAR")
-    conn.execute(f"UPDATE _typed0 SET _h = sha1(concat_ws(chr(31), {literal(ds.id)}, {parts}))")
+    conn.execute(f"UPDATE _typed0 SET _h = sha1(concat_ws(chr(31), {literal(ds.id)}, {parts}))"
+                 ).fetchall()
     if linked:
         links, joins = role_links(ds, "s")
         hier, hjoins = hierarchy_select(links)

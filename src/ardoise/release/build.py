@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ardoise import __version__
-from ardoise.catalog.loader import DESCRIPTORS_DIR, load_catalog, select
+from ardoise.catalog.loader import load_catalog, select
 from ardoise.catalog.model import Dataset
 from ardoise.catalog.portal import read_portal_catalog
 from ardoise.errors import ArdoiseError
@@ -66,9 +66,9 @@ def _parquet_bytes(table: pa.Table, path: Path) -> None:
                    row_group_size=128_000, write_statistics=True, use_dictionary=True)
 
 
-def _descriptor_hashes(datasets: Sequence[Dataset]) -> dict[str, str]:
+def _descriptor_hashes(catalog_dir: Path, datasets: Sequence[Dataset]) -> dict[str, str]:
     return {
-        d.id: hashlib.sha256((DESCRIPTORS_DIR / f"{d.id}.yaml").read_bytes()).hexdigest()
+        d.id: hashlib.sha256((catalog_dir / f"{d.id}.yaml").read_bytes()).hexdigest()
         for d in datasets
     }
 
@@ -96,11 +96,10 @@ def build_release(
     *,
     publish: bool = True,
     progress: Progress | None = None,
-    catalog: Sequence[Dataset] | None = None,
     build_referential_fn: Callable[..., Any] | None = None,
 ) -> BuildResult:
     """Ingest the catalog (or ``only`` these ids) into a new release; publish it if asked."""
-    datasets = tuple(catalog) if catalog is not None else load_catalog()
+    datasets = load_catalog(settings.catalog_dir)
     selected = {d.id for d in select(datasets, only)}
     store = ReleaseStore(settings.var_dir)
     tick = progress or (lambda _label, _done, _total: None)
@@ -141,7 +140,7 @@ def _build(
     for n, ds in enumerate(datasets, start=1):
         tick(ds.id, n, total)
         prev_entry = (previous or {}).get("datasets", {}).get(ds.id)
-        shutil.copy2(DESCRIPTORS_DIR / f"{ds.id}.yaml", build / "catalog" / f"{ds.id}.yaml")
+        shutil.copy2(settings.catalog_dir / f"{ds.id}.yaml", build / "catalog" / f"{ds.id}.yaml")
         if ds.id not in selected:
             outcome, entry = _carry_over(ds, prev_entry, prev_dir, build, "inchange")
         else:
@@ -159,7 +158,7 @@ def _build(
     held = [d for d, e in entries.items() if e.get("parquet")]
     known = read_portal_catalog(settings.mirror, held)
     write_json(build / "catalog" / "portal.json", [k.__dict__ for k in known])
-    descriptors = _descriptor_hashes(datasets)
+    descriptors = _descriptor_hashes(settings.catalog_dir, datasets)
     fp = fingerprint(entries, referential, descriptors)
     tick("publication", total, total)
     if previous and previous.get("fingerprint") == fp:
@@ -174,7 +173,7 @@ def _build(
     manifest = {
         "manifest_version": MANIFEST_VERSION,
         "release_id": release_id,
-        "created_at": now.isoformat(timespec="seconds"),
+        "created_at": now.isoformat(timespec="microseconds"),
         "ardoise_version": __version__,
         "previous_release": previous["release_id"] if previous else None,
         "fingerprint": fp,

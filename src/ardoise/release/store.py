@@ -65,7 +65,7 @@ class ReleaseStore:
         return data
 
     def list(self) -> list[ReleaseInfo]:
-        """Published releases, oldest first (ids sort by creation time)."""
+        """Published releases, oldest first."""
         if not self.releases_dir.is_dir():
             return []
         current = self.current_id()
@@ -83,7 +83,7 @@ class ReleaseStore:
                 datasets=len(published), rows=sum(int(x.get("rows") or 0) for x in published),
                 current=d.name == current,
             ))
-        return out
+        return sorted(out, key=lambda r: (r.created_at, r.id))
 
     # --- writing -------------------------------------------------------------------
     @contextmanager

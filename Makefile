@@ -1,0 +1,45 @@
+# Ardoise — the two commands: `make run` and `make test`. See README.md.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: install run test release bench lint typecheck clean
+
+install: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm est requis (Node.js 20) : apt-get install nodejs npm"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+release: install  ## ingest every source and publish a release
+	$(BIN)/ardoise ingest
+
+run: install  ## build a release if none exists, then serve on http://127.0.0.1:8000
+	@$(BIN)/ardoise has-release || $(BIN)/ardoise ingest || $(BIN)/ardoise has-release
+	$(BIN)/ardoise serve
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: install
+	$(BIN)/mypy
+
+test: install  ## the whole suite: lint, types, tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
+	$(BIN)/python -m pytest
+
+bench: install  ## benchmarks; each prints JSON lines
+	$(BIN)/python bench/ingest.py
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache

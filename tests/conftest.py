@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ardoise.settings import Settings, load_settings
+from tests.fixtures import write_catalog, write_mirror
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def real_mirror() -> Path:
+    return Path(os.environ.get("ARDOISE_MIRROR", ROOT.parent / "shared" / "data" / "raw"))
+
+
+@pytest.fixture
+def fixture_settings(tmp_path: Path) -> Settings:
+    """Settings over the fixture mirror and catalog, with a fresh var/ folder."""
+    mirror = write_mirror(tmp_path / "mirror")
+    catalog = write_catalog(tmp_path / "catalog")
+    return load_settings(environ={}, mirror=mirror, catalog_dir=catalog,
+                         var_dir=tmp_path / "var", node_modules=ROOT / "node_modules")
+
+
+@pytest.fixture(scope="session")
+def mirror_dir() -> Iterator[Path]:
+    path = real_mirror()
+    if not (path / "SOURCES.md").is_file():
+        pytest.skip(f"miroir de données absent ({path})")
+    yield path
