@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from ardoise.release.build import build_release
+from ardoise.settings import Settings
+from ardoise.web.app import create_app
+from tests.fixtures import fake_referential
+
+
+def _client(settings: Settings) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(settings)),
+                             base_url="http://test")
+
+
+@pytest.mark.anyio
+async def test_health_and_home_without_release(fixture_settings: Settings) -> None:
+    async with _client(fixture_settings) as client:
+        r = await client.get("/health")
+        assert r.status_code == 200 and r.json()["status"] == "sans_release"
+        r = await client.get("/")
+        assert r.status_code == 200 and "Aucune release" in r.text
+
+
+@pytest.mark.anyio
+async def test_health_and_home_with_release(fixture_settings: Settings) -> None:
+    result = build_release(fixture_settings, build_referential_fn=fake_referential)
+    async with _client(fixture_settings) as client:
+        r = await client.get("/health")
+        assert r.json() == {"status": "ok", "release": result.release_id, "version": "0.1.0"}
+        r = await client.get("/")
+        assert "test-ips-ecoles" in r.text and str(result.release_id) in r.text
+        assert '<html lang="fr">' in r.text.replace("'", '"')
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
