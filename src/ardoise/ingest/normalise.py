@@ -82,7 +82,7 @@ def converted(field: Field, col: str, number_column: str | None = None) -> str:
     if kind == "int":
         return (
             f"(CASE WHEN {n} = floor({n}) AND abs({n}) < 9e15 "
-            f"THEN CAST({n} AS BIGINT) END)"
+            f"THEN TRY_CAST({n} AS BIGINT) END)"
         )
     if kind == "double":
         return f"(CASE WHEN isfinite({n}) THEN {n} END)"
@@ -135,7 +135,7 @@ def uai_sql(col: str) -> str:
 def uai_valid_sql(expr: str) -> str:
     return (
         f"(regexp_full_match({expr}, '[0-9]{{7}}[A-Z]') AND substr({literal(UAI_LETTERS)}, "
-        f"CAST(CAST(substr({expr}, 1, 7) AS INTEGER) % 23 AS INTEGER) + 1, 1) = substr({expr}, 8, 1))"
+        f"CAST(TRY_CAST(substr({expr}, 1, 7) AS INTEGER) % 23 AS INTEGER) + 1, 1) = substr({expr}, 8, 1))"
     )
 
 
@@ -149,7 +149,7 @@ def departement_sql(col: str) -> str:
     digits = f"regexp_extract({u}, '^0*([0-9]+)$', 1)"
     corse = f"regexp_extract({u}, '^0*(2[AB])$', 1)"
     return (
-        f"(CASE WHEN {digits} <> '' THEN (CASE WHEN CAST({digits} AS INTEGER) < 100 "
+        f"(CASE WHEN {digits} <> '' THEN (CASE WHEN TRY_CAST({digits} AS INTEGER) < 100 "
         f"THEN lpad({digits}, 2, '0') ELSE {digits} END) "
         f"WHEN {corse} <> '' THEN {corse} ELSE {u} END)"
     )
@@ -170,8 +170,8 @@ def school_year_sql(col: str, kind: str) -> str:
     annee_civile: no school year.
     """
     v = _trimmed(col)
-    first = f"CAST(left({v}, 4) AS INTEGER)"
-    full = f"(regexp_full_match({v}, '[0-9]{{4}}[-/ ][0-9]{{4}}') AND CAST(right({v}, 4) AS INTEGER) = {first} + 1)"
+    first = f"TRY_CAST(left({v}, 4) AS INTEGER)"
+    full = f"(regexp_full_match({v}, '[0-9]{{4}}[-/ ][0-9]{{4}}') AND TRY_CAST(right({v}, 4) AS INTEGER) = {first} + 1)"
     short = f"regexp_full_match({v}, '[0-9]{{4}}[-/][0-9]{{2}}')"
     single = f"regexp_full_match({v}, '[0-9]{{4}}(\\.0+)?')"
     span = f"CAST({first} AS VARCHAR) || '-' || CAST({first} + 1 AS VARCHAR)"
