@@ -68,7 +68,7 @@ def main() -> None:
     for run in range(args.runs):
         with tempfile.TemporaryDirectory() as tmp:
             env = dict(os.environ, ARDOISE_VAR_DIR=f"{tmp}/var")
-            base_s, base_mb, _ = _child([sys.executable, "-c", DUCKDB_ALONE, tmp,
+            base_s, _base_mb, _ = _child([sys.executable, "-c", DUCKDB_ALONE, tmp,
                                          json.dumps(files)], env)
             cold_s, cold_mb, code = _child(ardoise, env)
             # warm: same sources, new var dir but the geometry cache kept

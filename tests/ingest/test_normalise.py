@@ -48,6 +48,7 @@ def test_uai_check_letter(uai: str, valid: bool) -> None:
 @pytest.mark.parametrize(("raw", "code"), [
     ("1", "01"), ("01", "01"), ("001", "01"), ("35", "35"), ("035", "35"), ("2A", "2A"),
     ("02A", "2A"), ("2b", "2B"), ("974", "974"), ("0974", "974"), ("976", "976"),
+    ("620", "2A"), ("720", "2B"),
 ])
 def test_departement_codes(raw: str, code: str) -> None:
     assert normalise_departement(raw) == code

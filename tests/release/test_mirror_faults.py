@@ -61,13 +61,14 @@ def _env(mirror: Path, var: Path) -> dict[str, str]:
 
 BREAKERS: dict[str, tuple[Callable[[bytes], bytes], str]] = {
     "tronque": (lambda b: b[: len(b) // 2], "fichier tronqué"),
-    "encodage": (lambda b: b.decode("utf-8-sig").encode("latin-1"), "n'est pas en UTF-8"),
+    "encodage": (lambda b: b.decode("utf-8-sig").encode("cp1252", errors="replace"),
+                 "n'est pas en UTF-8"),
     "colonne-manquante": (
         lambda b: b.replace(b";zones;", b";;", 1), "'zones'"),
     "entete-en-double": (
         lambda b: b.replace(b";zones;", b";location;", 1), "en-tête en double"),
     "vide": (lambda b: b"", "est vide"),
-    "binaire": (lambda b: os.urandom(4096) + b"\x00" * 64, "octets nuls"),
+    "binaire": (lambda b: bytes(range(255, -1, -1)) * 16, "octets nuls"),
 }
 
 

@@ -23,7 +23,10 @@ def _one(conn: duckdb.DuckDBPyConnection, sql: str) -> tuple[Any, ...]:
 
 
 def type_errors(conn: duckdb.DuckDBPyConnection, ds: Dataset, markers: dict[str, str]) -> list[Issue]:
-    typed = [f for f in ds.fields if f.type != "text"]
+    columns = {c for (c,) in conn.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = '_typed'"
+    ).fetchall()}
+    typed = [f for f in ds.fields if "_bad_" + f.name in columns]  # only dirty fields have one
     if not typed:
         return []
     counts = _one(conn,

@@ -52,8 +52,9 @@ def markers_for(ds: Dataset) -> dict[str, str]:
 
 
 def marker_condition(col: str, markers: dict[str, str]) -> str:
-    values = ", ".join(literal(m) for m in sorted(markers))
-    return f"(upper({_trimmed(col)}) IN ({values}))"
+    # A CASE, not IN (…): DuckDB builds an IN list per column, which is slow on wide tables.
+    whens = " ".join(f"WHEN {literal(m)} THEN true" for m in sorted(markers))
+    return f"(CASE upper({_trimmed(col)}) {whens} ELSE false END)"
 
 
 def marker_reason(col: str, markers: dict[str, str]) -> str:
@@ -148,8 +149,10 @@ def departement_sql(col: str) -> str:
     u = f"upper({_trimmed(col)})"
     digits = f"regexp_extract({u}, '^0*([0-9]+)$', 1)"
     corse = f"regexp_extract({u}, '^0*(2[AB])$', 1)"
+    # DEPP files code Corse-du-Sud 620 and Haute-Corse 720 (2A/2B written as numbers).
     return (
-        f"(CASE WHEN {digits} <> '' THEN (CASE WHEN TRY_CAST({digits} AS INTEGER) < 100 "
+        f"(CASE WHEN {digits} = '620' THEN '2A' WHEN {digits} = '720' THEN '2B' "
+        f"WHEN {digits} <> '' THEN (CASE WHEN TRY_CAST({digits} AS INTEGER) < 100 "
         f"THEN lpad({digits}, 2, '0') ELSE {digits} END) "
         f"WHEN {corse} <> '' THEN {corse} ELSE {u} END)"
     )
@@ -197,11 +200,16 @@ def uai_is_valid(uai: str) -> bool:
     return UAI_LETTERS[int(u[:7]) % 23] == u[7]
 
 
+_CORSE_DEPP = {"620": "2A", "720": "2B"}
+
+
 def normalise_departement(code: str) -> str:
     """``"001"`` → ``"01"``, ``"02A"`` → ``"2A"``, ``"974"`` → ``"974"``."""
     u = code.strip().upper()
     if m := re.fullmatch(r"0*([0-9]+)", u):
         n = m.group(1)
+        if n in _CORSE_DEPP:
+            return _CORSE_DEPP[n]
         return n.zfill(2) if int(n) < 100 else n
     if m := re.fullmatch(r"0*(2[AB])", u):
         return m.group(1)

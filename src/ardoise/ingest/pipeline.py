@@ -9,19 +9,19 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from ardoise.catalog.model import Dataset
+from ardoise.catalog.model import Dataset, Field
 from ardoise.ingest import checks
 from ardoise.ingest.mapping import map_columns
 from ardoise.ingest.normalise import (
+    converted,
     has_markers,
     ident,
     literal,
     marker_condition,
     marker_reason,
     markers_for,
-    school_year_sql,
-    converted,
     number,
+    school_year_sql,
 )
 from ardoise.ingest.readers import SourceRead, read_source
 from ardoise.ingest.report import Issue, Report
@@ -151,8 +151,13 @@ def _create_typed(
         pass1.append("CAST(NULL AS VARCHAR) AS _annee_scolaire")
     conn.execute(f"CREATE OR REPLACE TEMP TABLE _clean AS SELECT {', '.join(pass1)} FROM _stage")
 
+    dirty = _dirty_fields(conn, ds)
     items = ["_src", "_ligne", "_annee_scolaire"]
     for f in ds.fields:
+        if f.name not in dirty:
+            # every value is empty or already a clean number: no marker, no error possible
+            items.append(f"{_clean_value(f)} AS {ident(f.name)}")
+            continue
         value = converted(f, f.name, number_column="_n_" + f.name)
         if has_markers(f):
             m = ident("_m_" + f.name)
@@ -161,9 +166,7 @@ def _create_typed(
                          f"AS {ident('_bad_' + f.name)}")
         else:
             items.append(f"{value} AS {ident(f.name)}")
-            items.append(f"({ident(f.name)} IS NOT NULL AND {value} IS NULL) "
-                         f"AS {ident('_bad_' + f.name)}")
-    marked = [f for f in ds.fields if has_markers(f)]
+    marked = [f for f in ds.fields if has_markers(f) and f.name in dirty]
     if marked:
         pairs = ", ".join(
             f"CASE WHEN {ident('_m_' + f.name)} THEN struct_pack(k := {literal(f.name)}, "
@@ -179,7 +182,7 @@ def _create_typed(
     conn.execute(f"CREATE OR REPLACE TEMP TABLE _typed0 AS SELECT {', '.join(items)} FROM _clean")
     # record id: stable for an unchanged row, whatever the release (ODS-style 40 hex chars)
     parts = ", ".join(f"coalesce(CAST({ident(f.name)} AS VARCHAR), chr(0))" for f in ds.fields)
-    conn.execute(f"ALTER TABLE _typed0 ADD COLUMN _h VARCHAR")
+    conn.execute("ALTER TABLE _typed0 ADD COLUMN _h VARCHAR")
     conn.execute(f"UPDATE _typed0 SET _h = sha1(concat_ws(chr(31), {literal(ds.id)}, {parts}))"
                  ).fetchall()
     if linked:
@@ -203,3 +206,35 @@ def _create_typed(
         "AS VARCHAR)) ELSE _h END AS _recordid, l.* EXCLUDE (_src, _ligne) "
         "FROM _typed0 t JOIN _links l ON l._src = t._src AND l._ligne = t._ligne"
     )
+
+
+def _clean_value(f: Field) -> str:
+    if f.type == "int":
+        return f"TRY_CAST({ident('_n_' + f.name)} AS BIGINT)"
+    if f.type == "double":
+        return ident("_n_" + f.name)
+    return ident(f.name)  # text
+
+
+def _dirty_fields(conn: duckdb.DuckDBPyConnection, ds: Dataset) -> set[str]:
+    """Typed fields holding at least one value that is not a plain number of their type.
+
+    Wide tables (175 columns) are mostly clean: only dirty fields get the marker, error and
+    status expressions, which keeps the generated SQL small.
+    """
+    checks = []
+    for f in ds.fields:
+        if f.type == "int":
+            n = ident("_n_" + f.name)
+            checks.append((f.name, f"count_if(({ident(f.name)} IS NOT NULL AND {n} IS NULL) "
+                                   f"OR {n} <> floor({n}) OR abs({n}) >= 9e15)"))
+        elif f.type == "double":
+            n = ident("_n_" + f.name)
+            checks.append((f.name, f"count_if(({ident(f.name)} IS NOT NULL AND {n} IS NULL) "
+                                   f"OR NOT isfinite({n}))"))
+    dirty = {f.name for f in ds.fields if f.type not in ("text", "int", "double")}
+    if checks:
+        counts = conn.execute(
+            "SELECT " + ", ".join(sql for _, sql in checks) + " FROM _clean").fetchall()[0]
+        dirty |= {name for (name, _), n in zip(checks, counts, strict=True) if n}
+    return dirty

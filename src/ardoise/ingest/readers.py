@@ -55,16 +55,20 @@ def read_source(path: Path, source: Source) -> SourceRead:
     data = path.read_bytes()
     fmt = source_format(path)
     reader = _READERS[fmt]
-    base = {"path": source.path, "sha256": sha256_bytes(data), "bytes": len(data), "format": fmt}
+    digest = sha256_bytes(data)
+
+    def result(table: pa.Table | None, issues: tuple[Issue, ...], encoding: str = "",
+               delimiter: str = "") -> SourceRead:
+        return SourceRead(source.path, digest, len(data), fmt, table, issues, encoding, delimiter)
+
     if not data.strip(b" \r\n\t" + _BOM):
-        return SourceRead(**base, table=None, issues=(_issue("fichier-vide", source,
-                          f"Le fichier {source.path} est vide ({len(data)} octets)."),))
+        return result(None, (_issue("fichier-vide", source,
+                                    f"Le fichier {source.path} est vide ({len(data)} octets)."),))
     try:
         table, issues, encoding, delimiter = reader(data, source)
     except _Unreadable as exc:
-        return SourceRead(**base, table=None, issues=(exc.issue,))
-    return SourceRead(**base, table=table, issues=tuple(issues), encoding=encoding,
-                      delimiter=delimiter)
+        return result(None, (exc.issue,))
+    return result(table, tuple(issues), encoding, delimiter)
 
 
 class _Unreadable(Exception):

@@ -7,6 +7,7 @@ The hidden columns added to every release table are listed in ``LINK_COLUMNS``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from ardoise.referential.keys import name_key_sql
 LINK_COLUMNS = ("_uai", "_commune", "_departement", "_academie", "_region")
 
 # role → (referential level, SQL normaliser of the raw column)
-_ROLES: dict[str, tuple[str, object]] = {
+_ROLES: dict[str, tuple[str, Callable[[str], str] | None]] = {
     "commune": ("commune", commune_sql),
     "departement": ("departement", departement_sql),
     "departement_nom": ("departement", None),
@@ -85,10 +86,7 @@ def role_links(ds: Dataset, alias: str) -> tuple[list[RoleLink], list[str]]:
             links.append(RoleLink(role, fname, raw, f"(CASE WHEN {uai_valid_sql(raw)} THEN {raw} END)"))
             continue
         level, normaliser = _ROLES[role]
-        if normaliser is None:
-            raw = name_key_sql(f"{col}")
-        else:
-            raw = normaliser_on(normaliser, col)  # type: ignore[arg-type]
+        raw = name_key_sql(f"{col}") if normaliser is None else normaliser_on(normaliser, col)
         j = f"_l{i}"
         joins.append(
             f"LEFT JOIN ref_codes {j} ON {j}.niveau = {literal(level)} AND {j}.cle = {raw}"
@@ -101,10 +99,10 @@ def uai_sql_from(col: str) -> str:
     return f"upper(replace(nullif(trim({col}), ''), ' ', ''))"
 
 
-def normaliser_on(normaliser: object, col: str) -> str:
+def normaliser_on(normaliser: Callable[[str], str], col: str) -> str:
     """Apply a column normaliser written for a bare identifier to a qualified column."""
     placeholder = "__col__"
-    sql: str = normaliser(placeholder)  # type: ignore[operator]
+    sql: str = normaliser(placeholder)
     return sql.replace(ident(placeholder), col)
 
 

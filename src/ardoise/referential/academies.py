@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ _DEPARTEMENT = re.compile(r"[0-9]{2}|2[AB]|9[78][0-9]")
 class AcademyTable:
     regions_academiques: tuple[RegionAcademique, ...]
     academies: tuple[Academie, ...]
+    departements_alias: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def current(self) -> tuple[Academie, ...]:
@@ -44,7 +45,7 @@ def load_academy_table(path: Path = ACADEMIES_YAML) -> AcademyTable:
     regions = tuple(_region_academique(item, path) for item in _items(raw, "regions_academiques", path))
     by_code = {r.code: r for r in regions}
     academies = tuple(_academie(item, by_code, path) for item in _items(raw, "academies", path))
-    table = AcademyTable(regions, academies)
+    table = AcademyTable(regions, academies, _departements_alias(raw, path))
     _check(table, path)
     return table
 
@@ -54,6 +55,19 @@ def _items(raw: Mapping[str, Any], key: str, path: Path) -> list[Mapping[str, An
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
         raise SourceUnreadable(f"Table des académies invalide ({path}) : liste « {key} » attendue.")
     return items
+
+
+def _departements_alias(raw: Mapping[str, Any], path: Path) -> dict[str, tuple[str, ...]]:
+    aliases = raw.get("departements_alias", {})
+    if not isinstance(aliases, dict) or not all(
+        isinstance(k, str) and isinstance(v, list) and all(isinstance(n, str) for n in v)
+        for k, v in aliases.items()
+    ):
+        raise SourceUnreadable(
+            f"Table des académies invalide ({path}) : « departements_alias » doit associer un "
+            "code de département à une liste de noms."
+        )
+    return {code: tuple(names) for code, names in sorted(aliases.items())}
 
 
 def _text(item: Mapping[str, Any], key: str, path: Path) -> str:
@@ -121,7 +135,10 @@ def _check(table: AcademyTable, path: Path) -> None:
         for r in table.regions_academiques if not _CODE.fullmatch(r.code)
     ]
     current = set(codes)
+    ra_region = {r.code: r.region for r in table.regions_academiques}
     for a in table.academies:
+        if a.region_academique is not None and ra_region[a.region_academique] != a.region:
+            problems.append(f"académie {a.code} : région {a.region} ≠ celle de sa région académique")
         if a.ancienne and a.remplacee_par not in current:
             problems.append(f"académie {a.code} : remplacee_par {a.remplacee_par!r} inconnue")
         if not a.ancienne and a.remplacee_par is not None:
@@ -130,6 +147,8 @@ def _check(table: AcademyTable, path: Path) -> None:
             f"académie {a.code} : département {d!r} mal formé"
             for d in a.departements if not _DEPARTEMENT.fullmatch(d)
         ]
+    problems += [f"alias du département {d!r} : code mal formé"
+                 for d in table.departements_alias if not _DEPARTEMENT.fullmatch(d)]
     seen: dict[str, str] = {}
     for a in table.current:
         for d in a.departements:

@@ -197,7 +197,9 @@ def _build_referential(
     out = build / "referential"
     try:
         if build_referential_fn is None:
-            from ardoise.referential.build import build_referential as build_referential_fn
+            from ardoise.referential.build import build_referential
+
+            build_referential_fn = build_referential
         summary = build_referential_fn(settings.mirror, settings.node_modules, out,
                                        settings.cache_dir / "referential")
         info: dict[str, Any] = dict(summary.to_json())
@@ -246,10 +248,10 @@ def _place(ds: Dataset, result: IngestResult, prev_entry: dict[str, Any] | None,
         entry = _entry(ds, path, result, result.table.num_rows, schema, report, "publie", None)
         return DatasetOutcome(ds.id, "publie", result.table.num_rows, report), entry
     if prev_entry and prev_entry.get("parquet") and prev_dir is not None:
-        outcome, entry = _carry_over(ds, prev_entry, prev_dir, build, "conserve", report)
-        if entry is not None:
-            entry["sources"] = [s.to_json() for s in result.sources]
-        return outcome, entry
+        outcome, kept = _carry_over(ds, prev_entry, prev_dir, build, "conserve", report)
+        if kept is not None:
+            kept["sources"] = [s.to_json() for s in result.sources]
+        return outcome, kept
     return DatasetOutcome(ds.id, "bloque", 0, report), {
         "status": "bloque", "title": ds.title, "rows": 0, "parquet": None,
         "sources": [s.to_json() for s in result.sources], "quality": report.summary(),

@@ -10,6 +10,7 @@ Layout (DESIGN.md)::
 
 from __future__ import annotations
 
+import builtins
 import fcntl
 import json
 import os
@@ -64,7 +65,7 @@ class ReleaseStore:
             raise ReleaseCorrupt(f"Manifeste illisible pour {release_id} : {exc}") from exc
         return data
 
-    def list(self) -> list[ReleaseInfo]:
+    def list(self) -> builtins.list[ReleaseInfo]:
         """Published releases, oldest first."""
         if not self.releases_dir.is_dir():
             return []
@@ -102,7 +103,7 @@ class ReleaseStore:
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
-    def clean_stale_builds(self) -> list[str]:
+    def clean_stale_builds(self) -> builtins.list[str]:
         """Remove build folders left by a killed ingest (call with the lock held)."""
         removed = []
         if self.releases_dir.is_dir():
