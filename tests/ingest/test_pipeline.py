@@ -8,10 +8,10 @@ from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
-from tests.fixtures import fake_referential
 
 from ardoise.release.build import BuildResult, build_release
 from ardoise.settings import Settings
+from tests.fixtures import fake_referential
 
 
 def _build(settings: Settings, **kw: Any) -> BuildResult:

@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.fixtures import fake_referential
 
 from ardoise.errors import PublishError, ReleaseNotFound
 from ardoise.release.build import BuildResult, build_release
 from ardoise.release.store import ReleaseStore
 from ardoise.settings import Settings
+from tests.fixtures import fake_referential
 
 
 def _build(settings: Settings, **kw: Any) -> BuildResult:
