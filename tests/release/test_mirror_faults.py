@@ -68,7 +68,7 @@ BREAKERS: dict[str, tuple[Callable[[bytes], bytes], str]] = {
     "entete-en-double": (
         lambda b: b.replace(b";zones;", b";location;", 1), "en-tête en double"),
     "vide": (lambda b: b"", "est vide"),
-    "binaire": (lambda b: bytes(range(255, -1, -1)) * 16, "octets nuls"),
+    "binaire": (lambda b: b"PK\x03\x04" + bytes(range(256)) * 16, "octets nuls"),  # a zip
 }
 
 
