@@ -33,12 +33,13 @@ for i, f in enumerate(files):
     if f.endswith(".parquet"):
         src = f"read_parquet('{f}')"
     elif f.endswith(".geojson"):
-        src = f"(SELECT unnest(features, recursive := true) FROM read_json('{f}', maximum_object_size=100000000))"
+        src = f"read_json('{f}', maximum_object_size=100000000)"
     elif f.endswith(".csv"):
         src = f"read_csv('{f}', header=true)"
     else:
-        continue
+        raise SystemExit(f"format non pris en charge par la référence : {f}")
     con.execute(f"COPY (SELECT * FROM {src}) TO '{out}/{i}.parquet' (FORMAT parquet)")
+print(len(files))
 """
 
 
@@ -68,8 +69,10 @@ def main() -> None:
     for run in range(args.runs):
         with tempfile.TemporaryDirectory() as tmp:
             env = dict(os.environ, ARDOISE_VAR_DIR=f"{tmp}/var")
-            base_s, _base_mb, _ = _child([sys.executable, "-c", DUCKDB_ALONE, tmp,
-                                         json.dumps(files)], env)
+            base_s, base_mb, base_code = _child([sys.executable, "-c", DUCKDB_ALONE, tmp,
+                                                 json.dumps(files)], env)
+            if base_code != 0:
+                raise SystemExit("la référence DuckDB seule a échoué : mesure invalide")
             cold_s, cold_mb, code = _child(ardoise, env)
             # warm: same sources, new var dir but the geometry cache kept
             env_warm = dict(env, ARDOISE_VAR_DIR=f"{tmp}/var2")
@@ -81,6 +84,7 @@ def main() -> None:
                 "duckdb_alone_s": round(base_s, 2), "ardoise_cold_s": round(cold_s, 2),
                 "ardoise_warm_s": round(warm_s, 2), "ratio_cold": round(cold_s / base_s, 2),
                 "ratio_warm": round(warm_s / base_s, 2), "peak_rss_mb": round(max(cold_mb, warm_mb)),
+                "duckdb_alone_peak_rss_mb": round(base_mb),
                 "ingest_exit_code": code,
                 "targets": {"ratio": 3, "seconds": 60, "peak_rss_mb": 2048},
             }))

@@ -37,7 +37,7 @@ def type_errors(conn: duckdb.DuckDBPyConnection, ds: Dataset, markers: dict[str,
         if not n:
             continue
         rows = conn.execute(
-            f"SELECT _ligne, {ident(f.name)} FROM _stage WHERE {type_error(f, f.name, markers)} "
+            f"SELECT _ligne, {ident(f.name)} FROM _clean WHERE {type_error(f, f.name, markers)} "
             f"ORDER BY _src, _ligne LIMIT {_EXAMPLES}"
         ).fetchall()
         first = rows[0][0] if rows else None
@@ -61,7 +61,7 @@ def territory_issues(conn: duckdb.DuckDBPyConnection, ds: Dataset) -> list[Issue
             continue
         top = conn.execute(
             f"SELECT s.{ident(fname)} AS v, count(*) AS n, min(t._ligne) AS l FROM _typed t "
-            f"JOIN _stage s ON s._src = t._src AND s._ligne = t._ligne "
+            f"JOIN _clean s ON s._src = t._src AND s._ligne = t._ligne "
             f"WHERE t.{raw} IS NOT NULL AND t.{raw} <> '' AND t.{code} IS NULL "
             f"GROUP BY 1 ORDER BY n DESC, v LIMIT {_EXAMPLES}"
         ).fetchall()
@@ -81,7 +81,7 @@ def school_year_issues(conn: duckdb.DuckDBPyConnection, ds: Dataset) -> list[Iss
         return []
     f = ds.school_year.field
     rows = conn.execute(
-        f"SELECT s.{ident(f)}, count(*), min(s._ligne) FROM _typed t JOIN _stage s "
+        f"SELECT s.{ident(f)}, count(*), min(s._ligne) FROM _typed t JOIN _clean s "
         f"ON s._src = t._src AND s._ligne = t._ligne WHERE t._annee_scolaire IS NULL "
         f"AND nullif(trim(s.{ident(f)}), '') IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1"
     ).fetchall()

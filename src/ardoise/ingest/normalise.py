@@ -66,10 +66,9 @@ def marker_reason(col: str, markers: dict[str, str]) -> str:
 
 def number(col: str) -> str:
     """The raw value read as a number (decimal comma accepted, spaces ignored), or NULL."""
-    cleaned = (
-        f"replace(replace(replace({_trimmed(col)}, ' ', ''), chr(160), ''), ',', '.')"
-    )
-    return f"TRY_CAST({cleaned} AS DOUBLE)"
+    cleaned = f"replace(replace(replace({_trimmed(col)}, ' ', ''), chr(160), ''), ',', '.')"
+    # the plain cast first: most values are plain numbers, the rewrite only runs on the rest
+    return f"COALESCE(TRY_CAST({_trimmed(col)} AS DOUBLE), TRY_CAST({cleaned} AS DOUBLE))"
 
 
 def converted(field: Field, col: str, number_column: str | None = None) -> str:

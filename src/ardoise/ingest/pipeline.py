@@ -103,9 +103,8 @@ def ingest_dataset(
         return IngestResult(ds, None, Report(ds.id, tuple(issues)), sources)
 
     union = " UNION ALL BY NAME ".join(f"SELECT * FROM {s}" for s in staged)
-    conn.execute(f"CREATE OR REPLACE TEMP TABLE _stage AS {union}")
     markers = markers_for(ds)
-    _create_typed(conn, ds, markers, linked)
+    _create_typed(conn, ds, markers, linked, union)
     issues.extend(checks.type_errors(conn, ds, markers))
     if linked:
         issues.extend(checks.territory_issues(conn, ds))
@@ -131,27 +130,25 @@ def ingest_dataset(
 
 
 def _create_typed(
-    conn: duckdb.DuckDBPyConnection, ds: Dataset, markers: dict[str, str], linked: bool
+    conn: duckdb.DuckDBPyConnection, ds: Dataset, markers: dict[str, str], linked: bool,
+    union: str,
 ) -> None:
-    # Pass 1 trims every raw value once and flags markers; pass 2 types from there.
+    """_clean (trimmed raw strings + numbers) → _typed (typed values, links, record ids)."""
     pass1 = ["_src", "_ligne"]
     for f in ds.fields:
         pass1.append(f"nullif(trim({ident(f.name)}), '') AS {ident(f.name)}")
         if f.type in ("int", "double"):
-            n = number(f.name)
-            pass1.append(f"{n} AS {ident('_n_' + f.name)}")
-            # only values that are not numbers can be markers: test those alone
-            pass1.append(f"(CASE WHEN {n} IS NULL THEN {marker_condition(f.name, markers)} "
-                         f"ELSE false END) AS {ident('_m_' + f.name)}")
-        elif has_markers(f):
-            pass1.append(f"{marker_condition(f.name, markers)} AS {ident('_m_' + f.name)}")
+            pass1.append(f"{number(f.name)} AS {ident('_n_' + f.name)}")
     if ds.school_year:
         pass1.append(f"{school_year_sql(ds.school_year.field, ds.school_year.kind)} AS _annee_scolaire")
     else:
         pass1.append("CAST(NULL AS VARCHAR) AS _annee_scolaire")
-    conn.execute(f"CREATE OR REPLACE TEMP TABLE _clean AS SELECT {', '.join(pass1)} FROM _stage")
+    conn.execute(f"CREATE OR REPLACE TEMP TABLE _clean AS SELECT {', '.join(pass1)} FROM ({union})")
 
     dirty = _dirty_fields(conn, ds)
+    # Markers can only hide in dirty fields (a marker is not a number): flag them there.
+    flags = [f"{marker_condition(f.name, markers)} AS {ident('_m_' + f.name)}"
+             for f in ds.fields if f.name in dirty and has_markers(f)]
     items = ["_src", "_ligne", "_annee_scolaire"]
     for f in ds.fields:
         if f.name not in dirty:
@@ -179,31 +176,36 @@ def _create_typed(
         )
     else:
         items.append("CAST(NULL AS VARCHAR) AS _etats")
-    conn.execute(f"CREATE OR REPLACE TEMP TABLE _typed0 AS SELECT {', '.join(items)} FROM _clean")
+    source = f"(SELECT *, {', '.join(flags)} FROM _clean)" if flags else "_clean"
+    conn.execute(f"CREATE OR REPLACE TEMP TABLE _typed0 AS SELECT {', '.join(items)} FROM {source}")
     # record id: stable for an unchanged row, whatever the release (ODS-style 40 hex chars)
     parts = ", ".join(f"coalesce(CAST({ident(f.name)} AS VARCHAR), chr(0))" for f in ds.fields)
     conn.execute("ALTER TABLE _typed0 ADD COLUMN _h VARCHAR")
     conn.execute(f"UPDATE _typed0 SET _h = sha1(concat_ws(chr(31), {literal(ds.id)}, {parts}))"
                  ).fetchall()
+    (repeated,) = conn.execute("SELECT count(*) - count(DISTINCT _h) FROM _typed0").fetchall()[0]
+    recordid = (
+        "CASE WHEN count(*) OVER (PARTITION BY _h) > 1 THEN sha1(_h || '#' || "
+        "CAST(row_number() OVER (PARTITION BY _h ORDER BY t._src, t._ligne) AS VARCHAR)) "
+        "ELSE _h END" if repeated else "_h"
+    )
     if linked:
         links, joins = role_links(ds, "s")
         hier, hjoins = hierarchy_select(links)
         raws = [f"{link.raw} AS {ident('_raw_' + link.role)}, {link.code} AS "
                 f"{ident('_code_' + link.role)}" for link in links]
         link_sql = ", ".join(hier + raws)
-        from_sql = "_stage s " + " ".join(joins + hjoins)
+        from_sql = "_clean s " + " ".join(joins + hjoins)
     else:
         link_sql = ", ".join(f"CAST(NULL AS VARCHAR) AS {c}" for c in
                              ("_uai", "_commune", "_departement", "_academie", "_region"))
-        from_sql = "_stage s"
+        from_sql = "_clean s"
     conn.execute(
         f"CREATE OR REPLACE TEMP TABLE _links AS SELECT s._src, s._ligne, {link_sql} FROM {from_sql}"
     )
     conn.execute(
-        "CREATE OR REPLACE TEMP TABLE _typed AS SELECT t.* EXCLUDE (_h), "
-        "CASE WHEN count(*) OVER (PARTITION BY _h) > 1 "
-        "THEN sha1(_h || '#' || CAST(row_number() OVER (PARTITION BY _h ORDER BY t._src, t._ligne) "
-        "AS VARCHAR)) ELSE _h END AS _recordid, l.* EXCLUDE (_src, _ligne) "
+        f"CREATE OR REPLACE TEMP TABLE _typed AS SELECT t.* EXCLUDE (_h), {recordid} AS _recordid, "
+        "l.* EXCLUDE (_src, _ligne) "
         "FROM _typed0 t JOIN _links l ON l._src = t._src AND l._ligne = t._ligne"
     )
 

@@ -11,6 +11,7 @@ import hashlib
 import os
 import shutil
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -133,12 +134,10 @@ def _build(
     referential = _build_referential(settings, build, prev_dir, build_referential_fn)
     conn = _connect(settings)
     linked = load_referential(conn, build / "referential")
-    outcomes: list[DatasetOutcome] = []
-    entries: dict[str, dict[str, Any]] = {}
     (build / "data").mkdir()
     (build / "catalog").mkdir()
-    for n, ds in enumerate(datasets, start=1):
-        tick(ds.id, n, total)
+
+    def one(ds: Dataset) -> tuple[DatasetOutcome, dict[str, Any] | None]:
         prev_entry = (previous or {}).get("datasets", {}).get(ds.id)
         shutil.copy2(settings.catalog_dir / f"{ds.id}.yaml", build / "catalog" / f"{ds.id}.yaml")
         if ds.id not in selected:
@@ -146,14 +145,29 @@ def _build(
         else:
             prev_for_drift = dict(prev_entry or {}, release_id=(previous or {}).get("release_id"))
             prev_for_drift["years"] = (prev_entry or {}).get("quality", {}).get("years")
-            result = ingest_dataset(ds, settings.mirror, conn, linked=linked,
-                                    previous=prev_for_drift if prev_entry else None)
+            cursor = conn.cursor()  # its own temp tables; ref_* tables are shared
+            try:
+                result = ingest_dataset(ds, settings.mirror, cursor, linked=linked,
+                                        previous=prev_for_drift if prev_entry else None)
+            finally:
+                cursor.close()
             outcome, entry = _place(ds, result, prev_entry, prev_dir, build)
-        outcomes.append(outcome)
-        if entry is not None:
-            entries[ds.id] = entry
         if outcome.status != "inchange":
             write_json(build / "quality" / f"{ds.id}.json", outcome.report.to_json())
+        return outcome, entry
+
+    # Datasets are independent: a small pool overlaps Python, Arrow and DuckDB work.
+    # Results are collected in catalog order, so the release does not depend on timing.
+    outcomes: list[DatasetOutcome] = []
+    entries: dict[str, dict[str, Any]] = {}
+    with ThreadPoolExecutor(max_workers=max(1, settings.ingest_threads)) as pool:
+        futures = [pool.submit(one, ds) for ds in datasets]
+        for n, (ds, future) in enumerate(zip(datasets, futures, strict=True), start=1):
+            outcome, entry = future.result()
+            tick(ds.id, n, total)
+            outcomes.append(outcome)
+            if entry is not None:
+                entries[ds.id] = entry
     conn.close()
     held = [d for d, e in entries.items() if e.get("parquet")]
     known = read_portal_catalog(settings.mirror, held)
