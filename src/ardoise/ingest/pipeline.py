@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from ardoise.catalog.model import Dataset, Field
+from ardoise.catalog.model import Dataset, Field, Source
+from ardoise.errors import SourceError
 from ardoise.ingest import checks
 from ardoise.ingest.mapping import map_columns
 from ardoise.ingest.normalise import (
@@ -60,13 +62,27 @@ def ingest_dataset(
     *,
     linked: bool,
     previous: dict[str, Any] | None = None,
+    download: Callable[[str], Path] | None = None,
 ) -> IngestResult:
-    """Read, normalise and check one dataset. ``linked``: the ref_* tables exist in ``conn``."""
+    """Read, normalise and check one dataset. ``linked``: the ref_* tables exist in ``conn``.
+
+    ``download`` (url → local file), when given, fetches the official export of a dataset
+    none of whose sources is in the mirror.
+    """
     issues: list[Issue] = []
+    sources = ds.sources
+    if download is not None and not any((mirror / s.path).is_file() for s in ds.sources):
+        try:
+            local = download(ds.source_url)
+        except SourceError as exc:
+            return IngestResult(ds, None, Report(ds.id, (Issue(
+                type="source-absente", source=ds.source_url, message=str(exc)),)), ())
+        mirror = local.parent
+        sources = (Source(path=local.name, description=f"Téléchargé de {ds.source_url}"),)
     reads: list[SourceRead] = []
     staged: list[str] = []
     infos: list[SourceInfo] = []
-    for i, source in enumerate(ds.sources):
+    for i, source in enumerate(sources):
         path = mirror / source.path
         if not path.is_file():
             issues.append(Issue(type="source-absente", source=source.path,
@@ -98,9 +114,9 @@ def ingest_dataset(
         conn.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT {', '.join(selects)} "
                      f"FROM {name}_arrow")
         staged.append(name)
-    sources = tuple(infos)
+    read_sources = tuple(infos)
     if any(x.blocking for x in issues) or not staged:
-        return IngestResult(ds, None, Report(ds.id, tuple(issues)), sources)
+        return IngestResult(ds, None, Report(ds.id, tuple(issues)), read_sources)
 
     union = " UNION ALL BY NAME ".join(f"SELECT * FROM {s}" for s in staged)
     markers = markers_for(ds)
@@ -126,7 +142,7 @@ def ingest_dataset(
     for s in staged:
         conn.execute(f"DROP VIEW IF EXISTS {s}")
         conn.unregister(s + "_arrow")
-    return IngestResult(ds, table, report, sources)
+    return IngestResult(ds, table, report, read_sources)
 
 
 def _create_typed(

@@ -26,6 +26,7 @@ from ardoise.catalog.loader import load_catalog, select
 from ardoise.catalog.model import Dataset
 from ardoise.catalog.portal import read_portal_catalog
 from ardoise.errors import ArdoiseError
+from ardoise.ingest.download import cached_download
 from ardoise.ingest.pipeline import IngestResult, ingest_dataset
 from ardoise.ingest.report import Issue, Report
 from ardoise.ingest.territories import load_referential
@@ -136,6 +137,10 @@ def _build(
     linked = load_referential(conn, build / "referential")
     (build / "data").mkdir()
     (build / "catalog").mkdir()
+    download = None
+    if settings.allow_download:
+        def download(url: str) -> Path:
+            return cached_download(url, settings.cache_dir, settings.download_timeout_s)
 
     def one(ds: Dataset) -> tuple[DatasetOutcome, dict[str, Any] | None]:
         prev_entry = (previous or {}).get("datasets", {}).get(ds.id)
@@ -148,7 +153,8 @@ def _build(
             cursor = conn.cursor()  # its own temp tables; ref_* tables are shared
             try:
                 result = ingest_dataset(ds, settings.mirror, cursor, linked=linked,
-                                        previous=prev_for_drift if prev_entry else None)
+                                        previous=prev_for_drift if prev_entry else None,
+                                        download=download)
             finally:
                 cursor.close()
             outcome, entry = _place(ds, result, prev_entry, prev_dir, build)
