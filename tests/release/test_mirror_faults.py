@@ -18,25 +18,15 @@ import pytest
 from typer.testing import CliRunner
 
 from ardoise.cli import app
-from ardoise.release.build import BuildResult, build_release
+from ardoise.release.build import BuildResult
 from ardoise.release.store import ReleaseStore
-from ardoise.settings import Settings, load_settings
+from ardoise.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 CALENDAR = "m-bouville-predict-elec/fr-en-calendrier-scolaire.csv"
 CALENDAR_ID = "fr-en-calendrier-scolaire"
 
 pytestmark = pytest.mark.mirror
-
-
-@pytest.fixture(scope="session")
-def real_release(mirror_dir: Path, tmp_path_factory: pytest.TempPathFactory
-                 ) -> tuple[Settings, BuildResult]:
-    var = tmp_path_factory.mktemp("real") / "var"
-    settings = load_settings(environ={}, mirror=mirror_dir, var_dir=var)
-    result = build_release(settings)
-    assert result.published, result.message
-    return settings, result
 
 
 def _copy_mirror(mirror: Path, dest: Path) -> Path:

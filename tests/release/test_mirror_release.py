@@ -14,7 +14,6 @@ import pytest
 from ardoise.catalog.loader import load_catalog
 from ardoise.release.build import BuildResult, build_release
 from ardoise.settings import Settings
-from tests.release.test_mirror_faults import real_release  # noqa: F401  (session fixture)
 
 pytestmark = pytest.mark.mirror
 

@@ -65,13 +65,15 @@ class OdsqlSyntaxError(QueryError):
 
 class UnknownField(OdsqlSyntaxError):
     def __init__(self, name: str, *, clause: str, col: int | None) -> None:
-        super().__init__(f"Unknown field: {name}", clause=clause, col=col, highlight=name)
+        shown = name if len(name) <= 100 else name[:100] + "…"
+        super().__init__(f"Unknown field: {shown}", clause=clause, col=col, highlight=shown)
         self.name = name
 
 
 class UnknownFunction(OdsqlSyntaxError):
     def __init__(self, name: str, *, clause: str, col: int | None) -> None:
-        super().__init__(f"Unknown function: {name}()", clause=clause, col=col, highlight=name)
+        shown = name if len(name) <= 100 else name[:100] + "…"
+        super().__init__(f"Unknown function: {shown}()", clause=clause, col=col, highlight=shown)
         self.name = name
 
 

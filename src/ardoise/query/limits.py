@@ -24,7 +24,7 @@ UNLIMITED = -1
 MAX_CLAUSE_LENGTH = 10_000  # characters per clause (each where, select, …)
 MAX_WHERE_CLAUSES = 20  # repeated ?where= parameters
 MAX_NODES = 2_000  # AST nodes per clause
-MAX_DEPTH = 48  # AST depth per clause (parentheses, NOT chains, arithmetic)
+MAX_DEPTH = 32  # AST depth per clause (parentheses, NOT chains, arithmetic)
 MAX_IN_LIST = 1_000  # values in one IN (...)
 MAX_ITEMS = 200  # items in select / group_by / order_by
 MAX_REFINES = 100  # refine + exclude pairs

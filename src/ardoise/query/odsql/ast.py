@@ -42,7 +42,7 @@ class Number(Expr):
 
 @dataclass(frozen=True)
 class Distance(Expr):
-    """``10km``: a number immediately followed by a length unit."""
+    """A number with a unit inside a call: ``5km`` in within_distance(), ``1 month`` in range()."""
 
     number: Number
     unit: str

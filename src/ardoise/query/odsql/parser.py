@@ -53,6 +53,7 @@ class _Parser:
         self.tokens = tokenize(text, clause)
         self.i = 0
         self.depth = 0
+        self.leaves = 0
 
     # --- token helpers ------------------------------------------------------------
 
@@ -207,6 +208,9 @@ class _Parser:
     def primary(self) -> ast.Expr:
         tok = self.tok
         kind = tok.kind
+        self.leaves += 1  # fail fast on huge flat chains (a and b and c …), before measuring
+        if self.leaves > limits.MAX_NODES:
+            limits.check_tree(self.leaves, 0, self.clause)
         if kind is Kind.NUMBER:
             self.advance()
             number = ast.Number(tok.value, pos=tok.pos, end=tok.end)

@@ -44,6 +44,7 @@ OPERATORS: tuple[str, ...] = (
     "!=", "<>", "<=", ">=", "(", ")", ",", "*", "+", "-", "/", "%", "=", "<", ">", ":",
 )
 
+_DIGITS = frozenset("0123456789")  # ASCII only: str.isdigit() accepts "²" and "١"
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v"}
 _SPACE = frozenset(" \t\n\r\u00a0\ufeff")
 
@@ -90,7 +91,7 @@ def tokenize(text: str, clause: str) -> list[Token]:
                 out.append(Token(kind, value, start, i))
             else:
                 out.append(Token(Kind.IDENT, word, start, i))
-        elif ch.isdigit() or (ch == "." and i + 1 < n and text[i + 1].isdigit()):
+        elif ch in _DIGITS or (ch == "." and i + 1 < n and text[i + 1] in _DIGITS):
             i = _read_number(text, i)
             out.append(Token(Kind.NUMBER, text[start:i], start, i))
         elif ch in "'\"":
@@ -125,19 +126,19 @@ def tokenize(text: str, clause: str) -> list[Token]:
 
 def _read_number(text: str, i: int) -> int:
     n = len(text)
-    while i < n and text[i].isdigit():
+    while i < n and text[i] in _DIGITS:
         i += 1
-    if i + 1 < n and text[i] == "." and text[i + 1].isdigit():
+    if i + 1 < n and text[i] == "." and text[i + 1] in _DIGITS:
         i += 1
-        while i < n and text[i].isdigit():
+        while i < n and text[i] in _DIGITS:
             i += 1
     if i < n and text[i] in "eE":
         j = i + 1
         if j < n and text[j] in "+-":
             j += 1
-        if j < n and text[j].isdigit():
+        if j < n and text[j] in _DIGITS:
             i = j
-            while i < n and text[i].isdigit():
+            while i < n and text[i] in _DIGITS:
                 i += 1
     return i
 

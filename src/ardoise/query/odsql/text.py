@@ -1,0 +1,72 @@
+"""Full-text matching: bare strings in ``where``, ``search()``, ``suggest()``, ``LIKE``.
+
+Matching is case- and accent-insensitive: both sides go through ``lower`` then
+``strip_accents`` (SQL side) or :func:`normalize` (Python side, before binding).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import TYPE_CHECKING
+
+from sqlglot import exp
+
+from ardoise.query import limits
+from ardoise.query.errors import OdsqlSyntaxError
+from ardoise.query.odsql import ast
+from ardoise.query.odsql.typed import Scope, Typed, fn
+
+if TYPE_CHECKING:
+    from ardoise.query.odsql.resolve import Resolver
+
+
+def normalize(text: str) -> str:
+    """Lower-case and strip accents, as ``strip_accents(lower(x))`` does in DuckDB."""
+    decomposed = unicodedata.normalize("NFD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def folded(t: Typed) -> exp.Expr:
+    """``strip_accents(lower(x))``, casting non-text values to text first."""
+    value = t.sql if t.type == "text" else exp.Cast(this=t.sql, to=exp.DataType.build("VARCHAR"))
+    return fn("strip_accents", fn("lower", value))
+
+
+def like_pattern(value: str) -> str:
+    """ODSQL ``LIKE`` pattern → SQL ``LIKE`` pattern (escape character ``\\``).
+
+    ``*`` is the wildcard and anchors the pattern (``"lyc*"``: starts with "lyc");
+    a pattern without ``*`` matches anywhere in the value (case-insensitive substring).
+    """
+    body = normalize(value).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    if "*" in body:
+        return body.replace("*", "%")
+    return f"%{body}%"
+
+
+def text_columns(r: Resolver) -> list[Typed]:
+    return [Typed(r.column(name), "text", free=True) for name in r.env.schema.of_type("text")]
+
+
+def full_text(r: Resolver, node: ast.String, columns: list[Typed], scope: Scope,
+              *, phrase: bool) -> Typed:
+    """Every word (or the whole phrase) must occur in at least one of ``columns``."""
+    text = normalize(node.value).strip()
+    terms = [text] if phrase else text.split()
+    if not terms:
+        return Typed(exp.true(), "boolean", constant=True)
+    limits.check_count("search terms", len(terms), limits.MAX_SEARCH_TERMS, scope.clause, node.pos + 1)
+    if not columns:
+        raise OdsqlSyntaxError("No text field to search in", clause=scope.clause, col=node.pos + 1)
+    conjuncts: list[exp.Expr] = []
+    for term in terms:
+        placeholder = r.params.add(term)
+        matches = [fn("contains", folded(col), placeholder.copy()) for col in columns]
+        disjunction = matches[0]
+        for match in matches[1:]:
+            disjunction = exp.Or(this=disjunction, expression=match)
+        conjuncts.append(exp.Paren(this=disjunction) if len(matches) > 1 else disjunction)
+    sql = conjuncts[0]
+    for part in conjuncts[1:]:
+        sql = exp.And(this=sql, expression=part)
+    return Typed(sql, "boolean", free=True)
