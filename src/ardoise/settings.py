@@ -37,6 +37,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("port", 8000, "Port d'écoute du serveur HTTP."),
     Setting("ingest_memory_limit", "2GB", "Mémoire maximale de DuckDB pendant l'ingestion."),
     Setting("ingest_threads", 2, "Nombre de fils d'exécution de DuckDB pendant l'ingestion."),
+    Setting("query_memory_limit", "1GB", "Mémoire maximale de DuckDB pour les requêtes de l'API."),
+    Setting("query_threads", 2, "Fils d'exécution de DuckDB pour les requêtes de l'API."),
+    Setting("query_time_limit_ms", 5000, "Durée maximale d'une requête de l'API (millisecondes)."),
+    Setting("export_time_limit_ms", 600000, "Durée maximale d'un export (millisecondes)."),
+    Setting("response_cache_entries", 2048, "Nombre de réponses gardées en cache (0 : pas de cache)."),
+    Setting("rate_limit_per_minute", 0, "Quota de requêtes par adresse IP et par minute (0 : aucun)."),
+    Setting("public_url", "http://127.0.0.1:8000", "Adresse publique du service (liens des réponses)."),
     Setting("download_timeout_s", 60, "Délai maximal d'un téléchargement de source absente du miroir."),
     Setting("allow_download", 0, "1 pour télécharger une source absente du miroir (réseau requis)."),
 )
@@ -52,6 +59,13 @@ class Settings:
     port: int
     ingest_memory_limit: str
     ingest_threads: int
+    query_memory_limit: str
+    query_threads: int
+    query_time_limit_ms: int
+    export_time_limit_ms: int
+    response_cache_entries: int
+    rate_limit_per_minute: int
+    public_url: str
     download_timeout_s: int
     allow_download: int
 

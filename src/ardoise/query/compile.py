@@ -60,11 +60,14 @@ def parse_query(query: RecordsQuery) -> _Parsed:
 
 
 def compile_records(
-    query: RecordsQuery, schema: Schema, *, export: bool = False, now: datetime | None = None
+    query: RecordsQuery, schema: Schema, *, export: bool = False, now: datetime | None = None,
+    extra_columns: tuple[str, ...] = (),
 ) -> CompiledQuery:
     """Compile ``query`` against ``schema``; raise a ``QueryError`` subclass on bad input.
 
     ``export`` lifts the records caps (``limit=-1`` means all rows). ``now`` pins ``now()``.
+    ``extra_columns`` are stored columns outside the ODSQL schema (``_recordid``…) appended,
+    as text, to the outputs of a query that is not aggregated; ODSQL itself cannot name them.
     """
     parsed = parse_query(query)
     limits.check_count("refine/exclude filters", len(query.refine) + len(query.exclude),
@@ -72,7 +75,7 @@ def compile_records(
     env = Env(schema, dates.zone(query.timezone), dates.lang_code(query.lang), now or datetime.now(UTC))
     window = limits.check_window(query.limit, query.offset, grouped=bool(parsed.group_by), export=export)
     try:
-        main = _Statement(query, parsed, env, Params()).build(window)
+        main = _Statement(query, parsed, env, Params(), extra_columns).build(window)
         count = _Statement(query, parsed, env, Params()).build(None)
     except RecursionError:  # belt and braces: MAX_DEPTH keeps resolving and rendering shallow
         raise LimitExceeded("ODSQL query is malformed: the query is nested too deeply.") from None
@@ -80,7 +83,9 @@ def compile_records(
 
 
 class _Statement:
-    def __init__(self, query: RecordsQuery, parsed: _Parsed, env: Env, params: Params) -> None:
+    def __init__(self, query: RecordsQuery, parsed: _Parsed, env: Env, params: Params,
+                 extra_columns: tuple[str, ...] = ()) -> None:
+        self.extra_columns = extra_columns
         self.query = query
         self.parsed = parsed
         self.env = env
@@ -99,7 +104,12 @@ class _Statement:
         aggregated = grouped or any(o.typed.aggregate for o in outputs)
         if window is None:
             return self.count(conditions, keys, aggregated)
-        select = exp.select(*[self.projection(o, i) for i, o in enumerate(outputs)])
+        projections = [self.projection(o, i) for i, o in enumerate(outputs)]
+        extras = () if aggregated else self.extra_columns
+        projections += [exp.Column(this=exp.Identifier(this=name, quoted=True),
+                                   table=exp.Identifier(this=self.env.schema.table, quoted=True))
+                        for name in extras]
+        select = exp.select(*projections)
         select = select.from_(self.table)
         if conditions is not None:
             select = select.where(conditions)
@@ -113,6 +123,7 @@ class _Statement:
         if window.offset:
             select = select.offset(window.offset)
         columns = tuple(Column(o.name, o.typed.type) for o in outputs)
+        columns += tuple(Column(name, "text") for name in extras)
         return CompiledQuery(self.render(select), self.used_params(select), columns, grouped)
 
     def used_params(self, statement: exp.Expr) -> dict[str, object]:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from ardoise.query.errors import QueryError, QueryTimeout
 from ardoise.query.model import CompiledQuery
@@ -135,6 +136,21 @@ class Engine:
             cursor.execute(compiled.sql, dict(compiled.params) if compiled.params else None)
             while batch := cursor.fetchmany(batch_size):
                 yield batch
+
+    def fetch(self, sql: str, params: Mapping[str, object]) -> ResultSet:
+        """Run SQL built by the query layer itself (never from a request), with parameters."""
+        return self._execute(sql, params, None)
+
+    def stream_arrow(
+        self, compiled: CompiledQuery, *, batch_size: int = 50_000,
+        time_limit_ms: int | None = None,
+    ) -> Iterator[pa.RecordBatch]:
+        """Yield Arrow record batches named after ``compiled.columns`` (exports)."""
+        names = [c.name for c in compiled.columns]
+        with self._cursor(time_limit_ms) as cursor:
+            relation = cursor.sql(compiled.sql, params=dict(compiled.params) or None)
+            for batch in relation.to_arrow_reader(batch_size):
+                yield batch.rename_columns(names) if len(names) == batch.num_columns else batch
 
     def _execute(self, sql: str, params: Mapping[str, object], time_limit_ms: int | None) -> ResultSet:
         with self._cursor(time_limit_ms) as cursor:

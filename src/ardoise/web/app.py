@@ -1,64 +1,96 @@
-"""``create_app(settings)``: the HTTP surface. In this first version, a home page and /health."""
+"""``create_app(settings)``: mounts the routers, one error table, caching, CORS, gzip, quotas."""
 
 from __future__ import annotations
 
 import html
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import HTMLResponse
 
 from ardoise import __version__
+from ardoise.api.explore import build_router
 from ardoise.errors import ArdoiseError
-from ardoise.release.store import ReleaseStore
+from ardoise.query.release import ReleaseHolder
 from ardoise.settings import Settings
+from ardoise.web import errors
+from ardoise.web.caching import CachingMiddleware
+from ardoise.web.jsonresponse import JSONBytes
+from ardoise.web.ratelimit import RateLimitMiddleware
+
+DESCRIPTION = """Données ouvertes de l'éducation, vérifiées et versionnées.
+
+L'API reprend celle de data.education.gouv.fr (Opendatasoft Explore v2.1, v2.0) : un
+programme écrit pour le portail fonctionne en changeant seulement l'hôte. Les filtres
+s'écrivent en ODSQL (`where`, `select`, `group_by`, `order_by`, `refine`, `exclude`)."""
 
 
 def create_app(settings: Settings) -> FastAPI:
-    store = ReleaseStore(settings.var_dir)
-    app = FastAPI(title="Ardoise", version=__version__,
-                  description="Données ouvertes de l'éducation, vérifiées et versionnées.")
+    holder = ReleaseHolder(settings)
+    app = FastAPI(title="Ardoise", version=__version__, description=DESCRIPTION,
+                  default_response_class=JSONBytes, docs_url="/api/docs",
+                  openapi_url="/api/openapi.json", redoc_url=None)
+    app.state.settings = settings
+    app.state.releases = holder
+    errors.install(app)
 
-    def manifest() -> dict[str, Any] | None:
-        rid = store.current_id()
-        if rid is None:
-            return None
+    def current_id() -> str | None:
         try:
-            return store.manifest(rid)
+            return holder.get().id
         except ArdoiseError:
             return None
 
-    @app.get("/health")
+    for prefix, shape in (("/api/explore/v2.1", "v2.1"), ("/api/explore/v2.0", "v2.0"),
+                          ("/api/v2", "v2.0")):
+        app.include_router(build_router(shape), prefix=prefix,  # type: ignore[arg-type]
+                           include_in_schema=prefix != "/api/v2")
+
+    @app.get("/health", tags=["Service"])
     def health() -> dict[str, Any]:
-        m = manifest()
-        return {
-            "status": "ok" if m else "sans_release",
-            "release": m["release_id"] if m else None,
-            "version": __version__,
-        }
+        rid = current_id()
+        return {"status": "ok" if rid else "sans_release", "release": rid, "version": __version__}
 
-    @app.get("/", response_class=HTMLResponse)
-    def home() -> str:
-        m = manifest()
-        if m is None:
-            body = "<p>Aucune release n'est publiée. Lancez <code>make release</code>.</p>"
-        else:
-            rows = "".join(
-                f"<tr><td><code>{html.escape(k)}</code></td><td>{html.escape(v.get('title', ''))}"
-                f"</td><td>{int(v.get('rows') or 0):,}</td></tr>".replace(",", " ")
-                for k, v in sorted(m["datasets"].items()) if v.get("parquet")
-            )
-            body = (
-                f"<p>Release servie : <strong>{html.escape(m['release_id'])}</strong> "
-                f"({html.escape(m['created_at'])}).</p><table><thead><tr><th>Jeu</th>"
-                f"<th>Titre</th><th>Lignes</th></tr></thead><tbody>{rows}</tbody></table>"
-            )
-        return (
-            "<!doctype html><html lang='fr'><head><meta charset='utf-8'>"
-            "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-            "<title>Ardoise — données de l'éducation</title></head><body>"
-            "<h1>Ardoise</h1><p>Les données ouvertes de l'éducation, vérifiées et versionnées."
-            f"</p>{body}</body></html>"
-        )
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def home(request: Request) -> str:
+        return _home(holder)
 
+    app.add_middleware(CachingMiddleware, release_id=current_id,
+                       entries=settings.response_cache_entries)
+    if settings.rate_limit_per_minute > 0:
+        app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute)
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "HEAD"],
+                       allow_headers=["*"], expose_headers=["ETag", "X-RateLimit-Limit",
+                                                            "X-RateLimit-Remaining",
+                                                            "X-RateLimit-Reset"])
     return app
+
+
+def _home(holder: ReleaseHolder) -> str:
+    try:
+        release = holder.get()
+    except ArdoiseError:
+        body = "<p>Aucune release n'est publiée. Lancez <code>make release</code>.</p>"
+    else:
+        rows = "".join(
+            f"<tr><td><code>{html.escape(v.id)}</code></td><td>{html.escape(v.dataset.title)}"
+            f"</td><td>{v.rows:,}</td></tr>".replace(",", " ")
+            for v in release.datasets.values()
+        )
+        body = (
+            f"<p>Release servie : <strong>{html.escape(release.id)}</strong> "
+            f"({html.escape(release.created_at)}).</p>"
+            "<p>API : <a href='/api/docs'>documentation interactive</a>, "
+            "<a href='/api/explore/v2.1/catalog/datasets'>catalogue</a>.</p>"
+            "<table><thead><tr><th>Jeu</th><th>Titre</th><th>Lignes</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>"
+        )
+    return (
+        "<!doctype html><html lang='fr'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        "<title>Ardoise — données de l'éducation</title></head><body>"
+        "<h1>Ardoise</h1><p>Les données ouvertes de l'éducation, vérifiées et versionnées."
+        f"</p>{body}</body></html>"
+    )

@@ -1,0 +1,147 @@
+"""The release being served: its manifest, its descriptors and one query engine over it.
+
+A ``ServedRelease`` is immutable like the release it reads. ``ReleaseHolder`` notices when
+``var/current`` is switched (publish, rollback) and serves the new release from then on.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ardoise.catalog.loader import load_descriptor
+from ardoise.catalog.model import Dataset
+from ardoise.errors import DatasetNotFound, ReleaseNotFound
+from ardoise.query.engine import Engine
+from ardoise.query.model import Schema
+from ardoise.settings import Settings
+
+
+@dataclass(frozen=True)
+class DatasetView:
+    """One published dataset of a release, as the query layer sees it."""
+
+    dataset: Dataset
+    entry: dict[str, Any]  # its manifest entry
+    schema: Schema
+    parquet: Path
+
+    @property
+    def id(self) -> str:
+        return self.dataset.id
+
+    @property
+    def rows(self) -> int:
+        return int(self.entry.get("rows") or 0)
+
+
+CATALOG_TABLE = "__catalog"
+CATALOG_SCHEMA = Schema(CATALOG_TABLE, (
+    ("dataset_id", "text"), ("title", "text"), ("description", "text"), ("publisher", "text"),
+    ("license", "text"), ("keyword", "text"), ("theme", "text"), ("modified", "text"),
+    ("records_count", "int"), ("national", "boolean"),
+))
+CATALOG_FACETS = ("publisher", "keyword", "theme", "license", "national")
+
+
+class ServedRelease:
+    def __init__(self, path: Path, settings: Settings) -> None:
+        self.path = path
+        self.manifest: dict[str, Any] = json.loads((path / "manifest.json").read_text("utf-8"))
+        self.id: str = self.manifest["release_id"]
+        self.created_at: str = self.manifest["created_at"]
+        views: dict[str, DatasetView] = {}
+        for ds_id, entry in sorted(self.manifest.get("datasets", {}).items()):
+            if not entry.get("parquet"):
+                continue
+            dataset = load_descriptor(path / "catalog" / f"{ds_id}.yaml")
+            views[ds_id] = DatasetView(dataset, entry, Schema.from_dataset(dataset),
+                                       path / entry["parquet"]["path"])
+        self.datasets = views
+        tables = {k: v.parquet for k, v in views.items()}
+        tables[CATALOG_TABLE] = self._catalog_table(settings.cache_dir / "catalog")
+        self.engine = Engine(tables,
+                             memory_limit=settings.query_memory_limit,
+                             threads=settings.query_threads,
+                             time_limit_ms=settings.query_time_limit_ms)
+
+    def _catalog_table(self, directory: Path) -> Path:
+        """The catalog as a table, so that catalog queries use the same ODSQL compiler."""
+        path = directory / f"{self.id}.parquet"
+        if not path.is_file():
+            directory.mkdir(parents=True, exist_ok=True)
+            views = list(self.datasets.values())
+            table = pa.table({
+                "dataset_id": [v.id for v in views],
+                "title": [v.dataset.title for v in views],
+                "description": [v.dataset.description for v in views],
+                "publisher": [v.dataset.publisher for v in views],
+                "license": [v.dataset.licence for v in views],
+                "keyword": [", ".join(v.dataset.keywords) for v in views],
+                "theme": [", ".join(v.dataset.themes) for v in views],
+                "modified": [self.created_at for v in views],
+                "records_count": pa.array([v.rows for v in views], pa.int64()),
+                "national": [v.dataset.spatial_coverage.national for v in views],
+            })
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            pq.write_table(table, tmp)
+            os.replace(tmp, path)
+        return path
+
+    def dataset(self, dataset_id: str) -> DatasetView:
+        view = self.datasets.get(dataset_id)
+        if view is None:
+            raise DatasetNotFound(f"Unknown dataset: {dataset_id}")
+        return view
+
+    def quality(self, dataset_id: str) -> dict[str, Any]:
+        path = self.path / "quality" / f"{dataset_id}.json"
+        data: dict[str, Any] = json.loads(path.read_text("utf-8")) if path.is_file() else {}
+        return data
+
+    def portal_catalog(self) -> list[dict[str, Any]]:
+        path = self.path / "catalog" / "portal.json"
+        data: list[dict[str, Any]] = json.loads(path.read_text("utf-8")) if path.is_file() else []
+        return data
+
+    def close(self) -> None:
+        self.engine.close()
+
+
+class ReleaseHolder:
+    """The release behind ``var/current``, reloaded when the link changes."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._target: str | None = None
+        self._release: ServedRelease | None = None
+
+    def get(self) -> ServedRelease:
+        link = self.settings.current_link
+        try:
+            target = os.readlink(link)
+        except OSError:
+            raise ReleaseNotFound(
+                "Aucune release n'est publiée : lancez `make release` (ou `ardoise ingest`)."
+            ) from None
+        release = self._release
+        if release is not None and target == self._target:
+            return release
+        with self._lock:
+            if self._release is None or target != self._target:
+                new = ServedRelease((link.parent / target).resolve(), self.settings)
+                self._release, self._target = new, target
+                # the previous engine is left to the garbage collector: requests may still use it
+            return self._release
+
+    def close(self) -> None:
+        if self._release is not None:
+            self._release.close()

@@ -1,0 +1,114 @@
+"""One data function per resource (STYLE.md L1). Every surface calls these; renderers
+(api, exports, dashboard, mcp) only reshape what they return."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import pyarrow as pa
+
+from ardoise.errors import NotFound
+from ardoise.query.compile import compile_records
+from ardoise.query.errors import InvalidParameter
+from ardoise.query.model import Column, RecordsQuery
+from ardoise.query.release import DatasetView, ServedRelease
+
+RECORD_ID = "_recordid"
+MAX_FACET_VALUES = 20_000  # never the portal's silent cap of 100 (reference §5.1)
+
+
+class RecordNotFound(NotFound):
+    pass
+
+
+@dataclass(frozen=True)
+class RecordsPage:
+    dataset_id: str
+    total_count: int
+    columns: tuple[Column, ...]  # without the record id
+    rows: list[dict[str, Any]]
+    record_ids: list[str | None]  # one per row; None for aggregated rows
+    grouped: bool
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    name: str
+    count: int
+    value: Any
+
+
+@dataclass(frozen=True)
+class FacetGroup:
+    name: str
+    facets: list[FacetValue]
+
+
+def run_records(release: ServedRelease, dataset_id: str, query: RecordsQuery) -> RecordsPage:
+    view = release.dataset(dataset_id)
+    compiled = compile_records(query, view.schema, extra_columns=(RECORD_ID,))
+    result = release.engine.run(compiled)
+    total = release.engine.count(compiled)
+    names = [c.name for c in compiled.columns]
+    has_id = bool(names) and names[-1] == RECORD_ID
+    columns = compiled.columns[:-1] if has_id else compiled.columns
+    rows = [dict(zip(names, row, strict=True)) for row in result.rows]
+    ids: list[str | None] = [r.pop(RECORD_ID) for r in rows] if has_id else [None] * len(rows)
+    return RecordsPage(dataset_id, total, columns, rows, ids, compiled.grouped)
+
+
+def get_record(release: ServedRelease, dataset_id: str, record_id: str) -> dict[str, Any]:
+    """One record by its id, all fields; RecordNotFound when no row has that id."""
+    view = release.dataset(dataset_id)
+    cols = ", ".join(_quote(n) for n in view.schema.names)
+    result = release.engine.fetch(
+        f"SELECT {cols} FROM {_quote(view.id)} WHERE {_quote(RECORD_ID)} = $id LIMIT 1",
+        {"id": record_id})
+    if not result.rows:
+        raise RecordNotFound(f"Unknown record: {record_id}")
+    return dict(zip(view.schema.names, result.rows[0], strict=True))
+
+
+def run_facets(release: ServedRelease, dataset_id: str, facets: Sequence[str],
+               query: RecordsQuery) -> list[FacetGroup]:
+    """Value counts of each facet field under the query's where/refine/exclude, by count."""
+    view = release.dataset(dataset_id)
+    names = list(facets) or default_facets(view)
+    groups = []
+    for name in names:
+        if view.schema.lookup(name) is None:
+            raise InvalidParameter(f"Unknown facet field: {name}")
+        field = view.schema.lookup(name)
+        assert field is not None
+        q = replace(query, select=f"`{field[0]}` as value, count(*) as count",
+                    group_by=f"`{field[0]}`", order_by="count desc, value",
+                    limit=MAX_FACET_VALUES, offset=None)
+        compiled = compile_records(q, view.schema, export=True)
+        rows = release.engine.run(compiled).rows
+        groups.append(FacetGroup(field[0], [
+            FacetValue(name=_facet_name(v), count=int(c), value=v) for v, c in rows if v is not None
+        ]))
+    return groups
+
+
+def default_facets(view: DatasetView) -> list[str]:
+    return [f.name for f in view.dataset.fields if f.facet]
+
+
+def export_batches(release: ServedRelease, dataset_id: str, query: RecordsQuery,
+                   *, time_limit_ms: int | None = None,
+                   ) -> tuple[tuple[Column, ...], Iterator[pa.RecordBatch]]:
+    """The columns and a lazy stream of Arrow batches of the query, without the records cap."""
+    view = release.dataset(dataset_id)
+    compiled = compile_records(query, view.schema, export=True)
+    return compiled.columns, release.engine.stream_arrow(compiled, time_limit_ms=time_limit_ms)
+
+
+def _facet_name(value: Any) -> str:
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'

@@ -1,0 +1,108 @@
+"""HTTP caching: a release never changes, so an answer is a function of the release id and
+the normalised query. ETag, Cache-Control, 304, and a small in-memory response cache."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from urllib.parse import parse_qsl, urlencode
+
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+CACHE_CONTROL = "public, max-age=300, stale-while-revalidate=60"
+_MAX_BODY = 1 << 20  # answers above 1 MB (exports) are streamed, never stored
+
+
+def normalised_query(query_string: str) -> str:
+    """Parameters sorted by name (keeping repeated ones in order): the cache key."""
+    pairs = parse_qsl(query_string, keep_blank_values=True)
+    return urlencode(sorted(pairs, key=lambda kv: kv[0]))
+
+
+def etag_for(release_id: str, path: str, query_string: str) -> str:
+    digest = hashlib.sha256(f"{release_id}\n{path}\n{normalised_query(query_string)}".encode())
+    return '"' + digest.hexdigest()[:32] + '"'
+
+
+class _LRU:
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._data: OrderedDict[str, tuple[int, list[tuple[bytes, bytes]], bytes]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> tuple[int, list[tuple[bytes, bytes]], bytes] | None:
+        with self._lock:
+            item = self._data.get(key)
+            if item is not None:
+                self._data.move_to_end(key)
+            return item
+
+    def put(self, key: str, value: tuple[int, list[tuple[bytes, bytes]], bytes]) -> None:
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+
+
+class CachingMiddleware:
+    """For GET under /api: ETag from (release, path, normalised query), 304 on If-None-Match,
+    and an LRU of successful small JSON answers keyed the same way."""
+
+    def __init__(self, app: ASGIApp, release_id: object, entries: int) -> None:
+        self.app = app
+        self.release_id = release_id  # callable returning the current release id or None
+        self.cache = _LRU(entries) if entries > 0 else None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD") or not str(
+                scope["path"]).startswith("/api/"):
+            await self.app(scope, receive, send)
+            return
+        rid = self.release_id()  # type: ignore[operator]
+        if rid is None:
+            await self.app(scope, receive, send)
+            return
+        query = scope.get("query_string", b"").decode("latin-1")
+        etag = etag_for(rid, scope["path"], query)
+        headers = dict(scope.get("headers") or [])
+        if headers.get(b"if-none-match", b"").decode("latin-1") in (etag, "*"):
+            await send({"type": "http.response.start", "status": 304, "headers": [
+                (b"etag", etag.encode()), (b"cache-control", CACHE_CONTROL.encode())]})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        key = f"{scope['method']} {etag}"
+        cached = self.cache.get(key) if self.cache else None
+        if cached is not None:
+            status, raw_headers, body = cached
+            await send({"type": "http.response.start", "status": status,
+                        "headers": [*raw_headers, (b"x-cache", b"hit")]})
+            await send({"type": "http.response.body", "body": body})
+            return
+
+        state: dict[str, object] = {"status": 0, "headers": [], "body": [], "store": False}
+
+        async def wrapped(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+                out = MutableHeaders(scope=message)
+                if status == 200:
+                    out["ETag"] = etag
+                    out["Cache-Control"] = CACHE_CONTROL
+                    ctype = out.get("content-type", "")
+                    state["store"] = ctype.startswith("application/json") and self.cache is not None
+                state["status"] = status
+                state["headers"] = list(message["headers"])
+            elif message["type"] == "http.response.body" and state["store"]:
+                parts: list[bytes] = state["body"]  # type: ignore[assignment]
+                parts.append(message.get("body", b""))
+                if sum(len(p) for p in parts) > _MAX_BODY:
+                    state["store"] = False
+                elif not message.get("more_body") and self.cache is not None:
+                    self.cache.put(key, (int(state["status"]),  # type: ignore[call-overload]
+                                         state["headers"], b"".join(parts)))  # type: ignore[arg-type]
+            await send(message)
+
+        await self.app(scope, receive, wrapped)

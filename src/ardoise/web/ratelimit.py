@@ -1,0 +1,61 @@
+"""Optional per-IP quota on the API (off by default): fixed one-minute windows,
+``X-RateLimit-Limit``/``-Remaining``/``-Reset`` on every answer, 429 past the quota."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+class RateLimitMiddleware:
+    def __init__(self, app: ASGIApp, per_minute: int, clock: object = time.time) -> None:
+        self.app = app
+        self.per_minute = per_minute
+        self.clock = clock
+        self._counts: dict[str, tuple[int, int]] = {}  # ip → (window start, count)
+        self._lock = threading.Lock()
+
+    def _hit(self, ip: str) -> tuple[int, int, int]:
+        now = int(self.clock())  # type: ignore[operator]
+        window = now - now % 60
+        with self._lock:
+            start, count = self._counts.get(ip, (window, 0))
+            if start != window:
+                start, count = window, 0
+            count += 1
+            self._counts[ip] = (start, count)
+            if len(self._counts) > 100_000:  # forget old windows
+                self._counts = {k: v for k, v in self._counts.items() if v[0] == window}
+        return count, max(0, self.per_minute - count), start + 60 - now
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not str(scope["path"]).startswith("/api/"):
+            await self.app(scope, receive, send)
+            return
+        client = scope.get("client") or ("?", 0)
+        count, remaining, reset = self._hit(str(client[0]))
+        limits = [(b"x-ratelimit-limit", str(self.per_minute).encode()),
+                  (b"x-ratelimit-remaining", str(remaining).encode()),
+                  (b"x-ratelimit-reset", str(reset).encode())]
+        if count > self.per_minute:
+            body = json.dumps({"error_code": "TooManyRequests", "message": (
+                f"Quota dépassé : {self.per_minute} requêtes par minute et par adresse. "
+                f"Réessayez dans {reset} s.")}).encode()
+            await send({"type": "http.response.start", "status": 429, "headers": [
+                (b"content-type", b"application/json"), (b"retry-after", str(reset).encode()),
+                *limits]})
+            await send({"type": "http.response.body", "body": body})
+            return
+
+        async def wrapped(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for k, v in limits:
+                    headers[k.decode()] = v.decode()
+            await send(message)
+
+        await self.app(scope, receive, wrapped)
