@@ -49,6 +49,15 @@ CATALOG_SCHEMA = Schema(CATALOG_TABLE, (
     ("records_count", "int"), ("national", "boolean"),
 ))
 CATALOG_FACETS = ("publisher", "keyword", "theme", "license", "national")
+DERIVED_TABLES = {
+    "__communes": "referential/communes.parquet",
+    "__departements": "referential/departements.parquet",
+    "__academies": "referential/academies.parquet",
+    "__regions": "referential/regions.parquet",
+    "__regions_academiques": "referential/regions_academiques.parquet",
+    "__territory_codes": "referential/territory_codes.parquet",
+    "__indicateurs": "indicators/valeurs.parquet",
+}
 
 
 class ServedRelease:
@@ -67,6 +76,11 @@ class ServedRelease:
         self.datasets = views
         tables = {k: v.parquet for k, v in views.items()}
         tables[CATALOG_TABLE] = self._catalog_table(settings.cache_dir / "catalog")
+        # Derived tables of the release, queryable by the query layer under "__" names
+        # (never reachable from ODSQL, whose schema only names a dataset's own fields).
+        for name, rel in DERIVED_TABLES.items():
+            if (path / rel).is_file():
+                tables[name] = path / rel
         self.engine = Engine(tables,
                              memory_limit=settings.query_memory_limit,
                              threads=settings.query_threads,
@@ -94,6 +108,17 @@ class ServedRelease:
             pq.write_table(table, tmp)
             os.replace(tmp, path)
         return path
+
+    @property
+    def referential_dir(self) -> Path:
+        return self.path / "referential"
+
+    @property
+    def indicators_dir(self) -> Path:
+        return self.path / "indicators"
+
+    def has_table(self, name: str) -> bool:
+        return name in self.engine._tables
 
     def dataset(self, dataset_id: str) -> DatasetView:
         view = self.datasets.get(dataset_id)
