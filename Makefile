@@ -38,8 +38,13 @@ test: install  ## the whole suite: lint, types, tests
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
-bench: install  ## benchmarks; each prints JSON lines
+bench: install  ## benchmarks; each prints JSON lines (API: wrk + Datasette in .venv-bench)
 	$(BIN)/python bench/ingest.py
+	@command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk) \
+		|| echo "wrk non installé : bench/api.py prend son générateur Python"
+	@test -x .venv-bench/bin/datasette || { $(PYTHON) -m venv .venv-bench \
+		&& .venv-bench/bin/python -m pip install --quiet datasette; }
+	$(BIN)/python bench/api.py --soak-seconds 300 $(BENCH_API_ARGS)
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

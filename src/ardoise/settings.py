@@ -41,6 +41,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("query_threads", 2, "Fils d'exécution de DuckDB pour les requêtes de l'API."),
     Setting("query_time_limit_ms", 5000, "Durée maximale d'une requête de l'API (millisecondes)."),
     Setting("export_time_limit_ms", 600000, "Durée maximale d'un export (millisecondes)."),
+    Setting("query_materialize", 1,
+            "1 : charger les tables de la release en mémoire (requêtes plus rapides)."),
     Setting("response_cache_entries", 2048, "Nombre de réponses gardées en cache (0 : pas de cache)."),
     Setting("rate_limit_per_minute", 0, "Quota de requêtes par adresse IP et par minute (0 : aucun)."),
     Setting("public_url", "http://127.0.0.1:8000", "Adresse publique du service (liens des réponses)."),
@@ -63,6 +65,7 @@ class Settings:
     query_threads: int
     query_time_limit_ms: int
     export_time_limit_ms: int
+    query_materialize: int
     response_cache_entries: int
     rate_limit_per_minute: int
     public_url: str

@@ -84,7 +84,8 @@ class ServedRelease:
         self.engine = Engine(tables,
                              memory_limit=settings.query_memory_limit,
                              threads=settings.query_threads,
-                             time_limit_ms=settings.query_time_limit_ms)
+                             time_limit_ms=settings.query_time_limit_ms,
+                             materialize=bool(settings.query_materialize))
 
     def _catalog_table(self, directory: Path) -> Path:
         """The catalog as a table, so that catalog queries use the same ODSQL compiler."""

@@ -11,6 +11,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import HTMLResponse
 
 from ardoise import __version__
+from ardoise.api import v1
 from ardoise.api.explore import build_router
 from ardoise.errors import ArdoiseError
 from ardoise.query.release import ReleaseHolder
@@ -46,6 +47,7 @@ def create_app(settings: Settings) -> FastAPI:
                           ("/api/v2", "v2.0")):
         app.include_router(build_router(shape), prefix=prefix,  # type: ignore[arg-type]
                            include_in_schema=prefix != "/api/v2")
+    app.include_router(v1.build_router())
 
     @app.get("/health", tags=["Service"])
     def health() -> dict[str, Any]:

@@ -1,0 +1,690 @@
+"""API benchmark (issue): Ardoise under load against Datasette serving the same table.
+
+Four queries over the IPS of écoles (fr-en-ips-ecoles-ap2022, 97,080 rows): one académie
+ordered by IPS (20 rows), a group_by département with count and avg, a facet on secteur, and
+the full CSV export. The baseline is Datasette (``--immutable``, indexes on the filtered
+columns) serving a SQLite file made from the same Parquet of the release, measured in the same
+run on the same machine, one server at a time on loopback. Load: wrk (-t2 -c16) with
+bench/wrk_report.lua, or a Python asyncio+httpx generator when wrk is missing. Ardoise is
+measured with its response cache off (the one the targets are judged on) and on, and with
+2 uvicorn workers unless ``--workers 1``. The CSV export is downloaded N times in a row
+(bytes/s); a soak loop of exports samples the server's RSS. Prints JSON lines.
+
+    .venv/bin/python bench/api.py [--duration 10] [--soak-seconds 300] [--var-dir DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import http.client
+import io
+import json
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+DATASET = "fr-en-ips-ecoles-ap2022"
+TABLE = "ips_ecoles"
+INDEXED = ("academie", "rentree_scolaire", "code_du_departement", "secteur")
+LOAD_QUERIES = ("academie_top20", "group_by_departement", "facet_secteur")
+BENCH_VENV = ROOT / ".venv-bench"
+
+_ODS = f"/api/explore/v2.1/catalog/datasets/{DATASET}"
+ARDOISE = {
+    "academie_top20": f"{_ODS}/records?"
+    + urlencode({"where": 'academie="LYON"', "order_by": "ips desc", "limit": 20}, quote_via=quote),
+    "group_by_departement": f"{_ODS}/records?"
+    + urlencode(
+        {
+            "select": "code_du_departement,count(*) as n,avg(ips) as m",
+            "group_by": "code_du_departement",
+            "limit": 200,
+        },
+        quote_via=quote,
+    ),
+    "facet_secteur": f"{_ODS}/facets?facet=secteur",
+    "csv_export": f"{_ODS}/exports/csv",
+}
+_GROUP_SQL = (
+    f"select code_du_departement, count(*) as n, avg(ips) as m from {TABLE} "
+    "group by code_du_departement order by code_du_departement limit 200"
+)
+DATASETTE = {
+    "academie_top20": f"/ips/{TABLE}.json?academie=LYON&_sort_desc=ips&_size=20&_shape=objects",
+    "group_by_departement": "/ips.json?"
+    + urlencode({"sql": _GROUP_SQL, "_shape": "objects"}, quote_via=quote),
+    "facet_secteur": f"/ips/{TABLE}.json?_facet=secteur&_size=0",
+    "csv_export": f"/ips/{TABLE}.csv?_stream=on&_size=max",
+}
+
+
+def app_factory() -> Any:
+    """ASGI app for ``uvicorn --factory --app-dir bench api:app_factory`` (several workers)."""
+    from ardoise.settings import load_settings
+    from ardoise.web.app import create_app
+
+    return create_app(load_settings())
+
+
+# --- servers -------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _get(port: int, path: str, timeout: float = 30) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request("GET", path, headers={"Accept-Encoding": "identity"})
+        resp = conn.getresponse()
+        return resp.status, resp.read()
+    finally:
+        conn.close()
+
+
+@contextmanager
+def server(
+    cmd: list[str], env: dict[str, str], port: int, ready: str, log: Path
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Start a server in its own process group, wait for ``ready``, kill the group at exit."""
+    with open(log, "ab") as err:
+        proc = subprocess.Popen(
+            cmd, env=env, stdout=subprocess.DEVNULL, stderr=err, start_new_session=True, cwd=ROOT
+        )
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if proc.poll() is not None:
+                raise SystemExit(f"le serveur s'est arrêté (code {proc.returncode}), voir {log}")
+            try:
+                if _get(port, ready, timeout=5)[0] == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit(f"le serveur ne répond pas sur {ready}, voir {log}")
+            time.sleep(0.3)
+        yield proc
+    finally:
+        _kill_group(proc)
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def _group(pgid: int) -> list[int]:
+    """Pids of a server's process group (uvicorn's workers included)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[2]) == pgid:
+                pids.append(int(entry.name))
+    return pids
+
+
+def _rss_mb(pgid: int) -> float | None:
+    """Resident memory of the whole process group, in MB (VmRSS from /proc)."""
+    total = 0
+    for pid in _group(pgid):
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total / 1024 if total else None
+
+
+def _cpu_ticks(pgid: int) -> int:
+    ticks = 0
+    for pid in _group(pgid):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime + stime
+    return ticks
+
+
+def wait_idle(pgid: int, timeout: float = 60) -> None:
+    """wrk stops with requests in flight; let the server finish them before the next run."""
+    hz = os.sysconf("SC_CLK_TCK")
+    deadline = time.monotonic() + timeout
+    before = _cpu_ticks(pgid)
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = _cpu_ticks(pgid)
+        if now - before < 0.05 * hz:  # under 10 % of one core for half a second
+            return
+        before = now
+
+
+# --- data ----------------------------------------------------------------------------------
+
+
+def release_parquet(var_dir: Path, log: Path) -> Path:
+    parquet = var_dir / "current" / "data" / f"{DATASET}.parquet"
+    if not parquet.is_file():
+        env = dict(os.environ, ARDOISE_VAR_DIR=str(var_dir))
+        with open(log, "ab") as out:
+            subprocess.run(
+                [str(ROOT / ".venv" / "bin" / "ardoise"), "ingest"],
+                env=env,
+                stdout=out,
+                stderr=out,
+                timeout=900,
+                check=False,
+            )
+    if not parquet.is_file():
+        raise SystemExit(f"la release n'a pas produit {parquet}, voir {log}")
+    return parquet
+
+
+def build_sqlite(parquet: Path, db: Path) -> int:
+    """Official columns only; ips and the other doubles as REAL; indexes on filtered columns."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(parquet)
+    table = table.select([n for n in table.column_names if not n.startswith("_")])
+    decl = []
+    for f in table.schema:
+        kind = (
+            "INTEGER"
+            if pa.types.is_integer(f.type)
+            else "REAL"
+            if pa.types.is_floating(f.type)
+            else "TEXT"
+        )
+        pk = (
+            f.name == "num_ligne"
+            and kind == "INTEGER"
+            and pc.count_distinct(table[f.name]).as_py() == table.num_rows
+        )
+        decl.append(f'"{f.name}" {kind}' + (" PRIMARY KEY" if pk else ""))
+    con = sqlite3.connect(db)
+    con.execute(f"CREATE TABLE {TABLE} ({', '.join(decl)})")
+    marks = ", ".join("?" * table.num_columns)
+    for batch in table.to_batches(20_000):
+        con.executemany(
+            f"INSERT INTO {TABLE} VALUES ({marks})",
+            zip(*(c.to_pylist() for c in batch.columns), strict=True),
+        )
+    for col in INDEXED:
+        con.execute(f'CREATE INDEX "idx_{col}" ON {TABLE} ("{col}")')
+    con.commit()
+    con.execute("ANALYZE")
+    con.close()
+    return table.num_rows
+
+
+# --- answers: both sides must compute the same thing ---------------------------------------
+
+
+def answers(port: int, paths: dict[str, str], side: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for q in LOAD_QUERIES:
+        status, body = _get(port, paths[q])
+        if status != 200:
+            raise SystemExit(f"{side} {q}: HTTP {status} {body[:300]!r}")
+        data = json.loads(body)
+        if side == "ardoise" and q == "facet_secteur":
+            out[q] = sorted((f["value"], f["count"]) for f in data["facets"][0]["facets"])
+        elif side == "ardoise":
+            rows = data["results"]
+            out[q] = (
+                [r["ips"] for r in rows]
+                if q == "academie_top20"
+                else sorted((r["code_du_departement"], r["n"], round(r["m"], 6)) for r in rows)
+            )
+        elif q == "facet_secteur":
+            facet = data["facet_results"]
+            facet = facet.get("results", facet)["secteur"]  # 0.65 vs 1.0 shapes
+            out[q] = sorted((f["value"], f["count"]) for f in facet["results"])
+        else:
+            rows = data["rows"]
+            out[q] = (
+                [r["ips"] for r in rows]
+                if q == "academie_top20"
+                else sorted((r["code_du_departement"], r["n"], round(r["m"], 6)) for r in rows)
+            )
+    return out
+
+
+# --- load ----------------------------------------------------------------------------------
+
+
+def load_wrk(port: int, path: str, seconds: float, conns: int, threads: int) -> dict[str, Any]:
+    cmd = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{conns}",
+        f"-d{max(1, round(seconds))}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(ROOT / "bench" / "wrk_report.lua"),
+        f"http://127.0.0.1:{port}{path}",
+    ]
+    out = subprocess.run(
+        cmd, capture_output=True, text=True, timeout=seconds + 60, check=False
+    ).stdout
+    line = next((x for x in out.splitlines() if x.startswith("WRK_JSON ")), None)
+    if line is None:
+        raise SystemExit(f"wrk n'a rien rendu : {out[-500:]}")
+    r = json.loads(line.removeprefix("WRK_JSON "))
+    errors = sum(r["errors"].values())
+    return {
+        "rps": round(r["requests"] / (r["duration_us"] / 1e6), 1),
+        "p50_ms": round(r["p50_us"] / 1000, 2),
+        "p90_ms": round(r["p90_us"] / 1000, 2),
+        "p99_ms": round(r["p99_us"] / 1000, 2),
+        "max_ms": round(r["max_us"] / 1000, 2),
+        "requests": r["requests"],
+        "errors": errors,
+    }
+
+
+def load_python(port: int, path: str, seconds: float, conns: int, threads: int) -> dict[str, Any]:
+    import httpx
+
+    async def run() -> tuple[list[float], int, float]:
+        lat: list[float] = []
+        errors = 0
+        limits = httpx.Limits(max_connections=conns, max_keepalive_connections=conns)
+        async with httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=10
+        ) as client:
+            t0 = time.perf_counter()
+            stop = t0 + seconds
+
+            async def worker() -> None:
+                nonlocal errors
+                while time.perf_counter() < stop:
+                    s = time.perf_counter()
+                    try:
+                        r = await client.get(path)
+                        await r.aread()
+                        ok = r.status_code < 400
+                    except httpx.HTTPError:
+                        ok = False
+                    lat.append(time.perf_counter() - s)
+                    errors += not ok
+
+            await asyncio.gather(*(worker() for _ in range(conns)))
+            return lat, errors, time.perf_counter() - t0
+
+    lat, errors, elapsed = asyncio.run(run())
+    lat.sort()
+
+    def pct(p: float) -> float:
+        return round(lat[min(len(lat) - 1, int(p / 100 * len(lat)))] * 1000, 2)
+
+    return {
+        "rps": round(len(lat) / elapsed, 1),
+        "p50_ms": pct(50),
+        "p90_ms": pct(90),
+        "p99_ms": pct(99),
+        "max_ms": round(lat[-1] * 1000, 2),
+        "requests": len(lat),
+        "errors": errors,
+    }
+
+
+def csv_download(port: int, path: str, keep: bool = False) -> tuple[int, float, bytes]:
+    """(bytes, seconds, body if keep) of one full export, read in 1 MB chunks, no gzip."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    buf = io.BytesIO()
+    size = 0
+    try:
+        t0 = time.perf_counter()
+        conn.request("GET", path, headers={"Accept-Encoding": "identity"})
+        resp = conn.getresponse()
+        if resp.status != 200:
+            raise SystemExit(f"export CSV : HTTP {resp.status}")
+        while chunk := resp.read(1 << 20):
+            size += len(chunk)
+            if keep:
+                buf.write(chunk)
+        return size, time.perf_counter() - t0, buf.getvalue()
+    finally:
+        conn.close()
+
+
+def csv_rows(body: bytes) -> int:
+    text = body.decode("utf-8-sig")
+    delimiter = ";" if text.split("\n", 1)[0].count(";") else ","
+    return sum(1 for _ in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)) - 1
+
+
+def csv_throughput(port: int, path: str, runs: int) -> dict[str, Any]:
+    size, _, body = csv_download(port, path, keep=True)  # warm-up, and the row count
+    rows = csv_rows(body)
+    times = []
+    for _ in range(runs):
+        n, s, _ = csv_download(port, path)
+        if n != size:
+            raise SystemExit(f"export CSV de taille variable : {n} != {size}")
+        times.append(s)
+    total = sum(times)
+    return {
+        "bytes": size,
+        "rows": rows,
+        "runs": runs,
+        "mean_s": round(total / runs, 3),
+        "best_s": round(min(times), 3),
+        "mb_per_s": round(size * runs / total / 1e6, 2),
+        "rows_per_s": round(rows * runs / total),
+        "check_ok": size > 5e6 and rows == 97_080,
+    }
+
+
+def soak(port: int, path: str, pid: int, seconds: float) -> dict[str, Any]:
+    """Export in a loop for ``seconds`` while sampling the server's RSS every second."""
+    samples: list[tuple[float, float]] = []
+    done = threading.Event()
+    t0 = time.monotonic()
+
+    def sample() -> None:
+        while not done.is_set():
+            rss = _rss_mb(pid)
+            if rss is not None:
+                samples.append((time.monotonic() - t0, rss))
+            done.wait(1.0)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    exports = 0
+    try:
+        while time.monotonic() - t0 < seconds:
+            csv_download(port, path)
+            exports += 1
+    finally:
+        done.set()
+        sampler.join(5)
+    ts, ys = [t for t, _ in samples], [y for _, y in samples]
+    mt, my = sum(ts) / len(ts), sum(ys) / len(ys)
+    var = sum((t - mt) ** 2 for t in ts)
+    slope = (sum((t - mt) * (y - my) for t, y in samples) / var * 60) if var else 0.0
+    start, end = ys[0], ys[-1]
+    return {
+        "seconds": round(ts[-1], 1),
+        "exports": exports,
+        "samples": len(ys),
+        "rss_start_mb": round(start, 1),
+        "rss_max_mb": round(max(ys), 1),
+        "rss_end_mb": round(end, 1),
+        "slope_mb_per_min": round(slope, 2),
+        "verdict": "flat" if end - start < 50 and slope < 10 else "growing",
+    }
+
+
+# --- the run -------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--duration", type=float, default=10, help="seconds per load run")
+    parser.add_argument("--warmup", type=float, default=3, help="seconds of unrecorded load")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--csv-runs", type=int, default=5)
+    parser.add_argument("--soak-seconds", type=float, default=300)
+    parser.add_argument("--workers", default="1,2", help="uvicorn worker counts, e.g. 1 or 1,2")
+    parser.add_argument(
+        "--generator",
+        choices=("auto", "wrk", "python"),
+        default="auto",
+        help="auto: wrk when installed, else the Python asyncio+httpx one",
+    )
+    parser.add_argument("--var-dir", type=Path, help="reuse (or build once into) this var dir")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that every finally runs
+
+    datasette = BENCH_VENV / "bin" / "datasette"
+    if not datasette.is_file():
+        raise SystemExit(
+            f"{datasette} manque : python3 -m venv {BENCH_VENV} && "
+            f"{BENCH_VENV}/bin/pip install datasette"
+        )
+    use_wrk = args.generator == "wrk" or (args.generator == "auto" and shutil.which("wrk"))
+    generator, load = ("wrk", load_wrk) if use_wrk else ("python-asyncio-httpx", load_python)
+    workers = [int(w) for w in args.workers.split(",")]
+    tmp = Path(tempfile.mkdtemp(prefix="ardoise-bench-api-"))
+    log = tmp / "servers.log"
+    try:
+        var_dir = args.var_dir.resolve() if args.var_dir else tmp / "var"
+        parquet = release_parquet(var_dir, log)
+        db = tmp / "ips.db"
+        n_rows = build_sqlite(parquet, db)
+        common = {
+            "bench": "api",
+            "dataset": DATASET,
+            "rows": n_rows,
+            "generator": generator,
+            "connections": args.connections,
+            "duration_s": args.duration,
+        }
+        results: dict[tuple[str, str, str, int], dict[str, Any]] = {}
+
+        def measure(
+            name: str, cache: str, nworkers: int, port: int, paths: dict[str, str], pid: int
+        ) -> None:
+            for q in LOAD_QUERIES:
+                url = paths[q]
+                if args.warmup > 0:
+                    load(port, url, args.warmup, args.connections, args.threads)
+                    wait_idle(pid)
+                r = load(port, url, args.duration, args.connections, args.threads)
+                r["server_rss_mb"] = round(_rss_mb(pid) or 0, 1)
+                wait_idle(pid)
+                results[(name, cache, q, nworkers)] = r
+                print(
+                    json.dumps(
+                        {
+                            **common,
+                            "server": name,
+                            "query": q,
+                            "cache": cache,
+                            "workers": nworkers,
+                            **r,
+                        }
+                    ),
+                    flush=True,
+                )
+            r = csv_throughput(port, paths["csv_export"], args.csv_runs)
+            results[(name, cache, "csv_export", nworkers)] = r
+            print(
+                json.dumps(
+                    {
+                        **common,
+                        "server": name,
+                        "query": "csv_export",
+                        "cache": cache,
+                        "workers": nworkers,
+                        **r,
+                    }
+                ),
+                flush=True,
+            )
+
+        # Datasette, the baseline
+        port = _free_port()
+        cmd = [
+            str(datasette),
+            "serve",
+            "--immutable",
+            str(db),
+            "-p",
+            str(port),
+            "-h",
+            "127.0.0.1",
+            "--setting",
+            "sql_time_limit_ms",
+            "20000",
+            "--setting",
+            "max_returned_rows",
+            "100000",
+            "--setting",
+            "facet_time_limit_ms",
+            "20000",
+            "--setting",
+            "suggest_facets",
+            "off",
+        ]
+        with server(cmd, dict(os.environ), port, "/-/versions.json", log) as proc:
+            expected = answers(port, DATASETTE, "datasette")
+            measure("datasette", "n/a", 1, port, DATASETTE, proc.pid)
+
+        # Ardoise: cache off (judged), cache on (default), then more workers with cache off
+        env = dict(os.environ, ARDOISE_VAR_DIR=str(var_dir))
+        runs = [("off", 1), ("on", 1)] + [("off", w) for w in workers if w != 1]
+        memory: dict[str, Any] = {}
+        same = True
+        for cache, nworkers in runs:
+            port = _free_port()
+            senv = dict(env, ARDOISE_PORT=str(port), ARDOISE_PUBLIC_URL=f"http://127.0.0.1:{port}")
+            if cache == "off":
+                senv["ARDOISE_RESPONSE_CACHE_ENTRIES"] = "0"
+            if nworkers == 1:
+                cmd = [str(ROOT / ".venv" / "bin" / "ardoise"), "serve", "--port", str(port)]
+            else:
+                cmd = [
+                    str(ROOT / ".venv" / "bin" / "uvicorn"),
+                    "--factory",
+                    "--app-dir",
+                    str(ROOT / "bench"),
+                    "api:app_factory",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--workers",
+                    str(nworkers),
+                ]
+            with server(cmd, senv, port, "/health", log) as proc:
+                got = answers(port, ARDOISE, "ardoise")
+                same = same and got == expected
+                if got != expected:
+                    print(
+                        json.dumps(
+                            {
+                                "bench": "api",
+                                "warning": "answers differ",
+                                "ardoise": got,
+                                "datasette": expected,
+                            }
+                        ),
+                        flush=True,
+                    )
+                measure("ardoise", cache, nworkers, port, ARDOISE, proc.pid)
+                if cache == "on" and args.soak_seconds > 0:
+                    memory = soak(port, ARDOISE["csv_export"], proc.pid, args.soak_seconds)
+                    print(
+                        json.dumps(
+                            {
+                                **common,
+                                "server": "ardoise",
+                                "query": "csv_export_soak",
+                                "cache": cache,
+                                "workers": 1,
+                                **memory,
+                            }
+                        ),
+                        flush=True,
+                    )
+
+        print(json.dumps(summary(results, memory, same, workers, common)), flush=True)
+    finally:
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def summary(
+    results: dict[tuple[str, str, str, int], dict[str, Any]],
+    memory: dict[str, Any],
+    same: bool,
+    workers: list[int],
+    common: dict[str, Any],
+) -> dict[str, Any]:
+    base = {q: results[("datasette", "n/a", q, 1)] for q in (*LOAD_QUERIES, "csv_export")}
+
+    def ratios(cache: str, nworkers: int) -> dict[str, float]:
+        out = {
+            q: round(results[("ardoise", cache, q, nworkers)]["rps"] / base[q]["rps"], 2)
+            for q in LOAD_QUERIES
+        }
+        out["csv_export_bytes_per_s"] = round(
+            results[("ardoise", cache, "csv_export", nworkers)]["mb_per_s"]
+            / base["csv_export"]["mb_per_s"],
+            2,
+        )
+        return out
+
+    judged = ratios("off", 1)
+    p99 = {q: results[("ardoise", "off", q, 1)]["p99_ms"] for q in LOAD_QUERIES}
+    met = {f"throughput_x2_{q}": judged[q] >= 2 for q in LOAD_QUERIES}
+    met |= {f"p99_le_50ms_{q}": p99[q] <= 50 for q in LOAD_QUERIES}
+    met["csv_bytes_per_s_x2"] = judged["csv_export_bytes_per_s"] >= 2
+    met["memory_flat"] = memory.get("verdict") == "flat" if memory else None
+    extra = {f"ratios_cache_off_{w}_workers": ratios("off", w) for w in workers if w != 1}
+    return {
+        **common,
+        "summary": True,
+        "judged_on": "Ardoise with its response cache off, 1 uvicorn worker, vs Datasette "
+        f"--immutable, {common['connections']} connections on loopback",
+        "ratios": judged,
+        "ratios_cache_on": ratios("on", 1),
+        **extra,
+        "p99_ms_cache_off": p99,
+        "memory": memory,
+        "answers_match": same,
+        "targets": {
+            "throughput_ratio": 2,
+            "p99_ms": 50,
+            "csv_bytes_per_s_ratio": 2,
+            "memory": "flat: end - start < 50 MB and slope < 10 MB/min",
+        },
+        "targets_met": met,
+        "all_met": all(v for v in met.values() if v is not None),
+    }
+
+
+if __name__ == "__main__":
+    main()
