@@ -189,3 +189,14 @@ def test_rate_limit_when_configured(api_settings: Settings) -> None:
         r = c.get(f"{V21}/test-ips-ecoles/records")
         assert r.headers["x-ratelimit-limit"] == "2" and r.headers["x-ratelimit-remaining"] == "0"
         assert int(r.headers["retry-after"]) <= 60 and r.json()["error_code"] == "TooManyRequests"
+
+
+def test_response_cache_is_bounded_in_entries_and_bytes() -> None:
+    from ardoise.web.caching import _LRU
+
+    cache = _LRU(size=3, max_bytes=100)
+    for i in range(5):
+        cache.put(str(i), (200, [], b"x" * 10))
+    assert [k for k in ("0", "1", "2", "3", "4") if cache.get(k)] == ["2", "3", "4"]
+    cache.put("big", (200, [], b"y" * 95))
+    assert cache.bytes <= 100 and cache.get("big") is not None and cache.get("4") is None

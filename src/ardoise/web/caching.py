@@ -12,7 +12,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CACHE_CONTROL = "public, max-age=300, stale-while-revalidate=60"
-_MAX_BODY = 1 << 20  # answers above 1 MB (exports) are streamed, never stored
+_MAX_BODY = 256 << 10  # answers above 256 KB (exports) are streamed, never stored
 
 
 def normalised_query(query_string: str) -> str:
@@ -27,8 +27,12 @@ def etag_for(release_id: str, path: str, query_string: str) -> str:
 
 
 class _LRU:
-    def __init__(self, size: int) -> None:
+    """At most ``size`` answers and ``max_bytes`` of bodies: memory stays bounded."""
+
+    def __init__(self, size: int, max_bytes: int = 64 << 20) -> None:
         self.size = size
+        self.max_bytes = max_bytes
+        self.bytes = 0
         self._data: OrderedDict[str, tuple[int, list[tuple[bytes, bytes]], bytes]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -41,10 +45,14 @@ class _LRU:
 
     def put(self, key: str, value: tuple[int, list[tuple[bytes, bytes]], bytes]) -> None:
         with self._lock:
+            old = self._data.pop(key, None)
+            if old is not None:
+                self.bytes -= len(old[2])
             self._data[key] = value
-            self._data.move_to_end(key)
-            while len(self._data) > self.size:
-                self._data.popitem(last=False)
+            self.bytes += len(value[2])
+            while self._data and (len(self._data) > self.size or self.bytes > self.max_bytes):
+                _key, dropped = self._data.popitem(last=False)
+                self.bytes -= len(dropped[2])
 
 
 class CachingMiddleware:
