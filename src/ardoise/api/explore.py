@@ -40,6 +40,10 @@ Exclude = Annotated[list[str] | None, Query(description="Facette exclue `champ:v
 Lang = Annotated[str | None, Query(description="Langue de formatage (fr, en).")]
 Timezone = Annotated[str | None, Query(description="Fuseau des dates (ex. Europe/Paris).")]
 Facet = Annotated[list[str] | None, Query(description="Champ dont compter les valeurs (répétable).")]
+Territoire = Annotated[str | None, Query(description=(
+    "Extension Ardoise : lignes liées au territoire `niveau:code` (etablissement, commune, "
+    "departement, academie, region, france ; ex. academie:10), quel que soit le niveau des "
+    "codes du jeu."))]
 
 
 def _release(request: Request) -> ServedRelease:
@@ -107,11 +111,13 @@ def build_router(shape: Shape) -> APIRouter:
     def records(request: Request, dataset_id: str, select: Select = None, where: Where = None,
                 group_by: GroupBy = None, order_by: OrderBy = None, limit: Limit = None,
                 offset: Offset = None, refine: Refine = None, exclude: Exclude = None,
-                lang: Lang = None, timezone: Timezone = None) -> JSONBytes:
+                lang: Lang = None, timezone: Timezone = None,
+                territoire: Territoire = None) -> JSONBytes:
         release = _release(request)
         query = P.records_query(select=select, where=where, group_by=group_by,
                                 order_by=order_by, limit=limit, offset=offset, refine=refine,
-                                exclude=exclude, lang=lang, timezone=timezone)
+                                exclude=exclude, lang=lang, timezone=timezone,
+                                territoire=territoire)
         page = run.run_records(release, dataset_id, query)
         tz = P.zone(timezone)
         kinds = {c.name: c.type for c in page.columns}
@@ -143,11 +149,11 @@ def build_router(shape: Shape) -> APIRouter:
     @router.get("/catalog/datasets/{dataset_id}/facets", summary="Facettes d'un jeu de données")
     def facets(request: Request, dataset_id: str, facet: Facet = None, where: Where = None,
                refine: Refine = None, exclude: Exclude = None, lang: Lang = None,
-               timezone: Timezone = None) -> JSONBytes:
+               timezone: Timezone = None, territoire: Territoire = None) -> JSONBytes:
         release = _release(request)
         query = P.records_query(select=None, where=where, group_by=None, order_by=None,
                                 limit=None, offset=None, refine=refine, exclude=exclude,
-                                lang=lang, timezone=timezone)
+                                lang=lang, timezone=timezone, territoire=territoire)
         tz = P.zone(timezone)
         groups = run.run_facets(release, dataset_id, facet or [], query)
         return JSONBytes({"facets": [
@@ -174,13 +180,14 @@ def build_router(shape: Shape) -> APIRouter:
                exclude: Exclude = None, lang: Lang = None, timezone: Timezone = None,
                delimiter: str = ";", list_separator: str = ",",
                quote_all: str | None = None, with_bom: str | None = None,
-               use_labels: str | None = None) -> StreamingResponse:
+               use_labels: str | None = None, territoire: Territoire = None) -> StreamingResponse:
         release = _release(request)
         return export_response(
             release, dataset_id, fmt,
             P.records_query(select=select, where=where, group_by=group_by, order_by=order_by,
                             limit=limit, offset=offset, refine=refine, exclude=exclude,
-                            lang=lang, timezone=timezone, default_limit=None),
+                            lang=lang, timezone=timezone, default_limit=None,
+                            territoire=territoire),
             ExportOptions(delimiter=delimiter, list_separator=list_separator,
                           quote_all=P.boolean(quote_all, "quote_all", False),
                           with_bom=P.boolean(with_bom, "with_bom", shape == "v2.1"),

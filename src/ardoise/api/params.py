@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from ardoise.query.errors import InvalidParameter
 from ardoise.query.limits import parse_int_parameter
 from ardoise.query.model import RecordsQuery
+from ardoise.query.territories import levels
 
 
 def filters(values: Sequence[str] | None, name: str) -> tuple[tuple[str, str], ...]:
@@ -39,7 +40,7 @@ def records_query(
     *, select: str | None, where: Sequence[str] | None, group_by: str | None,
     order_by: str | None, limit: str | None, offset: str | None,
     refine: Sequence[str] | None, exclude: Sequence[str] | None, lang: str | None,
-    timezone: str | None, default_limit: int | None = 10,
+    timezone: str | None, default_limit: int | None = 10, territoire: str | None = None,
 ) -> RecordsQuery:
     zone(timezone)  # validate early
     lim = parse_int_parameter("limit", limit)
@@ -48,8 +49,15 @@ def records_query(
         limit=default_limit if lim is None else lim,
         offset=parse_int_parameter("offset", offset),
         refine=filters(refine, "refine"), exclude=filters(exclude, "exclude"),
-        lang=lang, timezone=timezone,
+        lang=lang, timezone=timezone, territoire=territory(territoire),
     )
+
+
+def territory(raw: str | None) -> tuple[str, str] | None:
+    """``territoire=academie:10`` → ``("academie", "10")`` (level checked, code normalised)."""
+    if raw is None or not raw.strip():
+        return None
+    return levels.parse(raw.strip(), parameter="territoire")
 
 
 def boolean(raw: str | None, name: str, default: bool) -> bool:

@@ -25,13 +25,45 @@ from datetime import UTC, datetime
 from sqlglot import exp
 
 from ardoise.query import limits
-from ardoise.query.errors import LimitExceeded, OdsqlSyntaxError, UnknownField
+from ardoise.query.errors import InvalidParameter, LimitExceeded, OdsqlSyntaxError, UnknownField
 from ardoise.query.model import Column, CompiledQuery, RecordsQuery, Schema
 from ardoise.query.odsql import ast, dates, parser
 from ardoise.query.odsql.resolve import Resolver
 from ardoise.query.odsql.typed import GEO, Env, Params, Scope, Typed
+from ardoise.referential.load import canonical_code
 
 _ALIAS = re.compile(r"\w+")  # AS aliases are identifier tokens; other names are input text
+
+# ``territoire=niveau:code``: the hidden link column of each level (None: no condition).
+TERRITORY_COLUMNS: dict[str, str | None] = {
+    "etablissement": "_uai", "commune": "_commune", "departement": "_departement",
+    "academie": "_academie", "region": "_region", "france": None,
+}
+
+
+@dataclass(frozen=True)
+class TerritoryFilter:
+    """Rows whose link ``column`` holds one of ``codes`` (bound parameters, ORed).
+
+    ``column`` None is France: every row. ``ardoise.query.territories`` builds richer
+    filters (a commune with its arrondissements, an académie with those it replaced).
+    """
+
+    column: str | None
+    codes: tuple[str, ...] = ()
+
+
+def territory_filter(niveau: str, code: str) -> TerritoryFilter:
+    """The plain filter of ``territoire=niveau:code``: the code in the referential's form."""
+    if niveau not in TERRITORY_COLUMNS:
+        raise InvalidParameter(
+            f"Valeur invalide pour le paramètre territoire : niveau {niveau[:40]!r} inconnu "
+            f"(niveaux possibles : {', '.join(TERRITORY_COLUMNS)}).")
+    column = TERRITORY_COLUMNS[niveau]
+    if column is None:
+        return TerritoryFilter(None)
+    value = code.strip().upper() if niveau == "etablissement" else canonical_code(niveau, code)
+    return TerritoryFilter(column, (value,))
 
 
 @dataclass(frozen=True)
@@ -61,22 +93,25 @@ def parse_query(query: RecordsQuery) -> _Parsed:
 
 def compile_records(
     query: RecordsQuery, schema: Schema, *, export: bool = False, now: datetime | None = None,
-    extra_columns: tuple[str, ...] = (),
+    extra_columns: tuple[str, ...] = (), territory: TerritoryFilter | None = None,
 ) -> CompiledQuery:
     """Compile ``query`` against ``schema``; raise a ``QueryError`` subclass on bad input.
 
     ``export`` lifts the records caps (``limit=-1`` means all rows). ``now`` pins ``now()``.
     ``extra_columns`` are stored columns outside the ODSQL schema (``_recordid``…) appended,
     as text, to the outputs of a query that is not aggregated; ODSQL itself cannot name them.
+    ``territory`` filters on a link column; by default it is read from ``query.territoire``.
     """
     parsed = parse_query(query)
     limits.check_count("refine/exclude filters", len(query.refine) + len(query.exclude),
                        limits.MAX_REFINES, "refine")
     env = Env(schema, dates.zone(query.timezone), dates.lang_code(query.lang), now or datetime.now(UTC))
     window = limits.check_window(query.limit, query.offset, grouped=bool(parsed.group_by), export=export)
+    if territory is None and query.territoire is not None:
+        territory = territory_filter(*query.territoire)
     try:
-        main = _Statement(query, parsed, env, Params(), extra_columns).build(window)
-        count = _Statement(query, parsed, env, Params()).build(None)
+        main = _Statement(query, parsed, env, Params(), extra_columns, territory).build(window)
+        count = _Statement(query, parsed, env, Params(), territory=territory).build(None)
     except RecursionError:  # belt and braces: MAX_DEPTH keeps resolving and rendering shallow
         raise LimitExceeded("ODSQL query is malformed: the query is nested too deeply.") from None
     return CompiledQuery(main.sql, main.params, main.columns, main.grouped, count)
@@ -84,8 +119,10 @@ def compile_records(
 
 class _Statement:
     def __init__(self, query: RecordsQuery, parsed: _Parsed, env: Env, params: Params,
-                 extra_columns: tuple[str, ...] = ()) -> None:
+                 extra_columns: tuple[str, ...] = (),
+                 territory: TerritoryFilter | None = None) -> None:
         self.extra_columns = extra_columns
+        self.territory = territory
         self.query = query
         self.parsed = parsed
         self.env = env
@@ -150,12 +187,23 @@ class _Statement:
         parts = [self.r.condition(w, Scope("where")).sql for w in self.parsed.where]
         parts += [self.refine(f, v, "refine") for f, v in self.query.refine]
         parts += [self.refine(f, v, "exclude") for f, v in self.query.exclude]
+        if self.territory is not None and self.territory.column is not None:
+            parts.append(self.territory_condition(self.territory.column, self.territory.codes))
         if len(parts) <= 1:
             return parts[0] if parts else None
         out = parts[0] if not isinstance(parts[0], exp.Connector) else exp.Paren(this=parts[0])
         for part in parts[1:]:
             out = exp.And(this=out, expression=exp.Paren(this=part) if isinstance(part, exp.Connector) else part)
         return out
+
+    def territory_condition(self, column: str, codes: tuple[str, ...]) -> exp.Expr:
+        target = exp.Column(this=exp.Identifier(this=column, quoted=True),
+                            table=exp.Identifier(this=self.env.schema.table, quoted=True))
+        if len(codes) == 1:
+            return exp.EQ(this=target, expression=self.params.add(codes[0]))
+        if not codes:
+            return exp.false()
+        return exp.In(this=target, expressions=[self.params.add(c) for c in codes])
 
     def refine(self, name: str, raw: str, clause: str) -> exp.Expr:
         limits.check_clause_length(raw, clause)

@@ -53,7 +53,8 @@ class RecordsQuery:
 
     ``where`` may be one string or a tuple (repeated ``where=`` parameters are ANDed).
     ``refine``/``exclude`` are ``(field, value)`` pairs. ``limit``/``offset`` None means
-    "not given" (defaults apply; see ``limits.check_window``).
+    "not given" (defaults apply; see ``limits.check_window``). ``territoire`` is a
+    ``(niveau, code)`` pair filtering on the link column of that level (``_academie``…).
     """
 
     select: str | None = None
@@ -66,6 +67,8 @@ class RecordsQuery:
     exclude: tuple[tuple[str, str], ...] = ()
     lang: str | None = None
     timezone: str | None = None
+    # ``territoire=niveau:code``: rows linked to that territory (hidden link columns).
+    territoire: tuple[str, str] | None = None
 
     @property
     def where_clauses(self) -> tuple[str, ...]:

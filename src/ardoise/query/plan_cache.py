@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from ardoise.query.compile import compile_records
+from ardoise.query.compile import TerritoryFilter, compile_records
 from ardoise.query.model import CompiledQuery, RecordsQuery, Schema
 
 CACHE_SIZE = 4096
@@ -16,14 +16,17 @@ CACHE_SIZE = 4096
 
 @lru_cache(maxsize=CACHE_SIZE)
 def _compiled(query: RecordsQuery, schema: Schema, export: bool,
-              extra_columns: tuple[str, ...]) -> CompiledQuery:
-    return compile_records(query, schema, export=export, extra_columns=extra_columns)
+              extra_columns: tuple[str, ...], territory: TerritoryFilter | None) -> CompiledQuery:
+    return compile_records(query, schema, export=export, extra_columns=extra_columns,
+                           territory=territory)
 
 
 def compile_cached(query: RecordsQuery, schema: Schema, *, export: bool = False,
-                   extra_columns: tuple[str, ...] = ()) -> CompiledQuery:
+                   extra_columns: tuple[str, ...] = (),
+                   territory: TerritoryFilter | None = None) -> CompiledQuery:
     """``compile_records`` through a bounded cache (errors are not cached: they re-raise)."""
     texts = (query.select, query.group_by, query.order_by, *query.where_clauses)
     if any(t and "now" in t.lower() for t in texts):
-        return compile_records(query, schema, export=export, extra_columns=extra_columns)
-    return _compiled(query, schema, export, extra_columns)
+        return compile_records(query, schema, export=export, extra_columns=extra_columns,
+                               territory=territory)
+    return _compiled(query, schema, export, extra_columns, territory)

@@ -10,10 +10,12 @@ from typing import Any
 import pyarrow as pa
 
 from ardoise.errors import NotFound
-from ardoise.query.compile import compile_records
+from ardoise.query.compile import TerritoryFilter
 from ardoise.query.errors import InvalidParameter
 from ardoise.query.model import Column, RecordsQuery
+from ardoise.query.plan_cache import compile_cached
 from ardoise.query.release import DatasetView, ServedRelease
+from ardoise.query.territories.filter import territory_filter
 
 RECORD_ID = "_recordid"
 MAX_FACET_VALUES = 20_000  # never the portal's silent cap of 100 (reference §5.1)
@@ -48,7 +50,8 @@ class FacetGroup:
 
 def run_records(release: ServedRelease, dataset_id: str, query: RecordsQuery) -> RecordsPage:
     view = release.dataset(dataset_id)
-    compiled = compile_records(query, view.schema, extra_columns=(RECORD_ID,))
+    compiled = compile_cached(query, view.schema, extra_columns=(RECORD_ID,),
+                               territory=_territory(release, view, query))
     result = release.engine.run(compiled)
     total = release.engine.count(compiled)
     names = [c.name for c in compiled.columns]
@@ -76,6 +79,7 @@ def run_facets(release: ServedRelease, dataset_id: str, facets: Sequence[str],
     """Value counts of each facet field under the query's where/refine/exclude, by count."""
     view = release.dataset(dataset_id)
     names = list(facets) or default_facets(view)
+    territory = _territory(release, view, query)
     groups = []
     for name in names:
         if view.schema.lookup(name) is None:
@@ -85,7 +89,7 @@ def run_facets(release: ServedRelease, dataset_id: str, facets: Sequence[str],
         q = replace(query, select=f"`{field[0]}` as value, count(*) as count",
                     group_by=f"`{field[0]}`", order_by="count desc, value",
                     limit=MAX_FACET_VALUES, offset=None)
-        compiled = compile_records(q, view.schema, export=True)
+        compiled = compile_cached(q, view.schema, export=True, territory=territory)
         rows = release.engine.run(compiled).rows
         groups.append(FacetGroup(field[0], [
             FacetValue(name=_facet_name(v), count=int(c), value=v) for v, c in rows if v is not None
@@ -102,8 +106,17 @@ def export_batches(release: ServedRelease, dataset_id: str, query: RecordsQuery,
                    ) -> tuple[tuple[Column, ...], Iterator[pa.RecordBatch]]:
     """The columns and a lazy stream of Arrow batches of the query, without the records cap."""
     view = release.dataset(dataset_id)
-    compiled = compile_records(query, view.schema, export=True)
+    compiled = compile_cached(query, view.schema, export=True,
+                               territory=_territory(release, view, query))
     return compiled.columns, release.engine.stream_arrow(compiled, time_limit_ms=time_limit_ms)
+
+
+def _territory(release: ServedRelease, view: DatasetView, query: RecordsQuery
+               ) -> TerritoryFilter | None:
+    """``query.territoire`` checked against the dataset and the referential."""
+    if query.territoire is None:
+        return None
+    return territory_filter(release, view, *query.territoire)
 
 
 def _facet_name(value: Any) -> str:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import html
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -13,7 +16,9 @@ from fastapi.responses import HTMLResponse
 from ardoise import __version__
 from ardoise.api import v1
 from ardoise.api.explore import build_router
+from ardoise.api.territoires import build_router as territoires_router
 from ardoise.errors import ArdoiseError
+from ardoise.query import territories
 from ardoise.query.release import ReleaseHolder
 from ardoise.settings import Settings
 from ardoise.web import errors
@@ -30,7 +35,19 @@ s'écrivent en ODSQL (`where`, `select`, `group_by`, `order_by`, `refine`, `excl
 
 def create_app(settings: Settings) -> FastAPI:
     holder = ReleaseHolder(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Load the release, its tables and the territory index now, not on the first request.
+        def prepare() -> None:
+            with suppress(ArdoiseError):  # no release yet: nothing to prepare
+                territories.prepare(holder.get())
+
+        threading.Thread(target=prepare, name="ardoise-warm-up", daemon=True).start()
+        yield
+
     app = FastAPI(title="Ardoise", version=__version__, description=DESCRIPTION,
+                  lifespan=lifespan,
                   default_response_class=JSONBytes, docs_url="/api/docs",
                   openapi_url="/api/openapi.json", redoc_url=None)
     app.state.settings = settings
@@ -48,6 +65,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(build_router(shape), prefix=prefix,  # type: ignore[arg-type]
                            include_in_schema=prefix != "/api/v2")
     app.include_router(v1.build_router())
+    app.include_router(territoires_router(), prefix="/api/v1")
 
     @app.get("/health", tags=["Service"])
     def health() -> dict[str, Any]:

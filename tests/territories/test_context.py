@@ -1,0 +1,33 @@
+"""Per-release state: built once under concurrency, released with its release."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+from concurrent.futures import ThreadPoolExecutor
+
+from ardoise.query import territories as T
+from ardoise.query.release import ServedRelease
+from ardoise.query.territories import context
+from ardoise.settings import Settings
+
+
+def _use_once(settings: Settings) -> weakref.ref[ServedRelease]:
+    release = ServedRelease(settings.current_link.resolve(), settings)
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            indexes = list(pool.map(lambda _: T.territories_of(release).search, range(16)))
+        assert all(i is indexes[0] for i in indexes)
+        T.prepare(release)
+        assert release in context._RELEASES
+        return weakref.ref(release)
+    finally:
+        release.close()
+
+
+def test_built_once_and_released(terr_settings: Settings) -> None:
+    before = len(context._RELEASES)
+    gone = _use_once(terr_settings)
+    gc.collect()
+    assert gone() is None
+    assert len(context._RELEASES) == before
