@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,8 +52,10 @@ class Engine:
         threads: int = 2,
         time_limit_ms: int = 2000,
         materialize: bool = False,
+        views_only: Collection[str] = (),
     ) -> None:
         self._materialize = materialize
+        self._views_only = frozenset(views_only)
         if not _MEMORY.fullmatch(memory_limit):
             raise QueryError(f"memory_limit invalide : {memory_limit!r}")
         self.time_limit_ms = time_limit_ms
@@ -75,7 +77,7 @@ class Engine:
             # views cannot take parameters, hence the careful quoting.
             # A release never changes: load each table into memory once (columnar, about
             # 150 MB for the whole mirror) instead of decoding Parquet at every query.
-            kind = "TABLE" if self._materialize else "VIEW"
+            kind = "TABLE" if self._materialize and table not in self._views_only else "VIEW"
             con.execute(
                 f"CREATE {kind} {_quote_identifier(table)} AS "
                 f"SELECT * FROM read_parquet({_quote_string(path)})"

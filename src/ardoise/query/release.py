@@ -85,7 +85,10 @@ class ServedRelease:
                              memory_limit=settings.query_memory_limit,
                              threads=settings.query_threads,
                              time_limit_ms=settings.query_time_limit_ms,
-                             materialize=bool(settings.query_materialize))
+                             materialize=bool(settings.query_materialize),
+                             # derived tables are sorted for their lookups and read in row
+                             # groups; in memory the indicator values would take ~270 MB
+                             views_only=tuple(DERIVED_TABLES))
 
     def _catalog_table(self, directory: Path) -> Path:
         """The catalog as a table, so that catalog queries use the same ODSQL compiler."""

@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse
 from ardoise import __version__
 from ardoise.api import v1
 from ardoise.api.explore import build_router
+from ardoise.api.indicateurs import build_router as indicateurs_router
 from ardoise.api.territoires import build_router as territoires_router
 from ardoise.errors import ArdoiseError
 from ardoise.query import territories
@@ -66,6 +67,7 @@ def create_app(settings: Settings) -> FastAPI:
                            include_in_schema=prefix != "/api/v2")
     app.include_router(v1.build_router())
     app.include_router(territoires_router(), prefix="/api/v1")
+    app.include_router(indicateurs_router(), prefix="/api/v1")
 
     @app.get("/health", tags=["Service"])
     def health() -> dict[str, Any]:

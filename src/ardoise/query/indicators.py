@@ -1,0 +1,313 @@
+"""Indicators of the served release: one data function per resource (STYLE.md L1).
+
+Every surface (API, dashboard, MCP) calls these. Values come from ``indicators/valeurs.parquet``
+(engine table ``__indicateurs``) computed when the release was published; every value
+carries its provenance: the version of the indicator's definition, its source datasets,
+the release and the Explore API query that reproduces it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ardoise.errors import NotFound
+from ardoise.indicators.aggregations import AGGREGATIONS
+from ardoise.indicators.model import LEVELS, THEMES, Definition
+from ardoise.query.errors import InvalidParameter
+from ardoise.query.indicator_store import IndicatorStore, store_for
+from ardoise.query.release import ServedRelease
+from ardoise.query.territories import levels as territory_levels
+
+TABLE = "__indicateurs"
+_YEAR = re.compile(r"([0-9]{4})-([0-9]{4})")
+_COLUMNS = ("indicateur", "niveau", "code", "annee_scolaire", "valeur", "base", "statut",
+            "numerateur", "denominateur", "sources", "parent_niveau", "parent_code",
+            "commune", "departement", "academie", "region", "rang", "rang_sur")
+
+
+class IndicatorNotFound(NotFound):
+    pass
+
+
+@dataclass(frozen=True)
+class Provenance:
+    version: int  # of the indicator's definition
+    sources: tuple[str, ...]  # dataset ids
+    release: str
+    requete: str | None  # relative Explore API URL reproducing the value
+    lecture: str | None  # how to read its answer, when it is not one row
+
+
+@dataclass(frozen=True)
+class IndicatorInfo:
+    definition: Definition
+    theme_label: str
+    aggregation_label: str
+    base_label: str
+    annees: tuple[str, ...]
+    couverture: dict[str, Any]  # its entry of couverture.json
+
+
+@dataclass(frozen=True)
+class IndicatorValue:
+    indicateur: str
+    niveau: str
+    code: str
+    nom: str | None
+    annee: str
+    valeur: float | None
+    base: int | None
+    statut: str  # ok, non_significatif, absent
+    numerateur: float | None
+    denominateur: float | None
+    parent: tuple[str, str] | None  # (niveau, code)
+    rang: int | None  # among the territories of the same level and parent (1 = highest)
+    rang_sur: int | None
+    provenance: Provenance
+
+
+@dataclass(frozen=True)
+class IndicatorValues:
+    indicator: IndicatorInfo
+    niveau: str
+    annee: str
+    parent: tuple[str, str] | None
+    values: tuple[IndicatorValue, ...]
+
+
+@dataclass(frozen=True)
+class TerritoryIndicator:
+    indicator: IndicatorInfo
+    annee: str  # the year shown (the one asked, or the latest with a value)
+    value: IndicatorValue
+    parents: tuple[IndicatorValue, ...]  # the same indicator for each ancestor, then France
+    serie: tuple[IndicatorValue, ...]  # every year of the indicator
+
+
+@dataclass(frozen=True)
+class TerritoryIndicators:
+    niveau: str
+    code: str
+    nom: str | None
+    ancestors: tuple[tuple[str, str], ...]  # (niveau, code), nearest first, France last
+    annee: str | None  # as asked
+    release: str
+    items: tuple[TerritoryIndicator, ...]
+
+
+@dataclass(frozen=True)
+class Coverage:
+    release: str
+    indicateurs: tuple[dict[str, Any], ...]
+
+
+def _store(release: ServedRelease) -> IndicatorStore:
+    return store_for(release.path, release.id)
+
+
+def _info(store: IndicatorStore, d: Definition) -> IndicatorInfo:
+    agg = AGGREGATIONS[d.formula.aggregation]
+    return IndicatorInfo(d, THEMES.get(d.theme, d.theme), agg.label, agg.base,
+                         store.years(d.id), dict(store.coverage.get(d.id, {})))
+
+
+def list_indicators(release: ServedRelease) -> tuple[IndicatorInfo, ...]:
+    store = _store(release)
+    return tuple(_info(store, d) for d in store.definitions.values())
+
+
+def indicator(release: ServedRelease, indicator_id: str) -> IndicatorInfo:
+    store = _store(release)
+    d = store.definitions.get(indicator_id)
+    if d is None:
+        known = ", ".join(store.definitions) or "aucun"
+        raise IndicatorNotFound(f"Indicateur inconnu : {indicator_id[:80]!r} (indicateurs : {known}).")
+    return _info(store, d)
+
+
+def coverage(release: ServedRelease) -> Coverage:
+    store = _store(release)
+    return Coverage(release.id, tuple(dict(store.coverage[i]) for i in store.definitions
+                                      if i in store.coverage))
+
+
+def school_year(raw: str | None, *, parameter: str = "annee") -> str | None:
+    """A school year ``2023-2024`` (``2023-24`` accepted); None when not given."""
+    if raw is None or not raw.strip():
+        return None
+    text = raw.strip()
+    short = re.fullmatch(r"([0-9]{4})-([0-9]{2})", text)
+    if short:
+        text = f"{short.group(1)}-{short.group(1)[:2]}{short.group(2)}"
+    match = _YEAR.fullmatch(text)
+    if not match or int(match.group(2)) != int(match.group(1)) + 1:
+        raise InvalidParameter(
+            f"Valeur invalide pour le paramètre {parameter} : {raw[:40]!r} ; attendu une année "
+            "scolaire AAAA-AAAA (ex. 2023-2024 ; une session d'examen 2024 est l'année "
+            "2023-2024).")
+    return text
+
+
+def indicator_values(release: ServedRelease, indicator_id: str, niveau: str,
+                     annee: str | None = None, parent: tuple[str, str] | None = None,
+                     ) -> IndicatorValues:
+    """Every territory of ``niveau`` (under ``parent``) for one year: what a map needs."""
+    info = indicator(release, indicator_id)
+    d = info.definition
+    level = territory_levels.level(niveau)
+    if level not in d.levels:
+        raise InvalidParameter(
+            f"L'indicateur {d.id} n'est pas calculé au niveau {level} "
+            f"(niveaux : {', '.join(d.levels)}).")
+    year = _year_of(info, annee)
+    sql = (f"SELECT {', '.join(_COLUMNS)} FROM {TABLE} WHERE indicateur = $i AND niveau = $n "
+           "AND annee_scolaire = $a")
+    params: dict[str, object] = {"i": d.id, "n": level, "a": year}
+    if parent is not None:
+        parent = _check_parent(release, level, parent)
+        if parent[0] != "france":
+            sql += f" AND {parent[0]} = $p"
+            params["p"] = parent[1]
+    rows = release.engine.fetch(sql + " ORDER BY code", params).rows
+    store = _store(release)
+    values = tuple(_value(store, d, dict(zip(_COLUMNS, row, strict=True))) for row in rows)
+    return IndicatorValues(info, level, year, parent, values)
+
+
+def _year_of(info: IndicatorInfo, annee: str | None) -> str:
+    year = school_year(annee)
+    if not info.annees:
+        raise IndicatorNotFound(f"L'indicateur {info.definition.id} n'a aucune valeur dans "
+                                "cette release (sources absentes).")
+    if year is None:
+        return info.annees[-1]
+    if year not in info.annees:
+        raise InvalidParameter(
+            f"L'indicateur {info.definition.id} n'a pas de valeur pour l'année {year} "
+            f"(années : {', '.join(info.annees)}).")
+    return year
+
+
+def _check_parent(release: ServedRelease, level: str, parent: tuple[str, str]) -> tuple[str, str]:
+    p_level, p_code = parent
+    if p_level == "etablissement" or LEVELS.index(p_level) <= LEVELS.index(level):
+        raise InvalidParameter(
+            f"Valeur invalide pour le paramètre parent : le niveau {p_level} n'est pas "
+            f"au-dessus du niveau {level}.")
+    if p_level != "france" and _store(release).name(p_level, p_code) is None:
+        raise territory_levels.TerritoryNotFound(f"Territoire inconnu : {p_level} {p_code}.")
+    return p_level, p_code
+
+
+def _value(store: IndicatorStore, d: Definition, row: dict[str, Any]) -> IndicatorValue:
+    sources = tuple(s for s in str(row["sources"] or "").split(",") if s)
+    query = None
+    if row["statut"] != "absent" and sources:
+        query = store.explore(d, sources[0], row["niveau"], row["code"], row["annee_scolaire"])
+    parent = (row["parent_niveau"], row["parent_code"]) if row["parent_niveau"] else None
+    return IndicatorValue(
+        indicateur=d.id, niveau=row["niveau"], code=row["code"],
+        nom=store.name(row["niveau"], row["code"]), annee=row["annee_scolaire"],
+        valeur=row["valeur"], base=row["base"], statut=row["statut"],
+        numerateur=row["numerateur"], denominateur=row["denominateur"], parent=parent,
+        rang=row["rang"], rang_sur=row["rang_sur"],
+        provenance=Provenance(d.version, sources, store.release_id,
+                              query.url if query else None, query.lecture if query else None))
+
+
+def territory_indicators(release: ServedRelease, niveau: str, code: str,
+                         annee: str | None = None) -> TerritoryIndicators:
+    """Every indicator of one territory: value, parents, rank and series over the years."""
+    level = territory_levels.level(niveau)
+    territory = territory_levels.code(level, code)
+    wanted = school_year(annee)
+    store = _store(release)
+    known = store.ancestors(level, territory)
+    if known is None:  # a school: its ancestors are in its rows
+        rows = _rows(release, "niveau = $n AND code = $c", {"n": level, "c": territory})
+        if not rows:
+            raise territory_levels.TerritoryNotFound(
+                f"Territoire inconnu ou sans indicateur : {level} {territory}.")
+        ancestors = tuple((lv, rows[0][lv]) for lv in ("commune", "departement", "academie",
+                                                       "region") if rows[0][lv])
+        ancestors += (("france", "FR"),)
+        parent_rows = _by_territory(_rows_of(release, ancestors))
+    else:  # one query for the territory and its ancestors
+        ancestors = known
+        found = _by_territory(_rows_of(release, ((level, territory), *ancestors)))
+        rows = [r for key, group in found.items() if key[1:3] == (level, territory)
+                for r in group]
+        rows.sort(key=lambda r: (r["indicateur"], r["annee_scolaire"]))
+        if not rows:
+            raise territory_levels.TerritoryNotFound(
+                f"Territoire inconnu ou sans indicateur : {level} {territory}.")
+        parent_rows = found
+    items = []
+    for d in store.definitions.values():
+        own = [r for r in rows if r["indicateur"] == d.id]
+        if not own:
+            continue
+        info = _info(store, d)
+        year = wanted or _latest(own)
+        serie = tuple(_value(store, d, r) for r in own)
+        shown = next((v for v in serie if v.annee == year), None) or _absent(d, store, level,
+                                                                              territory, year)
+        parents = tuple(_value(store, d, r) for lv, c in ancestors
+                        for r in parent_rows.get((d.id, lv, c, year), ()))
+        items.append(TerritoryIndicator(info, year, shown, parents, serie))
+    return TerritoryIndicators(level, territory, store.name(level, territory), ancestors,
+                               wanted, release.id, tuple(items))
+
+
+def _rows(release: ServedRelease, where: str, params: dict[str, object]) -> list[dict[str, Any]]:
+    sql = (f"SELECT {', '.join(_COLUMNS)} FROM {TABLE} WHERE {where} "
+           "ORDER BY indicateur, annee_scolaire")
+    return [dict(zip(_COLUMNS, row, strict=True)) for row in release.engine.fetch(sql, params).rows]
+
+
+def _rows_of(release: ServedRelease, territories: Sequence[tuple[str, str]]
+             ) -> list[dict[str, Any]]:
+    """The rows of several territories (one point lookup each: faster than an OR)."""
+    if not territories:
+        return []
+    columns = ", ".join(_COLUMNS)
+    sql = " UNION ALL ".join(
+        f"SELECT {columns} FROM {TABLE} WHERE niveau = $n{i} AND code = $c{i}"
+        for i in range(len(territories)))
+    params: dict[str, object] = {}
+    for i, (lv, c) in enumerate(territories):
+        params[f"n{i}"], params[f"c{i}"] = lv, c
+    rows = release.engine.fetch(sql, params).rows
+    out = [dict(zip(_COLUMNS, row, strict=True)) for row in rows]
+    out.sort(key=lambda r: (r["indicateur"], r["annee_scolaire"]))
+    return out
+
+
+def _by_territory(rows: Sequence[dict[str, Any]]
+                  ) -> dict[tuple[str, str, str, str], list[dict[str, Any]]]:
+    """(indicateur, niveau, code, année) → rows."""
+    out: dict[tuple[str, str, str, str], list[dict[str, Any]]] = {}
+    for r in rows:
+        out.setdefault((r["indicateur"], r["niveau"], r["code"], r["annee_scolaire"]), []).append(r)
+    return out
+
+
+def _latest(rows: Sequence[dict[str, Any]]) -> str:
+    with_value = [r["annee_scolaire"] for r in rows if r["statut"] != "absent"]
+    return str(max(with_value or [r["annee_scolaire"] for r in rows]))
+
+
+def _absent(d: Definition, store: IndicatorStore, level: str, code: str, year: str
+            ) -> IndicatorValue:
+    """A year the indicator does not cover: no value, said so."""
+    return IndicatorValue(d.id, level, code, store.name(level, code), year, None, None, "absent",
+                          None, None, None, None, None,
+                          Provenance(d.version, d.dataset_ids, store.release_id, None, None))
+
+
+def territory_name(release: ServedRelease, niveau: str, code: str) -> str | None:
+    """The referential's name of a territory (None for a school or an unknown code)."""
+    return _store(release).name(niveau, code)

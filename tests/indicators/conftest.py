@@ -1,0 +1,63 @@
+"""Fixtures of the indicator tests: a small release built by the real pipeline, and an app
+serving it with the indicators router (the real release has its own fixture, in
+``test_mirror.py``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+from fastapi import FastAPI
+from starlette.testclient import TestClient
+
+from ardoise.release.build import build_release
+from ardoise.settings import Settings, load_settings
+from ardoise.web.app import create_app
+from tests.indicators import sample
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def app_with_indicators(settings: Settings) -> FastAPI:
+    """The app as served: ``create_app`` mounts the indicators router."""
+    app = create_app(settings)
+    assert any(getattr(r, "path", "") == "/api/v1/indicateurs" for r in app.routes)
+    return app
+
+
+@pytest.fixture(scope="session")
+def ind_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    tmp = tmp_path_factory.mktemp("indicators")
+    settings = load_settings(environ={}, mirror=sample.write_mirror(tmp / "mirror"),
+                             catalog_dir=sample.write_catalog(tmp / "catalog"),
+                             var_dir=tmp / "var", node_modules=ROOT / "node_modules")
+    result = build_release(settings, build_referential_fn=sample.build_referential)
+    assert result.published, result.message
+    return settings
+
+
+@pytest.fixture(scope="session")
+def ind_release(ind_settings: Settings) -> Path:
+    return (ind_settings.var_dir / "current").resolve()
+
+
+@pytest.fixture(scope="session")
+def ind_client(ind_settings: Settings) -> Iterator[TestClient]:
+    with TestClient(app_with_indicators(ind_settings), raise_server_exceptions=False) as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+def values(ind_release: Path) -> dict[tuple[str, str, str, str], tuple[object, ...]]:
+    """(indicateur, niveau, code, année) → (valeur, base, statut, numerateur, denominateur)."""
+    con = duckdb.connect()
+    try:
+        rows = con.execute(
+            "SELECT indicateur, niveau, code, annee_scolaire, valeur, base, statut, numerateur, "
+            "denominateur FROM read_parquet($p)",
+            {"p": str(ind_release / "indicators" / "valeurs.parquet")}).fetchall()
+    finally:
+        con.close()
+    return {(r[0], r[1], r[2], r[3]): tuple(r[4:]) for r in rows}

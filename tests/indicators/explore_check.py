@@ -1,0 +1,35 @@
+"""Fetch the Explore API query a value carries and check it gives the same figure."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+
+def reproduce(client: TestClient, formula: dict[str, Any], value: dict[str, Any]) -> None:
+    """Assert that ``value["provenance"]["requete"]`` answers ``value`` (and its base)."""
+    url = value["provenance"]["requete"]
+    assert url and url.startswith("/api/explore/v2.1/catalog/datasets/"), value
+    answer = client.get(url)
+    assert answer.status_code == 200, (url, answer.text)
+    results = answer.json()["results"]
+    kind = formula["agregation"]
+    subset = (formula.get("numerateur") or {}).get("subset")
+    if subset:
+        (field, kept), = subset.items()
+        den = sum(r["denominateur"] for r in results)
+        num = sum(r["denominateur"] for r in results if r[field] in kept)
+        got, base = formula["facteur"] * num / den, round(den)
+    else:
+        assert len(results) == 1, (url, results)
+        row = results[0]
+        got = row["valeur"]
+        base = {"sum": row.get("base", row["valeur"]), "mean": row.get("base"),
+                "weighted_mean": row.get("base"), "reference": row.get("base"),
+                "ratio_of_sums": row.get("denominateur")}[kind]
+        base = round(base) if base is not None else None
+    assert base == value["base"], (url, results, value)
+    if value["statut"] == "ok":
+        assert got == pytest.approx(value["valeur"], rel=1e-12, abs=1e-9), (url, results, value)
