@@ -149,3 +149,17 @@ def test_one_ingest_at_a_time(fixture_settings: Settings) -> None:
     store = ReleaseStore(fixture_settings.var_dir)
     with store.lock(), pytest.raises(PublishError, match="Une autre ingestion"):
         _build(fixture_settings)
+
+
+def test_indicators_are_cached_by_content(fixture_settings: Settings, tmp_path: Path) -> None:
+    first = _build(fixture_settings)
+    entries = list((fixture_settings.cache_dir / "indicators").iterdir())
+    assert len(entries) == 1 and (entries[0] / "summary.json").is_file()
+    other = fixture_settings.replace(var_dir=tmp_path / "var2")
+    (tmp_path / "var2").mkdir()
+    (tmp_path / "var2" / "cache").symlink_to(fixture_settings.cache_dir)
+    second = _build(other)
+    assert first.release_id and second.release_id
+    a, b = _manifest(fixture_settings), _manifest(other)
+    assert a["fingerprint"] == b["fingerprint"] and a["indicators"] == b["indicators"]
+    assert len(list((fixture_settings.cache_dir / "indicators").iterdir())) == 1

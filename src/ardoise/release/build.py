@@ -26,11 +26,11 @@ from ardoise.catalog.loader import load_catalog, select
 from ardoise.catalog.model import Dataset
 from ardoise.catalog.portal import read_portal_catalog
 from ardoise.errors import ArdoiseError
-from ardoise.indicators import compute_indicators
 from ardoise.ingest.download import cached_download
 from ardoise.ingest.pipeline import IngestResult, ingest_dataset
 from ardoise.ingest.report import Issue, Report
 from ardoise.ingest.territories import load_referential
+from ardoise.release.derived import indicators_cached
 from ardoise.release.manifest import MANIFEST_VERSION, fingerprint, sha256_file, write_json
 from ardoise.release.store import ReleaseStore
 from ardoise.settings import Settings
@@ -177,13 +177,14 @@ def _build(
                 entries[ds.id] = entry
     conn.close()
     # Indicators, computed over the datasets just placed; their hash joins the fingerprint.
-    indicators = compute_indicators(build)
+    tick("indicateurs", total, total)
+    indicators = indicators_cached(build, settings.cache_dir)
     held = [d for d, e in entries.items() if e.get("parquet")]
     known = read_portal_catalog(settings.mirror, held)
     write_json(build / "catalog" / "portal.json", [k.__dict__ for k in known])
     descriptors = _descriptor_hashes(settings.catalog_dir, datasets)
     fp = hashlib.sha256((fingerprint(entries, referential, descriptors)
-                         + indicators.sha256).encode()).hexdigest()
+                         + str(indicators["sha256"])).encode()).hexdigest()
     tick("publication", total, total)
     if previous and previous.get("fingerprint") == fp:
         return BuildResult(previous["release_id"], False, tuple(outcomes),
@@ -206,7 +207,7 @@ def _build(
         "referential": referential,
         "portal_catalog": {"known": len(known), "held": sum(1 for k in known if k.held)},
         "datasets": entries,
-        "indicators": indicators.to_json(),
+        "indicators": indicators,
     }
     write_json(build / "manifest.json", manifest)
     store.commit_build(build, release_id)

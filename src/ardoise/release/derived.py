@@ -1,0 +1,77 @@
+"""Derived tables (indicators) are a pure function of the data they read and of the code
+that computes them: cache their files by that content, as the geometries are.
+
+The cache key hashes the Parquet files of the build, the referential outputs and the
+indicator package's own source and declarations. A hit links the cached files into the
+build; a miss computes, then stores a copy (written under a temporary name, renamed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import ardoise.indicators as indicators_pkg
+from ardoise.indicators import compute_indicators
+from ardoise.release.manifest import sha256_file
+
+_KEEP = 3  # cached generations kept
+
+
+def _code_hash() -> str:
+    root = Path(indicators_pkg.__file__).parent
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.suffix in (".py", ".yaml") and path.is_file():
+            h.update(str(path.relative_to(root)).encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def _key(build: Path) -> str:
+    h = hashlib.sha256(_code_hash().encode())
+    for folder in ("data", "referential"):
+        for path in sorted((build / folder).rglob("*.parquet")):
+            h.update(f"{folder}/{path.name}:{sha256_file(path)}".encode())
+    return h.hexdigest()
+
+
+def indicators_cached(build: Path, cache_dir: Path) -> dict[str, Any]:
+    """The indicators summary (manifest form); files land in ``build/indicators``."""
+    key = _key(build)
+    entry = cache_dir / "indicators" / key
+    out = build / "indicators"
+    summary_file = entry / "summary.json"
+    if summary_file.is_file():
+        shutil.copytree(entry / "files", out, copy_function=_link)
+        cached: dict[str, Any] = json.loads(summary_file.read_text("utf-8"))
+        return cached
+    summary = compute_indicators(build).to_json()
+    tmp = entry.with_name(f".{key}.{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    shutil.copytree(out, tmp / "files")
+    (tmp / "summary.json").write_text(json.dumps(summary, sort_keys=True), "utf-8")
+    try:
+        os.replace(tmp, entry)
+    except OSError:  # another ingest stored the same entry first
+        shutil.rmtree(tmp, ignore_errors=True)
+    _prune(entry.parent)
+    return summary
+
+
+def _link(src: str, dst: str) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+def _prune(folder: Path) -> None:
+    entries = sorted((p for p in folder.iterdir() if not p.name.startswith(".")),
+                     key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in entries[_KEEP:]:
+        shutil.rmtree(old, ignore_errors=True)
