@@ -30,7 +30,7 @@ from ardoise.ingest.download import cached_download
 from ardoise.ingest.pipeline import IngestResult, ingest_dataset
 from ardoise.ingest.report import Issue, Report
 from ardoise.ingest.territories import load_referential
-from ardoise.release.derived import indicators_cached
+from ardoise.release.derived import indicators_cached, referential_cached
 from ardoise.release.manifest import MANIFEST_VERSION, fingerprint, sha256_file, write_json
 from ardoise.release.store import ReleaseStore
 from ardoise.settings import Settings
@@ -223,12 +223,11 @@ def _build_referential(
     out = build / "referential"
     try:
         if build_referential_fn is None:
-            from ardoise.referential.build import build_referential
-
-            build_referential_fn = build_referential
-        summary = build_referential_fn(settings.mirror, settings.node_modules, out,
-                                       settings.cache_dir / "referential")
-        info: dict[str, Any] = dict(summary.to_json())
+            info: dict[str, Any] = referential_cached(
+                settings.mirror, settings.node_modules, out, settings.cache_dir)
+        else:
+            info = dict(build_referential_fn(settings.mirror, settings.node_modules, out,
+                                             settings.cache_dir / "referential").to_json())
         info["status"] = "construit"
     except (ArdoiseError, OSError, duckdb.Error) as exc:
         shutil.rmtree(out, ignore_errors=True)

@@ -1,9 +1,10 @@
-"""Derived tables (indicators) are a pure function of the data they read and of the code
-that computes them: cache their files by that content, as the geometries are.
+"""Derived tables (referential, indicators) are a pure function of their inputs and of the
+code that computes them: cache their files by that content, as the geometries are.
 
-The cache key hashes the Parquet files of the build, the referential outputs and the
-indicator package's own source and declarations. A hit links the cached files into the
-build; a miss computes, then stores a copy (written under a temporary name, renamed).
+The indicators' key hashes the build's Parquet files, the referential outputs and the
+indicator package's source and declarations; the referential's key hashes its input files
+and the referential package. A hit links the cached files into the build; a miss computes,
+then stores a copy (written under a temporary name, renamed).
 """
 
 from __future__ import annotations
@@ -12,18 +13,23 @@ import hashlib
 import json
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import ardoise.indicators as indicators_pkg
+import ardoise.referential as referential_pkg
 from ardoise.indicators import compute_indicators
+from ardoise.referential.build import build_referential
+from ardoise.referential.inputs import locate_inputs
 from ardoise.release.manifest import sha256_file
 
 _KEEP = 3  # cached generations kept
 
 
-def _code_hash() -> str:
-    root = Path(indicators_pkg.__file__).parent
+def _code_hash(package: ModuleType = indicators_pkg) -> str:
+    root = Path(str(package.__file__)).parent
     h = hashlib.sha256()
     for path in sorted(root.rglob("*")):
         if path.suffix in (".py", ".yaml") and path.is_file():
@@ -42,15 +48,32 @@ def _key(build: Path) -> str:
 
 def indicators_cached(build: Path, cache_dir: Path) -> dict[str, Any]:
     """The indicators summary (manifest form); files land in ``build/indicators``."""
-    key = _key(build)
-    entry = cache_dir / "indicators" / key
-    out = build / "indicators"
+    return _cached(cache_dir / "indicators", _key(build), build / "indicators",
+                   lambda: compute_indicators(build).to_json())
+
+
+def referential_cached(mirror: Path, node_modules: Path, out: Path, cache_dir: Path
+                       ) -> dict[str, Any]:
+    """The referential summary (manifest form); files land in ``out``."""
+    inputs = locate_inputs(mirror, node_modules)
+    h = hashlib.sha256(_code_hash(referential_pkg).encode())
+    h.update(f"{inputs.mapshaper_version}|{inputs.decoupage_version}".encode())
+    for f in sorted(inputs.all_files(), key=lambda f: f.name):
+        h.update(f"{f.name}:{sha256_file(f.path)}".encode())
+    return _cached(cache_dir / "referential-full", h.hexdigest(), out,
+                   lambda: build_referential(mirror, node_modules, out,
+                                             cache_dir / "referential").to_json())
+
+
+def _cached(folder: Path, key: str, out: Path, compute: Callable[[], dict[str, Any]]
+            ) -> dict[str, Any]:
+    entry = folder / key
     summary_file = entry / "summary.json"
     if summary_file.is_file():
         shutil.copytree(entry / "files", out, copy_function=_link)
         cached: dict[str, Any] = json.loads(summary_file.read_text("utf-8"))
         return cached
-    summary = compute_indicators(build).to_json()
+    summary = compute()
     tmp = entry.with_name(f".{key}.{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     shutil.copytree(out, tmp / "files")
