@@ -45,6 +45,7 @@ bench: install  ## benchmarks; each prints JSON lines (API: wrk + Datasette in .
 	@test -x .venv-bench/bin/datasette || { $(PYTHON) -m venv .venv-bench \
 		&& .venv-bench/bin/python -m pip install --quiet datasette; }
 	$(BIN)/python bench/api.py --soak-seconds 300 $(BENCH_API_ARGS)
+	$(BIN)/python bench/territories.py $(BENCH_TERRITORIES_ARGS)
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
