@@ -108,12 +108,6 @@ def converted(field: Field, col: str, number_column: str | None = None) -> str:
     return v
 
 
-def typed_value(field: Field, col: str, markers: dict[str, str]) -> str:
-    if field.type in ("text", "geo_shape"):
-        return converted(field, col)
-    return f"(CASE WHEN {marker_condition(col, markers)} THEN NULL ELSE {converted(field, col)} END)"
-
-
 def type_error(field: Field, col: str, markers: dict[str, str]) -> str:
     """TRUE where a non-empty value is neither a marker nor readable in the declared type."""
     if field.type == "text":
@@ -127,10 +121,6 @@ def has_markers(field: Field) -> bool:
 
 
 # --- territory codes -----------------------------------------------------------------
-
-def uai_sql(col: str) -> str:
-    return f"upper(replace({_trimmed(col)}, ' ', ''))"
-
 
 def uai_valid_sql(expr: str) -> str:
     return (

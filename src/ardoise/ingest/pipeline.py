@@ -27,10 +27,9 @@ from ardoise.ingest.normalise import (
 )
 from ardoise.ingest.readers import SourceRead, read_source
 from ardoise.ingest.report import Issue, Report
-from ardoise.ingest.territories import hierarchy_select, role_links
+from ardoise.ingest.territories import LINK_COLUMNS, hierarchy_select, role_links
 
-HIDDEN_COLUMNS = ("_recordid", "_annee_scolaire", "_uai", "_commune", "_departement",
-                  "_academie", "_region", "_etats")
+HIDDEN_COLUMNS = ("_recordid", "_annee_scolaire", *LINK_COLUMNS, "_etats")
 
 
 @dataclass(frozen=True)
@@ -213,8 +212,7 @@ def _create_typed(
         link_sql = ", ".join(hier + raws)
         from_sql = "_clean s " + " ".join(joins + hjoins)
     else:
-        link_sql = ", ".join(f"CAST(NULL AS VARCHAR) AS {c}" for c in
-                             ("_uai", "_commune", "_departement", "_academie", "_region"))
+        link_sql = ", ".join(f"CAST(NULL AS VARCHAR) AS {c}" for c in LINK_COLUMNS)
         from_sql = "_clean s"
     conn.execute(
         f"CREATE OR REPLACE TEMP TABLE _links AS SELECT s._src, s._ligne, {link_sql} FROM {from_sql}"

@@ -8,7 +8,6 @@ previous version; a release identical in content to the current one is not publi
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -32,7 +31,7 @@ from ardoise.ingest.report import Issue, Report
 from ardoise.ingest.territories import load_referential
 from ardoise.release.derived import indicators_cached, referential_cached
 from ardoise.release.manifest import MANIFEST_VERSION, fingerprint, sha256_file, write_json
-from ardoise.release.store import ReleaseStore
+from ardoise.release.store import ReleaseStore, link_or_copy
 from ardoise.settings import Settings
 
 Status = Literal["publie", "conserve", "bloque", "inchange"]
@@ -74,14 +73,6 @@ def _descriptor_hashes(catalog_dir: Path, datasets: Sequence[Dataset]) -> dict[s
         d.id: hashlib.sha256((catalog_dir / f"{d.id}.yaml").read_bytes()).hexdigest()
         for d in datasets
     }
-
-
-def _link_or_copy(src: Path, dst: Path) -> None:
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.link(src, dst)
-    except OSError:
-        shutil.copy2(src, dst)
 
 
 def _connect(settings: Settings) -> duckdb.DuckDBPyConnection:
@@ -232,7 +223,7 @@ def _build_referential(
     except (ArdoiseError, OSError, duckdb.Error) as exc:
         shutil.rmtree(out, ignore_errors=True)
         if prev_dir is not None and (prev_dir / "referential").is_dir():
-            shutil.copytree(prev_dir / "referential", out, copy_function=_copy_for_tree)
+            shutil.copytree(prev_dir / "referential", out, copy_function=link_or_copy)
             info = {"status": "conserve", "error": str(exc)}
         else:
             info = {"status": "absent", "error": str(exc)}
@@ -240,10 +231,6 @@ def _build_referential(
         str(p.relative_to(out)): sha256_file(p) for p in sorted(out.rglob("*")) if p.is_file()
     } if out.is_dir() else {}
     return info
-
-
-def _copy_for_tree(src: str, dst: str) -> None:
-    _link_or_copy(Path(src), Path(dst))
 
 
 def _entry(ds: Dataset, table_path: Path, result: IngestResult | None, rows: int,
@@ -293,10 +280,10 @@ def _carry_over(ds: Dataset, prev_entry: dict[str, Any] | None, prev_dir: Path |
         return DatasetOutcome(ds.id, "bloque" if report else status, 0, rep), None
     src = prev_dir / prev_entry["parquet"]["path"]
     dst = build / prev_entry["parquet"]["path"]
-    _link_or_copy(src, dst)
+    link_or_copy(src, dst)
     prev_quality = prev_dir / "quality" / f"{ds.id}.json"
     if report is None and prev_quality.is_file():
-        _link_or_copy(prev_quality, build / "quality" / f"{ds.id}.json")
+        link_or_copy(prev_quality, build / "quality" / f"{ds.id}.json")
     entry = dict(prev_entry)
     entry["status"] = status
     if report is not None:

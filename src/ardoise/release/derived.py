@@ -24,6 +24,7 @@ from ardoise.indicators import compute_indicators
 from ardoise.referential.build import build_referential
 from ardoise.referential.inputs import locate_inputs
 from ardoise.release.manifest import sha256_file
+from ardoise.release.store import link_or_copy
 
 _KEEP = 3  # cached generations kept
 
@@ -70,7 +71,7 @@ def _cached(folder: Path, key: str, out: Path, compute: Callable[[], dict[str, A
     entry = folder / key
     summary_file = entry / "summary.json"
     if summary_file.is_file():
-        shutil.copytree(entry / "files", out, copy_function=_link)
+        shutil.copytree(entry / "files", out, copy_function=link_or_copy)
         cached: dict[str, Any] = json.loads(summary_file.read_text("utf-8"))
         return cached
     summary = compute()
@@ -84,13 +85,6 @@ def _cached(folder: Path, key: str, out: Path, compute: Callable[[], dict[str, A
         shutil.rmtree(tmp, ignore_errors=True)
     _prune(entry.parent)
     return summary
-
-
-def _link(src: str, dst: str) -> None:
-    try:
-        os.link(src, dst)
-    except OSError:
-        shutil.copy2(src, dst)
 
 
 def _prune(folder: Path) -> None:

@@ -146,6 +146,15 @@ class ReleaseStore:
         _fsync_dir(self.var_dir)
 
 
+def link_or_copy(src: Path | str, dst: Path | str) -> None:
+    """Hard-link a published (immutable) file into a build; copy across file systems."""
+    Path(dst).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
 def _fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
