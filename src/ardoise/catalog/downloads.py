@@ -1,0 +1,54 @@
+"""The download formats metadata advertises for a dataset, and their Explore export URLs.
+
+The export formats themselves are registered in ``ardoise.exporters.EXPORTERS``; metadata
+(catalog layer) cannot import a surface, so the names and media types are restated here and
+``tests/metadata`` checks that both tables agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ardoise.catalog.model import Dataset
+
+GEO_TYPES = ("geo_point_2d", "geo_shape")
+
+
+@dataclass(frozen=True)
+class DownloadFormat:
+    name: str  # the ``/exports/{name}`` path segment
+    media_type: str
+    label: str  # French, for people
+
+
+DOWNLOAD_FORMATS: tuple[DownloadFormat, ...] = (
+    DownloadFormat("csv", "text/csv", "CSV"),
+    DownloadFormat("json", "application/json", "JSON"),
+    DownloadFormat("jsonl", "application/x-ndjson", "JSON Lines"),
+    DownloadFormat("geojson", "application/geo+json", "GeoJSON"),
+    DownloadFormat("parquet", "application/vnd.apache.parquet", "Parquet"),
+    DownloadFormat(
+        "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "Excel (XLSX)"
+    ),
+)
+
+
+def download_formats(dataset: Dataset) -> tuple[DownloadFormat, ...]:
+    """Formats a dataset can be exported in (GeoJSON only when it has a geographic field)."""
+    has_geo = any(f.type in GEO_TYPES for f in dataset.fields)
+    return tuple(f for f in DOWNLOAD_FORMATS if f.name != "geojson" or has_geo)
+
+
+def export_url(base_url: str, dataset_id: str, fmt: str) -> str:
+    """Explore v2.1 URL exporting the whole dataset in ``fmt``."""
+    return f"{base_url.rstrip('/')}/api/explore/v2.1/catalog/datasets/{dataset_id}/exports/{fmt}"
+
+
+def dataset_api_url(base_url: str, dataset_id: str) -> str:
+    """Explore v2.1 URL of the dataset's metadata."""
+    return f"{base_url.rstrip('/')}/api/explore/v2.1/catalog/datasets/{dataset_id}"
+
+
+def dataset_page_url(base_url: str, dataset_id: str) -> str:
+    """URL of the dataset's page for people (the dashboard's ``/donnees/{id}``)."""
+    return f"{base_url.rstrip('/')}/donnees/{dataset_id}"
