@@ -48,6 +48,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("public_url", "http://127.0.0.1:8000", "Adresse publique du service (liens des réponses)."),
     Setting("download_timeout_s", 60, "Délai maximal d'un téléchargement de source absente du miroir."),
     Setting("allow_download", 0, "1 pour télécharger une source absente du miroir (réseau requis)."),
+    Setting("scolarite_database_url", "",
+            "Registre scolarité : URL SQLAlchemy (postgresql://…) ; vide = SQLite dans var/."),
+    Setting("scolarite_audit_retention_days", 365,
+            "Registre scolarité : durée de conservation du journal d'audit (jours)."),
+    Setting("scolarite_token_expiry_days", 548,
+            "Registre scolarité : durée de validité par défaut d'un jeton (jours, 18 mois)."),
+    Setting("scolarite_rate_limit_per_second", 20,
+            "Registre scolarité : requêtes par seconde et par jeton (défaut des nouveaux jetons)."),
+    Setting("scolarite_enumeration_threshold", 30,
+            "Registre scolarité : recherches infructueuses par jeton et par minute avant "
+            "ralentissement et signalement (énumération)."),
+    Setting("test_postgres_url", "",
+            "Tests : URL d'un serveur PostgreSQL jetable (écrite par scripts/postgres.sh)."),
 )
 
 
@@ -71,6 +84,12 @@ class Settings:
     public_url: str
     download_timeout_s: int
     allow_download: int
+    scolarite_database_url: str
+    scolarite_audit_retention_days: int
+    scolarite_token_expiry_days: int
+    scolarite_rate_limit_per_second: int
+    scolarite_enumeration_threshold: int
+    test_postgres_url: str
 
     @property
     def releases_dir(self) -> Path:

@@ -1,0 +1,80 @@
+"""Engines and migrations of the registry.
+
+SQLite by default (``var/scolarite.db``: embedded, zero set-up), PostgreSQL when the
+``scolarite_database_url`` setting holds a ``postgresql://`` URL. Alembic runs with a
+programmatic configuration (no alembic.ini): the migrations live in ``migrations/``
+inside the package, so an installed wheel can migrate its own database.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, inspect
+
+from ardoise.settings import Settings
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def database_url(settings: Settings) -> str:
+    """The configured URL, or the SQLite file under the var dir."""
+    url = settings.scolarite_database_url.strip()
+    if not url:
+        return f"sqlite:///{settings.var_dir / 'scolarite.db'}"
+    return url
+
+
+def _driver_url(url: str) -> str:
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def make_engine(url: str, pool_size: int = 20) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, a busy timeout and cross-thread use."""
+    url = _driver_url(url)
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=pool_size,
+            max_overflow=pool_size,
+        )
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=FULL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+        return engine
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+def alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine
+    return config
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the latest migration (idempotent)."""
+    with engine.begin() as conn:
+        config = alembic_config(engine)
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+
+
+def is_migrated(engine: Engine) -> bool:
+    return inspect(engine).has_table("scolarite_eleves")

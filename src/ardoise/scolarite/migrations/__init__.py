@@ -1,0 +1,1 @@
+"""Alembic migrations of the scolarité registry (programmatic config, see ``database``)."""
