@@ -1,0 +1,325 @@
+"""The audit journal: one entry per API call, append-only, hash-chained, written by one
+writer and committed before the answer leaves.
+
+Each entry's ``empreinte`` is SHA-256 over its fields and ``precedent`` (the previous
+entry's ``empreinte``; 64 zeros for the first ever). The head (last seq and hash) is kept
+in ``scolarite_meta`` and updated in the same transaction, so a removed tail is detected.
+Parameters are stored only as a salted SHA-256 (the salt lives in ``scolarite_meta``):
+the operator can check whether a given identity was queried, nobody can read it.
+
+Writer: :class:`AuditWriter` owns a thread; ``record`` queues an entry and waits until the
+batch that holds it is committed (group commit: many concurrent calls share one
+transaction). Each batch first locks the head row, so two processes never fork the chain.
+
+Retention: :func:`purge` appends an *anchor* entry (``genre = "ancre"``,
+``request_id = "ancre-<first kept seq>"``, ``empreinte_parametres`` = hash of the last
+removed entry), then deletes older entries, in one transaction. :func:`verify` accepts a
+chain that starts after seq 1 only if such an anchor vouches for its first entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import queue
+import secrets
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+
+from ardoise.scolarite.schema import audit, meta
+
+GENESIS = "0" * 64
+_SALT_KEY = "sel_audit"
+_HEAD_KEY = "audit_tete"
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """What a call leaves in the journal (never a name or a birth date)."""
+
+    request_id: str
+    endpoint: str
+    statut: int
+    resultat: str
+    empreinte_parametres: str
+    jeton_id: str | None = None
+    recipient: str | None = None
+    drapeau: str | None = None
+    genre: str = "appel"
+
+
+def entry_hash(row: dict[str, object]) -> str:
+    parts = [
+        str(row["seq"]),
+        str(row["horodatage"]),
+        str(row["genre"]),
+        str(row["jeton_id"] or ""),
+        str(row["recipient"] or ""),
+        str(row["request_id"]),
+        str(row["endpoint"]),
+        str(row["statut"]),
+        str(row["resultat"]),
+        str(row["empreinte_parametres"]),
+        str(row["drapeau"] or ""),
+        str(row["precedent"]),
+    ]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+def salt(engine: Engine) -> str:
+    """The salt of parameter hashes, created once per registry."""
+    with engine.begin() as conn:
+        row = conn.execute(select(meta.c.valeur).where(meta.c.cle == _SALT_KEY)).first()
+        if row is not None:
+            return str(row[0])
+        value = secrets.token_hex(32)
+        conn.execute(insert(meta).values(cle=_SALT_KEY, valeur=value))
+        return value
+
+
+def params_hash(salt_value: str, params: Iterable[tuple[str, str]]) -> str:
+    canonical = json.dumps(sorted(params), ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(f"{salt_value}:{canonical}".encode()).hexdigest()
+
+
+def _lock_head(conn: Connection) -> tuple[int, str]:
+    """Take the write lock on the head row (row lock in PostgreSQL, database lock in
+    SQLite) and return the head ``(seq, hash)``."""
+    conn.execute(update(meta).where(meta.c.cle == _HEAD_KEY).values(valeur=meta.c.valeur))
+    row = conn.execute(select(meta.c.valeur).where(meta.c.cle == _HEAD_KEY)).first()
+    if row is None:
+        conn.execute(insert(meta).values(cle=_HEAD_KEY, valeur=f"0:{GENESIS}"))
+        return 0, GENESIS
+    seq, _, digest = str(row[0]).partition(":")
+    return int(seq), digest
+
+
+def _now_text(now: datetime) -> str:
+    return now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def append(conn: Connection, entries: Sequence[AuditEntry], now: datetime) -> list[int]:
+    """Append entries in the caller's transaction; returns their seq numbers."""
+    seq, previous = _lock_head(conn)
+    rows: list[dict[str, object]] = []
+    stamp = _now_text(now)
+    for e in entries:
+        seq += 1
+        row: dict[str, object] = {
+            "seq": seq,
+            "horodatage": stamp,
+            "genre": e.genre,
+            "jeton_id": e.jeton_id,
+            "recipient": e.recipient,
+            "request_id": e.request_id,
+            "endpoint": e.endpoint,
+            "statut": e.statut,
+            "resultat": e.resultat,
+            "empreinte_parametres": e.empreinte_parametres,
+            "drapeau": e.drapeau,
+            "precedent": previous,
+        }
+        row["empreinte"] = previous = entry_hash(row)
+        rows.append(row)
+    if rows:
+        conn.execute(insert(audit), rows)
+        conn.execute(update(meta).where(meta.c.cle == _HEAD_KEY).values(valeur=f"{seq}:{previous}"))
+    return [int(r["seq"]) for r in rows]  # type: ignore[call-overload]
+
+
+class AuditUnavailable(RuntimeError):
+    """The journal could not be written: the call must not be answered."""
+
+
+@dataclass
+class _Pending:
+    entry: AuditEntry
+    done: threading.Event = field(default_factory=threading.Event)
+    seq: int = 0
+    error: BaseException | None = None
+
+
+class AuditWriter:
+    """The one writer of the journal (per process; batches lock the head, see above)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        max_batch: int = 512,
+    ) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.max_batch = max_batch
+        self._queue: queue.Queue[_Pending | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._run, name="scolarite-audit", daemon=True
+                )
+                self._thread.start()
+
+    def record(self, entry: AuditEntry, timeout: float = 30.0) -> int:
+        """Queue ``entry`` and return its seq once committed; raises AuditUnavailable."""
+        self._start()
+        pending = _Pending(entry)
+        self._queue.put(pending)
+        if not pending.done.wait(timeout):
+            raise AuditUnavailable("journal d'audit : délai dépassé")
+        if pending.error is not None:
+            raise AuditUnavailable("journal d'audit indisponible") from pending.error
+        return pending.seq
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            while len(batch) < self.max_batch:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    self._queue.put(None)
+                    break
+                batch.append(item)
+            try:
+                with self.engine.begin() as conn:
+                    seqs = append(conn, [p.entry for p in batch], self.clock())
+                for p, s in zip(batch, seqs, strict=True):
+                    p.seq = s
+            except Exception as exc:  # the database refused: every waiter gets a 503
+                for p in batch:
+                    p.error = exc
+            for p in batch:
+                p.done.set()
+
+    def close(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join(timeout=10)
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    entries: int
+    problems: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify(engine: Engine, batch: int = 10_000) -> ChainReport:
+    """Recompute the chain: modified, removed, inserted or reordered entries are reported
+    (in French), as is a removed tail (head mismatch) or a removed start (no anchor)."""
+    problems: list[str] = []
+    anchors: dict[int, str] = {}
+    count = 0
+    first: dict[str, object] | None = None
+    previous_hash: str | None = None
+    previous_seq: int | None = None
+    with engine.connect() as conn:
+        head_row = conn.execute(select(meta.c.valeur).where(meta.c.cle == _HEAD_KEY)).first()
+        last = 0
+        while True:
+            rows = conn.execute(
+                select(audit).where(audit.c.seq > last).order_by(audit.c.seq).limit(batch)
+            ).all()
+            if not rows:
+                break
+            for r in rows:
+                row = dict(r._mapping)
+                seq = int(row["seq"])
+                count += 1
+                if first is None:
+                    first = row
+                if entry_hash(row) != row["empreinte"]:
+                    problems.append(f"Entrée {seq} modifiée (son empreinte ne correspond plus).")
+                if previous_seq is not None and seq != previous_seq + 1:
+                    problems.append(
+                        f"Entrée(s) {previous_seq + 1} à {seq - 1} supprimée(s) "
+                        "(numéros manquants)."
+                    )
+                if previous_hash is not None and row["precedent"] != previous_hash:
+                    problems.append(
+                        f"Chaîne rompue avant l'entrée {seq} (entrée précédente modifiée, "
+                        "supprimée ou déplacée)."
+                    )
+                if row["genre"] == "ancre":
+                    kept = str(row["request_id"]).removeprefix("ancre-")
+                    if kept.isdigit():
+                        anchors[int(kept)] = str(row["empreinte_parametres"])
+                previous_hash = str(row["empreinte"])
+                previous_seq = seq
+                last = seq
+    if first is not None:
+        start = int(first["seq"])  # type: ignore[call-overload]
+        if start == 1:
+            if first["precedent"] != GENESIS:
+                problems.append("La première entrée ne part pas de l'origine de la chaîne.")
+        elif anchors.get(start) != first["precedent"]:
+            problems.append(
+                f"Le journal commence à l'entrée {start} sans ancre de purge qui en réponde "
+                "(entrées initiales supprimées)."
+            )
+    head = f"{previous_seq}:{previous_hash}" if first is not None else None
+    stored = str(head_row[0]) if head_row is not None else None
+    if stored is not None and stored != f"0:{GENESIS}" and stored != head:
+        problems.append(
+            "La tête du journal ne correspond pas à la dernière entrée "
+            "(entrées finales supprimées ou ajoutées hors de l'écrivain)."
+        )
+    if stored is None and first is not None:
+        problems.append("La tête du journal a disparu.")
+    return ChainReport(entries=count, problems=tuple(problems))
+
+
+def purge(engine: Engine, retention_days: int, now: datetime | None = None) -> int:
+    """Delete entries older than the retention, keeping the chain verifiable with an
+    anchor entry. Returns the number of entries deleted."""
+    now = now or datetime.now(UTC)
+    cutoff = _now_text(now - timedelta(days=retention_days))
+    with engine.begin() as conn:
+        head_seq, head_hash = _lock_head(conn)
+        kept = conn.execute(
+            select(func.min(audit.c.seq)).where(audit.c.horodatage >= cutoff)
+        ).scalar()
+        first_seq = conn.execute(select(func.min(audit.c.seq))).scalar()
+        if first_seq is None:
+            return 0
+        first_kept = int(kept) if kept is not None else head_seq + 1
+        if first_kept <= int(first_seq):
+            return 0
+        if first_kept <= head_seq:
+            before = conn.execute(
+                select(audit.c.precedent).where(audit.c.seq == first_kept)
+            ).scalar_one()
+        else:
+            before = head_hash  # everything goes: the anchor itself is the first entry
+        append(
+            conn,
+            [
+                AuditEntry(
+                    request_id=f"ancre-{first_kept}",
+                    endpoint="purge",
+                    statut=0,
+                    resultat=f"purge avant {cutoff}",
+                    empreinte_parametres=str(before),
+                    genre="ancre",
+                )
+            ],
+            now,
+        )
+        removed = conn.execute(delete(audit).where(audit.c.seq < first_kept)).rowcount
+    return int(removed)

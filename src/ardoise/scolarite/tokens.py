@@ -1,0 +1,168 @@
+"""Bearer tokens of administrations, one per administration (SIRET) and purpose.
+
+A token is ``sco_<43 url-safe characters>`` (256 random bits). Only its SHA-256 is stored:
+a stolen database reveals no usable token. Tokens expire (18 months by default) and a
+revocation takes effect on the next request (no cache).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import Enum
+
+from sqlalchemy import Connection, Engine, select, update
+
+from ardoise.scolarite import scopes as scope_names
+from ardoise.scolarite.schema import jetons
+from ardoise.scolarite.siret import is_siret
+
+PREFIX = "sco_"
+_FORMAT = re.compile(r"^sco_[A-Za-z0-9_-]{43}$")
+
+
+class TokenError(ValueError):
+    """A token cannot be created or revoked as asked (message in French)."""
+
+
+class TokenState(Enum):
+    VALID = "valide"
+    EXPIRED = "expire"
+    REVOKED = "revoque"
+
+
+@dataclass(frozen=True)
+class Token:
+    id: str
+    siret: str
+    intitule: str
+    scopes: frozenset[str]
+    cree_le: datetime
+    expire_le: datetime
+    revoque_le: datetime | None
+    limite_par_seconde: int
+
+    def state(self, now: datetime) -> TokenState:
+        if self.revoque_le is not None:
+            return TokenState.REVOKED
+        if now >= self.expire_le:
+            return TokenState.EXPIRED
+        return TokenState.VALID
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def well_formed(secret: str) -> bool:
+    return bool(_FORMAT.match(secret))
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:  # SQLite gives naive datetimes back
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def _token(row: object) -> Token:
+    m = row._mapping  # type: ignore[attr-defined]
+    return Token(
+        id=m["id"],
+        siret=m["siret"],
+        intitule=m["intitule"],
+        scopes=frozenset(m["scopes"].split()),
+        cree_le=_aware(m["cree_le"]),  # type: ignore[arg-type]
+        expire_le=_aware(m["expire_le"]),  # type: ignore[arg-type]
+        revoque_le=_aware(m["revoque_le"]),
+        limite_par_seconde=int(m["limite_par_seconde"]),
+    )
+
+
+def create(
+    engine: Engine,
+    *,
+    siret: str,
+    intitule: str,
+    scopes: list[str],
+    expire_le: datetime,
+    limite_par_seconde: int,
+    now: datetime | None = None,
+) -> tuple[Token, str]:
+    """Store a new token and return it with its secret (shown once, never stored)."""
+    now = now or datetime.now(UTC)
+    if not is_siret(siret):
+        raise TokenError(f"SIRET invalide : {siret!r} (14 chiffres et clé de Luhn attendus).")
+    scopes = [s for s in dict.fromkeys(scopes) if s]
+    if not scopes:
+        raise TokenError("Au moins un scope est nécessaire.")
+    bad = scope_names.unknown(scopes)
+    if bad:
+        raise TokenError(
+            f"Scope(s) inconnu(s) : {', '.join(bad)}. Scopes possibles : "
+            f"{', '.join(scope_names.ALL)}."
+        )
+    if expire_le <= now:
+        raise TokenError("La date d'expiration doit être dans le futur.")
+    if limite_par_seconde < 1:
+        raise TokenError("La limite de requêtes par seconde doit être au moins 1.")
+    secret = PREFIX + secrets.token_urlsafe(32)
+    token = Token(
+        id=str(uuid.uuid4()),
+        siret=siret,
+        intitule=intitule.strip() or "sans intitulé",
+        scopes=frozenset(scopes),
+        cree_le=now,
+        expire_le=expire_le,
+        revoque_le=None,
+        limite_par_seconde=limite_par_seconde,
+    )
+    with engine.begin() as conn:
+        conn.execute(
+            jetons.insert().values(
+                id=token.id,
+                empreinte=digest(secret),
+                siret=siret,
+                intitule=token.intitule,
+                scopes=" ".join(sorted(scopes)),
+                cree_le=now,
+                expire_le=expire_le,
+                revoque_le=None,
+                limite_par_seconde=limite_par_seconde,
+            )
+        )
+    return token, secret
+
+
+def default_expiry(days: int, now: datetime | None = None) -> datetime:
+    return (now or datetime.now(UTC)) + timedelta(days=days)
+
+
+def lookup(conn: Connection, secret: str) -> Token | None:
+    row = conn.execute(select(jetons).where(jetons.c.empreinte == digest(secret))).first()
+    return _token(row) if row is not None else None
+
+
+def revoke(engine: Engine, token_id: str, now: datetime | None = None) -> Token:
+    now = now or datetime.now(UTC)
+    with engine.begin() as conn:
+        done = conn.execute(
+            update(jetons)
+            .where(jetons.c.id == token_id, jetons.c.revoque_le.is_(None))
+            .values(revoque_le=now)
+        )
+        row = conn.execute(select(jetons).where(jetons.c.id == token_id)).first()
+    if row is None:
+        raise TokenError(f"Aucun jeton n'a l'identifiant {token_id!r}.")
+    if done.rowcount == 0:
+        raise TokenError(f"Le jeton {token_id} était déjà révoqué.")
+    return _token(row)
+
+
+def list_all(engine: Engine) -> list[Token]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(jetons).order_by(jetons.c.cree_le)).all()
+    return [_token(r) for r in rows]
