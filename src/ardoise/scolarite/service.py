@@ -1,0 +1,102 @@
+"""The scolarité service: one object per app holding the engine, the audit writer and
+the in-memory limits. The HTTP router only translates between it and requests.
+
+If the registry does not exist (no SQLite file, or an unmigrated database), every call
+answers 503 with a French message; the service never creates a database by itself
+(``ardoise scolarite migrer`` or ``generate`` / ``importer`` do).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine, select
+
+from ardoise.scolarite import audit
+from ardoise.scolarite.database import database_url, is_migrated, make_engine
+from ardoise.scolarite.schema import meta
+from ardoise.scolarite.throttle import EnumerationGuard, RateLimiter
+from ardoise.settings import Settings
+
+
+class ScolariteService:
+    def __init__(
+        self,
+        url: str,
+        *,
+        enumeration_threshold: int = 30,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        sleep: Callable[[float], None] = time.sleep,
+        pool_size: int = 20,
+    ) -> None:
+        self.url = url
+        self.clock = clock
+        self.sleep = sleep
+        self.limiter = RateLimiter()
+        self.guard = EnumerationGuard(enumeration_threshold)
+        self._pool_size = pool_size
+        self._engine: Engine | None = None
+        self._writer: audit.AuditWriter | None = None
+        self._salt: str | None = None
+        self._synthetic: bool | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ScolariteService:
+        return cls(
+            database_url(settings), enumeration_threshold=settings.scolarite_enumeration_threshold
+        )
+
+    def _exists(self) -> bool:
+        if self.url.startswith("sqlite:///"):
+            return Path(self.url.removeprefix("sqlite:///")).is_file()
+        return True
+
+    @property
+    def engine(self) -> Engine | None:
+        """The engine, or None while the registry does not exist."""
+        if self._engine is not None:
+            return self._engine
+        if not self._exists():
+            return None
+        engine = make_engine(self.url, pool_size=self._pool_size)
+        try:
+            ready = is_migrated(engine)
+        except Exception:  # server down or bad URL: same answer as absent
+            ready = False
+        if not ready:
+            engine.dispose()
+            return None
+        self._engine = engine
+        return engine
+
+    @property
+    def writer(self) -> audit.AuditWriter:
+        if self._writer is None:
+            assert self.engine is not None
+            self._writer = audit.AuditWriter(self.engine, clock=self.clock)
+        return self._writer
+
+    @property
+    def salt(self) -> str:
+        if self._salt is None:
+            assert self.engine is not None
+            self._salt = audit.salt(self.engine)
+        return self._salt
+
+    @property
+    def synthetic(self) -> bool:
+        if self._synthetic is None:
+            assert self.engine is not None
+            with self.engine.connect() as conn:
+                row = conn.execute(select(meta.c.valeur).where(meta.c.cle == "synthetique")).first()
+            self._synthetic = row is not None and row[0] == "1"
+        return self._synthetic
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+        if self._engine is not None:
+            self._engine.dispose()

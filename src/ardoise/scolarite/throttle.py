@@ -1,0 +1,92 @@
+"""Per-token limits, in process memory.
+
+* :class:`RateLimiter`: fixed one-second windows, ``limit`` requests per token (20 by
+  default, per token row). Gives the ``RateLimit-Limit/-Remaining/-Reset`` values and the
+  ``Retry-After`` of a 429. With several server processes each has its own counters.
+* :class:`EnumerationGuard`: counts a token's unsuccessful searches (404, 409) over the
+  last minute. Past ``threshold`` every further call is flagged ``enumeration`` in the
+  audit and slowed (a delay growing with the excess, capped at 2 s); past twice the
+  threshold calls are refused with 429 until the window empties.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RateDecision:
+    allowed: bool
+    limit: int
+    remaining: int
+    reset: int  # seconds until the window resets (≥ 1)
+
+
+class RateLimiter:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self._windows: dict[str, tuple[int, int]] = {}
+        self._lock = threading.Lock()
+
+    def hit(self, key: str, limit: int) -> RateDecision:
+        now = self.clock()
+        window = math.floor(now)
+        with self._lock:
+            start, count = self._windows.get(key, (window, 0))
+            if start != window:
+                start, count = window, 0
+            count += 1
+            self._windows[key] = (start, count)
+            if len(self._windows) > 100_000:  # forget idle tokens
+                self._windows = {k: v for k, v in self._windows.items() if v[0] == window}
+        reset = max(1, math.ceil(start + 1 - now))
+        return RateDecision(count <= limit, limit, max(0, limit - count), reset)
+
+
+@dataclass(frozen=True)
+class EnumerationVerdict:
+    flagged: bool
+    delay: float  # seconds the answer is held back
+    blocked: bool
+    retry_after: int
+
+
+class EnumerationGuard:
+    WINDOW = 60.0
+    MAX_DELAY = 2.0
+
+    def __init__(self, threshold: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.threshold = threshold
+        self.clock = clock
+        self._misses: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        misses = self._misses.setdefault(key, deque())
+        while misses and misses[0] <= now - self.WINDOW:
+            misses.popleft()
+        return misses
+
+    def check(self, key: str) -> EnumerationVerdict:
+        """Before answering: how suspicious is this token right now?"""
+        now = self.clock()
+        with self._lock:
+            misses = self._recent(key, now)
+            excess = len(misses) - self.threshold
+            oldest = misses[0] if misses else now
+        if excess < 0 or self.threshold <= 0:
+            return EnumerationVerdict(False, 0.0, False, 0)
+        retry = max(1, math.ceil(oldest + self.WINDOW - now))
+        if excess >= self.threshold:
+            return EnumerationVerdict(True, 0.0, True, retry)
+        return EnumerationVerdict(True, min(self.MAX_DELAY, 0.05 * (excess + 1)), False, 0)
+
+    def miss(self, key: str) -> None:
+        now = self.clock()
+        with self._lock:
+            self._recent(key, now).append(now)
