@@ -149,6 +149,14 @@ def serve(
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
 
 
+@app.command("mcp")
+def mcp_server() -> None:
+    """Servir les outils MCP (assistants d'IA) sur l'entrée et la sortie standard."""
+    from ardoise.mcp import run_stdio
+
+    run_stdio(load_settings())
+
+
 @app.command("has-release", hidden=True)
 def has_release() -> None:
     """Code 0 si une release est servie (utilisé par `make run`)."""

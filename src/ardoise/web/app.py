@@ -19,6 +19,8 @@ from ardoise.api.explore import build_router
 from ardoise.api.indicateurs import build_router as indicateurs_router
 from ardoise.api.territoires import build_router as territoires_router
 from ardoise.errors import ArdoiseError
+from ardoise.mcp import McpEndpoint
+from ardoise.mcp import build_server as build_mcp_server
 from ardoise.query import territories
 from ardoise.query.release import ReleaseHolder
 from ardoise.settings import Settings
@@ -36,6 +38,7 @@ s'écrivent en ODSQL (`where`, `select`, `group_by`, `order_by`, `refine`, `excl
 
 def create_app(settings: Settings) -> FastAPI:
     holder = ReleaseHolder(settings)
+    mcp_endpoint = McpEndpoint(build_mcp_server(settings, holder), settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -45,7 +48,8 @@ def create_app(settings: Settings) -> FastAPI:
                 territories.prepare(holder.get())
 
         threading.Thread(target=prepare, name="ardoise-warm-up", daemon=True).start()
-        yield
+        async with mcp_endpoint.lifespan():  # the MCP session manager runs with the app
+            yield
 
     app = FastAPI(title="Ardoise", version=__version__, description=DESCRIPTION,
                   lifespan=lifespan,
@@ -68,6 +72,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(v1.build_router())
     app.include_router(territoires_router(), prefix="/api/v1")
     app.include_router(indicateurs_router(), prefix="/api/v1")
+    app.router.routes.extend(mcp_endpoint.routes())  # MCP, streamable HTTP at /mcp
 
     @app.get("/health", tags=["Service"])
     def health() -> dict[str, Any]:

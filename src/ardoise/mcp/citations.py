@@ -1,0 +1,94 @@
+"""Citations: every figure an MCP tool returns names its datasets, the release, the licence,
+and an absolute URL of the public API that gives exactly the same figure.
+
+URLs are built on ``settings.public_url``; relative API paths (the indicator provenance) are
+made absolute the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import quote, urlencode
+
+from ardoise.mcp.schemas import Citation
+from ardoise.query.model import RecordsQuery
+from ardoise.query.release import ServedRelease
+
+EXPLORE = "/api/explore/v2.1/catalog/datasets"
+PORTAL = "https://data.education.gouv.fr/explore/dataset/{id}/"
+
+
+@dataclass(frozen=True)
+class Citer:
+    """The release being cited and the public base URL of its API."""
+
+    release: ServedRelease
+    base: str
+
+    @classmethod
+    def of(cls, release: ServedRelease, public_url: str) -> Citer:
+        return cls(release, public_url.rstrip("/"))
+
+    def absolute(self, path: str | None) -> str | None:
+        if path is None:
+            return None
+        return self.base + path if path.startswith("/") else path
+
+    def licence(self, dataset_ids: Iterable[str]) -> str:
+        """The licence of the datasets (the portal catalogue's for one not held)."""
+        portal = {d.get("id"): d.get("licence") for d in self.release.portal_catalog()}
+        found: list[str] = []
+        for ds in dataset_ids:
+            view = self.release.datasets.get(ds)
+            licence = view.dataset.licence if view else portal.get(ds)
+            if licence and licence not in found:
+                found.append(str(licence))
+        return " ; ".join(found) or "non précisée"
+
+    def cite(
+        self,
+        jeux: Iterable[str],
+        url: str | None,
+        *,
+        version: int | None = None,
+        lecture: str | None = None,
+    ) -> Citation:
+        ids = list(dict.fromkeys(jeux))
+        return Citation(
+            jeux=ids,
+            release=self.release.id,
+            date_release=self.release.created_at,
+            licence=self.licence(ids),
+            version_definition=version,
+            url=self.absolute(url),
+            lecture=lecture,
+        )
+
+    def dataset_url(self, dataset_id: str) -> str:
+        return f"{self.base}{EXPLORE}/{quote(dataset_id, safe='')}"
+
+    def records_url(self, dataset_id: str, query: RecordsQuery) -> str:
+        """The Explore records URL running exactly ``query``."""
+        params: list[tuple[str, str]] = []
+        if query.select:
+            params.append(("select", query.select))
+        params += [("where", w) for w in query.where_clauses]
+        if query.group_by:
+            params.append(("group_by", query.group_by))
+        if query.order_by:
+            params.append(("order_by", query.order_by))
+        if query.limit is not None:
+            params.append(("limit", str(query.limit)))
+        if query.offset:
+            params.append(("offset", str(query.offset)))
+        params += [("refine", f"{k}:{v}") for k, v in query.refine]
+        params += [("exclude", f"{k}:{v}") for k, v in query.exclude]
+        if query.territoire:
+            params.append(("territoire", f"{query.territoire[0]}:{query.territoire[1]}"))
+        qs = urlencode(params, quote_via=quote, safe="")
+        return f"{self.dataset_url(dataset_id)}/records" + (f"?{qs}" if qs else "")
+
+    @staticmethod
+    def portal_url(dataset_id: str) -> str:
+        return PORTAL.format(id=quote(dataset_id, safe=""))
