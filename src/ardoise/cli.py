@@ -163,5 +163,10 @@ def has_release() -> None:
     raise typer.Exit(0 if ReleaseStore(_settings().var_dir).current_id() else 1)
 
 
+from ardoise.scolarite.commands import app as scolarite_app  # noqa: E402
+
+app.add_typer(scolarite_app, name="scolarite")
+
+
 if __name__ == "__main__":
     app()

@@ -185,10 +185,18 @@ def test_stored_certificate_altered_in_the_database_is_refused(
     assert certificates.check(engine, other.public, cert_id).verdict is Verdict.FORGED
 
 
+@pytest.mark.parametrize("unicode_font", [True, False])
 def test_pdf_shows_the_certificate_and_carries_the_signed_document(
-    registry: tuple[Engine, Path], signer: Signer
+    registry: tuple[Engine, Path],
+    signer: Signer,
+    unicode_font: bool,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    from ardoise.scolarite import certificates_pdf
     from ardoise.scolarite.certificates_pdf import render
+
+    if not unicode_font:  # a machine without DejaVu: core font, transliterated names
+        monkeypatch.setattr(certificates_pdf, "FONT_CANDIDATES", ())
 
     signed = _issue(registry[0], signer, "0000000001A")
     pdf = render(signed, PUBLIC_URL)

@@ -23,6 +23,8 @@ from ardoise.mcp import McpEndpoint
 from ardoise.mcp import build_server as build_mcp_server
 from ardoise.query import territories
 from ardoise.query.release import ReleaseHolder
+from ardoise.scolarite.router import build_router as scolarite_router
+from ardoise.scolarite.service import ScolariteService
 from ardoise.settings import Settings
 from ardoise.web import errors
 from ardoise.web.caching import CachingMiddleware
@@ -72,6 +74,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(v1.build_router())
     app.include_router(territoires_router(), prefix="/api/v1")
     app.include_router(indicateurs_router(), prefix="/api/v1")
+    # Enrolment checks (issue #7): always mounted; 503 with a clear message without registry.
+    app.state.scolarite = ScolariteService.from_settings(settings)
+    app.include_router(scolarite_router(app.state.scolarite))
     app.router.routes.extend(mcp_endpoint.routes())  # MCP, streamable HTTP at /mcp
 
     @app.get("/health", tags=["Service"])

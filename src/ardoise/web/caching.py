@@ -69,6 +69,10 @@ class CachingMiddleware:
                 scope["path"]).startswith("/api/"):
             await self.app(scope, receive, send)
             return
+        if scope["path"] == "/api/introspect" or any(
+                k == b"authorization" for k, _ in scope.get("headers") or []):
+            await self.app(scope, receive, send)  # per-token answers are never cached (#7)
+            return
         rid = self.release_id()  # type: ignore[operator]
         if rid is None:
             await self.app(scope, receive, send)
