@@ -29,6 +29,7 @@ from ardoise.ingest.download import cached_download
 from ardoise.ingest.pipeline import IngestResult, ingest_dataset
 from ardoise.ingest.report import Issue, Report
 from ardoise.ingest.territories import load_referential
+from ardoise.release.datapackage import release_datapackage
 from ardoise.release.derived import indicators_cached, referential_cached
 from ardoise.release.manifest import MANIFEST_VERSION, fingerprint, sha256_file, write_json
 from ardoise.release.store import ReleaseStore, link_or_copy
@@ -201,6 +202,8 @@ def _build(
         "indicators": indicators,
     }
     write_json(build / "manifest.json", manifest)
+    write_json(build / "datapackage.json",
+               release_datapackage(build, manifest, {d.id: d for d in datasets}))
     store.commit_build(build, release_id)
     store.switch(release_id)
     return BuildResult(release_id, True, tuple(outcomes),

@@ -14,7 +14,10 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import HTMLResponse
 
 from ardoise import __version__
+from ardoise.api import dcat as dcat_api
+from ardoise.api import llms as llms_api
 from ardoise.api import v1
+from ardoise.api.datapackage import build_router as datapackage_router
 from ardoise.api.explore import build_router
 from ardoise.api.indicateurs import build_router as indicateurs_router
 from ardoise.api.territoires import build_router as territoires_router
@@ -74,6 +77,13 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(v1.build_router())
     app.include_router(territoires_router(), prefix="/api/v1")
     app.include_router(indicateurs_router(), prefix="/api/v1")
+    for prefix in ("/api/explore/v2.1", "/api/explore/v2.0", "/api/v2"):
+        app.include_router(dcat_api.build_router(), prefix=prefix,
+                           include_in_schema=prefix == "/api/explore/v2.1")
+    app.include_router(datapackage_router(), prefix="/api/v1")
+    # llms.txt and the .md twins of pages: before the dashboard, whose /donnees/{id}
+    # patterns would otherwise take /donnees/{id}.md
+    app.include_router(llms_api.build_router())
     # Enrolment checks (issue #7): always mounted; 503 with a clear message without registry.
     app.state.scolarite = ScolariteService.from_settings(settings)
     app.include_router(scolarite_router(app.state.scolarite))

@@ -1,0 +1,61 @@
+"""Frictionless ``datapackage.json`` of a release (``/api/v1``): the current one and any
+published release by id. The file is written at publish time; a release published before
+it existed gets one built on the fly from its files (same function)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from ardoise.catalog.loader import load_descriptor
+from ardoise.errors import NotFound
+from ardoise.query.release import ServedRelease
+from ardoise.release.datapackage import release_datapackage
+from ardoise.web.jsonresponse import JSONBytes
+
+_RELEASE_ID = re.compile(r"^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}$")
+
+
+class ReleaseUnknown(NotFound):
+    error_code = "UnknownRelease"
+
+
+def datapackage_of(release_dir: Path) -> dict[str, Any]:
+    """The release's ``datapackage.json`` (read, or built when the release predates it)."""
+    path = release_dir / "datapackage.json"
+    if path.is_file():
+        data: dict[str, Any] = json.loads(path.read_text("utf-8"))
+        return data
+    manifest = json.loads((release_dir / "manifest.json").read_text("utf-8"))
+    descriptors = {p.stem: load_descriptor(p) for p in (release_dir / "catalog").glob("*.yaml")}
+    return release_datapackage(release_dir, manifest, descriptors)
+
+
+def build_router() -> APIRouter:
+    router = APIRouter(tags=["Métadonnées"])
+
+    @router.get("/datapackage.json", summary="Data Package (Frictionless) de la release servie")
+    def current(request: Request) -> JSONBytes:
+        release: ServedRelease = request.app.state.releases.get()
+        return JSONBytes(datapackage_of(release.path))
+
+    @router.get(
+        "/releases/{release_id}/datapackage.json",
+        summary="Data Package (Frictionless) d'une release publiée",
+    )
+    def by_id(request: Request, release_id: str) -> JSONBytes:
+        releases_dir: Path = request.app.state.settings.releases_dir
+        folder = releases_dir / release_id
+        if not _RELEASE_ID.match(release_id) or not (folder / "manifest.json").is_file():
+            shown = release_id if len(release_id) <= 40 else release_id[:40] + "…"
+            raise ReleaseUnknown(
+                f"Release inconnue : « {shown} ». La liste des releases est donnée par "
+                "`ardoise releases` ; /api/v1/datapackage.json décrit la release servie."
+            )
+        return JSONBytes(datapackage_of(folder))
+
+    return router

@@ -1,0 +1,74 @@
+"""The DCAT-AP catalogue export (``/catalog/exports/dcat`` under each Explore prefix).
+
+Serialisation by path (``/exports/dcat`` RDF/XML like Opendatasoft, ``/exports/rdf``,
+``/exports/ttl``, ``/exports/jsonld``) or by the ``format`` parameter of ``/exports/dcat``
+(``xml``, ``rdf``, ``turtle``, ``ttl``, ``jsonld``). The graph comes from
+``ardoise.catalog.dcat``; this module only reads parameters and sends bytes.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from ardoise.catalog.dcat import FORMATS, CatalogEntry, catalog_graph, serialise
+from ardoise.query.errors import InvalidParameter
+from ardoise.query.release import ServedRelease
+
+# Path segment under /catalog/exports → serialisation (None: from the ``format`` parameter).
+PATHS: dict[str, str | None] = {"dcat": None, "rdf": "rdf", "ttl": "ttl", "jsonld": "jsonld"}
+DEFAULT_FORMAT = "rdf"
+
+Format = Annotated[
+    str | None,
+    Query(description=("Sérialisation : xml ou rdf (RDF/XML, par défaut), turtle ou ttl, jsonld.")),
+]
+
+
+@lru_cache(maxsize=8)
+def _document(
+    entries: tuple[CatalogEntry, ...], base_url: str, release_id: str, modified: str, fmt: str
+) -> tuple[bytes, str]:
+    graph = catalog_graph(entries, base_url=base_url, release_id=release_id, modified=modified)
+    return serialise(graph, fmt)
+
+
+def dcat_document(release: ServedRelease, base_url: str, fmt: str) -> tuple[bytes, str]:
+    """The release's DCAT-AP catalogue in ``fmt``, and its media type (cached per release)."""
+    entries = tuple(CatalogEntry(v.dataset, v.rows) for v in release.datasets.values())
+    return _document(entries, base_url.rstrip("/"), release.id, release.created_at, fmt)
+
+
+def _format(raw: str | None) -> str:
+    name = (raw or DEFAULT_FORMAT).strip().lower()
+    if name not in FORMATS:
+        shown = name if len(name) <= 30 else name[:30] + "…"
+        raise InvalidParameter(
+            f"Format DCAT inconnu : « {shown} ». Formats disponibles : xml ou rdf (RDF/XML), "
+            "turtle ou ttl (Turtle), jsonld (JSON-LD)."
+        )
+    return name
+
+
+def build_router() -> APIRouter:
+    router = APIRouter(tags=["Métadonnées"])
+
+    def add(segment: str, fixed: str | None) -> None:
+        summary = (
+            "Catalogue DCAT-AP (RDF/XML, Turtle ou JSON-LD)"
+            if fixed is None
+            else f"Catalogue DCAT-AP ({FORMATS[fixed][1]})"
+        )
+
+        @router.get(f"/catalog/exports/{segment}", summary=summary, response_class=Response)
+        def export(request: Request, format: Format = None) -> Response:
+            release: ServedRelease = request.app.state.releases.get()
+            fmt = fixed or _format(format)
+            body, media_type = dcat_document(release, str(request.base_url), fmt)
+            return Response(body, media_type=f"{media_type}; charset=utf-8")
+
+    for segment, fixed in PATHS.items():
+        add(segment, fixed)
+    return router
