@@ -174,3 +174,16 @@ def test_public_key_is_published(client: TestClient, signer: Signer) -> None:
     assert r.status_code == 200
     assert r.content == signer.public_pem()
     assert base64.b64decode(b"".join(r.content.splitlines()[1:-1]))
+
+
+def test_the_app_mounts_the_verifier(tmp_path: Path) -> None:
+    from ardoise.settings import load_settings
+    from ardoise.web.app import create_app
+
+    settings = load_settings(environ={}, var_dir=tmp_path / "var", mirror=tmp_path / "none")
+    with TestClient(create_app(settings)) as c:
+        r = c.get("/verifier/" + "0" * 32)  # no registry yet: nothing was ever issued
+        assert r.status_code == 404 and r.json()["statut"] == "inconnu"
+        pem = c.get("/verifier/cle-publique")
+        assert pem.status_code == 200 and pem.content.startswith(b"-----BEGIN PUBLIC KEY")
+    assert (tmp_path / "var" / "scolarite" / "certificats-ed25519.pem").is_file()

@@ -24,9 +24,10 @@ from fastapi.responses import HTMLResponse, Response
 
 from ardoise.scolarite import certificates, errors, matching, scopes, verification
 from ardoise.scolarite.certificates_pdf import render, verify_url
-from ardoise.scolarite.certificates_signing import Signer
+from ardoise.scolarite.certificates_signing import Signer, lazy
 from ardoise.scolarite.router import _authenticate, _Call
 from ardoise.scolarite.service import ScolariteService
+from ardoise.settings import Settings
 
 REQUIRED_SCOPES: frozenset[str] = frozenset(
     {scopes.IDENTITE, scopes.SCOLARITE, scopes.ETABLISSEMENT, scopes.MEF}
@@ -213,3 +214,9 @@ def build_router(
         return _verification_response(request, v)
 
     return router
+
+
+def router_for(service: ScolariteService, settings: Settings) -> APIRouter:
+    """The certificate routes of an app: key under ``settings.var_dir``, links to
+    ``settings.public_url``."""
+    return build_router(service, lazy(settings.var_dir), settings.public_url)

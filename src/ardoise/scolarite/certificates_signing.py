@@ -11,6 +11,8 @@ from __future__ import annotations
 import base64
 import binascii
 import os
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -104,3 +106,17 @@ def load_or_create(var_dir: Path) -> Signer:
     if not isinstance(key, Ed25519PrivateKey):
         raise ConfigError(f"{path} ne contient pas une clé Ed25519.")
     return Signer(key)
+
+
+def lazy(var_dir: Path) -> Callable[[], Signer]:
+    """A loader of the key of ``var_dir``: read (or created) on first call, then kept."""
+    lock = threading.Lock()
+    box: list[Signer] = []
+
+    def get() -> Signer:
+        with lock:
+            if not box:
+                box.append(load_or_create(var_dir))
+            return box[0]
+
+    return get

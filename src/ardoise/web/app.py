@@ -26,6 +26,7 @@ from ardoise.mcp import McpEndpoint
 from ardoise.mcp import build_server as build_mcp_server
 from ardoise.query import territories
 from ardoise.query.release import ReleaseHolder
+from ardoise.scolarite.certificates_routes import router_for as certificates_router
 from ardoise.scolarite.router import build_router as scolarite_router
 from ardoise.scolarite.service import ScolariteService
 from ardoise.settings import Settings
@@ -87,6 +88,7 @@ def create_app(settings: Settings) -> FastAPI:
     # Enrolment checks (issue #7): always mounted; 503 with a clear message without registry.
     app.state.scolarite = ScolariteService.from_settings(settings)
     app.include_router(scolarite_router(app.state.scolarite))
+    app.include_router(certificates_router(app.state.scolarite, settings))
     app.router.routes.extend(mcp_endpoint.routes())  # MCP, streamable HTTP at /mcp
 
     @app.get("/health", tags=["Service"])
