@@ -36,7 +36,8 @@ typecheck: install
 test: install  ## the whole suite: lint, types, tests
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
-	$(BIN)/python -m pytest
+	ARDOISE_TEST_POSTGRES_URL="$${ARDOISE_TEST_POSTGRES_URL:-$$(bash scripts/postgres.sh)}" \
+		$(BIN)/python -m pytest
 
 bench: install  ## benchmarks; each prints JSON lines (API: wrk + Datasette in .venv-bench)
 	$(BIN)/python bench/ingest.py
@@ -46,6 +47,7 @@ bench: install  ## benchmarks; each prints JSON lines (API: wrk + Datasette in .
 		&& .venv-bench/bin/python -m pip install --quiet datasette; }
 	$(BIN)/python bench/api.py --soak-seconds 300 $(BENCH_API_ARGS)
 	$(BIN)/python bench/territories.py $(BENCH_TERRITORIES_ARGS)
+	ARDOISE_TEST_POSTGRES_URL="$$(bash scripts/postgres.sh)" $(BIN)/python bench/scolarite.py $(BENCH_SCOLARITE_ARGS)
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
