@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -139,14 +139,21 @@ def rollback(release_id: Annotated[str, typer.Argument(help="Release à rendre c
 def serve(
     host: Annotated[str | None, typer.Option(help="Adresse d'écoute.")] = None,
     port: Annotated[int | None, typer.Option(help="Port d'écoute.")] = None,
+    workers: Annotated[int | None, typer.Option(help="Processus (un par cœur).")] = None,
 ) -> None:
     """Servir la release courante en HTTP."""
     import uvicorn
 
     from ardoise.web.app import create_app
 
-    settings = load_settings(host=host, port=port)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    settings = load_settings(host=host, port=port, workers=workers)
+    options: dict[str, Any] = {"host": settings.host, "port": settings.port, "log_level": "info",
+                               "access_log": bool(settings.access_log)}
+    if settings.workers > 1:  # each worker process builds its app from the same environment
+        uvicorn.run("ardoise.web.app:app_from_environment", factory=True,
+                    workers=settings.workers, **options)
+    else:
+        uvicorn.run(create_app(settings), **options)
 
 
 @app.command("mcp")

@@ -35,6 +35,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Dossier des descripteurs YAML des jeux de données."),
     Setting("host", "127.0.0.1", "Adresse d'écoute du serveur HTTP."),
     Setting("port", 8000, "Port d'écoute du serveur HTTP."),
+    Setting("workers", 1, "Processus du serveur HTTP (un par cœur en production)."),
+    Setting("access_log", 1, "1 : journaliser chaque requête HTTP (0 : seulement les erreurs)."),
     Setting("ingest_memory_limit", "2GB", "Mémoire maximale de DuckDB pendant l'ingestion."),
     Setting("ingest_threads", 2, "Nombre de fils d'exécution de DuckDB pendant l'ingestion."),
     Setting("query_memory_limit", "1GB", "Mémoire maximale de DuckDB pour les requêtes de l'API."),
@@ -72,6 +74,8 @@ class Settings:
     catalog_dir: Path
     host: str
     port: int
+    workers: int
+    access_log: int
     ingest_memory_limit: str
     ingest_threads: int
     query_memory_limit: str

@@ -30,7 +30,7 @@ def filters(values: Sequence[str] | None, name: str) -> tuple[tuple[str, str], .
 def zone(timezone: str | None) -> ZoneInfo:
     try:
         return ZoneInfo(timezone or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long
         raise InvalidParameter(
             f"Invalid value for timezone API parameter: {str(timezone)[:60]!r} is not a known "
             "time zone (for example Europe/Paris).") from None

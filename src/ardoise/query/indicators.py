@@ -1,7 +1,7 @@
 """Indicators of the served release: one data function per resource (STYLE.md L1).
 
 Every surface (API, dashboard, MCP) calls these. Values come from ``indicators/valeurs.parquet``
-(engine table ``__indicateurs``) computed when the release was published; every value
+(held in memory by ``indicator_index``) computed when the release was published; every value
 carries its provenance: the version of the indicator's definition, its source datasets,
 the release and the Explore API query that reproduces it.
 """
@@ -17,15 +17,12 @@ from ardoise.errors import NotFound
 from ardoise.indicators.aggregations import AGGREGATIONS
 from ardoise.indicators.model import LEVELS, THEMES, Definition
 from ardoise.query.errors import InvalidParameter
+from ardoise.query.indicator_index import index_for
 from ardoise.query.indicator_store import IndicatorStore, store_for
 from ardoise.query.release import ServedRelease
 from ardoise.query.territories import levels as territory_levels
 
-TABLE = "__indicateurs"
 _YEAR = re.compile(r"([0-9]{4})-([0-9]{4})")
-_COLUMNS = ("indicateur", "niveau", "code", "annee_scolaire", "valeur", "base", "statut",
-            "numerateur", "denominateur", "sources", "parent_niveau", "parent_code",
-            "commune", "departement", "academie", "region", "rang", "rang_sur")
 
 
 class IndicatorNotFound(NotFound):
@@ -163,17 +160,13 @@ def indicator_values(release: ServedRelease, indicator_id: str, niveau: str,
             f"L'indicateur {d.id} n'est pas calculé au niveau {level} "
             f"(niveaux : {', '.join(d.levels)}).")
     year = _year_of(info, annee)
-    sql = (f"SELECT {', '.join(_COLUMNS)} FROM {TABLE} WHERE indicateur = $i AND niveau = $n "
-           "AND annee_scolaire = $a")
-    params: dict[str, object] = {"i": d.id, "n": level, "a": year}
+    rows = index_for(release.path).map_rows(d.id, level, year)
     if parent is not None:
         parent = _check_parent(release, level, parent)
         if parent[0] != "france":
-            sql += f" AND {parent[0]} = $p"
-            params["p"] = parent[1]
-    rows = release.engine.fetch(sql + " ORDER BY code", params).rows
+            rows = [r for r in rows if r[parent[0]] == parent[1]]
     store = _store(release)
-    values = tuple(_value(store, d, dict(zip(_COLUMNS, row, strict=True))) for row in rows)
+    values = tuple(_value(store, d, row) for row in rows)
     return IndicatorValues(info, level, year, parent, values)
 
 
@@ -227,7 +220,7 @@ def territory_indicators(release: ServedRelease, niveau: str, code: str,
     store = _store(release)
     known = store.ancestors(level, territory)
     if known is None:  # a school: its ancestors are in its rows
-        rows = _rows(release, "niveau = $n AND code = $c", {"n": level, "c": territory})
+        rows = index_for(release.path).territory_rows(level, territory)
         if not rows:
             raise territory_levels.TerritoryNotFound(
                 f"Territoire inconnu ou sans indicateur : {level} {territory}.")
@@ -262,26 +255,11 @@ def territory_indicators(release: ServedRelease, niveau: str, code: str,
                                wanted, release.id, tuple(items))
 
 
-def _rows(release: ServedRelease, where: str, params: dict[str, object]) -> list[dict[str, Any]]:
-    sql = (f"SELECT {', '.join(_COLUMNS)} FROM {TABLE} WHERE {where} "
-           "ORDER BY indicateur, annee_scolaire")
-    return [dict(zip(_COLUMNS, row, strict=True)) for row in release.engine.fetch(sql, params).rows]
-
-
 def _rows_of(release: ServedRelease, territories: Sequence[tuple[str, str]]
              ) -> list[dict[str, Any]]:
-    """The rows of several territories (one point lookup each: faster than an OR)."""
-    if not territories:
-        return []
-    columns = ", ".join(_COLUMNS)
-    sql = " UNION ALL ".join(
-        f"SELECT {columns} FROM {TABLE} WHERE niveau = $n{i} AND code = $c{i}"
-        for i in range(len(territories)))
-    params: dict[str, object] = {}
-    for i, (lv, c) in enumerate(territories):
-        params[f"n{i}"], params[f"c{i}"] = lv, c
-    rows = release.engine.fetch(sql, params).rows
-    out = [dict(zip(_COLUMNS, row, strict=True)) for row in rows]
+    """The rows of several territories, by indicator then year."""
+    index = index_for(release.path)
+    out = [r for lv, c in territories for r in index.territory_rows(lv, c)]
     out.sort(key=lambda r: (r["indicateur"], r["annee_scolaire"]))
     return out
 

@@ -57,7 +57,8 @@ class _LRU:
 
 class CachingMiddleware:
     """For GET under /api: ETag from (release, path, normalised query), 304 on If-None-Match,
-    and an LRU of successful small JSON answers keyed the same way."""
+    and an LRU of successful small JSON answers keyed the same way and by content encoding
+    (it sits outside the gzip middleware, so a hit is sent as stored)."""
 
     def __init__(self, app: ASGIApp, release_id: object, entries: int) -> None:
         self.app = app
@@ -85,7 +86,9 @@ class CachingMiddleware:
                 (b"etag", etag.encode()), (b"cache-control", CACHE_CONTROL.encode())]})
             await send({"type": "http.response.body", "body": b""})
             return
-        key = f"{scope['method']} {etag}"
+        # The stored body is the one sent: compressed when the client accepts gzip.
+        encoding = "gzip" if b"gzip" in headers.get(b"accept-encoding", b"") else "identity"
+        key = f"{scope['method']} {encoding} {etag}"
         cached = self.cache.get(key) if self.cache else None
         if cached is not None:
             status, raw_headers, body = cached
