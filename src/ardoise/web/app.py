@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import html
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
-from fastapi.responses import HTMLResponse
 
 from ardoise import __version__
 from ardoise.api import dcat as dcat_api
@@ -21,6 +19,7 @@ from ardoise.api.datapackage import build_router as datapackage_router
 from ardoise.api.explore import build_router
 from ardoise.api.indicateurs import build_router as indicateurs_router
 from ardoise.api.territoires import build_router as territoires_router
+from ardoise.dashboard import build_router as dashboard_router
 from ardoise.errors import ArdoiseError
 from ardoise.mcp import McpEndpoint
 from ardoise.mcp import build_server as build_mcp_server
@@ -96,9 +95,7 @@ def create_app(settings: Settings) -> FastAPI:
         rid = current_id()
         return {"status": "ok" if rid else "sans_release", "release": rid, "version": __version__}
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def home(request: Request) -> str:
-        return _home(holder)
+    app.include_router(dashboard_router(settings))  # /, /territoires/…, /donnees/…: HTML + JSON
 
     app.add_middleware(CachingMiddleware, release_id=current_id,
                        entries=settings.response_cache_entries)
@@ -110,31 +107,3 @@ def create_app(settings: Settings) -> FastAPI:
                                                             "X-RateLimit-Remaining",
                                                             "X-RateLimit-Reset"])
     return app
-
-
-def _home(holder: ReleaseHolder) -> str:
-    try:
-        release = holder.get()
-    except ArdoiseError:
-        body = "<p>Aucune release n'est publiée. Lancez <code>make release</code>.</p>"
-    else:
-        rows = "".join(
-            f"<tr><td><code>{html.escape(v.id)}</code></td><td>{html.escape(v.dataset.title)}"
-            f"</td><td>{v.rows:,}</td></tr>".replace(",", " ")
-            for v in release.datasets.values()
-        )
-        body = (
-            f"<p>Release servie : <strong>{html.escape(release.id)}</strong> "
-            f"({html.escape(release.created_at)}).</p>"
-            "<p>API : <a href='/api/docs'>documentation interactive</a>, "
-            "<a href='/api/explore/v2.1/catalog/datasets'>catalogue</a>.</p>"
-            "<table><thead><tr><th>Jeu</th><th>Titre</th><th>Lignes</th></tr></thead>"
-            f"<tbody>{rows}</tbody></table>"
-        )
-    return (
-        "<!doctype html><html lang='fr'><head><meta charset='utf-8'>"
-        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-        "<title>Ardoise — données de l'éducation</title></head><body>"
-        "<h1>Ardoise</h1><p>Les données ouvertes de l'éducation, vérifiées et versionnées."
-        f"</p>{body}</body></html>"
-    )

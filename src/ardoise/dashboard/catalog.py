@@ -1,0 +1,154 @@
+"""``/donnees`` (the catalog) and ``/donnees/{dataset_id}``: metadata, fields, coverage,
+quality, a table explorer with paging, downloads in every format, API examples."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlencode
+
+from ardoise.catalog.downloads import download_formats, export_url
+from ardoise.catalog.names import strip_accents
+from ardoise.catalog.schema_org import dataset_jsonld
+from ardoise.dashboard.contexts import (
+    ApiExample,
+    CatalogPage,
+    DatasetItem,
+    DatasetPage,
+    FieldInfo,
+    Filter,
+    Link,
+    Option,
+    Pager,
+    Table,
+)
+from ardoise.dashboard.figures import dataset_url
+from ardoise.dashboard.pages import page
+from ardoise.errors import DatasetNotFound
+from ardoise.query.limits import parse_int_parameter
+from ardoise.query.model import RecordsQuery
+from ardoise.query.release import ServedRelease
+from ardoise.query.run import run_records
+from ardoise.query.territories import levels
+
+PAGE_SIZES = (10, 20, 50, 100)
+MAX_OFFSET = 10_000
+CATALOG = Link("Données", "/donnees")
+
+
+def catalog_page(release: ServedRelease, params: Mapping[str, str], query: str) -> CatalogPage:
+    text = strip_accents((params.get("q") or "").strip()).lower()
+    theme = params.get("theme") or ""
+    views = list(release.datasets.values())
+    themes = sorted({t for v in views for t in v.dataset.themes})
+    kept = []
+    for v in views:
+        d = v.dataset
+        hay = strip_accents(f"{d.id} {d.title} {d.description} {' '.join(d.keywords)}").lower()
+        if text and text not in hay:
+            continue
+        if theme and theme not in d.themes:
+            continue
+        kept.append(DatasetItem(d.id, d.title, _first_sentence(d.description), d.publisher,
+                                v.rows, d.themes, dataset_url(d.id)))
+    return CatalogPage(
+        page(release, "Catalogue des données",
+             "Tous les jeux de données de la release servie, avec leurs métadonnées, leur "
+             "qualité et leurs téléchargements.", "/donnees", query),
+        (Filter("theme", "Thème", (Option("", "Tous les thèmes", not theme),
+                                   *(Option(t, t, t == theme) for t in themes))),),
+        tuple(kept), len(kept))
+
+
+def _first_sentence(text: str) -> str:
+    text = " ".join(text.split())
+    cut = text.find(". ")
+    return text if cut < 0 or cut > 240 else text[:cut + 1]
+
+
+def dataset_page(release: ServedRelease, dataset_id: str, params: Mapping[str, str],
+                 query: str, *, base_url: str) -> DatasetPage:
+    view = release.datasets.get(dataset_id)
+    if view is None:
+        raise DatasetNotFound(f"Jeu de données inconnu : {dataset_id[:80]!r}.")
+    d = view.dataset
+    size = parse_int_parameter("taille", params.get("taille")) or 20
+    if size not in PAGE_SIZES:
+        size = 20
+    number = max(1, parse_int_parameter("page", params.get("page")) or 1)
+    territoire = (levels.parse(params["territoire"]) if params.get("territoire") else None)
+    annee = params.get("annee") or None
+    refine: tuple[tuple[str, str], ...] = ()
+    if annee and d.school_year is not None:
+        refine = ((d.school_year.field, annee),)
+    number = min(number, MAX_OFFSET // size)
+    result = run_records(release, d.id, RecordsQuery(
+        limit=size, offset=(number - 1) * size, territoire=territoire, refine=refine))
+    pages = max(1, min(-(-result.total_count // size), MAX_OFFSET // size))
+    names = tuple(c.name for c in result.columns)
+    labels = {f.name: f.label for f in d.fields}
+    table = Table(f"{d.title} : lignes {(number - 1) * size + 1} à "
+                  f"{(number - 1) * size + len(result.rows)} sur {result.total_count}",
+                  names, tuple(labels.get(n, n) for n in names),
+                  tuple({k: _cell(r.get(k)) for k in names} for r in result.rows))
+    base = {k: v for k, v in params.items() if k in ("taille", "territoire", "annee") and v}
+
+    def at(n: int) -> str:
+        return f"/donnees/{d.id}?" + urlencode({**base, "page": str(n)})
+
+    filtres = [Filter("taille", "Lignes par page", tuple(Option(str(s), str(s), s == size)
+                                                         for s in PAGE_SIZES))]
+    if d.school_year is not None and d.temporal_coverage.years:
+        filtres.append(Filter("annee", "Année", (
+            Option("", "Toutes les années", not annee),
+            *(Option(y, y, y == annee) for y in reversed(d.temporal_coverage.years)))))
+    api = f"{base_url.rstrip('/')}/api/explore/v2.1/catalog/datasets/{d.id}/records"
+    entry = view.entry
+    quality = dict(entry.get("quality") or {})
+    jsonld = _jsonld(d, base_url, release, view.rows)
+    return DatasetPage(
+        page(release, d.title, _first_sentence(d.description), f"/donnees/{d.id}", query,
+             (CATALOG,)),
+        d.id, d.title, d.description.strip(), d.publisher, d.licence, d.source_url,
+        d.frequency, _years(d.temporal_coverage.years, d.temporal_coverage.description),
+        d.spatial_coverage.description or ("France entière" if d.spatial_coverage.national
+                                           else "partielle"),
+        view.rows,
+        tuple(FieldInfo(f.name, f.label, f.type, f.description, f.unit) for f in d.fields),
+        quality, tuple(filtres), table,
+        Pager(number, pages, size, at(number - 1) if number > 1 else None,
+              at(number + 1) if number < pages else None),
+        tuple(Link(f.label, export_url(base_url, d.id, f.name)) for f in download_formats(d)),
+        _examples(api), jsonld)
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, dict | list):
+        return str(value)
+    return value
+
+
+def _years(years: tuple[str, ...], description: str) -> str:
+    if description:
+        return description
+    if not years:
+        return "non précisée"
+    return years[0] if len(years) == 1 else f"{years[0]} à {years[-1]} ({len(years)} années)"
+
+
+def _examples(api: str) -> tuple[ApiExample, ...]:
+    return (
+        ApiExample("curl", f"curl '{api}?limit=20'"),
+        ApiExample("Python", "import requests\n\n"
+                             f"reponse = requests.get(\"{api}\", params={{\"limit\": 20}})\n"
+                             "lignes = reponse.json()[\"results\"]"),
+        ApiExample("R", "library(jsonlite)\n\n"
+                        f"lignes <- fromJSON(\"{api}?limit=20\")$results"),
+    )
+
+
+def _jsonld(dataset: Any, base_url: str, release: ServedRelease, rows: int
+            ) -> dict[str, Any]:
+    doc: dict[str, Any] = dataset_jsonld(dataset, base_url=base_url, release_id=release.id,
+                                         modified=release.created_at, rows=rows)
+    return doc

@@ -1,0 +1,123 @@
+"""Numbers as people read them (French), map classes, and the dashboard's own URLs."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+from urllib.parse import quote, urlencode
+
+from ardoise.dashboard.contexts import Figure
+from ardoise.query.indicators import IndicatorInfo, IndicatorValue
+
+NBSP = "\u202f"  # narrow no-break space: thousands separator and before units
+STATUS_LABELS = {"ok": "valeur", "non_significatif": "non significatif (base trop petite)",
+                 "absent": "sans valeur"}
+LEVEL_LABELS = {"etablissement": "établissement", "commune": "commune",
+                "departement": "département", "academie": "académie", "region": "région",
+                "france": "France"}
+LEVEL_PLURALS = {"etablissement": "établissements", "commune": "communes",
+                 "departement": "départements", "academie": "académies", "region": "régions",
+                 "france": "France"}
+N_CLASSES = 5
+
+
+def number(value: float | int | None, decimals: int = 0) -> str:
+    """``12345.678`` → ``12 345,7`` (narrow no-break spaces, decimal comma)."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "sans valeur"
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", NBSP).replace(".", ",")
+
+
+def with_unit(value: float | None, decimals: int, unit: str) -> str:
+    if value is None:
+        return "sans valeur"
+    if unit in ("%", "pourcentage"):
+        return f"{number(value, decimals)}{NBSP}%"
+    if unit in ("indice", ""):
+        return number(value, decimals)
+    return f"{number(value, decimals)}{NBSP}{unit}"
+
+
+def unit_label(unit: str) -> str:
+    return {"%": "pourcentage (%)", "indice": "indice"}.get(unit, unit)
+
+
+def figure(info: IndicatorInfo, value: IndicatorValue) -> Figure:
+    d = info.definition
+    shown = value.valeur if value.statut == "ok" else None
+    text = with_unit(shown, d.decimals, d.unit) if shown is not None else (
+        STATUS_LABELS.get(value.statut, "sans valeur"))
+    return Figure(d.id, d.title, shown, text, d.unit, value.annee, value.statut,
+                  value.provenance.sources, indicator_url(d.id))
+
+
+def classes(values: Sequence[float], decimals: int) -> tuple[tuple[float, ...], tuple[str, ...]]:
+    """Up to five classes of equal counts (quantiles): the upper bounds and their labels."""
+    ordered = sorted(values)
+    if not ordered:
+        return (), ()
+    bounds: list[float] = []
+    for i in range(1, N_CLASSES):
+        b = round(ordered[min(len(ordered) - 1, (i * len(ordered)) // N_CLASSES)], decimals)
+        if (not bounds or b > bounds[-1]) and b > round(ordered[0], decimals):
+            bounds.append(b)
+    bounds = [b for b in bounds if b <= round(ordered[-1], decimals)]
+    edges = [round(ordered[0], decimals), *bounds, round(ordered[-1], decimals)]
+    labels = []
+    for i, (low, high) in enumerate(itertools.pairwise(edges)):
+        if i == 0:
+            labels.append(f"moins de {number(high, decimals)}" if len(edges) > 2
+                          else f"{number(low, decimals)} à {number(high, decimals)}")
+        elif i == len(edges) - 2:
+            labels.append(f"{number(low, decimals)} et plus")
+        else:
+            labels.append(f"{number(low, decimals)} à moins de {number(high, decimals)}")
+    if len(edges) == 2 and edges[0] == edges[1]:
+        labels = [number(edges[0], decimals)]
+    return tuple(bounds), tuple(labels)
+
+
+def class_of(value: float | None, bounds: Sequence[float], labels: Sequence[str]) -> str | None:
+    if value is None or not labels:
+        return None
+    for bound, label in zip(bounds, labels, strict=False):
+        if value < bound:
+            return label
+    return labels[-1]
+
+
+# --- URLs of the dashboard (one place) ---------------------------------------------------
+
+def territory_url(niveau: str, code: str, **params: str | None) -> str:
+    if niveau == "etablissement":
+        return school_url(code, **params)
+    return _with(f"/territoires/{niveau}/{quote(code)}", params)
+
+
+def school_url(uai: str, **params: str | None) -> str:
+    return _with(f"/etablissements/{quote(uai)}", params)
+
+
+def indicator_url(indicator_id: str, **params: str | None) -> str:
+    return _with(f"/indicateurs/{quote(indicator_id)}", params)
+
+
+def dataset_url(dataset_id: str, **params: str | None) -> str:
+    return _with(f"/donnees/{quote(dataset_id)}", params)
+
+
+def json_url(path: str, query: str) -> str:
+    """The JSON twin of a page: ``/x`` → ``/x.json``, ``/`` → ``/index.json``."""
+    return ("/index" if path == "/" else path) + ".json" + (f"?{query}" if query else "")
+
+
+def chart_url(path: str, chart_id: str, fmt: str, query: str) -> str:
+    base = "" if path == "/" else path
+    return f"{base}/graphiques/{chart_id}.{fmt}" + (f"?{query}" if query else "")
+
+
+def _with(path: str, params: dict[str, str | None]) -> str:
+    kept = {k: v for k, v in params.items() if v}
+    return path + (f"?{urlencode(kept)}" if kept else "")

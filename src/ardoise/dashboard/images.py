@@ -1,0 +1,64 @@
+"""Downloads of a chart: CSV of exactly its rows, SVG and PNG rendered on the server by
+vl-convert from the same Vega-Lite spec (contours inlined: no HTTP from the renderer)."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+from typing import Any
+
+import orjson
+import vl_convert
+
+from ardoise.dashboard.contexts import Chart
+from ardoise.query import territories as T
+from ardoise.query.errors import InvalidParameter
+from ardoise.query.release import ServedRelease
+
+VL_VERSION = "6.4"  # the newest Vega-Lite vl-convert embeds; the browser's is 6.x too
+SERVER_WIDTH = 640
+MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "svg": "image/svg+xml",
+               "png": "image/png"}
+
+
+def chart_csv(chart: Chart) -> bytes:
+    """The chart's table: one row per plotted datum, columns named as in the JSON twin."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(chart.table.keys)
+    for row in chart.table.rows:
+        writer.writerow(["" if row.get(k) is None else row.get(k) for k in chart.table.keys])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def server_spec(release: ServedRelease, chart: Chart) -> dict[str, Any]:
+    """The spec with fixed widths and its contours inlined."""
+    spec = copy.deepcopy(chart.spec)
+    geo = chart.geo
+    topology = orjson.loads(T.geometry(release, geo.niveau, geo.parent)) if geo else None
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            if geo is not None and node.get("url") == geo.url:
+                return {"values": topology, "format": node.get("format")}
+            return {k: (SERVER_WIDTH if k == "width" and v == "container" else walk(v))
+                    for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    result: dict[str, Any] = walk(spec)
+    return result
+
+
+def chart_file(release: ServedRelease, chart: Chart, fmt: str) -> bytes:
+    if fmt == "csv":
+        return chart_csv(chart)
+    spec = server_spec(release, chart)
+    if fmt == "svg":
+        return str(vl_convert.vegalite_to_svg(spec, vl_version=VL_VERSION)).encode("utf-8")
+    if fmt == "png":
+        return bytes(vl_convert.vegalite_to_png(spec, vl_version=VL_VERSION, scale=2))
+    raise InvalidParameter(f"Format de téléchargement inconnu : {fmt[:20]!r} "
+                           "(formats : csv, svg, png).")

@@ -1,0 +1,109 @@
+"""Choropleths of an indicator: the values of one level (under a parent), their classes,
+the contours they colour, overseas insets, and the chart around it all."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import quote
+
+from ardoise.dashboard import charts
+from ardoise.dashboard.contexts import Chart, GeoRef, Table
+from ardoise.dashboard.figures import (
+    LEVEL_LABELS,
+    LEVEL_PLURALS,
+    STATUS_LABELS,
+    chart_url,
+    class_of,
+    classes,
+    unit_label,
+    with_unit,
+)
+from ardoise.dashboard.pages import sources
+from ardoise.query import indicators as q
+from ardoise.query.release import ServedRelease
+from ardoise.query.territories import levels
+from ardoise.query.territories.context import territories_of
+
+MAP_LEVELS = ("region", "academie", "departement", "commune")
+
+
+def geo_ref(niveau: str, parent: tuple[str, str] | None) -> GeoRef:
+    url = f"/api/v1/geo/{niveau}.topojson"
+    if parent is not None and parent[0] != "france":
+        url += f"?parent={parent[0]}:{quote(parent[1])}"
+    else:
+        parent = None
+    return GeoRef(niveau, parent, url, levels.GEO_FILES[niveau])
+
+
+def overseas(release: ServedRelease, niveau: str, codes: Sequence[str]
+             ) -> tuple[tuple[str, str], ...]:
+    """(code, name) of the overseas territories among ``codes``, drawn as insets."""
+    ref = territories_of(release).referential
+    out = []
+    for code in codes:
+        far = False
+        if niveau == "departement":
+            d = ref.departements.get(code)
+            far = code.startswith("97") or (d is not None and d.zone != "metro")
+            name = d.nom if d else code
+        elif niveau == "region":
+            r = ref.regions.get(code)
+            far = r is not None and r.zone != "metro"
+            name = r.nom if r else code
+        elif niveau == "academie":
+            a = ref.academies.get(code)
+            deps = a.departements if a else ()
+            far = bool(deps) and all(
+                d.startswith("97") or (ref.departements.get(d) is not None
+                                       and ref.departements[d].zone != "metro") for d in deps)
+            name = a.nom if a else code
+        else:
+            name = code
+        if far:
+            out.append((code, name))
+    return tuple(out)
+
+
+def map_rows(info: q.IndicatorInfo, values: Sequence[q.IndicatorValue]
+             ) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
+    """One row per territory (code, name, value, text, status, class) and the class labels."""
+    d = info.definition
+    shown = [v.valeur for v in values if v.statut == "ok" and v.valeur is not None]
+    bounds, labels = classes(shown, d.decimals)
+    rows = []
+    for v in values:
+        value = v.valeur if v.statut == "ok" else None
+        rows.append({"code": v.code, "nom": v.nom or v.code, "valeur": value,
+                     "texte": with_unit(value, d.decimals, d.unit) if value is not None
+                     else STATUS_LABELS.get(v.statut, "sans valeur"),
+                     "statut": v.statut, "classe": class_of(value, bounds, labels)})
+    return rows, labels
+
+
+def indicator_map(release: ServedRelease, result: q.IndicatorValues, *, path: str, query: str,
+                  where: str = "France", points: Sequence[dict[str, Any]] = (),
+                  chart_id: str = "carte") -> Chart:
+    info = result.indicator
+    d = info.definition
+    rows, labels = map_rows(info, result.values)
+    geo = geo_ref(result.niveau, result.parent)
+    far = overseas(release, result.niveau, [r["code"] for r in rows]) if geo.parent is None else ()
+    title = f"{d.title} par {LEVEL_LABELS[result.niveau]}, {result.annee}"
+    subtitle = f"{where} ; en gris : sans valeur"
+    spec = charts.choropleth(title, subtitle, geo, rows, labels, legend=unit_label(d.unit),
+                             overseas=far, points=points)
+    missing = sum(1 for r in rows if r["valeur"] is None)
+    table = Table(f"{d.title} par {LEVEL_LABELS[result.niveau]} ({result.annee})",
+                  ("code", "nom", "valeur", "texte", "classe"),
+                  ("Code", "Territoire", "Valeur", "Valeur affichée", "Classe de la carte"),
+                  tuple({k: r[k] for k in ("code", "nom", "valeur", "texte", "classe")}
+                        for r in rows))
+    n = len(rows)
+    resume = (f"Carte des {n} {LEVEL_PLURALS[result.niveau]} ({where}) colorés selon "
+              f"« {d.title} » en {result.annee} ; {missing} sans valeur, en gris.")
+    return Chart(chart_id, "choropleth", title, resume, sources(release, d.dataset_ids),
+                 release.id, release.created_at, table, spec,
+                 {fmt: chart_url(path, chart_id, fmt, query) for fmt in ("csv", "svg", "png")},
+                 missing, geo)

@@ -1,0 +1,246 @@
+"""The dashboard's routes: every page in HTML (Jinja2 + DSFR) and as its JSON twin
+(``.json`` suffix or ``Accept: application/json``), chart downloads, hashed static files.
+
+Each route calls one page builder, which calls the query layer; errors become French pages
+(404 unknown territory, school, indicator or dataset; 400 bad parameter), never a 500.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from ardoise.dashboard import about, catalog, home, indicator, school, territory
+from ardoise.dashboard.assets import Assets, build_assets
+from ardoise.dashboard.contexts import Chart, ErrorPage, Link, Page, twin
+from ardoise.dashboard.figures import NBSP, number
+from ardoise.dashboard.images import MEDIA_TYPES, chart_file
+from ardoise.errors import ArdoiseError, NotFound, ReleaseNotFound
+from ardoise.query.errors import QueryError
+from ardoise.query.release import ServedRelease
+from ardoise.settings import Settings
+
+HTML_CACHE = "public, max-age=300"
+IMMUTABLE = "public, max-age=31536000, immutable"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+Builder = Callable[[ServedRelease], Any]
+
+
+def _status(exc: ArdoiseError) -> int:
+    if isinstance(exc, ReleaseNotFound):
+        return 503
+    if isinstance(exc, NotFound):
+        return 404
+    if isinstance(exc, QueryError):
+        return 400
+    return 500
+
+
+class Renderer:
+    def __init__(self, settings: Settings, assets: Assets) -> None:
+        self.settings = settings
+        self.assets = assets
+        self.env = Environment(loader=FileSystemLoader(TEMPLATES),
+                               autoescape=select_autoescape(["html"]),
+                               trim_blocks=True, lstrip_blocks=True)
+        self.env.globals.update(asset=assets.url, number=number, NBSP=NBSP,
+                                spec_json=_spec_json)
+
+    def page(self, request: Request, template: str, build: Builder, *, json: bool = False
+             ) -> Response:
+        as_json = json or "application/json" in request.headers.get("accept", "").split(",")[0]
+        try:
+            release: ServedRelease = request.app.state.releases.get()
+            context = build(release)
+        except ArdoiseError as exc:
+            return self.error(request, exc, as_json)
+        if as_json:
+            return Response(orjson.dumps(twin(context)), media_type="application/json",
+                            headers={"Cache-Control": HTML_CACHE})
+        html = self.env.get_template(template).render(c=context, p=context.page)
+        return HTMLResponse(html, headers={
+            "Cache-Control": HTML_CACHE,
+            "Link": f'<{context.page.json_url}>; rel="alternate"; type="application/json"'})
+
+    def error(self, request: Request, exc: ArdoiseError, as_json: bool) -> Response:
+        status = _status(exc)
+        message = str(exc)
+        if as_json:
+            code = {404: "NotFound", 400: "InvalidRESTParameterError",
+                    503: "NoReleaseError"}.get(status, "InternalError")
+            return Response(orjson.dumps({"error_code": code, "message": message}),
+                            status_code=status, media_type="application/json")
+        titles = {404: "Page introuvable", 400: "Demande invalide",
+                  503: "Service indisponible"}
+        ctx = ErrorPage(Page(titles.get(status, "Erreur"), message, request.url.path,
+                             (Link("Accueil", "/"),), "", "", ""), status, message,
+                        (Link("Rechercher un territoire ou un établissement", "/recherche"),
+                         Link("Catalogue des données", "/donnees"),
+                         Link("Accueil du tableau de bord", "/")))
+        return HTMLResponse(self.env.get_template("erreur.html").render(c=ctx, p=ctx.page),
+                            status_code=status)
+
+    def chart(self, request: Request, build: Builder, chart_id: str, fmt: str) -> Response:
+        try:
+            release: ServedRelease = request.app.state.releases.get()
+            context = build(release)
+            chart = _find(context, chart_id)
+            if fmt not in MEDIA_TYPES:
+                raise NotFound(f"Format de téléchargement inconnu : {fmt[:20]!r} "
+                               "(formats : csv, svg, png).")
+            body = chart_file(release, chart, fmt)
+        except ArdoiseError as exc:
+            return self.error(request, exc, False)
+        name = f"{context.page.titre[:60]}-{chart_id}.{fmt}".replace("/", "-").replace('"', "")
+        return Response(body, media_type=MEDIA_TYPES[fmt], headers={
+            "Cache-Control": HTML_CACHE,
+            "Content-Disposition": f"attachment; filename*=UTF-8''{_quote(name)}"})
+
+
+def _quote(text: str) -> str:
+    from urllib.parse import quote
+
+    return quote(text, safe="")
+
+
+def _find(context: Any, chart_id: str) -> Chart:
+    for chart in getattr(context, "charts", ()):
+        if chart.id == chart_id:
+            found: Chart = chart
+            return found
+    raise NotFound(f"Graphique inconnu sur cette page : {chart_id[:40]!r}.")
+
+
+def _spec_json(spec: dict[str, Any]) -> str:
+    # Safe inside <script type="application/json">: no "</" can close the element.
+    return orjson.dumps(spec).decode("utf-8").replace("</", "<\\/")
+
+
+def _split(value: str) -> tuple[str, bool]:
+    """``"42.json"`` → ``("42", True)``: the JSON twin of a page whose last segment is a code."""
+    return (value[:-5], True) if value.endswith(".json") else (value, False)
+
+
+def build_router(settings: Settings) -> APIRouter:
+    assets = build_assets(settings.node_modules, settings.cache_dir / "static")
+    r = Renderer(settings, assets)
+    router = APIRouter(include_in_schema=False)
+
+    def params(request: Request) -> dict[str, str]:
+        return dict(request.query_params)
+
+    @router.get("/static/{name}")
+    def static(name: str) -> Response:
+        if name not in assets.names.values() and not (assets.directory / name).is_file():
+            return Response("Fichier introuvable.", status_code=404, media_type="text/plain")
+        path = assets.directory / Path(name).name
+        media = {"js": "text/javascript", "css": "text/css", "woff2": "font/woff2",
+                 "woff": "font/woff", "svg": "image/svg+xml"}.get(name.rsplit(".", 1)[-1])
+        return FileResponse(path, media_type=media, headers={"Cache-Control": IMMUTABLE})
+
+    # --- home ---
+    def home_builder(request: Request) -> Builder:
+        return lambda rel: home.home_page(rel, params(request), request.url.query)
+
+    @router.get("/", response_class=HTMLResponse)
+    def home_html(request: Request) -> Response:
+        return r.page(request, "accueil.html", home_builder(request))
+
+    @router.get("/index.json")
+    def home_json(request: Request) -> Response:
+        return r.page(request, "accueil.html", home_builder(request), json=True)
+
+    @router.get("/graphiques/{chart_id}.{fmt}")
+    def home_chart(request: Request, chart_id: str, fmt: str) -> Response:
+        return r.chart(request, home_builder(request), chart_id, fmt)
+
+    # --- territories ---
+    def territory_builder(request: Request, niveau: str, code: str) -> Builder:
+        path = f"/territoires/{niveau}/{code}"
+        return lambda rel: territory.territory_page(rel, niveau, code, params(request), path,
+                                                    request.url.query)
+
+    @router.get("/territoires/{niveau}/{code}")
+    def territory_html(request: Request, niveau: str, code: str) -> Response:
+        code, as_json = _split(code)
+        return r.page(request, "territoire.html", territory_builder(request, niveau, code),
+                      json=as_json)
+
+    @router.get("/territoires/{niveau}/{code}/graphiques/{chart_id}.{fmt}")
+    def territory_chart(request: Request, niveau: str, code: str, chart_id: str,
+                        fmt: str) -> Response:
+        return r.chart(request, territory_builder(request, niveau, code), chart_id, fmt)
+
+    # --- schools ---
+    def school_builder(request: Request, uai: str) -> Builder:
+        return lambda rel: school.school_page(rel, uai, params(request),
+                                              f"/etablissements/{uai}", request.url.query)
+
+    @router.get("/etablissements/{uai}")
+    def school_html(request: Request, uai: str) -> Response:
+        uai, as_json = _split(uai)
+        return r.page(request, "etablissement.html", school_builder(request, uai), json=as_json)
+
+    @router.get("/etablissements/{uai}/graphiques/{chart_id}.{fmt}")
+    def school_chart(request: Request, uai: str, chart_id: str, fmt: str) -> Response:
+        return r.chart(request, school_builder(request, uai), chart_id, fmt)
+
+    # --- indicators ---
+    def indicator_builder(request: Request, ind: str) -> Builder:
+        return lambda rel: indicator.indicator_page(rel, ind, params(request),
+                                                    f"/indicateurs/{ind}", request.url.query)
+
+    @router.get("/indicateurs/{ind}")
+    def indicator_html(request: Request, ind: str) -> Response:
+        ind, as_json = _split(ind)
+        return r.page(request, "indicateur.html", indicator_builder(request, ind), json=as_json)
+
+    @router.get("/indicateurs/{ind}/graphiques/{chart_id}.{fmt}")
+    def indicator_chart(request: Request, ind: str, chart_id: str, fmt: str) -> Response:
+        return r.chart(request, indicator_builder(request, ind), chart_id, fmt)
+
+    # --- data ---
+    @router.get("/donnees")
+    @router.get("/donnees.json")
+    def catalog_html(request: Request) -> Response:
+        return r.page(request, "donnees.html",
+                      lambda rel: catalog.catalog_page(rel, params(request), request.url.query),
+                      json=request.url.path.endswith(".json"))
+
+    @router.get("/donnees/{dataset_id}")
+    def dataset_html(request: Request, dataset_id: str) -> Response:
+        dataset_id, as_json = _split(dataset_id)
+        return r.page(request, "jeu.html", lambda rel: catalog.dataset_page(
+            rel, dataset_id, params(request), request.url.query,
+            base_url=settings.public_url), json=as_json)
+
+    # --- quality, about, search ---
+    @router.get("/qualite")
+    @router.get("/qualite.json")
+    def quality_html(request: Request) -> Response:
+        return r.page(request, "qualite.html",
+                      lambda rel: about.quality_page(rel, request.url.query),
+                      json=request.url.path.endswith(".json"))
+
+    @router.get("/a-propos")
+    @router.get("/a-propos.json")
+    def about_html(request: Request) -> Response:
+        return r.page(request, "a_propos.html",
+                      lambda rel: about.about_page(rel, request.url.query),
+                      json=request.url.path.endswith(".json"))
+
+    @router.get("/recherche")
+    @router.get("/recherche.json")
+    def search_html(request: Request) -> Response:
+        return r.page(request, "recherche.html",
+                      lambda rel: about.search_page(rel, request.query_params.get("q", ""),
+                                                    request.url.query),
+                      json=request.url.path.endswith(".json"))
+
+    return router

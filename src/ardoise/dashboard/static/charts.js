@@ -1,0 +1,29 @@
+// Draw each chart from its Vega-Lite spec (built on the server) with vega-embed.
+(function () {
+  "use strict";
+  function draw() {
+    document.querySelectorAll("[data-spec]").forEach(function (el) {
+      var source = document.getElementById(el.getAttribute("data-spec"));
+      if (!source) { return; }
+      var spec = JSON.parse(source.textContent);
+      vegaEmbed(el, spec, { renderer: "svg", actions: false, tooltip: true })
+        .then(function (result) {
+          el.setAttribute("data-drawn", "1");
+          var svg = el.querySelector("svg");
+          if (svg) { svg.setAttribute("aria-hidden", "true"); svg.setAttribute("focusable", "false"); }
+          window.dispatchEvent(new CustomEvent("ardoise:chart", { detail: el.id }));
+          return result;
+        })
+        .catch(function (err) {
+          el.setAttribute("data-drawn", "erreur");
+          var p = document.createElement("p");
+          p.className = "fr-text--sm";
+          p.textContent = "Le graphique n'a pas pu être dessiné ; le tableau donne les valeurs.";
+          el.appendChild(p);
+          if (window.console) { console.warn(err); }
+        });
+    });
+  }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", draw); }
+  else { draw(); }
+})();
