@@ -15,7 +15,7 @@ from typing import Annotated, Any, TypeVar
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.context import Context
-from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
+from mcp.server.mcpserver.exceptions import ResourceError, ToolError, UnexpectedToolError
 from mcp_types import CallToolResult, InputRequiredResult, ToolAnnotations
 from pydantic import Field, ValidationError
 
@@ -335,8 +335,14 @@ def build_server(settings: Settings, holder: ReleaseHolder | None = None) -> Ard
 
 
 def _resources(
-    server: MCPServer[Any], call: Callable[[Callable[[ServedRelease, Citer], str]], str]
+    server: MCPServer[Any], run: Callable[[Callable[[ServedRelease, Citer], str]], str]
 ) -> None:
+    def call(fn: Callable[[ServedRelease, Citer], str]) -> str:
+        try:
+            return run(fn)
+        except ToolError as exc:  # a resource fails with a resource error, same message
+            raise ResourceError(str(exc)) from None
+
     @server.resource(
         "ardoise://catalogue",
         name="catalogue",
