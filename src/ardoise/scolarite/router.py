@@ -11,6 +11,7 @@ The router is always mounted: without a registry it answers 503 with a clear mes
 
 from __future__ import annotations
 
+import logging
 import uuid
 from typing import Any
 
@@ -24,6 +25,26 @@ from ardoise.scolarite.service import ScolariteService
 from ardoise.scolarite.siret import is_siret
 
 _MAX_PARAM = 1000
+_PRIVATE_PATHS = ("/v3/men/", "/v4/men/", "/v5/men/", "/api/introspect")
+
+
+class RedactQueries(logging.Filter):
+    """Access logs keep the path of scolarité calls, never their query string (names,
+    birth dates, tokens)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            path, sep, _query = args[2].partition("?")
+            if sep and path.startswith(_PRIVATE_PATHS):
+                record.args = (*args[:2], f"{path}?[masqué]", *args[3:])
+        return True
+
+
+def install_log_redaction() -> None:
+    logger = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, RedactQueries) for f in logger.filters):
+        logger.addFilter(RedactQueries())
 
 
 class _Call:
@@ -172,6 +193,7 @@ def _identite(service: ScolariteService, request: Request, version: int) -> Resp
 
 
 def build_router(service: ScolariteService) -> APIRouter:
+    install_log_redaction()
     router = APIRouter(tags=["Scolarité (administrations)"])
 
     def make(version: int) -> Any:

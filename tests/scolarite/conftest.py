@@ -1,0 +1,91 @@
+"""Scolarité fixtures: registries on SQLite and on PostgreSQL (the throwaway cluster of
+``scripts/postgres.sh``, URL in ``ARDOISE_TEST_POSTGRES_URL``; skipped, with the reason,
+when it is absent), and a log watch for personal data over the whole session."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from ardoise.settings import load_settings
+from tests.scolarite.sample import PRIVATE_STRINGS
+
+
+class _Collector(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.lines.append(f"{record.name} {record.getMessage()}")
+        except Exception:  # a record that cannot format is not our business here
+            self.lines.append(f"{record.name} {record.msg!r}")
+
+
+COLLECTOR = _Collector()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Installed when this conftest loads (collection), so it sees the whole session's logs.
+    logging.getLogger().addHandler(COLLECTOR)
+
+
+def leaks(lines: list[str]) -> list[str]:
+    return [line for line in lines if any(s in line for s in PRIVATE_STRINGS)]
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    found = leaks(COLLECTOR.lines)
+    logging.getLogger().removeHandler(COLLECTOR)
+    if found:
+        print("\nDonnées personnelles dans les journaux :\n" + "\n".join(found[:20]))
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def postgres_base_url() -> str:
+    return load_settings().test_postgres_url.strip()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    url = postgres_base_url()
+    if not url:
+        pytest.skip("PostgreSQL absent : lancez `bash scripts/postgres.sh` (make test le fait)")
+    return url
+
+
+def _psycopg(url: str) -> str:
+    return url.replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+@pytest.fixture(scope="session")
+def postgres_database(postgres_server: str) -> Iterator[object]:
+    """A factory of fresh databases in the throwaway cluster, dropped at the end."""
+    admin = create_engine(_psycopg(postgres_server), isolation_level="AUTOCOMMIT")
+    made: list[str] = []
+
+    def new() -> str:
+        name = f"ardoise_test_{uuid.uuid4().hex[:12]}"
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        made.append(name)
+        return postgres_server.rsplit("/", 1)[0] + "/" + name
+
+    yield new
+    with admin.connect() as conn:
+        for name in made:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def new_registry_url(kind: str, tmp: Path, request: pytest.FixtureRequest) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{tmp / 'scolarite.db'}"
+    factory = request.getfixturevalue("postgres_database")
+    return str(factory())  # type: ignore[operator]
