@@ -20,9 +20,13 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="session")
 def dash_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     tmp = tmp_path_factory.mktemp("dashboard")
-    settings = load_settings(environ={}, mirror=sample.write_mirror(tmp / "mirror"),
-                             catalog_dir=sample.write_catalog(tmp / "catalog"),
-                             var_dir=tmp / "var", node_modules=ROOT / "node_modules")
+    settings = load_settings(
+        environ={},
+        mirror=sample.write_mirror(tmp / "mirror"),
+        catalog_dir=sample.write_catalog(tmp / "catalog"),
+        var_dir=tmp / "var",
+        node_modules=ROOT / "node_modules",
+    )
     result = build_release(settings, build_referential_fn=sample.build_referential)
     assert result.published, result.message
     return settings

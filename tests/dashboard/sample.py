@@ -18,26 +18,34 @@ from ardoise.referential.topojson import bboxes
 from tests.indicators import sample as ind
 
 # (west, south, east, north) in degrees: one square per département, at its true place.
-DEP_BOXES = {"69": (4.3, 45.5, 4.9, 46.3), "42": (3.7, 45.2, 4.7, 46.2),
-             "35": (-2.3, 47.6, -1.0, 48.7), "14": (-1.2, 48.7, 0.4, 49.4),
-             "76": (0.1, 49.3, 1.8, 50.1), "971": (-61.8, 15.8, -61.0, 16.5),
-             "977": (-62.9, 17.85, -62.78, 17.95), "2A": (8.5, 41.3, 9.4, 42.4)}
-COMMUNE_BOXES = {"69": {"69123": (4.77, 45.7, 4.9, 45.8), "69259": (4.85, 45.68, 4.92, 45.72)},
-                 "42": {"42218": (4.3, 45.4, 4.45, 45.5), "42001": (3.9, 45.9, 4.0, 46.0)}}
+DEP_BOXES = {
+    "69": (4.3, 45.5, 4.9, 46.3),
+    "42": (3.7, 45.2, 4.7, 46.2),
+    "35": (-2.3, 47.6, -1.0, 48.7),
+    "14": (-1.2, 48.7, 0.4, 49.4),
+    "76": (0.1, 49.3, 1.8, 50.1),
+    "971": (-61.8, 15.8, -61.0, 16.5),
+    "977": (-62.9, 17.85, -62.78, 17.95),
+    "2A": (8.5, 41.3, 9.4, 42.4),
+}
+COMMUNE_BOXES = {
+    "69": {"69123": (4.77, 45.7, 4.9, 45.8), "69259": (4.85, 45.68, 4.92, 45.72)},
+    "42": {"42218": (4.3, 45.4, 4.45, 45.5), "42001": (3.9, 45.9, 4.0, 46.0)},
+}
 # uai: (name, nature, lat, lon, commune)
 SCHOOLS = {
     "0690001B": ("École Jean Macé", "ECOLE DE NIVEAU ELEMENTAIRE", 45.767, 4.834, "69381"),
     "0690002C": ("École Saint-Joseph", "ECOLE DE NIVEAU ELEMENTAIRE", 45.75, 4.83, "69382"),
     "0420001Y": ("École Jules Ferry", "ECOLE DE NIVEAU ELEMENTAIRE", 45.44, 4.39, "42218"),
     "0420009G": ("École Victor Hugo", "ECOLE DE NIVEAU ELEMENTAIRE", 45.43, 4.40, "42218"),
-    "0350001L": ("École Anne de Bretagne", "ECOLE DE NIVEAU ELEMENTAIRE", 48.11, -1.68,
-                 "35238"),
+    "0350001L": ("École Anne de Bretagne", "ECOLE DE NIVEAU ELEMENTAIRE", 48.11, -1.68, "35238"),
 }
 ANNUAIRE_ID = "fr-en-annuaire-education"
 
 
-def _topology(name: str, boxes: dict[str, tuple[float, float, float, float]],
-              names: dict[str, str]) -> dict[str, Any]:
+def _topology(
+    name: str, boxes: dict[str, tuple[float, float, float, float]], names: dict[str, str]
+) -> dict[str, Any]:
     """A quantized topology (as mapshaper writes it) with one square ring per feature."""
     x0 = min(b[0] for b in boxes.values())
     y0 = min(b[1] for b in boxes.values())
@@ -47,17 +55,25 @@ def _topology(name: str, boxes: dict[str, tuple[float, float, float, float]],
         ring = [(w, s), (e, s), (e, n), (w, n), (w, s)]
         q = [(round((x - x0) / scale), round((y - y0) / scale)) for x, y in ring]
         arcs.append([list(q[0])] + [[b[0] - a[0], b[1] - a[1]] for a, b in pairwise(q)])
-        geometries.append({"type": "Polygon", "arcs": [[i]],
-                           "properties": {"code": code, "nom": names[code]}})
-    return {"type": "Topology", "transform": {"scale": [scale, scale], "translate": [x0, y0]},
-            "objects": {name: {"type": "GeometryCollection", "geometries": geometries}},
-            "arcs": arcs}
+        geometries.append(
+            {"type": "Polygon", "arcs": [[i]], "properties": {"code": code, "nom": names[code]}}
+        )
+    return {
+        "type": "Topology",
+        "transform": {"scale": [scale, scale], "translate": [x0, y0]},
+        "objects": {name: {"type": "GeometryCollection", "geometries": geometries}},
+        "arcs": arcs,
+    }
 
 
 def _union(codes: list[str]) -> tuple[float, float, float, float]:
     boxes = [DEP_BOXES[c] for c in codes if c in DEP_BOXES]
-    return (min(b[0] for b in boxes), min(b[1] for b in boxes),
-            max(b[2] for b in boxes), max(b[3] for b in boxes))
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
 
 
 def write_geo(out: Path) -> None:
@@ -67,11 +83,14 @@ def write_geo(out: Path) -> None:
     acas = {c: v[0] for c, v in ind.ACADEMIES.items() if not v[3]}
     files = {
         "departements": _topology("departements", DEP_BOXES, deps),
-        "academies": _topology("academies", {a: _union(list(ind.ACADEMIES[a][2]))
-                                             for a in acas}, acas),
-        "regions": _topology("regions", {r: _union([d for d, v in ind.DEPARTEMENTS.items()
-                                                    if v[1] == r]) for r in ind.REGIONS},
-                             dict(ind.REGIONS)),
+        "academies": _topology(
+            "academies", {a: _union(list(ind.ACADEMIES[a][2])) for a in acas}, acas
+        ),
+        "regions": _topology(
+            "regions",
+            {r: _union([d for d, v in ind.DEPARTEMENTS.items() if v[1] == r]) for r in ind.REGIONS},
+            dict(ind.REGIONS),
+        ),
     }
     communes = {c: v[0] for c, v in ind.COMMUNES.items()}
     for dep, boxes in COMMUNE_BOXES.items():
@@ -79,15 +98,16 @@ def write_geo(out: Path) -> None:
     for name, topology in files.items():
         (geo / f"{name}.topojson").write_text(json.dumps(topology), encoding="utf-8")
         if "/" not in name:
-            (geo / f"{name}.bbox.json").write_text(json.dumps(bboxes(topology)),
-                                                   encoding="utf-8")
+            (geo / f"{name}.bbox.json").write_text(json.dumps(bboxes(topology)), encoding="utf-8")
 
 
 def build_referential(mirror: Path, node_modules: Path, out: Path, cache: Path) -> ind.Summary:
     summary = ind.build_referential(mirror, node_modules, out, cache)
     if not (out / "regions_academiques.parquet").is_file():
-        write_parquet(pa.Table.from_pylist([], schema=REGIONS_ACADEMIQUES_SCHEMA),
-                      out / "regions_academiques.parquet")
+        write_parquet(
+            pa.Table.from_pylist([], schema=REGIONS_ACADEMIQUES_SCHEMA),
+            out / "regions_academiques.parquet",
+        )
     write_geo(out)
     return summary
 
@@ -103,14 +123,26 @@ def write_mirror(root: Path) -> Path:
 def write_catalog(directory: Path) -> Path:
     ind.write_catalog(directory)
     descriptor = ind._descriptor(
-        ANNUAIRE_ID, "ind/annuaire.csv",
-        [ind._field("numero_uai"), ind._field("appellation_officielle"),
-         ind._field("nature_uai_libe"), ind._field("latitude", "double"),
-         ind._field("longitude", "double"), ind._field("code_commune")],
-        key=["numero_uai"], territories={"uai": "numero_uai", "commune": "code_commune"},
+        ANNUAIRE_ID,
+        "ind/annuaire.csv",
+        [
+            ind._field("numero_uai"),
+            ind._field("appellation_officielle"),
+            ind._field("nature_uai_libe"),
+            ind._field("latitude", "double"),
+            ind._field("longitude", "double"),
+            ind._field("code_commune"),
+        ],
+        key=["numero_uai"],
+        territories={"uai": "numero_uai", "commune": "code_commune"},
         temporal_coverage={"kind": "rentree", "years": []},
-        spatial_coverage={"national": False, "description": "Extrait de test",
-                          "territories": [{"niveau": "academie", "code": "10", "nom": "Lyon"}]})
+        spatial_coverage={
+            "national": False,
+            "description": "Extrait de test",
+            "territories": [{"niveau": "academie", "code": "10", "nom": "Lyon"}],
+        },
+    )
     (directory / f"{ANNUAIRE_ID}.yaml").write_text(
-        yaml.safe_dump(descriptor, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        yaml.safe_dump(descriptor, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
     return directory

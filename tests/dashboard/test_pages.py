@@ -5,10 +5,21 @@ from __future__ import annotations
 import pytest
 from starlette.testclient import TestClient
 
-PAGES = ["/", "/territoires/departement/69", "/territoires/academie/10",
-         "/territoires/region/84", "/territoires/france/FR", "/territoires/commune/42218",
-         "/etablissements/0690001B", "/indicateurs/ips_moyen_ecoles", "/donnees",
-         "/donnees/fr-en-ips-ecoles-ap2022", "/qualite", "/a-propos", "/recherche?q=lyon"]
+PAGES = [
+    "/",
+    "/territoires/departement/69",
+    "/territoires/academie/10",
+    "/territoires/region/84",
+    "/territoires/france/FR",
+    "/territoires/commune/42218",
+    "/etablissements/0690001B",
+    "/indicateurs/ips_moyen_ecoles",
+    "/donnees",
+    "/donnees/fr-en-ips-ecoles-ap2022",
+    "/qualite",
+    "/a-propos",
+    "/recherche?q=lyon",
+]
 
 
 @pytest.mark.parametrize("url", PAGES)

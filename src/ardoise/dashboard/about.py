@@ -26,9 +26,17 @@ def quality_page(release: ServedRelease, query: str) -> QualityPage:
     rows = []
     for v in release.datasets.values():
         summary = dict(v.entry.get("quality") or {})
-        rows.append(QualityRow(v.id, v.dataset.title, str(v.entry.get("status") or "publié"),
-                               v.rows, int(summary.get("blocking") or 0),
-                               int(summary.get("warnings") or 0), dataset_url(v.id)))
+        rows.append(
+            QualityRow(
+                v.id,
+                v.dataset.title,
+                str(v.entry.get("status") or "publié"),
+                v.rows,
+                int(summary.get("blocking") or 0),
+                int(summary.get("warnings") or 0),
+                dataset_url(v.id),
+            )
+        )
     titles = {i.definition.id: i.definition.title for i in q.list_indicators(release)}
     gaps = []
     for entry in q.coverage(release).indicateurs:
@@ -39,39 +47,74 @@ def quality_page(release: ServedRelease, query: str) -> QualityPage:
         if holes:
             parts.append(f"années sans donnée : {', '.join(holes)}")
         if absent:
-            parts.append("sources absentes de la release : "
-                         + ", ".join(str(s.get("jeu")) for s in absent))
+            parts.append(
+                "sources absentes de la release : " + ", ".join(str(s.get("jeu")) for s in absent)
+            )
         n_anom = len(entry.get("anomalies") or [])
         if n_anom:
             parts.append(f"{n_anom} anomalie(s) signalée(s)")
-        gaps.append(GapRow(ind, titles.get(ind, ind),
-                           tuple(str(y) for y in entry.get("annees") or []),
-                           " ; ".join(parts) or "aucune lacune signalée"))
+        gaps.append(
+            GapRow(
+                ind,
+                titles.get(ind, ind),
+                tuple(str(y) for y in entry.get("annees") or []),
+                " ; ".join(parts) or "aucune lacune signalée",
+            )
+        )
     return QualityPage(
-        page(release, "Qualité des données",
-             "Rapports de qualité de chaque jeu de la release servie et lacunes de couverture "
-             "des indicateurs.", "/qualite", query), tuple(rows), tuple(gaps))
+        page(
+            release,
+            "Qualité des données",
+            "Rapports de qualité de chaque jeu de la release servie et lacunes de couverture "
+            "des indicateurs.",
+            "/qualite",
+            query,
+        ),
+        tuple(rows),
+        tuple(gaps),
+    )
 
 
 def about_page(release: ServedRelease, query: str) -> AboutPage:
     store = ReleaseStore(Path(release.path).parent.parent)
-    items = tuple(ReleaseItem(r.id, r.created_at, r.datasets, r.rows, r.current)
-                  for r in reversed(store.list()))
+    items = tuple(
+        ReleaseItem(r.id, r.created_at, r.datasets, r.rows, r.current)
+        for r in reversed(store.list())
+    )
     licences = tuple(sorted({v.dataset.licence for v in release.datasets.values()}))
     return AboutPage(
-        page(release, "À propos d'Ardoise",
-             "Ce qu'est Ardoise, les licences des données, la fabrication des chiffres et "
-             "l'historique des releases.", "/a-propos", query), items, licences)
+        page(
+            release,
+            "À propos d'Ardoise",
+            "Ce qu'est Ardoise, les licences des données, la fabrication des chiffres et "
+            "l'historique des releases.",
+            "/a-propos",
+            query,
+        ),
+        items,
+        licences,
+    )
 
 
 def search_page(release: ServedRelease, text: str, query: str) -> SearchPage:
     text = text.strip()[:200]
     found = T.search_territories(release, text, None, 20) if text else []
-    results = tuple(Link(f"{r.libelle} ({LEVEL_LABELS.get(r.niveau, r.niveau)})",
-                         territory_url(r.niveau, r.code)) for r in found)
+    results = tuple(
+        Link(
+            f"{r.libelle} ({LEVEL_LABELS.get(r.niveau, r.niveau)})", territory_url(r.niveau, r.code)
+        )
+        for r in found
+    )
     if text:
-        results += tuple(Link(f"Indicateur : {i.definition.title}", indicator_url(i.definition.id))
-                         for i in q.list_indicators(release)
-                         if text.lower() in i.definition.title.lower())
-    return SearchPage(page(release, "Recherche", "Territoires, établissements et indicateurs.",
-                           "/recherche", query), text, results)
+        results += tuple(
+            Link(f"Indicateur : {i.definition.title}", indicator_url(i.definition.id))
+            for i in q.list_indicators(release)
+            if text.lower() in i.definition.title.lower()
+        )
+    return SearchPage(
+        page(
+            release, "Recherche", "Territoires, établissements et indicateurs.", "/recherche", query
+        ),
+        text,
+        results,
+    )

@@ -69,7 +69,8 @@ def _source(node_modules: Path, spec: str) -> Path:
     path = _OWN / spec.removeprefix("@own/") if spec.startswith("@own/") else node_modules / spec
     if not path.is_file():
         raise ConfigError(
-            f"Fichier front-end introuvable : {path}. Lancez `make install` (npm install).")
+            f"Fichier front-end introuvable : {path}. Lancez `make install` (npm install)."
+        )
     return path
 
 

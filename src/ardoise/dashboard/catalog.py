@@ -49,25 +49,50 @@ def catalog_page(release: ServedRelease, params: Mapping[str, str], query: str) 
             continue
         if theme and theme not in d.themes:
             continue
-        kept.append(DatasetItem(d.id, d.title, _first_sentence(d.description), d.publisher,
-                                v.rows, d.themes, dataset_url(d.id)))
+        kept.append(
+            DatasetItem(
+                d.id,
+                d.title,
+                _first_sentence(d.description),
+                d.publisher,
+                v.rows,
+                d.themes,
+                dataset_url(d.id),
+            )
+        )
     return CatalogPage(
-        page(release, "Catalogue des données",
-             "Tous les jeux de données de la release servie, avec leurs métadonnées, leur "
-             "qualité et leurs téléchargements.", "/donnees", query),
-        (Filter("theme", "Thème", (Option("", "Tous les thèmes", not theme),
-                                   *(Option(t, t, t == theme) for t in themes))),),
-        tuple(kept), len(kept))
+        page(
+            release,
+            "Catalogue des données",
+            "Tous les jeux de données de la release servie, avec leurs métadonnées, leur "
+            "qualité et leurs téléchargements.",
+            "/donnees",
+            query,
+        ),
+        (
+            Filter(
+                "theme",
+                "Thème",
+                (
+                    Option("", "Tous les thèmes", not theme),
+                    *(Option(t, t, t == theme) for t in themes),
+                ),
+            ),
+        ),
+        tuple(kept),
+        len(kept),
+    )
 
 
 def _first_sentence(text: str) -> str:
     text = " ".join(text.split())
     cut = text.find(". ")
-    return text if cut < 0 or cut > 240 else text[:cut + 1]
+    return text if cut < 0 or cut > 240 else text[: cut + 1]
 
 
-def dataset_page(release: ServedRelease, dataset_id: str, params: Mapping[str, str],
-                 query: str, *, base_url: str) -> DatasetPage:
+def dataset_page(
+    release: ServedRelease, dataset_id: str, params: Mapping[str, str], query: str, *, base_url: str
+) -> DatasetPage:
     view = release.datasets.get(dataset_id)
     if view is None:
         raise DatasetNotFound(f"Jeu de données inconnu : {dataset_id[:80]!r}.")
@@ -76,50 +101,84 @@ def dataset_page(release: ServedRelease, dataset_id: str, params: Mapping[str, s
     if size not in PAGE_SIZES:
         size = 20
     number = max(1, parse_int_parameter("page", params.get("page")) or 1)
-    territoire = (levels.parse(params["territoire"]) if params.get("territoire") else None)
+    territoire = levels.parse(params["territoire"]) if params.get("territoire") else None
     annee = params.get("annee") or None
     refine: tuple[tuple[str, str], ...] = ()
     if annee and d.school_year is not None:
         refine = ((d.school_year.field, annee),)
     number = min(number, MAX_OFFSET // size)
-    result = run_records(release, d.id, RecordsQuery(
-        limit=size, offset=(number - 1) * size, territoire=territoire, refine=refine))
+    result = run_records(
+        release,
+        d.id,
+        RecordsQuery(limit=size, offset=(number - 1) * size, territoire=territoire, refine=refine),
+    )
     pages = max(1, min(-(-result.total_count // size), MAX_OFFSET // size))
     names = tuple(c.name for c in result.columns)
     labels = {f.name: f.label for f in d.fields}
-    table = Table(f"{d.title} : lignes {(number - 1) * size + 1} à "
-                  f"{(number - 1) * size + len(result.rows)} sur {result.total_count}",
-                  names, tuple(labels.get(n, n) for n in names),
-                  tuple({k: _cell(r.get(k)) for k in names} for r in result.rows))
+    table = Table(
+        f"{d.title} : lignes {(number - 1) * size + 1} à "
+        f"{(number - 1) * size + len(result.rows)} sur {result.total_count}",
+        names,
+        tuple(labels.get(n, n) for n in names),
+        tuple({k: _cell(r.get(k)) for k in names} for r in result.rows),
+    )
     base = {k: v for k, v in params.items() if k in ("taille", "territoire", "annee") and v}
 
     def at(n: int) -> str:
         return f"/donnees/{d.id}?" + urlencode({**base, "page": str(n)})
 
-    filtres = [Filter("taille", "Lignes par page", tuple(Option(str(s), str(s), s == size)
-                                                         for s in PAGE_SIZES))]
+    filtres = [
+        Filter(
+            "taille",
+            "Lignes par page",
+            tuple(Option(str(s), str(s), s == size) for s in PAGE_SIZES),
+        )
+    ]
     if d.school_year is not None and d.temporal_coverage.years:
-        filtres.append(Filter("annee", "Année", (
-            Option("", "Toutes les années", not annee),
-            *(Option(y, y, y == annee) for y in reversed(d.temporal_coverage.years)))))
+        filtres.append(
+            Filter(
+                "annee",
+                "Année",
+                (
+                    Option("", "Toutes les années", not annee),
+                    *(Option(y, y, y == annee) for y in reversed(d.temporal_coverage.years)),
+                ),
+            )
+        )
     api = f"{base_url.rstrip('/')}/api/explore/v2.1/catalog/datasets/{d.id}/records"
     entry = view.entry
     quality = dict(entry.get("quality") or {})
     jsonld = _jsonld(d, base_url, release, view.rows)
     return DatasetPage(
-        page(release, d.title, _first_sentence(d.description), f"/donnees/{d.id}", query,
-             (CATALOG,)),
-        d.id, d.title, d.description.strip(), d.publisher, d.licence, d.source_url,
-        d.frequency, _years(d.temporal_coverage.years, d.temporal_coverage.description),
-        d.spatial_coverage.description or ("France entière" if d.spatial_coverage.national
-                                           else "partielle"),
+        page(
+            release, d.title, _first_sentence(d.description), f"/donnees/{d.id}", query, (CATALOG,)
+        ),
+        d.id,
+        d.title,
+        d.description.strip(),
+        d.publisher,
+        d.licence,
+        d.source_url,
+        d.frequency,
+        _years(d.temporal_coverage.years, d.temporal_coverage.description),
+        d.spatial_coverage.description
+        or ("France entière" if d.spatial_coverage.national else "partielle"),
         view.rows,
         tuple(FieldInfo(f.name, f.label, f.type, f.description, f.unit) for f in d.fields),
-        quality, tuple(filtres), table,
-        Pager(number, pages, size, at(number - 1) if number > 1 else None,
-              at(number + 1) if number < pages else None),
+        quality,
+        tuple(filtres),
+        table,
+        Pager(
+            number,
+            pages,
+            size,
+            at(number - 1) if number > 1 else None,
+            at(number + 1) if number < pages else None,
+        ),
         tuple(Link(f.label, export_url(base_url, d.id, f.name)) for f in download_formats(d)),
-        _examples(api), jsonld)
+        _examples(api),
+        jsonld,
+    )
 
 
 def _cell(value: Any) -> Any:
@@ -139,16 +198,18 @@ def _years(years: tuple[str, ...], description: str) -> str:
 def _examples(api: str) -> tuple[ApiExample, ...]:
     return (
         ApiExample("curl", f"curl '{api}?limit=20'"),
-        ApiExample("Python", "import requests\n\n"
-                             f"reponse = requests.get(\"{api}\", params={{\"limit\": 20}})\n"
-                             "lignes = reponse.json()[\"results\"]"),
-        ApiExample("R", "library(jsonlite)\n\n"
-                        f"lignes <- fromJSON(\"{api}?limit=20\")$results"),
+        ApiExample(
+            "Python",
+            "import requests\n\n"
+            f'reponse = requests.get("{api}", params={{"limit": 20}})\n'
+            'lignes = reponse.json()["results"]',
+        ),
+        ApiExample("R", f'library(jsonlite)\n\nlignes <- fromJSON("{api}?limit=20")$results'),
     )
 
 
-def _jsonld(dataset: Any, base_url: str, release: ServedRelease, rows: int
-            ) -> dict[str, Any]:
-    doc: dict[str, Any] = dataset_jsonld(dataset, base_url=base_url, release_id=release.id,
-                                         modified=release.created_at, rows=rows)
+def _jsonld(dataset: Any, base_url: str, release: ServedRelease, rows: int) -> dict[str, Any]:
+    doc: dict[str, Any] = dataset_jsonld(
+        dataset, base_url=base_url, release_id=release.id, modified=release.created_at, rows=rows
+    )
     return doc

@@ -27,75 +27,128 @@ Spec = dict[str, Any]
 
 
 def _config() -> dict[str, Any]:
-    return {"font": FONT, "view": {"stroke": None},
-            "title": {"anchor": "start", "fontSize": 15, "fontWeight": 700},
-            "axis": {"labelFontSize": 12, "titleFontSize": 12},
-            "legend": {"labelFontSize": 12, "titleFontSize": 12, "labelLimit": 260}}
+    return {
+        "font": FONT,
+        "view": {"stroke": None},
+        "title": {"anchor": "start", "fontSize": 15, "fontWeight": 700},
+        "axis": {"labelFontSize": 12, "titleFontSize": 12},
+        "legend": {"labelFontSize": 12, "titleFontSize": 12, "labelLimit": 260},
+    }
 
 
 def _base(title: str, subtitle: str) -> Spec:
-    return {"$schema": SCHEMA, "title": {"text": title, "subtitle": subtitle},
-            "config": _config(), "background": "white"}
+    return {
+        "$schema": SCHEMA,
+        "title": {"text": title, "subtitle": subtitle},
+        "config": _config(),
+        "background": "white",
+    }
 
 
-def choropleth(title: str, subtitle: str, geo: GeoRef, rows: Sequence[dict[str, Any]],
-               classes: Sequence[str], *, legend: str,
-               overseas: Sequence[tuple[str, str]] = (),
-               points: Sequence[dict[str, Any]] = ()) -> Spec:
+def choropleth(
+    title: str,
+    subtitle: str,
+    geo: GeoRef,
+    rows: Sequence[dict[str, Any]],
+    classes: Sequence[str],
+    *,
+    legend: str,
+    overseas: Sequence[tuple[str, str]] = (),
+    points: Sequence[dict[str, Any]] = (),
+) -> Spec:
     """Territories coloured by class; ``overseas`` (code, name) drawn as insets below."""
     domain = [*classes, MISSING_LABEL]
     colours = [*_palette(len(classes)), MISSING]
     data = {"url": geo.url, "format": {"type": "topojson", "feature": geo.feature}}
     transform: list[dict[str, Any]] = [
-        {"lookup": "properties.code", "from": {"data": {"name": "valeurs"}, "key": "code",
-                                               "fields": ["nom", "texte", "classe"]}},
+        {
+            "lookup": "properties.code",
+            "from": {
+                "data": {"name": "valeurs"},
+                "key": "code",
+                "fields": ["nom", "texte", "classe"],
+            },
+        },
         {"calculate": f"datum.classe || '{MISSING_LABEL}'", "as": "classe"},
         {"calculate": "datum.nom || datum.properties.nom", "as": "nom"},
         {"calculate": "datum.texte || 'sans valeur'", "as": "texte"},
     ]
-    colour = {"field": "classe", "type": "ordinal", "title": legend,
-              "scale": {"domain": domain, "range": colours},
-              "legend": {"orient": "bottom", "direction": "vertical", "columns": 2}}
+    colour = {
+        "field": "classe",
+        "type": "ordinal",
+        "title": legend,
+        "scale": {"domain": domain, "range": colours},
+        "legend": {"orient": "bottom", "direction": "vertical", "columns": 2},
+    }
     shape = {"type": "geoshape", "stroke": "#ffffff", "strokeWidth": 0.6}
     tooltip = [{"field": "nom", "title": "Territoire"}, {"field": "texte", "title": legend}]
     over = [code for code, _ in overseas]
     main: Spec = {
-        "width": MAP_WIDTH, "height": MAP_WIDTH,
+        "width": MAP_WIDTH,
+        "height": MAP_WIDTH,
         "data": data,
-        "transform": [*transform, *([{"filter": {"not": {"field": "properties.code",
-                                                         "oneOf": over}}}] if over else [])],
+        "transform": [
+            *transform,
+            *([{"filter": {"not": {"field": "properties.code", "oneOf": over}}}] if over else []),
+        ],
         "projection": {"type": "mercator"},
-        "mark": shape, "encoding": {"color": colour, "tooltip": tooltip},
+        "mark": shape,
+        "encoding": {"color": colour, "tooltip": tooltip},
     }
     if points:
-        main = {"width": MAP_WIDTH, "height": MAP_WIDTH, "projection": {"type": "mercator"},
-                "layer": [{k: v for k, v in main.items() if k not in ("width", "height",
-                                                                       "projection")},
-                          _points(points)]}
+        main = {
+            "width": MAP_WIDTH,
+            "height": MAP_WIDTH,
+            "projection": {"type": "mercator"},
+            "layer": [
+                {k: v for k, v in main.items() if k not in ("width", "height", "projection")},
+                _points(points),
+            ],
+        }
     spec = _base(title, subtitle)
     spec["datasets"] = {"valeurs": list(rows)}
     if not overseas:
         return {**spec, **main}
-    insets = [{
-        "width": INSET_SIZE, "height": INSET_SIZE, "title": {"text": name, "fontSize": 11,
-                                                             "fontWeight": 400},
-        "data": data,
-        "transform": [*transform, {"filter": {"field": "properties.code", "equal": code}}],
-        "projection": {"type": "mercator"}, "mark": shape,
-        "encoding": {"color": colour, "tooltip": tooltip},
-    } for code, name in overseas]
-    return {**spec, "vconcat": [main, {"concat": insets, "columns": 5, "spacing": 6}],
-            "resolve": {"scale": {"color": "shared"}, "legend": {"color": "shared"}}}
+    insets = [
+        {
+            "width": INSET_SIZE,
+            "height": INSET_SIZE,
+            "title": {"text": name, "fontSize": 11, "fontWeight": 400},
+            "data": data,
+            "transform": [*transform, {"filter": {"field": "properties.code", "equal": code}}],
+            "projection": {"type": "mercator"},
+            "mark": shape,
+            "encoding": {"color": colour, "tooltip": tooltip},
+        }
+        for code, name in overseas
+    ]
+    return {
+        **spec,
+        "vconcat": [main, {"concat": insets, "columns": 5, "spacing": 6}],
+        "resolve": {"scale": {"color": "shared"}, "legend": {"color": "shared"}},
+    }
 
 
 def _points(points: Sequence[dict[str, Any]]) -> Spec:
-    return {"data": {"values": list(points)},
-            "mark": {"type": "circle", "size": 36, "color": POINT_COLOUR, "opacity": 0.85,
-                     "stroke": "#ffffff", "strokeWidth": 0.8},
-            "encoding": {"longitude": {"field": "lon", "type": "quantitative"},
-                         "latitude": {"field": "lat", "type": "quantitative"},
-                         "tooltip": [{"field": "nom", "title": "Établissement"},
-                                     {"field": "uai", "title": "UAI"}]}}
+    return {
+        "data": {"values": list(points)},
+        "mark": {
+            "type": "circle",
+            "size": 36,
+            "color": POINT_COLOUR,
+            "opacity": 0.85,
+            "stroke": "#ffffff",
+            "strokeWidth": 0.8,
+        },
+        "encoding": {
+            "longitude": {"field": "lon", "type": "quantitative"},
+            "latitude": {"field": "lat", "type": "quantitative"},
+            "tooltip": [
+                {"field": "nom", "title": "Établissement"},
+                {"field": "uai", "title": "UAI"},
+            ],
+        },
+    }
 
 
 def _palette(n: int) -> list[str]:
@@ -110,61 +163,105 @@ def _palette(n: int) -> list[str]:
 def series(title: str, subtitle: str, rows: Sequence[dict[str, Any]], *, unit: str) -> Spec:
     """Values over the school years, one line per territory (gaps where a value is missing)."""
     names = list(dict.fromkeys(r["serie"] for r in rows))
-    return {**_base(title, subtitle), "width": "container", "height": 240,
-            "data": {"values": list(rows)},
-            "mark": {"type": "line", "point": {"size": 50}, "strokeWidth": 2},
-            "encoding": {
-                "x": {"field": "annee", "type": "ordinal", "title": "Année scolaire",
-                      "axis": {"labelAngle": -40}},
-                "y": {"field": "valeur", "type": "quantitative", "title": unit,
-                      "scale": {"zero": False}},
-                "color": {"field": "serie", "type": "nominal", "title": None,
-                          "scale": {"domain": names,
-                                    "range": list(SERIES_COLOURS[:len(names)])},
-                          "legend": {"orient": "bottom", "direction": "vertical"}},
-                "strokeDash": {"field": "serie", "type": "nominal", "legend": None},
-                "tooltip": [{"field": "serie", "title": "Territoire"},
-                            {"field": "annee", "title": "Année"},
-                            {"field": "texte", "title": "Valeur"}]}}
+    return {
+        **_base(title, subtitle),
+        "width": "container",
+        "height": 240,
+        "data": {"values": list(rows)},
+        "mark": {"type": "line", "point": {"size": 50}, "strokeWidth": 2},
+        "encoding": {
+            "x": {
+                "field": "annee",
+                "type": "ordinal",
+                "title": "Année scolaire",
+                "axis": {"labelAngle": -40},
+            },
+            "y": {
+                "field": "valeur",
+                "type": "quantitative",
+                "title": unit,
+                "scale": {"zero": False},
+            },
+            "color": {
+                "field": "serie",
+                "type": "nominal",
+                "title": None,
+                "scale": {"domain": names, "range": list(SERIES_COLOURS[: len(names)])},
+                "legend": {"orient": "bottom", "direction": "vertical"},
+            },
+            "strokeDash": {"field": "serie", "type": "nominal", "legend": None},
+            "tooltip": [
+                {"field": "serie", "title": "Territoire"},
+                {"field": "annee", "title": "Année"},
+                {"field": "texte", "title": "Valeur"},
+            ],
+        },
+    }
 
 
-def distribution(title: str, subtitle: str, rows: Sequence[dict[str, Any]], *,
-                 unit: str) -> Spec:
+def distribution(title: str, subtitle: str, rows: Sequence[dict[str, Any]], *, unit: str) -> Spec:
     """How the values of one level spread: a histogram of the territories with a value."""
-    return {**_base(title, subtitle), "width": "container", "height": 200,
-            "data": {"values": list(rows)},
-            "transform": [{"filter": "isValid(datum.valeur)"}],
-            "mark": {"type": "bar", "color": PALETTE[-1], "binSpacing": 1},
-            "encoding": {
-                "x": {"field": "valeur", "type": "quantitative", "bin": {"maxbins": 20},
-                      "title": unit},
-                "y": {"aggregate": "count", "type": "quantitative",
-                      "title": "Nombre de territoires"},
-                "tooltip": [{"aggregate": "count", "type": "quantitative",
-                             "title": "Territoires"}]}}
+    return {
+        **_base(title, subtitle),
+        "width": "container",
+        "height": 200,
+        "data": {"values": list(rows)},
+        "transform": [{"filter": "isValid(datum.valeur)"}],
+        "mark": {"type": "bar", "color": PALETTE[-1], "binSpacing": 1},
+        "encoding": {
+            "x": {"field": "valeur", "type": "quantitative", "bin": {"maxbins": 20}, "title": unit},
+            "y": {"aggregate": "count", "type": "quantitative", "title": "Nombre de territoires"},
+            "tooltip": [{"aggregate": "count", "type": "quantitative", "title": "Territoires"}],
+        },
+    }
 
 
-def comparison(title: str, subtitle: str, rows: Sequence[dict[str, Any]], *,
-               unit: str) -> Spec:
+def comparison(title: str, subtitle: str, rows: Sequence[dict[str, Any]], *, unit: str) -> Spec:
     """One value per territory (the territory and its parents), each bar labelled."""
     order = [r["nom"] for r in rows]
-    y = {"field": "nom", "type": "nominal", "title": None, "sort": order,
-         "axis": {"labelLimit": 140}}
-    return {**_base(title, subtitle), "width": "container",
-            "height": {"step": 34}, "data": {"values": list(rows)},
-            "layer": [
-                {"transform": [{"filter": "isValid(datum.valeur)"}],
-                 "mark": {"type": "bar", "color": PALETTE[-1]},
-                 "encoding": {"y": y, "x": {"field": "valeur", "type": "quantitative",
-                                            "title": unit, "scale": {"zero": False}}}},
-                {"mark": {"type": "text", "align": "left", "dx": 4, "fontSize": 12},
-                 "encoding": {"y": y, "x": {"value": 0}, "text": {"field": "texte"},
-                              "color": {"value": "#161616"}}},
-            ]}
+    y = {
+        "field": "nom",
+        "type": "nominal",
+        "title": None,
+        "sort": order,
+        "axis": {"labelLimit": 140},
+    }
+    return {
+        **_base(title, subtitle),
+        "width": "container",
+        "height": {"step": 34},
+        "data": {"values": list(rows)},
+        "layer": [
+            {
+                "transform": [{"filter": "isValid(datum.valeur)"}],
+                "mark": {"type": "bar", "color": PALETTE[-1]},
+                "encoding": {
+                    "y": y,
+                    "x": {
+                        "field": "valeur",
+                        "type": "quantitative",
+                        "title": unit,
+                        "scale": {"zero": False},
+                    },
+                },
+            },
+            {
+                "mark": {"type": "text", "align": "left", "dx": 4, "fontSize": 12},
+                "encoding": {
+                    "y": y,
+                    "x": {"value": 0},
+                    "text": {"field": "texte"},
+                    "color": {"value": "#161616"},
+                },
+            },
+        ],
+    }
 
 
 CHARTS: dict[str, Callable[..., Spec]] = {
-    "choropleth": choropleth, "series": series, "distribution": distribution,
+    "choropleth": choropleth,
+    "series": series,
+    "distribution": distribution,
     "comparison": comparison,
 }
 

@@ -11,14 +11,27 @@ from ardoise.dashboard.contexts import Figure
 from ardoise.query.indicators import IndicatorInfo, IndicatorValue
 
 NBSP = "\u202f"  # narrow no-break space: thousands separator and before units
-STATUS_LABELS = {"ok": "valeur", "non_significatif": "non significatif (base trop petite)",
-                 "absent": "sans valeur"}
-LEVEL_LABELS = {"etablissement": "établissement", "commune": "commune",
-                "departement": "département", "academie": "académie", "region": "région",
-                "france": "France"}
-LEVEL_PLURALS = {"etablissement": "établissements", "commune": "communes",
-                 "departement": "départements", "academie": "académies", "region": "régions",
-                 "france": "France"}
+STATUS_LABELS = {
+    "ok": "valeur",
+    "non_significatif": "non significatif (base trop petite)",
+    "absent": "sans valeur",
+}
+LEVEL_LABELS = {
+    "etablissement": "établissement",
+    "commune": "commune",
+    "departement": "département",
+    "academie": "académie",
+    "region": "région",
+    "france": "France",
+}
+LEVEL_PLURALS = {
+    "etablissement": "établissements",
+    "commune": "communes",
+    "departement": "départements",
+    "academie": "académies",
+    "region": "régions",
+    "france": "France",
+}
 N_CLASSES = 5
 
 
@@ -47,10 +60,22 @@ def unit_label(unit: str) -> str:
 def figure(info: IndicatorInfo, value: IndicatorValue) -> Figure:
     d = info.definition
     shown = value.valeur if value.statut == "ok" else None
-    text = with_unit(shown, d.decimals, d.unit) if shown is not None else (
-        STATUS_LABELS.get(value.statut, "sans valeur"))
-    return Figure(d.id, d.title, shown, text, d.unit, value.annee, value.statut,
-                  value.provenance.sources, indicator_url(d.id))
+    text = (
+        with_unit(shown, d.decimals, d.unit)
+        if shown is not None
+        else (STATUS_LABELS.get(value.statut, "sans valeur"))
+    )
+    return Figure(
+        d.id,
+        d.title,
+        shown,
+        text,
+        d.unit,
+        value.annee,
+        value.statut,
+        value.provenance.sources,
+        indicator_url(d.id),
+    )
 
 
 def classes(values: Sequence[float], decimals: int) -> tuple[tuple[float, ...], tuple[str, ...]]:
@@ -68,8 +93,11 @@ def classes(values: Sequence[float], decimals: int) -> tuple[tuple[float, ...], 
     labels = []
     for i, (low, high) in enumerate(itertools.pairwise(edges)):
         if i == 0:
-            labels.append(f"moins de {number(high, decimals)}" if len(edges) > 2
-                          else f"{number(low, decimals)} à {number(high, decimals)}")
+            labels.append(
+                f"moins de {number(high, decimals)}"
+                if len(edges) > 2
+                else f"{number(low, decimals)} à {number(high, decimals)}"
+            )
         elif i == len(edges) - 2:
             labels.append(f"{number(low, decimals)} et plus")
         else:
@@ -89,6 +117,7 @@ def class_of(value: float | None, bounds: Sequence[float], labels: Sequence[str]
 
 
 # --- URLs of the dashboard (one place) ---------------------------------------------------
+
 
 def territory_url(niveau: str, code: str, **params: str | None) -> str:
     if niveau == "etablissement":

@@ -23,20 +23,36 @@ def home_page(release: ServedRelease, params: Mapping[str, str], query: str) -> 
     options = indicators_at(release, niveau)
     info = pick(options, params.get("indicateur"))
     charts: tuple[Chart, ...] = ()
-    filtres = [Filter("niveau", "Niveau de la carte", tuple(
-        Option(lv, LEVEL_PLURALS[lv].capitalize(), lv == niveau) for lv in HOME_LEVELS))]
+    filtres = [
+        Filter(
+            "niveau",
+            "Niveau de la carte",
+            tuple(Option(lv, LEVEL_PLURALS[lv].capitalize(), lv == niveau) for lv in HOME_LEVELS),
+        )
+    ]
     if info is not None:
         annee = params.get("annee") if params.get("annee") in info.annees else info.annees[-1]
         result = q.indicator_values(release, info.definition.id, niveau, annee)
         charts = (indicator_map(release, result, path="/", query=query),)
-        filtres += [Filter("indicateur", "Indicateur",
-                           indicator_options(options, info.definition.id)),
-                    Filter("annee", "Année scolaire", year_options(info.annees, annee))]
+        filtres += [
+            Filter("indicateur", "Indicateur", indicator_options(options, info.definition.id)),
+            Filter("annee", "Année scolaire", year_options(info.annees, annee)),
+        ]
     return HomePage(
-        page(release, "Tableau de bord de l'éducation",
-             "Chiffres clés nationaux, carte par territoire et accès aux données ouvertes de "
-             "l'éducation, avec leurs sources.", "/", query, ()),
-        _key_figures(release), tuple(filtres), charts, _themes(release))
+        page(
+            release,
+            "Tableau de bord de l'éducation",
+            "Chiffres clés nationaux, carte par territoire et accès aux données ouvertes de "
+            "l'éducation, avec leurs sources.",
+            "/",
+            query,
+            (),
+        ),
+        _key_figures(release),
+        tuple(filtres),
+        charts,
+        _themes(release),
+    )
 
 
 def _key_figures(release: ServedRelease) -> tuple[Figure, ...]:
@@ -54,5 +70,11 @@ def _themes(release: ServedRelease) -> tuple[Theme, ...]:
     for info in q.list_indicators(release):
         groups.setdefault(info.definition.theme, []).append(info)
         labels[info.definition.theme] = info.theme_label
-    return tuple(Theme(t, labels[t], tuple(Link(i.definition.title, indicator_url(i.definition.id))
-                                           for i in items)) for t, items in groups.items())
+    return tuple(
+        Theme(
+            t,
+            labels[t],
+            tuple(Link(i.definition.title, indicator_url(i.definition.id)) for i in items),
+        )
+        for t, items in groups.items()
+    )

@@ -18,8 +18,7 @@ from ardoise.query.release import ServedRelease
 
 VL_VERSION = "6.4"  # the newest Vega-Lite vl-convert embeds; the browser's is 6.x too
 SERVER_WIDTH = 640
-MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "svg": "image/svg+xml",
-               "png": "image/png"}
+MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "svg": "image/svg+xml", "png": "image/png"}
 
 
 def chart_csv(chart: Chart) -> bytes:
@@ -42,8 +41,10 @@ def server_spec(release: ServedRelease, chart: Chart) -> dict[str, Any]:
         if isinstance(node, dict):
             if geo is not None and node.get("url") == geo.url:
                 return {"values": topology, "format": node.get("format")}
-            return {k: (SERVER_WIDTH if k == "width" and v == "container" else walk(v))
-                    for k, v in node.items()}
+            return {
+                k: (SERVER_WIDTH if k == "width" and v == "container" else walk(v))
+                for k, v in node.items()
+            }
         if isinstance(node, list):
             return [walk(v) for v in node]
         return node
@@ -60,5 +61,6 @@ def chart_file(release: ServedRelease, chart: Chart, fmt: str) -> bytes:
         return str(vl_convert.vegalite_to_svg(spec, vl_version=VL_VERSION)).encode("utf-8")
     if fmt == "png":
         return bytes(vl_convert.vegalite_to_png(spec, vl_version=VL_VERSION, scale=2))
-    raise InvalidParameter(f"Format de téléchargement inconnu : {fmt[:20]!r} "
-                           "(formats : csv, svg, png).")
+    raise InvalidParameter(
+        f"Format de téléchargement inconnu : {fmt[:20]!r} (formats : csv, svg, png)."
+    )

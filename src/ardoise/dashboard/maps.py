@@ -37,8 +37,9 @@ def geo_ref(niveau: str, parent: tuple[str, str] | None) -> GeoRef:
     return GeoRef(niveau, parent, url, levels.GEO_FILES[niveau])
 
 
-def overseas(release: ServedRelease, niveau: str, codes: Sequence[str]
-             ) -> tuple[tuple[str, str], ...]:
+def overseas(
+    release: ServedRelease, niveau: str, codes: Sequence[str]
+) -> tuple[tuple[str, str], ...]:
     """(code, name) of the overseas territories among ``codes``, drawn as insets."""
     ref = territories_of(release).referential
     out = []
@@ -56,8 +57,10 @@ def overseas(release: ServedRelease, niveau: str, codes: Sequence[str]
             a = ref.academies.get(code)
             deps = a.departements if a else ()
             far = bool(deps) and all(
-                d.startswith("97") or (ref.departements.get(d) is not None
-                                       and ref.departements[d].zone != "metro") for d in deps)
+                d.startswith("97")
+                or (ref.departements.get(d) is not None and ref.departements[d].zone != "metro")
+                for d in deps
+            )
             name = a.nom if a else code
         else:
             name = code
@@ -66,8 +69,9 @@ def overseas(release: ServedRelease, niveau: str, codes: Sequence[str]
     return tuple(out)
 
 
-def map_rows(info: q.IndicatorInfo, values: Sequence[q.IndicatorValue]
-             ) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
+def map_rows(
+    info: q.IndicatorInfo, values: Sequence[q.IndicatorValue]
+) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
     """One row per territory (code, name, value, text, status, class) and the class labels."""
     d = info.definition
     shown = [v.valeur for v in values if v.statut == "ok" and v.valeur is not None]
@@ -75,16 +79,31 @@ def map_rows(info: q.IndicatorInfo, values: Sequence[q.IndicatorValue]
     rows = []
     for v in values:
         value = v.valeur if v.statut == "ok" else None
-        rows.append({"code": v.code, "nom": v.nom or v.code, "valeur": value,
-                     "texte": with_unit(value, d.decimals, d.unit) if value is not None
-                     else STATUS_LABELS.get(v.statut, "sans valeur"),
-                     "statut": v.statut, "classe": class_of(value, bounds, labels)})
+        rows.append(
+            {
+                "code": v.code,
+                "nom": v.nom or v.code,
+                "valeur": value,
+                "texte": with_unit(value, d.decimals, d.unit)
+                if value is not None
+                else STATUS_LABELS.get(v.statut, "sans valeur"),
+                "statut": v.statut,
+                "classe": class_of(value, bounds, labels),
+            }
+        )
     return rows, labels
 
 
-def indicator_map(release: ServedRelease, result: q.IndicatorValues, *, path: str, query: str,
-                  where: str = "France", points: Sequence[dict[str, Any]] = (),
-                  chart_id: str = "carte") -> Chart:
+def indicator_map(
+    release: ServedRelease,
+    result: q.IndicatorValues,
+    *,
+    path: str,
+    query: str,
+    where: str = "France",
+    points: Sequence[dict[str, Any]] = (),
+    chart_id: str = "carte",
+) -> Chart:
     info = result.indicator
     d = info.definition
     rows, labels = map_rows(info, result.values)
@@ -92,18 +111,32 @@ def indicator_map(release: ServedRelease, result: q.IndicatorValues, *, path: st
     far = overseas(release, result.niveau, [r["code"] for r in rows]) if geo.parent is None else ()
     title = f"{d.title} par {LEVEL_LABELS[result.niveau]}, {result.annee}"
     subtitle = f"{where} ; en gris : sans valeur"
-    spec = charts.choropleth(title, subtitle, geo, rows, labels, legend=unit_label(d.unit),
-                             overseas=far, points=points)
+    spec = charts.choropleth(
+        title, subtitle, geo, rows, labels, legend=unit_label(d.unit), overseas=far, points=points
+    )
     missing = sum(1 for r in rows if r["valeur"] is None)
-    table = Table(f"{d.title} par {LEVEL_LABELS[result.niveau]} ({result.annee})",
-                  ("code", "nom", "valeur", "texte", "classe"),
-                  ("Code", "Territoire", "Valeur", "Valeur affichée", "Classe de la carte"),
-                  tuple({k: r[k] for k in ("code", "nom", "valeur", "texte", "classe")}
-                        for r in rows))
+    table = Table(
+        f"{d.title} par {LEVEL_LABELS[result.niveau]} ({result.annee})",
+        ("code", "nom", "valeur", "texte", "classe"),
+        ("Code", "Territoire", "Valeur", "Valeur affichée", "Classe de la carte"),
+        tuple({k: r[k] for k in ("code", "nom", "valeur", "texte", "classe")} for r in rows),
+    )
     n = len(rows)
-    resume = (f"Carte des {n} {LEVEL_PLURALS[result.niveau]} ({where}) colorés selon "
-              f"« {d.title} » en {result.annee} ; {missing} sans valeur, en gris.")
-    return Chart(chart_id, "choropleth", title, resume, sources(release, d.dataset_ids),
-                 release.id, release.created_at, table, spec,
-                 {fmt: chart_url(path, chart_id, fmt, query) for fmt in ("csv", "svg", "png")},
-                 missing, geo)
+    resume = (
+        f"Carte des {n} {LEVEL_PLURALS[result.niveau]} ({where}) colorés selon "
+        f"« {d.title} » en {result.annee} ; {missing} sans valeur, en gris."
+    )
+    return Chart(
+        chart_id,
+        "choropleth",
+        title,
+        resume,
+        sources(release, d.dataset_ids),
+        release.id,
+        release.created_at,
+        table,
+        spec,
+        {fmt: chart_url(path, chart_id, fmt, query) for fmt in ("csv", "svg", "png")},
+        missing,
+        geo,
+    )

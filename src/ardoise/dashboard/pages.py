@@ -14,10 +14,23 @@ HOME = Link("Accueil", "/")
 PREFERRED = ("ips_moyen_colleges", "ips_moyen_ecoles", "taux_reussite_dnb", "taux_reussite_bac")
 
 
-def page(release: ServedRelease, titre: str, description: str, path: str, query: str,
-         fil: Sequence[Link] = ()) -> Page:
-    return Page(titre, description, path + (f"?{query}" if query else ""), (HOME, *fil),
-                release.id, release.created_at, json_url(path, query))
+def page(
+    release: ServedRelease,
+    titre: str,
+    description: str,
+    path: str,
+    query: str,
+    fil: Sequence[Link] = (),
+) -> Page:
+    return Page(
+        titre,
+        description,
+        path + (f"?{query}" if query else ""),
+        (HOME, *fil),
+        release.id,
+        release.created_at,
+        json_url(path, query),
+    )
 
 
 def sources(release: ServedRelease, dataset_ids: Sequence[str]) -> tuple[Source, ...]:
@@ -44,10 +57,10 @@ def pick(options: Sequence[q.IndicatorInfo], wanted: str | None) -> q.IndicatorI
     return options[0] if options else None
 
 
-def indicator_options(options: Sequence[q.IndicatorInfo], chosen: str | None
-                      ) -> tuple[Option, ...]:
-    return tuple(Option(i.definition.id, i.definition.title, i.definition.id == chosen)
-                 for i in options)
+def indicator_options(options: Sequence[q.IndicatorInfo], chosen: str | None) -> tuple[Option, ...]:
+    return tuple(
+        Option(i.definition.id, i.definition.title, i.definition.id == chosen) for i in options
+    )
 
 
 def year_options(years: Sequence[str], chosen: str | None) -> tuple[Option, ...]:

@@ -46,14 +46,17 @@ class Renderer:
     def __init__(self, settings: Settings, assets: Assets) -> None:
         self.settings = settings
         self.assets = assets
-        self.env = Environment(loader=FileSystemLoader(TEMPLATES),
-                               autoescape=select_autoescape(["html"]),
-                               trim_blocks=True, lstrip_blocks=True)
-        self.env.globals.update(asset=assets.url, number=number, NBSP=NBSP,
-                                spec_json=_spec_json)
+        self.env = Environment(
+            loader=FileSystemLoader(TEMPLATES),
+            autoescape=select_autoescape(["html"]),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.globals.update(asset=assets.url, number=number, NBSP=NBSP, spec_json=_spec_json)
 
-    def page(self, request: Request, template: str, build: Builder, *, json: bool = False
-             ) -> Response:
+    def page(
+        self, request: Request, template: str, build: Builder, *, json: bool = False
+    ) -> Response:
         as_json = json or "application/json" in request.headers.get("accept", "").split(",")[0]
         try:
             release: ServedRelease = request.app.state.releases.get()
@@ -61,30 +64,54 @@ class Renderer:
         except ArdoiseError as exc:
             return self.error(request, exc, as_json)
         if as_json:
-            return Response(orjson.dumps(twin(context)), media_type="application/json",
-                            headers={"Cache-Control": HTML_CACHE})
+            return Response(
+                orjson.dumps(twin(context)),
+                media_type="application/json",
+                headers={"Cache-Control": HTML_CACHE},
+            )
         html = self.env.get_template(template).render(c=context, p=context.page)
-        return HTMLResponse(html, headers={
-            "Cache-Control": HTML_CACHE,
-            "Link": f'<{context.page.json_url}>; rel="alternate"; type="application/json"'})
+        return HTMLResponse(
+            html,
+            headers={
+                "Cache-Control": HTML_CACHE,
+                "Link": f'<{context.page.json_url}>; rel="alternate"; type="application/json"',
+            },
+        )
 
     def error(self, request: Request, exc: ArdoiseError, as_json: bool) -> Response:
         status = _status(exc)
         message = str(exc)
         if as_json:
-            code = {404: "NotFound", 400: "InvalidRESTParameterError",
-                    503: "NoReleaseError"}.get(status, "InternalError")
-            return Response(orjson.dumps({"error_code": code, "message": message}),
-                            status_code=status, media_type="application/json")
-        titles = {404: "Page introuvable", 400: "Demande invalide",
-                  503: "Service indisponible"}
-        ctx = ErrorPage(Page(titles.get(status, "Erreur"), message, request.url.path,
-                             (Link("Accueil", "/"),), "", "", ""), status, message,
-                        (Link("Rechercher un territoire ou un établissement", "/recherche"),
-                         Link("Catalogue des données", "/donnees"),
-                         Link("Accueil du tableau de bord", "/")))
-        return HTMLResponse(self.env.get_template("erreur.html").render(c=ctx, p=ctx.page),
-                            status_code=status)
+            code = {404: "NotFound", 400: "InvalidRESTParameterError", 503: "NoReleaseError"}.get(
+                status, "InternalError"
+            )
+            return Response(
+                orjson.dumps({"error_code": code, "message": message}),
+                status_code=status,
+                media_type="application/json",
+            )
+        titles = {404: "Page introuvable", 400: "Demande invalide", 503: "Service indisponible"}
+        ctx = ErrorPage(
+            Page(
+                titles.get(status, "Erreur"),
+                message,
+                request.url.path,
+                (Link("Accueil", "/"),),
+                "",
+                "",
+                "",
+            ),
+            status,
+            message,
+            (
+                Link("Rechercher un territoire ou un établissement", "/recherche"),
+                Link("Catalogue des données", "/donnees"),
+                Link("Accueil du tableau de bord", "/"),
+            ),
+        )
+        return HTMLResponse(
+            self.env.get_template("erreur.html").render(c=ctx, p=ctx.page), status_code=status
+        )
 
     def chart(self, request: Request, build: Builder, chart_id: str, fmt: str) -> Response:
         try:
@@ -92,15 +119,21 @@ class Renderer:
             context = build(release)
             chart = _find(context, chart_id)
             if fmt not in MEDIA_TYPES:
-                raise NotFound(f"Format de téléchargement inconnu : {fmt[:20]!r} "
-                               "(formats : csv, svg, png).")
+                raise NotFound(
+                    f"Format de téléchargement inconnu : {fmt[:20]!r} (formats : csv, svg, png)."
+                )
             body = chart_file(release, chart, fmt)
         except ArdoiseError as exc:
             return self.error(request, exc, False)
         name = f"{context.page.titre[:60]}-{chart_id}.{fmt}".replace("/", "-").replace('"', "")
-        return Response(body, media_type=MEDIA_TYPES[fmt], headers={
-            "Cache-Control": HTML_CACHE,
-            "Content-Disposition": f"attachment; filename*=UTF-8''{_quote(name)}"})
+        return Response(
+            body,
+            media_type=MEDIA_TYPES[fmt],
+            headers={
+                "Cache-Control": HTML_CACHE,
+                "Content-Disposition": f"attachment; filename*=UTF-8''{_quote(name)}",
+            },
+        )
 
 
 def _quote(text: str) -> str:
@@ -140,8 +173,13 @@ def build_router(settings: Settings) -> APIRouter:
         if name not in assets.names.values() and not (assets.directory / name).is_file():
             return Response("Fichier introuvable.", status_code=404, media_type="text/plain")
         path = assets.directory / Path(name).name
-        media = {"js": "text/javascript", "css": "text/css", "woff2": "font/woff2",
-                 "woff": "font/woff", "svg": "image/svg+xml"}.get(name.rsplit(".", 1)[-1])
+        media = {
+            "js": "text/javascript",
+            "css": "text/css",
+            "woff2": "font/woff2",
+            "woff": "font/woff",
+            "svg": "image/svg+xml",
+        }.get(name.rsplit(".", 1)[-1])
         return FileResponse(path, media_type=media, headers={"Cache-Control": IMMUTABLE})
 
     # --- home ---
@@ -163,24 +201,28 @@ def build_router(settings: Settings) -> APIRouter:
     # --- territories ---
     def territory_builder(request: Request, niveau: str, code: str) -> Builder:
         path = f"/territoires/{niveau}/{code}"
-        return lambda rel: territory.territory_page(rel, niveau, code, params(request), path,
-                                                    request.url.query)
+        return lambda rel: territory.territory_page(
+            rel, niveau, code, params(request), path, request.url.query
+        )
 
     @router.get("/territoires/{niveau}/{code}")
     def territory_html(request: Request, niveau: str, code: str) -> Response:
         code, as_json = _split(code)
-        return r.page(request, "territoire.html", territory_builder(request, niveau, code),
-                      json=as_json)
+        return r.page(
+            request, "territoire.html", territory_builder(request, niveau, code), json=as_json
+        )
 
     @router.get("/territoires/{niveau}/{code}/graphiques/{chart_id}.{fmt}")
-    def territory_chart(request: Request, niveau: str, code: str, chart_id: str,
-                        fmt: str) -> Response:
+    def territory_chart(
+        request: Request, niveau: str, code: str, chart_id: str, fmt: str
+    ) -> Response:
         return r.chart(request, territory_builder(request, niveau, code), chart_id, fmt)
 
     # --- schools ---
     def school_builder(request: Request, uai: str) -> Builder:
-        return lambda rel: school.school_page(rel, uai, params(request),
-                                              f"/etablissements/{uai}", request.url.query)
+        return lambda rel: school.school_page(
+            rel, uai, params(request), f"/etablissements/{uai}", request.url.query
+        )
 
     @router.get("/etablissements/{uai}")
     def school_html(request: Request, uai: str) -> Response:
@@ -193,8 +235,9 @@ def build_router(settings: Settings) -> APIRouter:
 
     # --- indicators ---
     def indicator_builder(request: Request, ind: str) -> Builder:
-        return lambda rel: indicator.indicator_page(rel, ind, params(request),
-                                                    f"/indicateurs/{ind}", request.url.query)
+        return lambda rel: indicator.indicator_page(
+            rel, ind, params(request), f"/indicateurs/{ind}", request.url.query
+        )
 
     @router.get("/indicateurs/{ind}")
     def indicator_html(request: Request, ind: str) -> Response:
@@ -209,38 +252,56 @@ def build_router(settings: Settings) -> APIRouter:
     @router.get("/donnees")
     @router.get("/donnees.json")
     def catalog_html(request: Request) -> Response:
-        return r.page(request, "donnees.html",
-                      lambda rel: catalog.catalog_page(rel, params(request), request.url.query),
-                      json=request.url.path.endswith(".json"))
+        return r.page(
+            request,
+            "donnees.html",
+            lambda rel: catalog.catalog_page(rel, params(request), request.url.query),
+            json=request.url.path.endswith(".json"),
+        )
 
     @router.get("/donnees/{dataset_id}")
     def dataset_html(request: Request, dataset_id: str) -> Response:
         dataset_id, as_json = _split(dataset_id)
-        return r.page(request, "jeu.html", lambda rel: catalog.dataset_page(
-            rel, dataset_id, params(request), request.url.query,
-            base_url=settings.public_url), json=as_json)
+        return r.page(
+            request,
+            "jeu.html",
+            lambda rel: catalog.dataset_page(
+                rel, dataset_id, params(request), request.url.query, base_url=settings.public_url
+            ),
+            json=as_json,
+        )
 
     # --- quality, about, search ---
     @router.get("/qualite")
     @router.get("/qualite.json")
     def quality_html(request: Request) -> Response:
-        return r.page(request, "qualite.html",
-                      lambda rel: about.quality_page(rel, request.url.query),
-                      json=request.url.path.endswith(".json"))
+        return r.page(
+            request,
+            "qualite.html",
+            lambda rel: about.quality_page(rel, request.url.query),
+            json=request.url.path.endswith(".json"),
+        )
 
     @router.get("/a-propos")
     @router.get("/a-propos.json")
     def about_html(request: Request) -> Response:
-        return r.page(request, "a_propos.html",
-                      lambda rel: about.about_page(rel, request.url.query),
-                      json=request.url.path.endswith(".json"))
+        return r.page(
+            request,
+            "a_propos.html",
+            lambda rel: about.about_page(rel, request.url.query),
+            json=request.url.path.endswith(".json"),
+        )
 
     @router.get("/recherche")
     @router.get("/recherche.json")
     def search_html(request: Request) -> Response:
-        return r.page(request, "recherche.html",
-                      lambda rel: about.search_page(rel, request.query_params.get("q", ""),
-                                                    request.url.query),
-                      json=request.url.path.endswith(".json"))
+        return r.page(
+            request,
+            "recherche.html",
+            lambda rel: about.search_page(
+                rel, request.query_params.get("q", ""), request.url.query
+            ),
+            json=request.url.path.endswith(".json"),
+        )
 
     return router

@@ -17,58 +17,106 @@ from ardoise.query.release import ServedRelease
 MAX_ROWS = 30
 
 
-def school_page(release: ServedRelease, uai: str, params: Mapping[str, str], path: str,
-                query: str) -> SchoolPage:
+def school_page(
+    release: ServedRelease, uai: str, params: Mapping[str, str], path: str, query: str
+) -> SchoolPage:
     e = T.etablissement(release, uai)
     nom = e.nom or e.uai
     annee = q.school_year(params.get("annee"))
     try:
         result: q.TerritoryIndicators | None = q.territory_indicators(
-            release, "etablissement", e.uai, annee)
+            release, "etablissement", e.uai, annee
+        )
     except NotFound:
         result = None
     comps = comparisons(result, nom)
     items = result.items if result else ()
-    chosen = next((i for i in items if i.indicator.definition.id == params.get("indicateur")),
-                  None) or next((i for i in items if i.value.statut == "ok"),
-                                items[0] if items else None)
+    chosen = next(
+        (i for i in items if i.indicator.definition.id == params.get("indicateur")), None
+    ) or next((i for i in items if i.value.statut == "ok"), items[0] if items else None)
     filtres: list[Filter] = []
     chart_list: list[Chart] = []
     if chosen is not None and result is not None:
         info = chosen.indicator
-        filtres = [Filter("indicateur", "Indicateur",
-                          indicator_options([i.indicator for i in items], info.definition.id)),
-                   Filter("annee", "Année scolaire", year_options(info.annees, chosen.annee))]
+        filtres = [
+            Filter(
+                "indicateur",
+                "Indicateur",
+                indicator_options([i.indicator for i in items], info.definition.id),
+            ),
+            Filter("annee", "Année scolaire", year_options(info.annees, chosen.annee)),
+        ]
         comp = next(c for c in comps if c.indicateur == info.definition.id)
         chart_list.append(comparison_chart(release, comp, info, path=path, query=query))
         named = [(nom, chosen.serie), *ancestor_series(release, result, info.definition.id)]
         chart_list.append(series_chart(release, info, named, path=path, query=query))
     identite = [("UAI", e.uai)]
-    for label, value in (("Nature", e.nature), ("Type", e.type_libelle), ("Secteur", e.secteur),
-                         ("Commune", e.commune.nom if e.commune else None)):
+    for label, value in (
+        ("Nature", e.nature),
+        ("Type", e.type_libelle),
+        ("Secteur", e.secteur),
+        ("Commune", e.commune.nom if e.commune else None),
+    ):
         identite.append((label, value or "non renseigné"))
     if e.localisation:
-        identite.append(("Coordonnées", f"{number(e.localisation['lat'], 5)}, "
-                                        f"{number(e.localisation['lon'], 5)}"))
+        identite.append(
+            (
+                "Coordonnées",
+                f"{number(e.localisation['lat'], 5)}, {number(e.localisation['lon'], 5)}",
+            )
+        )
     series = tuple(
-        SeriesTable(s.dataset_id, s.titre, Table(
-            s.titre, ("annee_scolaire", *(f.name for f in s.champs)),
-            ("Année scolaire", *(f.label + (f" ({f.unit})" if f.unit else "")
-                                 for f in s.champs)),
-            tuple({k: r.get(k) for k in ("annee_scolaire", *(f.name for f in s.champs))}
-                  for r in s.lignes[:MAX_ROWS])),
-            s.annees_sans_ligne, dataset_url(s.dataset_id, territoire=f"etablissement:{e.uai}"))
-        for s in e.series)
+        SeriesTable(
+            s.dataset_id,
+            s.titre,
+            Table(
+                s.titre,
+                ("annee_scolaire", *(f.name for f in s.champs)),
+                (
+                    "Année scolaire",
+                    *(f.label + (f" ({f.unit})" if f.unit else "") for f in s.champs),
+                ),
+                tuple(
+                    {k: r.get(k) for k in ("annee_scolaire", *(f.name for f in s.champs))}
+                    for r in s.lignes[:MAX_ROWS]
+                ),
+            ),
+            s.annees_sans_ligne,
+            dataset_url(s.dataset_id, territoire=f"etablissement:{e.uai}"),
+        )
+        for s in e.series
+    )
     manquants = [f"{m.titre} : {m.raison}" for m in e.series_absentes]
-    manquants += [f"{s.titre} : pas de ligne pour les années {', '.join(s.annees_sans_ligne)}."
-                  for s in e.series if s.annees_sans_ligne]
+    manquants += [
+        f"{s.titre} : pas de ligne pour les années {', '.join(s.annees_sans_ligne)}."
+        for s in e.series
+        if s.annees_sans_ligne
+    ]
     if not e.localisation:
         manquants.append("Localisation : aucune source ne donne les coordonnées.")
     return SchoolPage(
-        page(release, nom, f"{nom} ({e.uai}) : identité, indicateurs comparés à la commune, "
-             "au département, à l'académie et à la France, et données par source.", path, query,
-             tuple(Link(p.nom, territory_url(p.niveau, p.code)) for p in reversed(e.parents))),
-        e.uai, nom, tuple(identite), e.localisation,
-        tuple(Link(f"{LEVEL_LABELS[p.niveau].capitalize()} : {p.nom}",
-                   territory_url(p.niveau, p.code)) for p in e.parents),
-        tuple(filtres), comps, tuple(chart_list), series, tuple(manquants))
+        page(
+            release,
+            nom,
+            f"{nom} ({e.uai}) : identité, indicateurs comparés à la commune, "
+            "au département, à l'académie et à la France, et données par source.",
+            path,
+            query,
+            tuple(Link(p.nom, territory_url(p.niveau, p.code)) for p in reversed(e.parents)),
+        ),
+        e.uai,
+        nom,
+        tuple(identite),
+        e.localisation,
+        tuple(
+            Link(
+                f"{LEVEL_LABELS[p.niveau].capitalize()} : {p.nom}", territory_url(p.niveau, p.code)
+            )
+            for p in e.parents
+        ),
+        tuple(filtres),
+        comps,
+        tuple(chart_list),
+        series,
+        tuple(manquants),
+    )

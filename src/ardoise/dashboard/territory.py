@@ -36,13 +36,18 @@ from ardoise.query.release import ServedRelease
 from ardoise.query.territories.context import territories_of
 from ardoise.query.territories.schools import KINDS, School
 
-CHILD_MAP = {"france": "departement", "region": "departement", "academie": "departement",
-             "departement": "commune"}
+CHILD_MAP = {
+    "france": "departement",
+    "region": "departement",
+    "academie": "departement",
+    "departement": "commune",
+}
 SCHOOL_POINTS = ("departement", "commune")
 MAX_SCHOOLS = 100
 MAX_CHILDREN = 120
 _INDEX: weakref.WeakKeyDictionary[ServedRelease, dict[tuple[str, str], list[School]]] = (
-    weakref.WeakKeyDictionary())
+    weakref.WeakKeyDictionary()
+)
 _LOCK = threading.Lock()
 
 
@@ -53,8 +58,12 @@ def schools_in(release: ServedRelease, niveau: str, code: str) -> list[School]:
         if index is None:
             index = {}
             for s in territories_of(release).schools.by_uai.values():
-                for lv, c in (("commune", s.commune), ("departement", s.departement),
-                              ("academie", s.academie), ("region", s.region)):
+                for lv, c in (
+                    ("commune", s.commune),
+                    ("departement", s.departement),
+                    ("academie", s.academie),
+                    ("region", s.region),
+                ):
                     if c:
                         index.setdefault((lv, c), []).append(s)
             for group in index.values():
@@ -63,8 +72,9 @@ def schools_in(release: ServedRelease, niveau: str, code: str) -> list[School]:
     return index.get((niveau, code), [])
 
 
-def series_rows(info: q.IndicatorInfo, named: Sequence[tuple[str, Sequence[q.IndicatorValue]]]
-                ) -> list[dict[str, Any]]:
+def series_rows(
+    info: q.IndicatorInfo, named: Sequence[tuple[str, Sequence[q.IndicatorValue]]]
+) -> list[dict[str, Any]]:
     rows = []
     for name, serie in named:
         for v in serie:
@@ -73,42 +83,74 @@ def series_rows(info: q.IndicatorInfo, named: Sequence[tuple[str, Sequence[q.Ind
     return rows
 
 
-def series_chart(release: ServedRelease, info: q.IndicatorInfo,
-                 named: Sequence[tuple[str, Sequence[q.IndicatorValue]]], *, path: str,
-                 query: str) -> Chart:
+def series_chart(
+    release: ServedRelease,
+    info: q.IndicatorInfo,
+    named: Sequence[tuple[str, Sequence[q.IndicatorValue]]],
+    *,
+    path: str,
+    query: str,
+) -> Chart:
     d = info.definition
     rows = series_rows(info, named)
     title = f"{d.title} au fil des années"
-    spec = charts.series(title, "Valeurs manquantes : interruption de la ligne", rows,
-                         unit=unit_label(d.unit))
-    table = Table(title, ("serie", "annee", "valeur", "texte"),
-                  ("Territoire", "Année scolaire", "Valeur", "Valeur affichée"), tuple(rows))
+    spec = charts.series(
+        title, "Valeurs manquantes : interruption de la ligne", rows, unit=unit_label(d.unit)
+    )
+    table = Table(
+        title,
+        ("serie", "annee", "valeur", "texte"),
+        ("Territoire", "Année scolaire", "Valeur", "Valeur affichée"),
+        tuple(rows),
+    )
     missing = sum(1 for r in rows if r["valeur"] is None)
-    return Chart("evolution", "series", title,
-                 f"Évolution de « {d.title} » pour {', '.join(n for n, _ in named)} ; "
-                 f"{missing} valeur(s) manquante(s).",
-                 sources(release, d.dataset_ids), release.id, release.created_at, table, spec,
-                 {f: chart_url(path, "evolution", f, query) for f in ("csv", "svg", "png")},
-                 missing)
+    return Chart(
+        "evolution",
+        "series",
+        title,
+        f"Évolution de « {d.title} » pour {', '.join(n for n, _ in named)} ; "
+        f"{missing} valeur(s) manquante(s).",
+        sources(release, d.dataset_ids),
+        release.id,
+        release.created_at,
+        table,
+        spec,
+        {f: chart_url(path, "evolution", f, query) for f in ("csv", "svg", "png")},
+        missing,
+    )
 
 
-def comparison_chart(release: ServedRelease, comp: Comparison, info: q.IndicatorInfo, *,
-                     path: str, query: str) -> Chart:
+def comparison_chart(
+    release: ServedRelease, comp: Comparison, info: q.IndicatorInfo, *, path: str, query: str
+) -> Chart:
     d = info.definition
-    rows = [{"nom": n, "valeur": f.valeur, "texte": f.texte}
-            for n, f in zip(comp.noms, comp.valeurs, strict=True)]
+    rows = [
+        {"nom": n, "valeur": f.valeur, "texte": f.texte}
+        for n, f in zip(comp.noms, comp.valeurs, strict=True)
+    ]
     title = f"{d.title} : comparaison, {comp.annee}"
-    spec = charts.comparison(title, "Le territoire, ses territoires parents et la France",
-                             rows, unit=unit_label(d.unit))
-    table = Table(title, ("nom", "valeur", "texte"), ("Territoire", "Valeur", "Valeur affichée"),
-                  tuple(rows))
+    spec = charts.comparison(
+        title, "Le territoire, ses territoires parents et la France", rows, unit=unit_label(d.unit)
+    )
+    table = Table(
+        title, ("nom", "valeur", "texte"), ("Territoire", "Valeur", "Valeur affichée"), tuple(rows)
+    )
     missing = sum(1 for r in rows if r["valeur"] is None)
-    return Chart("comparaison", "comparison", title,
-                 f"« {d.title} » en {comp.annee} : " + " ; ".join(
-                     f"{r['nom']} {r['texte']}" for r in rows) + ".",
-                 sources(release, d.dataset_ids), release.id, release.created_at, table, spec,
-                 {f: chart_url(path, "comparaison", f, query) for f in ("csv", "svg", "png")},
-                 missing)
+    return Chart(
+        "comparaison",
+        "comparison",
+        title,
+        f"« {d.title} » en {comp.annee} : "
+        + " ; ".join(f"{r['nom']} {r['texte']}" for r in rows)
+        + ".",
+        sources(release, d.dataset_ids),
+        release.id,
+        release.created_at,
+        table,
+        spec,
+        {f: chart_url(path, "comparaison", f, query) for f in ("csv", "svg", "png")},
+        missing,
+    )
 
 
 def comparisons(result: q.TerritoryIndicators | None, nom: str) -> tuple[Comparison, ...]:
@@ -117,16 +159,23 @@ def comparisons(result: q.TerritoryIndicators | None, nom: str) -> tuple[Compari
     out = []
     for item in result.items:
         d = item.indicator.definition
-        vals = (figure(item.indicator, item.value),
-                *(figure(item.indicator, p) for p in item.parents))
-        names = (nom, *((p.nom or ("France" if p.niveau == "france" else p.code))
-                        for p in item.parents))
+        vals = (
+            figure(item.indicator, item.value),
+            *(figure(item.indicator, p) for p in item.parents),
+        )
+        names = (
+            nom,
+            *((p.nom or ("France" if p.niveau == "france" else p.code)) for p in item.parents),
+        )
         out.append(Comparison(d.id, d.title, item.annee, d.unit, vals, names))
     return tuple(out)
 
 
-def ancestor_series(release: ServedRelease, result: q.TerritoryIndicators, indicator_id: str,
-                    ) -> list[tuple[str, Sequence[q.IndicatorValue]]]:
+def ancestor_series(
+    release: ServedRelease,
+    result: q.TerritoryIndicators,
+    indicator_id: str,
+) -> list[tuple[str, Sequence[q.IndicatorValue]]]:
     """The chosen indicator's series for each ancestor (nearest first, France last)."""
     out: list[tuple[str, Sequence[q.IndicatorValue]]] = []
     for lv, c in result.ancestors:
@@ -142,60 +191,95 @@ def ancestor_series(release: ServedRelease, result: q.TerritoryIndicators, indic
     return out
 
 
-def territory_page(release: ServedRelease, niveau: str, code: str, params: Mapping[str, str],
-                   path: str, query: str) -> TerritoryPage:
+def territory_page(
+    release: ServedRelease, niveau: str, code: str, params: Mapping[str, str], path: str, query: str
+) -> TerritoryPage:
     t = T.territory(release, niveau, code)
     annee = q.school_year(params.get("annee"))
     try:
-        result: q.TerritoryIndicators | None = q.territory_indicators(release, t.niveau, t.code,
-                                                                      annee)
+        result: q.TerritoryIndicators | None = q.territory_indicators(
+            release, t.niveau, t.code, annee
+        )
     except NotFound:
         result = None
     comps = comparisons(result, t.nom)
     items = result.items if result else ()
-    chosen = next((i for i in items if i.indicator.definition.id == params.get("indicateur")),
-                  None) or _default(items)
+    chosen = next(
+        (i for i in items if i.indicator.definition.id == params.get("indicateur")), None
+    ) or _default(items)
     filtres: list[Filter] = []
     chart_list: list[Chart] = []
     if chosen is not None and result is not None:
         info = chosen.indicator
-        filtres = [Filter("indicateur", "Indicateur",
-                          indicator_options([i.indicator for i in items], info.definition.id)),
-                   Filter("annee", "Année scolaire", year_options(info.annees, chosen.annee))]
+        filtres = [
+            Filter(
+                "indicateur",
+                "Indicateur",
+                indicator_options([i.indicator for i in items], info.definition.id),
+            ),
+            Filter("annee", "Année scolaire", year_options(info.annees, chosen.annee)),
+        ]
         comp = next(c for c in comps if c.indicateur == info.definition.id)
         chart_list.append(comparison_chart(release, comp, info, path=path, query=query))
-        named = [(t.nom, chosen.serie), *ancestor_series(release, result,
-                                                          info.definition.id)]
+        named = [(t.nom, chosen.serie), *ancestor_series(release, result, info.definition.id)]
         chart_list.append(series_chart(release, info, named, path=path, query=query))
         child = CHILD_MAP.get(t.niveau)
         if child and child in info.definition.levels and child in MAP_LEVELS:
             points = []
             if t.niveau in SCHOOL_POINTS:
-                points = [{"uai": s.uai, "nom": s.nom or s.uai, "lat": s.lat, "lon": s.lon}
-                          for s in schools_in(release, t.niveau, t.code)
-                          if s.lat is not None and s.lon is not None]
+                points = [
+                    {"uai": s.uai, "nom": s.nom or s.uai, "lat": s.lat, "lon": s.lon}
+                    for s in schools_in(release, t.niveau, t.code)
+                    if s.lat is not None and s.lon is not None
+                ]
             try:
-                values = q.indicator_values(release, info.definition.id, child,
-                                            chosen.annee, (t.niveau, t.code))
-                chart_list.append(indicator_map(release, values, path=path, query=query,
-                                                where=t.libelle, points=points))
+                values = q.indicator_values(
+                    release, info.definition.id, child, chosen.annee, (t.niveau, t.code)
+                )
+                chart_list.append(
+                    indicator_map(
+                        release, values, path=path, query=query, where=t.libelle, points=points
+                    )
+                )
             except NotFound:
                 pass
     schools = schools_in(release, t.niveau, t.code) if t.niveau != "france" else []
     return TerritoryPage(
-        page(release, t.libelle, f"{t.libelle} : indicateurs clés comparés aux territoires "
-             "parents et à la France, évolution, carte, établissements et données.",
-             path, query, tuple(Link(p.nom, territory_url(p.niveau, p.code))
-                                for p in reversed(t.parents))),
-        t.niveau, t.code, t.nom, t.libelle, t.population,
-        tuple(Link(f"{LEVEL_LABELS[p.niveau].capitalize()} : {p.nom}",
-                   territory_url(p.niveau, p.code)) for p in t.parents),
-        dict(t.enfants), tuple(filtres), comps, tuple(chart_list),
-        tuple(_school_item(s) for s in schools[:MAX_SCHOOLS]), len(schools),
-        tuple(Link(f"{j.titre} ({j.enregistrements} lignes)",
-                   dataset_url(j.dataset_id, territoire=f"{t.niveau}:{t.code}"))
-              for j in t.jeux),
-        _children(release, t.niveau, t.code))
+        page(
+            release,
+            t.libelle,
+            f"{t.libelle} : indicateurs clés comparés aux territoires "
+            "parents et à la France, évolution, carte, établissements et données.",
+            path,
+            query,
+            tuple(Link(p.nom, territory_url(p.niveau, p.code)) for p in reversed(t.parents)),
+        ),
+        t.niveau,
+        t.code,
+        t.nom,
+        t.libelle,
+        t.population,
+        tuple(
+            Link(
+                f"{LEVEL_LABELS[p.niveau].capitalize()} : {p.nom}", territory_url(p.niveau, p.code)
+            )
+            for p in t.parents
+        ),
+        dict(t.enfants),
+        tuple(filtres),
+        comps,
+        tuple(chart_list),
+        tuple(_school_item(s) for s in schools[:MAX_SCHOOLS]),
+        len(schools),
+        tuple(
+            Link(
+                f"{j.titre} ({j.enregistrements} lignes)",
+                dataset_url(j.dataset_id, territoire=f"{t.niveau}:{t.code}"),
+            )
+            for j in t.jeux
+        ),
+        _children(release, t.niveau, t.code),
+    )
 
 
 def _default(items: Sequence[q.TerritoryIndicator]) -> q.TerritoryIndicator | None:
@@ -205,8 +289,14 @@ def _default(items: Sequence[q.TerritoryIndicator]) -> q.TerritoryIndicator | No
 
 
 def _school_item(s: School) -> SchoolItem:
-    return SchoolItem(s.uai, s.nom or s.uai, KINDS.get(s.kind or "", None), s.secteur,
-                      s.commune, school_url(s.uai))
+    return SchoolItem(
+        s.uai,
+        s.nom or s.uai,
+        KINDS.get(s.kind or "", None),
+        s.secteur,
+        s.commune,
+        school_url(s.uai),
+    )
 
 
 def _children(release: ServedRelease, niveau: str, code: str) -> tuple[Link, ...]:
@@ -215,18 +305,29 @@ def _children(release: ServedRelease, niveau: str, code: str) -> tuple[Link, ...
     if niveau == "france":
         out = [("region", r.code, r.nom) for r in ref.regions.values()]
     elif niveau == "region":
-        out = [("academie", a.code, a.nom) for a in ref.academies.values()
-               if a.region == code and not a.ancienne]
+        out = [
+            ("academie", a.code, a.nom)
+            for a in ref.academies.values()
+            if a.region == code and not a.ancienne
+        ]
     elif niveau == "academie":
         a = ref.academies[code]
-        out = [("departement", d, ref.departements[d].nom) for d in a.departements
-               if d in ref.departements]
+        out = [
+            ("departement", d, ref.departements[d].nom)
+            for d in a.departements
+            if d in ref.departements
+        ]
     elif niveau == "departement":
-        out = [("commune", c.code, c.nom) for c in ref.communes.values()
-               if c.departement == code and c.type == "commune-actuelle"]
+        out = [
+            ("commune", c.code, c.nom)
+            for c in ref.communes.values()
+            if c.departement == code and c.type == "commune-actuelle"
+        ]
     out.sort(key=lambda x: x[2])
-    return tuple(Link(f"{nom} ({LEVEL_LABELS[lv]})", territory_url(lv, c))
-                 for lv, c, nom in out[:MAX_CHILDREN])
+    return tuple(
+        Link(f"{nom} ({LEVEL_LABELS[lv]})", territory_url(lv, c))
+        for lv, c, nom in out[:MAX_CHILDREN]
+    )
 
 
 __all__ = ["schools_in", "territory_page"]
