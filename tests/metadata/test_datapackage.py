@@ -74,7 +74,7 @@ def test_resources_match_the_manifest_and_the_files(
 
 
 def test_official_fields_carry_labels_and_types(package: dict[str, Any]) -> None:
-    ips = next(r for r in package["resources"] if r["name"] == "test-ips-ecoles")
+    ips = next(r for r in package["resources"] if r["name"] == "fr-en-ips-ecoles-ap2022")
     fields = {f["name"]: f for f in ips["schema"]["fields"]}
     assert fields["ips"]["type"] == "number" and fields["ips"]["title"]
     assert fields["_recordid"]["type"] == "string" and "description" in fields["_recordid"]

@@ -9,7 +9,7 @@ indicator's own display precision), each with the URL that reproduces it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from ardoise.catalog.downloads import dataset_api_url, download_formats, export_url
 from ardoise.catalog.licence import licence_url
@@ -67,7 +67,8 @@ def example_queries(base: str, view: DatasetView) -> list[tuple[str, str]]:
         out.append(
             (
                 f"Nombre d'enregistrements par valeur de `{yf}`",
-                f"{api}/records?select=count(*)%20as%20n&group_by={yf}",
+                f"{api}/records?"
+                + urlencode({"select": "count(*) as n", "group_by": yf}, quote_via=quote, safe=""),
             )
         )
     return out
