@@ -4,9 +4,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install run test release bench lint typecheck clean
+.PHONY: install run test release bench lint typecheck clean assets chromium
 
 install: $(VENV)/.installed node_modules/.installed
+install: assets chromium  # dashboard: hashed front-end assets; browser of its tests
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,6 +19,12 @@ node_modules/.installed: package.json package-lock.json
 	@command -v npm >/dev/null || { echo "npm est requis (Node.js 20) : apt-get install nodejs npm"; exit 1; }
 	npm install --no-audit --no-fund --loglevel=error
 	@touch $@
+
+assets: $(VENV)/.installed node_modules/.installed  ## dashboard assets (DSFR, vega) under hashed names
+	$(BIN)/python -m ardoise.dashboard >/dev/null
+
+chromium:  ## Debian's chromium, driven by Playwright in the dashboard's browser tests
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
 
 release: install  ## ingest every source and publish a release
 	$(BIN)/ardoise ingest
@@ -47,6 +54,7 @@ bench: install  ## benchmarks; each prints JSON lines (API: wrk + Datasette in .
 		&& .venv-bench/bin/python -m pip install --quiet datasette; }
 	$(BIN)/python bench/api.py --soak-seconds 300 $(BENCH_API_ARGS)
 	$(BIN)/python bench/territories.py $(BENCH_TERRITORIES_ARGS)
+	$(BIN)/python bench/dashboard.py $(BENCH_DASHBOARD_ARGS)
 	ARDOISE_TEST_POSTGRES_URL="$$(bash scripts/postgres.sh)" $(BIN)/python bench/scolarite.py $(BENCH_SCOLARITE_ARGS)
 
 clean:
