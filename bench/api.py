@@ -289,7 +289,20 @@ def answers(port: int, paths: dict[str, str], side: str) -> dict[str, Any]:
 # --- load ----------------------------------------------------------------------------------
 
 
-def load_wrk(port: int, path: str, seconds: float, conns: int, threads: int) -> dict[str, Any]:
+def load_wrk(
+    port: int, path: str | list[str], seconds: float, conns: int, threads: int
+) -> dict[str, Any]:
+    """wrk on one path, or cycling through a list of paths (bench/wrk_paths.lua)."""
+    script = "wrk_report.lua"
+    env = dict(os.environ)
+    if isinstance(path, list):
+        listing = tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False)  # noqa: SIM115
+        listing.write("\n".join(path) + "\n")
+        listing.close()
+        script = "wrk_paths.lua"
+        env["WRK_PATHS"] = listing.name
+        env["WRK_REPORT"] = str(ROOT / "bench" / "wrk_report.lua")
+        path = path[0]
     cmd = [
         "wrk",
         f"-t{threads}",
@@ -298,11 +311,11 @@ def load_wrk(port: int, path: str, seconds: float, conns: int, threads: int) -> 
         "--timeout",
         "10s",
         "-s",
-        str(ROOT / "bench" / "wrk_report.lua"),
+        str(ROOT / "bench" / script),
         f"http://127.0.0.1:{port}{path}",
     ]
     out = subprocess.run(
-        cmd, capture_output=True, text=True, timeout=seconds + 60, check=False
+        cmd, capture_output=True, text=True, timeout=seconds + 60, check=False, env=env
     ).stdout
     line = next((x for x in out.splitlines() if x.startswith("WRK_JSON ")), None)
     if line is None:
@@ -320,8 +333,12 @@ def load_wrk(port: int, path: str, seconds: float, conns: int, threads: int) -> 
     }
 
 
-def load_python(port: int, path: str, seconds: float, conns: int, threads: int) -> dict[str, Any]:
+def load_python(
+    port: int, path: str | list[str], seconds: float, conns: int, threads: int
+) -> dict[str, Any]:
     import httpx
+
+    paths = path if isinstance(path, list) else [path]
 
     async def run() -> tuple[list[float], int, float]:
         lat: list[float] = []
@@ -333,12 +350,13 @@ def load_python(port: int, path: str, seconds: float, conns: int, threads: int) 
             t0 = time.perf_counter()
             stop = t0 + seconds
 
-            async def worker() -> None:
+            async def worker(n: int) -> None:
                 nonlocal errors
                 while time.perf_counter() < stop:
+                    n += 1
                     s = time.perf_counter()
                     try:
-                        r = await client.get(path)
+                        r = await client.get(paths[n % len(paths)])
                         await r.aread()
                         ok = r.status_code < 400
                     except httpx.HTTPError:
@@ -346,7 +364,7 @@ def load_python(port: int, path: str, seconds: float, conns: int, threads: int) 
                     lat.append(time.perf_counter() - s)
                     errors += not ok
 
-            await asyncio.gather(*(worker() for _ in range(conns)))
+            await asyncio.gather(*(worker(i) for i in range(conns)))
             return lat, errors, time.perf_counter() - t0
 
     lat, errors, elapsed = asyncio.run(run())

@@ -16,7 +16,8 @@ def _scan(release: Path, where: str, order: str) -> dict[tuple[str, ...], list[t
     try:
         rows = con.execute(
             f"SELECT {where}, {', '.join(COLUMNS)} FROM read_parquet($p) ORDER BY {order}",
-            {"p": str(release / "indicators" / "valeurs.parquet")}).fetchall()
+            {"p": str(release / "indicators" / "valeurs.parquet")},
+        ).fetchall()
     finally:
         con.close()
     width = where.count(",") + 1
@@ -40,8 +41,11 @@ def test_every_territory(ind_release: Path) -> None:
 
 
 def test_every_map(ind_release: Path) -> None:
-    expected = _scan(ind_release, "indicateur, niveau, annee_scolaire",
-                     "indicateur, niveau, annee_scolaire, code")
+    expected = _scan(
+        ind_release,
+        "indicateur, niveau, annee_scolaire",
+        "indicateur, niveau, annee_scolaire, code",
+    )
     index = index_for(ind_release)
     assert set(index.maps) == set(expected)
     for (indicateur, niveau, annee), rows in expected.items():
@@ -58,3 +62,20 @@ def test_unknown_keys_have_no_rows(ind_release: Path, key: tuple[str, str]) -> N
 def test_release_without_values(tmp_path: Path) -> None:
     index = index_for(tmp_path)
     assert index.territories == {} and index.territory_rows("region", "84") == []
+
+
+def test_map_within_a_parent(ind_release: Path) -> None:
+    expected = _scan(
+        ind_release,
+        "indicateur, niveau, annee_scolaire, academie",
+        "indicateur, niveau, annee_scolaire, academie, code",
+    )
+    index = index_for(ind_release)
+    checked = 0
+    for (indicateur, niveau, annee, academie), rows in expected.items():
+        if academie is None:
+            continue
+        got = index.map_rows(indicateur, niveau, annee, ("academie", academie))
+        assert _tuples(got) == rows
+        checked += 1
+    assert checked > 5

@@ -21,11 +21,37 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-COLUMNS = ("indicateur", "niveau", "code", "annee_scolaire", "valeur", "base", "statut",
-           "numerateur", "denominateur", "sources", "parent_niveau", "parent_code",
-           "commune", "departement", "academie", "region", "rang", "rang_sur")
-_DICTIONARY = ("indicateur", "niveau", "annee_scolaire", "statut", "sources", "parent_niveau",
-               "departement", "academie", "region")
+COLUMNS = (
+    "indicateur",
+    "niveau",
+    "code",
+    "annee_scolaire",
+    "valeur",
+    "base",
+    "statut",
+    "numerateur",
+    "denominateur",
+    "sources",
+    "parent_niveau",
+    "parent_code",
+    "commune",
+    "departement",
+    "academie",
+    "region",
+    "rang",
+    "rang_sur",
+)
+_DICTIONARY = (
+    "indicateur",
+    "niveau",
+    "annee_scolaire",
+    "statut",
+    "sources",
+    "parent_niveau",
+    "departement",
+    "academie",
+    "region",
+)
 _EMPTY = np.zeros(0, dtype=np.int64)
 
 
@@ -41,12 +67,19 @@ class IndicatorIndex:
         start, stop = self.territories.get((niveau, code), (0, 0))
         return _rows(self.table.slice(start, stop - start)) if stop > start else []
 
-    def map_rows(self, indicateur: str, niveau: str, annee: str) -> list[dict[str, Any]]:
-        """Rows of one indicator, level and year, by territory code."""
+    def map_rows(
+        self, indicateur: str, niveau: str, annee: str, within: tuple[str, str] | None = None
+    ) -> list[dict[str, Any]]:
+        """Rows of one indicator, level and year, by territory code; ``within`` keeps those
+        whose column ``within[0]`` (commune, departement, academie, region) is ``within[1]``."""
         start, stop = self.maps.get((indicateur, niveau, annee), (0, 0))
         if stop <= start:
             return []
-        return _rows(self.table.take(pa.array(self.order[start:stop])))
+        rows = self.table.take(pa.array(self.order[start:stop]))
+        if within is not None:
+            column, value = within
+            rows = rows.filter(pc.equal(rows.column(column).cast(pa.string()), value))
+        return _rows(rows)
 
 
 def _rows(table: pa.Table) -> list[dict[str, Any]]:
@@ -71,12 +104,24 @@ def _load(path: str) -> IndicatorIndex:
         return IndicatorIndex(empty, {}, _EMPTY, {})
     names = set(pq.read_schema(file).names)
     table = pq.read_table(file, columns=[c for c in COLUMNS if c in names])
-    table = table.sort_by([("niveau", "ascending"), ("code", "ascending"),
-                           ("indicateur", "ascending"), ("annee_scolaire", "ascending")])
+    table = table.sort_by(
+        [
+            ("niveau", "ascending"),
+            ("code", "ascending"),
+            ("indicateur", "ascending"),
+            ("annee_scolaire", "ascending"),
+        ]
+    )
     territories = _ranges(table, ("niveau", "code"), None)
-    order = pc.sort_indices(table, sort_keys=[
-        ("indicateur", "ascending"), ("niveau", "ascending"), ("annee_scolaire", "ascending"),
-        ("code", "ascending")]).to_numpy()
+    order = pc.sort_indices(
+        table,
+        sort_keys=[
+            ("indicateur", "ascending"),
+            ("niveau", "ascending"),
+            ("annee_scolaire", "ascending"),
+            ("code", "ascending"),
+        ],
+    ).to_numpy()
     maps = _ranges(table, ("indicateur", "niveau", "annee_scolaire"), order)
     for name in _DICTIONARY:  # a few distinct values each: a fraction of the memory
         if name in names:
@@ -85,15 +130,17 @@ def _load(path: str) -> IndicatorIndex:
     return IndicatorIndex(table, territories, order, maps)  # type: ignore[arg-type]
 
 
-def _ranges(table: pa.Table, columns: tuple[str, ...], order: np.ndarray | None
-            ) -> dict[tuple[str, ...], tuple[int, int]]:
+def _ranges(
+    table: pa.Table, columns: tuple[str, ...], order: np.ndarray | None
+) -> dict[tuple[str, ...], tuple[int, int]]:
     """Key → [start, stop) over the rows of ``table`` taken in ``order`` (its own when None),
     which must group equal keys together."""
     n = table.num_rows
     if n == 0:
         return {}
-    arrays = [table.column(c) if order is None else table.column(c).take(pa.array(order))
-              for c in columns]
+    arrays = [
+        table.column(c) if order is None else table.column(c).take(pa.array(order)) for c in columns
+    ]
     change = np.zeros(n - 1, dtype=bool)
     for a in arrays:
         different = pc.fill_null(pc.not_equal(a.slice(1), a.slice(0, n - 1)), True)

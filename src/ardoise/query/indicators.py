@@ -160,11 +160,10 @@ def indicator_values(release: ServedRelease, indicator_id: str, niveau: str,
             f"L'indicateur {d.id} n'est pas calculé au niveau {level} "
             f"(niveaux : {', '.join(d.levels)}).")
     year = _year_of(info, annee)
-    rows = index_for(release.path).map_rows(d.id, level, year)
     if parent is not None:
         parent = _check_parent(release, level, parent)
-        if parent[0] != "france":
-            rows = [r for r in rows if r[parent[0]] == parent[1]]
+    within = parent if parent is not None and parent[0] != "france" else None
+    rows = index_for(release.path).map_rows(d.id, level, year, within)
     store = _store(release)
     values = tuple(_value(store, d, row) for row in rows)
     return IndicatorValues(info, level, year, parent, values)
