@@ -144,3 +144,22 @@ def test_md_routes_win_over_the_page_routes(client: Any, catalog: list[dict[str,
         assert twin.headers["content-type"].startswith("text/markdown"), path
         page = client.get(path)
         assert not page.headers["content-type"].startswith("text/markdown"), path
+
+
+def test_release_memo_computes_once_per_release_and_stays_bounded() -> None:
+    from ardoise.api.release_memo import ReleaseMemo
+
+    memo: ReleaseMemo[int] = ReleaseMemo(entries=2)
+    calls: list[str] = []
+
+    def compute(tag: str) -> int:
+        calls.append(tag)
+        return len(calls)
+
+    assert memo.get("r1", "a", lambda: compute("a")) == 1
+    assert memo.get("r1", "a", lambda: compute("a")) == 1  # memoised
+    memo.get("r1", "b", lambda: compute("b"))
+    memo.get("r1", "c", lambda: compute("c"))  # drops "a", the oldest
+    assert memo.get("r1", "a", lambda: compute("a")) == 4
+    assert memo.get("r2", "a", lambda: compute("a")) == 5  # another release: recomputed
+    assert calls == ["a", "b", "c", "a", "a"]

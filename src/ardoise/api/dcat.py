@@ -8,11 +8,11 @@ Serialisation by path (``/exports/dcat`` RDF/XML like Opendatasoft, ``/exports/r
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from ardoise.api.release_memo import ReleaseMemo
 from ardoise.catalog.dcat import FORMATS, CatalogEntry, catalog_graph, serialise
 from ardoise.query.errors import InvalidParameter
 from ardoise.query.release import ServedRelease
@@ -27,18 +27,21 @@ Format = Annotated[
 ]
 
 
-@lru_cache(maxsize=8)
-def _document(
-    entries: tuple[CatalogEntry, ...], base_url: str, release_id: str, modified: str, fmt: str
-) -> tuple[bytes, str]:
-    graph = catalog_graph(entries, base_url=base_url, release_id=release_id, modified=modified)
-    return serialise(graph, fmt)
+_documents: ReleaseMemo[tuple[bytes, str]] = ReleaseMemo(entries=32)
 
 
 def dcat_document(release: ServedRelease, base_url: str, fmt: str) -> tuple[bytes, str]:
-    """The release's DCAT-AP catalogue in ``fmt``, and its media type (cached per release)."""
-    entries = tuple(CatalogEntry(v.dataset, v.rows) for v in release.datasets.values())
-    return _document(entries, base_url.rstrip("/"), release.id, release.created_at, fmt)
+    """The release's DCAT-AP catalogue in ``fmt``, and its media type (once per release)."""
+    base = base_url.rstrip("/")
+
+    def compute() -> tuple[bytes, str]:
+        entries = [CatalogEntry(v.dataset, v.rows) for v in release.datasets.values()]
+        graph = catalog_graph(
+            entries, base_url=base, release_id=release.id, modified=release.created_at
+        )
+        return serialise(graph, fmt)
+
+    return _documents.get(release.id, (base, FORMATS[fmt][0]), compute)
 
 
 def _format(raw: str | None) -> str:

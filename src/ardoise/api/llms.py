@@ -8,11 +8,10 @@ pages' ``/donnees/{id}`` patterns.
 
 from __future__ import annotations
 
-import threading
-
 from fastapi import APIRouter, Request, Response
 
 from ardoise.api import markdown as md
+from ardoise.api.release_memo import ReleaseMemo
 from ardoise.errors import NotFound
 from ardoise.query import indicators as q
 from ardoise.query.release import ServedRelease
@@ -150,21 +149,12 @@ def llms_txt(release: ServedRelease, base: str, *, full: bool) -> str:
     return "\n".join(lines)
 
 
-_texts: dict[tuple[str, str, bool], str] = {}
-_texts_lock = threading.Lock()
+# llms.txt, llms-full.txt and the Markdown pages, computed once per release and base URL.
+_texts: ReleaseMemo[str] = ReleaseMemo(entries=512)
 
 
 def cached_llms_txt(release: ServedRelease, base: str, *, full: bool) -> str:
-    """``llms_txt`` computed once per release, base URL and variant (a release never changes)."""
-    key = (release.id, base, full)
-    text = _texts.get(key)
-    if text is None:
-        text = llms_txt(release, base, full=full)
-        with _texts_lock:
-            if any(k[0] != release.id for k in _texts) or len(_texts) > 16:
-                _texts.clear()  # a new release is served: drop the old one's texts
-            _texts[key] = text
-    return text
+    return _texts.get(release.id, ("llms", base, full), lambda: llms_txt(release, base, full=full))
 
 
 def build_router() -> APIRouter:
@@ -188,9 +178,12 @@ def build_router() -> APIRouter:
         summary="Fiche d'un jeu de données en Markdown",
     )
     def dataset_page(request: Request, dataset_id: str) -> Response:
-        release = _release(request)
+        release, base = _release(request), _base(request)
         view = release.dataset(dataset_id)
-        return Response(md.dataset_md(view, release, _base(request)), media_type=MARKDOWN)
+        text = _texts.get(
+            release.id, ("donnees", base, view.id), lambda: md.dataset_md(view, release, base)
+        )
+        return Response(text, media_type=MARKDOWN)
 
     @router.get(
         "/indicateurs/{indicator_id}.md",
@@ -198,10 +191,15 @@ def build_router() -> APIRouter:
         summary="Fiche d'un indicateur en Markdown",
     )
     def indicator_page(request: Request, indicator_id: str) -> Response:
-        release = _release(request)
+        release, base = _release(request), _base(request)
         info = q.indicator(release, indicator_id)
-        national = _national(release).get(indicator_id, ())
-        text = md.indicator_md(info, release, _base(request), national)
+        text = _texts.get(
+            release.id,
+            ("indicateurs", base, info.definition.id),
+            lambda: md.indicator_md(
+                info, release, base, _national(release).get(info.definition.id, ())
+            ),
+        )
         return Response(text, media_type=MARKDOWN)
 
     @router.get(
@@ -210,12 +208,19 @@ def build_router() -> APIRouter:
         summary="Fiche d'un territoire en Markdown",
     )
     def territory_page(request: Request, niveau: str, code: str) -> Response:
-        release = _release(request)
+        release, base = _release(request), _base(request)
         t = territory(release, niveau, code)
-        try:
-            found: q.TerritoryIndicators | None = q.territory_indicators(release, t.niveau, t.code)
-        except NotFound:
-            found = None
-        return Response(md.territory_md(t, found, release, _base(request)), media_type=MARKDOWN)
+
+        def compute() -> str:
+            try:
+                found: q.TerritoryIndicators | None = q.territory_indicators(
+                    release, t.niveau, t.code
+                )
+            except NotFound:
+                found = None
+            return md.territory_md(t, found, release, base)
+
+        text = _texts.get(release.id, ("territoires", base, t.niveau, t.code), compute)
+        return Response(text, media_type=MARKDOWN)
 
     return router

@@ -1,0 +1,143 @@
+"""Metadata endpoints (issue #6) under load, beside a trivial ``/health`` in the same run.
+
+``ardoise serve`` (as deployed: ``--workers`` processes, response cache on) over a release
+of the real mirror (built once, or reused with ``--var-dir``). Endpoints: ``/llms.txt``,
+the DCAT-AP catalogue (RDF/XML and Turtle), the release's ``datapackage.json`` and the
+Markdown twins of dataset, indicator and territory pages (several URLs each, in turn).
+No target is set by the issue for these: each line gives p50/p99 and the ratio of its p50
+to that of ``/health``.
+
+    .venv/bin/python bench/metadata.py [--duration 5] [--var-dir DIR] [--workers 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import api as apibench
+
+ROOT = apibench.ROOT
+HEALTH = "/health"
+V21 = "/api/explore/v2.1/catalog/exports"
+
+
+def endpoints(var_dir: Path) -> dict[str, list[str]]:
+    current = (var_dir / "current").resolve()
+    manifest = json.loads((current / "manifest.json").read_text("utf-8"))
+    datasets = sorted(k for k, v in manifest["datasets"].items() if v.get("parquet"))[:10]
+    definitions = json.loads((current / "indicators" / "definitions.json").read_text("utf-8"))
+    ids = (
+        [d["id"] for d in definitions][:10]
+        if isinstance(definitions, list)
+        else sorted(definitions)[:10]
+    )
+    return {
+        "health": [HEALTH],
+        "llms_txt": ["/llms.txt"],
+        "dcat_rdfxml": [f"{V21}/dcat"],
+        "dcat_turtle": [f"{V21}/ttl"],
+        "datapackage": ["/api/v1/datapackage.json"],
+        "dataset_md": [f"/donnees/{d}.md" for d in datasets],
+        "indicator_md": [f"/indicateurs/{i}.md" for i in ids],
+        "territory_md": [f"/territoires/academie/{c}.md" for c in ("01", "02", "10", "14", "16")],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--duration", type=float, default=5, help="seconds per load run")
+    parser.add_argument("--warmup", type=float, default=1, help="seconds of unrecorded load")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--generator", choices=("auto", "wrk", "python"), default="auto")
+    parser.add_argument("--var-dir", type=Path, help="reuse (or build once into) this var dir")
+    parser.add_argument("--workers", type=int, default=2, help="server processes")
+    args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that every finally runs
+
+    use_wrk = args.generator == "wrk" or (args.generator == "auto" and shutil.which("wrk"))
+    generator, load = (
+        ("wrk", apibench.load_wrk) if use_wrk else ("python-asyncio-httpx", apibench.load_python)
+    )
+    tmp = Path(tempfile.mkdtemp(prefix="ardoise-bench-metadata-"))
+    log = tmp / "server.log"
+    try:
+        var_dir = args.var_dir.resolve() if args.var_dir else tmp / "var"
+        apibench.release_parquet(var_dir, log)  # runs `ardoise ingest` when there is no release
+        common = {
+            "bench": "metadata",
+            "generator": generator,
+            "workers": args.workers,
+            "connections": args.connections,
+            "duration_s": args.duration,
+        }
+        port = apibench._free_port()
+        env = dict(
+            os.environ,
+            ARDOISE_VAR_DIR=str(var_dir),
+            ARDOISE_PORT=str(port),
+            ARDOISE_WORKERS=str(args.workers),
+            ARDOISE_ACCESS_LOG="0",
+        )
+        paths = endpoints(var_dir)
+        results: dict[str, dict[str, Any]] = {}
+        cmd = [str(ROOT / ".venv" / "bin" / "ardoise"), "serve", "--port", str(port)]
+        with apibench.server(cmd, env, port, HEALTH, log) as proc:
+            for name, group in paths.items():
+                for path in group:  # every URL answers, and is computed once before timing
+                    status, body = apibench._get(port, path, timeout=120)
+                    if status != 200:
+                        raise SystemExit(f"{name} {path}: HTTP {status} {body[:300]!r}")
+            for name, group in paths.items():
+                if args.warmup > 0:
+                    load(port, group, args.warmup, args.connections, args.threads)
+                    apibench.wait_idle(proc.pid)
+                results[name] = load(port, group, args.duration, args.connections, args.threads)
+                apibench.wait_idle(proc.pid)
+        health = results["health"]["p50_ms"]
+        for name, r in results.items():
+            r["ratio_p50_to_health"] = round(r["p50_ms"] / health, 2) if health else None
+            print(
+                json.dumps(
+                    {
+                        **common,
+                        "name": name,
+                        "endpoint": paths[name][0],
+                        "urls": len(paths[name]),
+                        **r,
+                    }
+                ),
+                flush=True,
+            )
+        print(
+            json.dumps(
+                {
+                    **common,
+                    "summary": True,
+                    "figures": {
+                        n: {
+                            k: r[k]
+                            for k in ("rps", "p50_ms", "p99_ms", "ratio_p50_to_health", "errors")
+                        }
+                        for n, r in results.items()
+                    },
+                }
+            ),
+            flush=True,
+        )
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
