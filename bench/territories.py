@@ -172,7 +172,7 @@ def main() -> None:
             with apibench.server(cmd, senv, port, HEALTH, log) as proc:
                 for name, group in paths.items():
                     for path in group:
-                        status, body = apibench._get(port, path)
+                        status, body = apibench._get(port, path, timeout=180)
                         if status != 200:
                             raise SystemExit(f"{name} {path}: HTTP {status} {body[:300]!r}")
                 for name, group in paths.items():

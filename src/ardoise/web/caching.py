@@ -12,7 +12,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CACHE_CONTROL = "public, max-age=300, stale-while-revalidate=60"
-_MAX_BODY = 256 << 10  # answers above 256 KB (exports) are streamed, never stored
+_MAX_BODY = 2 << 20  # answers above 2 MB (exports) are streamed, never stored
 
 
 def normalised_query(query_string: str) -> str:
