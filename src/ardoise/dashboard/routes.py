@@ -7,7 +7,9 @@ Each route calls one page builder, which calls the query layer; errors become Fr
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +44,36 @@ def _status(exc: ArdoiseError) -> int:
     return 500
 
 
+class PageCache:
+    """Rendered pages of the served release (LRU, bounded in entries and bytes)."""
+
+    def __init__(self, entries: int, max_bytes: int = 64 << 20) -> None:
+        self.entries = entries
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self._data: OrderedDict[Hashable, tuple[bytes, str, dict[str, str]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> tuple[bytes, str, dict[str, str]] | None:
+        with self._lock:
+            item = self._data.get(key)
+            if item is not None:
+                self._data.move_to_end(key)
+            return item
+
+    def put(self, key: Hashable, value: tuple[bytes, str, dict[str, str]]) -> None:
+        if self.entries <= 0:
+            return
+        with self._lock:
+            old = self._data.pop(key, None)
+            self.bytes -= len(old[0]) if old else 0
+            self._data[key] = value
+            self.bytes += len(value[0])
+            while self._data and (len(self._data) > self.entries or self.bytes > self.max_bytes):
+                _key, dropped = self._data.popitem(last=False)
+                self.bytes -= len(dropped[0])
+
+
 class Renderer:
     def __init__(self, settings: Settings, assets: Assets) -> None:
         self.settings = settings
@@ -52,6 +84,7 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
         )
+        self.cache = PageCache(settings.response_cache_entries)
         self.env.globals.update(asset=assets.url, number=number, NBSP=NBSP, spec_json=_spec_json)
 
     def page(
@@ -60,23 +93,31 @@ class Renderer:
         as_json = json or "application/json" in request.headers.get("accept", "").split(",")[0]
         try:
             release: ServedRelease = request.app.state.releases.get()
+            # A release never changes: a page is a function of the release and its URL.
+            key = (
+                release.id,
+                request.url.path,
+                str(sorted(request.query_params.multi_items())),
+                as_json,
+            )
+            hit = self.cache.get(key)
+            if hit is not None:
+                return Response(hit[0], media_type=hit[1], headers=hit[2])
             context = build(release)
         except ArdoiseError as exc:
             return self.error(request, exc, as_json)
         if as_json:
-            return Response(
-                orjson.dumps(twin(context)),
-                media_type="application/json",
-                headers={"Cache-Control": HTML_CACHE},
-            )
-        html = self.env.get_template(template).render(c=context, p=context.page)
-        return HTMLResponse(
-            html,
-            headers={
+            media, body = "application/json", orjson.dumps(twin(context))
+            headers = {"Cache-Control": HTML_CACHE}
+        else:
+            media = "text/html; charset=utf-8"
+            body = self.env.get_template(template).render(c=context, p=context.page).encode()
+            headers = {
                 "Cache-Control": HTML_CACHE,
                 "Link": f'<{context.page.json_url}>; rel="alternate"; type="application/json"',
-            },
-        )
+            }
+        self.cache.put(key, (body, media, headers))
+        return Response(body, media_type=media, headers=headers)
 
     def error(self, request: Request, exc: ArdoiseError, as_json: bool) -> Response:
         status = _status(exc)

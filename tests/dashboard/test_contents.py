@@ -1,0 +1,163 @@
+"""What the pages say, asserted on their JSON twins: missing values never drawn as zero,
+overseas insets, hierarchy, downloads equal to the plotted rows, French errors, assets."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from starlette.testclient import TestClient
+
+from ardoise.dashboard.charts import MISSING_LABEL
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/territoires/departement/99",
+        "/territoires/academie/77",
+        "/etablissements/0000000A",
+        "/indicateurs/inconnu",
+        "/donnees/jeu-inconnu",
+    ],
+)
+def test_unknown_things_are_french_404_pages(client: TestClient, url: str) -> None:
+    page = client.get(url)
+    assert page.status_code == 404
+    assert page.headers["content-type"].startswith("text/html")
+    assert "Page introuvable" in page.text and "inconnu" in page.text.lower()
+    twin = client.get(url + ".json")
+    assert twin.status_code == 404
+    assert set(twin.json()) == {"error_code", "message"}
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/territoires/niveau-faux/12",
+        "/etablissements/pas-un-uai",
+        "/territoires/departement/69?annee=hier",
+        "/indicateurs/ips_moyen_ecoles?niveau=planete",
+        "/donnees/fr-en-ips-ecoles-ap2022?page=abc",
+        "/indicateurs/ips_moyen_ecoles?parent=nulle-part",
+    ],
+)
+def test_bad_parameters_are_400_pages_never_500(client: TestClient, url: str) -> None:
+    page = client.get(url)
+    assert page.status_code == 400, page.text[:300]
+    assert "Demande invalide" in page.text
+
+
+def test_missing_values_are_grey_and_labelled_never_zero(client: TestClient) -> None:
+    twin = client.get("/indicateurs/ips_moyen_ecoles.json?niveau=departement&annee=2022-2023")
+    chart = next(c for c in twin.json()["charts"] if c["id"] == "carte")
+    rows = chart["table"]["rows"]
+    values = {
+        r["code"]: r
+        for r in client.get(
+            "/api/v1/indicateurs/ips_moyen_ecoles/valeurs?niveau=departement&annee=2022-2023"
+        ).json()["valeurs"]
+    }
+    assert {r["code"] for r in rows} == set(values)
+    for r in rows:
+        v = values[r["code"]]
+        if v["statut"] == "ok":
+            assert r["valeur"] == v["valeur"] and r["classe"] is not None
+        else:
+            assert r["valeur"] is None and r["classe"] is None and r["texte"] != "0"
+    domain = chart["spec"]["vconcat"][0]["encoding"]["color"]["scale"]["domain"]
+    assert domain[-1] == MISSING_LABEL
+    assert chart["manquants"] == sum(1 for r in rows if r["valeur"] is None)
+
+
+def test_overseas_departements_are_insets(client: TestClient) -> None:
+    chart = client.get("/index.json?niveau=departement").json()["charts"][0]
+    insets = chart["spec"]["vconcat"][1]["concat"]
+    codes = {i["transform"][-1]["filter"]["equal"] for i in insets}
+    assert codes == {"971", "977"}
+    main_filter = chart["spec"]["vconcat"][0]["transform"][-1]["filter"]
+    assert set(main_filter["not"]["oneOf"]) == codes
+
+
+def test_hierarchy_offers_children(client: TestClient) -> None:
+    page = client.get("/territoires/academie/10.json").json()
+    assert [link["url"] for link in page["sous_territoires"]] == [
+        "/territoires/departement/42",
+        "/territoires/departement/69",
+    ]
+    assert page["page"]["fil"][-1]["url"].startswith("/territoires/region/")
+
+
+def test_filters_change_the_figures(client: TestClient) -> None:
+    a = client.get("/index.json?niveau=departement").json()
+    b = client.get("/index.json?niveau=academie").json()
+    assert a["charts"][0]["table"]["rows"] != b["charts"][0]["table"]["rows"]
+    chosen = [
+        f["value"]
+        for f in b["filtres"]
+        for f in [{"value": next((o["value"] for o in f["options"] if o["selected"]), None)}]
+    ]
+    assert "academie" in chosen
+
+
+def test_csv_download_is_exactly_the_plotted_rows(client: TestClient) -> None:
+    twin = client.get("/territoires/departement/69.json").json()
+    assert {c["id"] for c in twin["charts"]} >= {"carte", "evolution", "comparaison"}
+    for chart in twin["charts"]:
+        body = client.get(chart["telechargements"]["csv"])
+        assert body.status_code == 200
+        rows = list(csv.DictReader(io.StringIO(body.content.decode("utf-8-sig"))))
+        keys = chart["table"]["keys"]
+        assert [[r[k] for k in keys] for r in rows] == [
+            ["" if row[k] is None else str(row[k]) for k in keys] for row in chart["table"]["rows"]
+        ]
+
+
+def test_school_points_on_the_departement_map(client: TestClient) -> None:
+    chart = next(
+        c
+        for c in client.get("/territoires/departement/69.json").json()["charts"]
+        if c["id"] == "carte"
+    )
+    points = chart["spec"]["layer"][1]["data"]["values"]
+    assert {p["uai"] for p in points} == {"0690001B", "0690002C"}
+
+
+def test_school_page_says_what_is_missing(client: TestClient) -> None:
+    page = client.get("/etablissements/0690001B.json").json()
+    assert page["nom"] == "École Jean Macé"
+    assert page["localisation"] == {"lat": 45.767, "lon": 4.834}
+    assert any(c["indicateur"] == "ips_moyen_ecoles" for c in page["comparaisons"])
+    unplaced = client.get("/etablissements/0690005F.json").json()  # in ETIC only
+    assert unplaced["localisation"] is None
+    assert any(m.startswith("Localisation") for m in unplaced["manquants"])
+
+
+def test_dataset_page_explorer_downloads_examples_jsonld(client: TestClient) -> None:
+    page = client.get("/donnees/fr-en-ips-ecoles-ap2022.json?taille=10&page=2").json()
+    assert page["pagination"]["page"] == 2 and page["pagination"]["taille"] == 10
+    assert len(page["table"]["rows"]) == page["lignes"] - 10
+    assert {d["url"].rsplit("/", 1)[1] for d in page["telechargements"]} >= {
+        "csv",
+        "json",
+        "parquet",
+        "xlsx",
+    }
+    assert {e["langage"] for e in page["exemples"]} == {"curl", "Python", "R"}
+    assert page["jsonld"]["@type"] == "Dataset"
+    html = client.get("/donnees/fr-en-ips-ecoles-ap2022").text
+    ld = html.split('<script type="application/ld+json">', 1)[1].split("</script>", 1)[0]
+    assert json.loads(ld)["name"] == page["titre"]
+
+
+def test_static_assets_are_hashed_and_immutable(client: TestClient) -> None:
+    html = client.get("/").text
+    name = html.split('href="/static/', 1)[1].split('"', 1)[0]
+    assert name.startswith("dsfr.") and len(name.split(".")[1]) == 12
+    answer = client.get(f"/static/{name}")
+    assert answer.status_code == 200
+    assert answer.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert client.get("/static/absent.0123456789ab.css").status_code == 404
+    assert client.get("/static/..%2Fmanifest.json").status_code == 404
