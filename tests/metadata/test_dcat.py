@@ -195,3 +195,22 @@ def test_catalogue_uri_and_licence(turtle: Graph) -> None:
     assert catalog == URIRef(f"http://testserver{V21}/dcat")
     licences = set(turtle.objects(None, DCTERMS.license))
     assert URIRef("https://www.etalab.gouv.fr/licence-ouverte-open-licence/") in licences
+
+
+def test_every_real_descriptor_holds_dcat_ap() -> None:
+    """The graph function over the whole real catalogue (no release needed)."""
+    from ardoise.catalog.dcat import CatalogEntry, catalog_graph, serialise
+    from ardoise.catalog.loader import load_catalog
+
+    entries = [CatalogEntry(d, 10) for d in load_catalog()]
+    graph = catalog_graph(
+        entries,
+        base_url="https://ardoise.example/",
+        release_id="r1",
+        modified="2026-01-01T00:00:00+00:00",
+    )
+    assert violations(graph) == []
+    assert len(list(graph.subjects(None, DCAT.Dataset))) == len(entries)
+    body, media_type = serialise(graph, "ttl")
+    assert media_type == "text/turtle"
+    assert len(Graph().parse(data=body, format="turtle")) == len(graph)
