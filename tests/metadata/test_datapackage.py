@@ -106,6 +106,7 @@ def test_a_release_published_before_datapackages_gets_one(
 ) -> None:
     old = tmp_path / release_dir.name
     shutil.copytree(release_dir, old)
+    old.chmod(0o755)  # releases are published read-only
     (old / "datapackage.json").chmod(0o644)
     (old / "datapackage.json").unlink()
     assert datapackage_of(old) == package
