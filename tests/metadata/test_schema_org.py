@@ -52,6 +52,7 @@ def test_required_schema_org_fields(ds: Dataset) -> None:
     ):
         assert doc.get(key) not in (None, "", [], {}), key
     assert doc["name"] == ds.title and doc["identifier"] == ds.id
+    assert 50 <= len(str(doc["description"])) <= 5000  # Google Dataset Search's bounds
     assert doc["version"] == "20260101T000000Z-abc" and doc["inLanguage"] == "fr"
     assert doc["url"] == f"{BASE}/donnees/{ds.id}"
     assert str(doc["license"]).startswith("https://")
