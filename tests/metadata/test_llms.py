@@ -53,6 +53,10 @@ def test_llms_txt_lists_every_dataset_and_indicator(
     for i in client.get("/api/v1/indicateurs").json()["indicateurs"]:
         assert f"{BASE}/indicateurs/{i['id']}.md" in links
     assert f"{BASE}/territoires/france/FR.md" in links
+    ips = [u for u in links if "/fr-en-ips-ecoles-ap2022/records?" in u]
+    assert len(ips) == 1 and "territoire=departement:69" in ips[0]
+    years = client.get(ips[0].removeprefix(BASE)).json()["results"]
+    assert years and all(r["n"] > 0 and r["ips_moyen"] is not None for r in years)
 
 
 def test_every_link_of_llms_txt_answers(client: Any, llms: str) -> None:

@@ -8,6 +8,8 @@ pages' ``/donnees/{id}`` patterns.
 
 from __future__ import annotations
 
+from urllib.parse import quote, urlencode
+
 from fastapi import APIRouter, Request, Response
 
 from ardoise.api import markdown as md
@@ -20,6 +22,7 @@ from ardoise.query.territories.detail import territory
 
 MARKDOWN = "text/markdown; charset=utf-8"
 PLAIN = "text/plain; charset=utf-8"
+IPS_EXAMPLE = ("fr-en-ips-ecoles-ap2022", "departement:69")
 LEVEL_TITLES = (("region", "Régions"), ("academie", "Académies"), ("departement", "Départements"))
 
 
@@ -73,10 +76,14 @@ def llms_txt(release: ServedRelease, base: str, *, full: bool) -> str:
         "",
         f"- API Explore v2.1, compatible avec data.education.gouv.fr : {base}/api/explore/v2.1 "
         "(mêmes identifiants de jeux et noms de champs ; changer seulement l'hôte).",
-        '- Filtres et agrégats en ODSQL : `where=code_du_departement="069"`, '
-        "`select=avg(ips) as ips_moyen, count(*) as n`, `group_by=rentree_scolaire`, "
+        "- Filtres et agrégats en ODSQL : `where=ips > 120`, "
+        "`select=avg(ips) as ips_moyen, count(ips) as n`, `group_by=rentree_scolaire`, "
         "`order_by=ips desc`, `refine=champ:valeur`, `limit` ≤ 100 (≤ 20 000 groupé). "
         "Préférer les agrégats côté serveur à la lecture de lignes.",
+        "- Les codes territoriaux s'écrivent différemment selon les jeux (`69`, `069`, "
+        "`LYON`…) : pour filtrer sur un territoire, utiliser le paramètre "
+        "`territoire=niveau:code` (ex. `territoire=departement:69`, `territoire=academie:10`), "
+        "qui suit le référentiel quel que soit le jeu.",
         f"- Territoires : {base}/api/v1/territoires?q=Lozère (recherche), "
         f"{base}/api/v1/territoires/{{niveau}}/{{code}}, {base}/api/v1/etablissements/{{uai}} ; "
         "`territoire=niveau:code` filtre les enregistrements de l'API Explore.",
@@ -125,6 +132,21 @@ def llms_txt(release: ServedRelease, base: str, *, full: bool) -> str:
         "sha256, lignes, Table Schema",
         f"- [Couverture des indicateurs]({base}/api/v1/couverture)",
     ]
+    ips = release.datasets.get(IPS_EXAMPLE[0])
+    if ips is not None and {"rentree_scolaire", "ips"} <= set(ips.dataset.field_names):
+        query = urlencode(
+            {
+                "select": "rentree_scolaire, avg(ips) as ips_moyen, count(ips) as n",
+                "group_by": "rentree_scolaire",
+                "territoire": IPS_EXAMPLE[1],
+            },
+            quote_via=quote,
+            safe=":",
+        )
+        lines.append(
+            f"- [Exemple : IPS moyen des écoles du Rhône par année scolaire]"
+            f"({base}/api/explore/v2.1/catalog/datasets/{ips.id}/records?{query})"
+        )
     if example is not None:
         lines += [
             f"- [Exemple : {label.lower()} de `{example.id}`]({url})"
