@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import quote, urlencode
 
 from ardoise.mcp.schemas import Citation
@@ -17,6 +18,16 @@ from ardoise.query.release import ServedRelease
 
 EXPLORE = "/api/explore/v2.1/catalog/datasets"
 PORTAL = "https://data.education.gouv.fr/explore/dataset/{id}/"
+
+
+@lru_cache(maxsize=4)
+def _portal_licences(release: ServedRelease) -> dict[str, str]:
+    """Dataset id → licence, from the portal catalogue of the release (read once)."""
+    return {
+        str(d["id"]): str(d["licence"])
+        for d in release.portal_catalog()
+        if d.get("id") and d.get("licence")
+    }
 
 
 @dataclass(frozen=True)
@@ -37,13 +48,12 @@ class Citer:
 
     def licence(self, dataset_ids: Iterable[str]) -> str:
         """The licence of the datasets (the portal catalogue's for one not held)."""
-        portal = {d.get("id"): d.get("licence") for d in self.release.portal_catalog()}
         found: list[str] = []
         for ds in dataset_ids:
             view = self.release.datasets.get(ds)
-            licence = view.dataset.licence if view else portal.get(ds)
+            licence = view.dataset.licence if view else _portal_licences(self.release).get(ds)
             if licence and licence not in found:
-                found.append(str(licence))
+                found.append(licence)
         return " ; ".join(found) or "non précisée"
 
     def cite(

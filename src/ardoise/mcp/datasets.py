@@ -218,28 +218,29 @@ def _spelling(unknown: list[str], index: tuple[_Indexed, ...]) -> list[str]:
     return out
 
 
-def _portal_matches(release: ServedRelease, tokens: list[str]) -> list[PortalOnly]:
+@lru_cache(maxsize=4)
+def _portal_index(release: ServedRelease) -> tuple[tuple[PortalOnly, tuple[str, ...]], ...]:
+    """The portal datasets this release does not hold, with their search words."""
     out = []
     for d in release.portal_catalog():
-        if d.get("held") or d.get("id") in release.datasets:
+        ds_id = str(d.get("id") or "")
+        if not ds_id or d.get("held") or ds_id in release.datasets:
             continue
         text = " ".join(
-            [
-                str(d.get("id", "")).replace("-", " "),
-                str(d.get("title", "")),
-                " ".join(d.get("keywords") or ()),
-            ]
+            [ds_id.replace("-", " "), str(d.get("title", "")), " ".join(d.get("keywords") or ())]
         )
-        words = words_of(text)
-        if all(_matches(t, words) for t in tokens):
-            out.append(
-                PortalOnly(
-                    dataset_id=str(d["id"]),
-                    titre=str(d.get("title", "")),
-                    url_portail=Citer.portal_url(str(d["id"])),
-                )
-            )
-    return out[:MAX_CLOSE]
+        item = PortalOnly(
+            dataset_id=ds_id, titre=str(d.get("title", "")), url_portail=Citer.portal_url(ds_id)
+        )
+        out.append((item, tuple(words_of(text))))
+    return tuple(out)
+
+
+def _portal_matches(release: ServedRelease, tokens: list[str]) -> list[PortalOnly]:
+    found = [
+        item for item, words in _portal_index(release) if all(_matches(t, words) for t in tokens)
+    ]
+    return found[:MAX_CLOSE]
 
 
 def closest_ids(release: ServedRelease, dataset_id: str) -> list[str]:

@@ -93,7 +93,7 @@ def _item(
             f"L'indicateur {d.id} n'est pas calculé au niveau {niveau} (niveaux : "
             f"{', '.join(d.levels)}). Choisissez un territoire d'un de ces niveaux."
         )
-    result = q.territory_indicators(release, niveau, code, year)
+    result = q.territory_indicators(release, niveau, code, year, only=(d.id,))
     for item in result.items:
         if item.indicator.definition.id == d.id:
             return item
@@ -172,10 +172,7 @@ def compare_territories(
     year = _year(info, school_year) or (info.annees[-1] if info.annees else None)
     if year is None:
         raise ToolError(f"L'indicateur {info.definition.id} n'a aucune valeur dans cette release.")
-    figures = []
-    for t in territories:
-        niveau, code = resolve(release, citer, t)
-        figures.append(_figure(citer, info, _item(release, info, niveau, code, year).value))
+    figures = [_figure(citer, info, v) for v in _values(release, citer, info, territories, year)]
     ranked = sorted(
         (f for f in figures if f.statut == "ok" and f.valeur is not None),
         key=lambda f: -(f.valeur or 0.0),
@@ -193,6 +190,26 @@ def compare_territories(
     return Comparison(
         indicateur=_ref(info), annee_scolaire=year, valeurs=figures, message=message + "."
     )
+
+
+# Levels with few territories: the whole level in one lookup (what a map reads).
+_WHOLE_LEVELS = ("departement", "academie", "region", "france")
+
+
+def _values(
+    release: ServedRelease, citer: Citer, info: q.IndicatorInfo, territories: list[str], year: str
+) -> list[q.IndicatorValue]:
+    """The value of each territory for ``year``, in the order given."""
+    wanted = [resolve(release, citer, t) for t in territories]
+    by_level: dict[str, dict[str, q.IndicatorValue]] = {}
+    for niveau in {n for n, _ in wanted if n in _WHOLE_LEVELS and n in info.definition.levels}:
+        found = q.indicator_values(release, info.definition.id, niveau, year)
+        by_level[niveau] = {v.code: v for v in found.values}
+    out = []
+    for niveau, code in wanted:
+        value = by_level.get(niveau, {}).get(code)
+        out.append(value or _item(release, info, niveau, code, year).value)
+    return out
 
 
 def list_indicators(release: ServedRelease) -> IndicatorList:

@@ -10,6 +10,8 @@ académie of Lyon, the four communes named Saint-Denis), it lists them all with 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from functools import lru_cache
 
 from mcp.server.mcpserver.exceptions import ToolError
 
@@ -21,7 +23,7 @@ from ardoise.query.release import ServedRelease
 from ardoise.query.territories import levels
 from ardoise.query.territories.context import territories_of
 from ardoise.query.territories.detail import territory_url
-from ardoise.query.territories.search import MAX_LIMIT, search_key
+from ardoise.query.territories.search import MAX_LIMIT, Entry, search_key
 
 MAX_CANDIDATES = 20
 # "académie de Lyon" → (academie, "Lyon"); the prefix names the level.
@@ -111,34 +113,50 @@ def _is_school(key: str) -> bool:
     return any(key.startswith(w) for w in _SCHOOL_WORDS)
 
 
+@dataclass(frozen=True)
+class _School:
+    entry: Entry
+    words: tuple[str, ...]  # of its name
+
+
+@lru_cache(maxsize=2)
+def _schools_by_commune(release: ServedRelease) -> dict[str, tuple[_School, ...]]:
+    """The search index's schools grouped by the search key of their commune ("LYON 5E
+    ARRONDISSEMENT", from the label "Collège X — Lyon 5e Arrondissement (69)")."""
+    groups: dict[str, list[_School]] = {}
+    for e in territories_of(release).search.entries:
+        if e.niveau == "etablissement" and e.keys:
+            commune = search_key(e.libelle.rpartition("—")[2])
+            groups.setdefault(commune, []).append(_School(e, tuple(e.keys[0].split())))
+    return {k: tuple(v) for k, v in groups.items()}
+
+
 def _schools_in(release: ServedRelease, name: str, place: str | None) -> list[T.SearchResult]:
     """Schools whose name holds every word of ``name`` (prefixes) in the commune ``place``."""
     words = [w for w in search_key(name).split() if w not in _STOP]
     where = search_key(place) if place else None
-    index = territories_of(release).search
     out: list[T.SearchResult] = []
-    for e in index.entries:
-        if e.niveau != "etablissement" or not e.keys:
-            continue
-        own = e.keys[0].split()
-        if not all(any(o.startswith(w) for o in own) for w in words):
-            continue
-        commune = search_key(e.libelle.rpartition("—")[2])
+    for commune, schools in _schools_by_commune(release).items():
         if where and not (commune.startswith(where) or f" {where}" in f" {commune}"):
             continue
-        out.append(
-            T.SearchResult(
-                e.niveau,
-                e.code,
-                e.nom,
-                e.libelle,
-                e.population,
-                "nom" if len(own) == len(words) else "mot",
-                territory_url(e.niveau, e.code),
+        for school in schools:
+            if not all(any(o.startswith(w) for o in school.words) for w in words):
+                continue
+            e = school.entry
+            tier = "nom" if len(school.words) == len(words) else "mot"
+            out.append(
+                T.SearchResult(
+                    e.niveau,
+                    e.code,
+                    e.nom,
+                    e.libelle,
+                    e.population,
+                    tier,
+                    territory_url(e.niveau, e.code),
+                )
             )
-        )
-        if len(out) >= MAX_LIMIT:
-            break
+            if len(out) >= MAX_LIMIT:
+                return out
     return out
 
 

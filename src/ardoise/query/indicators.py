@@ -9,7 +9,7 @@ the release and the Explore API query that reproduces it.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -211,8 +211,10 @@ def _value(store: IndicatorStore, d: Definition, row: dict[str, Any]) -> Indicat
 
 
 def territory_indicators(release: ServedRelease, niveau: str, code: str,
-                         annee: str | None = None) -> TerritoryIndicators:
-    """Every indicator of one territory: value, parents, rank and series over the years."""
+                         annee: str | None = None, *, only: Collection[str] | None = None,
+                         ) -> TerritoryIndicators:
+    """Every indicator of one territory (or ``only`` these ids): value, parents, rank and
+    series over the years."""
     level = territory_levels.level(niveau)
     territory = territory_levels.code(level, code)
     wanted = school_year(annee)
@@ -239,6 +241,8 @@ def territory_indicators(release: ServedRelease, niveau: str, code: str,
         parent_rows = found
     items = []
     for d in store.definitions.values():
+        if only is not None and d.id not in only:
+            continue
         own = [r for r in rows if r["indicateur"] == d.id]
         if not own:
             continue
