@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 from urllib.parse import quote, urlencode
 
+from ardoise.mcp.release_cache import per_release
 from ardoise.mcp.schemas import Citation
 from ardoise.query.model import RecordsQuery
 from ardoise.query.release import ServedRelease
@@ -20,7 +20,7 @@ EXPLORE = "/api/explore/v2.1/catalog/datasets"
 PORTAL = "https://data.education.gouv.fr/explore/dataset/{id}/"
 
 
-@lru_cache(maxsize=4)
+@per_release
 def _portal_licences(release: ServedRelease) -> dict[str, str]:
     """Dataset id → licence, from the portal catalogue of the release (read once)."""
     return {

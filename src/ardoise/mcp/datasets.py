@@ -13,11 +13,11 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 
 from mcp.server.mcpserver.exceptions import ToolError
 
 from ardoise.mcp.citations import Citer
+from ardoise.mcp.release_cache import per_release
 from ardoise.mcp.schemas import (
     DatasetDescription,
     DatasetHit,
@@ -78,7 +78,7 @@ class _Indexed:
     title_words: frozenset[str]
 
 
-@lru_cache(maxsize=4)
+@per_release
 def _index(release: ServedRelease) -> tuple[_Indexed, ...]:
     out = []
     for view in release.datasets.values():
@@ -218,7 +218,7 @@ def _spelling(unknown: list[str], index: tuple[_Indexed, ...]) -> list[str]:
     return out
 
 
-@lru_cache(maxsize=4)
+@per_release
 def _portal_index(release: ServedRelease) -> tuple[tuple[PortalOnly, tuple[str, ...]], ...]:
     """The portal datasets this release does not hold, with their search words."""
     out = []

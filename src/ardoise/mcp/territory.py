@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from mcp.server.mcpserver.exceptions import ToolError
 
 from ardoise.mcp.citations import Citer
+from ardoise.mcp.release_cache import per_release
 from ardoise.mcp.schemas import TerritoryCandidate, TerritoryResolution
 from ardoise.query import territories as T
 from ardoise.query.errors import InvalidParameter
@@ -119,7 +119,7 @@ class _School:
     words: tuple[str, ...]  # of its name
 
 
-@lru_cache(maxsize=2)
+@per_release
 def _schools_by_commune(release: ServedRelease) -> dict[str, tuple[_School, ...]]:
     """The search index's schools grouped by the search key of their commune ("LYON 5E
     ARRONDISSEMENT", from the label "Collège X — Lyon 5e Arrondissement (69)")."""
