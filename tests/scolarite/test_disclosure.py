@@ -15,6 +15,7 @@ import pytest
 from scipy.optimize import linprog
 from scipy.sparse import coo_matrix
 
+from ardoise.errors import ArdoiseError
 from ardoise.scolarite.disclosure import Rules, Status, primary
 from ardoise.scolarite.statistics import (
     ALL,
@@ -225,3 +226,10 @@ def test_threshold_is_configurable() -> None:
     assert strict.suppressed > loose.suppressed
     for stats in (strict, loose):
         check_protected(stats, places)
+
+
+def test_an_inconsistent_hierarchy_is_an_error_not_a_wrong_table() -> None:
+    places = {"0000001A": Place("C1", "D1", "A1"), "0000002B": Place("C1", "D2", "A1")}
+    counts = [Count("0000001A", "6e", "F", 30), Count("0000002B", "6e", "F", 30)]
+    with pytest.raises(ArdoiseError, match="Hiérarchie incohérente"):
+        statistics(counts, places)

@@ -21,14 +21,14 @@ A suppressed cell is never published as zero: callers show no value and the stat
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+import highspy
 import numpy as np
-from scipy.optimize import linprog
-from scipy.sparse import coo_matrix
 
 _EPS = 1e-6
 
@@ -81,8 +81,9 @@ def protect(table: LinkedTable, rules: Rules | None = None) -> tuple[Status, ...
     by_cell = _relations_by_cell(table, members)
     hidden = {i for i, s in enumerate(status) if s is not Status.PUBLISHED}
     _complete(table, members, by_cell, hidden, range(len(members)), status)
+    clean: set[frozenset[int]] = set()
     while True:
-        determined = _audit(table, members, hidden)
+        determined = _audit(table, members, hidden, clean)
         if not determined:
             break
         touched: list[int] = []
@@ -193,52 +194,89 @@ def _components(
     return [(cells, rels_of[root]) for root, cells in cells_of.items()]
 
 
-def _audit(table: LinkedTable, members: Sequence[tuple[int, ...]], hidden: set[int]) -> list[int]:
-    """Hidden cells whose value an attacker can recompute exactly (LP interval < 1)."""
+def _audit(
+    table: LinkedTable,
+    members: Sequence[tuple[int, ...]],
+    hidden: set[int],
+    clean: set[frozenset[int]],
+) -> list[int]:
+    """Hidden cells whose value an attacker can recompute exactly (LP interval < 1).
+    ``clean``: groups already found safe (the same hidden cells give the same programme)."""
     determined: list[int] = []
-    for cells, rels in _components(members, hidden):
-        determined.extend(_audit_component(table, cells, rels))
+    with _LOCK:
+        for cells, rels in _components(members, hidden):
+            group = frozenset(cells)
+            if group in clean:
+                continue
+            found = _audit_component(table, cells, rels)
+            if found:
+                determined.extend(found)
+            else:
+                clean.add(group)
     return determined
 
 
+_LOCK = threading.Lock()
+_SOLVERS: list[highspy.Highs] = []
+
+
+def _solver() -> highspy.Highs:
+    """One HiGHS instance per process (it prints a banner when created), reused."""
+    if not _SOLVERS:
+        solver = highspy.Highs()  # type: ignore[no-untyped-call]
+        solver.setOptionValue("output_flag", False)
+        _SOLVERS.append(solver)
+    return _SOLVERS[0]
+
+
 def _audit_component(table: LinkedTable, cells: Sequence[int], rels: Sequence[int]) -> list[int]:
+    """The cells of one group that the attacker's linear programme pins to one integer:
+    for each cell, maximise then minimise it (published cells fixed, hidden ones ≥ 0); every
+    solution found also frees the other cells it moves by at least one."""
     values = table.values
     column = {c: j for j, c in enumerate(cells)}
-    rows: list[int] = []
-    cols: list[int] = []
-    data: list[float] = []
-    rhs: list[float] = []
-    for i, r in enumerate(rels):
+    n = len(cells)
+    h = _solver()
+    h.clearModel()
+    h.addVars(n, np.zeros(n), np.full(n, highspy.kHighsInf))
+    for r in rels:
         rel = table.relations[r]
+        index: list[int] = []
+        coef: list[float] = []
         known = 0
         for c, sign in ((rel.total, 1), *((p, -1) for p in rel.parts)):
             if c in column:
-                rows.append(i)
-                cols.append(column[c])
-                data.append(float(sign))
+                index.append(column[c])
+                coef.append(float(sign))
             else:
                 known += sign * values[c]
-        rhs.append(float(-known))
-    a_eq = coo_matrix((data, (rows, cols)), shape=(len(rels), len(cells))).tocsr()
-    b_eq = np.array(rhs)
+        h.addRow(-known, -known, len(index), np.array(index, dtype=np.int32), np.array(coef))
     truth = np.array([float(values[c]) for c in cells])
-    free = np.zeros(len(cells), dtype=bool)
+    free = np.zeros(n, dtype=bool)
     determined: list[int] = []
-    for j in range(len(cells)):
+    previous: int | None = None
+    for j in range(n):
         if free[j]:
             continue
-        for sense in (-1.0, 1.0):  # maximise, then minimise
-            objective = np.zeros(len(cells))
-            objective[j] = sense
-            res = linprog(objective, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
-            if res.status == 3:  # unbounded: free
+        if previous is not None:
+            h.changeColCost(previous, 0.0)
+        h.changeColCost(j, 1.0)
+        previous = j
+        for sense in (highspy.ObjSense.kMaximize, highspy.ObjSense.kMinimize):
+            h.changeObjectiveSense(sense)
+            h.run()
+            status = h.getModelStatus()
+            if status in _UNBOUNDED:
                 free[j] = True
                 break
-            if res.status != 0:
+            if status != highspy.HighsModelStatus.kOptimal:
                 continue
-            free |= np.abs(res.x - truth) >= 1 - _EPS
+            free |= np.abs(np.array(h.getSolution().col_value) - truth) >= 1 - _EPS
             if free[j]:
                 break
         if not free[j]:
             determined.append(cells[j])
     return determined
+
+
+_UNBOUNDED = (highspy.HighsModelStatus.kUnbounded, highspy.HighsModelStatus.kUnboundedOrInfeasible)

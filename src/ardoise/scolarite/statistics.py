@@ -20,6 +20,7 @@ from typing import cast
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ardoise.errors import ArdoiseError
 from ardoise.scolarite.disclosure import (
     STATUS_LABELS,
     LinkedTable,
@@ -89,7 +90,8 @@ def linked_table(counts: Iterable[Count], places: Mapping[str, Place]) -> Linked
         if c.effectif > 0:
             by_school[c.uai][(c.niveau, c.sexe)] += c.effectif
     chain: dict[str, tuple[str, ...]] = {}
-    for uai in by_school:
+    parent_of: dict[tuple[int, str], str] = {}
+    for uai in sorted(by_school):
         place = places.get(uai)
         chain[uai] = (
             uai,
@@ -99,6 +101,13 @@ def linked_table(counts: Iterable[Count], places: Mapping[str, Place]) -> Linked
                 else (UNKNOWN, UNKNOWN, UNKNOWN)
             ),
         )
+        for depth in range(1, len(LEVELS) - 1):
+            unit, up = (depth, chain[uai][depth]), chain[uai][depth + 1]
+            if parent_of.setdefault(unit, up) != up:
+                raise ArdoiseError(
+                    f"Hiérarchie incohérente : {LEVELS[depth]} {unit[1]} est rattaché(e) à "
+                    f"{LEVELS[depth + 1]} {parent_of[unit]} et {up} (établissement {uai})."
+                )
     # Unit → its children at the level below, and unit → its levels (present in it).
     children: dict[tuple[int, str], set[str]] = defaultdict(set)
     levels: dict[tuple[int, str], set[str]] = defaultdict(set)
