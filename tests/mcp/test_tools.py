@@ -211,6 +211,8 @@ def test_search_datasets_filters(server: ArdoiseMCP, tools: dict[str, Any]) -> N
     )
     assert sorted(r["dataset_id"] for r in data["resultats"]) == expected
     assert data["total_count"] == len(expected)
+    assert data["citation"]["jeux"] == [r["dataset_id"] for r in data["resultats"]]
+    assert data["citation"]["licence"] == "Licence Ouverte v2.0 (Etalab)"
     brevet = ok(server, tools, "search_datasets", {"query": "résultats du brevet"})
     assert [r["dataset_id"] for r in brevet["resultats"]] == ["fr-en-resultats-detailles-au-dnb"]
     nothing = ok(server, tools, "search_datasets", {"query": "cantine"})
@@ -236,6 +238,7 @@ def test_list_indicators(server: ArdoiseMCP, tools: dict[str, Any]) -> None:
     files = sorted(p.stem for p in (ROOT / "src/ardoise/indicators/definitions").glob("*.yaml"))
     assert [i["id"] for i in data["indicateurs"]] == files
     assert data["total_count"] == len(files)
+    assert data["citation"]["url"] == "http://ardoise.test/api/v1/indicateurs"
     ips = next(i for i in data["indicateurs"] if i["id"] == "ips_moyen_ecoles")
     assert ips["annees_scolaires"][-1] == "2023-2024" and ips["formule"]
 

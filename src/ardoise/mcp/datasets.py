@@ -131,7 +131,7 @@ def school_years(view: DatasetView) -> list[str]:
 def search_datasets(release: ServedRelease, citer: Citer, query: str) -> DatasetSearch:
     tokens = words_of(query)
     index = _index(release)
-    citation = citer.cite([], f"{citer.base}/api/explore/v2.1/catalog/datasets?limit=100")
+    catalog = f"{citer.base}/api/explore/v2.1/catalog/datasets?limit=100"
     if not tokens:
         hits = [_hit(i, []) for i in index]
         return DatasetSearch(
@@ -141,7 +141,7 @@ def search_datasets(release: ServedRelease, citer: Citer, query: str) -> Dataset
             resultats=hits,
             proches=[],
             non_detenus=[],
-            citation=citation,
+            citation=citer.cite([h.dataset_id for h in hits], catalog),
             message=f"La recherche ne contient aucun mot significatif : voici les {len(hits)} "
             "jeux de la release. Précisez un thème (ex. « IPS collèges », « résultats "
             "du brevet », « effectifs des écoles »).",
@@ -171,7 +171,7 @@ def search_datasets(release: ServedRelease, citer: Citer, query: str) -> Dataset
             proches=[],
             non_detenus=portal,
             message=message,
-            citation=citation,
+            citation=citer.cite([h.dataset_id for h in hits], catalog),
         )
     close = [_hit(s[3], s[4]) for s in scored[:MAX_CLOSE]]
     unknown = [t for t in tokens if not any(_matches(t, i.words) for i in index)]
@@ -202,7 +202,7 @@ def search_datasets(release: ServedRelease, citer: Citer, query: str) -> Dataset
         proches=close,
         non_detenus=portal,
         message=message,
-        citation=citation,
+        citation=citer.cite([h.dataset_id for h in close], catalog),
     )
 
 

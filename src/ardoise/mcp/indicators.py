@@ -212,7 +212,7 @@ def _values(
     return out
 
 
-def list_indicators(release: ServedRelease) -> IndicatorList:
+def list_indicators(release: ServedRelease, citer: Citer) -> IndicatorList:
     items = []
     for info in q.list_indicators(release):
         d = info.definition
@@ -234,4 +234,10 @@ def list_indicators(release: ServedRelease) -> IndicatorList:
                 document=f"ardoise://indicateurs/{d.id}",
             )
         )
-    return IndicatorList(release=release.id, total_count=len(items), indicateurs=items)
+    sources = [s for i in items for s in i.sources]
+    return IndicatorList(
+        release=release.id,
+        total_count=len(items),
+        indicateurs=items,
+        citation=citer.cite(sources, "/api/v1/indicateurs"),
+    )

@@ -205,3 +205,4 @@ class IndicatorList(_Model):
     release: str
     total_count: int
     indicateurs: list[IndicatorSummary]
+    citation: Citation

@@ -327,7 +327,7 @@ def build_server(settings: Settings, holder: ReleaseHolder | None = None) -> Ard
         ),
     )
     def list_indicators() -> IndicatorList:
-        return call(lambda r, c: indicators.list_indicators(r))
+        return call(lambda r, c: indicators.list_indicators(r, c))
 
     _resources(server, call)
     _prompts(server)
