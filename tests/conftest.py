@@ -31,3 +31,18 @@ def mirror_dir() -> Iterator[Path]:
     if not (path / "SOURCES.md").is_file():
         pytest.skip(f"miroir de données absent ({path})")
     yield path
+
+
+@pytest.fixture(scope="session")
+def real_settings(mirror_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings serving one release of the real mirror, built once for the whole session.
+
+    Tests only read it (a test that publishes or breaks a release builds its own)."""
+    from ardoise.release.build import build_release
+
+    settings = load_settings(environ={}, mirror=mirror_dir,
+                             var_dir=tmp_path_factory.mktemp("real") / "var",
+                             node_modules=ROOT / "node_modules")
+    result = build_release(settings)
+    assert result.published, result.message
+    return settings

@@ -15,8 +15,7 @@ import httpx
 import pytest
 import yaml
 
-from ardoise.release.build import build_release
-from ardoise.settings import load_settings
+from ardoise.settings import Settings
 from ardoise.web.app import create_app
 
 pytestmark = pytest.mark.mirror
@@ -28,15 +27,10 @@ CAL = "fr-en-calendrier-scolaire"
 
 
 @pytest.fixture(scope="module")
-def real_client(mirror_dir: Path, tmp_path_factory: pytest.TempPathFactory
-                ) -> Iterator[httpx.Client]:
+def real_client(real_settings: Settings) -> Iterator[httpx.Client]:
     from starlette.testclient import TestClient
 
-    var = tmp_path_factory.mktemp("mirror-clients") / "var"
-    settings = load_settings(environ={}, mirror=mirror_dir, var_dir=var)
-    result = build_release(settings)
-    assert result.published, result.message
-    with TestClient(create_app(settings), raise_server_exceptions=False) as c:
+    with TestClient(create_app(real_settings), raise_server_exceptions=False) as c:
         yield c  # type: ignore[misc]
 
 

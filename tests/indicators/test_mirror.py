@@ -18,8 +18,7 @@ import duckdb
 import pytest
 from starlette.testclient import TestClient
 
-from ardoise.release.build import build_release
-from ardoise.settings import Settings, load_settings
+from ardoise.settings import Settings
 from tests.indicators.conftest import app_with_indicators
 from tests.indicators.explore_check import reproduce
 
@@ -58,15 +57,6 @@ DNB = "sokyrio-datavisualisation-education/fr-en-resultats-detailles-au-dnb.csv"
 BAC = "sokyrio-datavisualisation-education/fr-en-baccalaureat-par-departement.csv"
 ECOLES_2022 = "helene-s-etablissement-ips/fr-en-ips-ecoles-ap2022.parquet"
 LEVELS = ("etablissement", "commune", "departement", "academie", "region", "france")
-
-
-@pytest.fixture(scope="session")
-def real_settings(mirror_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    settings = load_settings(environ={}, mirror=mirror_dir,
-                             var_dir=tmp_path_factory.mktemp("ind_real") / "var")
-    result = build_release(settings)
-    assert result.published, result.message
-    return settings
 
 
 @pytest.fixture(scope="session")

@@ -1,9 +1,8 @@
-"""Territories over a release of the real mirror (a few datasets; skipped without the mirror)."""
+"""Territories over a release of the real mirror (skipped without the mirror)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import orjson
@@ -12,27 +11,18 @@ import pytest
 from ardoise.api.territoires import build_router
 from ardoise.query import territories as T
 from ardoise.query.release import ServedRelease
-from ardoise.release.build import build_release
-from ardoise.settings import Settings, load_settings
+from ardoise.settings import Settings
 from ardoise.web.app import create_app
 
 pytestmark = pytest.mark.mirror
 
-DATASETS = ["fr-en-ips-ecoles-ap2022", "fr-en-ips-colleges-ap2022",
-            "fr-en-indicateurs-valeur-ajoutee-colleges",
-            "fr-en-adresse-et-geolocalisation-etablissements-premier-et-second-degre",
-            "fr-en-occitanie-label-numerique-college", "fr-en-calendrier-scolaire"]
 COLLEGE = "0420003A"  # Collège du Pilat, Bourg-Argental (Loire): IPS, IVAC, géolocalisation
 BASE = "/api/explore/v2.1/catalog/datasets"
 
 
 @pytest.fixture(scope="module")
-def mirror_settings(mirror_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    settings = load_settings(environ={}, mirror=mirror_dir,
-                             var_dir=tmp_path_factory.mktemp("territoires-miroir") / "var")
-    result = build_release(settings, only=DATASETS)
-    assert result.published, result.message
-    return settings
+def mirror_settings(real_settings: Settings) -> Settings:
+    return real_settings  # the session's release of the whole mirror
 
 
 @pytest.fixture(scope="module")
@@ -81,8 +71,10 @@ def test_etablissement(real: ServedRelease) -> None:
     assert e.type == "college" and e.localisation is not None
     assert e.commune is not None and e.commune.code == "42023"
     series = {s.dataset_id: s for s in e.series}
-    assert set(series) == {
-        "fr-en-ips-colleges-ap2022", "fr-en-indicateurs-valeur-ajoutee-colleges",
+    assert set(series) == {  # every dataset of the mirror that names this collège
+        "fr-en-ips-colleges-ap2022", "fr-en-ips_colleges",
+        "fr-en-indicateurs-valeur-ajoutee-colleges",
+        "fr-en-indicateurs_personnels_etablissements2d",
         "fr-en-adresse-et-geolocalisation-etablissements-premier-et-second-degre"}
     assert series["fr-en-indicateurs-valeur-ajoutee-colleges"].annees == (
         "2021-2022", "2022-2023", "2023-2024")
