@@ -108,6 +108,10 @@ def parse_descriptor(raw: Mapping[str, Any], origin: str = "<descripteur>") -> D
         for a in _tuple(s.get("absent")):
             if a not in names:
                 problems.append(f"{origin} : champ absent {a!r} non déclaré")
+    for c in _tuple(raw.get("caveats")):
+        if not isinstance(c, str):  # "a : b" unquoted in YAML is a mapping, not a sentence
+            problems.append(f"{origin} : précaution qui n'est pas un texte (guillemets oubliés "
+                            f"autour d'un « : » ?) : {c!r}")
     if problems:
         raise CatalogError("Descripteur invalide :\n  - " + "\n  - ".join(problems))
     return Dataset(
