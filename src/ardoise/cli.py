@@ -173,7 +173,8 @@ def has_release() -> None:
 from ardoise.scolarite.commands import app as scolarite_app  # noqa: E402
 
 app.add_typer(scolarite_app, name="scolarite")
-
+# Commands of the certificates and statistics modules register on the same group.
+from ardoise.scolarite import certificates_cli, statistics_cli  # noqa: E402, F401
 
 if __name__ == "__main__":
     app()

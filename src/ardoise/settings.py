@@ -61,6 +61,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("scolarite_enumeration_threshold", 30,
             "Registre scolarité : recherches infructueuses par jeton et par minute avant "
             "ralentissement et signalement (énumération)."),
+    Setting("scolarite_secret_seuil", 5,
+            "Statistiques du registre : plus petit effectif publié (secret statistique primaire)."),
+    Setting("scolarite_secret_petit_groupe", 11,
+            "Statistiques du registre : en dessous de cet effectif, un taux de 0 % ou 100 % "
+            "(par sexe) est caché."),
     Setting("test_postgres_url", "",
             "Tests : URL d'un serveur PostgreSQL jetable (écrite par scripts/postgres.sh)."),
 )
@@ -93,6 +98,8 @@ class Settings:
     scolarite_token_expiry_days: int
     scolarite_rate_limit_per_second: int
     scolarite_enumeration_threshold: int
+    scolarite_secret_seuil: int
+    scolarite_secret_petit_groupe: int
     test_postgres_url: str
 
     @property

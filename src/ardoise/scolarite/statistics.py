@@ -14,13 +14,17 @@ import csv
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
-from typing import cast
+from typing import cast as as_type
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from sqlalchemy import Engine, Integer, cast, func, or_, select
 
 from ardoise.errors import ArdoiseError
+from ardoise.query.release import ServedRelease
+from ardoise.query.territories.context import territories_of
 from ardoise.scolarite.disclosure import (
     STATUS_LABELS,
     LinkedTable,
@@ -29,6 +33,7 @@ from ardoise.scolarite.disclosure import (
     Status,
     protect,
 )
+from ardoise.scolarite.schema import eleves
 
 LEVELS: tuple[str, ...] = ("etablissement", "commune", "departement", "academie")
 SEXES: tuple[str, ...] = ("F", "M")
@@ -173,9 +178,53 @@ def statistics(
     status = protect(table, rules)
     cells = []
     for key, value, st in zip(table.keys, table.values, status, strict=True):
-        geo, code, niveau, sexe = cast(Key, key)
+        geo, code, niveau, sexe = as_type(Key, key)
         cells.append(Cell(geo, code, niveau, sexe, value if st is Status.PUBLISHED else None, st))
     return Statistics(tuple(cells), rules, synthetic)
+
+
+def registry_counts(engine: Engine, annee: str, on: date) -> tuple[list[Count], bool]:
+    """Pupils enrolled on ``on`` (no exit date, or a later one) in school year ``annee``,
+    per school, level (MEF label, else code) and sex; and whether any row is synthetic."""
+    level = func.coalesce(eleves.c.libelle_mef, eleves.c.code_mef, "non renseigné")
+    query = (
+        select(
+            eleves.c.uai,
+            level,
+            eleves.c.sexe,
+            func.count(),
+            func.max(cast(eleves.c.synthetique, Integer)),
+        )
+        .where(
+            eleves.c.annee_scolaire == annee,
+            or_(eleves.c.date_sortie.is_(None), eleves.c.date_sortie > on),
+        )
+        .group_by(eleves.c.uai, level, eleves.c.sexe)
+    )
+    counts: list[Count] = []
+    synthetic = False
+    with engine.connect() as conn:
+        for uai, niveau, sexe, n, synth in conn.execute(query):
+            counts.append(Count(str(uai), str(niveau), str(sexe), int(n)))
+            synthetic = synthetic or bool(synth)
+    return counts, synthetic
+
+
+def release_places(release: ServedRelease | None) -> dict[str, Place]:
+    """Commune, département and académie of every school the release links fully and
+    consistently (a commune in one département, a département in one académie)."""
+    if release is None:
+        return {}
+    places: dict[str, Place] = {}
+    up: dict[tuple[int, str], str] = {}
+    for uai, school in territories_of(release).schools.by_uai.items():
+        if not (school.commune and school.departement and school.academie):
+            continue
+        links = ((1, school.commune, school.departement), (2, school.departement, school.academie))
+        if any(up.setdefault((d, code), parent) != parent for d, code, parent in links):
+            continue  # contradicts schools seen before: counted under "inconnu"
+        places[uai] = Place(school.commune, school.departement, school.academie)
+    return places
 
 
 COLUMNS: tuple[str, ...] = (
