@@ -22,6 +22,17 @@ SERIES_COLOURS = ("#000091", "#e1000f", "#18753c", "#b34000", "#6e445a", "#3a3a3
 FONT = "Marianne, Arial, sans-serif"
 MAP_WIDTH = 300
 INSET_SIZE = 56
+INSET_PROJECTIONS = (
+    "mercator",
+    "equirectangular",
+    "transverseMercator",
+    "equalEarth",
+    "naturalEarth1",
+    "azimuthalEqualArea",
+    "azimuthalEquidistant",
+    "stereographic",
+    "gnomonic",
+)
 
 Spec = dict[str, Any]
 
@@ -36,10 +47,25 @@ def _config() -> dict[str, Any]:
     }
 
 
+def _lines(text: str, width: int = 36) -> str | list[str]:
+    """A long title on several lines (a phone is 360 px wide): cut at ", ", " : ", " par "."""
+    if len(text) <= width:
+        return text
+    for sep in (", ", " : ", " par "):
+        head, found, tail = text.rpartition(sep)
+        if found and head:
+            keep = sep.strip() if sep.strip() in (":",) else sep.rstrip(", ").rstrip()
+            first = head + (f" {keep}" if keep == ":" else "")
+            second = tail if sep != " par " else f"par {tail}"
+            rest = _lines(first, width)
+            return [*(rest if isinstance(rest, list) else [rest]), second]
+    return text
+
+
 def _base(title: str, subtitle: str) -> Spec:
     return {
         "$schema": SCHEMA,
-        "title": {"text": title, "subtitle": subtitle},
+        "title": {"text": _lines(title), "subtitle": subtitle},
         "config": _config(),
         "background": "white",
     }
@@ -116,11 +142,14 @@ def choropleth(
             "title": {"text": name, "fontSize": 11, "fontWeight": 400},
             "data": data,
             "transform": [*transform, {"filter": {"field": "properties.code", "equal": code}}],
-            "projection": {"type": "mercator"},
+            # Vega-Lite merges the projections of a concat's views into one fitted to all
+            # the insets (each island a dot); a distinct type per inset keeps them apart
+            # (for an area this small, every cylindrical or azimuthal projection looks alike).
+            "projection": {"type": INSET_PROJECTIONS[i % len(INSET_PROJECTIONS)]},
             "mark": shape,
             "encoding": {"color": colour, "tooltip": tooltip},
         }
-        for code, name in overseas
+        for i, (code, name) in enumerate(overseas)
     ]
     return {
         **spec,
@@ -237,22 +266,34 @@ def comparison(title: str, subtitle: str, rows: Sequence[dict[str, Any]], *, uni
                 "mark": {"type": "bar", "color": PALETTE[-1]},
                 "encoding": {
                     "y": y,
-                    "x": {
-                        "field": "valeur",
-                        "type": "quantitative",
-                        "title": unit,
-                        "scale": {"zero": False},
-                    },
+                    "x": {"field": "valeur", "type": "quantitative", "title": unit},
                 },
             },
-            {
-                "mark": {"type": "text", "align": "left", "dx": 4, "fontSize": 12},
+            {  # the value written inside the end of its bar, white on blue
+                "transform": [{"filter": "isValid(datum.valeur)"}],
+                "mark": {
+                    "type": "text",
+                    "align": "right",
+                    "dx": -4,
+                    "fontSize": 12,
+                    "color": "#ffffff",
+                },
                 "encoding": {
                     "y": y,
-                    "x": {"value": 0},
+                    "x": {"field": "valeur", "type": "quantitative"},
                     "text": {"field": "texte"},
-                    "color": {"value": "#161616"},
                 },
+            },
+            {  # no bar for a missing value: the words « sans valeur » instead
+                "transform": [{"filter": "!isValid(datum.valeur)"}],
+                "mark": {
+                    "type": "text",
+                    "align": "left",
+                    "dx": 4,
+                    "fontSize": 12,
+                    "color": "#161616",
+                },
+                "encoding": {"y": y, "x": {"value": 0}, "text": {"field": "texte"}},
             },
         ],
     }

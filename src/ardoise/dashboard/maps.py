@@ -3,9 +3,12 @@ the contours they colour, overseas insets, and the chart around it all."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
+
+import orjson
 
 from ardoise.dashboard import charts
 from ardoise.dashboard.contexts import Chart, GeoRef, Table
@@ -21,6 +24,7 @@ from ardoise.dashboard.figures import (
 )
 from ardoise.dashboard.pages import sources
 from ardoise.query import indicators as q
+from ardoise.query import territories as T
 from ardoise.query.release import ServedRelease
 from ardoise.query.territories import levels
 from ardoise.query.territories.context import territories_of
@@ -35,6 +39,17 @@ def geo_ref(niveau: str, parent: tuple[str, str] | None) -> GeoRef:
     else:
         parent = None
     return GeoRef(niveau, parent, url, levels.GEO_FILES[niveau])
+
+
+@functools.lru_cache(maxsize=8)
+def _drawn_codes(release: ServedRelease, niveau: str) -> frozenset[str]:
+    """Codes of the territories that have a contour in the level's TopoJSON."""
+    topology = orjson.loads(T.geometry(release, niveau))
+    return frozenset(
+        str(g.get("properties", {}).get("code"))
+        for obj in topology.get("objects", {}).values()
+        for g in obj.get("geometries", ())
+    )
 
 
 def overseas(
@@ -64,7 +79,7 @@ def overseas(
             name = a.nom if a else code
         else:
             name = code
-        if far:
+        if far and code in _drawn_codes(release, niveau):  # no contour, no inset
             out.append((code, name))
     return tuple(out)
 
