@@ -8,7 +8,7 @@ from ardoise.dashboard.contexts import Chart, Figure, Filter, HomePage, Link, Op
 from ardoise.dashboard.figures import LEVEL_PLURALS, figure, indicator_url
 from ardoise.dashboard.maps import indicator_map
 from ardoise.dashboard.pages import indicator_options, indicators_at, page, pick, year_options
-from ardoise.errors import NotFound
+from ardoise.dashboard.territory import ancestor
 from ardoise.query import indicators as q
 from ardoise.query.release import ServedRelease
 
@@ -56,9 +56,8 @@ def home_page(release: ServedRelease, params: Mapping[str, str], query: str) -> 
 
 
 def _key_figures(release: ServedRelease) -> tuple[Figure, ...]:
-    try:
-        national = q.territory_indicators(release, "france", "FR")
-    except NotFound:
+    national = ancestor(release, "france", "FR")
+    if national is None:
         return ()
     items = [i for i in national.items if i.value.statut == "ok"]
     return tuple(figure(i.indicator, i.value) for i in items[:KEY_FIGURES])

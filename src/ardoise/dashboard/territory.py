@@ -171,6 +171,30 @@ def comparisons(result: q.TerritoryIndicators | None, nom: str) -> tuple[Compari
     return tuple(out)
 
 
+_ANCESTORS: weakref.WeakKeyDictionary[
+    ServedRelease, dict[tuple[str, str], q.TerritoryIndicators | None]
+] = weakref.WeakKeyDictionary()
+_MAX_ANCESTORS = 1024
+
+
+def ancestor(release: ServedRelease, niveau: str, code: str) -> q.TerritoryIndicators | None:
+    """Every indicator of a parent territory: the same few parents (France, régions,
+    académies, départements) serve many pages, so they are kept per release."""
+    with _LOCK:
+        known = _ANCESTORS.setdefault(release, {})
+        if (niveau, code) in known:
+            return known[(niveau, code)]
+    try:
+        found: q.TerritoryIndicators | None = q.territory_indicators(release, niveau, code)
+    except NotFound:
+        found = None
+    with _LOCK:
+        if len(known) >= _MAX_ANCESTORS:
+            known.clear()
+        known[(niveau, code)] = found
+    return found
+
+
 def ancestor_series(
     release: ServedRelease,
     result: q.TerritoryIndicators,
@@ -181,9 +205,8 @@ def ancestor_series(
     for lv, c in result.ancestors:
         if lv == "commune":
             continue
-        try:
-            other = q.territory_indicators(release, lv, c)
-        except NotFound:
+        other = ancestor(release, lv, c)
+        if other is None:
             continue
         for item in other.items:
             if item.indicator.definition.id == indicator_id:
@@ -330,4 +353,4 @@ def _children(release: ServedRelease, niveau: str, code: str) -> tuple[Link, ...
     )
 
 
-__all__ = ["schools_in", "territory_page"]
+__all__ = ["ancestor", "schools_in", "territory_page"]
