@@ -20,8 +20,7 @@ from starlette.testclient import TestClient
 
 from ardoise.mcp import build_server
 from ardoise.mcp.server import ArdoiseMCP
-from ardoise.release.build import build_release
-from ardoise.settings import Settings, load_settings
+from ardoise.settings import Settings
 from ardoise.web.app import create_app
 from tests.mcp.conftest import with_client
 
@@ -41,13 +40,9 @@ RAW = {
 
 
 @pytest.fixture(scope="session")
-def golden_settings(mirror_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """A release of the whole mirror, built once for these tests."""
-    var = tmp_path_factory.mktemp("mcp_golden") / "var"
-    settings = load_settings(environ={}, mirror=mirror_dir, var_dir=var, public_url=PUBLIC)
-    result = build_release(settings)
-    assert result.published, result.message
-    return settings
+def golden_settings(real_settings: Settings) -> Settings:
+    """The session's release of the whole mirror (tests/conftest.py), cited on ``PUBLIC``."""
+    return real_settings.replace(public_url=PUBLIC)
 
 
 @pytest.fixture(scope="session")
