@@ -22,7 +22,7 @@ from ardoise.dashboard import about, catalog, home, indicator, school, territory
 from ardoise.dashboard.assets import Assets, build_assets
 from ardoise.dashboard.contexts import Chart, ErrorPage, Link, Page, twin
 from ardoise.dashboard.figures import NBSP, number
-from ardoise.dashboard.images import MEDIA_TYPES, chart_file
+from ardoise.dashboard.images import MEDIA_TYPES, chart_file, vega_spec, warm_up
 from ardoise.errors import ArdoiseError, NotFound, ReleaseNotFound
 from ardoise.query.errors import QueryError
 from ardoise.query.release import ServedRelease
@@ -85,7 +85,9 @@ class Renderer:
             lstrip_blocks=True,
         )
         self.cache = PageCache(settings.response_cache_entries)
-        self.env.globals.update(asset=assets.url, number=number, NBSP=NBSP, spec_json=_spec_json)
+        self.env.globals.update(
+            asset=assets.url, number=number, NBSP=NBSP, spec_json=_spec_json, vega_json=_vega_json
+        )
 
     def page(
         self, request: Request, template: str, build: Builder, *, json: bool = False
@@ -196,6 +198,10 @@ def _spec_json(spec: dict[str, Any]) -> str:
     return orjson.dumps(spec).decode("utf-8").replace("</", "<\\/")
 
 
+def _vega_json(spec: dict[str, Any]) -> str:
+    return vega_spec(spec).replace("</", "<\\/")
+
+
 def _split(value: str) -> tuple[str, bool]:
     """``"42.json"`` → ``("42", True)``: the JSON twin of a page whose last segment is a code."""
     return (value[:-5], True) if value.endswith(".json") else (value, False)
@@ -204,6 +210,7 @@ def _split(value: str) -> tuple[str, bool]:
 def build_router(settings: Settings) -> APIRouter:
     assets = build_assets(settings.node_modules, settings.cache_dir / "static")
     r = Renderer(settings, assets)
+    threading.Thread(target=warm_up, name="ardoise-vl-convert", daemon=True).start()
     router = APIRouter(include_in_schema=False)
 
     def params(request: Request) -> dict[str, str]:

@@ -6,7 +6,7 @@
       var source = document.getElementById(el.getAttribute("data-spec"));
       if (!source) { return; }
       var spec = JSON.parse(source.textContent);
-      vegaEmbed(el, spec, { renderer: "svg", actions: false, tooltip: true })
+      vegaEmbed(el, spec, { mode: "vega", renderer: "svg", actions: false, tooltip: true })
         .then(function (result) {
           el.setAttribute("data-drawn", "1");
           var svg = el.querySelector("svg");
