@@ -3,8 +3,9 @@
 Targets: each page type p50 ≤ 20 ms server-side at 16 connections on loopback; the map of a
 territory page drawn ≤ 1.5 s in chromium with a mobile viewport (first visit, empty cache).
 
-``ardoise serve`` (2 workers, as deployed) runs on a release of the real mirror (the one in
-``var/`` by default, else built once into a temporary var dir). Each page type is loaded
+``ardoise serve`` (2 workers) runs on a release of the real mirror (the one in ``var/`` by
+default, else built once into a temporary var dir) twice: response cache off (what building
+each page costs), then on (as deployed, judged: rendered pages are kept per release and URL). Each page type is loaded
 with several URLs in turn (wrk, or the Python generator of bench/api.py without wrk), with the
 ratio of its p50 to that of ``/health`` measured in the same run. Then chromium (Debian's,
 driven by Playwright) opens each page type with a 390×844 phone viewport in a fresh context
@@ -183,15 +184,6 @@ def main() -> None:
             else (ROOT / "var" if (ROOT / "var" / "current").exists() else tmp / "var")
         )
         apibench.release_parquet(var_dir, log)
-        port = apibench._free_port()
-        env = dict(
-            os.environ,
-            ARDOISE_VAR_DIR=str(var_dir),
-            ARDOISE_PORT=str(port),
-            ARDOISE_PUBLIC_URL=f"http://127.0.0.1:{port}",
-            ARDOISE_WORKERS=str(args.workers),
-            ARDOISE_ACCESS_LOG="0",
-        )
         common = {
             "bench": "dashboard",
             "generator": generator,
@@ -200,45 +192,71 @@ def main() -> None:
             "workers": args.workers,
         }
         paths = pages(var_dir)
-        results: dict[str, dict[str, Any]] = {}
-        cmd = [str(ROOT / ".venv" / "bin" / "ardoise"), "serve", "--port", str(port)]
-        with apibench.server(cmd, env, port, HEALTH, log) as proc:
-            for name, group in paths.items():
-                for path in group:
-                    status, body = apibench._get(port, path, timeout=120)
-                    if status != 200:
-                        raise SystemExit(f"{name} {path}: HTTP {status} {body[:300]!r}")
-            for name, group in paths.items():
-                if args.warmup > 0:
-                    load(port, group, args.warmup, args.connections, args.threads)
+        runs: dict[str, dict[str, dict[str, Any]]] = {}
+        browser: dict[str, dict[str, Any]] = {}
+        # cache off: what building each page costs; cache on (as deployed, judged): rendered
+        # pages kept per release and URL (a release never changes)
+        for cache in ("off", "on"):
+            port = apibench._free_port()
+            env = dict(
+                os.environ,
+                ARDOISE_VAR_DIR=str(var_dir),
+                ARDOISE_PORT=str(port),
+                ARDOISE_PUBLIC_URL=f"http://127.0.0.1:{port}",
+                ARDOISE_WORKERS=str(args.workers),
+                ARDOISE_ACCESS_LOG="0",
+            )
+            if cache == "off":
+                env["ARDOISE_RESPONSE_CACHE_ENTRIES"] = "0"
+            results: dict[str, dict[str, Any]] = {}
+            runs[cache] = results
+            cmd = [str(ROOT / ".venv" / "bin" / "ardoise"), "serve", "--port", str(port)]
+            with apibench.server(cmd, env, port, HEALTH, log) as proc:
+                for name, group in paths.items():
+                    for path in group:
+                        status, body = apibench._get(port, path, timeout=120)
+                        if status != 200:
+                            raise SystemExit(f"{name} {path}: HTTP {status} {body[:300]!r}")
+                for name, group in paths.items():
+                    if args.warmup > 0:
+                        load(port, group, args.warmup, args.connections, args.threads)
+                        apibench.wait_idle(proc.pid)
+                    results[name] = load(port, group, args.duration, args.connections, args.threads)
                     apibench.wait_idle(proc.pid)
-                results[name] = load(port, group, args.duration, args.connections, args.threads)
-                apibench.wait_idle(proc.pid)
-            health = results["health"]["p50_ms"]
-            for name, group in paths.items():
-                r = results[name]
-                r["ratio_p50_to_health"] = round(r["p50_ms"] / health, 2) if health else None
-                print(
-                    json.dumps(
-                        {**common, "page": name, "endpoint": group[0], "urls": len(group), **r}
-                    ),
-                    flush=True,
-                )
-            firsts = {name: group[0] for name, group in paths.items() if name != "health"}
-            browser = browser_runs(port, firsts, args.visits)
-            for name, b in browser.items():
-                print(
-                    json.dumps(
-                        {
-                            "bench": "dashboard",
-                            "browser": "chromium",
-                            "viewport": "390x844 mobile",
-                            "page": name,
-                            **b,
-                        }
-                    ),
-                    flush=True,
-                )
+                health = results["health"]["p50_ms"]
+                for name, group in paths.items():
+                    r = results[name]
+                    r["ratio_p50_to_health"] = round(r["p50_ms"] / health, 2) if health else None
+                    print(
+                        json.dumps(
+                            {
+                                **common,
+                                "cache": cache,
+                                "page": name,
+                                "endpoint": group[0],
+                                "urls": len(group),
+                                **r,
+                            }
+                        ),
+                        flush=True,
+                    )
+                if cache == "on":
+                    firsts = {n: g[0] for n, g in paths.items() if n != "health"}
+                    browser = browser_runs(port, firsts, args.visits)
+                    for name, b in browser.items():
+                        print(
+                            json.dumps(
+                                {
+                                    "bench": "dashboard",
+                                    "browser": "chromium",
+                                    "viewport": "390x844 mobile",
+                                    "page": name,
+                                    **b,
+                                }
+                            ),
+                            flush=True,
+                        )
+        results = runs["on"]
         names = [n for n in paths if n != "health"]
         met = {
             f"p50_le_{TARGET_P50_MS:g}ms_{n}": results[n]["p50_ms"] <= TARGET_P50_MS for n in names
@@ -251,7 +269,15 @@ def main() -> None:
                 {
                     **common,
                     "summary": True,
+                    "judged_on": "cache on (as deployed), 16 connections, several URLs per page",
                     "targets": {"p50_ms": TARGET_P50_MS, "map_drawn_ms": TARGET_MAP_MS},
+                    "server_cache_off": {
+                        n: {
+                            k: runs["off"][n][k]
+                            for k in ("rps", "p50_ms", "p99_ms", "ratio_p50_to_health")
+                        }
+                        for n in paths
+                    },
                     "server": {
                         n: {
                             k: results[n][k]
