@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from ardoise.scolarite.schema import audit, meta
 
@@ -71,14 +72,19 @@ def entry_hash(row: dict[str, object]) -> str:
 
 
 def salt(engine: Engine) -> str:
-    """The salt of parameter hashes, created once per registry."""
-    with engine.begin() as conn:
-        row = conn.execute(select(meta.c.valeur).where(meta.c.cle == _SALT_KEY)).first()
+    """The salt of parameter hashes, created once per registry (two processes starting
+    together both end up with the one that was stored first)."""
+    for _attempt in range(3):
+        with engine.connect() as conn:
+            row = conn.execute(select(meta.c.valeur).where(meta.c.cle == _SALT_KEY)).first()
         if row is not None:
             return str(row[0])
-        value = secrets.token_hex(32)
-        conn.execute(insert(meta).values(cle=_SALT_KEY, valeur=value))
-        return value
+        try:
+            with engine.begin() as conn:
+                conn.execute(insert(meta).values(cle=_SALT_KEY, valeur=secrets.token_hex(32)))
+        except IntegrityError:
+            continue  # another process stored it first: read it back
+    raise AuditUnavailable("sel du journal introuvable")
 
 
 def params_hash(salt_value: str, params: Iterable[tuple[str, str]]) -> str:

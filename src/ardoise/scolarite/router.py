@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from sqlalchemy.exc import SQLAlchemyError
 
 from ardoise.scolarite import audit, errors, matching, scopes, tokens, verification
 from ardoise.scolarite.errors import ApiError
@@ -70,19 +71,19 @@ class _Call:
         return value if is_siret(value) else "invalide"
 
     def finish(self, status: int, outcome: str, body: dict[str, Any]) -> Response:
-        entry = audit.AuditEntry(
-            request_id=self.request_id,
-            endpoint=self.endpoint,
-            statut=status,
-            resultat=outcome,
-            empreinte_parametres=audit.params_hash(self.service.salt, self.params),
-            jeton_id=self.token.id if self.token else None,
-            recipient=self.recipient(),
-            drapeau=self.flag,
-        )
         try:
+            entry = audit.AuditEntry(
+                request_id=self.request_id,
+                endpoint=self.endpoint,
+                statut=status,
+                resultat=outcome,
+                empreinte_parametres=audit.params_hash(self.service.salt, self.params),
+                jeton_id=self.token.id if self.token else None,
+                recipient=self.recipient(),
+                drapeau=self.flag,
+            )
             self.service.writer.record(entry)
-        except audit.AuditUnavailable:
+        except (audit.AuditUnavailable, SQLAlchemyError):
             return self.plain_error(errors.AUDIT_DOWN)
         return Response(
             orjson.dumps(body),
@@ -198,7 +199,10 @@ def build_router(service: ScolariteService) -> APIRouter:
 
     def make(version: int) -> Any:
         def identite(request: Request) -> Response:
-            return _identite(service, request, version)
+            try:
+                return _identite(service, request, version)
+            except SQLAlchemyError:  # database unreachable mid-call: no answer without audit
+                return _Call(service, request, "").plain_error(errors.AUDIT_DOWN)
 
         identite.__doc__ = (
             "Statut élève scolarisé (compatible API Particulier v3) : réservé aux "

@@ -8,6 +8,7 @@ answers 503 with a French message; the service never creates a database by itsel
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -42,6 +43,7 @@ class ScolariteService:
         self._writer: audit.AuditWriter | None = None
         self._salt: str | None = None
         self._synthetic: bool | None = None
+        self._lock = threading.RLock()  # lazy set-up happens once, whatever the concurrency
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ScolariteService:
@@ -59,6 +61,12 @@ class ScolariteService:
         """The engine, or None while the registry does not exist."""
         if self._engine is not None:
             return self._engine
+        with self._lock:
+            return self._open()
+
+    def _open(self) -> Engine | None:
+        if self._engine is not None:
+            return self._engine
         if not self._exists():
             return None
         engine = make_engine(self.url, pool_size=self._pool_size)
@@ -74,17 +82,19 @@ class ScolariteService:
 
     @property
     def writer(self) -> audit.AuditWriter:
-        if self._writer is None:
-            assert self.engine is not None
-            self._writer = audit.AuditWriter(self.engine, clock=self.clock)
-        return self._writer
+        with self._lock:
+            if self._writer is None:
+                assert self.engine is not None
+                self._writer = audit.AuditWriter(self.engine, clock=self.clock)
+            return self._writer
 
     @property
     def salt(self) -> str:
-        if self._salt is None:
-            assert self.engine is not None
-            self._salt = audit.salt(self.engine)
-        return self._salt
+        with self._lock:
+            if self._salt is None:
+                assert self.engine is not None
+                self._salt = audit.salt(self.engine)
+            return self._salt
 
     @property
     def synthetic(self) -> bool:
