@@ -128,7 +128,7 @@ def write_catalog(directory: Path) -> Path:
         [
             ind._field("numero_uai"),
             ind._field("appellation_officielle"),
-            ind._field("nature_uai_libe"),
+            {**ind._field("nature_uai_libe"), "facet": True},
             ind._field("latitude", "double"),
             ind._field("longitude", "double"),
             ind._field("code_commune"),

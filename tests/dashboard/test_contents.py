@@ -161,3 +161,17 @@ def test_static_assets_are_hashed_and_immutable(client: TestClient) -> None:
     assert answer.headers["cache-control"] == "public, max-age=31536000, immutable"
     assert client.get("/static/absent.0123456789ab.css").status_code == 404
     assert client.get("/static/..%2Fmanifest.json").status_code == 404
+
+
+def test_facet_filters_on_a_dataset_page(client: TestClient) -> None:
+    page = client.get("/donnees/fr-en-annuaire-education.json").json()
+    nature = next(f for f in page["filtres"] if f["name"] == "f_nature_uai_libe")
+    values = [o["value"] for o in nature["options"] if o["value"]]
+    assert values == ["ECOLE DE NIVEAU ELEMENTAIRE"]
+    assert page["lignes"] == len(page["table"]["rows"]) == 5
+    none = client.get("/donnees/fr-en-annuaire-education.json?f_nature_uai_libe=LYCEE").json()
+    assert none["table"]["rows"] == []
+    kept = client.get(
+        "/donnees/fr-en-annuaire-education.json?f_nature_uai_libe=ECOLE DE NIVEAU ELEMENTAIRE"
+    ).json()
+    assert len(kept["table"]["rows"]) == 5

@@ -28,11 +28,12 @@ from ardoise.errors import DatasetNotFound
 from ardoise.query.limits import parse_int_parameter
 from ardoise.query.model import RecordsQuery
 from ardoise.query.release import ServedRelease
-from ardoise.query.run import run_records
+from ardoise.query.run import run_facets, run_records
 from ardoise.query.territories import levels
 
 PAGE_SIZES = (10, 20, 50, 100)
 MAX_OFFSET = 10_000
+MAX_FACETS = 4  # facet fields offered as filters on a dataset page
 CATALOG = Link("Données", "/donnees")
 
 
@@ -106,6 +107,11 @@ def dataset_page(
     refine: tuple[tuple[str, str], ...] = ()
     if annee and d.school_year is not None:
         refine = ((d.school_year.field, annee),)
+    facets = [
+        f for f in d.fields if f.facet and (d.school_year is None or f.name != d.school_year.field)
+    ][:MAX_FACETS]
+    chosen = {f.name: params.get(f"f_{f.name}") or "" for f in facets}
+    refine += tuple((k, v) for k, v in chosen.items() if v)
     number = min(number, MAX_OFFSET // size)
     result = run_records(
         release,
@@ -122,7 +128,8 @@ def dataset_page(
         tuple(labels.get(n, n) for n in names),
         tuple({k: _cell(r.get(k)) for k in names} for r in result.rows),
     )
-    base = {k: v for k, v in params.items() if k in ("taille", "territoire", "annee") and v}
+    kept = ("taille", "territoire", "annee", *(f"f_{f.name}" for f in facets))
+    base = {k: v for k, v in params.items() if k in kept and v}
 
     def at(n: int) -> str:
         return f"/donnees/{d.id}?" + urlencode({**base, "page": str(n)})
@@ -145,6 +152,7 @@ def dataset_page(
                 ),
             )
         )
+    filtres += _facet_filters(release, d.id, facets, chosen, territoire)
     api = f"{base_url.rstrip('/')}/api/explore/v2.1/catalog/datasets/{d.id}/records"
     entry = view.entry
     quality = dict(entry.get("quality") or {})
@@ -179,6 +187,37 @@ def dataset_page(
         _examples(api),
         jsonld,
     )
+
+
+def _facet_filters(
+    release: ServedRelease,
+    dataset_id: str,
+    facets: list[Any],
+    chosen: dict[str, str],
+    territoire: tuple[str, str] | None,
+) -> list[Filter]:
+    """A select per facet field (sector, type of school… where the data has them)."""
+    if not facets:
+        return []
+    groups = run_facets(
+        release, dataset_id, [f.name for f in facets], RecordsQuery(territoire=territoire)
+    )
+    out = []
+    for f, group in zip(facets, groups, strict=True):
+        values = [v.name for v in group.facets]
+        if chosen[f.name] and chosen[f.name] not in values:
+            values.insert(0, chosen[f.name])
+        out.append(
+            Filter(
+                f"f_{f.name}",
+                f.label,
+                (
+                    Option("", "Toutes les valeurs", not chosen[f.name]),
+                    *(Option(v, v, v == chosen[f.name]) for v in values),
+                ),
+            )
+        )
+    return out
 
 
 def _cell(value: Any) -> Any:
