@@ -40,6 +40,14 @@ def _tuple(value: Any) -> tuple[Any, ...]:
     return (value,)
 
 
+def _sentence(value: Any) -> str:
+    """A caveat as written: "a : b" left unquoted in YAML reads as the mapping {a: b} (and
+    releases published before it was quoted keep that copy), so it is joined back."""
+    if isinstance(value, Mapping):
+        return " ; ".join(f"{k} : {v}" for k, v in value.items()).strip()
+    return str(value).strip()
+
+
 def parse_descriptor(raw: Mapping[str, Any], origin: str = "<descripteur>") -> Dataset:
     """Build a :class:`Dataset` from a YAML mapping; raise CatalogError naming what is wrong."""
     missing = [k for k in _REQUIRED if k not in raw]
@@ -108,10 +116,6 @@ def parse_descriptor(raw: Mapping[str, Any], origin: str = "<descripteur>") -> D
         for a in _tuple(s.get("absent")):
             if a not in names:
                 problems.append(f"{origin} : champ absent {a!r} non déclaré")
-    for c in _tuple(raw.get("caveats")):
-        if not isinstance(c, str):  # "a : b" unquoted in YAML is a mapping, not a sentence
-            problems.append(f"{origin} : précaution qui n'est pas un texte (guillemets oubliés "
-                            f"autour d'un « : » ?) : {c!r}")
     if problems:
         raise CatalogError("Descripteur invalide :\n  - " + "\n  - ".join(problems))
     return Dataset(
@@ -152,7 +156,7 @@ def parse_descriptor(raw: Mapping[str, Any], origin: str = "<descripteur>") -> D
         key=tuple(str(k) for k in _tuple(raw.get("key"))),
         school_year=school_year,
         territories=tuple(territories),
-        caveats=tuple(str(c).strip() for c in _tuple(raw.get("caveats"))),
+        caveats=tuple(_sentence(c) for c in _tuple(raw.get("caveats"))),
         null_markers=tuple(str(m) for m in _tuple(raw.get("null_markers"))),
     )
 
