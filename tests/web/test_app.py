@@ -19,8 +19,8 @@ async def test_health_and_home_without_release(fixture_settings: Settings) -> No
     async with _client(fixture_settings) as client:
         r = await client.get("/health")
         assert r.status_code == 200 and r.json()["status"] == "sans_release"
-        r = await client.get("/")
-        assert r.status_code == 200 and "Aucune release" in r.text
+        r = await client.get("/")  # the dashboard's home: a French page, 503 until a release
+        assert r.status_code == 503 and "Aucune release" in r.text
 
 
 @pytest.mark.anyio
@@ -30,8 +30,10 @@ async def test_health_and_home_with_release(fixture_settings: Settings) -> None:
         r = await client.get("/health")
         assert r.json() == {"status": "ok", "release": result.release_id, "version": "0.1.0"}
         r = await client.get("/")
-        assert "test-ips-ecoles" in r.text and str(result.release_id) in r.text
-        assert '<html lang="fr">' in r.text.replace("'", '"')
+        assert r.status_code == 200 and str(result.release_id) in r.text
+        assert '<html lang="fr"' in r.text.replace("'", '"')
+        r = await client.get("/donnees")  # the dashboard's catalog
+        assert "test-ips-ecoles" in r.text
 
 
 @pytest.fixture
