@@ -24,11 +24,12 @@ from ardoise.errors import ArdoiseError
 from ardoise.mcp import McpEndpoint
 from ardoise.mcp import build_server as build_mcp_server
 from ardoise.query import territories
+from ardoise.query.indicator_index import index_for
 from ardoise.query.release import ReleaseHolder
 from ardoise.scolarite.certificates_routes import router_for as certificates_router
 from ardoise.scolarite.router import build_router as scolarite_router
 from ardoise.scolarite.service import ScolariteService
-from ardoise.settings import Settings
+from ardoise.settings import Settings, load_settings
 from ardoise.web import errors
 from ardoise.web.caching import CachingMiddleware
 from ardoise.web.jsonresponse import JSONBytes
@@ -50,7 +51,9 @@ def create_app(settings: Settings) -> FastAPI:
         # Load the release, its tables and the territory index now, not on the first request.
         def prepare() -> None:
             with suppress(ArdoiseError):  # no release yet: nothing to prepare
-                territories.prepare(holder.get())
+                release = holder.get()
+                territories.prepare(release)
+                index_for(release.path)
 
         threading.Thread(target=prepare, name="ardoise-warm-up", daemon=True).start()
         async with mcp_endpoint.lifespan():  # the MCP session manager runs with the app
@@ -70,13 +73,25 @@ def create_app(settings: Settings) -> FastAPI:
         except ArdoiseError:
             return None
 
+    # Routes are matched in order: the trivial probe first, then the territory and indicator
+    # endpoints (issue #4 targets), then the Explore API's many routes.
+    @app.get("/health", tags=["Service"])
+    async def health() -> dict[str, Any]:
+        rid = current_id()
+        return {"status": "ok" if rid else "sans_release", "release": rid, "version": __version__}
+
+    app.include_router(territoires_router(), prefix="/api/v1")
+    app.include_router(indicateurs_router(), prefix="/api/v1")
     for prefix, shape in (("/api/explore/v2.1", "v2.1"), ("/api/explore/v2.0", "v2.0"),
                           ("/api/v2", "v2.0")):
         app.include_router(build_router(shape), prefix=prefix,  # type: ignore[arg-type]
                            include_in_schema=prefix != "/api/v2")
     app.include_router(v1.build_router())
-    app.include_router(territoires_router(), prefix="/api/v1")
-    app.include_router(indicateurs_router(), prefix="/api/v1")
+    # Enrolment checks (issue #7): always mounted; 503 with a clear message without registry.
+    app.state.scolarite = ScolariteService.from_settings(settings)
+    app.include_router(scolarite_router(app.state.scolarite))
+    app.include_router(certificates_router(app.state.scolarite, settings))
+    app.router.routes.extend(mcp_endpoint.routes())  # MCP, streamable HTTP at /mcp
     for prefix in ("/api/explore/v2.1", "/api/explore/v2.0", "/api/v2"):
         app.include_router(dcat_api.build_router(), prefix=prefix,
                            include_in_schema=prefix == "/api/explore/v2.1")
@@ -84,26 +99,23 @@ def create_app(settings: Settings) -> FastAPI:
     # llms.txt and the .md twins of pages: before the dashboard, whose /donnees/{id}
     # patterns would otherwise take /donnees/{id}.md
     app.include_router(llms_api.build_router())
-    # Enrolment checks (issue #7): always mounted; 503 with a clear message without registry.
-    app.state.scolarite = ScolariteService.from_settings(settings)
-    app.include_router(scolarite_router(app.state.scolarite))
-    app.include_router(certificates_router(app.state.scolarite, settings))
-    app.router.routes.extend(mcp_endpoint.routes())  # MCP, streamable HTTP at /mcp
-
-    @app.get("/health", tags=["Service"])
-    def health() -> dict[str, Any]:
-        rid = current_id()
-        return {"status": "ok" if rid else "sans_release", "release": rid, "version": __version__}
 
     app.include_router(dashboard_router(settings))  # /, /territoires/…, /donnees/…: HTML + JSON
 
+    # Innermost first: answers are compressed once, then cached compressed (a cache hit costs
+    # no gzip); quotas count hits too; CORS outermost.
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(CachingMiddleware, release_id=current_id,
                        entries=settings.response_cache_entries)
     if settings.rate_limit_per_minute > 0:
         app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute)
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "HEAD"],
                        allow_headers=["*"], expose_headers=["ETag", "X-RateLimit-Limit",
                                                             "X-RateLimit-Remaining",
                                                             "X-RateLimit-Reset"])
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app for ``uvicorn --factory`` (one per worker process), settings from ``ARDOISE_*``."""
+    return create_app(load_settings())
