@@ -32,12 +32,24 @@ COLLECTOR = _Collector()
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    # Installed when this conftest loads (collection), so it sees the whole session's logs.
-    logging.getLogger().addHandler(COLLECTOR)
+    # Installed when this conftest loads (collection), so it sees the whole session's logs,
+    # from INFO up (access logs, SQLAlchemy statements if any logger turns them on).
+    root = logging.getLogger()
+    root.addHandler(COLLECTOR)
+    if root.level > logging.INFO or root.level == logging.NOTSET:
+        root.setLevel(logging.INFO)
+
+
+# The tests' own HTTP clients log the URLs they call: client side, not the application's.
+CLIENT_LOGGERS = ("httpx ", "httpx2 ", "httpcore")
 
 
 def leaks(lines: list[str]) -> list[str]:
-    return [line for line in lines if any(s in line for s in PRIVATE_STRINGS)]
+    return [
+        line
+        for line in lines
+        if not line.startswith(CLIENT_LOGGERS) and any(s in line for s in PRIVATE_STRINGS)
+    ]
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -66,21 +78,25 @@ def _psycopg(url: str) -> str:
 
 @pytest.fixture(scope="session")
 def postgres_database(postgres_server: str) -> Iterator[object]:
-    """A factory of fresh databases in the throwaway cluster, dropped at the end."""
+    """A factory of fresh, empty registries in the throwaway cluster: one database for the
+    session, one schema per registry (cheap to create), the database dropped at the end."""
     admin = create_engine(_psycopg(postgres_server), isolation_level="AUTOCOMMIT")
-    made: list[str] = []
+    name = f"ardoise_test_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    db_url = postgres_server.rsplit("/", 1)[0] + "/" + name
+    db = create_engine(_psycopg(db_url), isolation_level="AUTOCOMMIT")
 
     def new() -> str:
-        name = f"ardoise_test_{uuid.uuid4().hex[:12]}"
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        made.append(name)
-        return postgres_server.rsplit("/", 1)[0] + "/" + name
+        schema = f"r_{uuid.uuid4().hex[:12]}"
+        with db.connect() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        return f"{db_url}?options=-csearch_path%3D{schema}"
 
     yield new
+    db.dispose()
     with admin.connect() as conn:
-        for name in made:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
 
 

@@ -45,6 +45,7 @@ def make_engine(url: str, pool_size: int = 20) -> Engine:
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
+            hide_parameters=True,  # SQL logs, if ever enabled, never show names
             pool_size=pool_size,
             max_overflow=pool_size,
         )
@@ -58,7 +59,13 @@ def make_engine(url: str, pool_size: int = 20) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        hide_parameters=True,  # SQL logs, if ever enabled, never show names
+    )
 
 
 def alembic_config(engine: Engine) -> Config:
