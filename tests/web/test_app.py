@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
+from starlette.testclient import TestClient
 
+from ardoise.errors import ReleaseNotFound
 from ardoise.release.build import build_release
 from ardoise.settings import Settings
 from ardoise.web.app import create_app
@@ -39,3 +43,25 @@ async def test_health_and_home_with_release(fixture_settings: Settings) -> None:
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+def test_unservable_release_is_a_503_and_not_reloaded_each_time(tmp_path: Path) -> None:
+    """A release whose manifest cannot be read answers 503 with a French message, and the
+    holder does not retry the load on every request."""
+    from ardoise.query.release import ReleaseHolder
+    from ardoise.settings import load_settings
+
+    var = tmp_path / "var"
+    (var / "releases" / "r1").mkdir(parents=True)
+    (var / "releases" / "r1" / "manifest.json").write_text("{pas du json", "utf-8")
+    (var / "current").symlink_to("releases/r1")
+    settings = load_settings(environ={}, var_dir=var)
+    holder = ReleaseHolder(settings)
+    with pytest.raises(ReleaseNotFound, match="ne peut pas être servie") as first:
+        holder.get()
+    with pytest.raises(ReleaseNotFound) as second:
+        holder.get()
+    assert second.value is first.value  # the failure is remembered for that target
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        r = client.get("/api/explore/v2.1/catalog/datasets")
+        assert r.status_code == 503 and "ne peut pas être servie" in r.json()["message"]

@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 
 from ardoise.catalog.loader import load_descriptor
 from ardoise.catalog.model import Dataset
-from ardoise.errors import DatasetNotFound, ReleaseNotFound
+from ardoise.errors import ArdoiseError, DatasetNotFound, ReleaseNotFound
 from ardoise.query.engine import Engine
 from ardoise.query.model import Schema
 from ardoise.settings import Settings
@@ -152,6 +152,7 @@ class ReleaseHolder:
         self._lock = threading.Lock()
         self._target: str | None = None
         self._release: ServedRelease | None = None
+        self._failed: tuple[str, ArdoiseError] | None = None  # a target that cannot be served
 
     def get(self) -> ServedRelease:
         link = self.settings.current_link
@@ -164,10 +165,20 @@ class ReleaseHolder:
         release = self._release
         if release is not None and target == self._target:
             return release
+        failed = self._failed
+        if failed is not None and failed[0] == target:  # not reloaded on every request
+            raise failed[1]
         with self._lock:
             if self._release is None or target != self._target:
-                new = ServedRelease((link.parent / target).resolve(), self.settings)
-                self._release, self._target = new, target
+                try:
+                    new = ServedRelease((link.parent / target).resolve(), self.settings)
+                except (ArdoiseError, OSError, ValueError, KeyError) as exc:
+                    error = ReleaseNotFound(
+                        f"La release {target.rsplit('/', 1)[-1]} ne peut pas être servie "
+                        f"({exc}) : revenez à une release précédente (`ardoise rollback`).")
+                    self._failed = (target, error)
+                    raise error from exc
+                self._release, self._target, self._failed = new, target, None
                 # the previous engine is left to the garbage collector: requests may still use it
             return self._release
 
