@@ -24,6 +24,7 @@ FONT_CANDIDATES: tuple[Path, ...] = (
     Path("/usr/share/fonts/dejavu/DejaVuSans.ttf"),
     Path("/usr/share/fonts/TTF/DejaVuSans.ttf"),
 )
+_CHARS_PER_LINE = 120  # Courier 6 pt: 1.27 mm a character, 190 mm a line
 _MONTHS = (
     "janvier",
     "février",
@@ -70,7 +71,11 @@ def render(signed: SignedCertificate, public_url: str) -> bytes:
     pdf.set_subject(f"Certificat {cert.id}")
     pdf.set_keywords(signed.document)
     pdf.add_page()
-    font = next((p for p in FONT_CANDIDATES if p.is_file()), None)
+    shown = (cert.nom, *cert.prenoms, cert.etablissement or "", cert.niveau)
+    # Latin-1 text needs no embedded font (10x faster); other names need a Unicode font.
+    font = None
+    if any(ord(ch) > 255 for text in shown for ch in text):
+        font = next((p for p in FONT_CANDIDATES if p.is_file()), None)
     if font is not None:
         pdf.add_font("certificat", "", str(font))
         family = "certificat"
@@ -91,7 +96,7 @@ def render(signed: SignedCertificate, public_url: str) -> bytes:
         pdf.cell(
             0,
             9,
-            t("DONNÉES SYNTHÉTIQUES — document de démonstration, sans valeur"),
+            t("DONNÉES SYNTHÉTIQUES - document de démonstration, sans valeur"),
             fill=True,
             align="C",
             new_x="LMARGIN",
@@ -131,5 +136,7 @@ def render(signed: SignedCertificate, public_url: str) -> bytes:
     pdf.set_xy(pdf.l_margin, y + 50)
     line("Signature électronique (Ed25519) du certificat :", 8, 4)
     pdf.set_font("courier", size=6)
-    pdf.multi_cell(0, 3, signed.document, new_x="LMARGIN", new_y="NEXT")
+    text = signed.document
+    for start in range(0, len(text), _CHARS_PER_LINE):  # monospace: cut, no line breaking
+        pdf.cell(0, 3, text[start : start + _CHARS_PER_LINE], new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
