@@ -95,8 +95,12 @@ def params_hash(salt_value: str, params: Iterable[tuple[str, str]]) -> str:
 def _lock_head(conn: Connection) -> tuple[int, str]:
     """Take the write lock on the head row (row lock in PostgreSQL, database lock in
     SQLite) and return the head ``(seq, hash)``."""
-    conn.execute(update(meta).where(meta.c.cle == _HEAD_KEY).values(valeur=meta.c.valeur))
-    row = conn.execute(select(meta.c.valeur).where(meta.c.cle == _HEAD_KEY)).first()
+    row = conn.execute(
+        update(meta)
+        .where(meta.c.cle == _HEAD_KEY)
+        .values(valeur=meta.c.valeur)
+        .returning(meta.c.valeur)
+    ).first()
     if row is None:
         conn.execute(insert(meta).values(cle=_HEAD_KEY, valeur=f"0:{GENESIS}"))
         return 0, GENESIS

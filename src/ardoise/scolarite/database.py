@@ -63,7 +63,7 @@ def make_engine(url: str, pool_size: int = 20) -> Engine:
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
+        pool_recycle=1800,  # no pre-ping: it would cost one round trip per request
         hide_parameters=True,  # SQL logs, if ever enabled, never show names
     )
 

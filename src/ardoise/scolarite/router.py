@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from ardoise.scolarite import audit, errors, matching, scopes, tokens, verification
@@ -63,6 +64,22 @@ class _Call:
         self.token: tokens.Token | None = None
         self.flag: str | None = None
         self.bearer = _bearer(request)
+        self._conn: Connection | None = None
+
+    def connection(self) -> Connection:
+        """One pooled connection per call, for its reads (token, candidates)."""
+        if self._conn is None:
+            assert self.service.engine is not None
+            # autocommit: plain reads, no BEGIN/ROLLBACK round trips
+            self._conn = self.service.engine.connect().execution_options(
+                isolation_level="AUTOCOMMIT"
+            )
+        return self._conn
+
+    def release(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
 
     def recipient(self) -> str | None:
         value = next((v for k, v in self.params if k == "recipient"), None)
@@ -71,6 +88,7 @@ class _Call:
         return value if is_siret(value) else "invalide"
 
     def finish(self, status: int, outcome: str, body: dict[str, Any]) -> Response:
+        self.release()  # reads are over: give the connection back before waiting
         try:
             entry = audit.AuditEntry(
                 request_id=self.request_id,
@@ -119,9 +137,7 @@ def _authenticate(call: _Call) -> Response | None:
     secret = call.bearer
     if not secret or not tokens.well_formed(secret):
         return call.error(errors.TOKEN_INVALID)
-    assert service.engine is not None
-    with service.engine.connect() as conn:
-        token = tokens.lookup(conn, secret)
+    token = tokens.lookup(call.connection(), secret)
     if token is None:
         return call.error(errors.TOKEN_INVALID)
     call.token = token
@@ -146,6 +162,16 @@ def _authenticate(call: _Call) -> Response | None:
 
 def _identite(service: ScolariteService, request: Request, version: int) -> Response:
     call = _Call(service, request, f"/v{version}/men/scolarites/identite")
+    try:
+        return _verify(call, version)
+    except SQLAlchemyError:  # database unreachable mid-call: no answer without audit
+        return call.plain_error(errors.AUDIT_DOWN)
+    finally:
+        call.release()
+
+
+def _verify(call: _Call, version: int) -> Response:
+    service = call.service
     if service.engine is None:
         return call.plain_error(errors.NO_REGISTRY)
     accepted = frozenset(scopes.ALL if version >= 5 else scopes.ALL[:-1])
@@ -169,8 +195,7 @@ def _identite(service: ScolariteService, request: Request, version: int) -> Resp
     parsed = verification.parse(call.params, now.date())
     if isinstance(parsed, list):
         return call.finish(422, "parametres", {"errors": [p.body() for p in parsed]})
-    with service.engine.connect() as conn:
-        result = matching.find(conn, parsed)
+    result = matching.find(call.connection(), parsed)
     if result.kind is matching.MatchKind.AMBIGUOUS:
         service.guard.miss(token.id)
         return call.error(errors.AMBIGUOUS, "ambigu")
@@ -199,10 +224,7 @@ def build_router(service: ScolariteService) -> APIRouter:
 
     def make(version: int) -> Any:
         def identite(request: Request) -> Response:
-            try:
-                return _identite(service, request, version)
-            except SQLAlchemyError:  # database unreachable mid-call: no answer without audit
-                return _Call(service, request, "").plain_error(errors.AUDIT_DOWN)
+            return _identite(service, request, version)
 
         identite.__doc__ = (
             "Statut élève scolarisé (compatible API Particulier v3) : réservé aux "
@@ -230,7 +252,12 @@ def build_router(service: ScolariteService) -> APIRouter:
             call.bearer = next((v for k, v in call.params if k == "token"), None)
         if service.engine is None:
             return call.plain_error(errors.NO_REGISTRY)
-        refused = _authenticate(call)
+        try:
+            refused = _authenticate(call)
+        except SQLAlchemyError:
+            return call.plain_error(errors.AUDIT_DOWN)
+        finally:
+            call.release()
         if refused is not None:
             return refused
         token = call.token
