@@ -426,6 +426,10 @@ def test_find_territory(golden_server: ArdoiseMCP, raw: duckdb.DuckDBPyConnectio
     }
     assert {r["argument"] for r in moulin["resultats"]} == {f"etablissement:{u}" for u in uais}
     assert moulin["statut"] == ("trouve" if len(uais) == 1 else "homonymes")
+    many = find("collège Jean Moulin")  # more homonyms than listed: said so
+    n = one(raw, "SELECT count(*) FROM col WHERE \"Nom de l'établissment\" = 'COLLEGE JEAN MOULIN'")
+    assert n[0] > len(many["resultats"])
+    assert many["statut"] == "homonymes" and "Seuls les" in many["message"]
     uai = _code(raw, "SELECT min(UAI) FROM col WHERE \"Code du département\" = '048'")
     school = find(uai.lower())
     assert (school["statut"], school["resultats"][0]["argument"]) == (

@@ -71,18 +71,28 @@ def find_territory(release: ServedRelease, citer: Citer, name: str) -> Territory
             message=f"Un seul territoire porte ce nom ou ce code : {only.libelle} "
             f"(territory={only.argument}).{note}",
         )
-    shown = [_candidate(citer, r) for r in exact] if len(exact) > 1 else items
+    several = len(exact) > 1
+    shown = [_candidate(citer, r) for r in exact] if several else items
     rest = [i for i in items if (i.niveau, i.code) not in {(s.niveau, s.code) for s in shown}]
+    listed = [*shown, *rest][:MAX_CANDIDATES]
+    total = len(exact) if several else len(candidates)
+    capped = total >= MAX_LIMIT  # the search stops at MAX_LIMIT, best (exact) first
+    count = f"au moins {total}" if capped else str(total)
+    cut = (
+        f" Seuls les {len(listed)} premiers sont listés : précisez la recherche."
+        if total > len(listed)
+        else ""
+    )
     return TerritoryResolution(
         requete=text,
         statut="homonymes",
-        resultats=[*shown, *rest][:MAX_CANDIDATES],
-        message=f"{len(shown)} territoires ou établissements correspondent "
-        f"{'exactement' if len(exact) > 1 else 'en partie'} : "
+        resultats=listed,
+        message=f"{count} territoires ou établissements correspondent "
+        f"{'exactement' if several else 'en partie'} : "
         + "; ".join(f"{s.libelle} ({s.argument})" for s in shown[:8])
         + (" …" if len(shown) > 8 else "")
         + ". Ne choisissez pas au hasard : demandez lequel, ou précisez le niveau, le "
-        "département ou la commune.",
+        "département ou la commune." + cut,
     )
 
 
