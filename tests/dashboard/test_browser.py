@@ -162,6 +162,28 @@ def test_filters_change_url_and_figures(browser: Any, base_url: str, viewport: s
         context.close()
 
 
+def test_search_suggests_and_finds(browser: Any, base_url: str) -> None:
+    context, page, errors = _open(browser, VIEWPORTS["mobile"])
+    try:
+        page.goto(base_url + "/", wait_until="load")
+        page.fill("#q", "Rennes")
+        page.wait_for_function(
+            "document.querySelectorAll('#q-suggestions option').length > 0", timeout=10_000
+        )
+        options = page.eval_on_selector_all("#q-suggestions option", "os => os.map(o => o.value)")
+        assert any("Rennes" in o for o in options)
+        with page.expect_navigation():
+            page.click("#recherche button[type=submit]")
+        assert "/recherche?q=Rennes" in page.url
+        links = page.eval_on_selector_all(
+            "main .ar-links a", "as => as.map(a => a.getAttribute('href'))"
+        )
+        assert "/territoires/commune/35238" in links
+        assert errors == []
+    finally:
+        context.close()
+
+
 def test_chart_downloads(base_url: str) -> None:
     twin = _twin(base_url, "/territoires/departement/69")
     for chart in twin["charts"]:
