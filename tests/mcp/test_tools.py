@@ -318,6 +318,11 @@ BAD = [
         {"indicator_id": "taux_reussite_dnb", "territories": ["departement:69"] * 31},
         "au plus 30",
     ),
+    (
+        "get_indicator",
+        {"indicator_id": "nb_ecoles_ips", "territory": "commune:69381"},  # Lyon 1er
+        "arrondissements",
+    ),
     ("no_such_tool", {}, "Outil inconnu"),
 ]
 

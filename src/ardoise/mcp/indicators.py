@@ -19,9 +19,10 @@ from ardoise.mcp.schemas import (
     IndicatorResult,
     IndicatorSummary,
 )
-from ardoise.mcp.territory import resolve
+from ardoise.mcp.territory import resolve, school_name
 from ardoise.query import indicators as q
 from ardoise.query.release import ServedRelease
+from ardoise.query.territories.levels import TerritoryNotFound
 
 MAX_TERRITORIES = 30
 
@@ -58,7 +59,7 @@ def _figure(citer: Citer, info: q.IndicatorInfo, v: q.IndicatorValue) -> Indicat
     return IndicatorFigure(
         niveau=v.niveau,
         code=v.code,
-        nom=v.nom,
+        nom=v.nom or school_name(citer.release, v.niveau, v.code),
         annee_scolaire=v.annee,
         valeur=v.valeur,
         base=v.base,
@@ -93,7 +94,13 @@ def _item(
             f"L'indicateur {d.id} n'est pas calculé au niveau {niveau} (niveaux : "
             f"{', '.join(d.levels)}). Choisissez un territoire d'un de ces niveaux."
         )
-    result = q.territory_indicators(release, niveau, code, year, only=(d.id,))
+    try:
+        result = q.territory_indicators(release, niveau, code, year, only=(d.id,))
+    except TerritoryNotFound as exc:
+        raise ToolError(
+            f"{exc} Vérifiez le territoire avec find_territory ; les arrondissements de Paris, "
+            "Lyon et Marseille et les communes déléguées comptent dans leur commune."
+        ) from None
     for item in result.items:
         if item.indicator.definition.id == d.id:
             return item

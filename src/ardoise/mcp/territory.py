@@ -141,6 +141,17 @@ def _schools_by_commune(release: ServedRelease) -> dict[str, tuple[_School, ...]
     return {k: tuple(v) for k, v in groups.items()}
 
 
+def school_name(release: ServedRelease, niveau: str, code: str) -> str | None:
+    """The name of a school (the indicator table names territories, not schools)."""
+    if niveau != "etablissement":
+        return None
+    index = territories_of(release).search
+    for i in index.by_code.get(code, ()):
+        if index.entries[i].niveau == "etablissement":
+            return index.entries[i].libelle
+    return None
+
+
 def _schools_in(release: ServedRelease, name: str, place: str | None) -> list[T.SearchResult]:
     """Schools whose name holds every word of ``name`` (prefixes) in the commune ``place``."""
     words = [w for w in search_key(name).split() if w not in _STOP]
