@@ -7,6 +7,8 @@ Every answer carries ``X-Request-ID`` and ``Cache-Control: no-store``; authentic
 ``RateLimit-Limit/-Remaining/-Reset``. Every call writes one audit entry, committed
 before the answer is sent; if it cannot be written the answer is a 503 without data.
 The router is always mounted: without a registry it answers 503 with a clear message.
+Its routes stay out of the public OpenAPI of the open-data site: integrators use API
+Particulier's documentation, which these routes follow.
 """
 
 from __future__ import annotations
@@ -241,10 +243,10 @@ def build_router(service: ScolariteService) -> APIRouter:
             make(version),
             methods=["GET"],
             name=f"scolarite_identite_v{version}",
-            include_in_schema=version == 3,
+            include_in_schema=False,
         )
 
-    @router.get("/api/introspect", name="scolarite_introspect")
+    @router.get("/api/introspect", name="scolarite_introspect", include_in_schema=False)
     def introspect(request: Request) -> Response:
         """Les droits du jeton présenté (identifiant, intitulé, scopes)."""
         call = _Call(service, request, "/api/introspect")
