@@ -253,25 +253,36 @@ def _audit_component(table: LinkedTable, cells: Sequence[int], rels: Sequence[in
         h.addRow(-known, -known, len(index), np.array(index, dtype=np.int32), np.array(coef))
     truth = np.array([float(values[c]) for c in cells])
     free = np.zeros(n, dtype=bool)
+    columns = np.arange(n, dtype=np.int32)
+
+    def solve(cost: np.ndarray, sense: highspy.ObjSense) -> bool:
+        """Optimise ``cost``; mark the cells the solution moves by ≥ 1. False if unbounded."""
+        h.changeColsCost(n, columns, cost)
+        h.changeObjectiveSense(sense)
+        h.run()
+        status = h.getModelStatus()
+        if status in _UNBOUNDED:
+            return False
+        if status == highspy.HighsModelStatus.kOptimal:
+            free[:] |= np.abs(np.array(h.getSolution().col_value) - truth) >= 1 - _EPS
+        return True
+
+    # Random directions first: each solution frees many cells of a large group at once.
+    rng = np.random.default_rng(n)
+    for _ in range(_RANDOM_ROUNDS if n > _SMALL_GROUP else 0):
+        before = int(free.sum())
+        solve(rng.standard_normal(n), highspy.ObjSense.kMaximize)
+        if free.all() or int(free.sum()) == before:
+            break
     determined: list[int] = []
-    previous: int | None = None
     for j in range(n):
         if free[j]:
             continue
-        if previous is not None:
-            h.changeColCost(previous, 0.0)
-        h.changeColCost(j, 1.0)
-        previous = j
+        unit = np.zeros(n)
+        unit[j] = 1.0
         for sense in (highspy.ObjSense.kMaximize, highspy.ObjSense.kMinimize):
-            h.changeObjectiveSense(sense)
-            h.run()
-            status = h.getModelStatus()
-            if status in _UNBOUNDED:
+            if not solve(unit, sense):
                 free[j] = True
-                break
-            if status != highspy.HighsModelStatus.kOptimal:
-                continue
-            free |= np.abs(np.array(h.getSolution().col_value) - truth) >= 1 - _EPS
             if free[j]:
                 break
         if not free[j]:
@@ -279,4 +290,6 @@ def _audit_component(table: LinkedTable, cells: Sequence[int], rels: Sequence[in
     return determined
 
 
+_RANDOM_ROUNDS = 30
+_SMALL_GROUP = 8
 _UNBOUNDED = (highspy.HighsModelStatus.kUnbounded, highspy.HighsModelStatus.kUnboundedOrInfeasible)
