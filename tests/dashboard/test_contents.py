@@ -175,3 +175,13 @@ def test_facet_filters_on_a_dataset_page(client: TestClient) -> None:
         "/donnees/fr-en-annuaire-education.json?f_nature_uai_libe=ECOLE DE NIVEAU ELEMENTAIRE"
     ).json()
     assert len(kept["table"]["rows"]) == 5
+
+
+def test_commune_map_is_the_commune_with_its_schools(client: TestClient) -> None:
+    page = client.get("/territoires/commune/42218.json?indicateur=ips_moyen_ecoles").json()
+    chart = next(c for c in page["charts"] if c["id"] == "carte")
+    assert chart["geo"]["url"] == "/api/v1/geo/commune.topojson?parent=commune:42218"
+    assert [r["code"] for r in chart["table"]["rows"]] == ["42218"]
+    points = chart["spec"]["layer"][1]["data"]["values"]
+    assert {p["uai"] for p in points} == {"0420001Y", "0420009G"}
+    assert client.get(chart["geo"]["url"]).status_code == 200

@@ -137,9 +137,11 @@ def indicator_map(
         tuple({k: r[k] for k in ("code", "nom", "valeur", "texte", "classe")} for r in rows),
     )
     n = len(rows)
+    what = f"{n} {LEVEL_PLURALS[result.niveau]}" if n > 1 else f"{n} {LEVEL_LABELS[result.niveau]}"
     resume = (
-        f"Carte des {n} {LEVEL_PLURALS[result.niveau]} ({where}) colorés selon "
-        f"« {d.title} » en {result.annee} ; {missing} sans valeur, en gris."
+        f"Carte ({where}, {what}), couleur selon « {d.title} » en {result.annee} ; "
+        f"sans valeur, en gris : {missing}."
+        + (f" Points rouges : {len(points)} établissements localisés." if points else "")
     )
     return Chart(
         chart_id,

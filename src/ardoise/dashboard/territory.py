@@ -42,7 +42,7 @@ CHILD_MAP = {
     "academie": "departement",
     "departement": "commune",
 }
-SCHOOL_POINTS = ("departement", "commune")
+SCHOOL_POINTS = ("departement", "commune")  # levels whose map shows the schools
 MAX_SCHOOLS = 100
 MAX_CHILDREN = 120
 _INDEX: weakref.WeakKeyDictionary[ServedRelease, dict[tuple[str, str], list[School]]] = (
@@ -246,26 +246,31 @@ def territory_page(
         chart_list.append(comparison_chart(release, comp, info, path=path, query=query))
         named = [(t.nom, chosen.serie), *ancestor_series(release, result, info.definition.id)]
         chart_list.append(series_chart(release, info, named, path=path, query=query))
+        points = [
+            {"uai": s.uai, "nom": s.nom or s.uai, "lat": s.lat, "lon": s.lon}
+            for s in (schools_in(release, t.niveau, t.code) if t.niveau in SCHOOL_POINTS else ())
+            if s.lat is not None and s.lon is not None
+        ]
         child = CHILD_MAP.get(t.niveau)
+        values: q.IndicatorValues | None = None
         if child and child in info.definition.levels and child in MAP_LEVELS:
-            points = []
-            if t.niveau in SCHOOL_POINTS:
-                points = [
-                    {"uai": s.uai, "nom": s.nom or s.uai, "lat": s.lat, "lon": s.lon}
-                    for s in schools_in(release, t.niveau, t.code)
-                    if s.lat is not None and s.lon is not None
-                ]
             try:
                 values = q.indicator_values(
                     release, info.definition.id, child, chosen.annee, (t.niveau, t.code)
                 )
-                chart_list.append(
-                    indicator_map(
-                        release, values, path=path, query=query, where=t.libelle, points=points
-                    )
-                )
             except NotFound:
-                pass
+                values = None
+        elif t.niveau == "commune" and "commune" in info.definition.levels:
+            # a commune has no finer contours: the commune itself, its value and its schools
+            values = q.IndicatorValues(
+                info, "commune", chosen.annee, ("commune", t.code), (chosen.value,)
+            )
+        if values is not None:
+            chart_list.append(
+                indicator_map(
+                    release, values, path=path, query=query, where=t.libelle, points=points
+                )
+            )
     schools = schools_in(release, t.niveau, t.code) if t.niveau != "france" else []
     return TerritoryPage(
         page(
