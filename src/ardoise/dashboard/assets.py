@@ -10,6 +10,7 @@ from ``make assets``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -91,8 +92,10 @@ def _copy_css(path: Path, out_dir: Path, copied: dict[Path, str]) -> bytes:
     return _URL.sub(replace, text).encode("utf-8")
 
 
+@functools.lru_cache(maxsize=8)
 def build_assets(node_modules: Path, out_dir: Path, *, with_test_assets: bool = True) -> Assets:
-    """Copy every asset into ``out_dir`` under its hashed name; return the name table."""
+    """Copy every asset into ``out_dir`` under its hashed name; return the name table (once
+    per process and folder: every app created by the tests shares it)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     names: dict[str, str] = {}
     copied: dict[Path, str] = {}
