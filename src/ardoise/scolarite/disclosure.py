@@ -81,19 +81,19 @@ def protect(table: LinkedTable, rules: Rules | None = None) -> tuple[Status, ...
     by_cell = _relations_by_cell(table, members)
     hidden = {i for i, s in enumerate(status) if s is not Status.PUBLISHED}
     _complete(table, members, by_cell, hidden, range(len(members)), status)
-    clean: set[frozenset[int]] = set()
+    free: set[int] = set()  # proven free; hiding more cells never pins a free cell again
     while True:
-        determined = _audit(table, members, hidden, clean)
+        determined = _audit(table, members, hidden, free)
         if not determined:
             break
         touched: list[int] = []
         for cell in determined:
-            extra = _cheapest(table, by_cell[cell], members, hidden)
+            extra = _nearest_published(table, cell, members, by_cell, hidden)
             if extra is not None and extra not in hidden:
                 hidden.add(extra)
                 status[extra] = Status.SECONDARY
                 touched.extend(by_cell[extra])
-        if not touched:  # nothing left to hide next to them: cannot do better
+        if not touched:  # nothing left to hide: cannot do better
             break
         _complete(table, members, by_cell, hidden, touched, status)
     return tuple(status)
@@ -137,6 +137,29 @@ def _cheapest(
 ) -> int | None:
     candidates = [c for r in relations for c in members[r] if c not in hidden]
     return min(candidates, key=lambda c: _cost(table, c)) if candidates else None
+
+
+def _nearest_published(
+    table: LinkedTable,
+    cell: int,
+    members: Sequence[tuple[int, ...]],
+    by_cell: Sequence[Sequence[int]],
+    hidden: set[int],
+) -> int | None:
+    """The cheapest published cell in the relations of ``cell``; if they are all hidden, in
+    the relations of those hidden cells, and so on outwards."""
+    seen_cells = {cell}
+    frontier = [cell]
+    seen_rels: set[int] = set()
+    while frontier:
+        rels = [r for c in frontier for r in by_cell[c] if r not in seen_rels]
+        seen_rels.update(rels)
+        found = _cheapest(table, rels, members, hidden)
+        if found is not None:
+            return found
+        frontier = [c for r in rels for c in members[r] if c not in seen_cells]
+        seen_cells.update(frontier)
+    return None
 
 
 def _complete(
@@ -198,21 +221,16 @@ def _audit(
     table: LinkedTable,
     members: Sequence[tuple[int, ...]],
     hidden: set[int],
-    clean: set[frozenset[int]],
+    free: set[int],
 ) -> list[int]:
     """Hidden cells whose value an attacker can recompute exactly (LP interval < 1).
-    ``clean``: groups already found safe (the same hidden cells give the same programme)."""
+    ``free``: cells already proven free (updated); groups made only of them are skipped."""
     determined: list[int] = []
     with _LOCK:
         for cells, rels in _components(members, hidden):
-            group = frozenset(cells)
-            if group in clean:
+            if all(c in free for c in cells):
                 continue
-            found = _audit_component(table, cells, rels)
-            if found:
-                determined.extend(found)
-            else:
-                clean.add(group)
+            determined.extend(_audit_component(table, cells, rels, free))
     return determined
 
 
@@ -229,7 +247,9 @@ def _solver() -> highspy.Highs:
     return _SOLVERS[0]
 
 
-def _audit_component(table: LinkedTable, cells: Sequence[int], rels: Sequence[int]) -> list[int]:
+def _audit_component(
+    table: LinkedTable, cells: Sequence[int], rels: Sequence[int], proven: set[int]
+) -> list[int]:
     """The cells of one group that the attacker's linear programme pins to one integer:
     for each cell, maximise then minimise it (published cells fixed, hidden ones ≥ 0); every
     solution found also frees the other cells it moves by at least one."""
@@ -252,7 +272,7 @@ def _audit_component(table: LinkedTable, cells: Sequence[int], rels: Sequence[in
                 known += sign * values[c]
         h.addRow(-known, -known, len(index), np.array(index, dtype=np.int32), np.array(coef))
     truth = np.array([float(values[c]) for c in cells])
-    free = np.zeros(n, dtype=bool)
+    free = np.array([c in proven for c in cells], dtype=bool)
     columns = np.arange(n, dtype=np.int32)
 
     def solve(cost: np.ndarray, sense: highspy.ObjSense) -> bool:
@@ -269,7 +289,7 @@ def _audit_component(table: LinkedTable, cells: Sequence[int], rels: Sequence[in
 
     # Random directions first: each solution frees many cells of a large group at once.
     rng = np.random.default_rng(n)
-    for _ in range(_RANDOM_ROUNDS if n > _SMALL_GROUP else 0):
+    for _ in range(_RANDOM_ROUNDS if n - int(free.sum()) > _SMALL_GROUP else 0):
         before = int(free.sum())
         solve(rng.standard_normal(n), highspy.ObjSense.kMaximize)
         if free.all() or int(free.sum()) == before:
@@ -287,6 +307,7 @@ def _audit_component(table: LinkedTable, cells: Sequence[int], rels: Sequence[in
                 break
         if not free[j]:
             determined.append(cells[j])
+    proven.update(c for c, f in zip(cells, free, strict=True) if f)
     return determined
 
 
