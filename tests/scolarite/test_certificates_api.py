@@ -187,3 +187,41 @@ def test_the_app_mounts_the_verifier(tmp_path: Path) -> None:
         pem = c.get("/verifier/cle-publique")
         assert pem.status_code == 200 and pem.content.startswith(b"-----BEGIN PUBLIC KEY")
     assert (tmp_path / "var" / "scolarite" / "certificats-ed25519.pem").is_file()
+
+
+def test_every_certificate_call_is_audited_and_bad_parameters_are_422(
+    registry: tuple[Engine, Path], client: TestClient
+) -> None:
+    from sqlalchemy import func, select
+
+    from ardoise.scolarite.schema import audit
+
+    engine, _ = registry
+    secret = _token(engine, [scopes.IDENTITE, scopes.SCOLARITE, scopes.ETABLISSEMENT, scopes.MEF])
+
+    def count() -> int:
+        with engine.connect() as conn:
+            return int(
+                conn.execute(
+                    select(func.count())
+                    .select_from(audit)
+                    .where(audit.c.endpoint == "/v3/men/scolarites/certificat")
+                ).scalar_one()
+            )
+
+    before = count()
+    r = client.get(
+        "/v3/men/scolarites/certificat",
+        params={"recipient": "123"},
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+    assert r.status_code == 422
+    assert {e["source"]["parameter"] for e in r.json()["errors"]} >= {"recipient", "nomNaissance"}
+    unknown = {**_params(PUPILS[0]), "nomNaissance": "PERSONNE"}
+    r = client.get(
+        "/v3/men/scolarites/certificat",
+        params=unknown,
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+    assert r.status_code == 404 and r.json()["errors"][0]["code"] == "30003"
+    assert count() == before + 2
