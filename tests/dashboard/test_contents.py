@@ -185,3 +185,29 @@ def test_commune_map_is_the_commune_with_its_schools(client: TestClient) -> None
     points = chart["spec"]["layer"][1]["data"]["values"]
     assert {p["uai"] for p in points} == {"0420001Y", "0420009G"}
     assert client.get(chart["geo"]["url"]).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "values",
+    [[80.5, 99.0, 101.0, 120.5, 130.0, 91.0, 93.0], [0.12, 0.5, 0.51, 0.97], [1.0, 1500.0, 37.0]],
+)
+def test_distribution_bins_count_every_value_once(values: list[float]) -> None:
+    from ardoise.dashboard.figures import bins
+
+    found = bins(values, 1)
+    assert sum(b["nombre"] for b in found) == len(values)
+    widths = {round(b["a"] - b["de"], 6) for b in found}
+    assert len(widths) == 1 and len(found) <= 21
+    for v in values:
+        assert sum(1 for b in found if b["de"] <= v < b["a"]) == 1 or v == found[-1]["a"]
+
+
+def test_schools_of_the_whole_country_are_shown_by_academie(client: TestClient) -> None:
+    page = client.get("/indicateurs/ips_moyen_ecoles.json?niveau=etablissement").json()
+    parent = next(f for f in page["filtres"] if f["name"] == "parent")
+    assert "" not in [o["value"] for o in parent["options"]]  # no « France » for schools
+    chosen = [o["value"] for o in parent["options"] if o["selected"]]
+    assert chosen and chosen[0].startswith("academie:")
+    dist = next(c for c in page["charts"] if c["id"] == "distribution")
+    counted = sum(r["nombre"] for r in dist["table"]["rows"])
+    assert counted == page["valeurs_total"] - dist["manquants"]

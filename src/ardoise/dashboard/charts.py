@@ -228,19 +228,30 @@ def series(title: str, subtitle: str, rows: Sequence[dict[str, Any]], *, unit: s
     }
 
 
-def distribution(title: str, subtitle: str, rows: Sequence[dict[str, Any]], *, unit: str) -> Spec:
-    """How the values of one level spread: a histogram of the territories with a value."""
+def distribution(
+    title: str,
+    subtitle: str,
+    rows: Sequence[dict[str, Any]],
+    *,
+    unit: str,
+    count_title: str = "Nombre de territoires",
+) -> Spec:
+    """How the values of one level spread: bars of classes binned on the server
+    (``de`` ≤ value < ``a``, ``nombre`` territories), so the table is exactly what is drawn."""
     return {
         **_base(title, subtitle),
         "width": "container",
         "height": 200,
         "data": {"values": list(rows)},
-        "transform": [{"filter": "isValid(datum.valeur)"}],
-        "mark": {"type": "bar", "color": PALETTE[-1], "binSpacing": 1},
+        "mark": {"type": "bar", "color": PALETTE[-1], "stroke": "#ffffff", "strokeWidth": 0.5},
         "encoding": {
-            "x": {"field": "valeur", "type": "quantitative", "bin": {"maxbins": 20}, "title": unit},
-            "y": {"aggregate": "count", "type": "quantitative", "title": "Nombre de territoires"},
-            "tooltip": [{"aggregate": "count", "type": "quantitative", "title": "Territoires"}],
+            "x": {"field": "de", "type": "quantitative", "title": unit, "scale": {"zero": False}},
+            "x2": {"field": "a"},
+            "y": {"field": "nombre", "type": "quantitative", "title": count_title},
+            "tooltip": [
+                {"field": "libelle", "title": "Classe"},
+                {"field": "nombre", "title": "Nombre"},
+            ],
         },
     }
 

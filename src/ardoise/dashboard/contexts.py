@@ -205,7 +205,9 @@ class IndicatorPage:
     sources: tuple[Source, ...]
     filtres: tuple[Filter, ...]
     charts: tuple[Chart, ...]
-    table: Table
+    table: Table  # at most the first rows (by code)
+    valeurs_total: int
+    valeurs_url: str  # every value, from the API
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from ardoise.dashboard.contexts import Figure
@@ -105,6 +106,31 @@ def classes(values: Sequence[float], decimals: int) -> tuple[tuple[float, ...], 
     if len(edges) == 2 and edges[0] == edges[1]:
         labels = [number(edges[0], decimals)]
     return tuple(bounds), tuple(labels)
+
+
+def bins(values: Sequence[float], decimals: int, target: int = 20) -> list[dict[str, Any]]:
+    """A histogram: classes of one « nice » width (1, 2 or 5 × 10^k), each with its count."""
+    if not values:
+        return []
+    low, high = min(values), max(values)
+    span = high - low
+    if span <= 0:
+        return [{"de": low, "a": low, "nombre": len(values), "libelle": number(low, decimals)}]
+    raw = span / target
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    start = math.floor(low / step) * step
+    count = math.floor((high - start) / step) + 1
+    tally = [0] * count
+    for v in values:
+        tally[min(count - 1, int((v - start) // step))] += 1
+    places = max(0, -math.floor(math.log10(step))) if step < 1 else 0
+    out = []
+    for i, n in enumerate(tally):
+        a, b = round(start + i * step, places + 2), round(start + (i + 1) * step, places + 2)
+        label = f"{number(a, places)} à moins de {number(b, places)}"
+        out.append({"de": a, "a": b, "nombre": n, "libelle": label})
+    return out
 
 
 def class_of(value: float | None, bounds: Sequence[float], labels: Sequence[str]) -> str | None:

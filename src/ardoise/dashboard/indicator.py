@@ -1,9 +1,14 @@
 """``/indicateurs/{id}``: definition, method, formula, sources and caveats; a map and a
-distribution for the chosen level, year (and parent territory); the table of values."""
+distribution for the chosen level, year and territory; the table of values.
+
+Communes and schools are shown within one académie at a time (France has 35,000 communes
+and 60,000 schools: a page for all of them would weigh megabytes); the distribution is
+binned on the server, so its table and CSV are exactly the bars drawn."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from urllib.parse import urlencode
 
 from ardoise.dashboard import charts
 from ardoise.dashboard.contexts import Chart, Filter, IndicatorPage, Link, Option, Table
@@ -11,6 +16,7 @@ from ardoise.dashboard.figures import (
     LEVEL_LABELS,
     LEVEL_PLURALS,
     STATUS_LABELS,
+    bins,
     chart_url,
     unit_label,
 )
@@ -19,8 +25,11 @@ from ardoise.dashboard.pages import page, sources, year_options
 from ardoise.query import indicators as q
 from ardoise.query.release import ServedRelease
 from ardoise.query.territories import levels
+from ardoise.query.territories.context import territories_of
 
 PAGE_LEVELS = ("region", "academie", "departement", "commune", "etablissement")
+LOCAL_LEVELS = ("commune", "etablissement")  # shown within one académie at a time
+MAX_TABLE_ROWS = 300
 
 
 def indicator_page(
@@ -32,16 +41,33 @@ def indicator_page(
     niveau = params.get("niveau") or (
         "departement" if "departement" in offered else (offered or ["france"])[0]
     )
+    niveau = levels.level(niveau)
     parent = levels.parse(params["parent"], parameter="parent") if params.get("parent") else None
+    academies = _academies(release)
+    if niveau in LOCAL_LEVELS and (parent is None or parent[0] == "france") and academies:
+        parent = ("academie", academies[0][0])
     filtres = [
         Filter(
             "niveau",
             "Niveau",
             tuple(Option(lv, LEVEL_PLURALS[lv].capitalize(), lv == niveau) for lv in offered),
-        )
+        ),
+        Filter(
+            "parent",
+            "Territoire",
+            (
+                *(() if niveau in LOCAL_LEVELS else (Option("", "France", parent is None),)),
+                *(
+                    Option(f"academie:{c}", f"Académie de {n}", parent == ("academie", c))
+                    for c, n in academies
+                ),
+            ),
+        ),
     ]
     chart_list: list[Chart] = []
     table = Table("Valeurs", (), (), ())
+    total = 0
+    full = f"/api/v1/indicateurs/{d.id}/valeurs"
     if info.annees:
         result = q.indicator_values(release, d.id, niveau, params.get("annee") or None, parent)
         filtres.append(Filter("annee", "Année scolaire", year_options(info.annees, result.annee)))
@@ -52,35 +78,24 @@ def indicator_page(
         if result.niveau in MAP_LEVELS and (result.niveau != "commune" or parent is not None):
             chart_list.append(indicator_map(release, result, path=path, query=query, where=where))
         rows, _ = map_rows(info, result.values)
-        dist_rows = [{"code": r["code"], "nom": r["nom"], "valeur": r["valeur"]} for r in rows]
-        title = f"Répartition des {LEVEL_PLURALS[result.niveau]}, {result.annee}"
-        with_value = sum(1 for r in dist_rows if r["valeur"] is not None)
+        shown = [r["valeur"] for r in rows if r["valeur"] is not None]
         chart_list.append(
-            Chart(
-                "distribution",
-                "distribution",
-                title,
-                f"Histogramme de « {d.title} » pour {with_value} {LEVEL_PLURALS[result.niveau]} "
-                f"avec une valeur ({where}, {result.annee}) ; "
-                f"{len(dist_rows) - with_value} sans valeur, non dessinés.",
-                sources(release, d.dataset_ids),
-                release.id,
-                release.created_at,
-                Table(
-                    title,
-                    ("code", "nom", "valeur"),
-                    ("Code", "Territoire", "Valeur"),
-                    tuple(dist_rows),
-                ),
-                charts.distribution(
-                    title, f"{d.title} ; {where}", dist_rows, unit=unit_label(d.unit)
-                ),
-                {f: chart_url(path, "distribution", f, query) for f in ("csv", "svg", "png")},
-                len(dist_rows) - with_value,
-            )
+            _distribution(release, info, result, shown, len(rows), where, path, query)
         )
+        total = len(rows)
+        full += "?" + urlencode(
+            {
+                "niveau": result.niveau,
+                "annee": result.annee,
+                **({"parent": ":".join(result.parent)} if result.parent else {}),
+            }
+        )
+        kept = tuple(zip(result.values, rows, strict=True))[:MAX_TABLE_ROWS]
+        caption = f"{d.title} par {LEVEL_LABELS[result.niveau]} ({result.annee}, {where})"
+        if total > len(kept):
+            caption += f" : les {len(kept)} premiers sur {total}, par code"
         table = Table(
-            f"{d.title} par {LEVEL_LABELS[result.niveau]} ({result.annee}, {where})",
+            caption,
             ("code", "nom", "texte", "statut", "base", "rang"),
             ("Code", "Territoire", "Valeur", "Statut", "Base", "Rang"),
             tuple(
@@ -92,7 +107,7 @@ def indicator_page(
                     "base": v.base,
                     "rang": v.rang,
                 }
-                for v, r in zip(result.values, rows, strict=True)
+                for v, r in kept
             ),
         )
     return IndicatorPage(
@@ -110,4 +125,53 @@ def indicator_page(
         tuple(filtres),
         tuple(chart_list),
         table,
+        total,
+        full,
+    )
+
+
+def _academies(release: ServedRelease) -> list[tuple[str, str]]:
+    ref = territories_of(release).referential
+    found = [(a.code, a.nom) for a in ref.academies.values() if not a.ancienne]
+    return sorted(found, key=lambda a: a[1])
+
+
+def _distribution(
+    release: ServedRelease,
+    info: q.IndicatorInfo,
+    result: q.IndicatorValues,
+    shown: Sequence[float],
+    total: int,
+    where: str,
+    path: str,
+    query: str,
+) -> Chart:
+    d = info.definition
+    rows = bins(shown, d.decimals)
+    title = f"Répartition des {LEVEL_PLURALS[result.niveau]}, {result.annee}"
+    return Chart(
+        "distribution",
+        "distribution",
+        title,
+        f"Histogramme de « {d.title} » pour {len(shown)} {LEVEL_PLURALS[result.niveau]} "
+        f"avec une valeur ({where}, {result.annee}) ; {total - len(shown)} sans valeur, "
+        "non comptés.",
+        sources(release, d.dataset_ids),
+        release.id,
+        release.created_at,
+        Table(
+            title,
+            ("de", "a", "nombre", "libelle"),
+            ("De", "À moins de", "Nombre", "Classe"),
+            tuple(rows),
+        ),
+        charts.distribution(
+            title,
+            f"{d.title} ; {where}",
+            rows,
+            unit=unit_label(d.unit),
+            count_title=f"Nombre de {LEVEL_PLURALS[result.niveau]}",
+        ),
+        {f: chart_url(path, "distribution", f, query) for f in ("csv", "svg", "png")},
+        total - len(shown),
     )
