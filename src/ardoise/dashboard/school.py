@@ -8,7 +8,13 @@ from collections.abc import Mapping
 from ardoise.dashboard.contexts import Chart, Filter, Link, SchoolPage, SeriesTable, Table
 from ardoise.dashboard.figures import LEVEL_LABELS, dataset_url, number, territory_url
 from ardoise.dashboard.pages import indicator_options, page, year_options
-from ardoise.dashboard.territory import ancestor_series, comparison_chart, comparisons, series_chart
+from ardoise.dashboard.territory import (
+    ancestor_series,
+    comparison_chart,
+    comparisons,
+    default_indicator,
+    series_chart,
+)
 from ardoise.errors import NotFound
 from ardoise.query import indicators as q
 from ardoise.query import territories as T
@@ -33,7 +39,7 @@ def school_page(
     items = result.items if result else ()
     chosen = next(
         (i for i in items if i.indicator.definition.id == params.get("indicateur")), None
-    ) or next((i for i in items if i.value.statut == "ok"), items[0] if items else None)
+    ) or default_indicator(items)
     filtres: list[Filter] = []
     chart_list: list[Chart] = []
     if chosen is not None and result is not None:

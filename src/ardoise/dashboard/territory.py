@@ -28,7 +28,7 @@ from ardoise.dashboard.figures import (
     unit_label,
 )
 from ardoise.dashboard.maps import MAP_LEVELS, indicator_map
-from ardoise.dashboard.pages import indicator_options, page, sources, year_options
+from ardoise.dashboard.pages import PREFERRED, indicator_options, page, sources, year_options
 from ardoise.errors import NotFound
 from ardoise.query import indicators as q
 from ardoise.query import territories as T
@@ -229,7 +229,7 @@ def territory_page(
     items = result.items if result else ()
     chosen = next(
         (i for i in items if i.indicator.definition.id == params.get("indicateur")), None
-    ) or _default(items)
+    ) or default_indicator(items)
     filtres: list[Filter] = []
     chart_list: list[Chart] = []
     if chosen is not None and result is not None:
@@ -310,9 +310,13 @@ def territory_page(
     )
 
 
-def _default(items: Sequence[q.TerritoryIndicator]) -> q.TerritoryIndicator | None:
+def default_indicator(items: Sequence[q.TerritoryIndicator]) -> q.TerritoryIndicator | None:
+    """The indicator drawn when none is chosen: one with a value, the most asked for first."""
+    rank = {name: n for n, name in enumerate(PREFERRED)}
     with_value = [i for i in items if i.value.statut == "ok"]
-    ordered = with_value or list(items)
+    ordered = sorted(
+        with_value or list(items), key=lambda i: rank.get(i.indicator.definition.id, len(rank))
+    )
     return ordered[0] if ordered else None
 
 
@@ -358,4 +362,4 @@ def _children(release: ServedRelease, niveau: str, code: str) -> tuple[Link, ...
     )
 
 
-__all__ = ["ancestor", "schools_in", "territory_page"]
+__all__ = ["ancestor", "default_indicator", "schools_in", "territory_page"]
