@@ -203,8 +203,6 @@ def ancestor_series(
     """The chosen indicator's series for each ancestor (nearest first, France last)."""
     out: list[tuple[str, Sequence[q.IndicatorValue]]] = []
     for lv, c in result.ancestors:
-        if lv == "commune":
-            continue
         other = ancestor(release, lv, c)
         if other is None:
             continue
