@@ -22,33 +22,35 @@ from ardoise.scolarite.certificates_signing import Signer, b64decode, load_or_cr
 from ardoise.scolarite.database import make_engine, migrate
 from ardoise.scolarite.schema import eleves
 from ardoise.scolarite.service import ScolariteService
+from tests.scolarite.conftest import new_registry_url
 from tests.scolarite.test_certificates import PUBLIC_URL, PUPILS, _row
 
 SIRET = "13002526500013"
 
 
-@pytest.fixture(scope="module")
-def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Engine, Path]]:
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def registry(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[tuple[Engine, Path, str]]:
+    """The same registry on SQLite and on PostgreSQL (skipped without the test cluster)."""
     var = tmp_path_factory.mktemp("var")
-    engine = make_engine(f"sqlite:///{var / 'scolarite.db'}")
+    url = new_registry_url(request.param, var, request)
+    engine = make_engine(url)
     migrate(engine)
     with engine.begin() as conn:
         conn.execute(eleves.insert(), [_row(p) for p in PUPILS])
-    yield engine, var
+    yield engine, var, url
     engine.dispose()
 
 
 @pytest.fixture(scope="module")
-def signer(registry: tuple[Engine, Path]) -> Signer:
+def signer(registry: tuple[Engine, Path, str]) -> Signer:
     return load_or_create(registry[1])
 
 
 @pytest.fixture(scope="module")
-def client(registry: tuple[Engine, Path], signer: Signer) -> Iterator[TestClient]:
-    _, var = registry
-    service = ScolariteService(
-        f"sqlite:///{var / 'scolarite.db'}", clock=lambda: datetime(2025, 11, 20, 10, tzinfo=UTC)
-    )
+def client(registry: tuple[Engine, Path, str], signer: Signer) -> Iterator[TestClient]:
+    service = ScolariteService(registry[2], clock=lambda: datetime(2025, 11, 20, 10, tzinfo=UTC))
     app = FastAPI()
     app.include_router(build_router(service, lambda: signer, PUBLIC_URL))
     with TestClient(app) as c:
@@ -85,9 +87,9 @@ def _params(p: dict[str, Any], **extra: str) -> dict[str, Any]:
 
 
 def test_endpoint_requires_token_and_every_shown_scope(
-    registry: tuple[Engine, Path], client: TestClient
+    registry: tuple[Engine, Path, str], client: TestClient
 ) -> None:
-    engine, _ = registry
+    engine = registry[0]
     params = _params(PUPILS[0])
     assert client.get("/v3/men/scolarites/certificat", params=params).status_code == 401
     partial = _token(engine, [scopes.IDENTITE, scopes.SCOLARITE])
@@ -101,9 +103,9 @@ def test_endpoint_requires_token_and_every_shown_scope(
 
 
 def test_endpoint_issues_a_pdf_then_the_verifier_follows_the_pupil(
-    registry: tuple[Engine, Path], client: TestClient
+    registry: tuple[Engine, Path, str], client: TestClient
 ) -> None:
-    engine, _ = registry
+    engine = registry[0]
     secret = _token(engine, [scopes.IDENTITE, scopes.SCOLARITE, scopes.ETABLISSEMENT, scopes.MEF])
     auth = {"Authorization": f"Bearer {secret}"}
     r = client.get("/v3/men/scolarites/certificat", params=_params(PUPILS[1]), headers=auth)
@@ -190,13 +192,13 @@ def test_the_app_mounts_the_verifier(tmp_path: Path) -> None:
 
 
 def test_every_certificate_call_is_audited_and_bad_parameters_are_422(
-    registry: tuple[Engine, Path], client: TestClient
+    registry: tuple[Engine, Path, str], client: TestClient
 ) -> None:
     from sqlalchemy import func, select
 
     from ardoise.scolarite.schema import audit
 
-    engine, _ = registry
+    engine = registry[0]
     secret = _token(engine, [scopes.IDENTITE, scopes.SCOLARITE, scopes.ETABLISSEMENT, scopes.MEF])
 
     def count() -> int:
