@@ -225,8 +225,9 @@ def test_every_call_leaves_one_audit_entry_without_clear_values(env: Env, secret
     entry = dict(row._mapping)
     assert entry["statut"] == 200 and entry["resultat"] == "trouve"
     assert entry["recipient"] == "13002526500013" and entry["endpoint"] == URL
-    flat = " ".join(str(v) for v in entry.values())
-    assert "Œillard" not in flat and "2012" not in flat.replace(entry["horodatage"], "")
+    hashes = ("empreinte", "precedent", "empreinte_parametres", "horodatage")
+    flat = " ".join(str(v) for k, v in entry.items() if k not in hashes)
+    assert "Œillard" not in flat and "OEILLARD" not in flat and "2012" not in flat
     expected = audit.params_hash(env.service.salt, identity_params(PUPILS[0]))
     assert entry["empreinte_parametres"] == expected
     assert audit.verify(env.engine).ok
