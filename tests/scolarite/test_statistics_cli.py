@@ -15,7 +15,10 @@ from typer.testing import CliRunner
 from ardoise.cli import app
 from ardoise.scolarite.database import make_engine, migrate
 from ardoise.scolarite.schema import eleves
+from tests.scolarite.conftest import new_registry_url
 from tests.scolarite.test_certificates import _row
+
+_URLS: dict[Path, str] = {}
 
 # (uai, level, girls, boys)
 CLASSES = [
@@ -26,10 +29,13 @@ CLASSES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def var(tmp_path_factory: pytest.TempPathFactory) -> Path:
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def var(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Path:
+    """A var dir whose registry is SQLite (in it) or PostgreSQL (URL in ``_URLS``)."""
     var = tmp_path_factory.mktemp("var")
-    engine = make_engine(f"sqlite:///{var / 'scolarite.db'}")
+    url = new_registry_url(request.param, var, request)
+    _URLS[var] = url
+    engine = make_engine(url)
     migrate(engine)
     rows = []
     for uai, level, girls, boys in CLASSES:
@@ -62,7 +68,12 @@ def var(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _run(var: Path, *args: str) -> tuple[int, str]:
-    env = {"ARDOISE_VAR_DIR": str(var), "ARDOISE_MIRROR": str(var / "none"), "COLUMNS": "200"}
+    env = {
+        "ARDOISE_VAR_DIR": str(var),
+        "ARDOISE_MIRROR": str(var / "none"),
+        "COLUMNS": "200",
+        "ARDOISE_SCOLARITE_DATABASE_URL": _URLS[var],
+    }
     result = CliRunner().invoke(app, ["scolarite", "statistiques", *args], env=env)
     return result.exit_code, result.output
 
