@@ -269,10 +269,6 @@ def test_summary(built: Built) -> None:
     assert set(built.summary.files) == set(_files(built.out))
 
 
-def test_cold_build_time(built: Built) -> None:
-    assert built.seconds < 30, f"construction à froid en {built.seconds:.1f} s"
-
-
 def test_two_builds_give_the_same_bytes(
     built: Built, mirror: Path, node_modules: Path, tmp_path: Path
 ) -> None:
@@ -284,14 +280,11 @@ def test_two_builds_give_the_same_bytes(
     assert all(first[k] == second[k] for k in second)
     assert summary.cache_hits == ()
 
-    # Warm: same cache as the first build.
-    start = time.perf_counter()
+    # Warm: same cache as the first build (its time is measured by bench/ingest.py, not here).
     warm = build_referential(mirror, node_modules, tmp_path / "warm", built.cache)
-    seconds = time.perf_counter() - start
     assert set(warm.cache_hits) == {"communes", "regions", "departements", "academies"}
     assert _files(tmp_path / "warm") == first
     assert warm.to_json() == built.summary.to_json()
-    assert seconds < 10, f"construction à chaud en {seconds:.1f} s"
 
 
 def test_failure_leaves_no_partial_file(
