@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from scipy.optimize import linprog
 from scipy.sparse import coo_matrix
 
@@ -114,7 +116,11 @@ def eliminate(cells: Sequence[Cell], equations: list[tuple[Key, list[Key]]]) -> 
                     low[p], high[p] = new_low, new_high
                     changed = True
     hidden = [(c.niveau_geo, c.code, c.niveau, c.sexe) for c in cells if c.effectif is None]
-    return {k: int(low[k]) for k in hidden if math.floor(high[k]) <= math.ceil(low[k])}
+    return {
+        k: int(low[k])
+        for k in hidden
+        if math.isfinite(high[k]) and math.floor(high[k]) <= math.ceil(low[k])
+    }
 
 
 def lp_recompute(
@@ -149,7 +155,7 @@ def lp_recompute(
             assert res.status in (0, 3), res.message
             bounds.append(sense * res.fun if res.status == 0 else math.inf)
         lo, hi = bounds
-        if math.floor(hi + 1e-6) <= math.ceil(lo - 1e-6):
+        if math.isfinite(hi) and math.floor(hi + 1e-6) <= math.ceil(lo - 1e-6):
             disclosed[key] = (lo, hi)
     return disclosed
 
@@ -233,3 +239,27 @@ def test_an_inconsistent_hierarchy_is_an_error_not_a_wrong_table() -> None:
     counts = [Count("0000001A", "6e", "F", 30), Count("0000002B", "6e", "F", 30)]
     with pytest.raises(ArdoiseError, match="Hiérarchie incohérente"):
         statistics(counts, places)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 7),
+            st.sampled_from(["6e", "5e", "4e"]),
+            st.sampled_from(["F", "M"]),
+            st.sampled_from([0, 1, 2, 3, 4, 5, 6, 9, 12, 30]),
+        ),
+        min_size=1,
+        max_size=40,
+    ),
+    st.integers(2, 8),
+)
+def test_property_no_suppressed_cell_can_be_recomputed(
+    cells: list[tuple[int, str, str, int]], threshold: int
+) -> None:
+    places = {f"{i:07d}S": Place(f"C{i // 2}", f"D{i // 4}", "A0") for i in range(8)}
+    counts = [Count(f"{i:07d}S", level, sexe, n) for i, level, sexe, n in cells]
+    if not any(c.effectif for c in counts):
+        return
+    check_protected(statistics(counts, places, Rules(threshold=threshold)), places)
