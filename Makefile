@@ -24,7 +24,7 @@ assets: $(VENV)/.installed node_modules/.installed  ## dashboard assets (DSFR, v
 	$(BIN)/python -m ardoise.dashboard >/dev/null
 
 chromium:  ## Debian's chromium, driven by Playwright in the dashboard's browser tests
-	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 release: install  ## ingest every source and publish a release
 	$(BIN)/ardoise ingest
