@@ -43,8 +43,12 @@ typecheck: install
 test: install  ## the whole suite: lint, types, tests
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
-	ARDOISE_TEST_POSTGRES_URL="$${ARDOISE_TEST_POSTGRES_URL:-$$(bash scripts/postgres.sh)}" \
-		$(BIN)/python -m pytest
+	@# PostgreSQL for the scolarité tests: a throwaway cluster on loopback, stopped afterwards
+	@# (unless ARDOISE_TEST_POSTGRES_URL names a server of your own).
+	@if [ -n "$$ARDOISE_TEST_POSTGRES_URL" ]; then $(BIN)/python -m pytest; else \
+		url="$$(bash scripts/postgres.sh)"; \
+		ARDOISE_TEST_POSTGRES_URL="$$url" $(BIN)/python -m pytest; code=$$?; \
+		bash scripts/postgres.sh stop; exit $$code; fi
 
 bench: install  ## benchmarks; each prints JSON lines (API: wrk + Datasette in .venv-bench)
 	$(BIN)/python bench/ingest.py

@@ -5,6 +5,7 @@
 # it) a cluster on 127.0.0.1:${ARDOISE_PG_PORT:-55432}, data in ${ARDOISE_PG_DIR:-/tmp/ardoise-postgres},
 # run as the `postgres` user (we may be root). Prints the URL on stdout, everything else on
 # stderr:   export ARDOISE_TEST_POSTGRES_URL=$(bash scripts/postgres.sh)
+# `bash scripts/postgres.sh stop` stops it (make test does, when it started it).
 # Nothing else is touched: the system's own clusters are left alone.
 set -euo pipefail
 PORT="${ARDOISE_PG_PORT:-55432}"
@@ -12,13 +13,13 @@ DIR="${ARDOISE_PG_DIR:-/tmp/ardoise-postgres}"
 log() { echo "postgres.sh: $*" >&2; }
 
 bindir() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1; }
-if [ -z "$(bindir)" ] || [ ! -x "$(bindir)/initdb" ]; then
+if [ "${1:-}" != "stop" ] && { [ -z "$(bindir)" ] || [ ! -x "$(bindir)/initdb" ]; }; then
   log "installation de PostgreSQL (apt-get)…"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >&2 && apt-get install -y -qq postgresql >&2
 fi
 BIN="$(bindir)"
-[ -x "$BIN/initdb" ] || { log "PostgreSQL introuvable après installation"; exit 1; }
+[ "${1:-}" = "stop" ] || [ -x "$BIN/initdb" ] || { log "PostgreSQL introuvable après installation"; exit 1; }
 
 as_pg() {
   if [ "$(id -u)" = "0" ]; then
@@ -27,6 +28,13 @@ as_pg() {
     "$@"
   fi
 }
+
+if [ "${1:-}" = "stop" ]; then  # stop the cluster of $DIR if it runs (its data is kept)
+  if [ -n "$BIN" ] && [ -f "$DIR/data/PG_VERSION" ]; then
+    as_pg "$BIN/pg_ctl" -D "$DIR/data" -m fast -w stop >/dev/null 2>&1 || true
+  fi
+  exit 0
+fi
 
 mkdir -p "$DIR"
 [ "$(id -u)" = "0" ] && chown postgres: "$DIR"
