@@ -5,16 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ardoise.dashboard.contexts import Chart, Filter, Link, SchoolPage, SeriesTable, Table
+from ardoise.dashboard.contexts import Link, SchoolPage, SeriesTable, Table
 from ardoise.dashboard.figures import LEVEL_LABELS, dataset_url, number, territory_url
-from ardoise.dashboard.pages import indicator_options, page, year_options
-from ardoise.dashboard.territory import (
-    ancestor_series,
-    comparison_chart,
-    comparisons,
-    default_indicator,
-    series_chart,
-)
+from ardoise.dashboard.pages import page
+from ardoise.dashboard.territory import indicator_panel
 from ardoise.errors import NotFound
 from ardoise.query import indicators as q
 from ardoise.query import territories as T
@@ -35,27 +29,9 @@ def school_page(
         )
     except NotFound:
         result = None
-    comps = comparisons(result, nom)
-    items = result.items if result else ()
-    chosen = next(
-        (i for i in items if i.indicator.definition.id == params.get("indicateur")), None
-    ) or default_indicator(items)
-    filtres: list[Filter] = []
-    chart_list: list[Chart] = []
-    if chosen is not None and result is not None:
-        info = chosen.indicator
-        filtres = [
-            Filter(
-                "indicateur",
-                "Indicateur",
-                indicator_options([i.indicator for i in items], info.definition.id),
-            ),
-            Filter("annee", "Année scolaire", year_options(info.annees, chosen.annee)),
-        ]
-        comp = next(c for c in comps if c.indicateur == info.definition.id)
-        chart_list.append(comparison_chart(release, comp, info, path=path, query=query))
-        named = [(nom, chosen.serie), *ancestor_series(release, result, info.definition.id)]
-        chart_list.append(series_chart(release, info, named, path=path, query=query))
+    comps, _chosen, filtres, chart_list = indicator_panel(
+        release, result, nom, params, path=path, query=query
+    )
     identite = [("UAI", e.uai)]
     for label, value in (
         ("Nature", e.nature),

@@ -212,18 +212,19 @@ def ancestor_series(
     return out
 
 
-def territory_page(
-    release: ServedRelease, niveau: str, code: str, params: Mapping[str, str], path: str, query: str
-) -> TerritoryPage:
-    t = T.territory(release, niveau, code)
-    annee = q.school_year(params.get("annee"))
-    try:
-        result: q.TerritoryIndicators | None = q.territory_indicators(
-            release, t.niveau, t.code, annee
-        )
-    except NotFound:
-        result = None
-    comps = comparisons(result, t.nom)
+def indicator_panel(
+    release: ServedRelease,
+    result: q.TerritoryIndicators | None,
+    nom: str,
+    params: Mapping[str, str],
+    *,
+    path: str,
+    query: str,
+) -> tuple[tuple[Comparison, ...], q.TerritoryIndicator | None, list[Filter], list[Chart]]:
+    """What a territory or school page shows of its indicators: the comparisons with the
+    parent levels, the indicator chosen (``?indicateur=``, else the default), its filters, and
+    its two charts (beside the parents, and over the years with the parents' series)."""
+    comps = comparisons(result, nom)
     items = result.items if result else ()
     chosen = next(
         (i for i in items if i.indicator.definition.id == params.get("indicateur")), None
@@ -242,8 +243,27 @@ def territory_page(
         ]
         comp = next(c for c in comps if c.indicateur == info.definition.id)
         chart_list.append(comparison_chart(release, comp, info, path=path, query=query))
-        named = [(t.nom, chosen.serie), *ancestor_series(release, result, info.definition.id)]
+        named = [(nom, chosen.serie), *ancestor_series(release, result, info.definition.id)]
         chart_list.append(series_chart(release, info, named, path=path, query=query))
+    return comps, chosen, filtres, chart_list
+
+
+def territory_page(
+    release: ServedRelease, niveau: str, code: str, params: Mapping[str, str], path: str, query: str
+) -> TerritoryPage:
+    t = T.territory(release, niveau, code)
+    annee = q.school_year(params.get("annee"))
+    try:
+        result: q.TerritoryIndicators | None = q.territory_indicators(
+            release, t.niveau, t.code, annee
+        )
+    except NotFound:
+        result = None
+    comps, chosen, filtres, chart_list = indicator_panel(
+        release, result, t.nom, params, path=path, query=query
+    )
+    if chosen is not None and result is not None:
+        info = chosen.indicator
         points = [
             {"uai": s.uai, "nom": s.nom or s.uai, "lat": s.lat, "lon": s.lon}
             for s in (schools_in(release, t.niveau, t.code) if t.niveau in SCHOOL_POINTS else ())
