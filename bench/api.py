@@ -289,6 +289,46 @@ def answers(port: int, paths: dict[str, str], side: str) -> dict[str, Any]:
 # --- load ----------------------------------------------------------------------------------
 
 
+def release_sample(var_dir: Path, n: int) -> dict[str, list[str]]:
+    """Codes to load a server with, from the release served in ``var_dir``: départements,
+    académies, collèges with an IPS, and indicators computed by département (``n`` each)."""
+    import duckdb
+
+    current = (var_dir / "current").resolve()
+    deps_file = str(current / "referential" / "departements.parquet")
+    values = str(current / "indicators" / "valeurs.parquet")
+    queries = {
+        "departements": (
+            "SELECT code FROM read_parquet($p) ORDER BY hash(code) LIMIT $n",
+            deps_file,
+        ),
+        "academies": (
+            "SELECT DISTINCT academie FROM read_parquet($p) WHERE academie IS NOT NULL "
+            "ORDER BY 1 LIMIT $n",
+            deps_file,
+        ),
+        "uais": (
+            "SELECT code FROM (SELECT DISTINCT code FROM read_parquet($p) WHERE niveau = "
+            "'etablissement' AND indicateur = 'ips_moyen_colleges' AND statut = 'ok') "
+            "ORDER BY hash(code) LIMIT $n",
+            values,
+        ),
+        "indicateurs": (
+            "SELECT DISTINCT indicateur FROM read_parquet($p) WHERE niveau = 'departement' "
+            "ORDER BY 1 LIMIT $n",
+            values,
+        ),
+    }
+    con = duckdb.connect()
+    try:
+        return {
+            name: [r[0] for r in con.execute(sql, {"p": path, "n": n}).fetchall()]
+            for name, (sql, path) in queries.items()
+        }
+    finally:
+        con.close()
+
+
 def load_wrk(
     port: int, path: str | list[str], seconds: float, conns: int, threads: int
 ) -> dict[str, Any]:

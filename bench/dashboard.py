@@ -42,45 +42,14 @@ MOBILE = {"width": 390, "height": 844}
 
 
 def pages(var_dir: Path, n: int = 8) -> dict[str, list[str]]:
-    import duckdb
-
+    sample = apibench.release_sample(var_dir, n)
+    deps, acas, uais, inds = (
+        sample["departements"],
+        sample["academies"],
+        sample["uais"],
+        sample["indicateurs"],
+    )
     current = (var_dir / "current").resolve()
-    ref, values = current / "referential", current / "indicators" / "valeurs.parquet"
-    con = duckdb.connect()
-    try:
-        deps = [
-            r[0]
-            for r in con.execute(
-                "SELECT code FROM read_parquet($p) ORDER BY hash(code) LIMIT $n",
-                {"p": str(ref / "departements.parquet"), "n": n},
-            ).fetchall()
-        ]
-        acas = [
-            r[0]
-            for r in con.execute(
-                "SELECT DISTINCT academie FROM read_parquet($p) WHERE academie IS NOT NULL "
-                "ORDER BY 1 LIMIT $n",
-                {"p": str(ref / "departements.parquet"), "n": n},
-            ).fetchall()
-        ]
-        uais = [
-            r[0]
-            for r in con.execute(
-                "SELECT code FROM read_parquet($p) WHERE niveau = 'etablissement' AND indicateur = "
-                "'ips_moyen_colleges' AND statut = 'ok' ORDER BY hash(code) LIMIT $n",
-                {"p": str(values), "n": n},
-            ).fetchall()
-        ]
-        inds = [
-            r[0]
-            for r in con.execute(
-                "SELECT DISTINCT indicateur FROM read_parquet($p) WHERE niveau = 'departement' "
-                "ORDER BY 1 LIMIT $n",
-                {"p": str(values), "n": n},
-            ).fetchall()
-        ]
-    finally:
-        con.close()
     datasets = sorted(p.stem for p in (current / "data").glob("*.parquet"))[:n]
     return {
         "health": [HEALTH],

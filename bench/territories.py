@@ -62,38 +62,8 @@ SEARCHES = (
 def endpoints(var_dir: Path, n: int = 20) -> dict[str, list[str]]:
     """Each endpoint with ``n`` different territories (or queries), so that one territory's
     answer is not the only one measured; /health alone."""
-    import duckdb
-
-    current = (var_dir / "current").resolve()
-    ref, values = current / "referential", current / "indicators" / "valeurs.parquet"
-    con = duckdb.connect()
-    try:
-        deps = [
-            r[0]
-            for r in con.execute(
-                "SELECT code FROM read_parquet($p) ORDER BY code LIMIT $n",
-                {"p": str(ref / "departements.parquet"), "n": n},
-            ).fetchall()
-        ]
-        academies = [
-            r[0]
-            for r in con.execute(
-                "SELECT DISTINCT academie FROM read_parquet($p) WHERE academie IS NOT NULL "
-                "ORDER BY 1 LIMIT $n",
-                {"p": str(ref / "departements.parquet"), "n": n},
-            ).fetchall()
-        ]
-        uais = [
-            r[0]
-            for r in con.execute(
-                "SELECT code FROM read_parquet($p) WHERE niveau = 'etablissement' AND indicateur = "
-                "'ips_moyen_colleges' AND statut = 'ok' AND annee_scolaire = '2022-2023' "
-                "ORDER BY hash(code) LIMIT $n",
-                {"p": str(values), "n": n},
-            ).fetchall()
-        ]
-    finally:
-        con.close()
+    sample = apibench.release_sample(var_dir, n)
+    deps, academies, uais = sample["departements"], sample["academies"], sample["uais"]
     return {
         "health": [HEALTH],
         "recherche": [f"/api/v1/territoires?q={quote(q)}" for q in SEARCHES[:n]],
