@@ -289,6 +289,61 @@ def answers(port: int, paths: dict[str, str], side: str) -> dict[str, Any]:
 # --- load ----------------------------------------------------------------------------------
 
 
+@contextmanager
+def ardoise_serve(
+    var_dir: Path, log: Path, *, workers: int, cache: bool = True
+) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
+    """``ardoise serve`` on a free loopback port over ``var_dir`` (no access log; response
+    cache off when ``cache`` is false): (port, process), stopped at exit."""
+    port = _free_port()
+    env = dict(
+        os.environ,
+        ARDOISE_VAR_DIR=str(var_dir),
+        ARDOISE_PORT=str(port),
+        ARDOISE_PUBLIC_URL=f"http://127.0.0.1:{port}",
+        ARDOISE_WORKERS=str(workers),
+        ARDOISE_ACCESS_LOG="0",
+    )
+    env.pop("ARDOISE_RESPONSE_CACHE_ENTRIES", None)
+    if not cache:
+        env["ARDOISE_RESPONSE_CACHE_ENTRIES"] = "0"
+    cmd = [str(ROOT / ".venv" / "bin" / "ardoise"), "serve", "--port", str(port)]
+    with server(cmd, env, port, "/health", log) as proc:
+        yield port, proc
+
+
+def load_groups(
+    port: int,
+    proc: subprocess.Popen[bytes],
+    paths: dict[str, list[str]],
+    load: Any,
+    *,
+    duration: float,
+    warmup: float,
+    connections: int,
+    threads: int,
+) -> dict[str, dict[str, Any]]:
+    """Check that every URL answers 200 (computing it once), then load each group of URLs in
+    turn (after ``warmup`` seconds unrecorded): figures per group, with the ratio of its p50
+    to that of the ``health`` group, measured in the same run."""
+    for name, group in paths.items():
+        for path in group:
+            status, body = _get(port, path, timeout=180)
+            if status != 200:
+                raise SystemExit(f"{name} {path}: HTTP {status} {body[:300]!r}")
+    results: dict[str, dict[str, Any]] = {}
+    for name, group in paths.items():
+        if warmup > 0:
+            load(port, group, warmup, connections, threads)
+            wait_idle(proc.pid)
+        results[name] = load(port, group, duration, connections, threads)
+        wait_idle(proc.pid)
+    health = results["health"]["p50_ms"]
+    for r in results.values():
+        r["ratio_p50_to_health"] = round(r["p50_ms"] / health, 2) if health else None
+    return results
+
+
 def release_sample(var_dir: Path, n: int) -> dict[str, list[str]]:
     """Codes to load a server with, from the release served in ``var_dir``: départements,
     académies, collèges with an IPS, and indicators computed by département (``n`` each)."""

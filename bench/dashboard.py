@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import signal
 import statistics
@@ -166,36 +165,21 @@ def main() -> None:
         # cache off: what building each page costs; cache on (as deployed, judged): rendered
         # pages kept per release and URL (a release never changes)
         for cache in ("off", "on"):
-            port = apibench._free_port()
-            env = dict(
-                os.environ,
-                ARDOISE_VAR_DIR=str(var_dir),
-                ARDOISE_PORT=str(port),
-                ARDOISE_PUBLIC_URL=f"http://127.0.0.1:{port}",
-                ARDOISE_WORKERS=str(args.workers),
-                ARDOISE_ACCESS_LOG="0",
-            )
-            if cache == "off":
-                env["ARDOISE_RESPONSE_CACHE_ENTRIES"] = "0"
-            results: dict[str, dict[str, Any]] = {}
-            runs[cache] = results
-            cmd = [str(ROOT / ".venv" / "bin" / "ardoise"), "serve", "--port", str(port)]
-            with apibench.server(cmd, env, port, HEALTH, log) as proc:
-                for name, group in paths.items():
-                    for path in group:
-                        status, body = apibench._get(port, path, timeout=120)
-                        if status != 200:
-                            raise SystemExit(f"{name} {path}: HTTP {status} {body[:300]!r}")
-                for name, group in paths.items():
-                    if args.warmup > 0:
-                        load(port, group, args.warmup, args.connections, args.threads)
-                        apibench.wait_idle(proc.pid)
-                    results[name] = load(port, group, args.duration, args.connections, args.threads)
-                    apibench.wait_idle(proc.pid)
-                health = results["health"]["p50_ms"]
+            with apibench.ardoise_serve(
+                var_dir, log, workers=args.workers, cache=cache == "on"
+            ) as (port, proc):
+                results = runs[cache] = apibench.load_groups(
+                    port,
+                    proc,
+                    paths,
+                    load,
+                    duration=args.duration,
+                    warmup=args.warmup,
+                    connections=args.connections,
+                    threads=args.threads,
+                )
                 for name, group in paths.items():
                     r = results[name]
-                    r["ratio_p50_to_health"] = round(r["p50_ms"] / health, 2) if health else None
                     print(
                         json.dumps(
                             {

@@ -14,13 +14,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import signal
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -81,32 +79,19 @@ def main() -> None:
             "connections": args.connections,
             "duration_s": args.duration,
         }
-        port = apibench._free_port()
-        env = dict(
-            os.environ,
-            ARDOISE_VAR_DIR=str(var_dir),
-            ARDOISE_PORT=str(port),
-            ARDOISE_WORKERS=str(args.workers),
-            ARDOISE_ACCESS_LOG="0",
-        )
         paths = endpoints(var_dir)
-        results: dict[str, dict[str, Any]] = {}
-        cmd = [str(ROOT / ".venv" / "bin" / "ardoise"), "serve", "--port", str(port)]
-        with apibench.server(cmd, env, port, HEALTH, log) as proc:
-            for name, group in paths.items():
-                for path in group:  # every URL answers, and is computed once before timing
-                    status, body = apibench._get(port, path, timeout=120)
-                    if status != 200:
-                        raise SystemExit(f"{name} {path}: HTTP {status} {body[:300]!r}")
-            for name, group in paths.items():
-                if args.warmup > 0:
-                    load(port, group, args.warmup, args.connections, args.threads)
-                    apibench.wait_idle(proc.pid)
-                results[name] = load(port, group, args.duration, args.connections, args.threads)
-                apibench.wait_idle(proc.pid)
-        health = results["health"]["p50_ms"]
+        with apibench.ardoise_serve(var_dir, log, workers=args.workers) as (port, proc):
+            results = apibench.load_groups(
+                port,
+                proc,
+                paths,
+                load,
+                duration=args.duration,
+                warmup=args.warmup,
+                connections=args.connections,
+                threads=args.threads,
+            )
         for name, r in results.items():
-            r["ratio_p50_to_health"] = round(r["p50_ms"] / health, 2) if health else None
             print(
                 json.dumps(
                     {

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import signal
 import sys
@@ -122,42 +121,25 @@ def main() -> None:
             "duration_s": args.duration,
         }
         results: dict[tuple[str, str], dict[str, Any]] = {}
-        env = dict(os.environ, ARDOISE_VAR_DIR=str(var_dir))
         paths = endpoints(var_dir)
         runs = {"off": 1, "on": args.workers}  # cache → server processes
         for cache, workers in runs.items():
-            port = apibench._free_port()
-            senv = dict(
-                env,
-                ARDOISE_PORT=str(port),
-                ARDOISE_PUBLIC_URL=f"http://127.0.0.1:{port}",
-                ARDOISE_WORKERS=str(workers),
-                ARDOISE_ACCESS_LOG="0",
-            )
-            if cache == "off":
-                senv["ARDOISE_RESPONSE_CACHE_ENTRIES"] = "0"
-            else:
-                senv.pop("ARDOISE_RESPONSE_CACHE_ENTRIES", None)
-            cmd = [str(ROOT / ".venv" / "bin" / "ardoise"), "serve", "--port", str(port)]
-            with apibench.server(cmd, senv, port, HEALTH, log) as proc:
+            with apibench.ardoise_serve(var_dir, log, workers=workers, cache=cache == "on") as (
+                port,
+                proc,
+            ):
+                figures = apibench.load_groups(
+                    port,
+                    proc,
+                    paths,
+                    load,
+                    duration=args.duration,
+                    warmup=args.warmup,
+                    connections=args.connections,
+                    threads=args.threads,
+                )
                 for name, group in paths.items():
-                    for path in group:
-                        status, body = apibench._get(port, path, timeout=180)
-                        if status != 200:
-                            raise SystemExit(f"{name} {path}: HTTP {status} {body[:300]!r}")
-                for name, group in paths.items():
-                    if args.warmup > 0:
-                        load(port, group, args.warmup, args.connections, args.threads)
-                        apibench.wait_idle(proc.pid)
-                    r = load(port, group, args.duration, args.connections, args.threads)
-                    apibench.wait_idle(proc.pid)
-                    results[(cache, name)] = r
-                health_p50 = results[(cache, "health")]["p50_ms"]
-                for name, group in paths.items():
-                    r = results[(cache, name)]
-                    r["ratio_p50_to_health"] = (
-                        round(r["p50_ms"] / health_p50, 2) if health_p50 else None
-                    )
+                    r = results[(cache, name)] = figures[name]
                     print(
                         json.dumps(
                             {
