@@ -56,8 +56,7 @@ DERIVED_TABLES = {
     "__regions": "referential/regions.parquet",
     "__regions_academiques": "referential/regions_academiques.parquet",
     "__territory_codes": "referential/territory_codes.parquet",
-    "__indicateurs": "indicators/valeurs.parquet",
-}
+}  # (indicator values are read by query/indicator_index.py, not through the engine)
 
 
 class ServedRelease:
@@ -87,7 +86,7 @@ class ServedRelease:
                              time_limit_ms=settings.query_time_limit_ms,
                              materialize=bool(settings.query_materialize),
                              # derived tables are sorted for their lookups and read in row
-                             # groups; in memory the indicator values would take ~270 MB
+                             # groups
                              views_only=tuple(DERIVED_TABLES))
 
     def _catalog_table(self, directory: Path) -> Path:
