@@ -3,15 +3,16 @@ detected; concurrent writers keep one chain; the retention purge keeps it verifi
 
 from __future__ import annotations
 
-import threading
+import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from ardoise.scolarite import audit
-from ardoise.scolarite.database import make_engine, migrate
+from ardoise.scolarite.database import make_async_engine, make_engine, migrate
 from ardoise.scolarite.schema import audit as table
 from tests.scolarite.conftest import new_registry_url
 
@@ -36,11 +37,20 @@ def entry(i: int) -> audit.AuditEntry:
     )  # fmt: skip
 
 
+def _async_twin(engine: Engine) -> AsyncEngine:
+    return make_async_engine(engine.url.render_as_string(hide_password=False), pool_size=4)
+
+
 def write(engine: Engine, n: int, when: datetime = T0) -> None:
-    writer = audit.AuditWriter(engine, clock=lambda: when)
-    for i in range(n):
-        writer.record(entry(i))
-    writer.close()
+    async def run() -> None:
+        twin = _async_twin(engine)
+        writer = audit.AuditWriter(audit.core_commit(twin), clock=lambda: when)
+        for i in range(n):
+            await writer.record(entry(i))
+        await writer.close()
+        await twin.dispose()
+
+    asyncio.run(run())
 
 
 def test_intact_chain(engine: Engine) -> None:
@@ -91,19 +101,23 @@ def test_tampering_detected(engine: Engine, tamper: str) -> None:
 
 
 def test_concurrent_writers_share_one_chain(engine: Engine) -> None:
-    writers = [audit.AuditWriter(engine, clock=lambda: T0) for _ in range(2)]  # two "processes"
+    """Two writers on two engines (two "processes"), each with three concurrent callers:
+    their batches interleave on the head lock and still make one chain."""
 
-    def work(w: audit.AuditWriter, base: int) -> None:
-        for i in range(40):
-            w.record(entry(base + i))
+    async def run() -> list[int]:
+        twins = [_async_twin(engine) for _ in range(2)]
+        writers = [audit.AuditWriter(audit.core_commit(t), clock=lambda: T0) for t in twins]
 
-    threads = [threading.Thread(target=work, args=(writers[k % 2], k * 100)) for k in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    for w in writers:
-        w.close()
+        async def work(w: audit.AuditWriter, base: int) -> list[int]:
+            return [await w.record(entry(base + i)) for i in range(40)]
+
+        seqs = await asyncio.gather(*(work(writers[k % 2], k * 100) for k in range(6)))
+        for w, t in zip(writers, twins, strict=True):
+            await w.close()
+            await t.dispose()
+        return sorted(s for part in seqs for s in part)
+
+    assert asyncio.run(run()) == list(range(1, 241))  # every caller got its own seq
     report = audit.verify(engine)
     assert report.ok and report.entries == 240
 
@@ -143,8 +157,13 @@ def test_salted_parameter_hash() -> None:
 
 
 def test_writer_failure_is_reported(engine: Engine) -> None:
-    bad = make_engine("sqlite:////nonexistent-dir/x.db")
-    writer = audit.AuditWriter(bad)
-    with pytest.raises(audit.AuditUnavailable):
-        writer.record(entry(1), timeout=10)
-    writer.close()
+    async def run() -> None:
+        bad = create_async_engine("sqlite+aiosqlite:////nonexistent-dir/x.db")
+        writer = audit.AuditWriter(audit.core_commit(bad))
+        with pytest.raises(audit.AuditUnavailable):
+            await writer.record(entry(1), timeout=10)
+        with pytest.raises(audit.AuditUnavailable):  # the writer goes on after a failure
+            await writer.record(entry(2), timeout=10)
+        await bad.dispose()
+
+    asyncio.run(run())

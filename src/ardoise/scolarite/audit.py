@@ -7,8 +7,8 @@ in ``scolarite_meta`` and updated in the same transaction, so a removed tail is 
 Parameters are stored only as a salted SHA-256 (the salt lives in ``scolarite_meta``):
 the operator can check whether a given identity was queried, nobody can read it.
 
-Writer: :class:`AuditWriter` owns a thread; ``record`` queues an entry and waits until the
-batch that holds it is committed (group commit: many concurrent calls share one
+Writer: :class:`AuditWriter` runs on the API's event loop; ``record`` queues an entry and
+awaits the commit of the batch that holds it (group commit: many concurrent calls share one
 transaction). Each batch first locks the head row, so two processes never fork the chain.
 
 Retention: :func:`purge` appends an *anchor* entry (``genre = "ancre"``,
@@ -19,17 +19,17 @@ chain that starts after seq 1 only if such an anchor vouches for its first entry
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
-import queue
 import secrets
-import threading
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ardoise.scolarite.schema import audit, meta
 
@@ -92,29 +92,48 @@ def params_hash(salt_value: str, params: Iterable[tuple[str, str]]) -> str:
     return hashlib.sha256(f"{salt_value}:{canonical}".encode()).hexdigest()
 
 
+# The journal's statements (Core), run by :func:`append` on a SQLAlchemy connection and,
+# compiled once, by the PostgreSQL store of the API.
+LOCK_HEAD = (
+    update(meta)
+    .where(meta.c.cle == bindparam("cle_tete"))
+    .values(valeur=meta.c.valeur)  # a no-op update: takes the row lock
+    .returning(meta.c.valeur)
+)
+NEW_HEAD = insert(meta).values(cle=bindparam("cle_tete"), valeur=bindparam("tete"))
+SET_HEAD = update(meta).where(meta.c.cle == bindparam("cle_tete")).values(valeur=bindparam("tete"))
+INSERT = insert(audit)
+HEAD_KEY = {"cle_tete": _HEAD_KEY}
+
+
+def head_value(seq: int, digest: str) -> dict[str, str]:
+    return {**HEAD_KEY, "tete": f"{seq}:{digest}"}
+
+
+def parse_head(value: str) -> tuple[int, str]:
+    seq, _, digest = value.partition(":")
+    return int(seq), digest
+
+
 def _lock_head(conn: Connection) -> tuple[int, str]:
     """Take the write lock on the head row (row lock in PostgreSQL, database lock in
     SQLite) and return the head ``(seq, hash)``."""
-    row = conn.execute(
-        update(meta)
-        .where(meta.c.cle == _HEAD_KEY)
-        .values(valeur=meta.c.valeur)
-        .returning(meta.c.valeur)
-    ).first()
+    row = conn.execute(LOCK_HEAD, HEAD_KEY).first()
     if row is None:
-        conn.execute(insert(meta).values(cle=_HEAD_KEY, valeur=f"0:{GENESIS}"))
+        conn.execute(NEW_HEAD, head_value(0, GENESIS))
         return 0, GENESIS
-    seq, _, digest = str(row[0]).partition(":")
-    return int(seq), digest
+    return parse_head(str(row[0]))
 
 
 def _now_text(now: datetime) -> str:
     return now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def append(conn: Connection, entries: Sequence[AuditEntry], now: datetime) -> list[int]:
-    """Append entries in the caller's transaction; returns their seq numbers."""
-    seq, previous = _lock_head(conn)
+def chain(
+    entries: Sequence[AuditEntry], seq: int, previous: str, now: datetime
+) -> list[dict[str, object]]:
+    """The rows of ``entries`` after the head ``(seq, previous)``, each hash chained to
+    the one before."""
     rows: list[dict[str, object]] = []
     stamp = _now_text(now)
     for e in entries:
@@ -135,9 +154,16 @@ def append(conn: Connection, entries: Sequence[AuditEntry], now: datetime) -> li
         }
         row["empreinte"] = previous = entry_hash(row)
         rows.append(row)
+    return rows
+
+
+def append(conn: Connection, entries: Sequence[AuditEntry], now: datetime) -> list[int]:
+    """Append entries in the caller's transaction; returns their seq numbers."""
+    rows = chain(entries, *_lock_head(conn), now)
     if rows:
-        conn.execute(insert(audit), rows)
-        conn.execute(update(meta).where(meta.c.cle == _HEAD_KEY).values(valeur=f"{seq}:{previous}"))
+        conn.execute(INSERT, rows)
+        last = rows[-1]
+        conn.execute(SET_HEAD, head_value(int(last["seq"]), str(last["empreinte"])))  # type: ignore[call-overload]
     return [int(r["seq"]) for r in rows]  # type: ignore[call-overload]
 
 
@@ -145,79 +171,76 @@ class AuditUnavailable(RuntimeError):
     """The journal could not be written: the call must not be answered."""
 
 
-@dataclass
-class _Pending:
-    entry: AuditEntry
-    done: threading.Event = field(default_factory=threading.Event)
-    seq: int = 0
-    error: BaseException | None = None
+def core_commit(
+    engine: AsyncEngine,
+) -> Callable[[list[AuditEntry], datetime], Awaitable[list[int]]]:
+    """The commit of a batch through a SQLAlchemy engine: :func:`append` in a transaction."""
+
+    async def commit(entries: list[AuditEntry], now: datetime) -> list[int]:
+        async with engine.begin() as conn:
+            return await conn.run_sync(append, entries, now)
+
+    return commit
 
 
 class AuditWriter:
-    """The one writer of the journal (per process; batches lock the head, see above)."""
+    """The one writer of the journal in a process (batches lock the head, see above), on
+    the event loop that serves the API. ``commit`` writes one batch in one transaction
+    (:func:`core_commit`, or the PostgreSQL store's own).
+
+    ``record`` adds the entry to the pending list and awaits the commit of the batch that
+    holds it. A single drain task commits batches one after the other: whatever arrives
+    while a batch commits goes into the next one (group commit), so a commit is shared by
+    every concurrent call and nothing waits on a thread.
+    """
 
     def __init__(
         self,
-        engine: Engine,
+        commit: Callable[[list[AuditEntry], datetime], Awaitable[list[int]]],
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         max_batch: int = 512,
     ) -> None:
-        self.engine = engine
+        self.commit = commit
         self.clock = clock
         self.max_batch = max_batch
-        self._queue: queue.Queue[_Pending | None] = queue.Queue()
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
+        self._pending: list[tuple[AuditEntry, asyncio.Future[int]]] = []
+        self._task: asyncio.Task[None] | None = None
 
-    def _start(self) -> None:
-        with self._lock:
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(
-                    target=self._run, name="scolarite-audit", daemon=True
-                )
-                self._thread.start()
+    async def record(self, entry: AuditEntry, timeout: float = 30.0) -> int:
+        """Add ``entry`` and return its seq once committed; raises AuditUnavailable."""
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[int] = loop.create_future()
+        self._pending.append((entry, done))
+        if self._task is None or self._task.done():
+            self._task = loop.create_task(self._drain())
+        try:
+            async with asyncio.timeout(timeout):
+                return await asyncio.shield(done)
+        except TimeoutError:
+            raise AuditUnavailable("journal d'audit : délai dépassé") from None
 
-    def record(self, entry: AuditEntry, timeout: float = 30.0) -> int:
-        """Queue ``entry`` and return its seq once committed; raises AuditUnavailable."""
-        self._start()
-        pending = _Pending(entry)
-        self._queue.put(pending)
-        if not pending.done.wait(timeout):
-            raise AuditUnavailable("journal d'audit : délai dépassé")
-        if pending.error is not None:
-            raise AuditUnavailable("journal d'audit indisponible") from pending.error
-        return pending.seq
-
-    def _run(self) -> None:
-        while True:
-            first = self._queue.get()
-            if first is None:
-                return
-            batch = [first]
-            while len(batch) < self.max_batch:
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if item is None:
-                    self._queue.put(None)
-                    break
-                batch.append(item)
+    async def _drain(self) -> None:
+        while self._pending:
+            batch = self._pending[: self.max_batch]
+            del self._pending[: self.max_batch]
+            entries = [e for e, _ in batch]
             try:
-                with self.engine.begin() as conn:
-                    seqs = append(conn, [p.entry for p in batch], self.clock())
-                for p, s in zip(batch, seqs, strict=True):
-                    p.seq = s
+                seqs = await self.commit(entries, self.clock())
             except Exception as exc:  # the database refused: every waiter gets a 503
-                for p in batch:
-                    p.error = exc
-            for p in batch:
-                p.done.set()
+                problem = AuditUnavailable("journal d'audit indisponible")
+                problem.__cause__ = exc
+                for _, done in batch:
+                    if not done.done():
+                        done.set_exception(problem)
+                continue
+            for (_, done), seq in zip(batch, seqs, strict=True):
+                if not done.done():
+                    done.set_result(seq)
 
-    def close(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
-            self._queue.put(None)
-            self._thread.join(timeout=10)
+    async def close(self) -> None:
+        """Wait for the pending entries to be committed."""
+        if self._task is not None and not self._task.done():
+            await self._task
 
 
 @dataclass(frozen=True)

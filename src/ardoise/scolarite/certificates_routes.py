@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 from collections.abc import Callable
 from typing import Any
@@ -21,12 +22,14 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.exc import SQLAlchemyError
 
 from ardoise.scolarite import certificates, errors, matching, scopes, verification
+from ardoise.scolarite.calls import Call, authenticate
 from ardoise.scolarite.certificates_pdf import render, verify_url
 from ardoise.scolarite.certificates_signing import Signer, lazy
-from ardoise.scolarite.router import _authenticate, _Call
 from ardoise.scolarite.service import ScolariteService
+from ardoise.scolarite.store import RegistryUnavailable
 from ardoise.settings import Settings
 
 REQUIRED_SCOPES: frozenset[str] = frozenset(
@@ -90,46 +93,58 @@ def _verification_response(request: Request, v: certificates.Verification) -> Re
     )
 
 
-def _certificat(
+async def _certificat(
     service: ScolariteService, signer: Callable[[], Signer], public_url: str, request: Request
 ) -> Response:
-    call = _Call(service, request, "/v3/men/scolarites/certificat")
+    call = Call(service, request, "/v3/men/scolarites/certificat")
     if service.engine is None:
         return call.plain_error(errors.NO_REGISTRY)
-    refused = _authenticate(call)
+    try:
+        return await _certify(call, signer, public_url, request)
+    except (RegistryUnavailable, SQLAlchemyError):  # database unreachable: no answer
+        return call.plain_error(errors.AUDIT_DOWN)
+
+
+async def _certify(
+    call: Call, signer: Callable[[], Signer], public_url: str, request: Request
+) -> Response:
+    service = call.service
+    engine = service.engine
+    assert engine is not None
+    today = service.clock().date()
+    parsed = verification.parse(call.params, today)  # no effect: checked after the token
+    query = parsed if isinstance(parsed, matching.IdentityQuery) else None
+    refused = await authenticate(call, query)
     if refused is not None:
         return refused
     token = call.token
     assert token is not None
     if not token.scopes >= REQUIRED_SCOPES:
-        return call.error(errors.FORBIDDEN)
+        return await call.error(errors.FORBIDDEN)
     verdict = service.guard.check(token.id)
     if verdict.flagged:
         call.flag = "enumeration"
     if verdict.blocked:
         call.headers["Retry-After"] = str(verdict.retry_after)
-        return call.error(errors.ENUMERATION, "enumeration")
+        return await call.error(errors.ENUMERATION, "enumeration")
     if verdict.delay > 0:
-        service.sleep(verdict.delay)
-    today = service.clock().date()
-    parsed = verification.parse(call.params, today)
-    if isinstance(parsed, list):
-        return call.finish(422, "parametres", {"errors": [p.body() for p in parsed]})
-    with service.engine.connect() as conn:
-        result = matching.find(conn, parsed)
+        await call.pause(verdict.delay)
+    if query is None:
+        assert isinstance(parsed, list)
+        return await call.finish(422, "parametres", {"errors": [p.body() for p in parsed]})
+    result = matching.choose(list(call.candidates), query)
     if result.kind is matching.MatchKind.AMBIGUOUS:
         service.guard.miss(token.id)
-        return call.error(errors.AMBIGUOUS, "ambigu")
+        return await call.error(errors.AMBIGUOUS, "ambigu")
     record = result.record
     if record is None:
         service.guard.miss(token.id)
-        return call.error(errors.NOT_FOUND, "inconnu")
+        return await call.error(errors.NOT_FOUND, "inconnu")
     if not certificates.enrolled(record, today):
-        return call.error(errors.NOT_ENROLLED, "sorti")
-    signed = certificates.issue(service.engine, signer(), record, today=today)
-    audited = call.finish(200, "certificat", {})
-    if audited.status_code != 200:  # the audit entry could not be written: no certificate
-        return audited
+        return await call.error(errors.NOT_ENROLLED, "sorti")
+    signed = await asyncio.to_thread(certificates.issue, engine, signer(), record, today=today)
+    if not await call.audited(200, "certificat"):  # no audit entry: no certificate
+        return call.plain_error(errors.AUDIT_DOWN)
     url = verify_url(public_url, signed.certificate.id)
     headers = dict(call.headers)
     if "application/json" in request.headers.get("accept", ""):
@@ -147,7 +162,8 @@ def _certificat(
     headers["Content-Disposition"] = (
         f'attachment; filename="certificat-scolarite-{signed.certificate.id}.pdf"'
     )
-    return Response(render(signed, public_url), headers=headers, media_type="application/pdf")
+    pdf = await asyncio.to_thread(render, signed, public_url)
+    return Response(pdf, headers=headers, media_type="application/pdf")
 
 
 def build_router(
@@ -157,11 +173,11 @@ def build_router(
     router = APIRouter(tags=["Certificats de scolarité"])
 
     @router.get("/v3/men/scolarites/certificat", name="scolarite_certificat")
-    def certificat(request: Request) -> Response:
+    async def certificat(request: Request) -> Response:
         """Certificat de scolarité signé (PDF, ou JSON avec `Accept: application/json`) :
         mêmes paramètres que `/v3/men/scolarites/identite` ; le jeton doit avoir les scopes
         identité, scolarité, établissement et MEF."""
-        return _certificat(service, signer, public_url, request)
+        return await _certificat(service, signer, public_url, request)
 
     @router.get("/verifier/cle-publique", name="certificat_cle_publique")
     def cle_publique() -> Response:

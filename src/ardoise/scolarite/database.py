@@ -14,6 +14,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from ardoise.settings import Settings
 
@@ -35,13 +36,27 @@ def _driver_url(url: str) -> str:
     return url
 
 
+def _sqlite_pragmas(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")  # WAL: commits survive a killed process
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+
+def _sqlite_dir(url: str) -> None:
+    path = url.split("///", 1)[-1]
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
 def make_engine(url: str, pool_size: int = 20) -> Engine:
     """An engine for ``url``; SQLite gets WAL, a busy timeout and cross-thread use."""
     url = _driver_url(url)
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        _sqlite_dir(url)
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
@@ -49,15 +64,7 @@ def make_engine(url: str, pool_size: int = 20) -> Engine:
             pool_size=pool_size,
             max_overflow=pool_size,
         )
-
-        @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=NORMAL")  # WAL: commits survive a killed process
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.close()
-
+        _sqlite_pragmas(engine)
         return engine
     return create_engine(
         url,
@@ -65,6 +72,32 @@ def make_engine(url: str, pool_size: int = 20) -> Engine:
         max_overflow=pool_size,
         pool_recycle=1800,  # no pre-ping: it would cost one round trip per request
         hide_parameters=True,  # SQL logs, if ever enabled, never show names
+    )
+
+
+def make_async_engine(url: str, pool_size: int = 20) -> AsyncEngine:
+    """The asynchronous engine of the API's hot path (psycopg's async mode, aiosqlite for
+    SQLite), bound to the event loop that first uses it. Same schema, same statements: the
+    API runs the Core functions of ``tokens``, ``matching`` and ``audit`` through
+    ``AsyncConnection.run_sync``."""
+    url = _driver_url(url)
+    if url.startswith("sqlite"):
+        _sqlite_dir(url)
+        engine = create_async_engine(
+            url.replace("sqlite://", "sqlite+aiosqlite://", 1),
+            connect_args={"timeout": 30},
+            hide_parameters=True,
+            pool_size=pool_size,
+            max_overflow=pool_size,
+        )
+        _sqlite_pragmas(engine.sync_engine)
+        return engine
+    return create_async_engine(
+        url.replace("postgresql+psycopg://", "postgresql+psycopg_async://", 1),
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_recycle=1800,
+        hide_parameters=True,
     )
 
 

@@ -19,7 +19,7 @@ from datetime import date
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import Connection, or_, select
+from sqlalchemy import ColumnElement, any_, bindparam, or_
 
 from ardoise.scolarite.normalise import name_key
 from ardoise.scolarite.schema import eleves
@@ -71,27 +71,76 @@ def _select_by_name(
     return None
 
 
-def find(conn: Connection, q: IdentityQuery) -> MatchResult:
+def name_keys(q: IdentityQuery) -> tuple[str, list[str]]:
+    """The normalised birth name and (up to three, distinct) given names asked."""
     key = name_key(q.nom_naissance)
     given = [k for k in dict.fromkeys(name_key(p) for p in q.prenoms[:3]) if k]
-    if not key or not given:
-        return MatchResult(MatchKind.NOT_FOUND)
-    where = [
-        eleves.c.date_naissance == q.date_naissance,
-        eleves.c.sexe == q.sexe,
-        eleves.c.annee_scolaire == q.annee_scolaire,
-        or_(eleves.c.nom_naissance_cle == key, eleves.c.nom_usage_cle == key),
+    return key, given
+
+
+def conditions(q: IdentityQuery, arrays: bool = False) -> list[ColumnElement[bool]]:
+    """Candidates' conditions, with named parameters (values: :func:`parameters`).
+
+    Lists (départements, régions) are expanding ``IN`` parameters, or with ``arrays``
+    ``= ANY(array)`` parameters (PostgreSQL), so one compiled statement serves every
+    list length."""
+
+    def member(column: ColumnElement[str], name: str) -> ColumnElement[bool]:
+        if arrays:
+            return column == any_(bindparam(name))
+        return column.in_(bindparam(name, expanding=True))
+
+    where: list[ColumnElement[bool]] = [
+        eleves.c.date_naissance == bindparam("date_naissance"),
+        eleves.c.sexe == bindparam("sexe"),
+        eleves.c.annee_scolaire == bindparam("annee_scolaire"),
+        or_(
+            eleves.c.nom_naissance_cle == bindparam("cle"),
+            eleves.c.nom_usage_cle == bindparam("cle"),
+        ),
     ]
     if q.uai is not None:
-        where.append(eleves.c.uai == q.uai)
+        where.append(eleves.c.uai == bindparam("uai"))
     else:
         if q.departements:
-            where.append(eleves.c.departement.in_(q.departements))
+            where.append(member(eleves.c.departement, "departements"))
         if q.regions:
-            where.append(eleves.c.region_academique.in_(q.regions))
+            where.append(member(eleves.c.region_academique, "regions"))
         if q.degre:
-            where.append(eleves.c.degre == q.degre)
-    rows = [dict(r._mapping) for r in conn.execute(select(eleves).where(*where)).all()]
+            where.append(eleves.c.degre == bindparam("degre"))
+    return where
+
+
+def shape(q: IdentityQuery) -> tuple[bool, bool, bool, bool]:
+    """What distinguishes the statements of :func:`conditions` (a cache key)."""
+    return (q.uai is not None, bool(q.departements), bool(q.regions), bool(q.degre))
+
+
+def parameters(q: IdentityQuery) -> dict[str, Any]:
+    """The values of the parameters :func:`conditions` names for ``q`` (and only those)."""
+    values: dict[str, Any] = {
+        "date_naissance": q.date_naissance,
+        "sexe": q.sexe,
+        "annee_scolaire": q.annee_scolaire,
+        "cle": name_key(q.nom_naissance),
+    }
+    if q.uai is not None:
+        values["uai"] = q.uai
+    else:
+        if q.departements:
+            values["departements"] = list(q.departements)
+        if q.regions:
+            values["regions"] = list(q.regions)
+        if q.degre:
+            values["degre"] = q.degre
+    return values
+
+
+def choose(rows: list[dict[str, Any]], q: IdentityQuery) -> MatchResult:
+    """The answer among the candidates of :func:`conditions` (birth name, then usage name)."""
+    key, given = name_keys(q)
+    if not key or not given:
+        return MatchResult(MatchKind.NOT_FOUND)
     for column in ("nom_naissance_cle", "nom_usage_cle"):
         result = _select_by_name(rows, column, key, given)
         if result is not None:

@@ -1,5 +1,10 @@
-"""The scolarité service: one object per app holding the engine, the audit writer and
+"""The scolarité service: one object per app holding the engines, the audit writer and
 the in-memory limits. The HTTP router only translates between it and requests.
+
+Two accesses to one registry: the synchronous engine (CLI, certificates, statistics) and
+the asynchronous store of the API's hot path (token and candidates, audit writer). A store
+belongs to one event loop: a new loop (a test client's) gets its own, the old one is
+dropped without touching its closed loop.
 
 If the registry does not exist (no SQLite file, or an unmigrated database), every call
 answers 503 with a French message; the service never creates a database by itself
@@ -8,9 +13,9 @@ answers 503 with a French message; the service never creates a database by itsel
 
 from __future__ import annotations
 
+import asyncio
 import threading
-import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,6 +24,7 @@ from sqlalchemy import Engine, select
 from ardoise.scolarite import audit
 from ardoise.scolarite.database import database_url, is_migrated, make_engine
 from ardoise.scolarite.schema import meta
+from ardoise.scolarite.store import Store, open_store
 from ardoise.scolarite.throttle import EnumerationGuard, RateLimiter
 from ardoise.settings import Settings
 
@@ -30,7 +36,7 @@ class ScolariteService:
         *,
         enumeration_threshold: int = 30,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], Awaitable[object] | None] = asyncio.sleep,
         pool_size: int = 20,
     ) -> None:
         self.url = url
@@ -40,7 +46,7 @@ class ScolariteService:
         self.guard = EnumerationGuard(enumeration_threshold)
         self._pool_size = pool_size
         self._engine: Engine | None = None
-        self._writer: audit.AuditWriter | None = None
+        self._async: tuple[asyncio.AbstractEventLoop, Store] | None = None
         self._salt: str | None = None
         self._synthetic: bool | None = None
         self._lock = threading.RLock()  # lazy set-up happens once, whatever the concurrency
@@ -81,12 +87,18 @@ class ScolariteService:
         return engine
 
     @property
-    def writer(self) -> audit.AuditWriter:
-        with self._lock:
-            if self._writer is None:
-                assert self.engine is not None
-                self._writer = audit.AuditWriter(self.engine, clock=self.clock)
-            return self._writer
+    def store(self) -> Store:
+        """The API's store (reads and audit writer) of the running event loop; call only
+        once ``engine`` is set."""
+        loop = asyncio.get_running_loop()
+        current = self._async
+        if current is not None and current[0] is loop:
+            return current[1]
+        if current is not None:  # its loop is gone: forget its connections, do not close them
+            current[1].forget()
+        store = open_store(self.url, self._pool_size, self.clock)
+        self._async = (loop, store)
+        return store
 
     @property
     def salt(self) -> str:
@@ -105,8 +117,17 @@ class ScolariteService:
             self._synthetic = row is not None and row[0] == "1"
         return self._synthetic
 
+    async def aclose(self) -> None:
+        """At shutdown, on the serving loop: commit what is pending, close the connections."""
+        current, self._async = self._async, None
+        if current is not None and current[0] is asyncio.get_running_loop():
+            await current[1].close()
+        elif current is not None:
+            current[1].forget()
+
     def close(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
+        current, self._async = self._async, None
+        if current is not None:
+            current[1].forget()
         if self._engine is not None:
             self._engine.dispose()

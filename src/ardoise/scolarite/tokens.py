@@ -11,11 +11,13 @@ import hashlib
 import re
 import secrets
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
+from typing import Any
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Engine, select, update
 
 from ardoise.scolarite import scopes as scope_names
 from ardoise.scolarite.schema import jetons
@@ -69,7 +71,11 @@ def _aware(value: datetime | None) -> datetime | None:
 
 
 def _token(row: object) -> Token:
-    m = row._mapping  # type: ignore[attr-defined]
+    return from_mapping(row._mapping)  # type: ignore[attr-defined]
+
+
+def from_mapping(m: Mapping[str, Any]) -> Token:
+    """A token from its row's columns (by name)."""
     return Token(
         id=m["id"],
         siret=m["siret"],
@@ -139,11 +145,6 @@ def create(
 
 def default_expiry(days: int, now: datetime | None = None) -> datetime:
     return (now or datetime.now(UTC)) + timedelta(days=days)
-
-
-def lookup(conn: Connection, secret: str) -> Token | None:
-    row = conn.execute(select(jetons).where(jetons.c.empreinte == digest(secret))).first()
-    return _token(row) if row is not None else None
 
 
 def revoke(engine: Engine, token_id: str, now: datetime | None = None) -> Token:

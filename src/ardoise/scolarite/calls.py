@@ -1,0 +1,141 @@
+"""One authenticated, audited call of the scolarité API, shared by the identity,
+introspection and certificate endpoints.
+
+A :class:`Call` holds the request id, the (truncated) parameters, the token and the
+candidate pupils once read (one round trip, :mod:`ardoise.scolarite.lookup`) and the
+answer headers. :meth:`Call.finish` writes the audit entry and awaits its commit before
+the answer exists: no entry, no answer (503 without data).
+"""
+
+from __future__ import annotations
+
+import inspect
+import uuid
+from typing import Any, TypeVar
+
+import orjson
+from fastapi import Request
+from fastapi.responses import Response
+from sqlalchemy.exc import SQLAlchemyError
+
+from ardoise.scolarite import audit, errors, tokens
+from ardoise.scolarite.errors import ApiError
+from ardoise.scolarite.matching import IdentityQuery
+from ardoise.scolarite.service import ScolariteService
+from ardoise.scolarite.siret import is_siret
+
+MAX_PARAM = 1000
+T = TypeVar("T")
+
+
+class Call:
+    """One request's state: id, token, headers and the audit entry it leaves."""
+
+    def __init__(self, service: ScolariteService, request: Request, endpoint: str) -> None:
+        self.service = service
+        self.endpoint = endpoint
+        self.request_id = str(uuid.uuid4())
+        self.params = [(k[:100], v[:MAX_PARAM]) for k, v in request.query_params.multi_items()]
+        self.headers: dict[str, str] = {
+            "X-Request-ID": self.request_id,
+            "Cache-Control": "no-store",
+        }
+        self.token: tokens.Token | None = None
+        self.flag: str | None = None
+        self.bearer = bearer(request)
+        self.candidates: tuple[dict[str, Any], ...] = ()
+
+    async def pause(self, seconds: float) -> None:
+        """The enumeration throttle's delay (the service's ``sleep``, sync or async)."""
+        pending = self.service.sleep(seconds)
+        if inspect.isawaitable(pending):
+            await pending
+
+    def recipient(self) -> str | None:
+        value = next((v for k, v in self.params if k == "recipient"), None)
+        if value is None:
+            return None
+        return value if is_siret(value) else "invalide"
+
+    async def audited(self, status: int, outcome: str) -> bool:
+        """Write this call's audit entry and await its commit; False if it failed."""
+        try:
+            entry = audit.AuditEntry(
+                request_id=self.request_id,
+                endpoint=self.endpoint,
+                statut=status,
+                resultat=outcome,
+                empreinte_parametres=audit.params_hash(self.service.salt, self.params),
+                jeton_id=self.token.id if self.token else None,
+                recipient=self.recipient(),
+                drapeau=self.flag,
+            )
+            await self.service.store.writer.record(entry)
+        except (audit.AuditUnavailable, SQLAlchemyError):
+            return False
+        return True
+
+    async def finish(self, status: int, outcome: str, body: dict[str, Any]) -> Response:
+        if not await self.audited(status, outcome):
+            return self.plain_error(errors.AUDIT_DOWN)
+        return Response(
+            orjson.dumps(body),
+            status_code=status,
+            headers=self.headers,
+            media_type="application/json",
+        )
+
+    async def error(self, problem: ApiError, outcome: str | None = None) -> Response:
+        return await self.finish(
+            problem.status, outcome or problem.code, {"errors": [problem.body()]}
+        )
+
+    def plain_error(self, problem: ApiError) -> Response:
+        """An error that cannot be audited (no registry, journal down)."""
+        return Response(
+            orjson.dumps({"errors": [problem.body()]}),
+            status_code=problem.status,
+            headers=self.headers,
+            media_type="application/json",
+        )
+
+
+def bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" else ""
+
+
+async def authenticate(call: Call, query: IdentityQuery | None = None) -> Response | None:
+    """Token checks in API Particulier's order; None when the call may proceed. With a
+    ``query``, its candidates are read in the same round trip (``call.candidates``), and
+    dropped unless the token passes."""
+    service = call.service
+    secret = call.bearer
+    if not secret or not tokens.well_formed(secret):
+        return await call.error(errors.TOKEN_INVALID)
+    found = await service.store.fetch(secret, query)
+    token = found.token
+    if token is None:
+        return await call.error(errors.TOKEN_INVALID)
+    call.token = token
+    state = token.state(service.clock())
+    if state is tokens.TokenState.REVOKED:
+        return await call.error(errors.TOKEN_REVOKED)
+    if state is tokens.TokenState.EXPIRED:
+        return await call.error(errors.TOKEN_EXPIRED)
+    decision = service.limiter.hit(token.id, token.limite_par_seconde)
+    call.headers.update(
+        {
+            "RateLimit-Limit": str(decision.limit),
+            "RateLimit-Remaining": str(decision.remaining),
+            "RateLimit-Reset": str(decision.reset),
+        }
+    )
+    if not decision.allowed:
+        call.headers["Retry-After"] = str(decision.reset)
+        return await call.error(errors.TOO_MANY)
+    call.candidates = found.candidates
+    return None
