@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from ardoise.scolarite import scopes, tokens
 from ardoise.scolarite.database import make_engine, migrate
 from ardoise.scolarite.extract import import_extract
-from ardoise.scolarite.router import build_router
+from ardoise.scolarite.router import install
 from ardoise.scolarite.service import ScolariteService
 from tests.scolarite.conftest import new_registry_url
 from tests.scolarite.sample import NOW, PUPILS, SIRET, write_extract
@@ -58,7 +58,7 @@ def build_env(
         url, clock=lambda: NOW, sleep=sleeps.append, enumeration_threshold=threshold, pool_size=4
     )
     app = FastAPI()
-    app.include_router(build_router(service))
+    install(app, service)
     with TestClient(app) as client:
         yield Env(url, engine, service, client, sleeps)
     service.close()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from ardoise.scolarite.router import build_router
+from ardoise.scolarite.router import install
 from ardoise.scolarite.service import ScolariteService
 from ardoise.settings import load_settings
 
@@ -18,10 +18,10 @@ def create() -> FastAPI:
     service = ScolariteService.from_settings(load_settings())
     app = FastAPI(title="Ardoise — scolarité", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.scolarite = service
-    app.include_router(build_router(service))
 
     @app.get("/health")
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
+    install(app, service)
     return app

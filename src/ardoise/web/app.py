@@ -27,7 +27,7 @@ from ardoise.query import territories
 from ardoise.query.indicator_index import index_for
 from ardoise.query.release import ReleaseHolder
 from ardoise.scolarite.certificates_routes import router_for as certificates_router
-from ardoise.scolarite.router import build_router as scolarite_router
+from ardoise.scolarite.router import install as install_scolarite
 from ardoise.scolarite.service import ScolariteService
 from ardoise.settings import Settings, load_settings
 from ardoise.web import errors
@@ -89,7 +89,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(v1.build_router())
     # Enrolment checks (issue #7): always mounted; 503 with a clear message without registry.
     app.state.scolarite = ScolariteService.from_settings(settings)
-    app.include_router(scolarite_router(app.state.scolarite))
     app.include_router(certificates_router(app.state.scolarite, settings))
     app.router.routes.extend(mcp_endpoint.routes())  # MCP, streamable HTTP at /mcp
     for prefix in ("/api/explore/v2.1", "/api/explore/v2.0", "/api/v2"):
@@ -113,6 +112,8 @@ def create_app(settings: Settings) -> FastAPI:
                        allow_headers=["*"], expose_headers=["ETag", "X-RateLimit-Limit",
                                                             "X-RateLimit-Remaining",
                                                             "X-RateLimit-Reset"])
+    # Enrolment checks in front of everything: their own limits, no CORS, no cache.
+    install_scolarite(app, app.state.scolarite)
     return app
 
 
