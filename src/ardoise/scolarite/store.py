@@ -117,7 +117,9 @@ class PostgresStore:
             if self._audit is None or self._audit.closed:
                 self._audit = await psycopg.AsyncConnection.connect(self.url, autocommit=True)
             conn = self._audit
-            async with conn.transaction():
+            # Pipeline mode: BEGIN and the head lock go together, then the rows, the new
+            # head and COMMIT; the block ends once the server has confirmed the commit.
+            async with conn.pipeline(), conn.transaction():
                 cur = conn.cursor()
                 await cur.execute(_LOCK_HEAD, audit.HEAD_KEY)
                 head = await cur.fetchone()
