@@ -52,7 +52,8 @@ def signer(registry: tuple[Engine, Path, str]) -> Signer:
 def client(registry: tuple[Engine, Path, str], signer: Signer) -> Iterator[TestClient]:
     service = ScolariteService(registry[2], clock=lambda: datetime(2025, 11, 20, 10, tzinfo=UTC))
     app = FastAPI()
-    app.include_router(build_router(service, lambda: signer, PUBLIC_URL))
+    names = {PUPILS[1]["uai"]: "Collège Jean Moulin"}  # the release's directory, in small
+    app.include_router(build_router(service, lambda: signer, PUBLIC_URL, names.get))
     with TestClient(app) as c:
         yield c
     service.close()
@@ -123,6 +124,10 @@ def test_endpoint_issues_a_pdf_then_the_verifier_follows_the_pupil(
         headers={**auth, "Accept": "application/json"},
     ).json()["data"]
     assert j["url_verification"] == f"{PUBLIC_URL}/verifier/{j['certificat']['id']}"
+    assert j["certificat"]["etablissement"] == {  # the school's name beside its UAI
+        "uai": PUPILS[1]["uai"],
+        "nom": "Collège Jean Moulin",
+    }
 
     shown = client.get(f"/verifier/{cert.id}").json()
     assert shown["statut"] == "valide"

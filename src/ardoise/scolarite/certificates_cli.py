@@ -16,16 +16,15 @@ import typer
 from rich.console import Console
 from sqlalchemy import select
 
-from ardoise.errors import ArdoiseError
 from ardoise.query.release import ReleaseHolder
-from ardoise.query.territories.context import territories_of
 from ardoise.scolarite import certificates
 from ardoise.scolarite.certificates_pdf import render, verify_url
 from ardoise.scolarite.certificates_signing import load_or_create
 from ardoise.scolarite.commands import SYNTHETIC, open_registry
 from ardoise.scolarite.commands import app as scolarite_app
 from ardoise.scolarite.schema import eleves
-from ardoise.settings import Settings, load_settings
+from ardoise.scolarite.school_names import school_name
+from ardoise.settings import load_settings
 
 console = Console(stderr=True)
 _KEYWORDS = re.compile(rb"/Keywords \(([A-Za-z0-9_.-]{1,8192})\)")
@@ -34,14 +33,6 @@ _KEYWORDS = re.compile(rb"/Keywords \(([A-Za-z0-9_.-]{1,8192})\)")
 def _fail(message: str, code: int = 2) -> typer.Exit:
     console.print(f"[bold red]Erreur :[/] {message}")
     return typer.Exit(code)
-
-
-def _school_name(settings: Settings, uai: str) -> str | None:
-    try:
-        school = territories_of(ReleaseHolder(settings).get()).schools.by_uai.get(uai)
-    except ArdoiseError:
-        return None
-    return school.nom if school else None
 
 
 @scolarite_app.command("certificat")
@@ -77,7 +68,7 @@ def certificat(
             load_or_create(settings.var_dir),
             record,
             today=today,
-            school_name=_school_name(settings, str(record["uai"])),
+            school_name=school_name(ReleaseHolder(settings), str(record["uai"])),
         )
     finally:
         engine.dispose()

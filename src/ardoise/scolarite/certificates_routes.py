@@ -24,10 +24,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.exc import SQLAlchemyError
 
+from ardoise.query.release import ReleaseHolder
 from ardoise.scolarite import certificates, errors, matching, scopes, verification
 from ardoise.scolarite.calls import Call, authenticate
 from ardoise.scolarite.certificates_pdf import render, verify_url
 from ardoise.scolarite.certificates_signing import Signer, lazy
+from ardoise.scolarite.school_names import school_name
 from ardoise.scolarite.service import ScolariteService
 from ardoise.scolarite.store import RegistryUnavailable
 from ardoise.settings import Settings
@@ -93,20 +95,27 @@ def _verification_response(request: Request, v: certificates.Verification) -> Re
     )
 
 
+SchoolName = Callable[[str], str | None]
+
+
 async def _certificat(
-    service: ScolariteService, signer: Callable[[], Signer], public_url: str, request: Request
+    service: ScolariteService,
+    signer: Callable[[], Signer],
+    public_url: str,
+    names: SchoolName,
+    request: Request,
 ) -> Response:
     call = Call(service, request, "/v3/men/scolarites/certificat")
     if service.engine is None:
         return call.plain_error(errors.NO_REGISTRY)
     try:
-        return await _certify(call, signer, public_url, request)
+        return await _certify(call, signer, public_url, names, request)
     except (RegistryUnavailable, SQLAlchemyError):  # database unreachable: no answer
         return call.plain_error(errors.AUDIT_DOWN)
 
 
 async def _certify(
-    call: Call, signer: Callable[[], Signer], public_url: str, request: Request
+    call: Call, signer: Callable[[], Signer], public_url: str, names: SchoolName, request: Request
 ) -> Response:
     service = call.service
     engine = service.engine
@@ -142,7 +151,10 @@ async def _certify(
         return await call.error(errors.NOT_FOUND, "inconnu")
     if not certificates.enrolled(record, today):
         return await call.error(errors.NOT_ENROLLED, "sorti")
-    signed = await asyncio.to_thread(certificates.issue, engine, signer(), record, today=today)
+    uai = str(record["uai"])
+    signed = await asyncio.to_thread(  # the school's name may load the release: not on the loop
+        lambda: certificates.issue(engine, signer(), record, today=today, school_name=names(uai))
+    )
     if not await call.audited(200, "certificat"):  # no audit entry: no certificate
         return call.plain_error(errors.AUDIT_DOWN)
     url = verify_url(public_url, signed.certificate.id)
@@ -167,9 +179,13 @@ async def _certify(
 
 
 def build_router(
-    service: ScolariteService, signer: Callable[[], Signer], public_url: str
+    service: ScolariteService,
+    signer: Callable[[], Signer],
+    public_url: str,
+    names: SchoolName = lambda _uai: None,
 ) -> APIRouter:
-    """Routes of the certificates; ``signer`` loads (or creates) the key on first use."""
+    """Routes of the certificates; ``signer`` loads (or creates) the key on first use;
+    ``names`` gives a school's name from its UAI (the release's directory)."""
     router = APIRouter(tags=["Certificats de scolarité"])
 
     @router.get("/v3/men/scolarites/certificat", name="scolarite_certificat")
@@ -177,7 +193,7 @@ def build_router(
         """Certificat de scolarité signé (PDF, ou JSON avec `Accept: application/json`) :
         mêmes paramètres que `/v3/men/scolarites/identite` ; le jeton doit avoir les scopes
         identité, scolarité, établissement et MEF."""
-        return await _certificat(service, signer, public_url, request)
+        return await _certificat(service, signer, public_url, names, request)
 
     @router.get("/verifier/cle-publique", name="certificat_cle_publique")
     def cle_publique() -> Response:
@@ -232,7 +248,12 @@ def build_router(
     return router
 
 
-def router_for(service: ScolariteService, settings: Settings) -> APIRouter:
+def router_for(service: ScolariteService, settings: Settings, holder: ReleaseHolder) -> APIRouter:
     """The certificate routes of an app: key under ``settings.var_dir``, links to
-    ``settings.public_url``."""
-    return build_router(service, lazy(settings.var_dir), settings.public_url)
+    ``settings.public_url``, school names from the app's current release."""
+    return build_router(
+        service,
+        lazy(settings.var_dir),
+        settings.public_url,
+        lambda uai: school_name(holder, uai),
+    )

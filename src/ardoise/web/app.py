@@ -89,7 +89,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(v1.build_router())
     # Enrolment checks (issue #7): always mounted; 503 with a clear message without registry.
     app.state.scolarite = ScolariteService.from_settings(settings)
-    app.include_router(certificates_router(app.state.scolarite, settings))
+    app.include_router(certificates_router(app.state.scolarite, settings, holder))
     app.router.routes.extend(mcp_endpoint.routes())  # MCP, streamable HTTP at /mcp
     for prefix in ("/api/explore/v2.1", "/api/explore/v2.0", "/api/v2"):
         app.include_router(dcat_api.build_router(), prefix=prefix,
