@@ -11,10 +11,14 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from ardoise.scolarite import scopes, tokens
+from ardoise.scolarite.router import install
 from ardoise.scolarite.schema import audit as audit_table
+from ardoise.scolarite.service import ScolariteService
 from ardoise.scolarite.siret import is_siret
 from tests.scolarite.helpers import Env, build_env
 from tests.scolarite.sample import NOW, PUPILS, identity_params
@@ -139,6 +143,25 @@ def test_rate_limit_headers_and_429(env: Env) -> None:
     last = answers[-1]
     assert last.status_code == 429 and last.json()["errors"][0]["code"] == "00429"
     assert int(last.headers["Retry-After"]) >= 1 and last.headers["RateLimit-Reset"]
+
+
+def test_rate_limit_is_shared_by_server_processes(env: Env) -> None:
+    """Two services on one registry, as two worker processes: on PostgreSQL the token's
+    calls are counted in the database, so the limit holds for both together."""
+    if env.url.startswith("sqlite"):
+        pytest.skip("SQLite : chaque processus compte ses propres appels (documenté)")
+    _, secret = env.token(limit=4)
+    other = ScolariteService(env.url, clock=lambda: NOW, pool_size=2)  # the "second worker"
+    app = FastAPI()
+    install(app, other)
+    with TestClient(app) as second:
+        answers = [
+            client.get("/api/introspect", headers=env.auth(secret))
+            for client in (env.client, second) * 3
+        ]
+    other.close()
+    assert [r.status_code for r in answers] == [200] * 4 + [429] * 2
+    assert [r.headers["RateLimit-Remaining"] for r in answers] == ["3", "2", "1", "0", "0", "0"]
 
 
 def test_enumeration_is_slowed_then_refused_and_flagged(env: Env) -> None:

@@ -10,6 +10,7 @@ the answer exists: no entry, no answer (503 without data).
 from __future__ import annotations
 
 import inspect
+import math
 import uuid
 from typing import Any, TypeVar
 
@@ -18,7 +19,7 @@ from fastapi import Request
 from fastapi.responses import Response
 from sqlalchemy.exc import SQLAlchemyError
 
-from ardoise.scolarite import audit, errors, tokens
+from ardoise.scolarite import audit, errors, throttle, tokens
 from ardoise.scolarite.errors import ApiError
 from ardoise.scolarite.matching import IdentityQuery
 from ardoise.scolarite.service import ScolariteService
@@ -116,7 +117,8 @@ async def authenticate(call: Call, query: IdentityQuery | None = None) -> Respon
     secret = call.bearer
     if not secret or not tokens.well_formed(secret):
         return await call.error(errors.TOKEN_INVALID)
-    found = await service.store.fetch(secret, query)
+    now = service.clock().timestamp()
+    found = await service.store.fetch(secret, query, math.floor(now))
     token = found.token
     if token is None:
         return await call.error(errors.TOKEN_INVALID)
@@ -126,7 +128,10 @@ async def authenticate(call: Call, query: IdentityQuery | None = None) -> Respon
         return await call.error(errors.TOKEN_REVOKED)
     if state is tokens.TokenState.EXPIRED:
         return await call.error(errors.TOKEN_EXPIRED)
-    decision = service.limiter.hit(token.id, token.limite_par_seconde)
+    if found.calls is None:  # this process counts
+        decision = service.limiter.hit(token.id, token.limite_par_seconde)
+    else:  # counted by the database, for every process
+        decision = throttle.decide(found.calls, token.limite_par_seconde, math.floor(now), now)
     call.headers.update(
         {
             "RateLimit-Limit": str(decision.limit),

@@ -5,7 +5,9 @@ the candidate pupils, in a single statement (one round trip).
 matching :func:`ardoise.scolarite.matching.conditions`: no row means an unknown token;
 rows without a pupil mean no candidate. Candidates are read even for a token that will be
 refused; they are then dropped unseen (the decision, in API Particulier's order, is the
-caller's).
+caller's). On PostgreSQL the same statement counts the call in ``scolarite_debits`` and
+returns the token's calls in the current second, so the rate limit holds across server
+processes at no extra round trip.
 
 :func:`statement` is the Core statement; :func:`fetch` runs it on a SQLAlchemy connection
 (SQLite, and any engine); :class:`ardoise.scolarite.store.PostgresStore` runs the same
@@ -18,11 +20,25 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, bindparam, select
+from sqlalchemy import (
+    CTE,
+    BigInteger,
+    ColumnElement,
+    Connection,
+    FromClause,
+    Select,
+    and_,
+    bindparam,
+    case,
+    literal_column,
+    null,
+    select,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from ardoise.scolarite import matching, tokens
 from ardoise.scolarite.matching import IdentityQuery
-from ardoise.scolarite.schema import eleves, jetons
+from ardoise.scolarite.schema import debits, eleves, jetons
 
 TOKEN_COLUMNS = tuple(c.name for c in jetons.c)
 PUPIL_COLUMNS = tuple(c.name for c in eleves.c)
@@ -32,21 +48,49 @@ PUPIL_COLUMNS = tuple(c.name for c in eleves.c)
 class Lookup:
     token: tokens.Token | None
     candidates: tuple[dict[str, Any], ...] = ()
+    calls: int | None = None  # the token's calls this second, all processes (if counted)
 
 
-def statement(query: IdentityQuery | None, arrays: bool = False) -> Select[Any]:
-    """Token columns, then (with a query) pupil columns, in table order."""
+def _counter() -> CTE:
+    """PostgreSQL: count this call in ``scolarite_debits`` (a known token only), in the
+    same statement; returns the token's calls in the current second."""
+    one = literal_column("1")  # inline: the compiled statement has only named parameters
+    known = select(jetons.c.id, bindparam("seconde", type_=BigInteger), one).where(
+        jetons.c.empreinte == bindparam("empreinte")
+    )
+    upsert = pg_insert(debits).from_select(["jeton_id", "seconde", "appels"], known)
+    same_second = debits.c.seconde == upsert.excluded.seconde
+    upsert = upsert.on_conflict_do_update(
+        index_elements=[debits.c.jeton_id],
+        set_={
+            "appels": case((same_second, debits.c.appels + one), else_=one),
+            "seconde": upsert.excluded.seconde,
+        },
+    )
+    return upsert.returning(debits.c.jeton_id, debits.c.appels).cte("debit")
+
+
+def statement(
+    query: IdentityQuery | None, arrays: bool = False, counted: bool = False
+) -> Select[Any]:
+    """Token columns, the count of calls (``counted``: PostgreSQL only; else NULL), then
+    with a query the pupil columns, in table order."""
     token_cols = [c.label(f"j_{c.name}") for c in jetons.c]
-    by_hash = jetons.c.empreinte == bindparam("empreinte")
-    if query is None:
-        return select(*token_cols).where(by_hash)
-    pupil_cols = [c.label(f"e_{c.name}") for c in eleves.c]
-    joined = jetons.outerjoin(eleves, and_(*matching.conditions(query, arrays)))
-    return select(*token_cols, *pupil_cols).select_from(joined).where(by_hash)
+    source: FromClause = jetons
+    calls: ColumnElement[Any] = null()
+    if counted:
+        counter = _counter()
+        source = source.outerjoin(counter, counter.c.jeton_id == jetons.c.id)
+        calls = counter.c.appels
+    columns: list[ColumnElement[Any]] = [*token_cols, calls.label("appels")]
+    if query is not None:
+        columns += [c.label(f"e_{c.name}") for c in eleves.c]
+        source = source.outerjoin(eleves, and_(*matching.conditions(query, arrays)))
+    return select(*columns).select_from(source).where(jetons.c.empreinte == bindparam("empreinte"))
 
 
-def parameters(secret: str, query: IdentityQuery | None) -> dict[str, Any]:
-    values = {"empreinte": tokens.digest(secret)}
+def parameters(secret: str, query: IdentityQuery | None, second: int = 0) -> dict[str, Any]:
+    values: dict[str, Any] = {"empreinte": tokens.digest(secret), "seconde": second}
     if query is not None:
         values.update(matching.parameters(query))
     return values
@@ -55,16 +99,21 @@ def parameters(secret: str, query: IdentityQuery | None) -> dict[str, Any]:
 def from_rows(rows: Iterable[Sequence[Any]]) -> Lookup:
     n = len(TOKEN_COLUMNS)
     token: tokens.Token | None = None
+    calls: int | None = None
     candidates: list[dict[str, Any]] = []
     for row in rows:
         if token is None:
             token = tokens.from_mapping(dict(zip(TOKEN_COLUMNS, row[:n], strict=True)))
-        if len(row) > n and row[n] is not None:  # the pupil's id: a candidate was joined
-            candidates.append(dict(zip(PUPIL_COLUMNS, row[n:], strict=True)))
-    return Lookup(token, tuple(candidates))
+            calls = None if row[n] is None else int(row[n])
+        if len(row) > n + 1 and row[n + 1] is not None:  # the pupil's id: a candidate
+            candidates.append(dict(zip(PUPIL_COLUMNS, row[n + 1 :], strict=True)))
+    return Lookup(token, tuple(candidates), calls)
 
 
 def fetch(conn: Connection, secret: str, query: IdentityQuery | None) -> Lookup:
-    """Run :func:`statement` on ``conn`` (expanding ``IN`` lists: any dialect)."""
-    rows = conn.execute(statement(query), parameters(secret, query))
+    """Run :func:`statement` on ``conn`` (expanding ``IN`` lists, no counting: any
+    dialect; the process's limiter counts)."""
+    values = parameters(secret, query)
+    del values["seconde"]
+    rows = conn.execute(statement(query), values)
     return from_rows(tuple(r) for r in rows)

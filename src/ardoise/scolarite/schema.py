@@ -10,6 +10,8 @@ build on.
 * ``scolarite_audit``   append-only, hash-chained journal of every API call.
 * ``scolarite_meta``    key/value facts about the registry (synthetic flag, audit salt,
   audit head).
+* ``scolarite_debits``  calls of each token in the current second, shared by the server
+  processes (PostgreSQL: unlogged).
 """
 
 from __future__ import annotations
@@ -109,4 +111,12 @@ meta = Table(
     metadata,
     Column("cle", String(40), primary_key=True),
     Column("valeur", Text, nullable=False),
+)
+
+debits = Table(
+    "scolarite_debits",
+    metadata,
+    Column("jeton_id", String(36), primary_key=True),
+    Column("seconde", BigInteger, nullable=False),  # Unix second of the window
+    Column("appels", Integer, nullable=False),  # calls of the token in that second
 )

@@ -37,7 +37,9 @@ class RegistryUnavailable(RuntimeError):
 class Store(Protocol):
     writer: audit.AuditWriter
 
-    async def fetch(self, secret: str, query: IdentityQuery | None) -> lookup.Lookup: ...
+    async def fetch(
+        self, secret: str, query: IdentityQuery | None, second: int
+    ) -> lookup.Lookup: ...
 
     async def close(self) -> None: ...
 
@@ -49,7 +51,8 @@ class CoreStore:
         self.engine = make_async_engine(url, pool_size=pool_size)
         self.writer = audit.AuditWriter(audit.core_commit(self.engine), clock=clock)
 
-    async def fetch(self, secret: str, query: IdentityQuery | None) -> lookup.Lookup:
+    async def fetch(self, secret: str, query: IdentityQuery | None, second: int) -> lookup.Lookup:
+        """Token and candidates; not counted (``calls`` None: the process limiter counts)."""
         try:
             async with self.engine.connect() as conn:
                 return await conn.run_sync(lookup.fetch, secret, query)
@@ -91,17 +94,20 @@ class PostgresStore:
         key = (False,) if query is None else (True, *matching.shape(query))
         sql = self._statements.get(key)
         if sql is None:
-            sql = self._statements[key] = _sql(lookup.statement(query, arrays=True))
+            sql = self._statements[key] = _sql(lookup.statement(query, arrays=True, counted=True))
         return sql
 
-    async def fetch(self, secret: str, query: IdentityQuery | None) -> lookup.Lookup:
+    async def fetch(self, secret: str, query: IdentityQuery | None, second: int) -> lookup.Lookup:
+        """Token and candidates, and the call counted in ``second`` (shared counters)."""
         sql = self._statement(query)
-        values = lookup.parameters(secret, query)
+        values = lookup.parameters(secret, query, second)
         async with self._slots:
             conn = self._idle.pop() if self._idle else None
             try:
                 if conn is None:
                     conn = await psycopg.AsyncConnection.connect(self.url, autocommit=True)
+                    # reads, and counters that need no durability: no wait for the disk
+                    await conn.execute("SET synchronous_commit = off")
                 cur = await conn.execute(sql, values)
                 rows = await cur.fetchall()
             except psycopg.Error as exc:

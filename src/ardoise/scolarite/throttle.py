@@ -2,7 +2,9 @@
 
 * :class:`RateLimiter`: fixed one-second windows, ``limit`` requests per token (20 by
   default, per token row). Gives the ``RateLimit-Limit/-Remaining/-Reset`` values and the
-  ``Retry-After`` of a 429. With several server processes each has its own counters.
+  ``Retry-After`` of a 429. It counts in the process: what the SQLite registry uses. With
+  PostgreSQL the count comes from the shared ``scolarite_debits`` table instead (see
+  :mod:`ardoise.scolarite.lookup`), and only :func:`decide` is applied to it.
 * :class:`EnumerationGuard`: counts a token's unsuccessful searches (404, 409) over the
   last minute. Past ``threshold`` every further call is flagged ``enumeration`` in the
   audit and slowed (a delay growing with the excess, capped at 2 s); past twice the
@@ -27,6 +29,13 @@ class RateDecision:
     reset: int  # seconds until the window resets (≥ 1)
 
 
+def decide(count: int, limit: int, window_start: float, now: float) -> RateDecision:
+    """The answer to the ``count``-th call of a window of one second that began at
+    ``window_start``."""
+    reset = max(1, math.ceil(window_start + 1 - now))
+    return RateDecision(count <= limit, limit, max(0, limit - count), reset)
+
+
 class RateLimiter:
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.clock = clock
@@ -44,8 +53,7 @@ class RateLimiter:
             self._windows[key] = (start, count)
             if len(self._windows) > 100_000:  # forget idle tokens
                 self._windows = {k: v for k, v in self._windows.items() if v[0] == window}
-        reset = max(1, math.ceil(start + 1 - now))
-        return RateDecision(count <= limit, limit, max(0, limit - count), reset)
+        return decide(count, limit, start, now)
 
 
 @dataclass(frozen=True)
