@@ -3,14 +3,16 @@ masking, errors, headers, audit entry per call."""
 
 from __future__ import annotations
 
+import time
 import unicodedata
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from ardoise.scolarite import audit, scopes
 from ardoise.scolarite.schema import audit as audit_table
+from ardoise.scolarite.store import APPLICATION_NAME
 from tests.scolarite.helpers import Env, build_env
 from tests.scolarite.sample import PUPILS, identity_params
 
@@ -230,4 +232,25 @@ def test_every_call_leaves_one_audit_entry_without_clear_values(env: Env, secret
     assert "Œillard" not in flat and "OEILLARD" not in flat and "2012" not in flat
     expected = audit.params_hash(env.service.salt, identity_params(PUPILS[0]))
     assert entry["empreinte_parametres"] == expected
+    assert audit.verify(env.engine).ok
+
+
+def test_a_database_restart_costs_no_answer(env: Env, secret: str) -> None:
+    """The API's connections cut by the server (a restart, a failover): the next call is
+    served on fresh ones, and audited."""
+    if env.url.startswith("sqlite"):
+        pytest.skip("SQLite : pas de serveur à redémarrer")
+    assert get(env, secret, identity_params(PUPILS[0])).status_code == 200
+    with env.engine.connect() as conn:
+        cut = conn.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE application_name = :name AND datname = current_database()"
+            ),
+            {"name": APPLICATION_NAME},
+        ).scalar_one()
+    assert cut >= 2  # a reading connection and the journal's
+    time.sleep(0.3)  # the backends exit
+    res = get(env, secret, identity_params(PUPILS[0]))
+    assert res.status_code == 200, res.text
     assert audit.verify(env.engine).ok

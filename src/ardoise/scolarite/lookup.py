@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import (
     CTE,
     BigInteger,
+    ColumnClause,
     ColumnElement,
     Connection,
     FromClause,
@@ -54,7 +55,9 @@ class Lookup:
 def _counter() -> CTE:
     """PostgreSQL: count this call in ``scolarite_debits`` (a known token only), in the
     same statement; returns the token's calls in the current second."""
-    one = literal_column("1")  # inline: the compiled statement has only named parameters
+    one: ColumnClause[Any] = literal_column(
+        "1"
+    )  # inline: the compiled statement has only named parameters
     known = select(jetons.c.id, bindparam("seconde", type_=BigInteger), one).where(
         jetons.c.empreinte == bindparam("empreinte")
     )

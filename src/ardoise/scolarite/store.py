@@ -68,6 +68,7 @@ class CoreStore:
         self.engine.sync_engine.dispose(close=False)
 
 
+APPLICATION_NAME = "ardoise-scolarite"  # how the API's connections show in pg_stat_activity
 _PG = PGDialect_psycopg()  # type: ignore[no-untyped-call]
 
 
@@ -98,55 +99,84 @@ class PostgresStore:
         return sql
 
     async def fetch(self, secret: str, query: IdentityQuery | None, second: int) -> lookup.Lookup:
-        """Token and candidates, and the call counted in ``second`` (shared counters)."""
+        """Token and candidates, and the call counted in ``second`` (shared counters). A
+        pooled connection the server has dropped (restart) is replaced once, silently."""
         sql = self._statement(query)
         values = lookup.parameters(secret, query, second)
         async with self._slots:
-            conn = self._idle.pop() if self._idle else None
-            try:
-                if conn is None:
-                    conn = await psycopg.AsyncConnection.connect(self.url, autocommit=True)
-                    # reads, and counters that need no durability: no wait for the disk
-                    await conn.execute("SET synchronous_commit = off")
-                cur = await conn.execute(sql, values)
-                rows = await cur.fetchall()
-            except psycopg.Error as exc:
-                if conn is not None:
-                    await conn.close()
-                raise RegistryUnavailable("registre illisible") from exc
-            self._idle.append(conn)
-        return lookup.from_rows(rows)
+            for retry in (True, False):
+                conn = self._idle.pop() if self._idle else None
+                pooled = conn is not None
+                try:
+                    if conn is None:
+                        conn = await self._connect()
+                    cur = await conn.execute(sql, values)
+                    rows = await cur.fetchall()
+                except psycopg.Error as exc:
+                    if conn is not None:
+                        await conn.close()
+                    if retry and pooled and isinstance(exc, psycopg.OperationalError):
+                        await self._drop_idle()  # the others are most likely dead too
+                        continue
+                    raise RegistryUnavailable("registre illisible") from exc
+                self._idle.append(conn)
+                return lookup.from_rows(rows)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _drop_idle(self) -> None:
+        idle, self._idle = self._idle, []
+        for conn in idle:
+            await conn.close()
+
+    async def _connect(self) -> psycopg.AsyncConnection[Any]:
+        conn = await psycopg.AsyncConnection.connect(
+            self.url, autocommit=True, application_name=APPLICATION_NAME
+        )
+        # reads, and counters that need no durability: no wait for the disk
+        await conn.execute("SET synchronous_commit = off")
+        return conn
 
     async def _commit(self, entries: list[audit.AuditEntry], now: datetime) -> list[int]:
-        """One batch of the journal in one transaction, on the writer's own connection."""
-        try:
-            if self._audit is None or self._audit.closed:
-                self._audit = await psycopg.AsyncConnection.connect(self.url, autocommit=True)
-            conn = self._audit
-            # Pipeline mode: BEGIN and the head lock go together, then the rows, the new
-            # head and COMMIT; the block ends once the server has confirmed the commit.
-            async with conn.pipeline(), conn.transaction():
-                cur = conn.cursor()
-                await cur.execute(_LOCK_HEAD, audit.HEAD_KEY)
-                head = await cur.fetchone()
-                if head is None:
-                    await cur.execute(_NEW_HEAD, audit.head_value(0, audit.GENESIS))
-                    seq, previous = 0, audit.GENESIS
-                else:
-                    seq, previous = audit.parse_head(str(head[0]))
-                rows = audit.chain(entries, seq, previous, now)
-                await cur.executemany(_INSERT, rows)
-                last = rows[-1]
-                await cur.execute(
-                    _SET_HEAD,
-                    audit.head_value(int(last["seq"]), str(last["empreinte"])),  # type: ignore[call-overload]
-                )
-        except psycopg.Error:
-            if self._audit is not None:
-                await self._audit.close()
-                self._audit = None
-            raise
-        return [int(r["seq"]) for r in rows]  # type: ignore[call-overload]
+        """One batch of the journal in one transaction, on the writer's own connection.
+        A kept connection found dead before the head is read (server restart) is
+        replaced once; a failure later is not retried (the commit's fate is unknown)."""
+        for retry in (True, False):
+            reused = self._audit is not None and not self._audit.closed
+            locked = False
+            try:
+                if self._audit is None or self._audit.closed:
+                    self._audit = await psycopg.AsyncConnection.connect(
+                        self.url, autocommit=True, application_name=APPLICATION_NAME
+                    )
+                conn = self._audit
+                # Pipeline mode: BEGIN and the head lock go together, then the rows, the
+                # new head and COMMIT; the block ends once the server confirmed the commit.
+                async with conn.pipeline(), conn.transaction():
+                    cur = conn.cursor()
+                    await cur.execute(_LOCK_HEAD, audit.HEAD_KEY)
+                    head = await cur.fetchone()
+                    locked = True
+                    if head is None:
+                        await cur.execute(_NEW_HEAD, audit.head_value(0, audit.GENESIS))
+                        seq, previous = 0, audit.GENESIS
+                    else:
+                        seq, previous = audit.parse_head(str(head[0]))
+                    rows = audit.chain(entries, seq, previous, now)
+                    await cur.executemany(_INSERT, rows)
+                    last = rows[-1]
+                    await cur.execute(
+                        _SET_HEAD,
+                        audit.head_value(int(last["seq"]), str(last["empreinte"])),  # type: ignore[call-overload]
+                    )
+            except psycopg.Error as exc:
+                if self._audit is not None:
+                    await self._audit.close()
+                    self._audit = None
+                if retry and reused and not locked and isinstance(exc, psycopg.OperationalError):
+                    continue
+                raise
+            return [int(r["seq"]) for r in rows]  # type: ignore[call-overload]
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def close(self) -> None:
         await self.writer.close()
