@@ -63,14 +63,21 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1)
     args = parser.parse_args()
     settings = load_settings()
-    files = sorted({str(settings.mirror / s.path) for d in load_catalog(settings.catalog_dir)
-                    for s in d.sources if (settings.mirror / s.path).is_file()})
+    files = sorted(
+        {
+            str(settings.mirror / s.path)
+            for d in load_catalog(settings.catalog_dir)
+            for s in d.sources
+            if (settings.mirror / s.path).is_file()
+        }
+    )
     ardoise = [str(ROOT / ".venv" / "bin" / "ardoise"), "ingest"]
     for run in range(args.runs):
         with tempfile.TemporaryDirectory() as tmp:
             env = dict(os.environ, ARDOISE_VAR_DIR=f"{tmp}/var")
-            base_s, base_mb, base_code = _child([sys.executable, "-c", DUCKDB_ALONE, tmp,
-                                                 json.dumps(files)], env)
+            base_s, base_mb, base_code = _child(
+                [sys.executable, "-c", DUCKDB_ALONE, tmp, json.dumps(files)], env
+            )
             if base_code != 0:
                 raise SystemExit("la référence DuckDB seule a échoué : mesure invalide")
             cold_s, cold_mb, code = _child(ardoise, env)
@@ -79,15 +86,24 @@ def main() -> None:
             os.makedirs(f"{tmp}/var2", exist_ok=True)
             os.symlink(f"{tmp}/var/cache", f"{tmp}/var2/cache")
             warm_s, warm_mb, _ = _child(ardoise, env_warm)
-            print(json.dumps({
-                "bench": "ingest", "run": run, "source_files": len(files),
-                "duckdb_alone_s": round(base_s, 2), "ardoise_cold_s": round(cold_s, 2),
-                "ardoise_warm_s": round(warm_s, 2), "ratio_cold": round(cold_s / base_s, 2),
-                "ratio_warm": round(warm_s / base_s, 2), "peak_rss_mb": round(max(cold_mb, warm_mb)),
-                "duckdb_alone_peak_rss_mb": round(base_mb),
-                "ingest_exit_code": code,
-                "targets": {"ratio": 3, "seconds": 60, "peak_rss_mb": 2048},
-            }))
+            print(
+                json.dumps(
+                    {
+                        "bench": "ingest",
+                        "run": run,
+                        "source_files": len(files),
+                        "duckdb_alone_s": round(base_s, 2),
+                        "ardoise_cold_s": round(cold_s, 2),
+                        "ardoise_warm_s": round(warm_s, 2),
+                        "ratio_cold": round(cold_s / base_s, 2),
+                        "ratio_warm": round(warm_s / base_s, 2),
+                        "peak_rss_mb": round(max(cold_mb, warm_mb)),
+                        "duckdb_alone_peak_rss_mb": round(base_mb),
+                        "ingest_exit_code": code,
+                        "targets": {"ratio": 3, "seconds": 60, "peak_rss_mb": 2048},
+                    }
+                )
+            )
 
 
 if __name__ == "__main__":

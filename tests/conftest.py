@@ -21,8 +21,13 @@ def fixture_settings(tmp_path: Path) -> Settings:
     """Settings over the fixture mirror and catalog, with a fresh var/ folder."""
     mirror = write_mirror(tmp_path / "mirror")
     catalog = write_catalog(tmp_path / "catalog")
-    return load_settings(environ={}, mirror=mirror, catalog_dir=catalog,
-                         var_dir=tmp_path / "var", node_modules=ROOT / "node_modules")
+    return load_settings(
+        environ={},
+        mirror=mirror,
+        catalog_dir=catalog,
+        var_dir=tmp_path / "var",
+        node_modules=ROOT / "node_modules",
+    )
 
 
 @pytest.fixture(scope="session")
@@ -40,9 +45,12 @@ def real_settings(mirror_dir: Path, tmp_path_factory: pytest.TempPathFactory) ->
     Tests only read it (a test that publishes or breaks a release builds its own)."""
     from ardoise.release.build import build_release
 
-    settings = load_settings(environ={}, mirror=mirror_dir,
-                             var_dir=tmp_path_factory.mktemp("real") / "var",
-                             node_modules=ROOT / "node_modules")
+    settings = load_settings(
+        environ={},
+        mirror=mirror_dir,
+        var_dir=tmp_path_factory.mktemp("real") / "var",
+        node_modules=ROOT / "node_modules",
+    )
     result = build_release(settings)
     assert result.published, result.message
     return settings

@@ -15,7 +15,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
-ECOLES_HEADER = "Rentrée scolaire;Code du département;UAI;Nom de l'école;Code INSEE de la commune;Secteur;IPS"
+ECOLES_HEADER = (
+    "Rentrée scolaire;Code du département;UAI;Nom de l'école;Code INSEE de la commune;Secteur;IPS"
+)
 ECOLES_ROWS = [
     "2022-2023;035;0352778E;ECOLE LA GUEDELAIS;35012;public;106.2",
     "2022-2023;35;0352865Z;ECOLE DIWAN;35115;privé;NS",
@@ -70,23 +72,51 @@ def write_mirror(root: Path) -> Path:
     (root / "latin").mkdir(exist_ok=True)
     (root / "latin" / "effectifs.csv").write_bytes(EFFECTIFS_LATIN1.encode("latin-1"))
     (root / "geo").mkdir(exist_ok=True)
-    pq.write_table(pa.table({
-        "uai": ["0350001" + _uai_letter("0350001"), "0690002" + _uai_letter("0690002")],
-        "effectif": [120.0, 85.0],
-        "position": ["48.11, -1.68", "45.76, 4.83"],
-    }), root / "geo" / "points.parquet")
+    pq.write_table(
+        pa.table(
+            {
+                "uai": ["0350001" + _uai_letter("0350001"), "0690002" + _uai_letter("0690002")],
+                "effectif": [120.0, 85.0],
+                "position": ["48.11, -1.68", "45.76, 4.83"],
+            }
+        ),
+        root / "geo" / "points.parquet",
+    )
     _write_xlsx(root / "geo" / "etabs.xlsx")
-    (root / "geo" / "academies.geojson").write_text(json.dumps({
-        "type": "FeatureCollection",
-        "features": [
-            {"type": "Feature", "properties": {"code_academie": "14", "name": "Rennes",
-                                               "geo_point_2d": {"lon": -2.0, "lat": 48.0}},
-             "geometry": {"type": "Polygon", "coordinates": [[[-3, 47], [-1, 47], [-1, 49], [-3, 47]]]}},
-            {"type": "Feature", "properties": {"code_academie": "10", "name": "Lyon",
-                                               "geo_point_2d": {"lon": 4.8, "lat": 45.8}},
-             "geometry": {"type": "Polygon", "coordinates": [[[4, 45], [5, 45], [5, 46], [4, 45]]]}},
-        ],
-    }), encoding="utf-8")
+    (root / "geo" / "academies.geojson").write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {
+                            "code_academie": "14",
+                            "name": "Rennes",
+                            "geo_point_2d": {"lon": -2.0, "lat": 48.0},
+                        },
+                        "geometry": {
+                            "type": "Polygon",
+                            "coordinates": [[[-3, 47], [-1, 47], [-1, 49], [-3, 47]]],
+                        },
+                    },
+                    {
+                        "type": "Feature",
+                        "properties": {
+                            "code_academie": "10",
+                            "name": "Lyon",
+                            "geo_point_2d": {"lon": 4.8, "lat": 45.8},
+                        },
+                        "geometry": {
+                            "type": "Polygon",
+                            "coordinates": [[[4, 45], [5, 45], [5, 46], [4, 45]]],
+                        },
+                    },
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
     return root
 
 
@@ -109,15 +139,21 @@ def _field(name: str, label: str, type_: str, **kw: Any) -> dict[str, Any]:
     return {"name": name, "label": label, "type": type_, "description": f"Champ {label}.", **kw}
 
 
-def _descriptor(id_: str, sources: list[dict[str, Any]], fields: list[dict[str, Any]],
-                **kw: Any) -> dict[str, Any]:
+def _descriptor(
+    id_: str, sources: list[dict[str, Any]], fields: list[dict[str, Any]], **kw: Any
+) -> dict[str, Any]:
     base: dict[str, Any] = {
-        "id": id_, "title": f"Jeu de test {id_}", "description": "Jeu écrit par les tests.",
-        "publisher": "Tests Ardoise", "licence": "Licence Ouverte v2.0 (Etalab)",
-        "source_url": f"https://example.invalid/{id_}.csv", "frequency": "ponctuelle",
+        "id": id_,
+        "title": f"Jeu de test {id_}",
+        "description": "Jeu écrit par les tests.",
+        "publisher": "Tests Ardoise",
+        "licence": "Licence Ouverte v2.0 (Etalab)",
+        "source_url": f"https://example.invalid/{id_}.csv",
+        "frequency": "ponctuelle",
         "temporal_coverage": {"kind": "rentree", "years": ["2022-2023"]},
         "spatial_coverage": {"national": True, "description": "Test"},
-        "sources": sources, "fields": fields,
+        "sources": sources,
+        "fields": fields,
     }
     base.update(kw)
     return base
@@ -125,59 +161,87 @@ def _descriptor(id_: str, sources: list[dict[str, Any]], fields: list[dict[str, 
 
 DESCRIPTORS: list[dict[str, Any]] = [
     _descriptor(
-        "test-ips-ecoles", [{"path": "ips/ecoles.csv"}],
-        [_field("rentree_scolaire", "Rentrée scolaire", "text"),
-         _field("code_du_departement", "Code du département", "text"),
-         _field("uai", "UAI", "text"),
-         _field("nom_de_l_ecole", "Nom de l'école", "text"),
-         _field("code_insee_de_la_commune", "Code INSEE de la commune", "text"),
-         _field("secteur", "Secteur", "text", facet=True),
-         _field("ips", "IPS", "double", unit="indice")],
+        "test-ips-ecoles",
+        [{"path": "ips/ecoles.csv"}],
+        [
+            _field("rentree_scolaire", "Rentrée scolaire", "text"),
+            _field("code_du_departement", "Code du département", "text"),
+            _field("uai", "UAI", "text"),
+            _field("nom_de_l_ecole", "Nom de l'école", "text"),
+            _field("code_insee_de_la_commune", "Code INSEE de la commune", "text"),
+            _field("secteur", "Secteur", "text", facet=True),
+            _field("ips", "IPS", "double", unit="indice"),
+        ],
         key=["rentree_scolaire", "uai"],
         school_year={"field": "rentree_scolaire", "kind": "rentree"},
-        territories={"uai": "uai", "commune": "code_insee_de_la_commune",
-                     "departement": "code_du_departement"},
+        territories={
+            "uai": "uai",
+            "commune": "code_insee_de_la_commune",
+            "departement": "code_du_departement",
+        },
     ),
     _descriptor(
-        "test-calendrier", [{"path": "cal/calendrier.csv"}],
-        [_field("description", "description", "text"),
-         _field("population", "population", "text"),
-         _field("start_date", "start_date", "datetime"),
-         _field("end_date", "end_date", "datetime"),
-         _field("location", "location", "text"),
-         _field("zones", "zones", "text"),
-         _field("annee_scolaire", "annee_scolaire", "text")],
+        "test-calendrier",
+        [{"path": "cal/calendrier.csv"}],
+        [
+            _field("description", "description", "text"),
+            _field("population", "population", "text"),
+            _field("start_date", "start_date", "datetime"),
+            _field("end_date", "end_date", "datetime"),
+            _field("location", "location", "text"),
+            _field("zones", "zones", "text"),
+            _field("annee_scolaire", "annee_scolaire", "text"),
+        ],
         school_year={"field": "annee_scolaire", "kind": "annee_scolaire"},
         territories={"academie_nom": "location"},
     ),
     _descriptor(
-        "test-effectifs-latin1", [{"path": "latin/effectifs.csv", "encoding": "latin-1"}],
-        [_field("session", "Session", "int"), _field("academie", "Académie", "text"),
-         _field("effectif", "Effectif", "int", unit="élèves"),
-         _field("taux", "Taux", "double", unit="%")],
+        "test-effectifs-latin1",
+        [{"path": "latin/effectifs.csv", "encoding": "latin-1"}],
+        [
+            _field("session", "Session", "int"),
+            _field("academie", "Académie", "text"),
+            _field("effectif", "Effectif", "int", unit="élèves"),
+            _field("taux", "Taux", "double", unit="%"),
+        ],
         school_year={"field": "session", "kind": "session"},
         territories={"academie_nom": "academie"},
         temporal_coverage={"kind": "session", "years": ["2023", "2024"]},
     ),
     _descriptor(
-        "test-points", [{"path": "geo/points.parquet"}],
-        [_field("uai", "uai", "text"), _field("effectif", "effectif", "int"),
-         _field("position", "position", "geo_point_2d")],
+        "test-points",
+        [{"path": "geo/points.parquet"}],
+        [
+            _field("uai", "uai", "text"),
+            _field("effectif", "effectif", "int"),
+            _field("position", "position", "geo_point_2d"),
+        ],
         territories={"uai": "uai"},
-        spatial_coverage={"national": False, "description": "Deux points",
-                          "territories": [{"niveau": "departement", "code": "35", "nom": "Ille-et-Vilaine"}]},
+        spatial_coverage={
+            "national": False,
+            "description": "Deux points",
+            "territories": [{"niveau": "departement", "code": "35", "nom": "Ille-et-Vilaine"}],
+        },
     ),
     _descriptor(
-        "test-xlsx", [{"path": "geo/etabs.xlsx", "sheet": "2D", "header_row": 3}],
-        [_field("communes", "Communes", "text"), _field("nom", "Nom", "text"),
-         _field("uai", "UAI", "text")],
+        "test-xlsx",
+        [{"path": "geo/etabs.xlsx", "sheet": "2D", "header_row": 3}],
+        [
+            _field("communes", "Communes", "text"),
+            _field("nom", "Nom", "text"),
+            _field("uai", "UAI", "text"),
+        ],
         territories={"uai": "uai"},
     ),
     _descriptor(
-        "test-contours", [{"path": "geo/academies.geojson"}],
-        [_field("code_academie", "code_academie", "text"), _field("name", "name", "text"),
-         _field("geo_point_2d", "geo_point_2d", "geo_point_2d"),
-         _field("geo_shape", "geo_shape", "geo_shape")],
+        "test-contours",
+        [{"path": "geo/academies.geojson"}],
+        [
+            _field("code_academie", "code_academie", "text"),
+            _field("name", "name", "text"),
+            _field("geo_point_2d", "geo_point_2d", "geo_point_2d"),
+            _field("geo_shape", "geo_shape", "geo_shape"),
+        ],
         territories={"academie": "code_academie"},
         temporal_coverage={"kind": "annee_civile", "years": ["2020"]},
     ),
@@ -188,7 +252,8 @@ def write_catalog(directory: Path, descriptors: list[dict[str, Any]] | None = No
     directory.mkdir(parents=True, exist_ok=True)
     for d in descriptors or DESCRIPTORS:
         (directory / f"{d['id']}.yaml").write_text(
-            yaml.safe_dump(d, allow_unicode=True, sort_keys=False), encoding="utf-8")
+            yaml.safe_dump(d, allow_unicode=True, sort_keys=False), encoding="utf-8"
+        )
     return directory
 
 
@@ -200,41 +265,84 @@ class FakeReferentialSummary:
         return {"counts": self.counts, "fixture": True}
 
 
-def fake_referential(mirror: Path, node_modules: Path, out_dir: Path, cache_dir: Path
-                     ) -> FakeReferentialSummary:
+def fake_referential(
+    mirror: Path, node_modules: Path, out_dir: Path, cache_dir: Path
+) -> FakeReferentialSummary:
     """A tiny referential with the territories the fixtures name (and not 99 / 99999)."""
     from ardoise.referential.keys import name_key
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    deps = {"35": ("Ille-et-Vilaine", "53", "14"), "69": ("Rhône", "84", "10"),
-            "42": ("Loire", "84", "10"), "2A": ("Corse-du-Sud", "94", "27")}
-    acas = {"14": ("Rennes", "53"), "10": ("Lyon", "84"), "27": ("Corse", "94"),
-            "18": ("Orléans-Tours", "24"), "40": ("Nouvelle-Calédonie", None)}
-    communes = {"35012": "35", "35115": "35", "69123": "69", "42218": "42", "2A004": "2A",
-                "35238": "35"}
-    pq.write_table(pa.table({
-        "code": list(communes), "nom": [f"Commune {c}" for c in communes],
-        "departement": list(communes.values()),
-        "region": [deps[d][1] for d in communes.values()],
-        "academie": [deps[d][2] for d in communes.values()],
-    }), out_dir / "communes.parquet")
-    pq.write_table(pa.table({
-        "code": list(deps), "nom": [v[0] for v in deps.values()],
-        "region": [v[1] for v in deps.values()], "academie": [v[2] for v in deps.values()],
-    }), out_dir / "departements.parquet")
-    pq.write_table(pa.table({
-        "code": list(acas), "nom": [v[0] for v in acas.values()],
-        "region": [v[1] for v in acas.values()],
-    }), out_dir / "academies.parquet")
+    deps = {
+        "35": ("Ille-et-Vilaine", "53", "14"),
+        "69": ("Rhône", "84", "10"),
+        "42": ("Loire", "84", "10"),
+        "2A": ("Corse-du-Sud", "94", "27"),
+    }
+    acas = {
+        "14": ("Rennes", "53"),
+        "10": ("Lyon", "84"),
+        "27": ("Corse", "94"),
+        "18": ("Orléans-Tours", "24"),
+        "40": ("Nouvelle-Calédonie", None),
+    }
+    communes = {
+        "35012": "35",
+        "35115": "35",
+        "69123": "69",
+        "42218": "42",
+        "2A004": "2A",
+        "35238": "35",
+    }
+    pq.write_table(
+        pa.table(
+            {
+                "code": list(communes),
+                "nom": [f"Commune {c}" for c in communes],
+                "departement": list(communes.values()),
+                "region": [deps[d][1] for d in communes.values()],
+                "academie": [deps[d][2] for d in communes.values()],
+            }
+        ),
+        out_dir / "communes.parquet",
+    )
+    pq.write_table(
+        pa.table(
+            {
+                "code": list(deps),
+                "nom": [v[0] for v in deps.values()],
+                "region": [v[1] for v in deps.values()],
+                "academie": [v[2] for v in deps.values()],
+            }
+        ),
+        out_dir / "departements.parquet",
+    )
+    pq.write_table(
+        pa.table(
+            {
+                "code": list(acas),
+                "nom": [v[0] for v in acas.values()],
+                "region": [v[1] for v in acas.values()],
+            }
+        ),
+        out_dir / "academies.parquet",
+    )
     codes: list[tuple[str, str, str]] = []
     codes += [("commune", c, c) for c in communes]
-    codes += [("departement", d, d) for d in deps] + [("departement", name_key(v[0]), d)
-                                                       for d, v in deps.items()]
-    codes += [("academie", a, a) for a in acas] + [("academie", name_key(v[0]), a)
-                                                   for a, v in acas.items()]
+    codes += [("departement", d, d) for d in deps] + [
+        ("departement", name_key(v[0]), d) for d, v in deps.items()
+    ]
+    codes += [("academie", a, a) for a in acas] + [
+        ("academie", name_key(v[0]), a) for a, v in acas.items()
+    ]
     codes += [("academie", name_key("Nouvelle Calédonie"), "40")]
-    pq.write_table(pa.table({
-        "niveau": [c[0] for c in codes], "cle": [c[1] for c in codes],
-        "code": [c[2] for c in codes],
-    }), out_dir / "territory_codes.parquet")
+    pq.write_table(
+        pa.table(
+            {
+                "niveau": [c[0] for c in codes],
+                "cle": [c[1] for c in codes],
+                "code": [c[2] for c in codes],
+            }
+        ),
+        out_dir / "territory_codes.parquet",
+    )
     return FakeReferentialSummary({"departement": len(deps), "academie": len(acas)})

@@ -47,11 +47,17 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 
 def _run_build(settings: Settings, only: list[str] | None, publish: bool) -> BuildResult:
     if not settings.mirror.is_dir():
-        raise _fail(f"Le dossier miroir {settings.mirror} n'existe pas "
-                    "(réglez ARDOISE_MIRROR ou --mirror).")
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn(
-            "{task.completed}/{task.total}"), TimeElapsedColumn(), console=err,
-            transient=not sys.stderr.isatty()) as bar:
+        raise _fail(
+            f"Le dossier miroir {settings.mirror} n'existe pas (réglez ARDOISE_MIRROR ou --mirror)."
+        )
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=not sys.stderr.isatty(),
+    ) as bar:
         task = bar.add_task("Ingestion", total=None)
 
         def tick(label: str, done: int, total: int) -> None:
@@ -66,13 +72,23 @@ def _run_build(settings: Settings, only: list[str] | None, publish: bool) -> Bui
 def _print_outcomes(result: BuildResult) -> None:
     table = Table(title="Rapport de qualité", show_lines=False)
     for col in ("Jeu de données", "État", "Lignes", "Bloquants", "Avertissements"):
-        table.add_column(col, justify="right" if col in ("Lignes", "Bloquants",
-                                                         "Avertissements") else "left")
-    labels = {"publie": "[green]publié[/]", "inchange": "inchangé",
-              "conserve": "[yellow]version précédente conservée[/]", "bloque": "[red]bloqué[/]"}
+        table.add_column(
+            col, justify="right" if col in ("Lignes", "Bloquants", "Avertissements") else "left"
+        )
+    labels = {
+        "publie": "[green]publié[/]",
+        "inchange": "inchangé",
+        "conserve": "[yellow]version précédente conservée[/]",
+        "bloque": "[red]bloqué[/]",
+    }
     for o in result.outcomes:
-        table.add_row(o.id, labels[o.status], f"{o.rows:,}".replace(",", " "),
-                      str(len(o.report.blocking)), str(len(o.report.warnings)))
+        table.add_row(
+            o.id,
+            labels[o.status],
+            f"{o.rows:,}".replace(",", " "),
+            str(len(o.report.blocking)),
+            str(len(o.report.warnings)),
+        )
     console.print(table)
     for o in result.outcomes:
         _print_problems(o.report)
@@ -117,8 +133,13 @@ def releases() -> None:
     for col in ("", "Identifiant", "Date", "Jeux", "Lignes"):
         table.add_column(col)
     for r in items:
-        table.add_row("●" if r.current else "", r.id, r.created_at, str(r.datasets),
-                      f"{r.rows:,}".replace(",", " "))
+        table.add_row(
+            "●" if r.current else "",
+            r.id,
+            r.created_at,
+            str(r.datasets),
+            f"{r.rows:,}".replace(",", " "),
+        )
     console.print(table)
 
 
@@ -147,11 +168,19 @@ def serve(
     from ardoise.web.app import create_app
 
     settings = load_settings(host=host, port=port, workers=workers)
-    options: dict[str, Any] = {"host": settings.host, "port": settings.port, "log_level": "info",
-                               "access_log": bool(settings.access_log)}
+    options: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": "info",
+        "access_log": bool(settings.access_log),
+    }
     if settings.workers > 1:  # each worker process builds its app from the same environment
-        uvicorn.run("ardoise.web.app:app_from_environment", factory=True,
-                    workers=settings.workers, **options)
+        uvicorn.run(
+            "ardoise.web.app:app_from_environment",
+            factory=True,
+            workers=settings.workers,
+            **options,
+        )
     else:
         uvicorn.run(create_app(settings), **options)
 

@@ -25,14 +25,26 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("mirror", str(_ROOT.parent / "shared" / "data" / "raw"),
-            "Dossier miroir des fichiers sources officiels (lu avant tout téléchargement)."),
-    Setting("var_dir", str(_ROOT / "var"),
-            "Dossier des releases (var/releases/<id>/), du pointeur var/current et du cache."),
-    Setting("node_modules", str(_ROOT / "node_modules"),
-            "Dossier node_modules installé par `make install` (référentiel, mapshaper, DSFR)."),
-    Setting("catalog_dir", str(Path(__file__).resolve().parent / "catalog" / "datasets"),
-            "Dossier des descripteurs YAML des jeux de données."),
+    Setting(
+        "mirror",
+        str(_ROOT.parent / "shared" / "data" / "raw"),
+        "Dossier miroir des fichiers sources officiels (lu avant tout téléchargement).",
+    ),
+    Setting(
+        "var_dir",
+        str(_ROOT / "var"),
+        "Dossier des releases (var/releases/<id>/), du pointeur var/current et du cache.",
+    ),
+    Setting(
+        "node_modules",
+        str(_ROOT / "node_modules"),
+        "Dossier node_modules installé par `make install` (référentiel, mapshaper, DSFR).",
+    ),
+    Setting(
+        "catalog_dir",
+        str(Path(__file__).resolve().parent / "catalog" / "datasets"),
+        "Dossier des descripteurs YAML des jeux de données.",
+    ),
     Setting("host", "127.0.0.1", "Adresse d'écoute du serveur HTTP."),
     Setting("port", 8000, "Port d'écoute du serveur HTTP."),
     Setting("workers", 1, "Processus du serveur HTTP (un par cœur en production)."),
@@ -43,31 +55,68 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("query_threads", 2, "Fils d'exécution de DuckDB pour les requêtes de l'API."),
     Setting("query_time_limit_ms", 5000, "Durée maximale d'une requête de l'API (millisecondes)."),
     Setting("export_time_limit_ms", 600000, "Durée maximale d'un export (millisecondes)."),
-    Setting("query_materialize", 1,
-            "1 : charger les tables de la release en mémoire (requêtes plus rapides)."),
-    Setting("response_cache_entries", 2048, "Nombre de réponses gardées en cache (0 : pas de cache)."),
-    Setting("rate_limit_per_minute", 0, "Quota de requêtes par adresse IP et par minute (0 : aucun)."),
-    Setting("public_url", "http://127.0.0.1:8000", "Adresse publique du service (liens des réponses)."),
-    Setting("download_timeout_s", 60, "Délai maximal d'un téléchargement de source absente du miroir."),
-    Setting("allow_download", 0, "1 pour télécharger une source absente du miroir (réseau requis)."),
-    Setting("scolarite_database_url", "",
-            "Registre scolarité : URL SQLAlchemy (postgresql://…) ; vide = SQLite dans var/."),
-    Setting("scolarite_audit_retention_days", 365,
-            "Registre scolarité : durée de conservation du journal d'audit (jours)."),
-    Setting("scolarite_token_expiry_days", 548,
-            "Registre scolarité : durée de validité par défaut d'un jeton (jours, 18 mois)."),
-    Setting("scolarite_rate_limit_per_second", 20,
-            "Registre scolarité : requêtes par seconde et par jeton (défaut des nouveaux jetons)."),
-    Setting("scolarite_enumeration_threshold", 30,
-            "Registre scolarité : recherches infructueuses par jeton et par minute avant "
-            "ralentissement et signalement (énumération)."),
-    Setting("scolarite_secret_seuil", 5,
-            "Statistiques du registre : plus petit effectif publié (secret statistique primaire)."),
-    Setting("scolarite_secret_petit_groupe", 11,
-            "Statistiques du registre : en dessous de cet effectif, un taux de 0 % ou 100 % "
-            "(par sexe) est caché."),
-    Setting("test_postgres_url", "",
-            "Tests : URL d'un serveur PostgreSQL jetable (écrite par scripts/postgres.sh)."),
+    Setting(
+        "query_materialize",
+        1,
+        "1 : charger les tables de la release en mémoire (requêtes plus rapides).",
+    ),
+    Setting(
+        "response_cache_entries", 2048, "Nombre de réponses gardées en cache (0 : pas de cache)."
+    ),
+    Setting(
+        "rate_limit_per_minute", 0, "Quota de requêtes par adresse IP et par minute (0 : aucun)."
+    ),
+    Setting(
+        "public_url", "http://127.0.0.1:8000", "Adresse publique du service (liens des réponses)."
+    ),
+    Setting(
+        "download_timeout_s", 60, "Délai maximal d'un téléchargement de source absente du miroir."
+    ),
+    Setting(
+        "allow_download", 0, "1 pour télécharger une source absente du miroir (réseau requis)."
+    ),
+    Setting(
+        "scolarite_database_url",
+        "",
+        "Registre scolarité : URL SQLAlchemy (postgresql://…) ; vide = SQLite dans var/.",
+    ),
+    Setting(
+        "scolarite_audit_retention_days",
+        365,
+        "Registre scolarité : durée de conservation du journal d'audit (jours).",
+    ),
+    Setting(
+        "scolarite_token_expiry_days",
+        548,
+        "Registre scolarité : durée de validité par défaut d'un jeton (jours, 18 mois).",
+    ),
+    Setting(
+        "scolarite_rate_limit_per_second",
+        20,
+        "Registre scolarité : requêtes par seconde et par jeton (défaut des nouveaux jetons).",
+    ),
+    Setting(
+        "scolarite_enumeration_threshold",
+        30,
+        "Registre scolarité : recherches infructueuses par jeton et par minute avant "
+        "ralentissement et signalement (énumération).",
+    ),
+    Setting(
+        "scolarite_secret_seuil",
+        5,
+        "Statistiques du registre : plus petit effectif publié (secret statistique primaire).",
+    ),
+    Setting(
+        "scolarite_secret_petit_groupe",
+        11,
+        "Statistiques du registre : en dessous de cet effectif, un taux de 0 % ou 100 % "
+        "(par sexe) est caché.",
+    ),
+    Setting(
+        "test_postgres_url",
+        "",
+        "Tests : URL d'un serveur PostgreSQL jetable (écrite par scripts/postgres.sh).",
+    ),
 )
 
 

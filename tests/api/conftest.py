@@ -19,9 +19,13 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="session")
 def api_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     tmp = tmp_path_factory.mktemp("api")
-    settings = load_settings(environ={}, mirror=write_mirror(tmp / "mirror"),
-                             catalog_dir=write_catalog(tmp / "catalog"), var_dir=tmp / "var",
-                             node_modules=ROOT / "node_modules")
+    settings = load_settings(
+        environ={},
+        mirror=write_mirror(tmp / "mirror"),
+        catalog_dir=write_catalog(tmp / "catalog"),
+        var_dir=tmp / "var",
+        node_modules=ROOT / "node_modules",
+    )
     result = build_release(settings, build_referential_fn=fake_referential)
     assert result.published
     return settings

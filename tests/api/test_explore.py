@@ -22,39 +22,75 @@ def test_records_default_page(client: httpx.Client) -> None:
     body = _ok(client.get(f"{V21}/test-ips-ecoles/records"))
     assert body["total_count"] == 8 and len(body["results"]) == 8
     first = body["results"][0]
-    assert list(first) == ["rentree_scolaire", "code_du_departement", "uai", "nom_de_l_ecole",
-                           "code_insee_de_la_commune", "secteur", "ips"]  # no hidden columns
+    assert list(first) == [
+        "rentree_scolaire",
+        "code_du_departement",
+        "uai",
+        "nom_de_l_ecole",
+        "code_insee_de_la_commune",
+        "secteur",
+        "ips",
+    ]  # no hidden columns
     assert first["ips"] == 106.2
 
 
 def test_where_order_limit_offset(client: httpx.Client) -> None:
-    body = _ok(client.get(f"{V21}/test-ips-ecoles/records", params={
-        "where": 'code_du_departement = "42"', "order_by": "ips desc", "limit": 2,
-        "offset": 1}))
+    body = _ok(
+        client.get(
+            f"{V21}/test-ips-ecoles/records",
+            params={
+                "where": 'code_du_departement = "42"',
+                "order_by": "ips desc",
+                "limit": 2,
+                "offset": 1,
+            },
+        )
+    )
     assert body["total_count"] == 3
     assert [r["ips"] for r in body["results"]] == [89.0, 88.1]
-    body = _ok(client.get(f"{V21}/test-ips-ecoles/records", params={
-        "where": ["ips > 90", "secteur = 'public'"], "order_by": "-ips"}))
+    body = _ok(
+        client.get(
+            f"{V21}/test-ips-ecoles/records",
+            params={"where": ["ips > 90", "secteur = 'public'"], "order_by": "-ips"},
+        )
+    )
     assert [r["ips"] for r in body["results"]] == [106.2, 99.5]
 
 
 def test_group_by_with_aggregates(client: httpx.Client) -> None:
-    body = _ok(client.get(f"{V21}/test-ips-ecoles/records", params={
-        "select": "secteur, count(*) as n, avg(ips) as ips_moyen", "group_by": "secteur",
-        "order_by": "n desc"}))
+    body = _ok(
+        client.get(
+            f"{V21}/test-ips-ecoles/records",
+            params={
+                "select": "secteur, count(*) as n, avg(ips) as ips_moyen",
+                "group_by": "secteur",
+                "order_by": "n desc",
+            },
+        )
+    )
     assert body["total_count"] == 2
     assert body["results"][0]["secteur"] == "public" and body["results"][0]["n"] == 7
 
 
 def test_refine_and_exclude(client: httpx.Client) -> None:
-    body = _ok(client.get(f"{V21}/test-ips-ecoles/records", params={
-        "refine": 'rentree_scolaire:"2023-2024"', "exclude": "nom_de_l_ecole:ECOLE STE"}))
+    body = _ok(
+        client.get(
+            f"{V21}/test-ips-ecoles/records",
+            params={
+                "refine": 'rentree_scolaire:"2023-2024"',
+                "exclude": "nom_de_l_ecole:ECOLE STE",
+            },
+        )
+    )
     assert {r["nom_de_l_ecole"] for r in body["results"]} == {"ECOLE STE BIS", "ECOLE NULLE PART"}
 
 
 def test_datetimes_geo_and_timezone(client: httpx.Client) -> None:
-    body = _ok(client.get(f"{V21}/test-calendrier/records", params={
-        "limit": 1, "timezone": "Europe/Paris"}))
+    body = _ok(
+        client.get(
+            f"{V21}/test-calendrier/records", params={"limit": 1, "timezone": "Europe/Paris"}
+        )
+    )
     assert body["results"][0]["start_date"] == "2023-10-21T00:00:00+02:00"
     utc = _ok(client.get(f"{V21}/test-calendrier/records", params={"limit": 1}))
     assert utc["results"][0]["start_date"] == "2023-10-20T22:00:00+00:00"
@@ -66,8 +102,11 @@ def test_datetimes_geo_and_timezone(client: httpx.Client) -> None:
 
 
 def test_record_by_id_v20_shape_and_aliases(client: httpx.Client) -> None:
-    body = _ok(client.get("/api/explore/v2.0/catalog/datasets/test-ips-ecoles/records",
-                          params={"limit": 1}))
+    body = _ok(
+        client.get(
+            "/api/explore/v2.0/catalog/datasets/test-ips-ecoles/records", params={"limit": 1}
+        )
+    )
     record = body["records"][0]["record"]
     assert body["total_count"] == 8 and len(record["id"]) == 40
     assert record["fields"]["uai"]
@@ -100,47 +139,100 @@ def test_catalog_search_refine_order(client: httpx.Client) -> None:
     assert body["total_count"] == 6
     body = _ok(client.get(V21, params={"where": 'dataset_id like "test-ips*"'}))
     assert [d["dataset_id"] for d in body["results"]] == ["test-ips-ecoles"]
-    body = _ok(client.get(V21, params={"where": "records_count > 4", "order_by": "records_count desc"}))
+    body = _ok(
+        client.get(V21, params={"where": "records_count > 4", "order_by": "records_count desc"})
+    )
     assert [d["dataset_id"] for d in body["results"]] == ["test-ips-ecoles", "test-calendrier"]
     body = _ok(client.get(V21, params={"refine": "national:false"}))
     assert [d["dataset_id"] for d in body["results"]] == ["test-points"]
     facets = _ok(client.get("/api/explore/v2.1/catalog/facets", params={"facet": "publisher"}))
-    assert facets["facets"][0]["facets"][0] == {"name": "Tests Ardoise", "count": 6,
-                                                "value": "Tests Ardoise", "state": "displayed"}
+    assert facets["facets"][0]["facets"][0] == {
+        "name": "Tests Ardoise",
+        "count": 6,
+        "value": "Tests Ardoise",
+        "state": "displayed",
+    }
 
 
 def test_dataset_facets(client: httpx.Client) -> None:
     body = _ok(client.get(f"{V21}/test-ips-ecoles/facets"))
     assert body["facets"][0]["name"] == "secteur"
-    assert body["facets"][0]["facets"][0] == {"name": "public", "count": 7, "value": "public",
-                                              "state": "displayed"}
-    body = _ok(client.get(f"{V21}/test-ips-ecoles/facets", params={
-        "facet": "code_du_departement", "where": "ips > 95"}))
+    assert body["facets"][0]["facets"][0] == {
+        "name": "public",
+        "count": 7,
+        "value": "public",
+        "state": "displayed",
+    }
+    body = _ok(
+        client.get(
+            f"{V21}/test-ips-ecoles/facets",
+            params={"facet": "code_du_departement", "where": "ips > 95"},
+        )
+    )
     assert {f["name"]: f["count"] for f in body["facets"][0]["facets"]} == {"035": 1, "2A": 1}
 
 
-@pytest.mark.parametrize(("path", "params", "status", "code", "fragment"), [
-    (f"{V21}/nexiste-pas/records", {}, 404, "NotFound", "Unknown dataset: nexiste-pas"),
-    (f"{V21}/test-ips-ecoles/records", {"where": "acadmie = 1"}, 400, "ODSQLError",
-     "Unknown field: acadmie"),
-    (f"{V21}/test-ips-ecoles/records", {"where": "ips >"}, 400, "ODSQLError", "where"),
-    (f"{V21}/test-ips-ecoles/records", {"limit": 101}, 400, "InvalidRESTParameterError",
-     "<= 100"),
-    (f"{V21}/test-ips-ecoles/records", {"limit": 100, "offset": 9950}, 400,
-     "InvalidRESTParameterError", "10000"),
-    (f"{V21}/test-ips-ecoles/records", {"limit": "abc"}, 400, "InvalidRESTParameterError",
-     "limit"),
-    (f"{V21}/test-ips-ecoles/records", {"timezone": "Mars/Olympus"}, 400,
-     "InvalidRESTParameterError", "timezone"),
-    (f"{V21}/test-ips-ecoles/records", {"refine": "sans-deux-points"}, 400,
-     "InvalidRESTParameterError", "refine"),
-    (f"{V21}/test-ips-ecoles/exports/docx", {}, 400, "InvalidRESTParameterError", "docx"),
-    (f"{V21}/test-ips-ecoles/facets", {"facet": "inconnu"}, 400, "InvalidRESTParameterError",
-     "inconnu"),
-    ("/api/explore/v2.1/nowhere", {}, 404, "NotFound", "n'existe pas"),
-])
-def test_errors_have_one_canonical_shape(client: httpx.Client, path: str, params: dict[str, Any],
-                                         status: int, code: str, fragment: str) -> None:
+@pytest.mark.parametrize(
+    ("path", "params", "status", "code", "fragment"),
+    [
+        (f"{V21}/nexiste-pas/records", {}, 404, "NotFound", "Unknown dataset: nexiste-pas"),
+        (
+            f"{V21}/test-ips-ecoles/records",
+            {"where": "acadmie = 1"},
+            400,
+            "ODSQLError",
+            "Unknown field: acadmie",
+        ),
+        (f"{V21}/test-ips-ecoles/records", {"where": "ips >"}, 400, "ODSQLError", "where"),
+        (
+            f"{V21}/test-ips-ecoles/records",
+            {"limit": 101},
+            400,
+            "InvalidRESTParameterError",
+            "<= 100",
+        ),
+        (
+            f"{V21}/test-ips-ecoles/records",
+            {"limit": 100, "offset": 9950},
+            400,
+            "InvalidRESTParameterError",
+            "10000",
+        ),
+        (
+            f"{V21}/test-ips-ecoles/records",
+            {"limit": "abc"},
+            400,
+            "InvalidRESTParameterError",
+            "limit",
+        ),
+        (
+            f"{V21}/test-ips-ecoles/records",
+            {"timezone": "Mars/Olympus"},
+            400,
+            "InvalidRESTParameterError",
+            "timezone",
+        ),
+        (
+            f"{V21}/test-ips-ecoles/records",
+            {"refine": "sans-deux-points"},
+            400,
+            "InvalidRESTParameterError",
+            "refine",
+        ),
+        (f"{V21}/test-ips-ecoles/exports/docx", {}, 400, "InvalidRESTParameterError", "docx"),
+        (
+            f"{V21}/test-ips-ecoles/facets",
+            {"facet": "inconnu"},
+            400,
+            "InvalidRESTParameterError",
+            "inconnu",
+        ),
+        ("/api/explore/v2.1/nowhere", {}, 404, "NotFound", "n'existe pas"),
+    ],
+)
+def test_errors_have_one_canonical_shape(
+    client: httpx.Client, path: str, params: dict[str, Any], status: int, code: str, fragment: str
+) -> None:
     r = client.get(path, params=params)
     assert r.status_code == status, r.text
     body = r.json()
@@ -149,7 +241,9 @@ def test_errors_have_one_canonical_shape(client: httpx.Client, path: str, params
 
 
 def test_odsql_error_carries_its_position(client: httpx.Client) -> None:
-    body = client.get(f"{V21}/test-ips-ecoles/records", params={"where": "ips > 1 and acadmie = 2"}).json()
+    body = client.get(
+        f"{V21}/test-ips-ecoles/records", params={"where": "ips > 1 and acadmie = 2"}
+    ).json()
     assert body["position"] == {"clause": "where", "col": 13}  # 1-based, at "acadmie"
 
 
@@ -167,8 +261,10 @@ def test_etag_304_cache_control_and_cache(client: httpx.Client) -> None:
 
 
 def test_cors_and_gzip(client: httpx.Client) -> None:
-    r = client.get(f"{V21}/test-ips-ecoles/records?limit=20", headers={
-        "Origin": "https://exemple.fr", "Accept-Encoding": "gzip"})
+    r = client.get(
+        f"{V21}/test-ips-ecoles/records?limit=20",
+        headers={"Origin": "https://exemple.fr", "Accept-Encoding": "gzip"},
+    )
     assert r.headers["access-control-allow-origin"] == "*"
     assert r.headers.get("content-encoding") == "gzip" or len(r.content) < 1024
 

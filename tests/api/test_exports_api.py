@@ -14,25 +14,42 @@ E = "/api/explore/v2.1/catalog/datasets"
 
 def test_export_list(client: httpx.Client) -> None:
     body = client.get(f"{E}/test-ips-ecoles/exports").json()
-    assert [link["rel"] for link in body["links"]] == ["csv", "json", "jsonl", "geojson",
-                                                       "parquet", "xlsx"]
+    assert [link["rel"] for link in body["links"]] == [
+        "csv",
+        "json",
+        "jsonl",
+        "geojson",
+        "parquet",
+        "xlsx",
+    ]
 
 
 def test_csv_export_filtered_with_labels_and_bom(client: httpx.Client) -> None:
-    r = client.get(f"{E}/test-ips-ecoles/exports/csv", params={
-        "where": "ips > 90", "order_by": "ips desc", "use_labels": "true"})
+    r = client.get(
+        f"{E}/test-ips-ecoles/exports/csv",
+        params={"where": "ips > 90", "order_by": "ips desc", "use_labels": "true"},
+    )
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     assert r.content.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig")), delimiter=";"))
-    assert rows[0] == ["Rentrée scolaire", "Code du département", "UAI", "Nom de l'école",
-                       "Code INSEE de la commune", "Secteur", "IPS"]
+    assert rows[0] == [
+        "Rentrée scolaire",
+        "Code du département",
+        "UAI",
+        "Nom de l'école",
+        "Code INSEE de la commune",
+        "Secteur",
+        "IPS",
+    ]
     assert [row[-1] for row in rows[1:]] == ["106.2", "99.5"]
     assert 'filename="test-ips-ecoles.csv"' in r.headers["content-disposition"]
 
 
 def test_csv_options(client: httpx.Client) -> None:
-    r = client.get(f"{E}/test-ips-ecoles/exports/csv", params={
-        "delimiter": ",", "with_bom": "false", "select": "uai, ips", "limit": 2})
+    r = client.get(
+        f"{E}/test-ips-ecoles/exports/csv",
+        params={"delimiter": ",", "with_bom": "false", "select": "uai, ips", "limit": 2},
+    )
     text = r.content.decode("utf-8")
     assert not r.content.startswith(b"\xef\xbb\xbf")
     assert text.splitlines()[0] == "uai,ips" and len(text.splitlines()) == 3
@@ -54,7 +71,9 @@ def test_json_jsonl_geojson_parquet_xlsx(client: httpx.Client) -> None:
     assert table.num_rows == 8 and str(table.schema.field("ips").type) == "double"
     import openpyxl
 
-    book = openpyxl.load_workbook(io.BytesIO(client.get(f"{E}/test-ips-ecoles/exports/xlsx").content))
+    book = openpyxl.load_workbook(
+        io.BytesIO(client.get(f"{E}/test-ips-ecoles/exports/xlsx").content)
+    )
     sheet = book.active
     assert sheet is not None and sheet.max_row == 9
 

@@ -22,11 +22,20 @@ def _get(client: httpx.Client, query_string: str) -> tuple[int, Any]:
     """GET straight through ASGI: httpx refuses URLs over 64 KB, uvicorn does not (a 100 KB
     where clause reaches the app, checked by hand), so neither may the test."""
     app = client.app  # type: ignore[attr-defined]
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
-             "method": "GET", "scheme": "http", "path": URL, "raw_path": URL.encode(),
-             "query_string": query_string.encode("ascii"), "root_path": "",
-             "headers": [(b"host", b"test")], "client": ("127.0.0.1", 1),
-             "server": ("test", 80)}
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": URL,
+        "raw_path": URL.encode(),
+        "query_string": query_string.encode("ascii"),
+        "root_path": "",
+        "headers": [(b"host", b"test")],
+        "client": ("127.0.0.1", 1),
+        "server": ("test", 80),
+    }
     out: dict[str, Any] = {"body": b""}
 
     async def receive() -> dict[str, Any]:
@@ -54,7 +63,9 @@ def _query_string(q: RecordsQuery) -> str:
             parts.append(f"{f.name}={quote(raw, safe='')}")
     for name in ("refine", "exclude"):
         for field, value in getattr(q, name):
-            parts.append(f"{name}={quote(f'{field}:{value}'.encode('utf-8', 'surrogatepass'), safe='')}")
+            parts.append(
+                f"{name}={quote(f'{field}:{value}'.encode('utf-8', 'surrogatepass'), safe='')}"
+            )
     return "&".join(parts)
 
 
@@ -68,7 +79,8 @@ def test_hostile_input_answers_400(client: httpx.Client, name: str, query: Recor
 
 
 @pytest.mark.parametrize(("name", "query"), MAY_COMPILE, ids=[n for n, _ in MAY_COMPILE])
-def test_valid_but_hostile_is_never_a_server_error(client: httpx.Client, name: str,
-                                                   query: RecordsQuery) -> None:
+def test_valid_but_hostile_is_never_a_server_error(
+    client: httpx.Client, name: str, query: RecordsQuery
+) -> None:
     status, body = _get(client, _query_string(query))
     assert status in (200, 400), (name, status, str(body)[:300])

@@ -33,10 +33,13 @@ def _with_real_dataset(case: Any) -> bool:
     seed = len(repr(case.query))
     real, fmt = REAL_IDS[seed % len(REAL_IDS)], FORMATS[seed % len(FORMATS)]
     changed = False
-    for params, name, value in ((case.path_parameters, "dataset_id", real),
-                                (case.path_parameters, "fmt", fmt),
-                                (case.query, "dataset", real), (case.query, "datasetid", real),
-                                (case.query, "format", fmt)):
+    for params, name, value in (
+        (case.path_parameters, "dataset_id", real),
+        (case.path_parameters, "fmt", fmt),
+        (case.query, "dataset", real),
+        (case.query, "datasetid", real),
+        (case.query, "format", fmt),
+    ):
         if params is not None and name in params:
             params[name] = value
             changed = True
@@ -48,16 +51,24 @@ def test_no_operation_answers_a_server_error(api_settings: Settings) -> None:
     schema = schemathesis.openapi.from_asgi("/api/openapi.json", app)
     # The enrolment checks answer a documented 503 on a server without registry; they are
     # fuzzed with a registry (10,000 hostile inputs) in tests/scolarite/test_security.py.
-    operations = [op for op in (result.ok() for result in schema.get_all_operations())
-                  if not op.path.startswith(SCOLARITE_PATHS)]
+    operations = [
+        op
+        for op in (result.ok() for result in schema.get_all_operations())
+        if not op.path.startswith(SCOLARITE_PATHS)
+    ]
     assert len(operations) >= 15
     failures: list[str] = []
 
     for operation in operations:
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=MAX_EXAMPLES, derandomize=True, database=None, deadline=None,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=MAX_EXAMPLES,
+            derandomize=True,
+            database=None,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+        )
         def fuzz(case: Any) -> None:
             case.call_and_validate(checks=[not_a_server_error])
             if _with_real_dataset(case):

@@ -8,8 +8,10 @@ import yaml
 from ardoise.catalog.loader import DESCRIPTORS_DIR, parse_descriptor
 
 IPS = DESCRIPTORS_DIR / "fr-en-ips-ecoles-ap2022.yaml"
-SENTENCE = ("Les écoles maternelles sont presque absentes : l'IPS n'est calculé que pour les "
-            "écoles ayant des élèves de CM2 ou d'élémentaire.")
+SENTENCE = (
+    "Les écoles maternelles sont presque absentes : l'IPS n'est calculé que pour les "
+    "écoles ayant des élèves de CM2 ou d'élémentaire."
+)
 
 
 @pytest.mark.parametrize("path", sorted(DESCRIPTORS_DIR.glob("*.yaml")), ids=lambda p: p.stem)

@@ -66,8 +66,9 @@ CASES: dict[str, tuple[Callable[[Path], None], str]] = {
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_broken_source_is_refused_and_the_release_kept(fixture_settings: Settings,
-                                                       case: str) -> None:
+def test_broken_source_is_refused_and_the_release_kept(
+    fixture_settings: Settings, case: str
+) -> None:
     runner = CliRunner()
     env = _env(fixture_settings)
     first = runner.invoke(app, ["ingest"], env=env)
@@ -93,8 +94,9 @@ def test_broken_source_is_refused_and_the_release_kept(fixture_settings: Setting
 
 
 def test_declared_latin1_is_read(fixture_settings: Settings) -> None:
-    result = CliRunner().invoke(app, ["check", "--only", "test-effectifs-latin1"],
-                                env=_env(fixture_settings))
+    result = CliRunner().invoke(
+        app, ["check", "--only", "test-effectifs-latin1"], env=_env(fixture_settings)
+    )
     assert result.exit_code == 0, result.output
 
 

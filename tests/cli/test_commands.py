@@ -17,7 +17,8 @@ def test_ingest_releases_rollback(fixture_settings: Settings) -> None:
     assert "publiée et servie" in r.output and "test-ips-ecoles" in r.output
     first = r.output.split("Release ")[1].split(" ")[0]
     (fixture_settings.mirror / "latin" / "effectifs.csv").write_bytes(
-        "Session;Académie;Effectif;Taux\n2023;LYON;1;2\n".encode("latin-1"))
+        "Session;Académie;Effectif;Taux\n2023;LYON;1;2\n".encode("latin-1")
+    )
     r = runner.invoke(app, ["ingest", "--only", "test-effectifs-latin1"], env=env)
     assert r.exit_code == 0, r.output
     r = runner.invoke(app, ["releases"], env=env)

@@ -49,4 +49,3 @@ def make_batch(rows: slice = slice(None)) -> pa.RecordBatch:
 def sample_batches() -> list[pa.RecordBatch]:
     """Two batches (rows 0-1, then row 2) and an empty one in between."""
     return [make_batch(slice(0, 2)), make_batch(slice(0, 0)), make_batch(slice(2, 3))]
-

@@ -9,13 +9,41 @@ import pytest
 from ardoise.exporters import EXPORTERS, ExportColumn, ExportOptions, InvalidExportOption
 from tests.exporters.sample import COLUMNS, POLYGON, sample_batches
 
-HEADER = ["nom", "effectif", "ips", "date_ouverture", "maj", "public", "position", "contour", "tags"]
+HEADER = [
+    "nom",
+    "effectif",
+    "ips",
+    "date_ouverture",
+    "maj",
+    "public",
+    "position",
+    "contour",
+    "tags",
+]
 ROWS = [
-    ['Lycée "Hugo"; Paris', "12", "105.3", "2023-10-21", "2023-10-20T22:00:00+00:00", "true",
-     "48.85, 2.35", POLYGON, "a,b"],
+    [
+        'Lycée "Hugo"; Paris',
+        "12",
+        "105.3",
+        "2023-10-21",
+        "2023-10-20T22:00:00+00:00",
+        "true",
+        "48.85, 2.35",
+        POLYGON,
+        "a,b",
+    ],
     ["", "", "", "", "", "", "", "", ""],
-    ["=SUM(A1)", "-3", "2.0", "1999-01-02", "2024-01-15T08:30:00+00:00", "false",
-     "47.2, -1.5", "", ""],
+    [
+        "=SUM(A1)",
+        "-3",
+        "2.0",
+        "1999-01-02",
+        "2024-01-15T08:30:00+00:00",
+        "false",
+        "47.2, -1.5",
+        "",
+        "",
+    ],
 ]
 
 
@@ -85,7 +113,11 @@ def test_computed_columns_follow_their_arrow_type() -> None:
     from decimal import Decimal
 
     batch = pa.record_batch(
-        [pa.array([Decimal("1.50"), None]), pa.array([float("nan"), 1e20]), pa.array([1, 2], pa.int32())],
+        [
+            pa.array([Decimal("1.50"), None]),
+            pa.array([float("nan"), 1e20]),
+            pa.array([1, 2], pa.int32()),
+        ],
         names=["avg", "ratio", "n"],
     )
     columns = [ExportColumn(n, "null", n) for n in ("avg", "ratio", "n")]

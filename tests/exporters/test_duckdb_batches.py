@@ -42,8 +42,16 @@ def export(fmt: str, **options: object) -> bytes:
 def test_csv_from_duckdb() -> None:
     text = export("csv", with_bom=False, timezone="Europe/Paris").decode()
     assert list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))[1:] == [
-        ["0750001A", "12", "105.3", "2023-10-21", "2023-10-21T00:00:00+02:00", "true",
-         "48.85, 2.35", "1.5"],
+        [
+            "0750001A",
+            "12",
+            "105.3",
+            "2023-10-21",
+            "2023-10-21T00:00:00+02:00",
+            "true",
+            "48.85, 2.35",
+            "1.5",
+        ],
         [""] * 8,
     ]
 
@@ -51,9 +59,14 @@ def test_csv_from_duckdb() -> None:
 def test_json_from_duckdb() -> None:
     rows = json.loads(export("json"))
     assert rows[0] == {
-        "uai": "0750001A", "n": 12, "ips": 105.3, "jour": "2023-10-21",
-        "maj": "2023-10-20T22:00:00+00:00", "public": True,
-        "position": {"lon": 2.35, "lat": 48.85}, "moyenne": 1.5,
+        "uai": "0750001A",
+        "n": 12,
+        "ips": 105.3,
+        "jour": "2023-10-21",
+        "maj": "2023-10-20T22:00:00+00:00",
+        "public": True,
+        "position": {"lon": 2.35, "lat": 48.85},
+        "moyenne": 1.5,
     }
 
 

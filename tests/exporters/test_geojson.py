@@ -40,8 +40,11 @@ def test_geometry_from_a_geo_point_when_there_is_no_shape() -> None:
     assert collection == {
         "type": "FeatureCollection",
         "features": [
-            {"type": "Feature", "geometry": {"type": "Point", "coordinates": [2.35, 48.85]},
-             "properties": {"nom": "a"}},
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [2.35, 48.85]},
+                "properties": {"nom": "a"},
+            },
             {"type": "Feature", "geometry": None, "properties": {"nom": "b"}},
         ],
     }
@@ -49,7 +52,10 @@ def test_geometry_from_a_geo_point_when_there_is_no_shape() -> None:
 
 def test_empty_input_is_an_empty_collection() -> None:
     assert export(COLUMNS, []) == {"type": "FeatureCollection", "features": []}
-    assert export(COLUMNS, [make_batch(slice(0, 0))]) == {"type": "FeatureCollection", "features": []}
+    assert export(COLUMNS, [make_batch(slice(0, 0))]) == {
+        "type": "FeatureCollection",
+        "features": [],
+    }
 
 
 def test_without_geo_field_raises_before_reading_anything() -> None:

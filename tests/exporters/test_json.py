@@ -85,8 +85,12 @@ def test_json_nan_and_decimals_are_plain_numbers_or_null() -> None:
 
 
 def test_json_invalid_geo_shape_text_is_null() -> None:
-    batch = pa.record_batch([pa.array(["not json", '{"type":"Feature","geometry":null}'])], names=["s"])
-    data = b"".join(EXPORTERS["json"].export([ExportColumn("s", "geo_shape", "s")], [batch], ExportOptions()))
+    batch = pa.record_batch(
+        [pa.array(["not json", '{"type":"Feature","geometry":null}'])], names=["s"]
+    )
+    data = b"".join(
+        EXPORTERS["json"].export([ExportColumn("s", "geo_shape", "s")], [batch], ExportOptions())
+    )
     assert json.loads(data) == [{"s": None}, {"s": None}]
 
 

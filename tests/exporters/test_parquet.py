@@ -15,7 +15,9 @@ def read(chunks: list[bytes]) -> pa.Table:
 
 
 def test_real_types_and_values() -> None:
-    chunks = list(EXPORTERS["parquet"].export(COLUMNS, sample_batches(), ExportOptions(use_labels=True)))
+    chunks = list(
+        EXPORTERS["parquet"].export(COLUMNS, sample_batches(), ExportOptions(use_labels=True))
+    )
     assert chunks[0].startswith(b"PAR1") and chunks[-1].endswith(b"PAR1")
     assert len(chunks) == 3  # one row group per non-empty batch, then the footer
     table = read(chunks)
@@ -52,7 +54,9 @@ def test_empty_batches_keep_their_own_schema() -> None:
 def test_later_batches_are_cast_to_the_first_schema() -> None:
     first = pa.record_batch([pa.array([1, 2], pa.int64())], names=["n"])
     second = pa.record_batch([pa.array([3], pa.int32())], names=["n"])
-    chunks = EXPORTERS["parquet"].export([ExportColumn("n", "int", "n")], [first, second], ExportOptions())
+    chunks = EXPORTERS["parquet"].export(
+        [ExportColumn("n", "int", "n")], [first, second], ExportOptions()
+    )
     table = read(list(chunks))
     assert table.column("n").to_pylist() == [1, 2, 3]
     assert table.schema.field("n").type == pa.int64()

@@ -31,11 +31,29 @@ def test_typed_cells() -> None:
     assert sheet["A1"].font.bold
     assert values(sheet) == [
         [c.name for c in COLUMNS],
-        ['Lycée "Hugo"; Paris', 12, 105.3, datetime(2023, 10, 21), datetime(2023, 10, 21, 0, 0),
-         True, "48.85, 2.35", POLYGON, "a,b"],
+        [
+            'Lycée "Hugo"; Paris',
+            12,
+            105.3,
+            datetime(2023, 10, 21),
+            datetime(2023, 10, 21, 0, 0),
+            True,
+            "48.85, 2.35",
+            POLYGON,
+            "a,b",
+        ],
         [None] * 9,
-        ["=SUM(A1)", -3, 2, datetime(1999, 1, 2), datetime(2024, 1, 15, 9, 30),
-         False, "47.2, -1.5", None, None],
+        [
+            "=SUM(A1)",
+            -3,
+            2,
+            datetime(1999, 1, 2),
+            datetime(2024, 1, 15, 9, 30),
+            False,
+            "47.2, -1.5",
+            None,
+            None,
+        ],
     ]
     assert sheet["A4"].data_type == "s"  # text, never a formula
     assert sheet["D2"].is_date and sheet["E2"].is_date

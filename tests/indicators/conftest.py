@@ -30,9 +30,13 @@ def app_with_indicators(settings: Settings) -> FastAPI:
 @pytest.fixture(scope="session")
 def ind_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     tmp = tmp_path_factory.mktemp("indicators")
-    settings = load_settings(environ={}, mirror=sample.write_mirror(tmp / "mirror"),
-                             catalog_dir=sample.write_catalog(tmp / "catalog"),
-                             var_dir=tmp / "var", node_modules=ROOT / "node_modules")
+    settings = load_settings(
+        environ={},
+        mirror=sample.write_mirror(tmp / "mirror"),
+        catalog_dir=sample.write_catalog(tmp / "catalog"),
+        var_dir=tmp / "var",
+        node_modules=ROOT / "node_modules",
+    )
     result = build_release(settings, build_referential_fn=sample.build_referential)
     assert result.published, result.message
     return settings
@@ -57,7 +61,8 @@ def values(ind_release: Path) -> dict[tuple[str, str, str, str], tuple[object, .
         rows = con.execute(
             "SELECT indicateur, niveau, code, annee_scolaire, valeur, base, statut, numerateur, "
             "denominateur FROM read_parquet($p)",
-            {"p": str(ind_release / "indicators" / "valeurs.parquet")}).fetchall()
+            {"p": str(ind_release / "indicators" / "valeurs.parquet")},
+        ).fetchall()
     finally:
         con.close()
     return {(r[0], r[1], r[2], r[3]): tuple(r[4:]) for r in rows}

@@ -18,7 +18,7 @@ def reproduce(client: TestClient, formula: dict[str, Any], value: dict[str, Any]
     kind = formula["agregation"]
     subset = (formula.get("numerateur") or {}).get("subset")
     if subset:
-        (field, kept), = subset.items()
+        ((field, kept),) = subset.items()
         den = sum(r["denominateur"] for r in results)
         num = sum(r["denominateur"] for r in results if r[field] in kept)
         got, base = formula["facteur"] * num / den, round(den)
@@ -26,9 +26,13 @@ def reproduce(client: TestClient, formula: dict[str, Any], value: dict[str, Any]
         assert len(results) == 1, (url, results)
         row = results[0]
         got = row["valeur"]
-        base = {"sum": row.get("base", row["valeur"]), "mean": row.get("base"),
-                "weighted_mean": row.get("base"), "reference": row.get("base"),
-                "ratio_of_sums": row.get("denominateur")}[kind]
+        base = {
+            "sum": row.get("base", row["valeur"]),
+            "mean": row.get("base"),
+            "weighted_mean": row.get("base"),
+            "reference": row.get("base"),
+            "ratio_of_sums": row.get("denominateur"),
+        }[kind]
         base = round(base) if base is not None else None
     assert base == value["base"], (url, results, value)
     if value["statut"] == "ok":

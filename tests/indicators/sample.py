@@ -25,35 +25,51 @@ from ardoise.referential.tables import (
 
 # --- referential ------------------------------------------------------------------------
 
-REGIONS = {"84": "Auvergne-Rhône-Alpes", "53": "Bretagne", "28": "Normandie", "01": "Guadeloupe",
-           "977": "Saint-Barthélemy", "94": "Corse"}
+REGIONS = {
+    "84": "Auvergne-Rhône-Alpes",
+    "53": "Bretagne",
+    "28": "Normandie",
+    "01": "Guadeloupe",
+    "977": "Saint-Barthélemy",
+    "94": "Corse",
+}
 # code: (nom, region, academie)
-DEPARTEMENTS = {"69": ("Rhône", "84", "10"), "42": ("Loire", "84", "10"),
-                "35": ("Ille-et-Vilaine", "53", "14"), "14": ("Calvados", "28", "70"),
-                "76": ("Seine-Maritime", "28", "70"), "971": ("Guadeloupe", "01", "32"),
-                "977": ("Saint-Barthélemy", "977", "32"), "2A": ("Corse-du-Sud", "94", "27")}
+DEPARTEMENTS = {
+    "69": ("Rhône", "84", "10"),
+    "42": ("Loire", "84", "10"),
+    "35": ("Ille-et-Vilaine", "53", "14"),
+    "14": ("Calvados", "28", "70"),
+    "76": ("Seine-Maritime", "28", "70"),
+    "971": ("Guadeloupe", "01", "32"),
+    "977": ("Saint-Barthélemy", "977", "32"),
+    "2A": ("Corse-du-Sud", "94", "27"),
+}
 # code: (nom, region, departements, ancienne, remplacee_par)
-ACADEMIES = {"10": ("Lyon", "84", ("01", "42", "69"), False, None),
-             "14": ("Rennes", "53", ("35",), False, None),
-             "70": ("Normandie", "28", ("14", "76"), False, None),
-             "05": ("Caen", "28", ("14",), True, "70"),
-             "21": ("Rouen", "28", ("76",), True, "70"),
-             "32": ("Guadeloupe", "01", ("971", "977"), False, None),
-             "27": ("Corse", "94", ("2A",), False, None)}
+ACADEMIES = {
+    "10": ("Lyon", "84", ("01", "42", "69"), False, None),
+    "14": ("Rennes", "53", ("35",), False, None),
+    "70": ("Normandie", "28", ("14", "76"), False, None),
+    "05": ("Caen", "28", ("14",), True, "70"),
+    "21": ("Rouen", "28", ("76",), True, "70"),
+    "32": ("Guadeloupe", "01", ("971", "977"), False, None),
+    "27": ("Corse", "94", ("2A",), False, None),
+}
 # code: (nom, type, departement, parent)
-COMMUNES = {"69123": ("Lyon", "commune-actuelle", "69", None),
-            "69381": ("Lyon 1er", "arrondissement-municipal", "69", "69123"),
-            "69382": ("Lyon 2e", "arrondissement-municipal", "69", "69123"),
-            "69259": ("Vénissieux", "commune-actuelle", "69", None),
-            "42218": ("Saint-Étienne", "commune-actuelle", "42", None),
-            "42001": ("Aboën", "commune-actuelle", "42", None),
-            "35238": ("Rennes", "commune-actuelle", "35", None),
-            "14118": ("Caen", "commune-actuelle", "14", None),
-            "14011": ("Ancienne commune", "commune-deleguee", "14", "14118"),
-            "76540": ("Rouen", "commune-actuelle", "76", None),
-            "97105": ("Basse-Terre", "commune-actuelle", "971", None),
-            "97701": ("Saint-Barthélemy", "commune-actuelle", "977", None),
-            "2A004": ("Ajaccio", "commune-actuelle", "2A", None)}
+COMMUNES = {
+    "69123": ("Lyon", "commune-actuelle", "69", None),
+    "69381": ("Lyon 1er", "arrondissement-municipal", "69", "69123"),
+    "69382": ("Lyon 2e", "arrondissement-municipal", "69", "69123"),
+    "69259": ("Vénissieux", "commune-actuelle", "69", None),
+    "42218": ("Saint-Étienne", "commune-actuelle", "42", None),
+    "42001": ("Aboën", "commune-actuelle", "42", None),
+    "35238": ("Rennes", "commune-actuelle", "35", None),
+    "14118": ("Caen", "commune-actuelle", "14", None),
+    "14011": ("Ancienne commune", "commune-deleguee", "14", "14118"),
+    "76540": ("Rouen", "commune-actuelle", "76", None),
+    "97105": ("Basse-Terre", "commune-actuelle", "971", None),
+    "97701": ("Saint-Barthélemy", "commune-actuelle", "977", None),
+    "2A004": ("Ajaccio", "commune-actuelle", "2A", None),
+}
 
 
 @dataclass(frozen=True)
@@ -66,17 +82,42 @@ class Summary:
 
 def build_referential(mirror: Path, node_modules: Path, out: Path, cache: Path) -> Summary:
     out.mkdir(parents=True, exist_ok=True)
-    write_parquet(regions_table([Region(c, n, "com" if c == "977" else "metro", "x", None)
-                                 for c, n in sorted(REGIONS.items())]), out / "regions.parquet")
-    write_parquet(departements_table([Departement(c, n, r, a, "metro", "x", None)
-                                      for c, (n, r, a) in sorted(DEPARTEMENTS.items())]),
-                  out / "departements.parquet")
-    write_parquet(academies_table([Academie(c, n, None, None, r, deps, (), old, new)
-                                   for c, (n, r, deps, old, new) in ACADEMIES.items()]),
-                  out / "academies.parquet")
-    write_parquet(communes_table([
-        Commune(c, n, t, d, DEPARTEMENTS[d][1], DEPARTEMENTS[d][2], None, p, ())
-        for c, (n, t, d, p) in sorted(COMMUNES.items())]), out / "communes.parquet")
+    write_parquet(
+        regions_table(
+            [
+                Region(c, n, "com" if c == "977" else "metro", "x", None)
+                for c, n in sorted(REGIONS.items())
+            ]
+        ),
+        out / "regions.parquet",
+    )
+    write_parquet(
+        departements_table(
+            [
+                Departement(c, n, r, a, "metro", "x", None)
+                for c, (n, r, a) in sorted(DEPARTEMENTS.items())
+            ]
+        ),
+        out / "departements.parquet",
+    )
+    write_parquet(
+        academies_table(
+            [
+                Academie(c, n, None, None, r, deps, (), old, new)
+                for c, (n, r, deps, old, new) in ACADEMIES.items()
+            ]
+        ),
+        out / "academies.parquet",
+    )
+    write_parquet(
+        communes_table(
+            [
+                Commune(c, n, t, d, DEPARTEMENTS[d][1], DEPARTEMENTS[d][2], None, p, ())
+                for c, (n, t, d, p) in sorted(COMMUNES.items())
+            ]
+        ),
+        out / "communes.parquet",
+    )
     codes: set[tuple[str, str, str]] = set()
     for c, (n, _r, _a) in DEPARTEMENTS.items():
         codes |= {("departement", c, c), ("departement", name_key(n), c)}
@@ -85,8 +126,10 @@ def build_referential(mirror: Path, node_modules: Path, out: Path, cache: Path) 
     for c, n in REGIONS.items():
         codes |= {("region", c, c), ("region", name_key(n), c)}
     codes |= {("commune", c, c) for c in COMMUNES}
-    write_parquet(territory_codes_table([TerritoryCode(*t) for t in sorted(codes)]),
-                  out / "territory_codes.parquet")
+    write_parquet(
+        territory_codes_table([TerritoryCode(*t) for t in sorted(codes)]),
+        out / "territory_codes.parquet",
+    )
     return Summary({"communes": len(COMMUNES), "departements": len(DEPARTEMENTS)})
 
 
@@ -96,16 +139,49 @@ def build_referential(mirror: Path, node_modules: Path, out: Path, cache: Path) 
 # national, académique, départemental)
 ECOLES = [
     ("2022-2023", "10", "69", "69381", "0690001B", "public", "100", "105.4", "107.0", "110.1"),
-    ("2022-2023", "10", "69", "69382", "0690002C", "privé sous contrat", "120.5", "105.4", "107.0", "110.1"),
+    (
+        "2022-2023",
+        "10",
+        "69",
+        "69382",
+        "0690002C",
+        "privé sous contrat",
+        "120.5",
+        "105.4",
+        "107.0",
+        "110.1",
+    ),
     ("2022-2023", "10", "69", "69382", "0690003D", "public", "NS", "105.4", "107.0", "110.1"),
     ("2022-2023", "10", "69", "69259", "0690004E", "public", "80.5", "105.4", "107.0", "110.1"),
     ("2022-2023", "10", "42", "42218", "0420001Y", "public", "90", "105.4", "107.0", "98.0"),
     ("2022-2023", "14", "35", "35238", "0350001L", "public", "110", "105.4", "106.0", "104.0"),
     ("2022-2023", "70", "14", "14011", "0140001A", "public", "95", "105.4", "101.0", "99.5"),
     ("2022-2023", "32", "971", "97105", "9710001Z", "public", "85", "105.4", "88.0", "87.0"),
-    ("2022-2023", "32", "971", "97701", "9770001S", "privé sous contrat", "130", "105.4", "88.0", "87.0"),
+    (
+        "2022-2023",
+        "32",
+        "971",
+        "97701",
+        "9770001S",
+        "privé sous contrat",
+        "130",
+        "105.4",
+        "88.0",
+        "87.0",
+    ),
     ("2023-2024", "10", "69", "69381", "0690001B", "public", "101", "105.5", "107.1", "110.2"),
-    ("2023-2024", "10", "69", "69382", "0690002C", "privé sous contrat", "121.5", "105.5", "107.1", "110.2"),
+    (
+        "2023-2024",
+        "10",
+        "69",
+        "69382",
+        "0690002C",
+        "privé sous contrat",
+        "121.5",
+        "105.5",
+        "107.1",
+        "110.2",
+    ),
     ("2023-2024", "10", "69", "69382", "0690003D", "public", "99", "105.5", "107.1", "110.2"),
     ("2023-2024", "10", "42", "42218", "0420001Y", "public", "91", "105.5", "107.1", "98.5"),
     ("2023-2024", "10", "42", "42218", "0420009G", "public", "93", "105.5", "107.1", "98.7"),
@@ -154,21 +230,68 @@ def _csv(path: Path, header: list[str], rows: list[tuple[Any, ...]]) -> None:
 
 
 def write_mirror(root: Path) -> Path:
-    _csv(root / "ind" / "ecoles.csv",
-         ["rentree_scolaire", "code_de_l_academie", "code_du_departement",
-          "code_insee_de_la_commune", "uai", "secteur", "ips", "ips_national", "ips_academique",
-          "ips_departemental"], ECOLES)
-    _csv(root / "ind" / "ecoles2021.csv",
-         ["rentree_scolaire", "academie", "code_du_departement", "code_insee_de_la_commune",
-          "uai", "secteur", "ips"], ECOLES_2021)
-    _csv(root / "ind" / "dnb.csv",
-         ["annee", "code_academie", "code_departement", "age", "serie", "presents", "admis",
-          "admis_mention_assez_bien", "admis_mention_bien", "admis_mention_tres_bien"], DNB)
-    _csv(root / "ind" / "bac.csv",
-         ["session", "code_departement", "voie", "genre", "nombre_de_presents_a_l_examen",
-          "nombre_d_admis_a_l_examen"], BAC)
-    _csv(root / "ind" / "etic.csv",
-         ["millesime", "code_uai", "academie", "departement", "nbeleve", "nbterminaux"], ETIC)
+    _csv(
+        root / "ind" / "ecoles.csv",
+        [
+            "rentree_scolaire",
+            "code_de_l_academie",
+            "code_du_departement",
+            "code_insee_de_la_commune",
+            "uai",
+            "secteur",
+            "ips",
+            "ips_national",
+            "ips_academique",
+            "ips_departemental",
+        ],
+        ECOLES,
+    )
+    _csv(
+        root / "ind" / "ecoles2021.csv",
+        [
+            "rentree_scolaire",
+            "academie",
+            "code_du_departement",
+            "code_insee_de_la_commune",
+            "uai",
+            "secteur",
+            "ips",
+        ],
+        ECOLES_2021,
+    )
+    _csv(
+        root / "ind" / "dnb.csv",
+        [
+            "annee",
+            "code_academie",
+            "code_departement",
+            "age",
+            "serie",
+            "presents",
+            "admis",
+            "admis_mention_assez_bien",
+            "admis_mention_bien",
+            "admis_mention_tres_bien",
+        ],
+        DNB,
+    )
+    _csv(
+        root / "ind" / "bac.csv",
+        [
+            "session",
+            "code_departement",
+            "voie",
+            "genre",
+            "nombre_de_presents_a_l_examen",
+            "nombre_d_admis_a_l_examen",
+        ],
+        BAC,
+    )
+    _csv(
+        root / "ind" / "etic.csv",
+        ["millesime", "code_uai", "academie", "departement", "nbeleve", "nbterminaux"],
+        ETIC,
+    )
     return root
 
 
@@ -178,12 +301,17 @@ def _field(name: str, type_: str = "text") -> dict[str, Any]:
 
 def _descriptor(id_: str, path: str, fields: list[dict[str, Any]], **kw: Any) -> dict[str, Any]:
     base: dict[str, Any] = {
-        "id": id_, "title": f"Jeu {id_}", "description": "Jeu écrit par les tests.",
-        "publisher": "Tests", "licence": "Licence Ouverte v2.0 (Etalab)",
-        "source_url": f"https://example.invalid/{id_}.csv", "frequency": "annuelle",
+        "id": id_,
+        "title": f"Jeu {id_}",
+        "description": "Jeu écrit par les tests.",
+        "publisher": "Tests",
+        "licence": "Licence Ouverte v2.0 (Etalab)",
+        "source_url": f"https://example.invalid/{id_}.csv",
+        "frequency": "annuelle",
         "temporal_coverage": {"kind": "rentree", "years": ["2022-2023"]},
         "spatial_coverage": {"national": True, "description": "Test"},
-        "sources": [{"path": path}], "fields": fields,
+        "sources": [{"path": path}],
+        "fields": fields,
     }
     base.update(kw)
     return base
@@ -191,55 +319,114 @@ def _descriptor(id_: str, path: str, fields: list[dict[str, Any]], **kw: Any) ->
 
 DESCRIPTORS: list[dict[str, Any]] = [
     _descriptor(
-        "fr-en-ips-ecoles-ap2022", "ind/ecoles.csv",
-        [_field("rentree_scolaire"), _field("code_de_l_academie"), _field("code_du_departement"),
-         _field("code_insee_de_la_commune"), _field("uai"), _field("secteur"),
-         _field("ips", "double"), _field("ips_national", "double"),
-         _field("ips_academique", "double"), _field("ips_departemental", "double")],
+        "fr-en-ips-ecoles-ap2022",
+        "ind/ecoles.csv",
+        [
+            _field("rentree_scolaire"),
+            _field("code_de_l_academie"),
+            _field("code_du_departement"),
+            _field("code_insee_de_la_commune"),
+            _field("uai"),
+            _field("secteur"),
+            _field("ips", "double"),
+            _field("ips_national", "double"),
+            _field("ips_academique", "double"),
+            _field("ips_departemental", "double"),
+        ],
         key=["rentree_scolaire", "uai"],
         school_year={"field": "rentree_scolaire", "kind": "annee_scolaire"},
-        territories={"uai": "uai", "commune": "code_insee_de_la_commune",
-                     "departement": "code_du_departement", "academie": "code_de_l_academie"}),
+        territories={
+            "uai": "uai",
+            "commune": "code_insee_de_la_commune",
+            "departement": "code_du_departement",
+            "academie": "code_de_l_academie",
+        },
+    ),
     _descriptor(
-        "fr-en-ips_ecoles", "ind/ecoles2021.csv",
-        [_field("rentree_scolaire"), _field("academie"), _field("code_du_departement"),
-         _field("code_insee_de_la_commune"), _field("uai"), _field("secteur"),
-         _field("ips", "double")],
+        "fr-en-ips_ecoles",
+        "ind/ecoles2021.csv",
+        [
+            _field("rentree_scolaire"),
+            _field("academie"),
+            _field("code_du_departement"),
+            _field("code_insee_de_la_commune"),
+            _field("uai"),
+            _field("secteur"),
+            _field("ips", "double"),
+        ],
         key=["rentree_scolaire", "uai"],
         school_year={"field": "rentree_scolaire", "kind": "annee_scolaire"},
-        territories={"uai": "uai", "commune": "code_insee_de_la_commune",
-                     "departement": "code_du_departement", "academie_nom": "academie"}),
+        territories={
+            "uai": "uai",
+            "commune": "code_insee_de_la_commune",
+            "departement": "code_du_departement",
+            "academie_nom": "academie",
+        },
+    ),
     _descriptor(
-        "fr-en-resultats-detailles-au-dnb", "ind/dnb.csv",
-        [_field("annee", "int"), _field("code_academie"), _field("code_departement"),
-         _field("age"), _field("serie"), _field("presents", "int"), _field("admis", "int"),
-         _field("admis_mention_assez_bien", "int"), _field("admis_mention_bien", "int"),
-         _field("admis_mention_tres_bien", "int")],
+        "fr-en-resultats-detailles-au-dnb",
+        "ind/dnb.csv",
+        [
+            _field("annee", "int"),
+            _field("code_academie"),
+            _field("code_departement"),
+            _field("age"),
+            _field("serie"),
+            _field("presents", "int"),
+            _field("admis", "int"),
+            _field("admis_mention_assez_bien", "int"),
+            _field("admis_mention_bien", "int"),
+            _field("admis_mention_tres_bien", "int"),
+        ],
         key=["annee", "code_departement", "age", "serie"],
         school_year={"field": "annee", "kind": "session"},
         temporal_coverage={"kind": "session", "years": ["2016", "2024"]},
-        territories={"departement": "code_departement", "academie": "code_academie"}),
+        territories={"departement": "code_departement", "academie": "code_academie"},
+    ),
     _descriptor(
-        "fr-en-baccalaureat-par-departement", "ind/bac.csv",
-        [_field("session", "int"), _field("code_departement"), _field("voie"), _field("genre"),
-         _field("nombre_de_presents_a_l_examen", "int"),
-         _field("nombre_d_admis_a_l_examen", "int")],
+        "fr-en-baccalaureat-par-departement",
+        "ind/bac.csv",
+        [
+            _field("session", "int"),
+            _field("code_departement"),
+            _field("voie"),
+            _field("genre"),
+            _field("nombre_de_presents_a_l_examen", "int"),
+            _field("nombre_d_admis_a_l_examen", "int"),
+        ],
         key=["session", "code_departement", "voie", "genre"],
         school_year={"field": "session", "kind": "session"},
         temporal_coverage={"kind": "session", "years": ["2024"]},
-        territories={"departement": "code_departement"}),
+        territories={"departement": "code_departement"},
+    ),
     _descriptor(
-        "fr-en-etic_2d", "ind/etic.csv",
-        [_field("millesime", "int"), _field("code_uai"), _field("academie"),
-         _field("departement"), _field("nbeleve", "int"), _field("nbterminaux", "int")],
+        "fr-en-etic_2d",
+        "ind/etic.csv",
+        [
+            _field("millesime", "int"),
+            _field("code_uai"),
+            _field("academie"),
+            _field("departement"),
+            _field("nbeleve", "int"),
+            _field("nbterminaux", "int"),
+        ],
         key=["millesime", "code_uai"],
         school_year={"field": "millesime", "kind": "annee_civile"},
         temporal_coverage={"kind": "annee_civile", "years": ["2019"]},
-        spatial_coverage={"national": False, "description": "Deux académies", "territories": [
-            {"niveau": "academie", "code": "10", "nom": "Lyon"},
-            {"niveau": "academie", "code": "14", "nom": "Rennes"}]},
-        territories={"uai": "code_uai", "academie_nom": "academie",
-                     "departement_nom": "departement"}),
+        spatial_coverage={
+            "national": False,
+            "description": "Deux académies",
+            "territories": [
+                {"niveau": "academie", "code": "10", "nom": "Lyon"},
+                {"niveau": "academie", "code": "14", "nom": "Rennes"},
+            ],
+        },
+        territories={
+            "uai": "code_uai",
+            "academie_nom": "academie",
+            "departement_nom": "departement",
+        },
+    ),
 ]
 
 
@@ -247,5 +434,6 @@ def write_catalog(directory: Path) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     for d in DESCRIPTORS:
         (directory / f"{d['id']}.yaml").write_text(
-            yaml.safe_dump(d, allow_unicode=True, sort_keys=False), encoding="utf-8")
+            yaml.safe_dump(d, allow_unicode=True, sort_keys=False), encoding="utf-8"
+        )
     return directory

@@ -26,17 +26,21 @@ def _ips(year: str, keep: Any) -> list[float]:
     return [float(r[6]) for r in sample.ECOLES if r[0] == year and r[6] != "NS" and keep(r)]
 
 
-@pytest.mark.parametrize(("level", "code", "keep"), [
-    ("commune", "69123", lambda r: r[3] in ("69381", "69382")),  # arrondissements → Lyon
-    ("commune", "14118", lambda r: r[3] == "14011"),  # commune déléguée → its commune
-    ("departement", "69", lambda r: r[2] == "69"),
-    ("departement", "977", lambda r: r[3] == "97701"),  # placed by its commune, not "971"
-    ("academie", "10", lambda r: r[2] in ("69", "42")),
-    ("region", "84", lambda r: r[2] in ("69", "42")),
-    ("france", "FR", lambda r: True),
-])
-def test_ips_mean_and_count_at_every_level(values: Values, level: str, code: str,
-                                           keep: Any) -> None:
+@pytest.mark.parametrize(
+    ("level", "code", "keep"),
+    [
+        ("commune", "69123", lambda r: r[3] in ("69381", "69382")),  # arrondissements → Lyon
+        ("commune", "14118", lambda r: r[3] == "14011"),  # commune déléguée → its commune
+        ("departement", "69", lambda r: r[2] == "69"),
+        ("departement", "977", lambda r: r[3] == "97701"),  # placed by its commune, not "971"
+        ("academie", "10", lambda r: r[2] in ("69", "42")),
+        ("region", "84", lambda r: r[2] in ("69", "42")),
+        ("france", "FR", lambda r: True),
+    ],
+)
+def test_ips_mean_and_count_at_every_level(
+    values: Values, level: str, code: str, keep: Any
+) -> None:
     expected = _ips("2022-2023", keep)
     value, base, status, *_ = values[("ips_moyen_ecoles", level, code, "2022-2023")]
     assert status == "ok" and base == len(expected)
@@ -51,7 +55,10 @@ def test_school_level_is_the_school_value_and_ns_is_absent(values: Values) -> No
     # NS in 2022-2023, a number in 2023-2024: absent, never zero
     uai = next(r[4] for r in sample.ECOLES if r[6] == "NS" and r[0] == "2022-2023")
     assert values[("ips_moyen_ecoles", "etablissement", uai, "2022-2023")][:3] == (
-        None, None, "absent")
+        None,
+        None,
+        "absent",
+    )
     assert values[("ips_moyen_ecoles", "etablissement", uai, "2023-2024")][2] == "ok"
 
 
@@ -76,24 +83,34 @@ def test_school_years_from_two_datasets(values: Values) -> None:
     # 2021-2022 comes from the former dataset (département written "069")
     assert values[("ips_moyen_ecoles", "departement", "69", "2021-2022")][:3] == (99.0, 1, "ok")
     assert values[("ips_moyen_ecoles", "france", "FR", "2021-2022")][:2] == (
-        pytest.approx(mean([99, 89, 109])), 3)
+        pytest.approx(mean([99, 89, 109])),
+        3,
+    )
 
 
-def test_reference_values_are_published_values_never_our_mean(values: Values,
-                                                               ind_release: Path) -> None:
+def test_reference_values_are_published_values_never_our_mean(
+    values: Values, ind_release: Path
+) -> None:
     assert values[("ips_reference_ecoles", "france", "FR", "2022-2023")][:3] == (105.4, 9, "ok")
     assert values[("ips_reference_ecoles", "academie", "10", "2022-2023")][:3] == (107.0, 5, "ok")
     # Saint-Barthélemy's school is published under 971: its reference is Guadeloupe's
     assert values[("ips_reference_ecoles", "departement", "971", "2022-2023")][:3] == (
-        87.0, 2, "ok")
+        87.0,
+        2,
+        "ok",
+    )
     assert values[("ips_reference_ecoles", "departement", "977", "2022-2023")][2] == "absent"
     # two different values for the Loire in 2023-2024: none is kept, and it is reported
     assert values[("ips_reference_ecoles", "departement", "42", "2023-2024")][:3] == (
-        None, 2, "absent")
+        None,
+        2,
+        "absent",
+    )
     report = json.loads((ind_release / "indicators" / "couverture.json").read_text("utf-8"))
     entry = next(e for e in report["indicateurs"] if e["indicateur"] == "ips_reference_ecoles")
     assert [(a["type"], a["code"], a["annee_scolaire"]) for a in entry["anomalies"]] == [
-        ("valeurs_de_reference_contradictoires", "42", "2023-2024")]
+        ("valeurs_de_reference_contradictoires", "42", "2023-2024")
+    ]
     assert ("ips_reference_ecoles", "region", "84", "2022-2023") not in values
 
 
@@ -110,23 +127,38 @@ def test_dnb_ratio_of_sums_and_former_academies(values: Values) -> None:
     assert row[3:] == (2350.0, 2700.0)
     value, base = rate(lambda r: r[0] == 2024 and r[2] in ("69", "42"))
     assert values[("taux_reussite_dnb", "region", "84", "2023-2024")][:2] == (
-        pytest.approx(value, abs=1e-9), base)
+        pytest.approx(value, abs=1e-9),
+        base,
+    )
     # 12 présents in the Loire: below the minimum base of 20
     assert values[("taux_reussite_dnb", "departement", "42", "2023-2024")] == (
-        None, 12, "non_significatif", None, None)
+        None,
+        12,
+        "non_significatif",
+        None,
+        None,
+    )
 
 
 def test_bac_codes_corse_and_voie_filter(values: Values) -> None:
     assert values[("taux_reussite_bac", "departement", "2A", "2023-2024")][:4] == (
-        90.0, 200, "ok", 180.0)
+        90.0,
+        200,
+        "ok",
+        180.0,
+    )
     assert values[("taux_reussite_bac_pro", "france", "FR", "2023-2024")][:2] == (
-        pytest.approx(100 * 280 / 350), 350)
+        pytest.approx(100 * 280 / 350),
+        350,
+    )
 
 
 def test_partial_coverage_gives_no_incomplete_aggregate(values: Values) -> None:
     # ETIC: millésime 2019 → 2018-2019; the Rhône answered, the Loire did not
     assert values[("terminaux_pour_100_eleves", "departement", "69", "2018-2019")][:2] == (
-        20.0, 1000)
+        20.0,
+        1000,
+    )
     assert values[("terminaux_pour_100_eleves", "academie", "10", "2018-2019")][2] == "absent"
     assert values[("terminaux_pour_100_eleves", "academie", "14", "2018-2019")][2] == "ok"
     assert not any(k[0] == "terminaux_pour_100_eleves" and k[1] == "france" for k in values)
@@ -138,10 +170,13 @@ def test_ranks_parents_and_ancestors(ind_release: Path) -> None:
         "SELECT code, parent_niveau, parent_code, rang, rang_sur, departement, academie, region "
         "FROM read_parquet($p) WHERE indicateur = 'ips_moyen_ecoles' AND niveau = 'commune' "
         "AND annee_scolaire = '2022-2023' AND statut = 'ok' AND parent_code = '69' ORDER BY rang",
-        {"p": str(ind_release / "indicators" / "valeurs.parquet")}).fetchall()
+        {"p": str(ind_release / "indicators" / "valeurs.parquet")},
+    ).fetchall()
     con.close()
-    assert rows == [("69123", "departement", "69", 1, 2, "69", "10", "84"),
-                    ("69259", "departement", "69", 2, 2, "69", "10", "84")]
+    assert rows == [
+        ("69123", "departement", "69", 1, 2, "69", "10", "84"),
+        ("69259", "departement", "69", 2, 2, "69", "10", "84"),
+    ]
 
 
 def test_coverage_lists_sources_gaps_and_missing_columns(ind_release: Path) -> None:
@@ -159,15 +194,20 @@ def test_coverage_lists_sources_gaps_and_missing_columns(ind_release: Path) -> N
     ecoles = by_id["ips_moyen_ecoles"]["sources"]
     assert [(s["jeu"], s["annees"]) for s in ecoles] == [
         ("fr-en-ips_ecoles", ["2021-2022"]),
-        ("fr-en-ips-ecoles-ap2022", ["2022-2023", "2023-2024"])]
+        ("fr-en-ips-ecoles-ap2022", ["2022-2023", "2023-2024"]),
+    ]
 
 
 def test_manifest_and_determinism(ind_release: Path, tmp_path: Path) -> None:
     manifest = json.loads((ind_release / "manifest.json").read_text("utf-8"))
     summary = manifest["indicators"]
     assert summary["indicators"] >= 15 and summary["rows"] > 0
-    assert set(summary["files"]) == {"valeurs.parquet", "definitions.json", "filtres.parquet",
-                                     "couverture.json"}
+    assert set(summary["files"]) == {
+        "valeurs.parquet",
+        "definitions.json",
+        "filtres.parquet",
+        "couverture.json",
+    }
     copy = tmp_path / "release"
     for part in ("data", "catalog", "referential"):
         shutil.copytree(ind_release / part, copy / part)
@@ -183,13 +223,23 @@ def test_unchanged_release_is_not_republished(ind_settings: Settings) -> None:
 def test_a_faulty_declaration_is_reported_not_fatal(ind_release: Path, tmp_path: Path) -> None:
     from ardoise.indicators.loader import parse_definition
 
-    raw: dict[str, Any] = {"id": "somme_de_textes", "version": 1, "title": "Essai", "short_description": "Essai",
-           "description": "Essai.", "unit": "u", "theme": "resultats",
-           "sources": ["fr-en-resultats-detailles-au-dnb"],
-           "formula": {"text": "somme d'un texte", "aggregation": "sum", "field": "age"},
-           "start_level": "departement", "min_base": 1, "methodology": "Année scolaire."}
-    good = parse_definition({**raw, "id": "ok_presents",
-                             "formula": {**raw["formula"], "field": "presents"}})
+    raw: dict[str, Any] = {
+        "id": "somme_de_textes",
+        "version": 1,
+        "title": "Essai",
+        "short_description": "Essai",
+        "description": "Essai.",
+        "unit": "u",
+        "theme": "resultats",
+        "sources": ["fr-en-resultats-detailles-au-dnb"],
+        "formula": {"text": "somme d'un texte", "aggregation": "sum", "field": "age"},
+        "start_level": "departement",
+        "min_base": 1,
+        "methodology": "Année scolaire.",
+    }
+    good = parse_definition(
+        {**raw, "id": "ok_presents", "formula": {**raw["formula"], "field": "presents"}}
+    )
     copy = tmp_path / "release"
     for part in ("data", "catalog", "referential"):
         shutil.copytree(ind_release / part, copy / part)

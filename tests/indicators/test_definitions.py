@@ -29,11 +29,14 @@ def test_at_least_fifteen_indicators_over_every_theme() -> None:
     assert {d.formula.aggregation for d in DEFS.values()} == set(AGGREGATIONS)
 
 
-@pytest.mark.parametrize(("ident", "datasets", "field"), [
-    ("nb_ecoles_ips", ("fr-en-ips_ecoles", "fr-en-ips-ecoles-ap2022"), "ips"),
-    ("nb_colleges_ips", ("fr-en-ips_colleges", "fr-en-ips-colleges-ap2022"), "ips"),
-    ("nb_lycees_ips", ("fr-en-ips_lycees", "fr-en-ips-lycees-ap2022"), "ips_ensemble_gt_pro"),
-])
+@pytest.mark.parametrize(
+    ("ident", "datasets", "field"),
+    [
+        ("nb_ecoles_ips", ("fr-en-ips_ecoles", "fr-en-ips-ecoles-ap2022"), "ips"),
+        ("nb_colleges_ips", ("fr-en-ips_colleges", "fr-en-ips-colleges-ap2022"), "ips"),
+        ("nb_lycees_ips", ("fr-en-ips_lycees", "fr-en-ips-lycees-ap2022"), "ips_ensemble_gt_pro"),
+    ],
+)
 def test_school_counts(ident: str, datasets: tuple[str, ...], field: str) -> None:
     d = DEFS[ident]
     assert d.dataset_ids == datasets
@@ -41,10 +44,14 @@ def test_school_counts(ident: str, datasets: tuple[str, ...], field: str) -> Non
     assert d.start_level == "etablissement" and d.levels[-1] == "france"
 
 
-@pytest.mark.parametrize(("ident", "field"), [
-    ("ips_moyen_ecoles", "ips"), ("ips_moyen_colleges", "ips"),
-    ("ips_moyen_lycees", "ips_ensemble_gt_pro"),
-])
+@pytest.mark.parametrize(
+    ("ident", "field"),
+    [
+        ("ips_moyen_ecoles", "ips"),
+        ("ips_moyen_colleges", "ips"),
+        ("ips_moyen_lycees", "ips_ensemble_gt_pro"),
+    ],
+)
 def test_ips_means(ident: str, field: str) -> None:
     d = DEFS[ident]
     assert (d.formula.aggregation, d.formula.field, d.formula.weight) == ("mean", field, None)
@@ -55,19 +62,29 @@ def test_reference_ips_is_the_ministry_value_at_three_levels() -> None:
     d = DEFS["ips_reference_ecoles"]
     assert d.dataset_ids == ("fr-en-ips-ecoles-ap2022",)
     assert d.formula.aggregation == "reference"
-    assert dict(d.formula.references) == {"france": "ips_national", "academie": "ips_academique",
-                                          "departement": "ips_departemental"}
+    assert dict(d.formula.references) == {
+        "france": "ips_national",
+        "academie": "ips_academique",
+        "departement": "ips_departemental",
+    }
     assert d.levels == ("departement", "academie", "france")
 
 
-@pytest.mark.parametrize(("ident", "dataset", "num", "den"), [
-    ("taux_reussite_dnb", "fr-en-resultats-detailles-au-dnb", ("admis",), ("presents",)),
-    ("taux_reussite_bac", "fr-en-baccalaureat-par-departement",
-     ("nombre_d_admis_a_l_examen",), ("nombre_de_presents_a_l_examen",)),
-])
-def test_success_rates_are_ratios_of_sums_over_every_row(ident: str, dataset: str,
-                                                         num: tuple[str, ...],
-                                                         den: tuple[str, ...]) -> None:
+@pytest.mark.parametrize(
+    ("ident", "dataset", "num", "den"),
+    [
+        ("taux_reussite_dnb", "fr-en-resultats-detailles-au-dnb", ("admis",), ("presents",)),
+        (
+            "taux_reussite_bac",
+            "fr-en-baccalaureat-par-departement",
+            ("nombre_d_admis_a_l_examen",),
+            ("nombre_de_presents_a_l_examen",),
+        ),
+    ],
+)
+def test_success_rates_are_ratios_of_sums_over_every_row(
+    ident: str, dataset: str, num: tuple[str, ...], den: tuple[str, ...]
+) -> None:
     d = DEFS[ident]
     f = d.formula
     assert d.dataset_ids == (dataset,) and d.start_level == "departement"
@@ -80,8 +97,10 @@ def test_texts_are_french_and_name_the_school_year_mapping() -> None:
     for d in DEFS.values():
         assert d.methodology and d.short_description and d.caveats, d.id
         assert "année scolaire" in d.methodology, d.id
-        if any(s.dataset in ("fr-en-resultats-detailles-au-dnb",
-                             "fr-en-baccalaureat-par-departement") for s in d.sources):
+        if any(
+            s.dataset in ("fr-en-resultats-detailles-au-dnb", "fr-en-baccalaureat-par-departement")
+            for s in d.sources
+        ):
             assert "N-1-N" in d.methodology, d.id
 
 
@@ -129,24 +148,43 @@ BAD: list[tuple[str, str, Any, str]] = [
     ("ips_moyen_ecoles", "levels", ["canton"], "« levels » : canton hors des niveaux"),
     ("ips_moyen_ecoles", "caveats", [{"a": "b"}], "« caveats » doit être une liste de textes"),
     ("ips_moyen_ecoles", "sources", [], "« sources » doit être une liste non vide"),
-    ("ips_moyen_ecoles", "sources", [{"dataset": "x", "years": ["2023"]}],
-     "années 2023 au format AAAA-AAAA"),
-    ("ips_moyen_ecoles", "sources", [{"dataset": "x", "year_field": "m"}],
-     "« year_field » et « year_kind » vont ensemble"),
+    (
+        "ips_moyen_ecoles",
+        "sources",
+        [{"dataset": "x", "years": ["2023"]}],
+        "années 2023 au format AAAA-AAAA",
+    ),
+    (
+        "ips_moyen_ecoles",
+        "sources",
+        [{"dataset": "x", "year_field": "m"}],
+        "« year_field » et « year_kind » vont ensemble",
+    ),
     ("ips_moyen_ecoles", "sources", ["x", "x"], "un jeu de données est cité deux fois"),
     ("taux_reussite_dnb", "min_base", 0, "demande « min_base » ≥ 1"),
-    ("taux_reussite_dnb", "formula.denominator", _DELETE, "« numerator » et « denominator » sont requis"),
+    (
+        "taux_reussite_dnb",
+        "formula.denominator",
+        _DELETE,
+        "« numerator » et « denominator » sont requis",
+    ),
     ("part_prive_ecoles", "formula.denominator", {"fields": ["x"]}, "un seul champ"),
-    ("ips_reference_ecoles", "formula.references", {"region": "ips_regional"},
-     "niveaux region non publiés"),
+    (
+        "ips_reference_ecoles",
+        "formula.references",
+        {"region": "ips_regional"},
+        "niveaux region non publiés",
+    ),
     ("ips_moyen_ecoles", "formula.filters", {"secteur": 3}, "doivent être des textes"),
 ]
 
 
-@pytest.mark.parametrize(("ident", "path", "value", "message"), BAD,
-                         ids=[f"{b[0]}:{b[1]}" for b in BAD])
-def test_bad_declarations_are_refused_in_french(ident: str, path: str, value: Any,
-                                                message: str) -> None:
+@pytest.mark.parametrize(
+    ("ident", "path", "value", "message"), BAD, ids=[f"{b[0]}:{b[1]}" for b in BAD]
+)
+def test_bad_declarations_are_refused_in_french(
+    ident: str, path: str, value: Any, message: str
+) -> None:
     with pytest.raises(IndicatorDefinitionError) as err:
         parse_definition(_set(_raw(ident), path, value), f"{ident}.yaml")
     assert message in str(err.value)

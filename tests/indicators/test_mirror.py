@@ -29,28 +29,70 @@ Key = tuple[str, str, str]  # (niveau, code, année scolaire)
 # The raw files (as SOURCES.md lists them) and the names of their columns.
 SCHOOL_FILES: dict[str, list[tuple[str, dict[str, str]]]] = {
     "ecoles": [
-        ("nicolasbchb-ips-dataviz/fr-en-ips_ecoles.csv",
-         {"annee": '"Rentrée scolaire"', "uai": "UAI", "commune": '"Code INSEE de la commune"',
-          "dep": '"Code du département"', "ips": "IPS"}),
-        ("helene-s-etablissement-ips/fr-en-ips-ecoles-ap2022.parquet",
-         {"annee": "rentree_scolaire", "uai": "uai", "commune": "code_insee_de_la_commune",
-          "dep": "code_du_departement", "ips": "ips"}),
+        (
+            "nicolasbchb-ips-dataviz/fr-en-ips_ecoles.csv",
+            {
+                "annee": '"Rentrée scolaire"',
+                "uai": "UAI",
+                "commune": '"Code INSEE de la commune"',
+                "dep": '"Code du département"',
+                "ips": "IPS",
+            },
+        ),
+        (
+            "helene-s-etablissement-ips/fr-en-ips-ecoles-ap2022.parquet",
+            {
+                "annee": "rentree_scolaire",
+                "uai": "uai",
+                "commune": "code_insee_de_la_commune",
+                "dep": "code_du_departement",
+                "ips": "ips",
+            },
+        ),
     ],
     "colleges": [
-        ("karimaidibi-businessmodelsdataig5/fr-en-ips_colleges.csv",
-         {"annee": '"Rentrée scolaire"', "uai": "UAI", "commune": '"Code INSEE de la commune"',
-          "dep": '"Code du département"', "ips": "IPS"}),
-        ("helene-s-etablissement-ips/fr-en-ips-colleges-ap2022.csv",
-         {"annee": '"Rentrée scolaire"', "uai": "UAI", "commune": '"Code INSEE de la commune"',
-          "dep": '"Code du département"', "ips": "IPS"}),
+        (
+            "karimaidibi-businessmodelsdataig5/fr-en-ips_colleges.csv",
+            {
+                "annee": '"Rentrée scolaire"',
+                "uai": "UAI",
+                "commune": '"Code INSEE de la commune"',
+                "dep": '"Code du département"',
+                "ips": "IPS",
+            },
+        ),
+        (
+            "helene-s-etablissement-ips/fr-en-ips-colleges-ap2022.csv",
+            {
+                "annee": '"Rentrée scolaire"',
+                "uai": "UAI",
+                "commune": '"Code INSEE de la commune"',
+                "dep": '"Code du département"',
+                "ips": "IPS",
+            },
+        ),
     ],
     "lycees": [
-        ("lisebs-exam-data/fr-en-ips_lycees.csv",
-         {"annee": "rentree_scolaire", "uai": "uai", "commune": "code_insee_de_la_commune",
-          "dep": "code_du_departement", "ips": "ips_ensemble_gt_pro"}),
-        ("helene-s-etablissement-ips/fr-en-ips-lycees-ap2022.parquet",
-         {"annee": "rentree_scolaire", "uai": "uai", "commune": "code_insee_de_la_commune",
-          "dep": "code_du_departement", "ips": "ips_ensemble_gt_pro"}),
+        (
+            "lisebs-exam-data/fr-en-ips_lycees.csv",
+            {
+                "annee": "rentree_scolaire",
+                "uai": "uai",
+                "commune": "code_insee_de_la_commune",
+                "dep": "code_du_departement",
+                "ips": "ips_ensemble_gt_pro",
+            },
+        ),
+        (
+            "helene-s-etablissement-ips/fr-en-ips-lycees-ap2022.parquet",
+            {
+                "annee": "rentree_scolaire",
+                "uai": "uai",
+                "commune": "code_insee_de_la_commune",
+                "dep": "code_du_departement",
+                "ips": "ips_ensemble_gt_pro",
+            },
+        ),
     ],
 }
 DNB = "sokyrio-datavisualisation-education/fr-en-resultats-detailles-au-dnb.csv"
@@ -67,9 +109,11 @@ def real_release(real_settings: Settings) -> Path:
 @pytest.fixture(scope="session")
 def published(real_release: Path) -> dict[str, dict[Key, tuple[Any, ...]]]:
     con = duckdb.connect()
-    rows = con.execute("SELECT indicateur, niveau, code, annee_scolaire, valeur, base, statut "
-                       "FROM read_parquet($p)",
-                       {"p": str(real_release / "indicators" / "valeurs.parquet")}).fetchall()
+    rows = con.execute(
+        "SELECT indicateur, niveau, code, annee_scolaire, valeur, base, statut "
+        "FROM read_parquet($p)",
+        {"p": str(real_release / "indicators" / "valeurs.parquet")},
+    ).fetchall()
     con.close()
     out: dict[str, dict[Key, tuple[Any, ...]]] = {}
     for ind, level, code, year, value, base, status in rows:
@@ -120,12 +164,13 @@ def raw(mirror_dir: Path, real_release: Path) -> Iterator[duckdb.DuckDBPyConnect
                 f"SELECT '{kind}' AS kind, trim({col['annee']}) AS annee, "
                 f"upper(trim({col['uai']})) AS uai, num({col['ips']}) AS ips, "
                 f"upper(lpad(trim({col['commune']}), 5, '0')) AS commune_raw, "
-                f"{col['dep']} AS dep_raw FROM {_read(mirror_dir / path)}")
+                f"{col['dep']} AS dep_raw FROM {_read(mirror_dir / path)}"
+            )
     con.execute(f"""
         CREATE TABLE schools AS
         SELECT s.kind, s.annee, CASE WHEN valid_uai(s.uai) THEN s.uai END AS etablissement,
                s.ips, m.commune, coalesce(m.dep, known_dep(s.dep_raw)) AS departement
-        FROM ({' UNION ALL '.join(parts)}) s LEFT JOIN cmap m ON m.cle = s.commune_raw""")
+        FROM ({" UNION ALL ".join(parts)}) s LEFT JOIN cmap m ON m.cle = s.commune_raw""")
     con.execute("""
         CREATE TABLE placed AS
         SELECT s.*, d.academie, d.region, 'FR' AS france FROM schools s
@@ -134,23 +179,35 @@ def raw(mirror_dir: Path, real_release: Path) -> Iterator[duckdb.DuckDBPyConnect
     con.close()
 
 
-def _by_level(con: duckdb.DuckDBPyConnection, table: str, levels: tuple[str, ...],
-              aggregates: str, where: str = "true") -> dict[Key, tuple[Any, ...]]:
+def _by_level(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    levels: tuple[str, ...],
+    aggregates: str,
+    where: str = "true",
+) -> dict[Key, tuple[Any, ...]]:
     out: dict[Key, tuple[Any, ...]] = {}
     for level in levels:
         for row in con.execute(
-                f"SELECT {level}, annee, {aggregates} FROM {table} "
-                f"WHERE {where} AND {level} IS NOT NULL GROUP BY ALL").fetchall():
+            f"SELECT {level}, annee, {aggregates} FROM {table} "
+            f"WHERE {where} AND {level} IS NOT NULL GROUP BY ALL"
+        ).fetchall():
             out[(level, str(row[0]), str(row[1]))] = tuple(row[2:])
     return out
 
 
-def _compare(published: dict[Key, tuple[Any, ...]], expected: dict[Key, tuple[float, int]],
-             min_base: int, exact: bool) -> None:
+def _compare(
+    published: dict[Key, tuple[Any, ...]],
+    expected: dict[Key, tuple[float, int]],
+    min_base: int,
+    exact: bool,
+) -> None:
     with_data = {k for k, v in published.items() if v[2] != "absent"}
     assert len(expected) > 50
-    assert with_data == set(expected), (sorted(with_data - set(expected))[:5],
-                                        sorted(set(expected) - with_data)[:5])
+    assert with_data == set(expected), (
+        sorted(with_data - set(expected))[:5],
+        sorted(set(expected) - with_data)[:5],
+    )
     for key, (value, base) in expected.items():
         got_value, got_base, status = published[key]
         assert got_base == base, key
@@ -164,33 +221,43 @@ def _compare(published: dict[Key, tuple[Any, ...]], expected: dict[Key, tuple[fl
 
 def test_raw_school_years_do_not_overlap(raw: duckdb.DuckDBPyConnection) -> None:
     for kind in SCHOOL_FILES:
-        years = raw.execute("SELECT annee, count(*) FROM schools WHERE kind = $k GROUP BY 1",
-                            {"k": kind}).fetchall()
+        years = raw.execute(
+            "SELECT annee, count(*) FROM schools WHERE kind = $k GROUP BY 1", {"k": kind}
+        ).fetchall()
         assert years and all(len(y) == 9 for y, _ in years)
 
 
 @pytest.mark.parametrize("kind", list(SCHOOL_FILES))
-def test_school_counts_and_ips_means(raw: duckdb.DuckDBPyConnection, kind: str,
-                                     published: dict[str, dict[Key, tuple[Any, ...]]]) -> None:
+def test_school_counts_and_ips_means(
+    raw: duckdb.DuckDBPyConnection, kind: str, published: dict[str, dict[Key, tuple[Any, ...]]]
+) -> None:
     where = f"kind = '{kind}' AND ips IS NOT NULL"
     counts = _by_level(raw, "placed", LEVELS[1:], "count(*)", where)
-    _compare(published[f"nb_{kind}_ips"], {k: (float(v[0]), v[0]) for k, v in counts.items()},
-             0, exact=True)
+    _compare(
+        published[f"nb_{kind}_ips"],
+        {k: (float(v[0]), v[0]) for k, v in counts.items()},
+        0,
+        exact=True,
+    )
     means = _by_level(raw, "placed", LEVELS, "sum(ips) / count(*), count(*)", where)
-    _compare(published[f"ips_moyen_{kind}"], {k: (v[0], v[1]) for k, v in means.items()},
-             1, exact=False)
+    _compare(
+        published[f"ips_moyen_{kind}"], {k: (v[0], v[1]) for k, v in means.items()}, 1, exact=False
+    )
 
 
-def test_reference_ips(raw: duckdb.DuckDBPyConnection, mirror_dir: Path,
-                       published: dict[str, dict[Key, tuple[Any, ...]]]) -> None:
+def test_reference_ips(
+    raw: duckdb.DuckDBPyConnection,
+    mirror_dir: Path,
+    published: dict[str, dict[Key, tuple[Any, ...]]],
+) -> None:
     source = _read(mirror_dir / ECOLES_2022)
     expected: dict[Key, tuple[float, int]] = {}
     conflicts: set[Key] = set()
-    for level, code, column in (("france", "'FR'", "ips_national"),
-                                ("academie", "lpad(trim(code_de_l_academie), 2, '0')",
-                                 "ips_academique"),
-                                ("departement", "known_dep(code_du_departement)",
-                                 "ips_departemental")):
+    for level, code, column in (
+        ("france", "'FR'", "ips_national"),
+        ("academie", "lpad(trim(code_de_l_academie), 2, '0')", "ips_academique"),
+        ("departement", "known_dep(code_du_departement)", "ips_departemental"),
+    ):
         for key, year, distinct, value, n in raw.execute(f"""
                 SELECT {code}, trim(rentree_scolaire), count(DISTINCT num({column})),
                        min(num({column})), count(num({column}))
@@ -205,14 +272,31 @@ def test_reference_ips(raw: duckdb.DuckDBPyConnection, mirror_dir: Path,
     _compare({k: v for k, v in ours.items() if k not in conflicts}, expected, 1, exact=True)
 
 
-def test_dnb_and_bac_success_rates(raw: duckdb.DuckDBPyConnection, mirror_dir: Path,
-                                   published: dict[str, dict[Key, tuple[Any, ...]]]) -> None:
+def test_dnb_and_bac_success_rates(
+    raw: duckdb.DuckDBPyConnection,
+    mirror_dir: Path,
+    published: dict[str, dict[Key, tuple[Any, ...]]],
+) -> None:
     for ind, path, year, dep, num_col, den_col, breakdown in (
-            ("taux_reussite_dnb", DNB, '"Année"', '"Code département"', '"Admis"', '"Présents"',
-             ('"Age"', '"Série"')),
-            ("taux_reussite_bac", BAC, '"Session"', '"Code département"',
-             '"Nombre d\'admis à l\'examen"', '"Nombre de présents à l\'examen"',
-             ('"Voie"', '"Genre"'))):
+        (
+            "taux_reussite_dnb",
+            DNB,
+            '"Année"',
+            '"Code département"',
+            '"Admis"',
+            '"Présents"',
+            ('"Age"', '"Série"'),
+        ),
+        (
+            "taux_reussite_bac",
+            BAC,
+            '"Session"',
+            '"Code département"',
+            "\"Nombre d'admis à l'examen\"",
+            '"Nombre de présents à l\'examen"',
+            ('"Voie"', '"Genre"'),
+        ),
+    ):
         table = f"_{ind}"
         raw.execute(f"""
             CREATE OR REPLACE TABLE {table} AS
@@ -224,8 +308,9 @@ def test_dnb_and_bac_success_rates(raw: duckdb.DuckDBPyConnection, mirror_dir: P
         labels = {r[0] for r in raw.execute(f"SELECT DISTINCT a FROM {table}").fetchall()}
         labels |= {r[0] for r in raw.execute(f"SELECT DISTINCT b FROM {table}").fetchall()}
         assert not {x for x in labels if any(w in x.lower() for w in ("total", "ensemble"))}
-        assert raw.execute(f"SELECT count(*) - count(DISTINCT (annee, departement, a, b)) "
-                           f"FROM {table}").fetchall() == [(0,)]
+        assert raw.execute(
+            f"SELECT count(*) - count(DISTINCT (annee, departement, a, b)) FROM {table}"
+        ).fetchall() == [(0,)]
         raw.execute(f"""
             CREATE OR REPLACE TABLE {table}_placed AS
             SELECT t.*, d.academie, d.region, 'FR' AS france FROM {table} t
@@ -245,7 +330,7 @@ def test_every_territory_has_a_row_for_every_year(real_release: Path) -> None:
         "academie": f"SELECT code FROM read_parquet('{ref}/academies.parquet') WHERE NOT ancienne",
         "region": f"SELECT code FROM read_parquet('{ref}/regions.parquet')",
         "commune": f"SELECT code FROM read_parquet('{ref}/communes.parquet') "
-                   "WHERE type = 'commune-actuelle'",
+        "WHERE type = 'commune-actuelle'",
     }
     for level, sql in territories.items():
         missing = con.execute(f"""
@@ -260,14 +345,27 @@ def test_every_territory_has_a_row_for_every_year(real_release: Path) -> None:
     con.close()
 
 
-SAMPLED = ("nb_ecoles_ips", "nb_colleges_ips", "nb_lycees_ips", "ips_moyen_ecoles",
-           "ips_moyen_colleges", "ips_moyen_lycees", "ips_reference_ecoles", "taux_reussite_dnb",
-           "taux_reussite_bac", "part_prive_ecoles", "note_ecrit_dnb_colleges",
-           "part_filles_lycees_gt", "terminaux_pour_100_eleves")
+SAMPLED = (
+    "nb_ecoles_ips",
+    "nb_colleges_ips",
+    "nb_lycees_ips",
+    "ips_moyen_ecoles",
+    "ips_moyen_colleges",
+    "ips_moyen_lycees",
+    "ips_reference_ecoles",
+    "taux_reussite_dnb",
+    "taux_reussite_bac",
+    "part_prive_ecoles",
+    "note_ecrit_dnb_colleges",
+    "part_filles_lycees_gt",
+    "terminaux_pour_100_eleves",
+)
 # parents that keep the lists short and take in the awkward cases: Paris and its
 # arrondissements, Saint-Barthélemy filed under 971, Corse coded 620 in DEPP files
-PARENTS = {"etablissement": ("departement:2A", "departement:977"),
-           "commune": ("departement:75", "departement:977", "departement:2A")}
+PARENTS = {
+    "etablissement": ("departement:2A", "departement:977"),
+    "commune": ("departement:75", "departement:977", "departement:2A"),
+}
 SPECIAL = {"971", "977", "2A", "2B", "75", "70", "01", "32", "FR"}
 
 
@@ -282,12 +380,16 @@ def test_explore_queries_reproduce_a_sample_of_values(real_settings: Settings) -
                     years.add(info["annees"][0])  # Caen and Rouen, before Normandie
                 for year in years:
                     for parent in PARENTS.get(level, ("",)):
-                        url = (f"/api/v1/indicateurs/{ident}/valeurs?niveau={level}"
-                               f"&annee={year}" + (f"&parent={parent}" if parent else ""))
+                        url = f"/api/v1/indicateurs/{ident}/valeurs?niveau={level}&annee={year}" + (
+                            f"&parent={parent}" if parent else ""
+                        )
                         body = client.get(url).json()
                         shown = [v for v in body["valeurs"] if v["statut"] != "absent"]
-                        sample = [v for i, v in enumerate(shown)
-                                  if i == len(shown) // 2 or v["code"] in SPECIAL]
+                        sample = [
+                            v
+                            for i, v in enumerate(shown)
+                            if i == len(shown) // 2 or v["code"] in SPECIAL
+                        ]
                         for value in sample:
                             reproduce(client, info["formule"], value)
                             checked += 1

@@ -43,8 +43,9 @@ def _settings_with_url(settings: Settings, url: str, allow: int) -> Settings:
     return settings.replace(catalog_dir=catalog, allow_download=allow)
 
 
-def test_missing_mirror_file_is_downloaded(fixture_settings: Settings,
-                                           server: tuple[str, Path]) -> None:
+def test_missing_mirror_file_is_downloaded(
+    fixture_settings: Settings, server: tuple[str, Path]
+) -> None:
     base, root = server
     (root / "export.csv").write_text("Session;Académie;Effectif;Taux\n2023;LYON;800;91.0\n")
     settings = _settings_with_url(fixture_settings, f"{base}/export.csv", allow=1)
@@ -56,14 +57,16 @@ def test_missing_mirror_file_is_downloaded(fixture_settings: Settings,
     assert len(cached) == 1
 
 
-def test_download_off_or_failing_is_a_clear_blocking_issue(fixture_settings: Settings,
-                                                           server: tuple[str, Path]) -> None:
+def test_download_off_or_failing_is_a_clear_blocking_issue(
+    fixture_settings: Settings, server: tuple[str, Path]
+) -> None:
     base, _root = server
     off = _settings_with_url(fixture_settings, f"{base}/export.csv", allow=0)
     result = build_release(off, build_referential_fn=fake_referential, publish=False)
     [outcome] = result.outcomes
     assert outcome.status == "bloque" and "introuvable dans le miroir" in (
-        outcome.report.issues[0].message)
+        outcome.report.issues[0].message
+    )
     failing = _settings_with_url(fixture_settings, f"{base}/nothere.csv", allow=1)
     result = build_release(failing, build_referential_fn=fake_referential, publish=False)
     [outcome] = result.outcomes

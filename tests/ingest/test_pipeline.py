@@ -25,7 +25,8 @@ def _table(settings: Settings, dataset: str) -> list[dict[str, Any]]:
 
 def _quality(settings: Settings, dataset: str) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(
-        (settings.var_dir / "current" / "quality" / f"{dataset}.json").read_text())
+        (settings.var_dir / "current" / "quality" / f"{dataset}.json").read_text()
+    )
     return data
 
 
@@ -44,12 +45,22 @@ def built(fixture_settings: Settings) -> Settings:
 def test_every_fixture_dataset_is_published(built: Settings) -> None:
     manifest = json.loads((built.var_dir / "current" / "manifest.json").read_text())
     assert sorted(manifest["datasets"]) == [
-        "test-calendrier", "test-contours", "test-effectifs-latin1", "test-ips-ecoles",
-        "test-points", "test-xlsx",
+        "test-calendrier",
+        "test-contours",
+        "test-effectifs-latin1",
+        "test-ips-ecoles",
+        "test-points",
+        "test-xlsx",
     ]
     rows = {k: v["rows"] for k, v in manifest["datasets"].items()}
-    assert rows == {"test-calendrier": 5, "test-contours": 2, "test-effectifs-latin1": 3,
-                    "test-ips-ecoles": 8, "test-points": 2, "test-xlsx": 2}
+    assert rows == {
+        "test-calendrier": 5,
+        "test-contours": 2,
+        "test-effectifs-latin1": 3,
+        "test-ips-ecoles": 8,
+        "test-points": 2,
+        "test-xlsx": 2,
+    }
     entry = manifest["datasets"]["test-ips-ecoles"]
     assert entry["sources"][0]["encoding"] == "utf-8-sig"
     assert len(entry["sources"][0]["sha256"]) == 64
@@ -82,7 +93,10 @@ def test_codes_are_normalised_and_linked_upward(built: Settings) -> None:
     guedelais = rows["ECOLE LA GUEDELAIS"]
     assert guedelais["code_du_departement"] == "035"  # official value kept as published
     assert (guedelais["_departement"], guedelais["_academie"], guedelais["_region"]) == (
-        "35", "14", "53")
+        "35",
+        "14",
+        "53",
+    )
     assert guedelais["_commune"] == "35012"
     assert rows["ECOLE AJACCIO"]["_departement"] == "2A"
     assert rows["ECOLE LUMIERE"]["_uai"] is None  # wrong check letter: not linked
@@ -157,4 +171,5 @@ def test_record_ids_are_stable_unique_and_ods_shaped(built: Settings, tmp_path: 
     again = {r["nom_de_l_ecole"]: r["_recordid"] for r in _table(built, "test-ips-ecoles")}
     before = {r["nom_de_l_ecole"]: r["_recordid"] for r in rows}
     assert {k: v for k, v in again.items() if k != "ECOLE STE"} == {
-        k: v for k, v in before.items() if k != "ECOLE STE"}
+        k: v for k, v in before.items() if k != "ECOLE STE"
+    }

@@ -148,11 +148,18 @@ def observe(case: Case, schema: Schema, engine: Engine) -> dict[str, Any]:
 
 def dump(observed: dict[str, Any]) -> list[str]:
     if "error" in observed:
-        return [f"error: {observed['error']}", f"col: {json.dumps(observed['col'])}",
-                f"message: {observed['message']}"]
-    lines = [f"sql: {observed['sql']}", f"params: {json.dumps(observed['params'], ensure_ascii=False)}",
-             f"columns: {json.dumps(observed['columns'], ensure_ascii=False)}",
-             f"total: {observed['total']}", "rows:"]
+        return [
+            f"error: {observed['error']}",
+            f"col: {json.dumps(observed['col'])}",
+            f"message: {observed['message']}",
+        ]
+    lines = [
+        f"sql: {observed['sql']}",
+        f"params: {json.dumps(observed['params'], ensure_ascii=False)}",
+        f"columns: {json.dumps(observed['columns'], ensure_ascii=False)}",
+        f"total: {observed['total']}",
+        "rows:",
+    ]
     lines += [json.dumps(row, ensure_ascii=False) for row in observed["rows"]]
     return lines
 

@@ -17,14 +17,15 @@ from ardoise.query.errors import QueryError, QueryTimeout
 from ardoise.query.model import CompiledQuery, RecordsQuery, Schema
 
 SLOW_SQL = (
-    "SELECT count(*) FROM range(100000000) AS a(x), range(100000) AS b(y) "
-    "WHERE a.x + b.y = -1"
+    "SELECT count(*) FROM range(100000000) AS a(x), range(100000) AS b(y) WHERE a.x + b.y = -1"
 )
 
 
 def test_runs_a_compiled_query(engine: Engine, schema: Schema) -> None:
-    compiled = compile_records(RecordsQuery(select="uai, ips", where="academie = 'Lille'",
-                                            order_by="ips desc", limit=2), schema)
+    compiled = compile_records(
+        RecordsQuery(select="uai, ips", where="academie = 'Lille'", order_by="ips desc", limit=2),
+        schema,
+    )
     result = engine.run(compiled)
     assert result.columns == ("uai", "ips")
     assert result.rows == [("0590013N", 108.6), ("0620017T", 101.5)]
@@ -44,23 +45,29 @@ def test_slow_query_is_interrupted(engine: Engine) -> None:
 
 
 def test_default_time_limit_applies(schools_parquet: Path) -> None:
-    with Engine({"records": schools_parquet}, time_limit_ms=100) as short, pytest.raises(QueryTimeout):
+    with (
+        Engine({"records": schools_parquet}, time_limit_ms=100) as short,
+        pytest.raises(QueryTimeout),
+    ):
         short.run(CompiledQuery(SLOW_SQL))
 
 
-@pytest.mark.parametrize("sql", [
-    "SELECT * FROM read_csv('/etc/passwd')",
-    "SELECT * FROM read_text('/etc/hostname')",
-    "SELECT * FROM glob('/etc/*')",
-    "COPY (SELECT 1) TO '/tmp/ardoise-engine-test.csv'",
-    "ATTACH '/tmp/ardoise-engine-test.db' AS evil",
-    "INSTALL httpfs",
-    "LOAD httpfs",
-    "SET enable_external_access = true",
-    "SET allowed_paths = ['/etc/passwd']",
-    "SET lock_configuration = false",
-    "SELECT * FROM read_parquet('https://example.org/x.parquet')",
-])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT * FROM read_csv('/etc/passwd')",
+        "SELECT * FROM read_text('/etc/hostname')",
+        "SELECT * FROM glob('/etc/*')",
+        "COPY (SELECT 1) TO '/tmp/ardoise-engine-test.csv'",
+        "ATTACH '/tmp/ardoise-engine-test.db' AS evil",
+        "INSTALL httpfs",
+        "LOAD httpfs",
+        "SET enable_external_access = true",
+        "SET allowed_paths = ['/etc/passwd']",
+        "SET lock_configuration = false",
+        "SELECT * FROM read_parquet('https://example.org/x.parquet')",
+    ],
+)
 def test_external_access_is_refused(engine: Engine, sql: str) -> None:
     with pytest.raises(duckdb.Error):
         engine.connection.execute(sql)
@@ -69,10 +76,12 @@ def test_external_access_is_refused(engine: Engine, sql: str) -> None:
 
 
 def test_cursors_inherit_the_locked_configuration(engine: Engine) -> None:
-    rows = engine.run(CompiledQuery(
-        "SELECT current_setting('enable_external_access'), current_setting('lock_configuration'),"
-        " current_setting('default_null_order')"
-    )).rows
+    rows = engine.run(
+        CompiledQuery(
+            "SELECT current_setting('enable_external_access'), current_setting('lock_configuration'),"
+            " current_setting('default_null_order')"
+        )
+    ).rows
     assert rows == [(False, True, "NULLS_LAST")]
     with pytest.raises(QueryError) as info:
         engine.run(CompiledQuery("SELECT * FROM read_csv('/etc/passwd')"))
@@ -90,8 +99,12 @@ def test_other_parquet_files_are_refused(engine: Engine, tmp_path: Path) -> None
 
 def test_top_n_filtered_on_a_struct_member(engine: Engine, schema: Schema) -> None:
     # DuckDB 2.0.0 with late materialization: INTERNAL error, then a dead database.
-    compiled = compile_records(RecordsQuery(select="uai", where="in_bbox(position, 40, 0, 50, 10)",
-                                            order_by="uai", limit=3), schema)
+    compiled = compile_records(
+        RecordsQuery(
+            select="uai", where="in_bbox(position, 40, 0, 50, 10)", order_by="uai", limit=3
+        ),
+        schema,
+    )
     assert engine.run(compiled).rows == [("0130023Z",), ("0130024A",), ("0130025B",)]
 
 
@@ -152,7 +165,9 @@ def test_table_names_are_quoted(schools_parquet: Path) -> None:
 
 
 def test_division_by_zero_and_null_order_settings(engine: Engine) -> None:
-    rows = engine.run(CompiledQuery("SELECT 1 % 0, x FROM (VALUES (NULL), (2), (1)) t(x) ORDER BY x DESC"))
+    rows = engine.run(
+        CompiledQuery("SELECT 1 % 0, x FROM (VALUES (NULL), (2), (1)) t(x) ORDER BY x DESC")
+    )
     assert rows.rows == [(None, 2), (None, 1), (None, None)]
 
 

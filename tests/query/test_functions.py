@@ -15,10 +15,37 @@ from ardoise.query.odsql import FUNCTIONS, dates, geo
 
 # Every function named by the reference (§1.4), except catalog-only vector functions.
 REFERENCE = [
-    "search", "suggest", "startswith", "within_distance", "in_bbox", "intersects", "disjoint",
-    "within", "length", "now", "year", "month", "day", "hour", "minute", "second", "date_format",
-    "ifnull", "lower", "random", "distance", "count", "avg", "sum", "min", "max", "median",
-    "percentile", "envelope", "bbox", "range",
+    "search",
+    "suggest",
+    "startswith",
+    "within_distance",
+    "in_bbox",
+    "intersects",
+    "disjoint",
+    "within",
+    "length",
+    "now",
+    "year",
+    "month",
+    "day",
+    "hour",
+    "minute",
+    "second",
+    "date_format",
+    "ifnull",
+    "lower",
+    "random",
+    "distance",
+    "count",
+    "avg",
+    "sum",
+    "min",
+    "max",
+    "median",
+    "percentile",
+    "envelope",
+    "bbox",
+    "range",
 ]
 
 
@@ -60,7 +87,9 @@ def test_schema_from_the_catalog() -> None:
     assert len(schema.fields) == len(dataset.fields)
     first = dataset.fields[0].name
     compiled = compile_records(RecordsQuery(select=first, where=f"{first} is not null"), schema)
-    assert compiled.sql.startswith(f'SELECT "fr-en-ips-ecoles-ap2022"."{first}" FROM "fr-en-ips-ecoles-ap2022"')
+    assert compiled.sql.startswith(
+        f'SELECT "fr-en-ips-ecoles-ap2022"."{first}" FROM "fr-en-ips-ecoles-ap2022"'
+    )
 
 
 def test_schema_refuses_unknown_types() -> None:
@@ -70,8 +99,11 @@ def test_schema_refuses_unknown_types() -> None:
 
 def test_now_is_pinned_and_shifted(schema: Schema) -> None:
     now = datetime(2024, 3, 31, 22, 30, tzinfo=UTC)
-    compiled = compile_records(RecordsQuery(where="maj > now(months=-1, day=1, hour=0)",
-                                            timezone="Europe/Paris"), schema, now=now)
+    compiled = compile_records(
+        RecordsQuery(where="maj > now(months=-1, day=1, hour=0)", timezone="Europe/Paris"),
+        schema,
+        now=now,
+    )
     # 2024-04-01 00:30 in Paris; day=1, hour=0 keep 00:30; one month back is 1 March 00:30 CET.
     assert list(compiled.params.values()) == [datetime(2024, 2, 29, 23, 30)]
 
@@ -80,15 +112,21 @@ def test_temporal_literals() -> None:
     paris = ZoneInfo("Europe/Paris")
     assert dates.parse_temporal("2020", paris) == dates.Temporal(date(2020, 1, 1), "year")
     assert dates.parse_temporal("2020/02", paris) == dates.Temporal(date(2020, 2, 1), "month")
-    assert dates.parse_temporal("2020-07-14T12:00", paris) == dates.Temporal(datetime(2020, 7, 14, 10, 0), "time")
-    assert dates.parse_temporal("2020-07-14T12:00Z", paris) == dates.Temporal(datetime(2020, 7, 14, 12, 0), "time")
+    assert dates.parse_temporal("2020-07-14T12:00", paris) == dates.Temporal(
+        datetime(2020, 7, 14, 10, 0), "time"
+    )
+    assert dates.parse_temporal("2020-07-14T12:00Z", paris) == dates.Temporal(
+        datetime(2020, 7, 14, 12, 0), "time"
+    )
     assert dates.parse_temporal("2020-02-30", paris) is None
     assert dates.parse_temporal("-01", paris) is None
     assert dates.parse_temporal("2020Z", paris) is None
 
 
 def test_date_format_translation() -> None:
-    assert dates.translate_format("yyyy-MM-dd'T'HH:mm") == [dates.FormatPiece("strftime", "%Y-%m-%dT%H:%M")]
+    assert dates.translate_format("yyyy-MM-dd'T'HH:mm") == [
+        dates.FormatPiece("strftime", "%Y-%m-%dT%H:%M")
+    ]
     assert dates.translate_format("'100%' yy") == [dates.FormatPiece("strftime", "100%% %y")]
     assert dates.translate_format("Q") == "Q"
     assert dates.translate_format("'open") == "'"
@@ -99,10 +137,20 @@ def test_geometry_parsing() -> None:
     assert geo.parse_geometry("point (2 48)").points == ((2.0, 48.0),)
     assert geo.parse_geometry("MULTIPOINT((1 2), (3 4))").points == ((1.0, 2.0), (3.0, 4.0))
     assert geo.parse_geometry("MULTIPOINT(1 2, 3 4)").points == ((1.0, 2.0), (3.0, 4.0))
-    poly = geo.parse_geometry('{"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]}')
+    poly = geo.parse_geometry(
+        '{"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]}'
+    )
     assert poly.bbox() == (0.0, 0.0, 1.0, 1.0)
     assert len(poly.edges()) == 2  # the horizontal edge is dropped
-    for bad in ("POINT(1)", "POINT(1 2) POINT(3 4)", "POINT((((1 2))))", "CIRCLE(1 2)", "{",
-                '{"type": "Point", "coordinates": [true, 2]}', "POINT(1 nan)", "POLYGON EMPTY"):
+    for bad in (
+        "POINT(1)",
+        "POINT(1 2) POINT(3 4)",
+        "POINT((((1 2))))",
+        "CIRCLE(1 2)",
+        "{",
+        '{"type": "Point", "coordinates": [true, 2]}',
+        "POINT(1 nan)",
+        "POLYGON EMPTY",
+    ):
         with pytest.raises(geo.GeometryError):
             geo.parse_geometry(bad)

@@ -31,8 +31,9 @@ def _academy_keys(table: AcademyTable) -> dict[str, str]:
 
 
 ACADEMY_KEYS = _academy_keys(TABLE)
-RA_KEYS = {k: r.code for r in TABLE.regions_academiques for n in (r.nom, *r.alias)
-           for k in name_keys(n)}
+RA_KEYS = {
+    k: r.code for r in TABLE.regions_academiques for n in (r.nom, *r.alias) for k in name_keys(n)
+}
 
 
 def test_table_shape() -> None:
@@ -56,10 +57,17 @@ def test_caen_and_rouen_cover_normandie() -> None:
 
 def test_spellings_of_the_brief_resolve() -> None:
     for spelling, code in [
-        ("Nancy Metz", "12"), ("Orleans-Tours", "18"), ("ACADEMIE DE LYON", "10"),
-        ("Polynésie Française", "41"), ("Nouvelle Calédonie", "40"), ("Wallis et Futuna", "42"),
-        ("Saint Pierre et Miquelon", "44"), ("Normandie", "70"), ("ACADÉMIE D'AMIENS", "20"),
-        ("ST PIERRE ET MIQUELON", "44"), ("Réunion", "28"),
+        ("Nancy Metz", "12"),
+        ("Orleans-Tours", "18"),
+        ("ACADEMIE DE LYON", "10"),
+        ("Polynésie Française", "41"),
+        ("Nouvelle Calédonie", "40"),
+        ("Wallis et Futuna", "42"),
+        ("Saint Pierre et Miquelon", "44"),
+        ("Normandie", "70"),
+        ("ACADÉMIE D'AMIENS", "20"),
+        ("ST PIERRE ET MIQUELON", "44"),
+        ("Réunion", "28"),
     ]:
         assert ACADEMY_KEYS[name_key(spelling)] == code, spelling
 
@@ -85,8 +93,11 @@ def _rows(mirror: Path, rel: str, sql: str) -> list[tuple[str, ...]]:
     path = mirror / rel
     if not path.exists():
         pytest.skip(f"{rel} absent du miroir")
-    source = (f"read_parquet('{path}')" if rel.endswith(".parquet")
-              else f"read_csv('{path}', all_varchar=true, sample_size=-1)")
+    source = (
+        f"read_parquet('{path}')"
+        if rel.endswith(".parquet")
+        else f"read_csv('{path}', all_varchar=true, sample_size=-1)"
+    )
     with duckdb.connect() as conn:
         return [tuple(r) for r in conn.execute(sql.format(src=source)).fetchall()]
 
@@ -100,7 +111,8 @@ def _dep(code: str) -> str:
 @pytest.mark.mirror
 def test_ips_ecoles(mirror: Path) -> None:
     rows = _rows(
-        mirror, "helene-s-etablissement-ips/fr-en-ips-ecoles-ap2022.parquet",
+        mirror,
+        "helene-s-etablissement-ips/fr-en-ips-ecoles-ap2022.parquet",
         "SELECT DISTINCT code_region, region, code_de_l_academie, academie, code_du_departement "
         "FROM {src}",
     )
@@ -112,8 +124,13 @@ def test_ips_ecoles(mirror: Path) -> None:
         assert ACADEMY_KEYS[name_key(aca_nom)] == aca
         assert dep in a.departements, (aca, dep)
         pairs.add((aca, dep))
-    expected = {(a.code, d) for a in TABLE.current if a.code not in COM_ACADEMIES
-                for d in a.departements if d not in ("977", "978")}
+    expected = {
+        (a.code, d)
+        for a in TABLE.current
+        if a.code not in COM_ACADEMIES
+        for d in a.departements
+        if d not in ("977", "978")
+    }
     assert pairs == expected
 
 
@@ -140,7 +157,8 @@ def test_colleges_geolocalisation_covers_com(mirror: Path) -> None:
 @pytest.mark.mirror
 def test_dnb_regions_academiques_and_insee(mirror: Path) -> None:
     rows = _rows(
-        mirror, "sokyrio-datavisualisation-education/fr-en-resultats-detailles-au-dnb.csv",
+        mirror,
+        "sokyrio-datavisualisation-education/fr-en-resultats-detailles-au-dnb.csv",
         'SELECT DISTINCT "Code région", "Code région Insee", "Libellé région", "Code académie", '
         '"Académie", "Code département" FROM {src}',
     )
@@ -158,14 +176,23 @@ def test_dnb_regions_academiques_and_insee(mirror: Path) -> None:
 
 @pytest.mark.mirror
 def test_spellings_in_the_data_resolve(mirror: Path) -> None:
-    calendar = _rows(mirror, "m-bouville-predict-elec/fr-en-calendrier-scolaire.csv",
-                     "SELECT DISTINCT location FROM {src}")
+    calendar = _rows(
+        mirror,
+        "m-bouville-predict-elec/fr-en-calendrier-scolaire.csv",
+        "SELECT DISTINCT location FROM {src}",
+    )
     names = [
         *calendar,
-        *_rows(mirror, "rborhani-projet-python/fr-en-baccalaureat-par-academie.csv",
-               "SELECT DISTINCT academie FROM {src}"),
-        *_rows(mirror, "lisebs-exam-data/fr-en-lycee_gt-effectifs-niveau-sexe-lv.csv",
-               "SELECT DISTINCT academie FROM {src}"),
+        *_rows(
+            mirror,
+            "rborhani-projet-python/fr-en-baccalaureat-par-academie.csv",
+            "SELECT DISTINCT academie FROM {src}",
+        ),
+        *_rows(
+            mirror,
+            "lisebs-exam-data/fr-en-lycee_gt-effectifs-niveau-sexe-lv.csv",
+            "SELECT DISTINCT academie FROM {src}",
+        ),
     ]
     unknown = [n for (n,) in names if name_key(n) not in ACADEMY_KEYS]
     assert unknown == []
@@ -175,8 +202,11 @@ def test_spellings_in_the_data_resolve(mirror: Path) -> None:
 
 @pytest.mark.mirror
 def test_regions_academiques_spellings(mirror: Path) -> None:
-    rows = _rows(mirror, "lisebs-exam-data/fr-en-lycee_gt-effectifs-niveau-sexe-lv.csv",
-                 "SELECT DISTINCT region_academique FROM {src}")
+    rows = _rows(
+        mirror,
+        "lisebs-exam-data/fr-en-lycee_gt-effectifs-niveau-sexe-lv.csv",
+        "SELECT DISTINCT region_academique FROM {src}",
+    )
     unknown = [n for (n,) in rows if name_key(n) not in RA_KEYS]
     assert unknown == ["TOM+COLLECTIVITES-TERRITORIALES"]  # the COM: no région académique
 

@@ -62,8 +62,11 @@ def _rows(path: Path) -> list[dict[str, object]]:
 
 
 def _files(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 # --- tables ---------------------------------------------------------------------------
@@ -102,14 +105,23 @@ def test_regions_and_populations(built: Built, ref: Referential) -> None:
 def test_saint_etienne(ref: Referential) -> None:
     c = ref.commune("42218")
     assert (c.nom, c.type, c.departement, c.academie, c.region) == (
-        "Saint-Étienne", "commune-actuelle", "42", "10", "84")
+        "Saint-Étienne",
+        "commune-actuelle",
+        "42",
+        "10",
+        "84",
+    )
     assert ref.academie(c.academie or "").nom == "Lyon"
     assert "42000" in c.codes_postaux
 
 
 def test_arrondissements_resolve(built: Built, ref: Referential) -> None:
-    for code, city in [("75101", "75056"), ("75120", "75056"), ("69381", "69123"),
-                       ("13216", "13055")]:
+    for code, city in [
+        ("75101", "75056"),
+        ("75120", "75056"),
+        ("69381", "69123"),
+        ("13216", "13055"),
+    ]:
         arrondissement = ref.commune(code)
         assert arrondissement.type == "arrondissement-municipal"
         assert arrondissement.commune_parente == city
@@ -128,18 +140,32 @@ def test_former_codes_map_to_current_communes(ref: Referential) -> None:
 
 def test_names_resolve(ref: Referential) -> None:
     cases = [
-        ("academie", "ACADEMIE DE LYON", "10"), ("academie", "Nancy Metz", "12"),
-        ("academie", "Orleans-Tours", "18"), ("academie", "Polynésie Française", "41"),
-        ("academie", "Nouvelle Calédonie", "40"), ("academie", "Wallis et Futuna", "42"),
-        ("academie", "Saint Pierre et Miquelon", "44"), ("academie", "Normandie", "70"),
-        ("academie", "CAEN", "05"), ("academie", "Réunion", "28"),
-        ("region_academique", "ILE-DE-FRANCE", "10"), ("region_academique", "01", "01"),
-        ("region", "Provence-Alpes-Côte d'Azur", "93"), ("region", "Auvergne-et-Rhône-Alpes", "84"),
-        ("departement", "Côtes-d'Armor", "22"), ("departement", "SEINE ST DENIS", "93"),
-        ("departement", "St-Pierre-et-Miquelon", "975"), ("departement", "2A", "2A"),
-        ("departement", "ALPES-DE-HTE-PROVENCE", "04"), ("departement", "REUNION", "974"),
-        ("departement", "009", "09"), ("departement", "02A", "2A"), ("departement", "620", "2A"),
-        ("departement", "974", "974"), ("commune", "1015", "01015"), ("academie", "1", "01"),
+        ("academie", "ACADEMIE DE LYON", "10"),
+        ("academie", "Nancy Metz", "12"),
+        ("academie", "Orleans-Tours", "18"),
+        ("academie", "Polynésie Française", "41"),
+        ("academie", "Nouvelle Calédonie", "40"),
+        ("academie", "Wallis et Futuna", "42"),
+        ("academie", "Saint Pierre et Miquelon", "44"),
+        ("academie", "Normandie", "70"),
+        ("academie", "CAEN", "05"),
+        ("academie", "Réunion", "28"),
+        ("region_academique", "ILE-DE-FRANCE", "10"),
+        ("region_academique", "01", "01"),
+        ("region", "Provence-Alpes-Côte d'Azur", "93"),
+        ("region", "Auvergne-et-Rhône-Alpes", "84"),
+        ("departement", "Côtes-d'Armor", "22"),
+        ("departement", "SEINE ST DENIS", "93"),
+        ("departement", "St-Pierre-et-Miquelon", "975"),
+        ("departement", "2A", "2A"),
+        ("departement", "ALPES-DE-HTE-PROVENCE", "04"),
+        ("departement", "REUNION", "974"),
+        ("departement", "009", "09"),
+        ("departement", "02A", "2A"),
+        ("departement", "620", "2A"),
+        ("departement", "974", "974"),
+        ("commune", "1015", "01015"),
+        ("academie", "1", "01"),
     ]
     for niveau, value, code in cases:
         assert ref.resolve(niveau, value) == code, (niveau, value)
@@ -147,17 +173,25 @@ def test_names_resolve(ref: Referential) -> None:
 
 
 DEPARTEMENT_NAMES = [
-    ("cat-miaou-vyz/fr-en-adresse-et-geolocalisation-etablissements-premier-et-second-degre"
-     "_colleges.csv", "libelle_departement"),
+    (
+        "cat-miaou-vyz/fr-en-adresse-et-geolocalisation-etablissements-premier-et-second-degre"
+        "_colleges.csv",
+        "libelle_departement",
+    ),
     ("cat-miaou-vyz/donnees-dnb-2021-colleges.csv", "libelle_departement"),
     ("cat-miaou-vyz/valeur-ajoutee-colleges-2022-2023.csv", "Département"),
     ("helene-s-etablissement-ips/fr-en-ips-ecoles-ap2022.parquet", "departement"),
     ("lisebs-exam-data/fr-en-lycee_gt-effectifs-niveau-sexe-lv.csv", "departement"),
-    ("sokyrio-datavisualisation-education/fr-en-resultats-detailles-au-dnb.csv",
-     "Libellé département"),
+    (
+        "sokyrio-datavisualisation-education/fr-en-resultats-detailles-au-dnb.csv",
+        "Libellé département",
+    ),
     ("sokyrio-datavisualisation-education/fr-en-baccalaureat-par-departement.csv", "Département"),
-    ("rborhani-projet-python/fr-en-indicateurs-de-resultat-des-lycees-denseignement-general-et-"
-     "technologique_extrait.csv", "Departement"),
+    (
+        "rborhani-projet-python/fr-en-indicateurs-de-resultat-des-lycees-denseignement-general-et-"
+        "technologique_extrait.csv",
+        "Departement",
+    ),
 ]
 
 
@@ -168,20 +202,31 @@ def test_departement_names_in_the_data_resolve(
     path = mirror / rel
     if not path.exists():
         pytest.skip(f"{rel} absent du miroir")
-    source = (f"read_parquet('{path}')" if rel.endswith(".parquet")
-              else f"read_csv('{path}', all_varchar=true, sample_size=-1)")
+    source = (
+        f"read_parquet('{path}')"
+        if rel.endswith(".parquet")
+        else f"read_csv('{path}', all_varchar=true, sample_size=-1)"
+    )
     with duckdb.connect() as conn:
-        names = [n for (n,) in conn.execute(f'SELECT DISTINCT "{column}" FROM {source}').fetchall()
-                 if n]
+        names = [
+            n for (n,) in conn.execute(f'SELECT DISTINCT "{column}" FROM {source}').fetchall() if n
+        ]
     assert [n for n in names if ref.resolve("departement", n) is None] == []
 
 
 def test_territory_codes_are_unique_and_sorted(built: Built) -> None:
-    rows = [(r["niveau"], r["cle"], r["code"]) for r in _rows(built.out / "territory_codes.parquet")]
+    rows = [
+        (r["niveau"], r["cle"], r["code"]) for r in _rows(built.out / "territory_codes.parquet")
+    ]
     assert rows == sorted(rows)
     assert len({(n, k) for n, k, _ in rows}) == len(rows)
-    assert {n for n, _, _ in rows} == {"commune", "departement", "academie", "region",
-                                      "region_academique"}
+    assert {n for n, _, _ in rows} == {
+        "commune",
+        "departement",
+        "academie",
+        "region",
+        "region_academique",
+    }
 
 
 def test_ingest_reads_the_folder(built: Built) -> None:
@@ -206,11 +251,15 @@ def test_contours(built: Built, ref: Referential, level: str) -> None:
     (name,) = topology["objects"]
     assert name == level
     geometries = topology["objects"][level]["geometries"]
-    assert all(set(g["properties"]) == {"code", "nom"} and g["properties"]["nom"]
-               for g in geometries)
+    assert all(
+        set(g["properties"]) == {"code", "nom"} and g["properties"]["nom"] for g in geometries
+    )
     codes = {g["properties"]["code"] for g in geometries}
-    expected = {"regions": set(ref.regions), "departements": set(ref.departements),
-                "academies": {a.code for a in ref.academies.values() if not a.ancienne}}[level]
+    expected = {
+        "regions": set(ref.regions),
+        "departements": set(ref.departements),
+        "academies": {a.code for a in ref.academies.values() if not a.ancienne},
+    }[level]
     assert expected - codes == KNOWN_MISSING[level]
     assert set(built.summary.geometry_missing[level]) == KNOWN_MISSING[level]
     boxes = json.loads((built.out / "geo" / f"{level}.bbox.json").read_bytes())
@@ -220,8 +269,10 @@ def test_contours(built: Built, ref: Referential, level: str) -> None:
 
 def test_contour_names_are_current(built: Built) -> None:
     topology = json.loads((built.out / "geo" / "departements.topojson").read_bytes())
-    names = {g["properties"]["code"]: g["properties"]["nom"]
-             for g in topology["objects"]["departements"]["geometries"]}
+    names = {
+        g["properties"]["code"]: g["properties"]["nom"]
+        for g in topology["objects"]["departements"]["geometries"]
+    }
     assert names["42"] == "Loire" and names["974"] == "La Réunion"
     boxes = json.loads((built.out / "geo" / "departements.bbox.json").read_bytes())
     minx, miny, maxx, maxy = boxes["42"]
@@ -242,12 +293,22 @@ def test_commune_contours(built: Built, ref: Referential) -> None:
     codes = {g["properties"]["code"] for g in anjou}
     assert ref.resolve("commune", "49065") == "49080"
     assert "49065" not in codes and "49080" in codes
-    assert codes == {c.code for c in ref.communes.values()
-                     if c.departement == "49" and c.type == "commune-actuelle"}
+    assert codes == {
+        c.code
+        for c in ref.communes.values()
+        if c.departement == "49" and c.type == "commune-actuelle"
+    }
     missing = set(built.summary.geometry_missing["communes"])
     # Known gap: communes restored after 2018 are inside their former commune's shape.
     assert {c for c in missing if ref.commune(c).departement not in COM} == {
-        "14666", "15031", "15035", "15047", "15171", "85165", "85212"}
+        "14666",
+        "15031",
+        "15035",
+        "15047",
+        "15171",
+        "85165",
+        "85212",
+    }
     assert built.summary.geometry_unmatched == {}
 
 
@@ -257,8 +318,13 @@ def test_commune_contours(built: Built, ref: Referential) -> None:
 def test_summary(built: Built) -> None:
     data = built.summary.to_json()
     assert data["counts"] == {
-        "regions": 26, "departements": 109, "academies": 36, "academies_actuelles": 34,
-        "regions_academiques": 18, "communes": 37590, "communes_actuelles": 34969,
+        "regions": 26,
+        "departements": 109,
+        "academies": 36,
+        "academies_actuelles": 34,
+        "regions_academiques": 18,
+        "communes": 37590,
+        "communes_actuelles": 34969,
         "territory_codes": built.summary.counts["territory_codes"],
     }
     inputs = built.summary.inputs
@@ -273,8 +339,9 @@ def test_two_builds_give_the_same_bytes(
     built: Built, mirror: Path, node_modules: Path, tmp_path: Path
 ) -> None:
     # Fresh cache, without commune contours (the slow part): same bytes for shared files.
-    summary = build_referential(mirror, node_modules, tmp_path / "out", tmp_path / "cache",
-                                communes_geometry=False)
+    summary = build_referential(
+        mirror, node_modules, tmp_path / "out", tmp_path / "cache", communes_geometry=False
+    )
     first, second = _files(built.out), _files(tmp_path / "out")
     assert set(second) == {k for k in first if not k.startswith("geo/communes/")}
     assert all(first[k] == second[k] for k in second)
@@ -288,7 +355,10 @@ def test_two_builds_give_the_same_bytes(
 
 
 def test_failure_leaves_no_partial_file(
-    built: Built, mirror: Path, node_modules: Path, tmp_path: Path,
+    built: Built,
+    mirror: Path,
+    node_modules: Path,
+    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     def broken(staging: object, *args: object) -> None:
@@ -314,9 +384,16 @@ def test_decoupage_falls_back_to_the_mirror(
     fake = tmp_path / "node_modules"
     (fake / ".bin").mkdir(parents=True)
     os.symlink(node_modules / ".bin" / "mapshaper", fake / ".bin" / "mapshaper")
-    shutil.copytree(node_modules / "mapshaper", fake / "mapshaper", symlinks=True,
-                    ignore=shutil.ignore_patterns("www", "*.js"))
+    shutil.copytree(
+        node_modules / "mapshaper",
+        fake / "mapshaper",
+        symlinks=True,
+        ignore=shutil.ignore_patterns("www", "*.js"),
+    )
     inputs = locate_inputs(mirror, fake)
     assert inputs.decoupage_origin == "miroir"
-    assert inputs.decoupage["communes.json"].path == mirror / "etalab-decoupage-administratif" / "communes.json"
+    assert (
+        inputs.decoupage["communes.json"].path
+        == mirror / "etalab-decoupage-administratif" / "communes.json"
+    )
     assert inputs.mapshaper_version == "0.7.70"

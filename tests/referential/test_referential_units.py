@@ -24,8 +24,14 @@ def _region(code: str, nom: str, zone: str = "metro") -> dict[str, Any]:
 
 
 def _commune(code: str, nom: str, **extra: Any) -> dict[str, Any]:
-    row = {"code": code, "nom": nom, "type": "commune-actuelle", "departement": code[:2],
-           "region": "84", "zone": "metro"}
+    row = {
+        "code": code,
+        "nom": nom,
+        "type": "commune-actuelle",
+        "departement": code[:2],
+        "region": "84",
+        "zone": "metro",
+    }
     row.update(extra)
     return row
 
@@ -36,8 +42,10 @@ def _small_admin(communes: list[dict[str, Any]]) -> Any:
     regions = {a.region for a in ACADEMIES.academies}
     return admin_tables(
         [_region(r, f"Région {r}") for r in sorted(regions)],
-        [{"code": d, "nom": f"Dép {d}", "region": "84", "zone": "metro", "chefLieu": "00000"}
-         for d in deps],
+        [
+            {"code": d, "nom": f"Dép {d}", "region": "84", "zone": "metro", "chefLieu": "00000"}
+            for d in deps
+        ],
         communes,
         ACADEMIES,
     )
@@ -45,23 +53,39 @@ def _small_admin(communes: list[dict[str, Any]]) -> Any:
 
 def test_name_keys_and_prefixes() -> None:
     assert name_keys("Saint-Pierre-et-Miquelon") == [
-        "SAINT PIERRE ET MIQUELON", "ST PIERRE ET MIQUELON"]
+        "SAINT PIERRE ET MIQUELON",
+        "ST PIERRE ET MIQUELON",
+    ]
     assert name_keys("Sainte-Marie") == ["SAINTE MARIE", "STE MARIE"]
     assert name_keys("Lyon") == ["LYON"]
-    assert academie_prefixed("ORLEANS TOURS") == ["ACADEMIE DE ORLEANS TOURS", "ACADEMIE D ORLEANS TOURS"]
+    assert academie_prefixed("ORLEANS TOURS") == [
+        "ACADEMIE DE ORLEANS TOURS",
+        "ACADEMIE D ORLEANS TOURS",
+    ]
 
 
 def test_commune_codes_follow_current_status_then_history() -> None:
-    admin = _small_admin([
-        _commune("42218", "Saint-Étienne", population=173136, anciensCodes=["42190"],
-                 codesPostaux=["42100", "42000"]),
-        _commune("55245", "Heudicourt", anciensCodes=["55273"], population=10),
-        _commune("55386", "Saint-Maurice", population=20),
-        {**_commune("55273", "Lamarche"), "type": "commune-associee", "chefLieu": "55386"},
-        {**_commune("42190", "Saint-Victor"), "type": "commune-deleguee", "chefLieu": "42218"},
-        {**_commune("69381", "Lyon 1er"), "type": "arrondissement-municipal", "commune": "69123"},
-        _commune("69123", "Lyon", population=500000),
-    ])
+    admin = _small_admin(
+        [
+            _commune(
+                "42218",
+                "Saint-Étienne",
+                population=173136,
+                anciensCodes=["42190"],
+                codesPostaux=["42100", "42000"],
+            ),
+            _commune("55245", "Heudicourt", anciensCodes=["55273"], population=10),
+            _commune("55386", "Saint-Maurice", population=20),
+            {**_commune("55273", "Lamarche"), "type": "commune-associee", "chefLieu": "55386"},
+            {**_commune("42190", "Saint-Victor"), "type": "commune-deleguee", "chefLieu": "42218"},
+            {
+                **_commune("69381", "Lyon 1er"),
+                "type": "arrondissement-municipal",
+                "commune": "69123",
+            },
+            _commune("69123", "Lyon", population=500000),
+        ]
+    )
     codes = {(t.niveau, t.cle): t.code for t in territory_codes(admin, ACADEMIES)}
     assert codes[("commune", "42190")] == "42218"
     assert codes[("commune", "55273")] == "55386"  # associée today, once merged into 55245
@@ -86,10 +110,15 @@ def test_unknown_parent_commune_is_refused() -> None:
 TOPOLOGY: dict[str, Any] = {
     "type": "Topology",
     "transform": {"scale": [0.5, 0.25], "translate": [10.0, 40.0]},
-    "objects": {"source-name": {"type": "GeometryCollection", "geometries": [
-        {"type": "Polygon", "arcs": [[0]], "properties": {"code": "B"}},
-        {"type": "MultiPolygon", "arcs": [[[~0]], [[1]]], "properties": {"code": "A"}},
-    ]}},
+    "objects": {
+        "source-name": {
+            "type": "GeometryCollection",
+            "geometries": [
+                {"type": "Polygon", "arcs": [[0]], "properties": {"code": "B"}},
+                {"type": "MultiPolygon", "arcs": [[[~0]], [[1]]], "properties": {"code": "A"}},
+            ],
+        }
+    },
     "arcs": [[[0, 0], [4, 0], [0, 4], [-4, -4]], [[10, 10], [2, 0], [0, 2], [-2, -2]]],
 }
 
@@ -99,8 +128,10 @@ def test_tidy_topology_and_bboxes() -> None:
     (name,) = tidy["objects"]
     geometries = tidy["objects"][name]["geometries"]
     assert name == "lvl"
-    assert [g["properties"] for g in geometries] == [{"code": "A", "nom": "Aa"},
-                                                      {"code": "B", "nom": "Bb"}]
+    assert [g["properties"] for g in geometries] == [
+        {"code": "A", "nom": "Aa"},
+        {"code": "B", "nom": "Bb"},
+    ]
     assert bboxes(tidy) == {"A": [10.0, 40.0, 16.0, 43.0], "B": [10.0, 40.0, 12.0, 41.0]}
 
 
@@ -135,9 +166,11 @@ def test_missing_inputs_say_what_to_do(tmp_path: Path) -> None:
     data.mkdir(parents=True)
     for name in ("regions.json", "departements.json", "communes.json"):
         (data / name).write_text("[]", encoding="utf-8")
-    for rel in ("gregoiredavid-france-geojson/regions-avec-outre-mer.geojson",
-                "gregoiredavid-france-geojson/departements-avec-outre-mer.geojson",
-                "cat-miaou-vyz/fr-en-contour-academies-2020.geojson"):
+    for rel in (
+        "gregoiredavid-france-geojson/regions-avec-outre-mer.geojson",
+        "gregoiredavid-france-geojson/departements-avec-outre-mer.geojson",
+        "cat-miaou-vyz/fr-en-contour-academies-2020.geojson",
+    ):
         (tmp_path / "mirror" / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / "mirror" / rel).write_text("{}", encoding="utf-8")
     with pytest.raises(SourceMissing, match=r"mapshaper est introuvable .* `make install`"):
@@ -150,8 +183,12 @@ def test_geometry_cache_key_follows_content_not_paths() -> None:
     from ardoise.referential.geometry import GeometryJob
     from ardoise.referential.inputs import InputFile
 
-    job = GeometryJob("regions", (InputFile("src/regions.geojson", Path("/a/regions.geojson")),),
-                      ("h1",), {"84": "Auvergne-Rhône-Alpes"})
+    job = GeometryJob(
+        "regions",
+        (InputFile("src/regions.geojson", Path("/a/regions.geojson")),),
+        ("h1",),
+        {"84": "Auvergne-Rhône-Alpes"},
+    )
     moved = replace(job, inputs=(InputFile("src/regions.geojson", Path("/b/regions.geojson")),))
     assert job.key("0.7.70") == moved.key("0.7.70")
     assert job.key("0.7.70") != job.key("0.7.71")

@@ -11,8 +11,9 @@ from ardoise.settings import Settings, load_settings
 
 
 @pytest.fixture(scope="session")
-def real_release(mirror_dir: Path, tmp_path_factory: pytest.TempPathFactory
-                 ) -> tuple[Settings, BuildResult]:
+def real_release(
+    mirror_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Settings, BuildResult]:
     var = tmp_path_factory.mktemp("real") / "var"
     settings = load_settings(environ={}, mirror=mirror_dir, var_dir=var)
     result = build_release(settings)

@@ -51,20 +51,21 @@ def _env(mirror: Path, var: Path) -> dict[str, str]:
 
 BREAKERS: dict[str, tuple[Callable[[bytes], bytes], str]] = {
     "tronque": (lambda b: b[: len(b) // 2], "fichier tronqué"),
-    "encodage": (lambda b: b.decode("utf-8-sig").encode("cp1252", errors="replace"),
-                 "n'est pas en UTF-8"),
-    "colonne-manquante": (
-        lambda b: b.replace(b";zones;", b";;", 1), "'zones'"),
-    "entete-en-double": (
-        lambda b: b.replace(b";zones;", b";location;", 1), "en-tête en double"),
+    "encodage": (
+        lambda b: b.decode("utf-8-sig").encode("cp1252", errors="replace"),
+        "n'est pas en UTF-8",
+    ),
+    "colonne-manquante": (lambda b: b.replace(b";zones;", b";;", 1), "'zones'"),
+    "entete-en-double": (lambda b: b.replace(b";zones;", b";location;", 1), "en-tête en double"),
     "vide": (lambda b: b"", "est vide"),
     "binaire": (lambda b: b"PK\x03\x04" + bytes(range(256)) * 16, "octets nuls"),  # a zip
 }
 
 
 @pytest.mark.parametrize("case", sorted(BREAKERS))
-def test_broken_real_source_keeps_the_release(real_release: tuple[Settings, BuildResult],
-                                              tmp_path: Path, case: str) -> None:
+def test_broken_real_source_keeps_the_release(
+    real_release: tuple[Settings, BuildResult], tmp_path: Path, case: str
+) -> None:
     settings, result = real_release
     mirror = _copy_mirror(settings.mirror, tmp_path / "mirror")
     var = _copy_var(settings.var_dir, tmp_path / "var")
@@ -81,15 +82,19 @@ def test_broken_real_source_keeps_the_release(real_release: tuple[Settings, Buil
     assert (var / "current" / "data" / f"{CALENDAR_ID}.parquet").read_bytes() == before
 
 
-def test_sigkill_mid_ingest_leaves_no_partial_release(real_release: tuple[Settings, BuildResult],
-                                                      tmp_path: Path) -> None:
+def test_sigkill_mid_ingest_leaves_no_partial_release(
+    real_release: tuple[Settings, BuildResult], tmp_path: Path
+) -> None:
     settings, result = real_release
     mirror = _copy_mirror(settings.mirror, tmp_path / "mirror")
     var = _copy_var(settings.var_dir, tmp_path / "var")
     # A real change, so that the interrupted ingest would have published something.
-    _replace(mirror / CALENDAR, (settings.mirror / CALENDAR).read_bytes()
-             + b"Vacances de test;-;2030-10-20T22:00:00+00:00;2030-11-05T23:00:00+00:00;"
-             b"Lyon;Zone A;2030-2031\n")
+    _replace(
+        mirror / CALENDAR,
+        (settings.mirror / CALENDAR).read_bytes()
+        + b"Vacances de test;-;2030-10-20T22:00:00+00:00;2030-11-05T23:00:00+00:00;"
+        b"Lyon;Zone A;2030-2031\n",
+    )
     env = dict(os.environ, **_env(mirror, var))
     cmd = [sys.executable, "-m", "ardoise.cli", "ingest"]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -53,19 +53,31 @@ def _manifest(settings: Settings) -> dict[str, Any]:
     return data
 
 
-def test_every_official_dataset_is_published_whole(real_release: tuple[Settings, BuildResult]
-                                                   ) -> None:
+def test_every_official_dataset_is_published_whole(
+    real_release: tuple[Settings, BuildResult],
+) -> None:
     settings, result = real_release
-    assert result.ok, [(o.id, o.status, [i.message for i in o.report.blocking])
-                       for o in result.outcomes if o.status != "publie"]
+    assert result.ok, [
+        (o.id, o.status, [i.message for i in o.report.blocking])
+        for o in result.outcomes
+        if o.status != "publie"
+    ]
     m = _manifest(settings)
     assert {k: v["rows"] for k, v in m["datasets"].items()} == EXPECTED_ROWS
     current = settings.var_dir / "current"
     for ds_id, entry in m["datasets"].items():
         table = pq.read_table(current / entry["parquet"]["path"])
         assert table.num_rows == EXPECTED_ROWS[ds_id]
-        assert table.column_names[-8:] == ["_recordid", "_annee_scolaire", "_uai", "_commune",
-                                           "_departement", "_academie", "_region", "_etats"]
+        assert table.column_names[-8:] == [
+            "_recordid",
+            "_annee_scolaire",
+            "_uai",
+            "_commune",
+            "_departement",
+            "_academie",
+            "_region",
+            "_etats",
+        ]
         assert all(len(s["sha256"]) == 64 for s in entry["sources"])
 
 
@@ -87,8 +99,10 @@ def test_partial_extracts_say_so(real_release: tuple[Settings, BuildResult]) -> 
     assert "fr-en-ips-ecoles-ap2022" not in partial
     for ds in load_catalog():
         if not ds.spatial_coverage.national:
-            assert ds.spatial_coverage.territories and "partiel" in (
-                ds.description + ds.spatial_coverage.description).lower()
+            assert (
+                ds.spatial_coverage.territories
+                and "partiel" in (ds.description + ds.spatial_coverage.description).lower()
+            )
 
 
 def test_school_years_and_links_on_real_data(real_release: tuple[Settings, BuildResult]) -> None:
@@ -98,8 +112,10 @@ def test_school_years_and_links_on_real_data(real_release: tuple[Settings, Build
     assert q["years"] == {"2022-2023": 31976, "2023-2024": 32610, "2024-2025": 32494}
     dnb = json.loads((current / "quality" / "fr-en-resultats-detailles-au-dnb.json").read_text())
     assert sorted(dnb["years"])[0] == "2015-2016" and sorted(dnb["years"])[-1] == "2023-2024"
-    ips = pq.read_table(current / "data" / "fr-en-ips-ecoles-ap2022.parquet",
-                        columns=["ips", "_etats", "_departement", "_academie", "_region"])
+    ips = pq.read_table(
+        current / "data" / "fr-en-ips-ecoles-ap2022.parquet",
+        columns=["ips", "_etats", "_departement", "_academie", "_region"],
+    )
     rows = ips.to_pylist()
     ns = [r for r in rows if r["_etats"]]
     assert len(ns) == 6926 and all(r["ips"] is None for r in ns)
@@ -107,8 +123,9 @@ def test_school_years_and_links_on_real_data(real_release: tuple[Settings, Build
     assert sum(r["_region"] is None for r in rows) == 0
 
 
-def test_portal_catalog_lists_known_but_not_held(real_release: tuple[Settings, BuildResult]
-                                                 ) -> None:
+def test_portal_catalog_lists_known_but_not_held(
+    real_release: tuple[Settings, BuildResult],
+) -> None:
     settings, _ = real_release
     known = json.loads((settings.var_dir / "current" / "catalog" / "portal.json").read_text())
     assert len(known) == 281
@@ -119,8 +136,11 @@ def test_portal_catalog_lists_known_but_not_held(real_release: tuple[Settings, B
 
 
 def test_titles_come_from_the_portal_export(mirror_dir: Path) -> None:
-    text = (mirror_dir / "datactivist-qualite-data-education" / "ods-datasets-monitoring.csv"
-            ).read_bytes().decode("utf-8-sig")
+    text = (
+        (mirror_dir / "datactivist-qualite-data-education" / "ods-datasets-monitoring.csv")
+        .read_bytes()
+        .decode("utf-8-sig")
+    )
     portal = {r["dataset_id"]: r for r in csv.DictReader(io.StringIO(text), delimiter=";")}
     checked = 0
     for ds in load_catalog():

@@ -44,8 +44,9 @@ def test_release_layout_and_manifest(fixture_settings: Settings) -> None:
     assert (rel / "manifest.json").stat().st_mode & 0o222 == 0
 
 
-def test_unchanged_sources_publish_nothing_and_hash_identically(fixture_settings: Settings,
-                                                                 tmp_path: Path) -> None:
+def test_unchanged_sources_publish_nothing_and_hash_identically(
+    fixture_settings: Settings, tmp_path: Path
+) -> None:
     first = _build(fixture_settings)
     second = _build(fixture_settings)
     assert not second.published and second.release_id == first.release_id
@@ -55,11 +56,14 @@ def test_unchanged_sources_publish_nothing_and_hash_identically(fixture_settings
     _build(other)
     a, b = _manifest(fixture_settings), _manifest(other)
     assert {k: v["parquet"]["sha256"] for k, v in a["datasets"].items()} == {
-        k: v["parquet"]["sha256"] for k, v in b["datasets"].items()}
+        k: v["parquet"]["sha256"] for k, v in b["datasets"].items()
+    }
     assert a["fingerprint"] == b["fingerprint"]
 
 
-def test_changed_source_publishes_a_new_release_and_keeps_the_old(fixture_settings: Settings) -> None:
+def test_changed_source_publishes_a_new_release_and_keeps_the_old(
+    fixture_settings: Settings,
+) -> None:
     first = _build(fixture_settings)
     src = fixture_settings.mirror / "latin" / "effectifs.csv"
     src.write_bytes(src.read_bytes() + "2024;LYON;810;92,0\n".encode("latin-1"))
@@ -76,7 +80,8 @@ def test_changed_source_publishes_a_new_release_and_keeps_the_old(fixture_settin
 def test_rollback_switches_back_atomically(fixture_settings: Settings) -> None:
     first = _build(fixture_settings)
     (fixture_settings.mirror / "latin" / "effectifs.csv").write_bytes(
-        "Session;Académie;Effectif;Taux\n2023;LYON;1;2\n".encode("latin-1"))
+        "Session;Académie;Effectif;Taux\n2023;LYON;1;2\n".encode("latin-1")
+    )
     second = _build(fixture_settings)
     store = ReleaseStore(fixture_settings.var_dir)
     assert store.current_id() == second.release_id
@@ -93,7 +98,8 @@ def test_blocked_dataset_keeps_its_previous_version(fixture_settings: Settings) 
     before = _manifest(fixture_settings)["datasets"]["test-ips-ecoles"]["parquet"]["sha256"]
     (fixture_settings.mirror / "ips" / "ecoles.csv").write_bytes(b"")
     (fixture_settings.mirror / "latin" / "effectifs.csv").write_bytes(
-        "Session;Académie;Effectif;Taux\n2023;LYON;1;2\n".encode("latin-1"))
+        "Session;Académie;Effectif;Taux\n2023;LYON;1;2\n".encode("latin-1")
+    )
     result = _build(fixture_settings)
     assert result.published and not result.ok
     status = {o.id: o.status for o in result.outcomes}
@@ -115,7 +121,8 @@ def test_blocked_dataset_without_previous_version_is_absent(fixture_settings: Se
 def test_only_rebuilds_the_named_datasets(fixture_settings: Settings) -> None:
     first = _build(fixture_settings)
     (fixture_settings.mirror / "latin" / "effectifs.csv").write_bytes(
-        "Session;Académie;Effectif;Taux\n2023;LYON;1;2\n".encode("latin-1"))
+        "Session;Académie;Effectif;Taux\n2023;LYON;1;2\n".encode("latin-1")
+    )
     (fixture_settings.mirror / "ips" / "ecoles.csv").write_bytes(b"")  # ignored: not selected
     result = _build(fixture_settings, only=["test-effectifs-latin1"])
     assert result.ok and result.published
@@ -123,8 +130,9 @@ def test_only_rebuilds_the_named_datasets(fixture_settings: Settings) -> None:
     assert status["test-effectifs-latin1"] == "publie" and status["test-ips-ecoles"] == "inchange"
     m = _manifest(fixture_settings)
     assert m["datasets"]["test-ips-ecoles"]["carried_over_from"] == first.release_id
-    q = json.loads((fixture_settings.var_dir / "current" / "quality" / "test-ips-ecoles.json"
-                    ).read_text())
+    q = json.loads(
+        (fixture_settings.var_dir / "current" / "quality" / "test-ips-ecoles.json").read_text()
+    )
     assert q["rows"] == 8  # the previous report travels with the previous data
 
 

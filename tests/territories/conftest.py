@@ -47,39 +47,86 @@ from tests.fixtures import _descriptor, _field, _uai_letter, write_catalog
 
 ROOT = Path(__file__).resolve().parents[2]
 
-REGIONS = [Region("84", "Auvergne-Rhône-Alpes", "metro", "69123", 8_205_557),
-           Region("53", "Bretagne", "metro", "35238", 3_449_370),
-           Region("28", "Normandie", "metro", "76540", 3_345_842)]
-DEPARTEMENTS = [Departement("01", "Ain", "84", "10", "metro", "01053", 679_344),
-                Departement("42", "Loire", "84", "10", "metro", "42218", 774_133),
-                Departement("69", "Rhône", "84", "10", "metro", "69123", 1_908_961),
-                Departement("35", "Ille-et-Vilaine", "53", "14", "metro", "35238", 1_109_567),
-                Departement("14", "Calvados", "28", "70", "metro", "14118", 699_474),
-                Departement("27", "Eure", "28", "70", "metro", "27229", 599_962)]
-ACADEMIES = [Academie("10", "Lyon", "01", "Auvergne-Rhône-Alpes", "84", ("01", "42", "69")),
-             Academie("14", "Rennes", "03", "Bretagne", "53", ("35",)),
-             Academie("05", "Caen", "14", "Normandie", "28", ("14",), ancienne=True,
-                      remplacee_par="70"),
-             Academie("70", "Normandie", "14", "Normandie", "28", ("14", "27"))]
-_C = [("42218", "Saint-Étienne", "42", 173_136), ("42207", "Saint-Chamond", "42", 35_000),
-      ("69123", "Lyon", "69", 519_127), ("01053", "Bourg-en-Bresse", "01", 41_000),
-      ("35238", "Rennes", "35", 222_485), ("14118", "Caen", "14", 106_000),
-      ("27377", "Lyons-la-Forêt", "27", 756)]
-COMMUNES = [Commune(code, nom, "commune-actuelle", dep,
-                    next(d.region for d in DEPARTEMENTS if d.code == dep),
-                    next(d.academie for d in DEPARTEMENTS if d.code == dep), pop, None, ())
-            for code, nom, dep, pop in _C]
-COMMUNES += [Commune("69381", "Lyon 1er Arrondissement", "arrondissement-municipal", "69", "84",
-                     "10", 28_717, "69123", ("69001",)),
-             Commune("69383", "Lyon 3e Arrondissement", "arrondissement-municipal", "69", "84",
-                     "10", 100_679, "69123", ("69003",))]
+REGIONS = [
+    Region("84", "Auvergne-Rhône-Alpes", "metro", "69123", 8_205_557),
+    Region("53", "Bretagne", "metro", "35238", 3_449_370),
+    Region("28", "Normandie", "metro", "76540", 3_345_842),
+]
+DEPARTEMENTS = [
+    Departement("01", "Ain", "84", "10", "metro", "01053", 679_344),
+    Departement("42", "Loire", "84", "10", "metro", "42218", 774_133),
+    Departement("69", "Rhône", "84", "10", "metro", "69123", 1_908_961),
+    Departement("35", "Ille-et-Vilaine", "53", "14", "metro", "35238", 1_109_567),
+    Departement("14", "Calvados", "28", "70", "metro", "14118", 699_474),
+    Departement("27", "Eure", "28", "70", "metro", "27229", 599_962),
+]
+ACADEMIES = [
+    Academie("10", "Lyon", "01", "Auvergne-Rhône-Alpes", "84", ("01", "42", "69")),
+    Academie("14", "Rennes", "03", "Bretagne", "53", ("35",)),
+    Academie("05", "Caen", "14", "Normandie", "28", ("14",), ancienne=True, remplacee_par="70"),
+    Academie("70", "Normandie", "14", "Normandie", "28", ("14", "27")),
+]
+_C = [
+    ("42218", "Saint-Étienne", "42", 173_136),
+    ("42207", "Saint-Chamond", "42", 35_000),
+    ("69123", "Lyon", "69", 519_127),
+    ("01053", "Bourg-en-Bresse", "01", 41_000),
+    ("35238", "Rennes", "35", 222_485),
+    ("14118", "Caen", "14", 106_000),
+    ("27377", "Lyons-la-Forêt", "27", 756),
+]
+COMMUNES = [
+    Commune(
+        code,
+        nom,
+        "commune-actuelle",
+        dep,
+        next(d.region for d in DEPARTEMENTS if d.code == dep),
+        next(d.academie for d in DEPARTEMENTS if d.code == dep),
+        pop,
+        None,
+        (),
+    )
+    for code, nom, dep, pop in _C
+]
+COMMUNES += [
+    Commune(
+        "69381",
+        "Lyon 1er Arrondissement",
+        "arrondissement-municipal",
+        "69",
+        "84",
+        "10",
+        28_717,
+        "69123",
+        ("69001",),
+    ),
+    Commune(
+        "69383",
+        "Lyon 3e Arrondissement",
+        "arrondissement-municipal",
+        "69",
+        "84",
+        "10",
+        100_679,
+        "69123",
+        ("69003",),
+    ),
+]
 # Squares (west, south, east, north) in degrees: each contour is one ring.
-DEP_BOXES = {"01": (5.0, 45.6, 6.0, 46.5), "42": (3.7, 45.2, 4.7, 46.2),
-             "69": (4.3, 45.5, 4.9, 46.3), "35": (-2.3, 47.6, -1.0, 48.7),
-             "14": (-1.2, 48.7, 0.4, 49.4), "27": (0.3, 48.6, 1.8, 49.5)}
-COMMUNE_BOXES = {"42": {"42218": (4.2, 45.3, 4.5, 45.5), "42207": (4.4, 45.4, 4.6, 45.5)},
-                 "69": {"69123": (4.77, 45.7, 4.9, 45.8)},
-                 "01": {"01053": (5.2, 46.1, 5.3, 46.3)}}
+DEP_BOXES = {
+    "01": (5.0, 45.6, 6.0, 46.5),
+    "42": (3.7, 45.2, 4.7, 46.2),
+    "69": (4.3, 45.5, 4.9, 46.3),
+    "35": (-2.3, 47.6, -1.0, 48.7),
+    "14": (-1.2, 48.7, 0.4, 49.4),
+    "27": (0.3, 48.6, 1.8, 49.5),
+}
+COMMUNE_BOXES = {
+    "42": {"42218": (4.2, 45.3, 4.5, 45.5), "42207": (4.4, 45.4, 4.6, 45.5)},
+    "69": {"69123": (4.77, 45.7, 4.9, 45.8)},
+    "01": {"01053": (5.2, 46.1, 5.3, 46.3)},
+}
 
 
 def uai(digits: str) -> str:
@@ -94,8 +141,9 @@ COL_RENNES = uai("0350010")
 ECOLE_CAEN = uai("0140010")
 
 
-def _topology(name: str, boxes: dict[str, tuple[float, float, float, float]],
-              names: dict[str, str]) -> dict[str, Any]:
+def _topology(
+    name: str, boxes: dict[str, tuple[float, float, float, float]], names: dict[str, str]
+) -> dict[str, Any]:
     """A quantized topology (as mapshaper writes it) with one square ring per feature."""
     x0 = min(b[0] for b in boxes.values())
     y0 = min(b[1] for b in boxes.values())
@@ -105,17 +153,25 @@ def _topology(name: str, boxes: dict[str, tuple[float, float, float, float]],
         ring = [(w, s), (e, s), (e, n), (w, n), (w, s)]
         q = [(round((x - x0) / scale), round((y - y0) / scale)) for x, y in ring]
         arcs.append([list(q[0])] + [[b[0] - a[0], b[1] - a[1]] for a, b in pairwise(q)])
-        geometries.append({"type": "Polygon", "arcs": [[i]],
-                           "properties": {"code": code, "nom": names[code]}})
-    return {"type": "Topology", "transform": {"scale": [scale, scale], "translate": [x0, y0]},
-            "objects": {name: {"type": "GeometryCollection", "geometries": geometries}},
-            "arcs": arcs}
+        geometries.append(
+            {"type": "Polygon", "arcs": [[i]], "properties": {"code": code, "nom": names[code]}}
+        )
+    return {
+        "type": "Topology",
+        "transform": {"scale": [scale, scale], "translate": [x0, y0]},
+        "objects": {name: {"type": "GeometryCollection", "geometries": geometries}},
+        "arcs": arcs,
+    }
 
 
 def _union(codes: list[str]) -> tuple[float, float, float, float]:
     boxes = [DEP_BOXES[c] for c in codes]
-    return (min(b[0] for b in boxes), min(b[1] for b in boxes),
-            max(b[2] for b in boxes), max(b[3] for b in boxes))
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
 
 
 def _write_geo(out: Path) -> None:
@@ -126,10 +182,16 @@ def _write_geo(out: Path) -> None:
     regs = {r.code: r.nom for r in REGIONS}
     files = {
         "departements": _topology("departements", DEP_BOXES, deps),
-        "academies": _topology("academies", {a: _union([d.code for d in DEPARTEMENTS
-                                                        if d.academie == a]) for a in acas}, acas),
-        "regions": _topology("regions", {r: _union([d.code for d in DEPARTEMENTS
-                                                    if d.region == r]) for r in regs}, regs),
+        "academies": _topology(
+            "academies",
+            {a: _union([d.code for d in DEPARTEMENTS if d.academie == a]) for a in acas},
+            acas,
+        ),
+        "regions": _topology(
+            "regions",
+            {r: _union([d.code for d in DEPARTEMENTS if d.region == r]) for r in regs},
+            regs,
+        ),
     }
     communes = {c.code: c.nom for c in COMMUNES}
     for dep, boxes in COMMUNE_BOXES.items():
@@ -146,14 +208,18 @@ class _Summary:
         return {"fixture": "territoires"}
 
 
-def territory_referential(mirror: Path, node_modules: Path, out_dir: Path, cache_dir: Path
-                          ) -> _Summary:
+def territory_referential(
+    mirror: Path, node_modules: Path, out_dir: Path, cache_dir: Path
+) -> _Summary:
     out_dir.mkdir(parents=True, exist_ok=True)
     codes: list[TerritoryCode] = []
     for c in COMMUNES:
         codes.append(TerritoryCode("commune", c.code, c.code))
-    for niveau, items in (("departement", DEPARTEMENTS), ("region", REGIONS),
-                          ("academie", ACADEMIES)):
+    for niveau, items in (
+        ("departement", DEPARTEMENTS),
+        ("region", REGIONS),
+        ("academie", ACADEMIES),
+    ):
         for t in items:
             keys = {t.code, name_key(t.nom)}
             if niveau == "academie":
@@ -163,10 +229,14 @@ def territory_referential(mirror: Path, node_modules: Path, out_dir: Path, cache
     write_parquet(departements_table(DEPARTEMENTS), out_dir / "departements.parquet")
     write_parquet(academies_table(ACADEMIES), out_dir / "academies.parquet")
     write_parquet(communes_table(COMMUNES), out_dir / "communes.parquet")
-    write_parquet(territory_codes_table(sorted(codes, key=lambda t: (t.niveau, t.cle))),
-                  out_dir / "territory_codes.parquet")
-    write_parquet(pa.Table.from_pylist([], schema=REGIONS_ACADEMIQUES_SCHEMA),
-                  out_dir / "regions_academiques.parquet")
+    write_parquet(
+        territory_codes_table(sorted(codes, key=lambda t: (t.niveau, t.cle))),
+        out_dir / "territory_codes.parquet",
+    )
+    write_parquet(
+        pa.Table.from_pylist([], schema=REGIONS_ACADEMIQUES_SCHEMA),
+        out_dir / "regions_academiques.parquet",
+    )
     _write_geo(out_dir)
     return _Summary()
 
@@ -193,15 +263,26 @@ SOURCES = {
     ],
     "dnb-dep.csv": [
         "session;code_departement;presents;admis",
-        "2023;42;1000;880", "2023;69;2000;1800", "2023;35;1500;1400", "2023;1;500;450",
+        "2023;42;1000;880",
+        "2023;69;2000;1800",
+        "2023;35;1500;1400",
+        "2023;1;500;450",
     ],
     "communes.csv": [
         "code_commune;valeur",
-        "42218;1", "42207;2", "69381;3", "69123;4", "01053;5", "35238;6", "27377;7",
+        "42218;1",
+        "42207;2",
+        "69381;3",
+        "69123;4",
+        "01053;5",
+        "35238;6",
+        "27377;7",
     ],
     "calendrier.csv": [
         "location;annee_scolaire;description",
-        "Lyon;2023-2024;Noël", "Caen;2018-2019;Noël", "Normandie;2023-2024;Noël",
+        "Lyon;2023-2024;Noël",
+        "Caen;2018-2019;Noël",
+        "Normandie;2023-2024;Noël",
         "Rennes;2023-2024;Noël",
     ],
 }
@@ -215,53 +296,86 @@ def _f(name: str, type_: str, **kw: Any) -> dict[str, Any]:
 
 
 DESCRIPTORS = [
-    _descriptor("t-ips-colleges", [{"path": "terr/ips-colleges.csv"}],
-                [_f("rentree_scolaire", _T, facet=True),
-                 _f("academie", _T, facet=True),
-                 _f("code_du_departement", _T),
-                 _f("uai", _T), _f("nom_de_l_etablissment", _T),
-                 _f("code_insee_de_la_commune", _T),
-                 _f("secteur", _T, facet=True),
-                 _f("effectifs", "int", unit="élèves"),
-                 _f("ips", "double", unit="indice")],
-                key=["rentree_scolaire", "uai"],
-                school_year={"field": "rentree_scolaire", "kind": "annee_scolaire"},
-                territories={"uai": "uai", "commune": "code_insee_de_la_commune",
-                             "departement": "code_du_departement", "academie_nom": "academie"}),
-    _descriptor("t-annuaire", [{"path": "terr/annuaire.csv"}],
-                [_f("numero_uai", _T),
-                 _f("appellation_officielle", _T),
-                 _f("nature_uai_libe", _T, facet=True),
-                 _f("latitude", "double"),
-                 _f("longitude", "double"),
-                 _f("code_commune", _T)],
-                territories={"uai": "numero_uai", "commune": "code_commune"},
-                spatial_coverage={"national": False, "description": "Extrait",
-                                  "territories": [{"niveau": "departement", "code": "42",
-                                                   "nom": "Loire"}]}),
-    _descriptor("t-ips-ecoles", [{"path": "terr/ips-ecoles.csv"}],
-                [_f("rentree_scolaire", _T),
-                 _f("uai", _T), _f("nom_de_l_etablissement", _T),
-                 _f("code_insee_de_la_commune", _T),
-                 _f("ips", "double")],
-                school_year={"field": "rentree_scolaire", "kind": "annee_scolaire"},
-                territories={"uai": "uai", "commune": "code_insee_de_la_commune"}),
-    _descriptor("t-dnb-dep", [{"path": "terr/dnb-dep.csv"}],
-                [_f("session", "int"),
-                 _f("code_departement", _T, facet=True),
-                 _f("presents", "int"), _f("admis", "int")],
-                school_year={"field": "session", "kind": "session"},
-                temporal_coverage={"kind": "session", "years": ["2023"]},
-                territories={"departement": "code_departement"}),
-    _descriptor("t-communes", [{"path": "terr/communes.csv"}],
-                [_f("code_commune", _T),
-                 _f("valeur", "int")],
-                territories={"commune": "code_commune"}),
-    _descriptor("t-calendrier", [{"path": "terr/calendrier.csv"}],
-                [_f("location", _T), _f("annee_scolaire", _T),
-                 _f("description", _T)],
-                school_year={"field": "annee_scolaire", "kind": "annee_scolaire"},
-                territories={"academie_nom": "location"}),
+    _descriptor(
+        "t-ips-colleges",
+        [{"path": "terr/ips-colleges.csv"}],
+        [
+            _f("rentree_scolaire", _T, facet=True),
+            _f("academie", _T, facet=True),
+            _f("code_du_departement", _T),
+            _f("uai", _T),
+            _f("nom_de_l_etablissment", _T),
+            _f("code_insee_de_la_commune", _T),
+            _f("secteur", _T, facet=True),
+            _f("effectifs", "int", unit="élèves"),
+            _f("ips", "double", unit="indice"),
+        ],
+        key=["rentree_scolaire", "uai"],
+        school_year={"field": "rentree_scolaire", "kind": "annee_scolaire"},
+        territories={
+            "uai": "uai",
+            "commune": "code_insee_de_la_commune",
+            "departement": "code_du_departement",
+            "academie_nom": "academie",
+        },
+    ),
+    _descriptor(
+        "t-annuaire",
+        [{"path": "terr/annuaire.csv"}],
+        [
+            _f("numero_uai", _T),
+            _f("appellation_officielle", _T),
+            _f("nature_uai_libe", _T, facet=True),
+            _f("latitude", "double"),
+            _f("longitude", "double"),
+            _f("code_commune", _T),
+        ],
+        territories={"uai": "numero_uai", "commune": "code_commune"},
+        spatial_coverage={
+            "national": False,
+            "description": "Extrait",
+            "territories": [{"niveau": "departement", "code": "42", "nom": "Loire"}],
+        },
+    ),
+    _descriptor(
+        "t-ips-ecoles",
+        [{"path": "terr/ips-ecoles.csv"}],
+        [
+            _f("rentree_scolaire", _T),
+            _f("uai", _T),
+            _f("nom_de_l_etablissement", _T),
+            _f("code_insee_de_la_commune", _T),
+            _f("ips", "double"),
+        ],
+        school_year={"field": "rentree_scolaire", "kind": "annee_scolaire"},
+        territories={"uai": "uai", "commune": "code_insee_de_la_commune"},
+    ),
+    _descriptor(
+        "t-dnb-dep",
+        [{"path": "terr/dnb-dep.csv"}],
+        [
+            _f("session", "int"),
+            _f("code_departement", _T, facet=True),
+            _f("presents", "int"),
+            _f("admis", "int"),
+        ],
+        school_year={"field": "session", "kind": "session"},
+        temporal_coverage={"kind": "session", "years": ["2023"]},
+        territories={"departement": "code_departement"},
+    ),
+    _descriptor(
+        "t-communes",
+        [{"path": "terr/communes.csv"}],
+        [_f("code_commune", _T), _f("valeur", "int")],
+        territories={"commune": "code_commune"},
+    ),
+    _descriptor(
+        "t-calendrier",
+        [{"path": "terr/calendrier.csv"}],
+        [_f("location", _T), _f("annee_scolaire", _T), _f("description", _T)],
+        school_year={"field": "annee_scolaire", "kind": "annee_scolaire"},
+        territories={"academie_nom": "location"},
+    ),
 ]
 
 
@@ -273,9 +387,13 @@ def terr_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     (mirror / "SOURCES.md").write_text("Sources des tests des territoires.\n", encoding="utf-8")
     for name, lines in SOURCES.items():
         (mirror / "terr" / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
-    settings = load_settings(environ={}, mirror=mirror,
-                             catalog_dir=write_catalog(tmp / "catalog", DESCRIPTORS),
-                             var_dir=tmp / "var", node_modules=ROOT / "node_modules")
+    settings = load_settings(
+        environ={},
+        mirror=mirror,
+        catalog_dir=write_catalog(tmp / "catalog", DESCRIPTORS),
+        var_dir=tmp / "var",
+        node_modules=ROOT / "node_modules",
+    )
     result = build_release(settings, build_referential_fn=territory_referential)
     assert result.published, result.message
     return settings

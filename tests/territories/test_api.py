@@ -17,20 +17,28 @@ def test_search(client: httpx.Client) -> None:
     body = r.json()
     assert body["total_count"] == len(body["results"]) >= 1
     first = body["results"][0]
-    assert first == {"niveau": "commune", "code": "42218", "nom": "Saint-Étienne",
-                     "libelle": "Saint-Étienne (42)", "population": 173_136,
-                     "correspondance": "nom",
-                     "url": "http://testserver/api/v1/territoires/commune/42218"}
+    assert first == {
+        "niveau": "commune",
+        "code": "42218",
+        "nom": "Saint-Étienne",
+        "libelle": "Saint-Étienne (42)",
+        "population": 173_136,
+        "correspondance": "nom",
+        "url": "http://testserver/api/v1/territoires/commune/42218",
+    }
     r = client.get(f"{API}/territoires", params={"q": "lyon", "niveau": "academie"})
     assert [x["code"] for x in r.json()["results"]] == ["10"]
 
 
-@pytest.mark.parametrize(("params", "message"), [
-    ({"q": "lyon", "niveau": "canton"}, "niveau 'canton' inconnu"),
-    ({"q": "lyon", "limit": "abc"}, "integer is expected"),
-    ({"q": "lyon", "limit": "500"}, "entre 1 et 50"),
-    ({}, "q"),
-])
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"q": "lyon", "niveau": "canton"}, "niveau 'canton' inconnu"),
+        ({"q": "lyon", "limit": "abc"}, "integer is expected"),
+        ({"q": "lyon", "limit": "500"}, "entre 1 et 50"),
+        ({}, "q"),
+    ],
+)
 def test_search_errors(client: httpx.Client, params: dict[str, str], message: str) -> None:
     r = client.get(f"{API}/territoires", params=params)
     assert r.status_code == 400
@@ -54,9 +62,11 @@ def test_territory_errors(client: httpx.Client) -> None:
     assert "etablissement, commune, departement, academie, region, france" in r.json()["message"]
     r = client.get(f"{API}/territoires/departement/420")
     assert r.status_code == 404
-    assert r.json() == {"error_code": "NotFound", "message":
-                        "Territoire inconnu : departement:420. "
-                        "Vouliez-vous dire : Loire (42) (departement:42) ?"}
+    assert r.json() == {
+        "error_code": "NotFound",
+        "message": "Territoire inconnu : departement:420. "
+        "Vouliez-vous dire : Loire (42) (departement:42) ?",
+    }
 
 
 def test_etablissement(client: httpx.Client) -> None:
@@ -76,22 +86,35 @@ def test_geo(client: httpx.Client) -> None:
     assert len(obj["geometries"]) == 3
     assert client.get(f"{API}/geo/regions.topojson").status_code == 200
     for path, params, status in [
-        ("commune", {}, 400), ("commune", {"parent": "academie:10"}, 200),
-        ("departement", {"parent": "academie"}, 400), ("departement", {"parent": "x:1"}, 400),
-        ("departement", {"parent": "academie:99"}, 404), ("canton", {}, 400),
+        ("commune", {}, 400),
+        ("commune", {"parent": "academie:10"}, 200),
+        ("departement", {"parent": "academie"}, 400),
+        ("departement", {"parent": "x:1"}, 400),
+        ("departement", {"parent": "academie:99"}, 404),
+        ("canton", {}, 400),
     ]:
         assert client.get(f"{API}/geo/{path}.topojson", params=params).status_code == status
 
 
-@pytest.mark.parametrize("path", [
-    "/territoires?q=%00%FF%E2%80%8B", "/territoires?q=" + "é" * 200,
-    "/territoires?q=" + "x" * 201, "/territoires?q=lyon&limit=-1",
-    "/territoires?q=lyon&niveau=", "/territoires/commune/%20", "/territoires/france/XX",
-    "/territoires/etablissement/0420010", "/territoires/academie/'%3B DROP",
-    "/etablissements/%00", "/geo/commune.topojson?parent=::",
-    "/geo/commune.topojson?parent=etablissement:0420010H",
-    "/geo/departement.topojson?parent=commune:42218", "/geo/.topojson",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/territoires?q=%00%FF%E2%80%8B",
+        "/territoires?q=" + "é" * 200,
+        "/territoires?q=" + "x" * 201,
+        "/territoires?q=lyon&limit=-1",
+        "/territoires?q=lyon&niveau=",
+        "/territoires/commune/%20",
+        "/territoires/france/XX",
+        "/territoires/etablissement/0420010",
+        "/territoires/academie/'%3B DROP",
+        "/etablissements/%00",
+        "/geo/commune.topojson?parent=::",
+        "/geo/commune.topojson?parent=etablissement:0420010H",
+        "/geo/departement.topojson?parent=commune:42218",
+        "/geo/.topojson",
+    ],
+)
 def test_hostile_inputs_are_never_server_errors(client: httpx.Client, path: str) -> None:
     r = client.get(API + path)
     assert r.status_code < 500, r.text

@@ -22,10 +22,15 @@ def test_departement(served: ServedRelease) -> None:
     assert t.etablissements_par_type == {"college": 2}
     assert t.bbox == (3.7, 45.2, 4.7, 46.2)
     assert {j.dataset_id: j.enregistrements for j in t.jeux} == {
-        "t-annuaire": 2, "t-communes": 2, "t-dnb-dep": 1, "t-ips-colleges": 2}
+        "t-annuaire": 2,
+        "t-communes": 2,
+        "t-dnb-dep": 1,
+        "t-ips-colleges": 2,
+    }
     assert t.liens["contours_commune"] == "/api/v1/geo/commune.topojson?parent=departement:42"
-    assert t.jeux[0].url == ("/api/explore/v2.1/catalog/datasets/t-annuaire/records"
-                             "?territoire=departement:42")
+    assert t.jeux[0].url == (
+        "/api/explore/v2.1/catalog/datasets/t-annuaire/records?territoire=departement:42"
+    )
 
 
 def test_academie(served: ServedRelease) -> None:
@@ -50,8 +55,13 @@ def test_commune_and_arrondissement(served: ServedRelease) -> None:
     assert lyon.enfants == {"etablissement": 1, "commune": 2}
     assert {j.dataset_id: j.enregistrements for j in lyon.jeux}["t-communes"] == 2
     arr = T.territory(served, "commune", "69381")
-    assert _parents(arr) == [("commune", "69123"), ("departement", "69"), ("academie", "10"),
-                             ("region", "84"), ("france", "FR")]
+    assert _parents(arr) == [
+        ("commune", "69123"),
+        ("departement", "69"),
+        ("academie", "10"),
+        ("region", "84"),
+        ("france", "FR"),
+    ]
     assert arr.bbox == lyon.bbox  # no contour of its own: its city's
     ste = T.territory(served, "commune", "42218")
     assert ste.bbox == pytest.approx((4.2, 45.3, 4.5, 45.5))
@@ -75,8 +85,11 @@ def test_codes_are_normalised(served: ServedRelease) -> None:
 
 
 def test_unknown_territory_suggests(served: ServedRelease) -> None:
-    with pytest.raises(T.TerritoryNotFound, match=r"Territoire inconnu : commune:42219\. "
-                                                  r"Vouliez-vous dire : Saint-Étienne"):
+    with pytest.raises(
+        T.TerritoryNotFound,
+        match=r"Territoire inconnu : commune:42219\. "
+        r"Vouliez-vous dire : Saint-Étienne",
+    ):
         T.territory(served, "commune", "42219")
     with pytest.raises(InvalidParameter, match="niveaux possibles : etablissement, commune"):
         T.territory(served, "canton", "1")
@@ -87,13 +100,20 @@ def test_etablissement(served: ServedRelease) -> None:
     assert (e.nom, e.type, e.secteur) == ("Collège Jean Moulin", "college", "public")
     assert e.localisation == {"lat": 45.43, "lon": 4.39}
     assert e.commune is not None and e.commune.code == "42218"
-    assert [p.niveau for p in e.parents] == ["commune", "departement", "academie", "region",
-                                             "france"]
+    assert [p.niveau for p in e.parents] == [
+        "commune",
+        "departement",
+        "academie",
+        "region",
+        "france",
+    ]
     ips = next(s for s in e.series if s.dataset_id == "t-ips-colleges")
     assert ips.national and ips.annees == ("2021-2022", "2022-2023")
     assert ips.annees_sans_ligne == ()
     assert [(r["annee_scolaire"], r["ips"], r["effectifs"]) for r in ips.lignes] == [
-        ("2021-2022", 101.5, 400), ("2022-2023", 102.5, 410)]
+        ("2021-2022", 101.5, 400),
+        ("2022-2023", 102.5, 410),
+    ]
     assert [f.name for f in ips.champs] == ["effectifs", "ips"]
     assert ips.url.endswith(f"/t-ips-colleges/records?territoire=etablissement:{COL_STE}")
     assert e.series_absentes == ()

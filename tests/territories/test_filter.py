@@ -25,19 +25,30 @@ def test_compiled_condition_is_bound() -> None:
     assert q.sql.endswith('WHERE "t"."a" = $p0 AND "t"."_departement" = $p1 LIMIT 10')
     assert q.params == {"p0": "x", "p1": "01"}
     assert q.count is not None and q.count.params == {"p0": "x", "p1": "01"}
-    many = compile_records(RecordsQuery(), schema,
-                           territory=TerritoryFilter("_commune", ("69123", "69381")))
+    many = compile_records(
+        RecordsQuery(), schema, territory=TerritoryFilter("_commune", ("69123", "69381"))
+    )
     assert '"t"."_commune" IN ($p0, $p1)' in many.sql
     assert compile_records(RecordsQuery(territoire=("france", "FR")), schema).params == {}
 
 
-@pytest.mark.parametrize(("territoire", "expected"), [
-    ("academie:10", 5),  # a dataset of commune codes, filtered by académie
-    ("departement:42", 2), ("departement:01", 1), ("departement:1", 1),
-    ("region:84", 5), ("region:53", 1), ("france:FR", 7), ("france", 7),
-    ("commune:69123", 2),  # Lyon and its arrondissements
-    ("commune:69381", 1), ("academie:lyon", 5), ("Académie:Lyon", 5),
-])
+@pytest.mark.parametrize(
+    ("territoire", "expected"),
+    [
+        ("academie:10", 5),  # a dataset of commune codes, filtered by académie
+        ("departement:42", 2),
+        ("departement:01", 1),
+        ("departement:1", 1),
+        ("region:84", 5),
+        ("region:53", 1),
+        ("france:FR", 7),
+        ("france", 7),
+        ("commune:69123", 2),  # Lyon and its arrondissements
+        ("commune:69381", 1),
+        ("academie:lyon", 5),
+        ("Académie:Lyon", 5),
+    ],
+)
 def test_commune_codes_dataset(client: httpx.Client, territoire: str, expected: int) -> None:
     assert _count(client, "t-communes", territoire) == expected
 
@@ -51,31 +62,42 @@ def test_other_datasets(client: httpx.Client) -> None:
 
 
 def test_facets_and_exports(client: httpx.Client) -> None:
-    r = client.get(f"{BASE}/t-ips-colleges/facets",
-                   params={"facet": "academie", "territoire": "region:84"})
+    r = client.get(
+        f"{BASE}/t-ips-colleges/facets", params={"facet": "academie", "territoire": "region:84"}
+    )
     assert r.json()["facets"][0]["facets"] == [
-        {"name": "LYON", "count": 3, "value": "LYON", "state": "displayed"}]
+        {"name": "LYON", "count": 3, "value": "LYON", "state": "displayed"}
+    ]
     r = client.get(f"{BASE}/t-communes/exports/csv", params={"territoire": "departement:42"})
     assert r.status_code == 200
     assert r.text.lstrip("\ufeff").splitlines() == ["code_commune;valeur", "42218;1", "42207;2"]
-    r = client.get("/api/explore/v2.0/catalog/datasets/t-communes/records",
-                   params={"territoire": "commune:35238"})
+    r = client.get(
+        "/api/explore/v2.0/catalog/datasets/t-communes/records",
+        params={"territoire": "commune:35238"},
+    )
     assert r.json()["total_count"] == 1
 
 
-@pytest.mark.parametrize(("dataset", "territoire", "message"), [
-    ("t-calendrier", "departement:42", "ne relie aucune ligne au niveau departement "
-                                      "(niveaux possibles pour ce jeu : academie, region, france)"),
-    ("t-dnb-dep", "commune:42218", "ne relie aucune ligne au niveau commune"),
-    ("t-communes", "etablissement:0420010H", "ne relie aucune ligne au niveau etablissement"),
-    ("t-communes", "canton:1", "niveau 'canton' inconnu"),
-    ("t-communes", "academie", "attendu niveau:code"),
-    ("t-communes", "academie:", "attendu niveau:code"),
-    ("t-communes", "france:DE", "le seul code du niveau france est FR"),
-    ("t-communes", "academie:99", "Territoire inconnu : academie:99"),
-    ("t-communes", "academie:Lyyon", "Vouliez-vous dire : Académie de Lyon (academie:10)"),
-    ("t-ips-colleges", "etablissement:12", "UAI invalide"),
-])
+@pytest.mark.parametrize(
+    ("dataset", "territoire", "message"),
+    [
+        (
+            "t-calendrier",
+            "departement:42",
+            "ne relie aucune ligne au niveau departement "
+            "(niveaux possibles pour ce jeu : academie, region, france)",
+        ),
+        ("t-dnb-dep", "commune:42218", "ne relie aucune ligne au niveau commune"),
+        ("t-communes", "etablissement:0420010H", "ne relie aucune ligne au niveau etablissement"),
+        ("t-communes", "canton:1", "niveau 'canton' inconnu"),
+        ("t-communes", "academie", "attendu niveau:code"),
+        ("t-communes", "academie:", "attendu niveau:code"),
+        ("t-communes", "france:DE", "le seul code du niveau france est FR"),
+        ("t-communes", "academie:99", "Territoire inconnu : academie:99"),
+        ("t-communes", "academie:Lyyon", "Vouliez-vous dire : Académie de Lyon (academie:10)"),
+        ("t-ips-colleges", "etablissement:12", "UAI invalide"),
+    ],
+)
 def test_errors(client: httpx.Client, dataset: str, territoire: str, message: str) -> None:
     for path in ("records", "facets", "exports/json"):
         r = client.get(f"{BASE}/{dataset}/{path}", params={"territoire": territoire})
@@ -86,6 +108,5 @@ def test_errors(client: httpx.Client, dataset: str, territoire: str, message: st
 
 
 def test_value_is_a_bound_parameter(client: httpx.Client) -> None:
-    r = client.get(f"{BASE}/t-communes/records",
-                   params={"territoire": "commune:42218' OR '1'='1"})
+    r = client.get(f"{BASE}/t-communes/records", params={"territoire": "commune:42218' OR '1'='1"})
     assert r.status_code == 400 and "Territoire inconnu" in r.json()["message"]

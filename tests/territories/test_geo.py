@@ -62,11 +62,20 @@ def _square(x: int, y: int) -> list[list[int]]:
 
 
 def _topo(transform: dict[str, Any], codes: list[str]) -> dict[str, Any]:
-    return {"type": "Topology", "transform": transform, "arcs": [_square(i * 20, 0)
-                                                                 for i in range(len(codes))],
-            "objects": {"x": {"type": "GeometryCollection", "geometries": [
-                {"type": "Polygon", "arcs": [[~i if i % 2 else i]],
-                 "properties": {"code": c}} for i, c in enumerate(codes)]}}}
+    return {
+        "type": "Topology",
+        "transform": transform,
+        "arcs": [_square(i * 20, 0) for i in range(len(codes))],
+        "objects": {
+            "x": {
+                "type": "GeometryCollection",
+                "geometries": [
+                    {"type": "Polygon", "arcs": [[~i if i % 2 else i]], "properties": {"code": c}}
+                    for i, c in enumerate(codes)
+                ],
+            }
+        },
+    }
 
 
 def test_subset_renumbers_arcs_keeping_direction() -> None:

@@ -57,7 +57,9 @@ def test_search_lyon(real: ServedRelease) -> None:
 def test_territories(real: ServedRelease) -> None:
     loire = T.territory(real, "departement", "42")
     assert [(p.niveau, p.code, p.nom) for p in loire.parents[:2]] == [
-        ("academie", "10", "Lyon"), ("region", "84", "Auvergne-Rhône-Alpes")]
+        ("academie", "10", "Lyon"),
+        ("region", "84", "Auvergne-Rhône-Alpes"),
+    ]
     assert loire.population and loire.population > 700_000
     assert loire.bbox is not None
     lyon = T.territory(real, "academie", "10")
@@ -72,12 +74,17 @@ def test_etablissement(real: ServedRelease) -> None:
     assert e.commune is not None and e.commune.code == "42023"
     series = {s.dataset_id: s for s in e.series}
     assert set(series) == {  # every dataset of the mirror that names this collège
-        "fr-en-ips-colleges-ap2022", "fr-en-ips_colleges",
+        "fr-en-ips-colleges-ap2022",
+        "fr-en-ips_colleges",
         "fr-en-indicateurs-valeur-ajoutee-colleges",
         "fr-en-indicateurs_personnels_etablissements2d",
-        "fr-en-adresse-et-geolocalisation-etablissements-premier-et-second-degre"}
+        "fr-en-adresse-et-geolocalisation-etablissements-premier-et-second-degre",
+    }
     assert series["fr-en-indicateurs-valeur-ajoutee-colleges"].annees == (
-        "2021-2022", "2022-2023", "2023-2024")
+        "2021-2022",
+        "2022-2023",
+        "2023-2024",
+    )
     assert series["fr-en-ips-colleges-ap2022"].lignes[0]["ips"] is not None
     assert e.series_absentes == ()
 
@@ -99,14 +106,22 @@ def test_territoire_parameter(api: httpx.Client) -> None:
     ips = "fr-en-ips-ecoles-ap2022"
     assert _count(api, ips, territoire="academie:10") == _count(api, ips, where='academie="LYON"')
     lyon = ", ".join(f'"{c}"' for c in ["69123", *(str(69380 + i) for i in range(1, 10))])
-    assert _count(api, ips, territoire="commune:69123") == _count(
-        api, ips, where=f"code_insee_de_la_commune in ({lyon})") > 0
+    assert (
+        _count(api, ips, territoire="commune:69123")
+        == _count(api, ips, where=f"code_insee_de_la_commune in ({lyon})")
+        > 0
+    )
     # département codes only: académie de Montpellier = its five départements
     labels = "fr-en-occitanie-label-numerique-college"
     montpellier = '"11", "30", "34", "48", "66"'
-    assert _count(api, labels, territoire="academie:11") == _count(
-        api, labels, where=f"departement in ({montpellier})") > 0
+    assert (
+        _count(api, labels, territoire="academie:11")
+        == _count(api, labels, where=f"departement in ({montpellier})")
+        > 0
+    )
     assert _count(api, labels, territoire="region:76") == _count(api, labels)
     assert _count(api, labels, territoire="academie:16") == 0
-    r = api.get(f"{BASE}/fr-en-calendrier-scolaire/records", params={"territoire": "departement:42"})
+    r = api.get(
+        f"{BASE}/fr-en-calendrier-scolaire/records", params={"territoire": "departement:42"}
+    )
     assert r.status_code == 400

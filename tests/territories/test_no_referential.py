@@ -22,9 +22,13 @@ def bare(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
     from starlette.testclient import TestClient
 
     tmp = tmp_path_factory.mktemp("sans-referentiel")
-    settings = load_settings(environ={}, mirror=write_mirror(tmp / "mirror"),
-                             catalog_dir=write_catalog(tmp / "catalog"), var_dir=tmp / "var",
-                             node_modules=ROOT / "node_modules")
+    settings = load_settings(
+        environ={},
+        mirror=write_mirror(tmp / "mirror"),
+        catalog_dir=write_catalog(tmp / "catalog"),
+        var_dir=tmp / "var",
+        node_modules=ROOT / "node_modules",
+    )
     assert build_release(settings, build_referential_fn=fake_referential).published
     app = create_app(settings)
     app.include_router(build_router(), prefix="/api/v1")
@@ -38,6 +42,8 @@ def test_degrades_to_not_found(bare: httpx.Client) -> None:
     assert bare.get("/api/v1/territoires/departement/35").status_code == 404
     assert bare.get("/api/v1/geo/departement.topojson").status_code == 404
     assert bare.get("/api/v1/geo/commune.topojson?parent=departement:35").status_code == 404
-    r = bare.get("/api/explore/v2.1/catalog/datasets/test-ips-ecoles/records",
-                 params={"territoire": "academie:10"})  # linked codes, not checked
+    r = bare.get(
+        "/api/explore/v2.1/catalog/datasets/test-ips-ecoles/records",
+        params={"territoire": "academie:10"},
+    )  # linked codes, not checked
     assert r.status_code == 200 and r.json()["total_count"] == 4

@@ -14,8 +14,9 @@ from tests.fixtures import fake_referential
 
 
 def _client(settings: Settings) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(settings)),
-                             base_url="http://test")
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=create_app(settings)), base_url="http://test"
+    )
 
 
 @pytest.mark.anyio

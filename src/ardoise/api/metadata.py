@@ -27,8 +27,9 @@ def dataset_metas(view: DatasetView, release: ServedRelease) -> dict[str, Any]:
             "data_processed": release.created_at,
             "metadata_processed": release.created_at,
             "records_count": view.rows,
-            "territory": ["France"] if ds.spatial_coverage.national else [
-                t.nom for t in ds.spatial_coverage.territories],
+            "territory": ["France"]
+            if ds.spatial_coverage.national
+            else [t.nom for t in ds.spatial_coverage.territories],
             "source_domain_address": ds.source_url,
         },
         "ardoise": {
@@ -36,8 +37,10 @@ def dataset_metas(view: DatasetView, release: ServedRelease) -> dict[str, Any]:
             "national": ds.spatial_coverage.national,
             "spatial_coverage": ds.spatial_coverage.description,
             "territories": [t.__dict__ for t in ds.spatial_coverage.territories],
-            "temporal_coverage": {"kind": ds.temporal_coverage.kind,
-                                  "years": list(ds.temporal_coverage.years)},
+            "temporal_coverage": {
+                "kind": ds.temporal_coverage.kind,
+                "years": list(ds.temporal_coverage.years),
+            },
             "school_years": quality.get("years", {}),
             "frequency": ds.frequency,
             "caveats": list(ds.caveats),
@@ -56,8 +59,15 @@ def fields_json(view: DatasetView) -> list[dict[str, Any]]:
             annotations["facet"] = []
         if f.unit:
             annotations["unit"] = [f.unit]
-        out.append({"name": f.name, "label": f.label, "type": f.type,
-                    "description": f.description, "annotations": annotations})
+        out.append(
+            {
+                "name": f.name,
+                "label": f.label,
+                "type": f.type,
+                "description": f.description,
+                "annotations": annotations,
+            }
+        )
     return out
 
 
@@ -69,8 +79,12 @@ def dataset_json(view: DatasetView, release: ServedRelease) -> dict[str, Any]:
         "has_records": view.rows > 0,
         "data_visible": True,
         "visibility": "domain",
-        "features": FEATURES + (["geo"] if any(
-            f.type in ("geo_point_2d", "geo_shape") for f in view.dataset.fields) else []),
+        "features": FEATURES
+        + (
+            ["geo"]
+            if any(f.type in ("geo_point_2d", "geo_shape") for f in view.dataset.fields)
+            else []
+        ),
         "metas": dataset_metas(view, release),
         "fields": fields_json(view),
     }

@@ -19,7 +19,8 @@ def filters(values: Sequence[str] | None, name: str) -> tuple[tuple[str, str], .
         if not sep or not field.strip():
             raise InvalidParameter(
                 f"Invalid value for {name} API parameter: {raw[:60]!r} was found but "
-                "'field:value' is expected.")
+                "'field:value' is expected."
+            )
         value = value.strip()
         if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
             value = value[1:-1]
@@ -33,23 +34,39 @@ def zone(timezone: str | None) -> ZoneInfo:
     except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long
         raise InvalidParameter(
             f"Invalid value for timezone API parameter: {str(timezone)[:60]!r} is not a known "
-            "time zone (for example Europe/Paris).") from None
+            "time zone (for example Europe/Paris)."
+        ) from None
 
 
 def records_query(
-    *, select: str | None, where: Sequence[str] | None, group_by: str | None,
-    order_by: str | None, limit: str | None, offset: str | None,
-    refine: Sequence[str] | None, exclude: Sequence[str] | None, lang: str | None,
-    timezone: str | None, default_limit: int | None = 10, territoire: str | None = None,
+    *,
+    select: str | None,
+    where: Sequence[str] | None,
+    group_by: str | None,
+    order_by: str | None,
+    limit: str | None,
+    offset: str | None,
+    refine: Sequence[str] | None,
+    exclude: Sequence[str] | None,
+    lang: str | None,
+    timezone: str | None,
+    default_limit: int | None = 10,
+    territoire: str | None = None,
 ) -> RecordsQuery:
     zone(timezone)  # validate early
     lim = parse_int_parameter("limit", limit)
     return RecordsQuery(
-        select=select, where=tuple(where or ()) or None, group_by=group_by, order_by=order_by,
+        select=select,
+        where=tuple(where or ()) or None,
+        group_by=group_by,
+        order_by=order_by,
         limit=default_limit if lim is None else lim,
         offset=parse_int_parameter("offset", offset),
-        refine=filters(refine, "refine"), exclude=filters(exclude, "exclude"),
-        lang=lang, timezone=timezone, territoire=territory(territoire),
+        refine=filters(refine, "refine"),
+        exclude=filters(exclude, "exclude"),
+        lang=lang,
+        timezone=timezone,
+        territoire=territory(territoire),
     )
 
 
@@ -69,7 +86,8 @@ def boolean(raw: str | None, name: str, default: bool) -> bool:
     if low in ("false", "0", "no", "non"):
         return False
     raise InvalidParameter(
-        f"Invalid value for {name} API parameter: {raw[:40]!r} was found but a boolean is expected.")
+        f"Invalid value for {name} API parameter: {raw[:40]!r} was found but a boolean is expected."
+    )
 
 
 def odsql_string(value: str) -> str:

@@ -21,13 +21,21 @@ from ardoise.web.jsonresponse import JSONBytes
 GEO_CACHE_CONTROL = "public, max-age=86400"
 _NIVEAUX = ", ".join(levels.LEVELS)
 
-Q = Annotated[str, Query(min_length=1, max_length=200,
-                         description="Nom ou code, sans tenir compte des accents ni de la "
-                                     "casse ; un début de nom ou une faute de frappe suffit.")]
+Q = Annotated[
+    str,
+    Query(
+        min_length=1,
+        max_length=200,
+        description="Nom ou code, sans tenir compte des accents ni de la "
+        "casse ; un début de nom ou une faute de frappe suffit.",
+    ),
+]
 Niveau = Annotated[str | None, Query(description=f"Restreindre à un niveau : {_NIVEAUX}.")]
 Limit = Annotated[str | None, Query(description="Nombre de résultats (1 à 50, 10 par défaut).")]
-Parent = Annotated[str | None, Query(description="Territoire parent `niveau:code` "
-                                                 "(ex. academie:10) : ses enfants seulement.")]
+Parent = Annotated[
+    str | None,
+    Query(description="Territoire parent `niveau:code` (ex. academie:10) : ses enfants seulement."),
+]
 
 
 def _release(request: Request) -> ServedRelease:
@@ -59,10 +67,10 @@ def build_router() -> APIRouter:
         (UAI), par nom ou par code, les meilleurs d'abord : code exact, nom exact, début de
         nom, mot du nom, nom approchant ; à égalité, la population la plus grande."""
         n = parse_int_parameter("limit", limit)
-        results = T.search_territories(_release(request), q, niveau or None,
-                                       10 if n is None else n)
-        return _json(request, {"total_count": len(results),
-                               "results": [asdict(r) for r in results]})
+        results = T.search_territories(_release(request), q, niveau or None, 10 if n is None else n)
+        return _json(
+            request, {"total_count": len(results), "results": [asdict(r) for r in results]}
+        )
 
     @router.get("/territoires/{niveau}/{code}", summary="Un territoire")
     def territoire(request: Request, niveau: str, code: str) -> JSONBytes:
@@ -77,16 +85,18 @@ def build_router() -> APIRouter:
         contenir mais n'ont aucune ligne pour lui sont listés dans `series_absentes`."""
         return _json(request, asdict(T.etablissement(_release(request), uai)))
 
-    @router.get("/geo/{niveau}.topojson", summary="Contours simplifiés (TopoJSON)",
-                response_class=Response)
+    @router.get(
+        "/geo/{niveau}.topojson", summary="Contours simplifiés (TopoJSON)", response_class=Response
+    )
     def geo(request: Request, niveau: str, parent: Parent = None) -> Response:
         """Contours d'un niveau (region, departement, academie, commune), ou des enfants
         d'un territoire avec `parent=niveau:code`. Les communes exigent un parent
         (département, académie ou région)."""
         where = levels.parse(parent, parameter="parent") if parent else None
         body = T.geometry(_release(request), niveau, where)
-        return Response(body, media_type="application/json",
-                        headers={"Cache-Control": GEO_CACHE_CONTROL})
+        return Response(
+            body, media_type="application/json", headers={"Cache-Control": GEO_CACHE_CONTROL}
+        )
 
     return router
 

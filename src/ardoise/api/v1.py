@@ -45,20 +45,40 @@ SORT_NOOP = frozenset({"record_timestamp", "-record_timestamp"})  # one timestam
 
 Dataset = Annotated[str | None, Query(description="Identifiant du jeu de données.")]
 DatasetId = Annotated[str | None, Query(description="Ancien nom du paramètre `dataset`.")]
-Q = Annotated[str | None, Query(description="Recherche plein texte (`mot`, `champ:valeur`, "
-                                            "`champ>=valeur`, `champ:[a TO b]`, AND/OR/NOT).")]
+Q = Annotated[
+    str | None,
+    Query(
+        description="Recherche plein texte (`mot`, `champ:valeur`, "
+        "`champ>=valeur`, `champ:[a TO b]`, AND/OR/NOT)."
+    ),
+]
 Rows = Annotated[str | None, Query(description="Nombre d'enregistrements (défaut 10, ≤ 10 000).")]
-Start = Annotated[str | None, Query(description="Rang du premier enregistrement (start + rows ≤ 10 000).")]
-Sort = Annotated[list[str] | None, Query(description="Champ de tri : `champ` décroissant, `-champ` croissant.")]
-Facet = Annotated[list[str] | None, Query(description="Champ dont compter les valeurs (répétable).")]
+Start = Annotated[
+    str | None, Query(description="Rang du premier enregistrement (start + rows ≤ 10 000).")
+]
+Sort = Annotated[
+    list[str] | None, Query(description="Champ de tri : `champ` décroissant, `-champ` croissant.")
+]
+Facet = Annotated[
+    list[str] | None, Query(description="Champ dont compter les valeurs (répétable).")
+]
 Timezone = Annotated[str | None, Query(description="Fuseau des dates (ex. Europe/Paris).")]
 Lang = Annotated[str | None, Query(description="Langue (fr, en).")]
-GeoDistance = Annotated[str | None, Query(
-    alias="geofilter.distance", description="Cercle `latitude,longitude,distance en mètres`.")]
-GeoPolygon = Annotated[str | None, Query(
-    alias="geofilter.polygon", description="Polygone `(lat1,lon1),(lat2,lon2),(lat3,lon3)…`.")]
-Format = Annotated[str | None, Query(description="Format : csv (défaut), json, jsonl, geojson, "
-                                                 "parquet, xlsx.")]
+GeoDistance = Annotated[
+    str | None,
+    Query(
+        alias="geofilter.distance", description="Cercle `latitude,longitude,distance en mètres`."
+    ),
+]
+GeoPolygon = Annotated[
+    str | None,
+    Query(
+        alias="geofilter.polygon", description="Polygone `(lat1,lon1),(lat2,lon2),(lat3,lon3)…`."
+    ),
+]
+Format = Annotated[
+    str | None, Query(description="Format : csv (défaut), json, jsonl, geojson, parquet, xlsx.")
+]
 Bool = Annotated[str | None, Query(description="true ou false.")]
 Separator = Annotated[str | None, Query(description="Séparateur CSV (défaut `;`).")]
 
@@ -71,7 +91,8 @@ def _release(request: Request) -> ServedRelease:
 def _invalid(name: str, raw: str, expected: str) -> InvalidParameter:
     shown = raw if len(raw) <= 60 else raw[:60] + "…"
     return InvalidParameter(
-        f"Valeur invalide pour le paramètre {name} : « {shown} ». Attendu : {expected}.")
+        f"Valeur invalide pour le paramètre {name} : « {shown} ». Attendu : {expected}."
+    )
 
 
 # --- reading the v1 parameters -------------------------------------------------------------------
@@ -91,22 +112,33 @@ def prefixed(request: Request, prefix: str) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for key, value in request.query_params.multi_items():
         if key.startswith(prefix) and len(key) > len(prefix):
-            out.setdefault(key[len(prefix):], []).append(value)
+            out.setdefault(key[len(prefix) :], []).append(value)
     return out
 
 
-def v1_filters(request: Request, view: DatasetView, *, q: str | None, sort: Sequence[str] | None,
-               distance: str | None, polygon: str | None, timezone: str | None,
-               lang: str | None) -> V1Filters:
+def v1_filters(
+    request: Request,
+    view: DatasetView,
+    *,
+    q: str | None,
+    sort: Sequence[str] | None,
+    distance: str | None,
+    polygon: str | None,
+    timezone: str | None,
+    lang: str | None,
+) -> V1Filters:
     P.zone(timezone)
     refine = prefixed(request, "refine.")
     exclude = prefixed(request, "exclude.")
     where = [w for w in (q_where(q, view.schema), geo_where(view, distance, polygon)) if w]
     query = RecordsQuery(
-        where=tuple(where) or None, order_by=order_by(sort, view.schema),
+        where=tuple(where) or None,
+        order_by=order_by(sort, view.schema),
         refine=tuple((f, v) for f, vs in refine.items() for v in vs),
         exclude=tuple((f, v) for f, vs in exclude.items() for v in vs),
-        lang=lang, timezone=timezone)
+        lang=lang,
+        timezone=timezone,
+    )
     return V1Filters(query, refine, exclude)
 
 
@@ -122,8 +154,9 @@ def order_by(sort: Sequence[str] | None, schema: Schema) -> str | None:
             name, direction = (part[1:], "asc") if part.startswith("-") else (part, "desc")
             found = schema.lookup(name.strip())
             if found is None:
-                raise _invalid("sort", raw, "le nom d'un champ du jeu, précédé de « - » pour "
-                                            "un tri croissant")
+                raise _invalid(
+                    "sort", raw, "le nom d'un champ du jeu, précédé de « - » pour un tri croissant"
+                )
             items.append(f"`{found[0]}` {direction}")
     return ", ".join(items) or None
 
@@ -140,7 +173,8 @@ def window(rows: str | None, start: str | None) -> tuple[int, int]:
     if first + n > MAX_ROWS:
         raise InvalidParameter(
             f"Valeur invalide pour start + rows : {first + n}. Attendu : au plus {MAX_ROWS} "
-            "(utilisez le téléchargement pour tout obtenir).")
+            "(utilisez le téléchargement pour tout obtenir)."
+        )
     return n, first
 
 
@@ -148,8 +182,10 @@ def window(rows: str | None, start: str | None) -> tuple[int, int]:
 
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)")
 _DATE = re.compile(r"(\d{4})(?:[-/](\d{1,2})(?:[-/](\d{1,2}))?)?")
-_DATETIME = re.compile(r"\d{4}[-/]\d{1,2}[-/]\d{1,2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
-                       r"(?:Z|[+-]\d{2}:?\d{2})?)?")
+_DATETIME = re.compile(
+    r"\d{4}[-/]\d{1,2}[-/]\d{1,2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
+    r"(?:Z|[+-]\d{2}:?\d{2})?)?"
+)
 _FIELD_TERM = re.compile(r"([A-Za-z_][\w]*)(:|>=|<=|>|<|=)(.*)", re.DOTALL)
 _RANGE = re.compile(r"[\[{]\s*(\S+)\s+TO\s+(\S+)\s*[\]}]")
 _OPERATORS = {"AND": "and", "OR": "or", "NOT": "not", "&&": "and", "||": "or"}
@@ -252,7 +288,8 @@ def _term(token: str, schema: Schema) -> str:
     if op == ":" and r is not None:
         low, high = _literal(r[1], kind), _literal(r[2], kind)
         parts = ([f"{field} >= {low}"] if r[1] != "*" and low else []) + (
-            [f"{field} <= {high}"] if r[2] != "*" and high else [])
+            [f"{field} <= {high}"] if r[2] != "*" and high else []
+        )
         return "(" + " and ".join(parts) + ")" if parts else P.odsql_string(_unquote(token))
     value = _unquote(raw)
     if op in (":", "="):
@@ -265,8 +302,11 @@ def _term(token: str, schema: Schema) -> str:
         elif kind == "boolean" and value.lower() in ("true", "false"):
             return f"{field} is {value.lower()}"
         elif kind not in ("geo_point_2d", "geo_shape", "file"):
-            return (f"{field} = {P.odsql_string(value)}" if op == "=" else
-                    f"search({field}, {P.odsql_string(value)})")
+            return (
+                f"{field} = {P.odsql_string(value)}"
+                if op == "="
+                else f"search({field}, {P.odsql_string(value)})"
+            )
         return P.odsql_string(_unquote(token))
     literal = _literal(value, kind)
     return f"{field} {op} {literal}" if literal else P.odsql_string(_unquote(token))
@@ -313,14 +353,16 @@ def geo_where(view: DatasetView, distance: str | None, polygon: str | None) -> s
     points = view.schema.of_type("geo_point_2d")
     if not points:
         name = "geofilter.distance" if distance else "geofilter.polygon"
-        raise _invalid(name, distance or polygon or "", "un jeu de données ayant un champ "
-                                                        "geo_point_2d")
+        raise _invalid(
+            name, distance or polygon or "", "un jeu de données ayant un champ geo_point_2d"
+        )
     field = f"`{points[0]}`"
     parts = []
     if distance:
         lat, lon, metres = _distance(distance)
-        parts.append(f"within_distance({field}, geom'POINT({_num(lon)} {_num(lat)})', "
-                     f"{_num(metres)}m)")
+        parts.append(
+            f"within_distance({field}, geom'POINT({_num(lon)} {_num(lat)})', {_num(metres)}m)"
+        )
     if polygon:
         ring = _polygon(polygon)
         wkt = ", ".join(f"{_num(lon)} {_num(lat)}" for lat, lon in ring)
@@ -353,7 +395,7 @@ def _distance(raw: str) -> tuple[float, float, float]:
         lon = _coordinate(parts[1], -180, 180)
         dist = parts[2].lower() if len(parts) == 3 else "0"
         unit = next(u for u in ("km", "mi", "m", "") if dist.endswith(u))
-        metres = float(dist[:len(dist) - len(unit)]) * _UNITS[unit]
+        metres = float(dist[: len(dist) - len(unit)]) * _UNITS[unit]
         if not (math.isfinite(metres) and 0 <= metres <= 50_000_000):
             raise ValueError(raw)
     except (ValueError, StopIteration):
@@ -393,8 +435,14 @@ def v1_value(value: Any, kind: str, tz: ZoneInfo) -> Any:
     return out
 
 
-def v1_record(dataset_id: str, record_id: str | None, row: Mapping[str, Any],
-              kinds: Mapping[str, str], tz: ZoneInfo, timestamp: str) -> dict[str, Any]:
+def v1_record(
+    dataset_id: str,
+    record_id: str | None,
+    row: Mapping[str, Any],
+    kinds: Mapping[str, str],
+    tz: ZoneInfo,
+    timestamp: str,
+) -> dict[str, Any]:
     fields = {}
     geometry = None
     for name, value in row.items():
@@ -412,17 +460,27 @@ def v1_record(dataset_id: str, record_id: str | None, row: Mapping[str, Any],
     return record
 
 
-def facet_groups(groups: Sequence[run.FacetGroup], kinds: Mapping[str, str], tz: ZoneInfo,
-                 refine: Mapping[str, list[str]]) -> list[dict[str, Any]]:
+def facet_groups(
+    groups: Sequence[run.FacetGroup],
+    kinds: Mapping[str, str],
+    tz: ZoneInfo,
+    refine: Mapping[str, list[str]],
+) -> list[dict[str, Any]]:
     out = []
     for group in groups:
         refined = refine.get(group.name, [])
         if kinds.get(group.name) in ("date", "datetime"):
             facets = _date_tree(group.facets, tz, [_date_path(r) for r in refined])
         else:
-            facets = [{"name": f.name, "count": f.count,
-                       "state": "refined" if f.name in refined else "displayed", "path": f.name}
-                      for f in group.facets]
+            facets = [
+                {
+                    "name": f.name,
+                    "count": f.count,
+                    "state": "refined" if f.name in refined else "displayed",
+                    "path": f.name,
+                }
+                for f in group.facets
+            ]
         out.append({"name": group.name, "facets": facets})
     return out
 
@@ -431,8 +489,9 @@ def _date_path(value: str) -> str:
     return _unquote(value).replace("-", "/")
 
 
-def _date_tree(values: Sequence[run.FacetValue], tz: ZoneInfo,
-               refined: Sequence[str]) -> list[dict[str, Any]]:
+def _date_tree(
+    values: Sequence[run.FacetValue], tz: ZoneInfo, refined: Sequence[str]
+) -> list[dict[str, Any]]:
     """Day counts folded into a year → month → day tree, as the v1 facets of a date."""
     counts: dict[tuple[str, ...], int] = {}
     for v in values:
@@ -449,10 +508,17 @@ def _date_tree(values: Sequence[run.FacetValue], tz: ZoneInfo,
         items = []
         for key in sorted(k for k in counts if len(k) == len(prefix) + 1 and k[:-1] == prefix):
             path = "/".join(key)
-            state = "refined" if any(r == path or r.startswith(path + "/") for r in refined) \
+            state = (
+                "refined"
+                if any(r == path or r.startswith(path + "/") for r in refined)
                 else "displayed"
-            item: dict[str, Any] = {"name": key[-1], "count": counts[key], "state": state,
-                                    "path": path}
+            )
+            item: dict[str, Any] = {
+                "name": key[-1],
+                "count": counts[key],
+                "state": state,
+                "path": path,
+            }
             if len(key) < 3:
                 item["facets"] = level(key)
             items.append(item)
@@ -464,14 +530,18 @@ def _date_tree(values: Sequence[run.FacetValue], tz: ZoneInfo,
 # --- the router ------------------------------------------------------------------------------------------
 
 
-def records_page(release: ServedRelease, dataset_id: str, query: RecordsQuery, rows: int,
-                 start: int) -> run.RecordsPage:
+def records_page(
+    release: ServedRelease, dataset_id: str, query: RecordsQuery, rows: int, start: int
+) -> run.RecordsPage:
     """``rows`` records from ``start``, read in slices that run_records accepts."""
     page = run.run_records(release, dataset_id, replace(query, limit=min(rows, PAGE), offset=start))
     all_rows, ids = list(page.rows), list(page.record_ids)
     while len(all_rows) < rows and len(all_rows) < page.total_count - start:
-        more = run.run_records(release, dataset_id, replace(
-            query, limit=min(PAGE, rows - len(all_rows)), offset=start + len(all_rows)))
+        more = run.run_records(
+            release,
+            dataset_id,
+            replace(query, limit=min(PAGE, rows - len(all_rows)), offset=start + len(all_rows)),
+        )
         if not more.rows:
             break
         all_rows += more.rows
@@ -484,7 +554,8 @@ def _dataset_param(dataset: str | None, datasetid: str | None) -> str:
     if not name:
         raise InvalidParameter(
             "Paramètre dataset manquant : indiquez l'identifiant du jeu de données "
-            "(ex. dataset=fr-en-calendrier-scolaire).")
+            "(ex. dataset=fr-en-calendrier-scolaire)."
+        )
     return name
 
 
@@ -494,25 +565,47 @@ def build_router() -> APIRouter:
 
     @router.get("/api/records/1.0/search/", summary="Rechercher des enregistrements (v1)")
     @router.get("/api/records/1.0/search", include_in_schema=False)
-    def search(request: Request, dataset: Dataset = None, datasetid: DatasetId = None,
-               q: Q = None, rows: Rows = None, start: Start = None, sort: Sort = None,
-               facet: Facet = None, timezone: Timezone = None, lang: Lang = None,
-               geofilter_distance: GeoDistance = None, geofilter_polygon: GeoPolygon = None,
-               ) -> JSONBytes:
+    def search(
+        request: Request,
+        dataset: Dataset = None,
+        datasetid: DatasetId = None,
+        q: Q = None,
+        rows: Rows = None,
+        start: Start = None,
+        sort: Sort = None,
+        facet: Facet = None,
+        timezone: Timezone = None,
+        lang: Lang = None,
+        geofilter_distance: GeoDistance = None,
+        geofilter_polygon: GeoPolygon = None,
+    ) -> JSONBytes:
         release = _release(request)
         dataset_id = _dataset_param(dataset, datasetid)
         view = release.dataset(dataset_id)
         n, first = window(rows, start)
-        filters = v1_filters(request, view, q=q, sort=sort, distance=geofilter_distance,
-                             polygon=geofilter_polygon, timezone=timezone, lang=lang)
+        filters = v1_filters(
+            request,
+            view,
+            q=q,
+            sort=sort,
+            distance=geofilter_distance,
+            polygon=geofilter_polygon,
+            timezone=timezone,
+            lang=lang,
+        )
         tz = P.zone(timezone)
         page = records_page(release, dataset_id, filters.query, n, first)
         kinds = dict(view.schema.fields)
         names = [f for f in facet or () if f]
         groups = run.run_facets(release, dataset_id, names, filters.query) if names else []
-        parameters: dict[str, Any] = {"dataset": [dataset_id], "timezone": timezone or "UTC",
-                                      "rows": n, "start": first, "format": "json",
-                                      "facet": names}
+        parameters: dict[str, Any] = {
+            "dataset": [dataset_id],
+            "timezone": timezone or "UTC",
+            "rows": n,
+            "start": first,
+            "format": "json",
+            "facet": names,
+        }
         if q:
             parameters["q"] = q
         if sort:
@@ -524,76 +617,164 @@ def build_router() -> APIRouter:
             parameters["geofilter.distance"] = geofilter_distance
         if geofilter_polygon:
             parameters["geofilter.polygon"] = geofilter_polygon
-        return JSONBytes({
-            "nhits": page.total_count,
-            "parameters": parameters,
-            "records": [v1_record(dataset_id, rid, row, kinds, tz, release.created_at)
-                        for rid, row in zip(page.record_ids, page.rows, strict=True)],
-            "facet_groups": facet_groups(groups, kinds, tz, filters.refine),
-        })
+        return JSONBytes(
+            {
+                "nhits": page.total_count,
+                "parameters": parameters,
+                "records": [
+                    v1_record(dataset_id, rid, row, kinds, tz, release.created_at)
+                    for rid, row in zip(page.record_ids, page.rows, strict=True)
+                ],
+                "facet_groups": facet_groups(groups, kinds, tz, filters.refine),
+            }
+        )
 
-    def download(request: Request, dataset_id: str, fmt: str | None, q: str | None,
-                 rows: str | None, sort: list[str] | None, timezone: str | None,
-                 lang: str | None, distance: str | None, polygon: str | None,
-                 use_labels: str | None, separator: str | None, with_bom: str | None
-                 ) -> StreamingResponse:
+    def download(
+        request: Request,
+        dataset_id: str,
+        fmt: str | None,
+        q: str | None,
+        rows: str | None,
+        sort: list[str] | None,
+        timezone: str | None,
+        lang: str | None,
+        distance: str | None,
+        polygon: str | None,
+        use_labels: str | None,
+        separator: str | None,
+        with_bom: str | None,
+    ) -> StreamingResponse:
         release = _release(request)
         view = release.dataset(dataset_id)
-        filters = v1_filters(request, view, q=q, sort=sort, distance=distance, polygon=polygon,
-                             timezone=timezone, lang=lang)
+        filters = v1_filters(
+            request,
+            view,
+            q=q,
+            sort=sort,
+            distance=distance,
+            polygon=polygon,
+            timezone=timezone,
+            lang=lang,
+        )
         limit = parse_int_parameter("rows", rows)
         query = replace(filters.query, limit=limit if limit is not None and limit >= 0 else None)
         return export_response(
-            release, dataset_id, (fmt or "csv").strip().lower(), query,
-            ExportOptions(delimiter=separator or ";",
-                          with_bom=P.boolean(with_bom, "with_bom", True),
-                          use_labels=P.boolean(use_labels, "use_labels_for_header", False),
-                          timezone=str(P.zone(timezone)), dataset_id=dataset_id),
-            time_limit_ms=request.app.state.settings.export_time_limit_ms)
+            release,
+            dataset_id,
+            (fmt or "csv").strip().lower(),
+            query,
+            ExportOptions(
+                delimiter=separator or ";",
+                with_bom=P.boolean(with_bom, "with_bom", True),
+                use_labels=P.boolean(use_labels, "use_labels_for_header", False),
+                timezone=str(P.zone(timezone)),
+                dataset_id=dataset_id,
+            ),
+            time_limit_ms=request.app.state.settings.export_time_limit_ms,
+        )
 
-    @router.get("/api/records/1.0/download/", summary="Télécharger des enregistrements (v1)",
-                response_class=StreamingResponse)
-    @router.get("/api/records/1.0/download", include_in_schema=False,
-                response_class=StreamingResponse)
-    def records_download(request: Request, dataset: Dataset = None,
-                         datasetid: DatasetId = None, format: Format = None, q: Q = None,
-                         rows: Rows = None, sort: Sort = None, timezone: Timezone = None,
-                         lang: Lang = None, geofilter_distance: GeoDistance = None,
-                         geofilter_polygon: GeoPolygon = None,
-                         use_labels_for_header: Bool = None, csv_separator: Separator = None,
-                         delimiter: Separator = None, with_bom: Bool = None,
-                         ) -> StreamingResponse:
-        return download(request, _dataset_param(dataset, datasetid), format, q, rows, sort,
-                        timezone, lang, geofilter_distance, geofilter_polygon,
-                        use_labels_for_header, csv_separator or delimiter, with_bom)
+    @router.get(
+        "/api/records/1.0/download/",
+        summary="Télécharger des enregistrements (v1)",
+        response_class=StreamingResponse,
+    )
+    @router.get(
+        "/api/records/1.0/download", include_in_schema=False, response_class=StreamingResponse
+    )
+    def records_download(
+        request: Request,
+        dataset: Dataset = None,
+        datasetid: DatasetId = None,
+        format: Format = None,
+        q: Q = None,
+        rows: Rows = None,
+        sort: Sort = None,
+        timezone: Timezone = None,
+        lang: Lang = None,
+        geofilter_distance: GeoDistance = None,
+        geofilter_polygon: GeoPolygon = None,
+        use_labels_for_header: Bool = None,
+        csv_separator: Separator = None,
+        delimiter: Separator = None,
+        with_bom: Bool = None,
+    ) -> StreamingResponse:
+        return download(
+            request,
+            _dataset_param(dataset, datasetid),
+            format,
+            q,
+            rows,
+            sort,
+            timezone,
+            lang,
+            geofilter_distance,
+            geofilter_polygon,
+            use_labels_for_header,
+            csv_separator or delimiter,
+            with_bom,
+        )
 
-    @router.get("/explore/dataset/{dataset_id}/download/",
-                summary="Lien de téléchargement du portail", response_class=StreamingResponse)
-    @router.get("/explore/dataset/{dataset_id}/download", include_in_schema=False,
-                response_class=StreamingResponse)
-    def explore_download(request: Request, dataset_id: str, format: Format = None, q: Q = None,
-                         rows: Rows = None, sort: Sort = None, timezone: Timezone = None,
-                         lang: Lang = None, geofilter_distance: GeoDistance = None,
-                         geofilter_polygon: GeoPolygon = None,
-                         use_labels_for_header: Bool = None, csv_separator: Separator = None,
-                         delimiter: Separator = None, with_bom: Bool = None,
-                         ) -> StreamingResponse:
-        return download(request, dataset_id, format, q, rows, sort, timezone, lang,
-                        geofilter_distance, geofilter_polygon, use_labels_for_header,
-                        csv_separator or delimiter, with_bom)
+    @router.get(
+        "/explore/dataset/{dataset_id}/download/",
+        summary="Lien de téléchargement du portail",
+        response_class=StreamingResponse,
+    )
+    @router.get(
+        "/explore/dataset/{dataset_id}/download",
+        include_in_schema=False,
+        response_class=StreamingResponse,
+    )
+    def explore_download(
+        request: Request,
+        dataset_id: str,
+        format: Format = None,
+        q: Q = None,
+        rows: Rows = None,
+        sort: Sort = None,
+        timezone: Timezone = None,
+        lang: Lang = None,
+        geofilter_distance: GeoDistance = None,
+        geofilter_polygon: GeoPolygon = None,
+        use_labels_for_header: Bool = None,
+        csv_separator: Separator = None,
+        delimiter: Separator = None,
+        with_bom: Bool = None,
+    ) -> StreamingResponse:
+        return download(
+            request,
+            dataset_id,
+            format,
+            q,
+            rows,
+            sort,
+            timezone,
+            lang,
+            geofilter_distance,
+            geofilter_polygon,
+            use_labels_for_header,
+            csv_separator or delimiter,
+            with_bom,
+        )
 
     @router.get("/api/datasets/1.0/search/", summary="Rechercher des jeux de données (v1)")
     @router.get("/api/datasets/1.0/search", include_in_schema=False)
-    def datasets_search(request: Request, q: Q = None, rows: Rows = None, start: Start = None,
-                        sort: Sort = None) -> JSONBytes:
+    def datasets_search(
+        request: Request, q: Q = None, rows: Rows = None, start: Start = None, sort: Sort = None
+    ) -> JSONBytes:
         release = _release(request)
         n, first = window(rows, start)
         refine = prefixed(request, "refine.")
         exclude = prefixed(request, "exclude.")
         base = _catalog_query(
-            [P.odsql_string(q)] if q and q.strip() else None, _catalog_order(sort), None, None,
+            [P.odsql_string(q)] if q and q.strip() else None,
+            _catalog_order(sort),
+            None,
+            None,
             [f"{k}:{v}" for k, vs in refine.items() for v in vs],
-            [f"{k}:{v}" for k, vs in exclude.items() for v in vs], None, None)
+            [f"{k}:{v}" for k, vs in exclude.items() for v in vs],
+            None,
+            None,
+        )
         ids: list[str] = []
         total = 0
         while True:
@@ -610,8 +791,13 @@ def build_router() -> APIRouter:
             parameters["q"] = q
         if sort:
             parameters["sort"] = list(sort)
-        return JSONBytes({"nhits": total, "parameters": parameters,
-                          "datasets": [v1_dataset(release.dataset(i), release) for i in ids]})
+        return JSONBytes(
+            {
+                "nhits": total,
+                "parameters": parameters,
+                "datasets": [v1_dataset(release.dataset(i), release) for i in ids],
+            }
+        )
 
     @router.get("/api/datasets/1.0/{dataset_id}/", summary="Métadonnées d'un jeu (v1)")
     @router.get("/api/datasets/1.0/{dataset_id}", include_in_schema=False)
@@ -619,16 +805,23 @@ def build_router() -> APIRouter:
         release = _release(request)
         body = v1_dataset(release.dataset(dataset_id), release)
         if P.boolean(extrametas, "extrametas", False):
-            body["extra_metas"] = {"ardoise": dataset_metas(release.dataset(dataset_id),
-                                                            release)["ardoise"]}
+            body["extra_metas"] = {
+                "ardoise": dataset_metas(release.dataset(dataset_id), release)["ardoise"]
+            }
         return JSONBytes(body)
 
     return router
 
 
-_CATALOG_SORT = {"modified": "modified", "issued": "modified", "created": "modified",
-                 "records_count": "records_count", "title": "title", "datasetid": "dataset_id",
-                 "dataset_id": "dataset_id"}
+_CATALOG_SORT = {
+    "modified": "modified",
+    "issued": "modified",
+    "created": "modified",
+    "records_count": "records_count",
+    "title": "title",
+    "datasetid": "dataset_id",
+    "dataset_id": "dataset_id",
+}
 
 
 def _catalog_order(sort: Sequence[str] | None) -> str | None:
@@ -641,8 +834,12 @@ def _catalog_order(sort: Sequence[str] | None) -> str | None:
             name, direction = (part[1:], "asc") if part.startswith("-") else (part, "desc")
             field = _CATALOG_SORT.get(name)
             if field is None:
-                raise _invalid("sort", raw, "modified, issued, created, records_count, title "
-                                            "ou datasetid, précédé de « - » pour un tri croissant")
+                raise _invalid(
+                    "sort",
+                    raw,
+                    "modified, issued, created, records_count, title "
+                    "ou datasetid, précédé de « - » pour un tri croissant",
+                )
             items.append(f"{field} {direction}")
     return ", ".join([*items, "dataset_id"]) if items else None
 
@@ -654,13 +851,21 @@ def v1_dataset(view: DatasetView, release: ServedRelease) -> dict[str, Any]:
     metas.update({"domain": "ardoise", "visibility": "domain", "timezone": "UTC"})
     fields = []
     for f in fields_json(view):
-        annotations = [{"name": k, "args": v} if v else {"name": k}
-                       for k, v in f["annotations"].items()]
+        annotations = [
+            {"name": k, "args": v} if v else {"name": k} for k, v in f["annotations"].items()
+        ]
         fields.append({**f, "annotations": annotations})
-    return {"datasetid": view.id, "metas": metas, "fields": fields,
-            "has_records": item["has_records"], "features": item["features"],
-            "attachments": [], "alternative_exports": [], "billing_plans": [],
-            "interop_metas": {}}
+    return {
+        "datasetid": view.id,
+        "metas": metas,
+        "fields": fields,
+        "has_records": item["has_records"],
+        "features": item["features"],
+        "attachments": [],
+        "alternative_exports": [],
+        "billing_plans": [],
+        "interop_metas": {},
+    }
 
 
 __all__ = ["build_router", "q_where"]

@@ -32,6 +32,7 @@ def render(value: Any, kind: str, tz: ZoneInfo | None = None) -> Any:
     return value
 
 
-def render_row(row: dict[str, Any], kinds: Mapping[str, str], tz: ZoneInfo | None
-               ) -> dict[str, Any]:
+def render_row(
+    row: dict[str, Any], kinds: Mapping[str, str], tz: ZoneInfo | None
+) -> dict[str, Any]:
     return {k: render(v, kinds.get(k, ""), tz) for k, v in row.items()}

@@ -27,8 +27,17 @@ from ardoise.errors import CatalogError, DatasetNotFound
 DESCRIPTORS_DIR = Path(__file__).parent / "datasets"
 
 _REQUIRED = (
-    "id", "title", "description", "publisher", "licence", "source_url", "sources", "fields",
-    "temporal_coverage", "spatial_coverage", "frequency",
+    "id",
+    "title",
+    "description",
+    "publisher",
+    "licence",
+    "source_url",
+    "sources",
+    "fields",
+    "temporal_coverage",
+    "spatial_coverage",
+    "frequency",
 )
 
 

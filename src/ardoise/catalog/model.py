@@ -5,9 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-FieldType = Literal["text", "int", "double", "date", "datetime", "boolean", "geo_point_2d", "geo_shape"]
+FieldType = Literal[
+    "text", "int", "double", "date", "datetime", "boolean", "geo_point_2d", "geo_shape"
+]
 FIELD_TYPES: tuple[str, ...] = (
-    "text", "int", "double", "date", "datetime", "boolean", "geo_point_2d", "geo_shape",
+    "text",
+    "int",
+    "double",
+    "date",
+    "datetime",
+    "boolean",
+    "geo_point_2d",
+    "geo_shape",
 )
 
 YearKind = Literal["rentree", "session", "annee_scolaire", "annee_civile"]
@@ -15,12 +24,26 @@ YEAR_KINDS: tuple[str, ...] = ("rentree", "session", "annee_scolaire", "annee_ci
 
 # Territory roles a column can play; each is linked to the referential at ingest.
 TerritoryRole = Literal[
-    "uai", "commune", "departement", "departement_nom", "academie", "academie_nom",
-    "region", "region_nom", "region_academique",
+    "uai",
+    "commune",
+    "departement",
+    "departement_nom",
+    "academie",
+    "academie_nom",
+    "region",
+    "region_nom",
+    "region_academique",
 ]
 TERRITORY_ROLES: tuple[str, ...] = (
-    "uai", "commune", "departement", "departement_nom", "academie", "academie_nom",
-    "region", "region_nom", "region_academique",
+    "uai",
+    "commune",
+    "departement",
+    "departement_nom",
+    "academie",
+    "academie_nom",
+    "region",
+    "region_nom",
+    "region_academique",
 )
 
 

@@ -37,11 +37,17 @@ def read_portal_catalog(mirror: Path, held: Iterable[str]) -> tuple[KnownDataset
     rows = csv.DictReader(io.StringIO(text), delimiter=";")
     out = [
         KnownDataset(
-            id=r["dataset_id"], title=r.get("title") or "", publisher=r.get("publisher") or "",
-            licence=r.get("license") or "", keywords=_split(r.get("keyword")),
-            themes=_split(r.get("theme")), modified=r.get("modified") or "",
-            records_count=_int(r.get("records_count")), api_calls=_int(r.get("API call count")),
-            downloads=_int(r.get("Download count")), held=r["dataset_id"] in held_ids,
+            id=r["dataset_id"],
+            title=r.get("title") or "",
+            publisher=r.get("publisher") or "",
+            licence=r.get("license") or "",
+            keywords=_split(r.get("keyword")),
+            themes=_split(r.get("theme")),
+            modified=r.get("modified") or "",
+            records_count=_int(r.get("records_count")),
+            api_calls=_int(r.get("API call count")),
+            downloads=_int(r.get("Download count")),
+            held=r["dataset_id"] in held_ids,
         )
         for r in rows
         if r.get("dataset_id")

@@ -52,7 +52,9 @@ class CsvExporter:
         options: ExportOptions,
         zone: ZoneInfo,
     ) -> Iterator[bytes]:
-        header = ("\ufeff" if options.with_bom else "") + self._text(options, [options.header(columns)])
+        header = ("\ufeff" if options.with_bom else "") + self._text(
+            options, [options.header(columns)]
+        )
         # The header leaves with the first rows, so that pulling the first chunk runs
         # the query (and surfaces its errors) before the response starts.
         for batch in batches:

@@ -73,7 +73,11 @@ class GeoJsonExporter:
             values = [json_values(batch.column(i), columns[i], zone) for i in properties]
             rows = zip(*values, strict=True) if values else ([()] * batch.num_rows)
             features = [
-                {"type": "Feature", "geometry": shape, "properties": dict(zip(names, row, strict=True))}
+                {
+                    "type": "Feature",
+                    "geometry": shape,
+                    "properties": dict(zip(names, row, strict=True)),
+                }
                 for shape, row in zip(shapes, rows, strict=True)
             ]
             body = orjson.dumps(features, default=str)[1:-1]

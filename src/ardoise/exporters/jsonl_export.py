@@ -31,6 +31,5 @@ class JsonLinesExporter:
             rows = json_rows(columns, batch, zone)
             if rows:
                 yield b"".join(
-                    orjson.dumps(row, default=str, option=orjson.OPT_APPEND_NEWLINE)
-                    for row in rows
+                    orjson.dumps(row, default=str, option=orjson.OPT_APPEND_NEWLINE) for row in rows
                 )

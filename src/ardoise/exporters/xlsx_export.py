@@ -112,7 +112,9 @@ class XlsxExporter:
             if written > self.max_rows:
                 raise ExportTooLarge("xlsx", self.max_rows)
             cells = [
-                rendered(batch.column(i), _render(batch.column(i).type, c.type, sheet, zone, options))
+                rendered(
+                    batch.column(i), _render(batch.column(i).type, c.type, sheet, zone, options)
+                )
                 for i, c in enumerate(columns)
             ]
             for row in zip(*cells, strict=True):

@@ -16,8 +16,23 @@ from dataclasses import dataclass
 from ardoise.indicators.model import Filters, Formula, Term
 
 _SIMPLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_ODSQL_WORDS = frozenset({"and", "or", "not", "in", "like", "is", "null", "true", "false", "as",
-                          "asc", "desc", "distinct"})
+_ODSQL_WORDS = frozenset(
+    {
+        "and",
+        "or",
+        "not",
+        "in",
+        "like",
+        "is",
+        "null",
+        "true",
+        "false",
+        "as",
+        "asc",
+        "desc",
+        "distinct",
+    }
+)
 
 
 def odsql_field(name: str) -> str:
@@ -51,8 +66,10 @@ def sql_text(value: str) -> str:
 
 
 def sql_filters(filters: Filters, alias: str = "t") -> list[str]:
-    return [f"CAST({alias}.{sql_ident(name)} AS VARCHAR) IN ({', '.join(sql_text(v) for v in values)})"
-            for name, values in filters]
+    return [
+        f"CAST({alias}.{sql_ident(name)} AS VARCHAR) IN ({', '.join(sql_text(v) for v in values)})"
+        for name, values in filters
+    ]
 
 
 def _number(value: float) -> str:
@@ -99,8 +116,14 @@ def _term_odsql(term: Term) -> str:
     return "sum(" + " + ".join(odsql_field(f) for f in term.fields) + ")"
 
 
-def _needs(formula: Formula, *, field: bool = False, weight: bool = False,
-           terms: bool = False, references: bool = False) -> list[str]:
+def _needs(
+    formula: Formula,
+    *,
+    field: bool = False,
+    weight: bool = False,
+    terms: bool = False,
+    references: bool = False,
+) -> list[str]:
     problems = []
     if field != bool(formula.field):
         problems.append("« field » est requis" if field else "« field » n'a pas de sens ici")
@@ -108,11 +131,15 @@ def _needs(formula: Formula, *, field: bool = False, weight: bool = False,
         problems.append("« weight » est requis" if weight else "« weight » n'a pas de sens ici")
     has_terms = formula.numerator is not None and formula.denominator is not None
     if terms != has_terms:
-        problems.append("« numerator » et « denominator » sont requis" if terms
-                        else "« numerator »/« denominator » n'ont pas de sens ici")
+        problems.append(
+            "« numerator » et « denominator » sont requis"
+            if terms
+            else "« numerator »/« denominator » n'ont pas de sens ici"
+        )
     if references != bool(formula.references):
-        problems.append("« references » est requis" if references
-                        else "« references » n'a pas de sens ici")
+        problems.append(
+            "« references » est requis" if references else "« references » n'a pas de sens ici"
+        )
     return problems
 
 
@@ -125,7 +152,9 @@ def _check_mean(f: Formula) -> list[str]:
 
 
 def _check_weighted(f: Formula) -> list[str]:
-    return _needs(f, field=True, weight=True) + (["« count » n'a pas de sens ici"] if f.count else [])
+    return _needs(f, field=True, weight=True) + (
+        ["« count » n'a pas de sens ici"] if f.count else []
+    )
 
 
 def _check_ratio(f: Formula) -> list[str]:
@@ -139,8 +168,10 @@ def _check_ratio(f: Formula) -> list[str]:
     if den.subset:
         problems.append("« denominator » ne prend pas de « subset »")
     if num.subset and (len(num.subset) != 1 or num.fields != den.fields or num.count != den.count):
-        problems.append("un numérateur avec « subset » porte sur un seul champ et additionne "
-                        "la même chose que le dénominateur (une part d'un tout)")
+        problems.append(
+            "un numérateur avec « subset » porte sur un seul champ et additionne "
+            "la même chose que le dénominateur (une part d'un tout)"
+        )
     if f.factor <= 0:
         problems.append("« factor » doit être positif")
     return problems
@@ -150,8 +181,10 @@ def _check_reference(f: Formula) -> list[str]:
     problems = _needs(f, references=True)
     bad = [level for level, _ in f.references if level not in ("france", "academie", "departement")]
     if bad:
-        problems.append(f"« references » : niveaux {', '.join(bad)} non publiés par le ministère "
-                        "(france, academie, departement seulement)")
+        problems.append(
+            f"« references » : niveaux {', '.join(bad)} non publiés par le ministère "
+            "(france, academie, departement seulement)"
+        )
     return problems
 
 
@@ -177,8 +210,10 @@ def _explore_mean(f: Formula) -> ExploreSelect:
 
 def _explore_weighted(f: Formula) -> ExploreSelect:
     v, w = odsql_field(f.field or ""), odsql_field(f.weight or "")
-    return ExploreSelect(f"sum({v} * {w}) / sum({w}) as valeur, sum({v} * {w}) as numerateur, "
-                         f"sum({w}) as denominateur, count(*) as base")
+    return ExploreSelect(
+        f"sum({v} * {w}) / sum({w}) as valeur, sum({v} * {w}) as numerateur, "
+        f"sum({w}) as denominateur, count(*) as base"
+    )
 
 
 def _explore_ratio(f: Formula) -> ExploreSelect:
@@ -186,22 +221,30 @@ def _explore_ratio(f: Formula) -> ExploreSelect:
     num, den = _term_odsql(f.numerator), _term_odsql(f.denominator)
     factor = _number(f.factor)
     if f.numerator.subset:
-        (name, values), = f.numerator.subset
+        ((name, values),) = f.numerator.subset
         kept = ", ".join(f"« {v} »" for v in values)
         return ExploreSelect(
-            f"{odsql_field(name)}, {num} as denominateur", group_by=odsql_field(name),
-            reading=(f"numérateur : somme de « denominateur » sur les groupes {name} = {kept} ; "
-                     f"dénominateur : somme sur tous les groupes ; valeur = {factor} × "
-                     "numérateur / dénominateur"))
+            f"{odsql_field(name)}, {num} as denominateur",
+            group_by=odsql_field(name),
+            reading=(
+                f"numérateur : somme de « denominateur » sur les groupes {name} = {kept} ; "
+                f"dénominateur : somme sur tous les groupes ; valeur = {factor} × "
+                "numérateur / dénominateur"
+            ),
+        )
     scale = "" if factor == "1" else f"{factor} * "
-    return ExploreSelect(f"{scale}{num} / {den} as valeur, {num} as numerateur, "
-                         f"{den} as denominateur")
+    return ExploreSelect(
+        f"{scale}{num} / {den} as valeur, {num} as numerateur, {den} as denominateur"
+    )
 
 
 def _explore_reference(_f: Formula) -> ExploreSelect:
     # The field depends on the level: query/indicators.py substitutes it.
-    return ExploreSelect("{field} as valeur, count(*) as base", group_by="{field}",
-                         reading="une seule ligne attendue : la valeur publiée pour ce territoire")
+    return ExploreSelect(
+        "{field} as valeur, count(*) as base",
+        group_by="{field}",
+        reading="une seule ligne attendue : la valeur publiée pour ce territoire",
+    )
 
 
 def _unused(_f: Formula, _alias: str) -> str:
@@ -210,25 +253,58 @@ def _unused(_f: Formula, _alias: str) -> str:
 
 AGGREGATIONS: dict[str, Aggregation] = {
     "sum": Aggregation(
-        "sum", "somme", "nombre de lignes (établissements ou unités) additionnées",
-        _check_sum, _value_col, _no_den, lambda f: "sum_num", "rows", _explore_sum),
+        "sum",
+        "somme",
+        "nombre de lignes (établissements ou unités) additionnées",
+        _check_sum,
+        _value_col,
+        _no_den,
+        lambda f: "sum_num",
+        "rows",
+        _explore_sum,
+    ),
     "mean": Aggregation(
-        "mean", "moyenne arithmétique", "nombre de valeurs moyennées",
-        _check_mean, _value_col, _no_den, lambda f: "sum_num / rows", "rows", _explore_mean),
+        "mean",
+        "moyenne arithmétique",
+        "nombre de valeurs moyennées",
+        _check_mean,
+        _value_col,
+        _no_den,
+        lambda f: "sum_num / rows",
+        "rows",
+        _explore_mean,
+    ),
     "weighted_mean": Aggregation(
-        "weighted_mean", "moyenne pondérée", "nombre de valeurs moyennées",
+        "weighted_mean",
+        "moyenne pondérée",
+        "nombre de valeurs moyennées",
         _check_weighted,
         lambda f, a: f"({_col(a, f.field or '')} * {_col(a, f.weight or '')})",
-        lambda f, a: _col(a, f.weight or ""), lambda f: "sum_num / sum_den", "rows",
-        _explore_weighted),
+        lambda f, a: _col(a, f.weight or ""),
+        lambda f: "sum_num / sum_den",
+        "rows",
+        _explore_weighted,
+    ),
     "ratio_of_sums": Aggregation(
-        "ratio_of_sums", "rapport de sommes", "dénominateur (somme)",
+        "ratio_of_sums",
+        "rapport de sommes",
+        "dénominateur (somme)",
         _check_ratio,
         lambda f, a: _term_sql(f.numerator or Term(), a),
         lambda f, a: _term_sql(f.denominator or Term(), a),
-        lambda f: f"{_number(f.factor)} * sum_num / sum_den", "CAST(round(sum_den) AS BIGINT)",
-        _explore_ratio),
+        lambda f: f"{_number(f.factor)} * sum_num / sum_den",
+        "CAST(round(sum_den) AS BIGINT)",
+        _explore_ratio,
+    ),
     "reference": Aggregation(
-        "reference", "valeur de référence publiée", "nombre de lignes portant la valeur",
-        _check_reference, _unused, _unused, lambda f: "value", "rows", _explore_reference),
+        "reference",
+        "valeur de référence publiée",
+        "nombre de lignes portant la valeur",
+        _check_reference,
+        _unused,
+        _unused,
+        lambda f: "value",
+        "rows",
+        _explore_reference,
+    ),
 }

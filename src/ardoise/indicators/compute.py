@@ -99,8 +99,9 @@ def year_sql(source: Source) -> str:
     return f"(CAST({y} AS VARCHAR) || '-' || CAST({y} + 1 AS VARCHAR))"
 
 
-def compute_indicators(build_dir: Path, definitions: Sequence[Definition] | None = None
-                       ) -> IndicatorsSummary:
+def compute_indicators(
+    build_dir: Path, definitions: Sequence[Definition] | None = None
+) -> IndicatorsSummary:
     """Compute ``definitions`` (default: every declaration) over the release in ``build_dir``."""
     started = time.perf_counter()
     defs = tuple(definitions) if definitions is not None else load_definitions()
@@ -114,8 +115,10 @@ def compute_indicators(build_dir: Path, definitions: Sequence[Definition] | None
         levels = LevelTables.create(conn, build_dir / "referential")
         inputs = _inputs(conn, build_dir, defs)
         conn.execute(_ROWS_TABLE)
-        conn.execute("CREATE TEMP TABLE _ind_etab (uai VARCHAR, annee VARCHAR, commune VARCHAR, "
-                     "departement VARCHAR, academie VARCHAR, region VARCHAR)")
+        conn.execute(
+            "CREATE TEMP TABLE _ind_etab (uai VARCHAR, annee VARCHAR, commune VARCHAR, "
+            "departement VARCHAR, academie VARCHAR, region VARCHAR)"
+        )
         plans: dict[str, tuple[Part, ...]] = {}
         stats: dict[tuple[str, str], dict[str, int]] = {}
         for d in defs:
@@ -125,8 +128,10 @@ def compute_indicators(build_dir: Path, definitions: Sequence[Definition] | None
                     try:
                         stats[(d.id, part.source.dataset)] = _compute_part(conn, d, part, levels)
                     except duckdb.Error as exc:  # one faulty source does not block the release
-                        conn.execute("DELETE FROM _ind_rows WHERE indicateur = $i AND source = $s",
-                                     {"i": d.id, "s": part.source.dataset})
+                        conn.execute(
+                            "DELETE FROM _ind_rows WHERE indicateur = $i AND source = $s",
+                            {"i": d.id, "s": part.source.dataset},
+                        )
                         part = replace(part, years=(), problem=f"calcul impossible : {exc}")
                 parts.append(part)
             plans[d.id] = tuple(parts)
@@ -140,9 +145,16 @@ def compute_indicators(build_dir: Path, definitions: Sequence[Definition] | None
         _write_parquet(table, out / VALUES_FILE)
         filters.write_filters(conn, plans, defs, levels, out / FILTERS_FILE)
         report = coverage.build(conn, defs, plans, stats, anomalies)
-        years = {d.id: [str(r[0]) for r in conn.execute(
-            "SELECT DISTINCT annee FROM _ind_rows WHERE indicateur = $i ORDER BY 1",
-            {"i": d.id}).fetchall()] for d in defs}
+        years = {
+            d.id: [
+                str(r[0])
+                for r in conn.execute(
+                    "SELECT DISTINCT annee FROM _ind_rows WHERE indicateur = $i ORDER BY 1",
+                    {"i": d.id},
+                ).fetchall()
+            ]
+            for d in defs
+        }
         counts = dict(conn.execute("SELECT statut, count(*) FROM _ind_rows GROUP BY 1").fetchall())
     finally:
         conn.close()
@@ -151,15 +163,21 @@ def compute_indicators(build_dir: Path, definitions: Sequence[Definition] | None
     files = {p.name: _sha256(p) for p in sorted(out.iterdir()) if p.is_file()}
     combined = hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()
     return IndicatorsSummary(
-        indicators=len(defs), rows=table.num_rows,
-        statuses={s: int(counts.get(s, 0)) for s in STATUSES}, years=years, files=files,
-        sha256=combined, anomalies=len(anomalies) + sum(
-            1 for parts in plans.values() for p in parts if p.problem and p.input is not None),
-        seconds=time.perf_counter() - started)
+        indicators=len(defs),
+        rows=table.num_rows,
+        statuses={s: int(counts.get(s, 0)) for s in STATUSES},
+        years=years,
+        files=files,
+        sha256=combined,
+        anomalies=len(anomalies)
+        + sum(1 for parts in plans.values() for p in parts if p.problem and p.input is not None),
+        seconds=time.perf_counter() - started,
+    )
 
 
-def _inputs(conn: duckdb.DuckDBPyConnection, build_dir: Path,
-            defs: Sequence[Definition]) -> dict[str, Input]:
+def _inputs(
+    conn: duckdb.DuckDBPyConnection, build_dir: Path, defs: Sequence[Definition]
+) -> dict[str, Input]:
     out: dict[str, Input] = {}
     for ds_id in sorted({s.dataset for d in defs for s in d.sources}):
         path = build_dir / "data" / f"{ds_id}.parquet"
@@ -170,13 +188,16 @@ def _inputs(conn: duckdb.DuckDBPyConnection, build_dir: Path,
             dataset = load_descriptor(descriptor)
         except CatalogError:
             continue
-        cols = conn.execute(f"DESCRIBE SELECT * FROM read_parquet({sql_text(str(path))})").fetchall()
+        cols = conn.execute(
+            f"DESCRIBE SELECT * FROM read_parquet({sql_text(str(path))})"
+        ).fetchall()
         out[ds_id] = Input(ds_id, path, dataset, {str(c[0]): str(c[1]) for c in cols})
     return out
 
 
-def _plan(conn: duckdb.DuckDBPyConnection, d: Definition, inputs: dict[str, Input]
-          ) -> tuple[Part, ...]:
+def _plan(
+    conn: duckdb.DuckDBPyConnection, d: Definition, inputs: dict[str, Input]
+) -> tuple[Part, ...]:
     taken: set[str] = set()
     parts: list[Part] = []
     for source in d.sources:
@@ -190,9 +211,12 @@ def _plan(conn: duckdb.DuckDBPyConnection, d: Definition, inputs: dict[str, Inpu
             parts.append(Part(source, inp, (), (), f"colonnes absentes : {', '.join(missing)}"))
             continue
         year = year_sql(source)
-        found = [str(r[0]) for r in conn.execute(
-            f"SELECT DISTINCT {year} FROM {inp.scan()} WHERE {year} IS NOT NULL ORDER BY 1"
-        ).fetchall()]
+        found = [
+            str(r[0])
+            for r in conn.execute(
+                f"SELECT DISTINCT {year} FROM {inp.scan()} WHERE {year} IS NOT NULL ORDER BY 1"
+            ).fetchall()
+        ]
         if source.years:
             found = [y for y in found if y in source.years]
         mine = tuple(y for y in found if y not in taken)
@@ -209,8 +233,9 @@ def _where(d: Definition, part: Part, required: bool = True) -> str:
     return " AND ".join(clauses)
 
 
-def _compute_part(conn: duckdb.DuckDBPyConnection, d: Definition, part: Part,
-                  levels: LevelTables) -> dict[str, int]:
+def _compute_part(
+    conn: duckdb.DuckDBPyConnection, d: Definition, part: Part, levels: LevelTables
+) -> dict[str, int]:
     """Insert the rows ``part`` gives ``d`` into ``_ind_rows``; return row counts."""
     assert part.input is not None
     reference = d.formula.aggregation == "reference"
@@ -227,26 +252,31 @@ def _compute_part(conn: duckdb.DuckDBPyConnection, d: Definition, part: Part,
     conn.execute(
         f"CREATE OR REPLACE TEMP TABLE _ind_src AS SELECT {part.year_sql} AS annee, "
         f"{', '.join(keys + values)} FROM {part.input.scan()} {' '.join(placement.joins)} "
-        f"WHERE {_where(d, part, required=not reference)}")
+        f"WHERE {_where(d, part, required=not reference)}"
+    )
     if reference:
         _insert_references(conn, d, part)
     else:
         _insert_sums(conn, d, part, placement)
     counted = ", ".join(f"count(*) FILTER (WHERE k_{level} IS NULL)" for level in d.levels)
     row = conn.execute(f"SELECT count(*), {counted} FROM _ind_src").fetchall()[0]
-    return {"lignes": int(row[0]), **{f"non_rattachees_{level}": int(n)
-                                      for level, n in zip(d.levels, row[1:], strict=True)}}
+    return {
+        "lignes": int(row[0]),
+        **{f"non_rattachees_{level}": int(n) for level, n in zip(d.levels, row[1:], strict=True)},
+    }
 
 
-def _insert_sums(conn: duckdb.DuckDBPyConnection, d: Definition, part: Part,
-                 placement: RowPlacement) -> None:
+def _insert_sums(
+    conn: duckdb.DuckDBPyConnection, d: Definition, part: Part, placement: RowPlacement
+) -> None:
     agg = AGGREGATIONS[d.formula.aggregation]
     groups = " UNION ALL ".join(
         f"SELECT annee, {sql_text(level)} AS niveau, k_{level} AS code, "
         f"CAST(sum(m_num) AS DOUBLE) AS sum_num, CAST(sum(m_den) AS DOUBLE) AS sum_den, "
         f"count(*) AS rows "
         f"FROM _ind_src WHERE k_{level} IS NOT NULL GROUP BY annee, k_{level}"
-        for level in d.levels)
+        for level in d.levels
+    )
     ratio = d.formula.aggregation in ("ratio_of_sums", "weighted_mean")
     conn.execute(f"""
         INSERT INTO _ind_rows
@@ -261,10 +291,14 @@ def _insert_sums(conn: duckdb.DuckDBPyConnection, d: Definition, part: Part,
                            CAST({agg.base_sql} AS BIGINT) AS base
                     FROM ({groups}) g) v) s""")
     if "etablissement" in placement.keys:
-        anc = [f"k_{level}" if level in placement.keys else "NULL"
-               for level in ("commune", "departement", "academie", "region")]
-        conn.execute(f"INSERT INTO _ind_etab SELECT DISTINCT k_etablissement, annee, "
-                     f"{', '.join(anc)} FROM _ind_src WHERE k_etablissement IS NOT NULL")
+        anc = [
+            f"k_{level}" if level in placement.keys else "NULL"
+            for level in ("commune", "departement", "academie", "region")
+        ]
+        conn.execute(
+            f"INSERT INTO _ind_etab SELECT DISTINCT k_etablissement, annee, "
+            f"{', '.join(anc)} FROM _ind_src WHERE k_etablissement IS NOT NULL"
+        )
 
 
 def _insert_references(conn: duckdb.DuckDBPyConnection, d: Definition, part: Part) -> None:
@@ -284,7 +318,8 @@ def _insert_references(conn: duckdb.DuckDBPyConnection, d: Definition, part: Par
 
 def _drop_incomplete(conn: duckdb.DuckDBPyConnection, d: Definition) -> None:
     """Partial sources: an académie, région or France value needs all its départements."""
-    conn.execute("""
+    conn.execute(
+        """
         DELETE FROM _ind_rows r
         WHERE r.indicateur = $i AND r.niveau IN ('academie', 'region', 'france')
           AND EXISTS (
@@ -294,7 +329,9 @@ def _drop_incomplete(conn: duckdb.DuckDBPyConnection, d: Definition) -> None:
                                 WHEN 'region' THEN t.region = r.code ELSE true END
               AND NOT EXISTS (SELECT 1 FROM _ind_rows x
                               WHERE x.indicateur = r.indicateur AND x.niveau = 'departement'
-                                AND x.code = t.code AND x.annee = r.annee))""", {"i": d.id})
+                                AND x.code = t.code AND x.annee = r.annee))""",
+        {"i": d.id},
+    )
 
 
 def _add_absent_rows(conn: duckdb.DuckDBPyConnection, defs: Sequence[Definition]) -> None:
@@ -345,7 +382,8 @@ def _final_table(conn: duckdb.DuckDBPyConnection, defs: Sequence[Definition]) ->
         WHEN r.niveau <> 'region' AND a.region IS NOT NULL THEN 'region'
         ELSE 'france' END"""
     sibling = "PARTITION BY indicateur, niveau, annee_scolaire, parent_code, statut"
-    return conn.sql(f"""
+    return (
+        conn.sql(f"""
         SELECT indicateur, version, niveau, code, annee_scolaire, valeur, base, statut,
                numerateur, denominateur, sources, parent_niveau, parent_code,
                commune, departement, academie, region,
@@ -361,20 +399,31 @@ def _final_table(conn: duckdb.DuckDBPyConnection, defs: Sequence[Definition]) ->
                  a.commune, a.departement, a.academie, a.region,
                  CASE r.niveau {order} END AS _level
           FROM _ind_rows r LEFT JOIN _ind_anc a ON a.niveau = r.niveau AND a.code = r.code)
-        ORDER BY _level, code, indicateur, annee_scolaire""").to_arrow_table().combine_chunks()
+        ORDER BY _level, code, indicateur, annee_scolaire""")
+        .to_arrow_table()
+        .combine_chunks()
+    )
 
 
 def _write_parquet(table: pa.Table, path: Path) -> None:
     # Rows sorted by level and territory, in small row groups: a territory's rows sit
     # together (its page reads one or two groups) and, a commune code starting with its
     # département's, a département's communes too (a map of them skips most groups).
-    pq.write_table(table, path, compression="zstd", compression_level=6,
-                   row_group_size=8_192, write_statistics=True, use_dictionary=True)
+    pq.write_table(
+        table,
+        path,
+        compression="zstd",
+        compression_level=6,
+        row_group_size=8_192,
+        write_statistics=True,
+        use_dictionary=True,
+    )
 
 
 def _write_json(path: Path, data: object) -> None:
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
-                    encoding="utf-8")
+    path.write_text(
+        json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+    )
 
 
 def _sha256(path: Path) -> str:

@@ -29,11 +29,21 @@ def conflicts(conn: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     rows = conn.execute("""
         SELECT indicateur, niveau, code, annee, nd FROM _ind_rows WHERE nd > 1
         ORDER BY indicateur, niveau, code, annee""").fetchall()
-    return [{"type": "valeurs_de_reference_contradictoires", "indicateur": i, "niveau": n,
-             "code": c, "annee_scolaire": a, "valeurs_distinctes": int(nd),
-             "message": (f"{nd} valeurs de référence différentes publiées pour {n} {c} en {a} : "
-                         "aucune n'est retenue (statut absent).")}
-            for i, n, c, a, nd in rows]
+    return [
+        {
+            "type": "valeurs_de_reference_contradictoires",
+            "indicateur": i,
+            "niveau": n,
+            "code": c,
+            "annee_scolaire": a,
+            "valeurs_distinctes": int(nd),
+            "message": (
+                f"{nd} valeurs de référence différentes publiées pour {n} {c} en {a} : "
+                "aucune n'est retenue (statut absent)."
+            ),
+        }
+        for i, n, c, a, nd in rows
+    ]
 
 
 def _school_years(first: str, last: str) -> list[str]:
@@ -41,13 +51,17 @@ def _school_years(first: str, last: str) -> list[str]:
     return [f"{y}-{y + 1}" for y in range(a, b + 1)]
 
 
-def build(conn: duckdb.DuckDBPyConnection, defs: Sequence[Definition],
-          plans: Mapping[str, Sequence[Part]], stats: Mapping[tuple[str, str], dict[str, int]],
-          anomalies: list[dict[str, Any]]) -> dict[str, Any]:
+def build(
+    conn: duckdb.DuckDBPyConnection,
+    defs: Sequence[Definition],
+    plans: Mapping[str, Sequence[Part]],
+    stats: Mapping[tuple[str, str], dict[str, int]],
+    anomalies: list[dict[str, Any]],
+) -> dict[str, Any]:
     counts: dict[tuple[str, str, str], dict[str, int]] = {}
     for ind, level, year, status, n in conn.execute(
-            "SELECT indicateur, niveau, annee, statut, count(*) FROM _ind_rows "
-            "GROUP BY ALL").fetchall():
+        "SELECT indicateur, niveau, annee, statut, count(*) FROM _ind_rows GROUP BY ALL"
+    ).fetchall():
         counts.setdefault((ind, level, year), {})[status] = int(n)
     missing: dict[tuple[str, str, str], list[str]] = {}
     for ind, level, year, codes in conn.execute("""
@@ -58,35 +72,54 @@ def build(conn: duckdb.DuckDBPyConnection, defs: Sequence[Definition],
     out = []
     for d in defs:
         years = sorted({y for (i, _, y) in counts if i == d.id})
-        holes = ([y for y in _school_years(years[0], years[-1]) if y not in years]
-                 if years else [])
+        holes = [y for y in _school_years(years[0], years[-1]) if y not in years] if years else []
         problems = [a for a in anomalies if a["indicateur"] == d.id]
         sources = []
         for part in plans[d.id]:
             entry: dict[str, Any] = {
-                "jeu": part.source.dataset, "present": part.input is not None,
-                "annees": list(part.years), "annees_donnees_par_une_autre_source":
-                list(part.overridden), **stats.get((d.id, part.source.dataset), {}),
+                "jeu": part.source.dataset,
+                "present": part.input is not None,
+                "annees": list(part.years),
+                "annees_donnees_par_une_autre_source": list(part.overridden),
+                **stats.get((d.id, part.source.dataset), {}),
             }
             if part.problem:
                 entry["probleme"] = part.problem
-                problems.append({"type": "source_inutilisable", "indicateur": d.id,
-                                 "jeu": part.source.dataset, "message": part.problem})
+                problems.append(
+                    {
+                        "type": "source_inutilisable",
+                        "indicateur": d.id,
+                        "jeu": part.source.dataset,
+                        "message": part.problem,
+                    }
+                )
             sources.append(entry)
         levels = []
         for level in d.levels:
             per_year = []
             for year in years:
                 c = counts.get((d.id, level, year), {})
-                per_year.append({
-                    "annee_scolaire": year, "territoires": sum(c.values()),
-                    "ok": c.get("ok", 0), "non_significatifs": c.get("non_significatif", 0),
-                    "absents": c.get("absent", 0),
-                    "codes_absents": missing.get((d.id, level, year), []),
-                    "codes_absents_complets": level in LISTED_LEVELS,
-                })
+                per_year.append(
+                    {
+                        "annee_scolaire": year,
+                        "territoires": sum(c.values()),
+                        "ok": c.get("ok", 0),
+                        "non_significatifs": c.get("non_significatif", 0),
+                        "absents": c.get("absent", 0),
+                        "codes_absents": missing.get((d.id, level, year), []),
+                        "codes_absents_complets": level in LISTED_LEVELS,
+                    }
+                )
             levels.append({"niveau": level, "annees": per_year})
-        out.append({"indicateur": d.id, "version": d.version, "annees": years,
-                    "annees_manquantes": holes, "sources": sources, "niveaux": levels,
-                    "anomalies": problems})
+        out.append(
+            {
+                "indicateur": d.id,
+                "version": d.version,
+                "annees": years,
+                "annees_manquantes": holes,
+                "sources": sources,
+                "niveaux": levels,
+                "anomalies": problems,
+            }
+        )
     return {"indicateurs": out}

@@ -43,12 +43,17 @@ YEAR = "annee"
 MAX_VALUES = 300  # longer IN lists make unwieldy URLs: fall back to the next column
 _TEXT_TYPES = ("VARCHAR",)
 
-SCHEMA = pa.schema([
-    pa.field("jeu", pa.string()), pa.field("mode", pa.string()),
-    pa.field("niveau", pa.string()), pa.field("code", pa.string()),
-    pa.field("champ", pa.string()), pa.field("valeurs", pa.list_(pa.string())),
-    pa.field("numerique", pa.bool_()),
-])
+SCHEMA = pa.schema(
+    [
+        pa.field("jeu", pa.string()),
+        pa.field("mode", pa.string()),
+        pa.field("niveau", pa.string()),
+        pa.field("code", pa.string()),
+        pa.field("champ", pa.string()),
+        pa.field("valeurs", pa.list_(pa.string())),
+        pa.field("numerique", pa.bool_()),
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -62,8 +67,13 @@ class FilterRow:
     numerique: bool
 
 
-def write_filters(conn: duckdb.DuckDBPyConnection, plans: Mapping[str, Sequence[Part]],
-                  defs: Sequence[Definition], levels: LevelTables, path: Path) -> None:
+def write_filters(
+    conn: duckdb.DuckDBPyConnection,
+    plans: Mapping[str, Sequence[Part]],
+    defs: Sequence[Definition],
+    levels: LevelTables,
+    path: Path,
+) -> None:
     rows: list[FilterRow] = []
     wanted: dict[tuple[str, str], set[str]] = {}
     inputs: dict[str, Input] = {}
@@ -77,9 +87,11 @@ def write_filters(conn: duckdb.DuckDBPyConnection, plans: Mapping[str, Sequence[
                 continue
             inputs[part.input.id] = part.input
             wanted.setdefault((part.input.id, mode), set()).update(
-                level for level in d.levels if level != "france")
-            field = part.source.year_field or (part.input.dataset.school_year.field
-                                               if part.input.dataset.school_year else None)
+                level for level in d.levels if level != "france"
+            )
+            field = part.source.year_field or (
+                part.input.dataset.school_year.field if part.input.dataset.school_year else None
+            )
             if field is not None:
                 years.setdefault((part.input.id, part.year_sql, field), set()).update(part.years)
     for (ds_id, year_expr, field), kept in sorted(years.items()):
@@ -88,30 +100,41 @@ def write_filters(conn: duckdb.DuckDBPyConnection, plans: Mapping[str, Sequence[
         inp = inputs[ds_id]
         if mode == "publie" and not levels.has_codes:
             continue
-        placement = (published_placement(inp.dataset, tuple(sorted(wanted_levels)))
-                     if mode == "publie" else linked_placement("etablissement"))
+        placement = (
+            published_placement(inp.dataset, tuple(sorted(wanted_levels)))
+            if mode == "publie"
+            else linked_placement("etablissement")
+        )
         for level in sorted(wanted_levels):
             rows += _level_rows(conn, inp, mode, level, placement)
     rows.sort(key=lambda r: (r.jeu, r.mode, r.niveau, r.code))
-    table = pa.table({name: [getattr(r, name) for r in rows] for name in SCHEMA.names},
-                     schema=SCHEMA)
+    table = pa.table(
+        {name: [getattr(r, name) for r in rows] for name in SCHEMA.names}, schema=SCHEMA
+    )
     pq.write_table(table, path, compression="zstd", write_statistics=False)
 
 
-def _year_rows(conn: duckdb.DuckDBPyConnection, inp: Input, year_expr: str, field: str,
-               kept: set[str]) -> list[FilterRow]:
+def _year_rows(
+    conn: duckdb.DuckDBPyConnection, inp: Input, year_expr: str, field: str, kept: set[str]
+) -> list[FilterRow]:
     numeric = inp.columns.get(field, "VARCHAR") not in _TEXT_TYPES
     found = conn.execute(
         f"SELECT {year_expr} AS y, list(DISTINCT CAST(t.{sql_ident(field)} AS VARCHAR) "
         f"ORDER BY CAST(t.{sql_ident(field)} AS VARCHAR)) FROM {inp.scan()} "
-        f"WHERE {year_expr} IS NOT NULL GROUP BY 1 ORDER BY 1").fetchall()
-    return [FilterRow(inp.id, "lien", YEAR, str(y), field, tuple(v for v in vals if v is not None),
-                      numeric)
-            for y, vals in found if y in kept]
+        f"WHERE {year_expr} IS NOT NULL GROUP BY 1 ORDER BY 1"
+    ).fetchall()
+    return [
+        FilterRow(
+            inp.id, "lien", YEAR, str(y), field, tuple(v for v in vals if v is not None), numeric
+        )
+        for y, vals in found
+        if y in kept
+    ]
 
 
-def _level_rows(conn: duckdb.DuckDBPyConnection, inp: Input, mode: str, level: str,
-                placement: RowPlacement) -> list[FilterRow]:
+def _level_rows(
+    conn: duckdb.DuckDBPyConnection, inp: Input, mode: str, level: str, placement: RowPlacement
+) -> list[FilterRow]:
     key = placement.keys.get(level)
     columns = [c for c in level_columns(inp.dataset, level, mode) if c in inp.columns]
     if key is None or not columns:
@@ -136,13 +159,14 @@ def _level_rows(conn: duckdb.DuckDBPyConnection, inp: Input, mode: str, level: s
     return rows
 
 
-def _candidate(conn: duckdb.DuckDBPyConnection, inp: Input, key: str, column: str,
-               placement: RowPlacement) -> dict[str, tuple[tuple[str, ...], bool]]:
+def _candidate(
+    conn: duckdb.DuckDBPyConnection, inp: Input, key: str, column: str, placement: RowPlacement
+) -> dict[str, tuple[tuple[str, ...], bool]]:
     """territory code → (raw values of ``column`` on its rows, do they select only them)."""
     col = f"CAST(t.{sql_ident(column)} AS VARCHAR)"
     found = conn.execute(f"""
         WITH r AS (SELECT DISTINCT {key} AS k, {col} AS v
-                   FROM {inp.scan()} {' '.join(placement.joins)}),
+                   FROM {inp.scan()} {" ".join(placement.joins)}),
              amb AS (SELECT v FROM r WHERE v IS NOT NULL GROUP BY v HAVING count(*) > 1)
         SELECT k, list(v ORDER BY v) FILTER (WHERE v IS NOT NULL),
                bool_or(v IS NULL OR v IN (SELECT v FROM amb))

@@ -62,16 +62,24 @@ class LevelTables:
             p = folder / f"{name}.parquet"
             return p if p.is_file() else None
 
-        com, dep, aca, reg = path("communes"), path("departements"), path("academies"), path("regions")
+        com, dep, aca, reg = (
+            path("communes"),
+            path("departements"),
+            path("academies"),
+            path("regions"),
+        )
         if dep is not None:
             c = _columns(conn, dep)
             conn.execute(
                 "CREATE TEMP TABLE _ind_dep AS SELECT DISTINCT CAST(code AS VARCHAR) AS code, "
                 f"CAST({_pick(c, 'academie')} AS VARCHAR) AS academie, "
                 f"CAST({_pick(c, 'region')} AS VARCHAR) AS region "
-                f"FROM read_parquet({sql_text(str(dep))})")
+                f"FROM read_parquet({sql_text(str(dep))})"
+            )
         else:
-            conn.execute("CREATE TEMP TABLE _ind_dep (code VARCHAR, academie VARCHAR, region VARCHAR)")
+            conn.execute(
+                "CREATE TEMP TABLE _ind_dep (code VARCHAR, academie VARCHAR, region VARCHAR)"
+            )
         if aca is not None:
             c = _columns(conn, aca)
             old = _pick(c, "ancienne", "false")
@@ -79,11 +87,14 @@ class LevelTables:
                 "CREATE TEMP TABLE _ind_aca AS SELECT DISTINCT CAST(code AS VARCHAR) AS code, "
                 f"CASE WHEN {old} THEN coalesce({_pick(c, 'remplacee_par')}, code) ELSE code END "
                 f"AS actuelle, CAST({_pick(c, 'region')} AS VARCHAR) AS region, "
-                f"coalesce({old}, false) AS ancienne FROM read_parquet({sql_text(str(aca))})")
+                f"coalesce({old}, false) AS ancienne FROM read_parquet({sql_text(str(aca))})"
+            )
         else:
-            conn.execute("CREATE TEMP TABLE _ind_aca AS SELECT DISTINCT academie AS code, "
-                         "academie AS actuelle, region, false AS ancienne FROM _ind_dep "
-                         "WHERE academie IS NOT NULL")
+            conn.execute(
+                "CREATE TEMP TABLE _ind_aca AS SELECT DISTINCT academie AS code, "
+                "academie AS actuelle, region, false AS ancienne FROM _ind_dep "
+                "WHERE academie IS NOT NULL"
+            )
         if com is not None:
             c = _columns(conn, com)
             current = "type = 'commune-actuelle'" if "type" in c else "true"
@@ -91,18 +102,25 @@ class LevelTables:
                 "CREATE TEMP TABLE _ind_com_all AS SELECT CAST(code AS VARCHAR) AS code, "
                 f"({current}) AS actuelle_p, CAST({_pick(c, 'commune_parente')} AS VARCHAR) "
                 "AS parente, CAST(departement AS VARCHAR) AS departement "
-                f"FROM read_parquet({sql_text(str(com))})")
+                f"FROM read_parquet({sql_text(str(com))})"
+            )
         else:
-            conn.execute("CREATE TEMP TABLE _ind_com_all (code VARCHAR, actuelle_p BOOLEAN, "
-                         "parente VARCHAR, departement VARCHAR)")
+            conn.execute(
+                "CREATE TEMP TABLE _ind_com_all (code VARCHAR, actuelle_p BOOLEAN, "
+                "parente VARCHAR, departement VARCHAR)"
+            )
         # code (any kind of commune) → its current commune
-        conn.execute("CREATE TEMP TABLE _ind_com AS SELECT code, CASE WHEN bool_or(actuelle_p) "
-                     "THEN code ELSE coalesce(min(parente), code) END AS actuelle "
-                     "FROM _ind_com_all GROUP BY code")
-        regions = (f"SELECT DISTINCT CAST(code AS VARCHAR) AS code FROM read_parquet({sql_text(str(reg))})"
-                   if reg is not None else
-                   "SELECT DISTINCT region AS code FROM _ind_dep WHERE region IS NOT NULL "
-                   "UNION SELECT DISTINCT region FROM _ind_aca WHERE region IS NOT NULL")
+        conn.execute(
+            "CREATE TEMP TABLE _ind_com AS SELECT code, CASE WHEN bool_or(actuelle_p) "
+            "THEN code ELSE coalesce(min(parente), code) END AS actuelle "
+            "FROM _ind_com_all GROUP BY code"
+        )
+        regions = (
+            f"SELECT DISTINCT CAST(code AS VARCHAR) AS code FROM read_parquet({sql_text(str(reg))})"
+            if reg is not None
+            else "SELECT DISTINCT region AS code FROM _ind_dep WHERE region IS NOT NULL "
+            "UNION SELECT DISTINCT region FROM _ind_aca WHERE region IS NOT NULL"
+        )
         # Every territory of every level above the school, with its ancestors.
         conn.execute(f"""
             CREATE TEMP TABLE _ind_terr AS
@@ -140,9 +158,11 @@ def linked_placement(start_level: str) -> RowPlacement:
         "region": "coalesce(_d.region, _a.region, t._region)",
         "france": sql_text(FRANCE),
     }
-    joins = ("LEFT JOIN _ind_com _cm ON _cm.code = t._commune",
-             "LEFT JOIN _ind_dep _d ON _d.code = t._departement",
-             "LEFT JOIN _ind_aca _a ON _a.code = t._academie")
+    joins = (
+        "LEFT JOIN _ind_com _cm ON _cm.code = t._commune",
+        "LEFT JOIN _ind_dep _d ON _d.code = t._departement",
+        "LEFT JOIN _ind_aca _a ON _a.code = t._academie",
+    )
     if start_level == "academie":
         keys["academie"] = "_a.actuelle"
         keys["region"] = "coalesce(_a.region, t._region)"

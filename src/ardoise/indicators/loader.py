@@ -31,11 +31,34 @@ DEFINITIONS_DIR = Path(__file__).parent / "definitions"
 
 _ID = re.compile(r"[a-z][a-z0-9_]*")
 _YEAR = re.compile(r"[0-9]{4}-[0-9]{4}")
-_REQUIRED = ("id", "version", "title", "short_description", "description", "unit", "theme",
-             "sources", "formula", "start_level", "min_base", "methodology")
+_REQUIRED = (
+    "id",
+    "version",
+    "title",
+    "short_description",
+    "description",
+    "unit",
+    "theme",
+    "sources",
+    "formula",
+    "start_level",
+    "min_base",
+    "methodology",
+)
 _OPTIONAL = ("levels", "caveats", "decimals", "partial_coverage")
-_FORMULA_KEYS = ("text", "aggregation", "field", "count", "weight", "numerator", "denominator",
-                 "factor", "references", "filters", "required")
+_FORMULA_KEYS = (
+    "text",
+    "aggregation",
+    "field",
+    "count",
+    "weight",
+    "numerator",
+    "denominator",
+    "factor",
+    "references",
+    "filters",
+    "required",
+)
 
 
 class _Problems:
@@ -50,7 +73,8 @@ class _Problems:
         if self.items:
             listed = "\n".join(f"  - {m}" for m in self.items)
             raise IndicatorDefinitionError(
-                f"Déclaration d'indicateur invalide ({self.origin}) :\n{listed}")
+                f"Déclaration d'indicateur invalide ({self.origin}) :\n{listed}"
+            )
 
 
 def load_definitions(directory: Path | None = None) -> tuple[Definition, ...]:
@@ -73,7 +97,8 @@ def load_definition(path: Path) -> Definition:
     definition = parse_definition(raw, path.name)
     if definition.id != path.stem:
         raise IndicatorDefinitionError(
-            f"{path.name} : l'identifiant {definition.id!r} doit être le nom du fichier.")
+            f"{path.name} : l'identifiant {definition.id!r} doit être le nom du fichier."
+        )
     return definition
 
 
@@ -113,18 +138,31 @@ def parse_definition(raw: Mapping[str, Any], origin: str = "<déclaration>") -> 
     decimals = raw.get("decimals", 1)
     if not isinstance(decimals, int) or not 0 <= decimals <= 6:
         p.add("« decimals » doit être un entier entre 0 et 6")
-    texts = {k: _text(raw, k, p) for k in ("title", "short_description", "description", "unit",
-                                             "methodology")}
+    texts = {
+        k: _text(raw, k, p)
+        for k in ("title", "short_description", "description", "unit", "methodology")
+    }
     if formula is not None and formula.aggregation == "ratio_of_sums" and min_base == 0:
         p.add("un rapport de sommes demande « min_base » ≥ 1 (pas de division par zéro)")
     p.raise_if_any()
     assert formula is not None
     return Definition(
-        id=ident, version=int(version), title=texts["title"],
-        short_description=texts["short_description"], description=texts["description"],
-        unit=texts["unit"], theme=theme, sources=sources, formula=formula, start_level=start,
-        levels=levels, min_base=int(min_base), caveats=tuple(str(c).strip() for c in caveats),
-        methodology=texts["methodology"], decimals=int(decimals), partial_coverage=bool(partial),
+        id=ident,
+        version=int(version),
+        title=texts["title"],
+        short_description=texts["short_description"],
+        description=texts["description"],
+        unit=texts["unit"],
+        theme=theme,
+        sources=sources,
+        formula=formula,
+        start_level=start,
+        levels=levels,
+        min_base=int(min_base),
+        caveats=tuple(str(c).strip() for c in caveats),
+        methodology=texts["methodology"],
+        decimals=int(decimals),
+        partial_coverage=bool(partial),
     )
 
 
@@ -139,7 +177,7 @@ def _text(raw: Mapping[str, Any], key: str, p: _Problems) -> str:
 def _levels(raw: Any, start: str, formula: Formula | None, p: _Problems) -> tuple[str, ...]:
     if start not in LEVELS:
         return ()
-    above = LEVELS[LEVELS.index(start):]
+    above = LEVELS[LEVELS.index(start) :]
     if formula is not None and formula.aggregation == "reference":
         above = tuple(level for level, _ in formula.references)
         above = tuple(level for level in LEVELS if level in above)
@@ -150,8 +188,7 @@ def _levels(raw: Any, start: str, formula: Formula | None, p: _Problems) -> tupl
         return above
     wrong = [str(level) for level in raw if level not in above]
     if wrong:
-        p.add(f"« levels » : {', '.join(wrong)} hors des niveaux calculables "
-              f"({', '.join(above)})")
+        p.add(f"« levels » : {', '.join(wrong)} hors des niveaux calculables ({', '.join(above)})")
     return tuple(level for level in LEVELS if level in raw)
 
 
@@ -226,8 +263,11 @@ def _term(raw: Any, where: str, p: _Problems) -> Term | None:
     if not all(isinstance(f, str) for f in fields):
         p.add(f"{where} : « fields » doit être une liste de noms de champs")
         fields = []
-    return Term(tuple(fields), bool(raw.get("count", False)),
-                _filters(raw.get("subset"), f"{where} « subset »", p))
+    return Term(
+        tuple(fields),
+        bool(raw.get("count", False)),
+        _filters(raw.get("subset"), f"{where} « subset »", p),
+    )
 
 
 def _formula(raw: Any, p: _Problems) -> Formula | None:
@@ -239,7 +279,9 @@ def _formula(raw: Any, p: _Problems) -> Formula | None:
         p.add(f"« formula » : clés inconnues : {', '.join(extra)}")
     kind = raw.get("aggregation")
     if kind not in AGGREGATIONS:
-        p.add(f"« formula.aggregation » {kind!r} inconnue (agrégations : {', '.join(AGGREGATIONS)})")
+        p.add(
+            f"« formula.aggregation » {kind!r} inconnue (agrégations : {', '.join(AGGREGATIONS)})"
+        )
         return None
     text = raw.get("text")
     if not isinstance(text, str) or not text.strip():
@@ -254,14 +296,20 @@ def _formula(raw: Any, p: _Problems) -> Formula | None:
         p.add("« formula.factor » doit être un nombre")
         factor = 1
     formula = Formula(
-        text=str(text).strip(), aggregation=str(kind), field=raw.get("field"),
-        count=bool(raw.get("count", False)), weight=raw.get("weight"),
+        text=str(text).strip(),
+        aggregation=str(kind),
+        field=raw.get("field"),
+        count=bool(raw.get("count", False)),
+        weight=raw.get("weight"),
         numerator=_term(raw.get("numerator"), "« formula.numerator »", p),
         denominator=_term(raw.get("denominator"), "« formula.denominator »", p),
         factor=float(factor),
-        references=tuple((str(k), str(v)) for k, v in sorted(refs.items(),
-                                                               key=lambda kv: LEVELS.index(kv[0])
-                                                               if kv[0] in LEVELS else 99)),
+        references=tuple(
+            (str(k), str(v))
+            for k, v in sorted(
+                refs.items(), key=lambda kv: LEVELS.index(kv[0]) if kv[0] in LEVELS else 99
+            )
+        ),
         filters=_filters(raw.get("filters"), "« formula.filters »", p),
         required=_names(raw.get("required"), "« formula.required »", p),
     )
@@ -277,24 +325,43 @@ def definition_from_json(raw: Mapping[str, Any]) -> Definition:
     def term(t: Mapping[str, Any] | None) -> Term | None:
         if t is None:
             return None
-        return Term(tuple(t["fields"]), bool(t["count"]),
-                    tuple((k, tuple(v)) for k, v in t["subset"].items()))
+        return Term(
+            tuple(t["fields"]),
+            bool(t["count"]),
+            tuple((k, tuple(v)) for k, v in t["subset"].items()),
+        )
 
     formula = Formula(
-        text=f["text"], aggregation=f["aggregation"], field=f["field"], count=f["count"],
-        weight=f["weight"], numerator=term(f["numerator"]), denominator=term(f["denominator"]),
-        factor=float(f["factor"]), references=tuple(f["references"].items()),
+        text=f["text"],
+        aggregation=f["aggregation"],
+        field=f["field"],
+        count=f["count"],
+        weight=f["weight"],
+        numerator=term(f["numerator"]),
+        denominator=term(f["denominator"]),
+        factor=float(f["factor"]),
+        references=tuple(f["references"].items()),
         filters=tuple((k, tuple(v)) for k, v in f["filters"].items()),
         required=tuple(f.get("required", ())),
     )
     return Definition(
-        id=raw["id"], version=int(raw["version"]), title=raw["title"],
-        short_description=raw["short_description"], description=raw["description"],
-        unit=raw["unit"], theme=raw["theme"],
-        sources=tuple(Source(s["dataset"], tuple(s["years"]), s["year_field"], s["year_kind"])
-                      for s in raw["sources"]),
-        formula=formula, start_level=raw["start_level"], levels=tuple(raw["levels"]),
-        min_base=int(raw["min_base"]), caveats=tuple(raw["caveats"]),
-        methodology=raw["methodology"], decimals=int(raw.get("decimals", 1)),
+        id=raw["id"],
+        version=int(raw["version"]),
+        title=raw["title"],
+        short_description=raw["short_description"],
+        description=raw["description"],
+        unit=raw["unit"],
+        theme=raw["theme"],
+        sources=tuple(
+            Source(s["dataset"], tuple(s["years"]), s["year_field"], s["year_kind"])
+            for s in raw["sources"]
+        ),
+        formula=formula,
+        start_level=raw["start_level"],
+        levels=tuple(raw["levels"]),
+        min_base=int(raw["min_base"]),
+        caveats=tuple(raw["caveats"]),
+        methodology=raw["methodology"],
+        decimals=int(raw.get("decimals", 1)),
         partial_coverage=bool(raw.get("partial_coverage", False)),
     )

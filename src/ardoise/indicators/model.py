@@ -12,8 +12,14 @@ from typing import Any
 from ardoise.errors import ArdoiseError
 
 # From the school up to France; an indicator is computed at its start level and above.
-LEVELS: tuple[str, ...] = ("etablissement", "commune", "departement", "academie", "region",
-                           "france")
+LEVELS: tuple[str, ...] = (
+    "etablissement",
+    "commune",
+    "departement",
+    "academie",
+    "region",
+    "france",
+)
 START_LEVELS: tuple[str, ...] = ("etablissement", "commune", "departement", "academie")
 FRANCE = "FR"
 THEMES: dict[str, str] = {
@@ -46,8 +52,12 @@ class Source:
     year_kind: str | None = None  # …and how it maps to a school year (YEAR_KINDS)
 
     def to_json(self) -> dict[str, Any]:
-        return {"dataset": self.dataset, "years": list(self.years),
-                "year_field": self.year_field, "year_kind": self.year_kind}
+        return {
+            "dataset": self.dataset,
+            "years": list(self.years),
+            "year_field": self.year_field,
+            "year_kind": self.year_kind,
+        }
 
 
 @dataclass(frozen=True)
@@ -61,8 +71,11 @@ class Term:
     subset: Filters = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {"fields": list(self.fields), "count": self.count,
-                "subset": {k: list(v) for k, v in self.subset}}
+        return {
+            "fields": list(self.fields),
+            "count": self.count,
+            "subset": {k: list(v) for k, v in self.subset},
+        }
 
 
 @dataclass(frozen=True)
@@ -102,12 +115,17 @@ class Formula:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "text": self.text, "aggregation": self.aggregation, "field": self.field,
-            "count": self.count, "weight": self.weight,
+            "text": self.text,
+            "aggregation": self.aggregation,
+            "field": self.field,
+            "count": self.count,
+            "weight": self.weight,
             "numerator": self.numerator.to_json() if self.numerator else None,
             "denominator": self.denominator.to_json() if self.denominator else None,
-            "factor": self.factor, "references": dict(self.references),
-            "filters": {k: list(v) for k, v in self.filters}, "required": list(self.required),
+            "factor": self.factor,
+            "references": dict(self.references),
+            "filters": {k: list(v) for k, v in self.filters},
+            "required": list(self.required),
         }
 
 
@@ -138,14 +156,22 @@ class Definition:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "id": self.id, "version": self.version, "title": self.title,
-            "short_description": self.short_description, "description": self.description,
-            "unit": self.unit, "theme": self.theme,
+            "id": self.id,
+            "version": self.version,
+            "title": self.title,
+            "short_description": self.short_description,
+            "description": self.description,
+            "unit": self.unit,
+            "theme": self.theme,
             "sources": [s.to_json() for s in self.sources],
-            "formula": self.formula.to_json(), "start_level": self.start_level,
-            "levels": list(self.levels), "min_base": self.min_base,
-            "caveats": list(self.caveats), "methodology": self.methodology,
-            "decimals": self.decimals, "partial_coverage": self.partial_coverage,
+            "formula": self.formula.to_json(),
+            "start_level": self.start_level,
+            "levels": list(self.levels),
+            "min_base": self.min_base,
+            "caveats": list(self.caveats),
+            "methodology": self.methodology,
+            "decimals": self.decimals,
+            "partial_coverage": self.partial_coverage,
         }
 
 
@@ -163,6 +189,13 @@ class IndicatorsSummary:
     seconds: float = field(default=0.0, compare=False)
 
     def to_json(self) -> dict[str, Any]:
-        return {"indicators": self.indicators, "rows": self.rows, "statuses": self.statuses,
-                "years": self.years, "files": self.files, "sha256": self.sha256,
-                "anomalies": self.anomalies, "seconds": round(self.seconds, 2)}
+        return {
+            "indicators": self.indicators,
+            "rows": self.rows,
+            "statuses": self.statuses,
+            "years": self.years,
+            "files": self.files,
+            "sha256": self.sha256,
+            "anomalies": self.anomalies,
+            "seconds": round(self.seconds, 2),
+        }

@@ -22,15 +22,23 @@ def _one(conn: duckdb.DuckDBPyConnection, sql: str) -> tuple[Any, ...]:
     return tuple(rows[0])
 
 
-def type_errors(conn: duckdb.DuckDBPyConnection, ds: Dataset, markers: dict[str, str]) -> list[Issue]:
-    columns = {c for (c,) in conn.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = '_typed'"
-    ).fetchall()}
+def type_errors(
+    conn: duckdb.DuckDBPyConnection, ds: Dataset, markers: dict[str, str]
+) -> list[Issue]:
+    columns = {
+        c
+        for (c,) in conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = '_typed'"
+        ).fetchall()
+    }
     typed = [f for f in ds.fields if "_bad_" + f.name in columns]  # only dirty fields have one
     if not typed:
         return []
-    counts = _one(conn,
-        "SELECT " + ", ".join(f"count_if({ident('_bad_' + f.name)})" for f in typed) + " FROM _typed"
+    counts = _one(
+        conn,
+        "SELECT "
+        + ", ".join(f"count_if({ident('_bad_' + f.name)})" for f in typed)
+        + " FROM _typed",
     )
     issues = []
     for f, n in zip(typed, counts, strict=True):
@@ -41,12 +49,21 @@ def type_errors(conn: duckdb.DuckDBPyConnection, ds: Dataset, markers: dict[str,
             f"ORDER BY _src, _ligne LIMIT {_EXAMPLES}"
         ).fetchall()
         first = rows[0][0] if rows else None
-        issues.append(Issue(
-            type="erreur-de-type", field=f.name, row=first, count=int(n),
-            examples=tuple(f"ligne {r[0]} : {r[1]!r}" for r in rows),
-            message=(f"Champ {f.name!r} ({f.type}) : {n} valeur(s) illisible(s), publiées vides "
-                     f"(ex. ligne {first} : {rows[0][1]!r})." if rows else ""),
-        ))
+        issues.append(
+            Issue(
+                type="erreur-de-type",
+                field=f.name,
+                row=first,
+                count=int(n),
+                examples=tuple(f"ligne {r[0]} : {r[1]!r}" for r in rows),
+                message=(
+                    f"Champ {f.name!r} ({f.type}) : {n} valeur(s) illisible(s), publiées vides "
+                    f"(ex. ligne {first} : {rows[0][1]!r})."
+                    if rows
+                    else ""
+                ),
+            )
+        )
     return issues
 
 
@@ -54,8 +71,9 @@ def territory_issues(conn: duckdb.DuckDBPyConnection, ds: Dataset) -> list[Issue
     issues = []
     for role, fname in ds.territories:
         raw, code = ident("_raw_" + role), ident("_code_" + role)
-        n, = _one(conn,
-            f"SELECT count(*) FROM _typed WHERE {raw} IS NOT NULL AND {raw} <> '' AND {code} IS NULL"
+        (n,) = _one(
+            conn,
+            f"SELECT count(*) FROM _typed WHERE {raw} IS NOT NULL AND {raw} <> '' AND {code} IS NULL",
         )
         if not n:
             continue
@@ -66,13 +84,20 @@ def territory_issues(conn: duckdb.DuckDBPyConnection, ds: Dataset) -> list[Issue
             f"GROUP BY 1 ORDER BY n DESC, v LIMIT {_EXAMPLES}"
         ).fetchall()
         kind = "uai-invalide" if role == "uai" else "code-territoire-inconnu"
-        what = "UAI invalide(s)" if role == "uai" else f"valeur(s) inconnue(s) du référentiel ({role})"
+        what = (
+            "UAI invalide(s)" if role == "uai" else f"valeur(s) inconnue(s) du référentiel ({role})"
+        )
         examples = tuple(f"{v!r} ({c} ligne(s), dont la ligne {ln})" for v, c, ln in top)
-        issues.append(Issue(
-            type=kind, field=fname, count=int(n), row=top[0][2] if top else None,
-            examples=examples,
-            message=f"Champ {fname!r} : {n} ligne(s) avec {what}, ex. {examples[0] if examples else ''}.",
-        ))
+        issues.append(
+            Issue(
+                type=kind,
+                field=fname,
+                count=int(n),
+                row=top[0][2] if top else None,
+                examples=examples,
+                message=f"Champ {fname!r} : {n} ligne(s) avec {what}, ex. {examples[0] if examples else ''}.",
+            )
+        )
     return issues
 
 
@@ -89,20 +114,29 @@ def school_year_issues(conn: duckdb.DuckDBPyConnection, ds: Dataset) -> list[Iss
         return []
     total = sum(r[1] for r in rows)
     examples = tuple(f"{v!r} ({c} ligne(s))" for v, c, _ in rows[:_EXAMPLES])
-    return [Issue(
-        type="annee-invalide", field=f, count=total, row=rows[0][2], examples=examples,
-        message=(f"Champ {f!r} : {total} ligne(s) dont l'année ne se ramène pas à AAAA-AAAA "
-                 f"({ds.school_year.kind}), ex. {examples[0]}."),
-    )]
+    return [
+        Issue(
+            type="annee-invalide",
+            field=f,
+            count=total,
+            row=rows[0][2],
+            examples=examples,
+            message=(
+                f"Champ {f!r} : {total} ligne(s) dont l'année ne se ramène pas à AAAA-AAAA "
+                f"({ds.school_year.kind}), ex. {examples[0]}."
+            ),
+        )
+    ]
 
 
 def key_duplicates(conn: duckdb.DuckDBPyConnection, ds: Dataset) -> list[Issue]:
     if not ds.key:
         return []
     cols = ", ".join(ident(k) for k in ds.key)
-    n_groups, n_rows = _one(conn,
+    n_groups, n_rows = _one(
+        conn,
         f"SELECT count(*), coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM _typed "
-        f"GROUP BY {cols} HAVING count(*) > 1)"
+        f"GROUP BY {cols} HAVING count(*) > 1)",
     )
     if not n_groups:
         return []
@@ -113,18 +147,28 @@ def key_duplicates(conn: duckdb.DuckDBPyConnection, ds: Dataset) -> list[Issue]:
     examples = tuple(
         " / ".join(str(v) for v in r[: len(ds.key)]) + f" ({r[-2]} lignes : {r[-1]})" for r in top
     )
-    return [Issue(
-        type="doublon-de-cle", count=int(n_rows), field=", ".join(ds.key),
-        examples=examples,
-        message=(f"Clé ({', '.join(ds.key)}) : {n_groups} valeur(s) partagée(s) par "
-                 f"{n_rows} lignes, ex. {examples[0]}."),
-    )]
+    return [
+        Issue(
+            type="doublon-de-cle",
+            count=int(n_rows),
+            field=", ".join(ds.key),
+            examples=examples,
+            message=(
+                f"Clé ({', '.join(ds.key)}) : {n_groups} valeur(s) partagée(s) par "
+                f"{n_rows} lignes, ex. {examples[0]}."
+            ),
+        )
+    ]
 
 
 def completeness(conn: duckdb.DuckDBPyConnection, ds: Dataset) -> dict[str, float]:
-    row = _one(conn,
-        "SELECT " + ", ".join(f"avg(CASE WHEN {ident(f.name)} IS NULL THEN 0.0 ELSE 1.0 END)"
-                              for f in ds.fields) + " FROM _typed"
+    row = _one(
+        conn,
+        "SELECT "
+        + ", ".join(
+            f"avg(CASE WHEN {ident(f.name)} IS NULL THEN 0.0 ELSE 1.0 END)" for f in ds.fields
+        )
+        + " FROM _typed",
     )
     return {f.name: round(float(v or 0.0), 4) for f, v in zip(ds.fields, row, strict=True)}
 
@@ -157,23 +201,32 @@ def with_drift(report: Report, ds: Dataset, previous: dict[str, Any] | None) -> 
     }
     issues = []
     if prev_rows and abs(report.rows - prev_rows) > 0.2 * prev_rows:
-        issues.append(Issue(
-            type="derive", count=abs(report.rows - prev_rows),
-            message=f"Le nombre de lignes passe de {prev_rows} à {report.rows} "
-                    f"depuis la release {previous.get('release_id')}.",
-        ))
+        issues.append(
+            Issue(
+                type="derive",
+                count=abs(report.rows - prev_rows),
+                message=f"Le nombre de lignes passe de {prev_rows} à {report.rows} "
+                f"depuis la release {previous.get('release_id')}.",
+            )
+        )
     if drift["fields_removed"] or drift["years_removed"]:
-        issues.append(Issue(
-            type="derive",
-            message="Disparus depuis la release précédente : "
-                    + ", ".join(drift["fields_removed"] + drift["years_removed"]),
-        ))
+        issues.append(
+            Issue(
+                type="derive",
+                message="Disparus depuis la release précédente : "
+                + ", ".join(drift["fields_removed"] + drift["years_removed"]),
+            )
+        )
     return _replace(report, drift, issues)
 
 
 def _replace(report: Report, drift: dict[str, Any], extra: list[Issue]) -> Report:
     return Report(
-        dataset_id=report.dataset_id, issues=report.issues + tuple(extra), rows=report.rows,
-        columns=report.columns, completeness=report.completeness, years=report.years,
+        dataset_id=report.dataset_id,
+        issues=report.issues + tuple(extra),
+        rows=report.rows,
+        columns=report.columns,
+        completeness=report.completeness,
+        years=report.years,
         drift=drift,
     )

@@ -29,26 +29,44 @@ def map_columns(ds: Dataset, source: Source, header: list[str]) -> ColumnMap:
     for col in header:
         target = by_alias.get(col) or (field_name(col) if field_name(col) in names else None)
         if target is None:
-            issues.append(Issue(
-                type="colonne-inconnue", source=source.path, field=col,
-                message=f"{source.path} : la colonne {col!r} n'est pas décrite ; elle est ignorée.",
-            ))
+            issues.append(
+                Issue(
+                    type="colonne-inconnue",
+                    source=source.path,
+                    field=col,
+                    message=f"{source.path} : la colonne {col!r} n'est pas décrite ; elle est ignorée.",
+                )
+            )
             continue
         if target in seen:
-            issues.append(Issue(
-                type="entete-en-double", source=source.path, field=target, row=1,
-                message=(f"{source.path} : les colonnes {seen[target]!r} et {col!r} "
-                         f"désignent toutes deux le champ {target!r} (en-tête en double)."),
-            ))
+            issues.append(
+                Issue(
+                    type="entete-en-double",
+                    source=source.path,
+                    field=target,
+                    row=1,
+                    message=(
+                        f"{source.path} : les colonnes {seen[target]!r} et {col!r} "
+                        f"désignent toutes deux le champ {target!r} (en-tête en double)."
+                    ),
+                )
+            )
             continue
         seen[target] = col
         columns.append((col, target))
     expected = [f for f in ds.field_names if f not in source.absent]
     missing = [f for f in expected if f not in seen]
     for f in missing:
-        issues.append(Issue(
-            type="colonne-manquante", source=source.path, field=f, row=1,
-            message=(f"{source.path} : la colonne déclarée {f!r} "
-                     f"(« {ds.field(f).label} ») est absente de l'en-tête."),
-        ))
+        issues.append(
+            Issue(
+                type="colonne-manquante",
+                source=source.path,
+                field=f,
+                row=1,
+                message=(
+                    f"{source.path} : la colonne déclarée {f!r} "
+                    f"(« {ds.field(f).label} ») est absente de l'en-tête."
+                ),
+            )
+        )
     return ColumnMap(columns=tuple(columns), issues=tuple(issues))

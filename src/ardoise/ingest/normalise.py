@@ -58,9 +58,7 @@ def marker_condition(col: str, markers: dict[str, str]) -> str:
 
 
 def marker_reason(col: str, markers: dict[str, str]) -> str:
-    whens = " ".join(
-        f"WHEN {literal(m)} THEN {literal(r)}" for m, r in sorted(markers.items())
-    )
+    whens = " ".join(f"WHEN {literal(m)} THEN {literal(r)}" for m, r in sorted(markers.items()))
     return f"(CASE upper({_trimmed(col)}) {whens} END)"
 
 
@@ -80,10 +78,7 @@ def converted(field: Field, col: str, number_column: str | None = None) -> str:
     kind = field.type
     n = ident(number_column) if number_column else number(col)
     if kind == "int":
-        return (
-            f"(CASE WHEN {n} = floor({n}) AND abs({n}) < 9e15 "
-            f"THEN TRY_CAST({n} AS BIGINT) END)"
-        )
+        return f"(CASE WHEN {n} = floor({n}) AND abs({n}) < 9e15 THEN TRY_CAST({n} AS BIGINT) END)"
     if kind == "double":
         return f"(CASE WHEN isfinite({n}) THEN {n} END)"
     if kind == "date":
@@ -122,6 +117,7 @@ def has_markers(field: Field) -> bool:
 
 # --- territory codes -----------------------------------------------------------------
 
+
 def uai_valid_sql(expr: str) -> str:
     return (
         f"(regexp_full_match({expr}, '[0-9]{{7}}[A-Z]') AND substr({literal(UAI_LETTERS)}, "
@@ -154,6 +150,7 @@ def two_digit_code_sql(col: str) -> str:
 
 # --- school years ---------------------------------------------------------------------
 
+
 def school_year_sql(col: str, kind: str) -> str:
     """``YYYY-YYYY`` from whatever the source spelled, per the dataset's year kind.
 
@@ -178,6 +175,7 @@ def school_year_sql(col: str, kind: str) -> str:
 
 
 # --- Python twins (tests, other layers) ----------------------------------------------
+
 
 def uai_is_valid(uai: str) -> bool:
     """>>> uai_is_valid("0352778E")

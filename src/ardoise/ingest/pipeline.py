@@ -42,8 +42,14 @@ class SourceInfo:
     rows: int | None
 
     def to_json(self) -> dict[str, Any]:
-        return {"path": self.path, "sha256": self.sha256, "bytes": self.bytes,
-                "format": self.format, "encoding": self.encoding, "rows": self.rows}
+        return {
+            "path": self.path,
+            "sha256": self.sha256,
+            "bytes": self.bytes,
+            "format": self.format,
+            "encoding": self.encoding,
+            "rows": self.rows,
+        }
 
 
 @dataclass(frozen=True)
@@ -74,8 +80,14 @@ def ingest_dataset(
         try:
             local = download(ds.source_url)
         except SourceError as exc:
-            return IngestResult(ds, None, Report(ds.id, (Issue(
-                type="source-absente", source=ds.source_url, message=str(exc)),)), ())
+            return IngestResult(
+                ds,
+                None,
+                Report(
+                    ds.id, (Issue(type="source-absente", source=ds.source_url, message=str(exc)),)
+                ),
+                (),
+            )
         mirror = local.parent
         sources = (Source(path=local.name, description=f"Téléchargé de {ds.source_url}"),)
     reads: list[SourceRead] = []
@@ -84,21 +96,32 @@ def ingest_dataset(
     for i, source in enumerate(sources):
         path = mirror / source.path
         if not path.is_file():
-            issues.append(Issue(type="source-absente", source=source.path,
-                                message=f"Source introuvable dans le miroir : {path}"))
+            issues.append(
+                Issue(
+                    type="source-absente",
+                    source=source.path,
+                    message=f"Source introuvable dans le miroir : {path}",
+                )
+            )
             infos.append(SourceInfo(source.path, "", 0, "", "", None))
             continue
         read = read_source(path, source)
         reads.append(read)
         issues.extend(read.issues)
         rows = read.table.num_rows if read.table is not None else None
-        infos.append(SourceInfo(source.path, read.sha256, read.bytes, read.format,
-                                read.encoding, rows))
+        infos.append(
+            SourceInfo(source.path, read.sha256, read.bytes, read.format, read.encoding, rows)
+        )
         if read.table is None:
             continue
         if read.table.num_rows == 0:
-            issues.append(Issue(type="aucune-ligne", source=source.path,
-                                message=f"{source.path} n'a qu'un en-tête, aucune ligne de données."))
+            issues.append(
+                Issue(
+                    type="aucune-ligne",
+                    source=source.path,
+                    message=f"{source.path} n'a qu'un en-tête, aucune ligne de données.",
+                )
+            )
             continue
         cmap = map_columns(ds, source, read.table.column_names)
         issues.extend(cmap.issues)
@@ -107,11 +130,13 @@ def ingest_dataset(
         name = f"_src{i}"
         conn.register(name + "_arrow", read.table)
         selects = [f"{ident(col)} AS {ident(f)}" for col, f in cmap.columns]
-        selects += [f"CAST(NULL AS VARCHAR) AS {ident(f)}" for f in ds.field_names
-                    if f not in cmap.fields]
+        selects += [
+            f"CAST(NULL AS VARCHAR) AS {ident(f)}" for f in ds.field_names if f not in cmap.fields
+        ]
         selects += [f"{i} AS _src", "CAST(row_number() OVER () + 1 AS BIGINT) AS _ligne"]
-        conn.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT {', '.join(selects)} "
-                     f"FROM {name}_arrow")
+        conn.execute(
+            f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT {', '.join(selects)} FROM {name}_arrow"
+        )
         staged.append(name)
     read_sources = tuple(infos)
     if any(x.blocking for x in issues) or not staged:
@@ -145,7 +170,10 @@ def ingest_dataset(
 
 
 def _create_typed(
-    conn: duckdb.DuckDBPyConnection, ds: Dataset, markers: dict[str, str], linked: bool,
+    conn: duckdb.DuckDBPyConnection,
+    ds: Dataset,
+    markers: dict[str, str],
+    linked: bool,
     union: str,
 ) -> None:
     """_clean (trimmed raw strings + numbers) → _typed (typed values, links, record ids)."""
@@ -155,15 +183,20 @@ def _create_typed(
         if f.type in ("int", "double"):
             pass1.append(f"{number(f.name)} AS {ident('_n_' + f.name)}")
     if ds.school_year:
-        pass1.append(f"{school_year_sql(ds.school_year.field, ds.school_year.kind)} AS _annee_scolaire")
+        pass1.append(
+            f"{school_year_sql(ds.school_year.field, ds.school_year.kind)} AS _annee_scolaire"
+        )
     else:
         pass1.append("CAST(NULL AS VARCHAR) AS _annee_scolaire")
     conn.execute(f"CREATE OR REPLACE TEMP TABLE _clean AS SELECT {', '.join(pass1)} FROM ({union})")
 
     dirty = _dirty_fields(conn, ds)
     # Markers can only hide in dirty fields (a marker is not a number): flag them there.
-    flags = [f"{marker_condition(f.name, markers)} AS {ident('_m_' + f.name)}"
-             for f in ds.fields if f.name in dirty and has_markers(f)]
+    flags = [
+        f"{marker_condition(f.name, markers)} AS {ident('_m_' + f.name)}"
+        for f in ds.fields
+        if f.name in dirty and has_markers(f)
+    ]
     items = ["_src", "_ligne", "_annee_scolaire"]
     for f in ds.fields:
         if f.name not in dirty:
@@ -174,15 +207,18 @@ def _create_typed(
         if has_markers(f):
             m = ident("_m_" + f.name)
             items.append(f"(CASE WHEN {m} THEN NULL ELSE {value} END) AS {ident(f.name)}")
-            items.append(f"({ident(f.name)} IS NOT NULL AND NOT {m} AND {value} IS NULL) "
-                         f"AS {ident('_bad_' + f.name)}")
+            items.append(
+                f"({ident(f.name)} IS NOT NULL AND NOT {m} AND {value} IS NULL) "
+                f"AS {ident('_bad_' + f.name)}"
+            )
         else:
             items.append(f"{value} AS {ident(f.name)}")
     marked = [f for f in ds.fields if has_markers(f) and f.name in dirty]
     if marked:
         pairs = ", ".join(
             f"CASE WHEN {ident('_m_' + f.name)} THEN struct_pack(k := {literal(f.name)}, "
-            f"v := {marker_reason(f.name, markers)}) END" for f in marked
+            f"v := {marker_reason(f.name, markers)}) END"
+            for f in marked
         )
         any_marker = " OR ".join(ident("_m_" + f.name) for f in marked)
         items.append(
@@ -196,19 +232,25 @@ def _create_typed(
     # record id: stable for an unchanged row, whatever the release (ODS-style 40 hex chars)
     parts = ", ".join(f"coalesce(CAST({ident(f.name)} AS VARCHAR), chr(0))" for f in ds.fields)
     conn.execute("ALTER TABLE _typed0 ADD COLUMN _h VARCHAR")
-    conn.execute(f"UPDATE _typed0 SET _h = sha1(concat_ws(chr(31), {literal(ds.id)}, {parts}))"
-                 ).fetchall()
+    conn.execute(
+        f"UPDATE _typed0 SET _h = sha1(concat_ws(chr(31), {literal(ds.id)}, {parts}))"
+    ).fetchall()
     (repeated,) = conn.execute("SELECT count(*) - count(DISTINCT _h) FROM _typed0").fetchall()[0]
     recordid = (
         "CASE WHEN count(*) OVER (PARTITION BY _h) > 1 THEN sha1(_h || '#' || "
         "CAST(row_number() OVER (PARTITION BY _h ORDER BY t._src, t._ligne) AS VARCHAR)) "
-        "ELSE _h END" if repeated else "_h"
+        "ELSE _h END"
+        if repeated
+        else "_h"
     )
     if linked:
         links, joins = role_links(ds, "s")
         hier, hjoins = hierarchy_select(links)
-        raws = [f"{link.raw} AS {ident('_raw_' + link.role)}, {link.code} AS "
-                f"{ident('_code_' + link.role)}" for link in links]
+        raws = [
+            f"{link.raw} AS {ident('_raw_' + link.role)}, {link.code} AS "
+            f"{ident('_code_' + link.role)}"
+            for link in links
+        ]
         link_sql = ", ".join(hier + raws)
         from_sql = "_clean s " + " ".join(joins + hjoins)
     else:
@@ -242,15 +284,25 @@ def _dirty_fields(conn: duckdb.DuckDBPyConnection, ds: Dataset) -> set[str]:
     for f in ds.fields:
         if f.type == "int":
             n = ident("_n_" + f.name)
-            checks.append((f.name, f"count_if(({ident(f.name)} IS NOT NULL AND {n} IS NULL) "
-                                   f"OR {n} <> floor({n}) OR abs({n}) >= 9e15)"))
+            checks.append(
+                (
+                    f.name,
+                    f"count_if(({ident(f.name)} IS NOT NULL AND {n} IS NULL) "
+                    f"OR {n} <> floor({n}) OR abs({n}) >= 9e15)",
+                )
+            )
         elif f.type == "double":
             n = ident("_n_" + f.name)
-            checks.append((f.name, f"count_if(({ident(f.name)} IS NOT NULL AND {n} IS NULL) "
-                                   f"OR NOT isfinite({n}))"))
+            checks.append(
+                (
+                    f.name,
+                    f"count_if(({ident(f.name)} IS NOT NULL AND {n} IS NULL) OR NOT isfinite({n}))",
+                )
+            )
     dirty = {f.name for f in ds.fields if f.type not in ("text", "int", "double")}
     if checks:
         counts = conn.execute(
-            "SELECT " + ", ".join(sql for _, sql in checks) + " FROM _clean").fetchall()[0]
+            "SELECT " + ", ".join(sql for _, sql in checks) + " FROM _clean"
+        ).fetchall()[0]
         dirty |= {name for (name, _), n in zip(checks, counts, strict=True) if n}
     return dirty

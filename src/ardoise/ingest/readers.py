@@ -57,13 +57,22 @@ def read_source(path: Path, source: Source) -> SourceRead:
     reader = _READERS[fmt]
     digest = sha256_bytes(data)
 
-    def result(table: pa.Table | None, issues: tuple[Issue, ...], encoding: str = "",
-               delimiter: str = "") -> SourceRead:
+    def result(
+        table: pa.Table | None, issues: tuple[Issue, ...], encoding: str = "", delimiter: str = ""
+    ) -> SourceRead:
         return SourceRead(source.path, digest, len(data), fmt, table, issues, encoding, delimiter)
 
     if not data.strip(b" \r\n\t" + _BOM):
-        return result(None, (_issue("fichier-vide", source,
-                                    f"Le fichier {source.path} est vide ({len(data)} octets)."),))
+        return result(
+            None,
+            (
+                _issue(
+                    "fichier-vide",
+                    source,
+                    f"Le fichier {source.path} est vide ({len(data)} octets).",
+                ),
+            ),
+        )
     try:
         table, issues, encoding, delimiter = reader(data, source)
     except _Unreadable as exc:
@@ -90,21 +99,33 @@ def _decode_check(data: bytes, source: Source) -> tuple[str, list[Issue]]:
     head = data[:_SNIFF_BYTES]
     if b"\x00" in head:
         if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-            raise _fail("encodage-invalide", source,
-                        f"{source.path} est en UTF-16 ; l'encodage déclaré est {source.encoding}.")
-        raise _fail("fichier-binaire", source,
-                    f"{source.path} contient des octets nuls : ce n'est pas un fichier CSV "
-                    "(fichier binaire ou corrompu).")
+            raise _fail(
+                "encodage-invalide",
+                source,
+                f"{source.path} est en UTF-16 ; l'encodage déclaré est {source.encoding}.",
+            )
+        raise _fail(
+            "fichier-binaire",
+            source,
+            f"{source.path} contient des octets nuls : ce n'est pas un fichier CSV "
+            "(fichier binaire ou corrompu).",
+        )
     if source.encoding == "latin-1":
-        return "latin1", [_issue("encodage-latin1", source,
-                                 f"{source.path} est lu en latin-1 comme le déclare le descripteur.")]
+        return "latin1", [
+            _issue(
+                "encodage-latin1",
+                source,
+                f"{source.path} est lu en latin-1 comme le déclare le descripteur.",
+            )
+        ]
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         guess = " ; il semble être en latin-1 (Windows-1252)" if _looks_latin1(data) else ""
         raise _fail(
-            "encodage-invalide", source,
+            "encodage-invalide",
+            source,
             f"{source.path} n'est pas en UTF-8 : octet 0x{data[exc.start]:02X} invalide à la "
             f"ligne {line}{guess}. Si la source a changé d'encodage, déclarez `encoding: latin-1` "
             "dans le descripteur après vérification.",
@@ -129,9 +150,10 @@ def _sniff_delimiter(first_line: str) -> str:
 
 def _read_csv(data: bytes, source: Source) -> tuple[pa.Table, list[Issue], str, str]:
     encoding, issues = _decode_check(data, source)
-    body = data[len(_BOM):] if data.startswith(_BOM) else data
-    first_line = body.split(b"\n", 1)[0].decode("utf-8" if encoding == "utf8" else "cp1252",
-                                                 errors="replace")
+    body = data[len(_BOM) :] if data.startswith(_BOM) else data
+    first_line = body.split(b"\n", 1)[0].decode(
+        "utf-8" if encoding == "utf8" else "cp1252", errors="replace"
+    )
     delimiter = _sniff_delimiter(first_line)
     bad_rows: list[tuple[int | None, int, int, str]] = []
 
@@ -142,29 +164,44 @@ def _read_csv(data: bytes, source: Source) -> tuple[pa.Table, list[Issue], str, 
     try:
         table = pacsv.read_csv(
             io.BytesIO(body),
-            read_options=pacsv.ReadOptions(encoding=encoding, use_threads=False,
-                                           block_size=1 << 22),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char='"',
-                                              double_quote=True, newlines_in_values=True,
-                                              invalid_row_handler=on_invalid),
+            read_options=pacsv.ReadOptions(
+                encoding=encoding, use_threads=False, block_size=1 << 22
+            ),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter,
+                quote_char='"',
+                double_quote=True,
+                newlines_in_values=True,
+                invalid_row_handler=on_invalid,
+            ),
             convert_options=pacsv.ConvertOptions(
-                column_types={}, strings_can_be_null=False, quoted_strings_can_be_null=False,
-                auto_dict_encode=False, check_utf8=True, include_missing_columns=False,
+                column_types={},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+                auto_dict_encode=False,
+                check_utf8=True,
+                include_missing_columns=False,
             ),
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError) as exc:
-        raise _fail("fichier-illisible", source,
-                    f"{source.path} n'est pas un CSV lisible : {exc}") from None
+        raise _fail(
+            "fichier-illisible", source, f"{source.path} n'est pas un CSV lisible : {exc}"
+        ) from None
     table = table.cast(pa.schema([pa.field(n, pa.string()) for n in table.column_names]))
     if bad_rows:
         line, expected, actual, text = bad_rows[0]
         where = f"ligne {line}" if line else "une ligne"
-        issues.append(_issue(
-            "ligne-malformee", source,
-            f"{source.path} : {len(bad_rows)} ligne(s) n'ont pas {expected} colonnes ; "
-            f"{where} en a {actual} (fichier tronqué ou séparateur dans une valeur ?).",
-            row=line, count=len(bad_rows), examples=(text[:120],),
-        ))
+        issues.append(
+            _issue(
+                "ligne-malformee",
+                source,
+                f"{source.path} : {len(bad_rows)} ligne(s) n'ont pas {expected} colonnes ; "
+                f"{where} en a {actual} (fichier tronqué ou séparateur dans une valeur ?).",
+                row=line,
+                count=len(bad_rows),
+                examples=(text[:120],),
+            )
+        )
     return table, issues, "utf-8-sig" if data.startswith(_BOM) else encoding, delimiter
 
 
@@ -172,8 +209,11 @@ def _read_parquet(data: bytes, source: Source) -> tuple[pa.Table, list[Issue], s
     try:
         table = pq.read_table(io.BytesIO(data))
     except (pa.ArrowInvalid, OSError) as exc:
-        raise _fail("fichier-illisible", source,
-                    f"{source.path} n'est pas un fichier Parquet lisible : {exc}") from None
+        raise _fail(
+            "fichier-illisible",
+            source,
+            f"{source.path} n'est pas un fichier Parquet lisible : {exc}",
+        ) from None
     columns = [_as_strings(col) for col in table.columns]
     return pa.table(columns, names=table.column_names), [], "", ""
 
@@ -184,8 +224,12 @@ def _as_strings(col: pa.ChunkedArray) -> pa.ChunkedArray | pa.Array:
     except (pa.ArrowNotImplementedError, pa.ArrowInvalid):
         values = col.to_pylist()
         return pa.array(
-            [None if v is None else json.dumps(v, ensure_ascii=False, sort_keys=True, default=str)
-             for v in values],
+            [
+                None
+                if v is None
+                else json.dumps(v, ensure_ascii=False, sort_keys=True, default=str)
+                for v in values
+            ],
             pa.string(),
         )
 
@@ -196,8 +240,11 @@ def _read_geojson(data: bytes, source: Source) -> tuple[pa.Table, list[Issue], s
         doc = json.loads(data)
         features = doc["features"]
     except (ValueError, KeyError, TypeError) as exc:
-        raise _fail("fichier-illisible", source,
-                    f"{source.path} n'est pas un GeoJSON FeatureCollection : {exc}") from None
+        raise _fail(
+            "fichier-illisible",
+            source,
+            f"{source.path} n'est pas un GeoJSON FeatureCollection : {exc}",
+        ) from None
     names: list[str] = []
     rows: list[dict[str, str | None]] = []
     for feat in features:
@@ -226,21 +273,27 @@ def _read_xlsx(data: bytes, source: Source) -> tuple[pa.Table, list[Issue], str,
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds (zipfile, KeyError, …)
-        raise _fail("fichier-illisible", source,
-                    f"{source.path} n'est pas un classeur XLSX lisible : {exc}") from None
+        raise _fail(
+            "fichier-illisible", source, f"{source.path} n'est pas un classeur XLSX lisible : {exc}"
+        ) from None
     sheet_name = source.sheet or book.sheetnames[0]
     if sheet_name not in book.sheetnames:
-        raise _fail("fichier-illisible", source,
-                    f"{source.path} : feuille {sheet_name!r} absente "
-                    f"(feuilles : {', '.join(book.sheetnames)}).")
+        raise _fail(
+            "fichier-illisible",
+            source,
+            f"{source.path} : feuille {sheet_name!r} absente "
+            f"(feuilles : {', '.join(book.sheetnames)}).",
+        )
     values = list(book[sheet_name].iter_rows(values_only=True))
     book.close()
     header_idx = source.header_row - 1
     if len(values) <= header_idx:
-        raise _fail("fichier-vide", source, f"{source.path} : aucun en-tête en ligne {source.header_row}.")
+        raise _fail(
+            "fichier-vide", source, f"{source.path} : aucun en-tête en ligne {source.header_row}."
+        )
     header = [str(h).strip() if h is not None else "" for h in values[header_idx]]
     keep = [i for i, h in enumerate(header) if h]
-    rows = [r for r in values[header_idx + 1:] if any(c not in (None, "") for c in r)]
+    rows = [r for r in values[header_idx + 1 :] if any(c not in (None, "") for c in r)]
     arrays = [
         pa.array([_cell(r[i]) if i < len(r) else None for r in rows], pa.string()) for i in keep
     ]

@@ -83,7 +83,9 @@ def role_links(ds: Dataset, alias: str) -> tuple[list[RoleLink], list[str]]:
         col = f"{alias}.{ident(fname)}"
         if role == "uai":
             raw = uai_sql_from(col)
-            links.append(RoleLink(role, fname, raw, f"(CASE WHEN {uai_valid_sql(raw)} THEN {raw} END)"))
+            links.append(
+                RoleLink(role, fname, raw, f"(CASE WHEN {uai_valid_sql(raw)} THEN {raw} END)")
+            )
             continue
         level, normaliser = _ROLES[role]
         raw = name_key_sql(f"{col}") if normaliser is None else normaliser_on(normaliser, col)
@@ -124,7 +126,10 @@ def hierarchy_select(links: list[RoleLink]) -> tuple[list[str], list[str]]:
     aca_parts = [code[r] for r in ("academie", "academie_nom") if r in code] + ["_d.academie"]
     academie = f"COALESCE({', '.join(aca_parts)})"
     joins.append(f"LEFT JOIN ref_academies _a ON _a.code = {academie}")
-    reg_parts = [code[r] for r in ("region", "region_nom") if r in code] + ["_d.region", "_a.region"]
+    reg_parts = [code[r] for r in ("region", "region_nom") if r in code] + [
+        "_d.region",
+        "_a.region",
+    ]
     region = f"COALESCE({', '.join(reg_parts)})"
     select = [
         f"{uai} AS _uai",

@@ -36,8 +36,12 @@ _ALIAS = re.compile(r"\w+")  # AS aliases are identifier tokens; other names are
 
 # ``territoire=niveau:code``: the hidden link column of each level (None: no condition).
 TERRITORY_COLUMNS: dict[str, str | None] = {
-    "etablissement": "_uai", "commune": "_commune", "departement": "_departement",
-    "academie": "_academie", "region": "_region", "france": None,
+    "etablissement": "_uai",
+    "commune": "_commune",
+    "departement": "_departement",
+    "academie": "_academie",
+    "region": "_region",
+    "france": None,
 }
 
 
@@ -58,7 +62,8 @@ def territory_filter(niveau: str, code: str) -> TerritoryFilter:
     if niveau not in TERRITORY_COLUMNS:
         raise InvalidParameter(
             f"Valeur invalide pour le paramètre territoire : niveau {niveau[:40]!r} inconnu "
-            f"(niveaux possibles : {', '.join(TERRITORY_COLUMNS)}).")
+            f"(niveaux possibles : {', '.join(TERRITORY_COLUMNS)})."
+        )
     column = TERRITORY_COLUMNS[niveau]
     if column is None:
         return TerritoryFilter(None)
@@ -86,14 +91,23 @@ def parse_query(query: RecordsQuery) -> _Parsed:
     return _Parsed(
         where=tuple(parser.parse_where(w) for w in wheres),
         select=parser.parse_select(query.select) if query.select and query.select.strip() else None,
-        group_by=parser.parse_group_by(query.group_by) if query.group_by and query.group_by.strip() else (),
-        order_by=parser.parse_order_by(query.order_by) if query.order_by and query.order_by.strip() else (),
+        group_by=parser.parse_group_by(query.group_by)
+        if query.group_by and query.group_by.strip()
+        else (),
+        order_by=parser.parse_order_by(query.order_by)
+        if query.order_by and query.order_by.strip()
+        else (),
     )
 
 
 def compile_records(
-    query: RecordsQuery, schema: Schema, *, export: bool = False, now: datetime | None = None,
-    extra_columns: tuple[str, ...] = (), territory: TerritoryFilter | None = None,
+    query: RecordsQuery,
+    schema: Schema,
+    *,
+    export: bool = False,
+    now: datetime | None = None,
+    extra_columns: tuple[str, ...] = (),
+    territory: TerritoryFilter | None = None,
 ) -> CompiledQuery:
     """Compile ``query`` against ``schema``; raise a ``QueryError`` subclass on bad input.
 
@@ -103,10 +117,18 @@ def compile_records(
     ``territory`` filters on a link column; by default it is read from ``query.territoire``.
     """
     parsed = parse_query(query)
-    limits.check_count("refine/exclude filters", len(query.refine) + len(query.exclude),
-                       limits.MAX_REFINES, "refine")
-    env = Env(schema, dates.zone(query.timezone), dates.lang_code(query.lang), now or datetime.now(UTC))
-    window = limits.check_window(query.limit, query.offset, grouped=bool(parsed.group_by), export=export)
+    limits.check_count(
+        "refine/exclude filters",
+        len(query.refine) + len(query.exclude),
+        limits.MAX_REFINES,
+        "refine",
+    )
+    env = Env(
+        schema, dates.zone(query.timezone), dates.lang_code(query.lang), now or datetime.now(UTC)
+    )
+    window = limits.check_window(
+        query.limit, query.offset, grouped=bool(parsed.group_by), export=export
+    )
     if territory is None and query.territoire is not None:
         territory = territory_filter(*query.territoire)
     try:
@@ -118,9 +140,15 @@ def compile_records(
 
 
 class _Statement:
-    def __init__(self, query: RecordsQuery, parsed: _Parsed, env: Env, params: Params,
-                 extra_columns: tuple[str, ...] = (),
-                 territory: TerritoryFilter | None = None) -> None:
+    def __init__(
+        self,
+        query: RecordsQuery,
+        parsed: _Parsed,
+        env: Env,
+        params: Params,
+        extra_columns: tuple[str, ...] = (),
+        territory: TerritoryFilter | None = None,
+    ) -> None:
         self.extra_columns = extra_columns
         self.territory = territory
         self.query = query
@@ -143,9 +171,13 @@ class _Statement:
             return self.count(conditions, keys, aggregated)
         projections = [self.projection(o, i) for i, o in enumerate(outputs)]
         extras = () if aggregated else self.extra_columns
-        projections += [exp.Column(this=exp.Identifier(this=name, quoted=True),
-                                   table=exp.Identifier(this=self.env.schema.table, quoted=True))
-                        for name in extras]
+        projections += [
+            exp.Column(
+                this=exp.Identifier(this=name, quoted=True),
+                table=exp.Identifier(this=self.env.schema.table, quoted=True),
+            )
+            for name in extras
+        ]
         select = exp.select(*projections)
         select = select.from_(self.table)
         if conditions is not None:
@@ -193,12 +225,17 @@ class _Statement:
             return parts[0] if parts else None
         out = parts[0] if not isinstance(parts[0], exp.Connector) else exp.Paren(this=parts[0])
         for part in parts[1:]:
-            out = exp.And(this=out, expression=exp.Paren(this=part) if isinstance(part, exp.Connector) else part)
+            out = exp.And(
+                this=out,
+                expression=exp.Paren(this=part) if isinstance(part, exp.Connector) else part,
+            )
         return out
 
     def territory_condition(self, column: str, codes: tuple[str, ...]) -> exp.Expr:
-        target = exp.Column(this=exp.Identifier(this=column, quoted=True),
-                            table=exp.Identifier(this=self.env.schema.table, quoted=True))
+        target = exp.Column(
+            this=exp.Identifier(this=column, quoted=True),
+            table=exp.Identifier(this=self.env.schema.table, quoted=True),
+        )
         if len(codes) == 1:
             return exp.EQ(this=target, expression=self.params.add(codes[0]))
         if not codes:
@@ -214,14 +251,22 @@ class _Statement:
         value = raw[1:-1] if len(raw) >= 2 and raw[0] == raw[-1] == '"' else raw
         if kind in GEO:
             raise OdsqlSyntaxError(f"Cannot {clause} on geo field {name}", clause=clause, col=None)
-        span = dates.period(value, self.env.tz, instants=kind == "datetime") if kind in ("date", "datetime") else None
+        span = (
+            dates.period(value, self.env.tz, instants=kind == "datetime")
+            if kind in ("date", "datetime")
+            else None
+        )
         if span is not None:
             test: exp.Expr = exp.And(
                 this=exp.GTE(this=column, expression=self.params.add(span[0])),
                 expression=exp.LT(this=column.copy(), expression=self.params.add(span[1])),
             )
         else:
-            target = column if kind == "text" else exp.Cast(this=column, to=exp.DataType.build("VARCHAR"))
+            target = (
+                column
+                if kind == "text"
+                else exp.Cast(this=column, to=exp.DataType.build("VARCHAR"))
+            )
             test = exp.EQ(this=target, expression=self.params.add(value))
         if clause == "exclude":
             return exp.Not(this=exp.Paren(this=exp.func("coalesce", test, exp.false())))
@@ -242,11 +287,15 @@ class _Statement:
             if t.constant:
                 raise self.r.error("Cannot group by a constant", item, scope)
             if t.type in GEO:
-                raise self.r.error("Cannot group by a geo field (geo_cluster is not supported)", item, scope)
+                raise self.r.error(
+                    "Cannot group by a geo field (geo_cluster is not supported)", item, scope
+                )
             keys.append((item, t))
         return keys
 
-    def outputs(self, keys: list[tuple[ast.GroupItem, Typed]], key_sql: frozenset[str]) -> list[_Output]:
+    def outputs(
+        self, keys: list[tuple[ast.GroupItem, Typed]], key_sql: frozenset[str]
+    ) -> list[_Output]:
         if self.parsed.select is None:
             if keys:
                 return [_Output(item.alias or item.text, t) for item, t in keys]
@@ -269,15 +318,21 @@ class _Statement:
             if aggregated and o.typed.free:
                 item = next((i for i in items if (i.alias or i.text) == o.name), items[0])
                 raise OdsqlSyntaxError(
-                    f"'{o.name}' must be aggregated or used in group_by", clause="select",
-                    col=item.pos + 1, highlight=o.name)
+                    f"'{o.name}' must be aggregated or used in group_by",
+                    clause="select",
+                    col=item.pos + 1,
+                    highlight=o.name,
+                )
         if not out:
             raise OdsqlSyntaxError("The select clause selects no field", clause="select", col=1)
         return out
 
     def fields(self, names: tuple[str, ...]) -> list[_Output]:
-        return [_Output(name, Typed(self.r.column(name), kind, free=True))
-                for name, kind in self.env.schema.fields if name in names]
+        return [
+            _Output(name, Typed(self.r.column(name), kind, free=True))
+            for name, kind in self.env.schema.fields
+            if name in names
+        ]
 
     def include(self, current: list[_Output], node: ast.Include) -> list[_Output]:
         regexes = [re.compile(fnmatch.translate(p)) for p in node.patterns]
@@ -289,32 +344,53 @@ class _Statement:
 
     # --- order_by --------------------------------------------------------------------------------
 
-    def order(self, outputs: list[_Output], keys: list[tuple[ast.GroupItem, Typed]],
-              key_sql: frozenset[str], aggregated: bool) -> list[exp.Ordered]:
+    def order(
+        self,
+        outputs: list[_Output],
+        keys: list[tuple[ast.GroupItem, Typed]],
+        key_sql: frozenset[str],
+        aggregated: bool,
+    ) -> list[exp.Ordered]:
         aliases: dict[str, ast.Expr | Typed] = {item.alias: t for item, t in keys if item.alias}
         aliases.update({o.name: o.typed for o in outputs})
-        basis = tuple(t.sql for _, t in keys) or tuple(self.r.column(n) for n in self.env.schema.names)
-        scope = Scope("order_by", aggregates=aggregated, aliases=aliases, alias_first=True,
-                      group_keys=key_sql, random_basis=basis)
+        basis = tuple(t.sql for _, t in keys) or tuple(
+            self.r.column(n) for n in self.env.schema.names
+        )
+        scope = Scope(
+            "order_by",
+            aggregates=aggregated,
+            aliases=aliases,
+            alias_first=True,
+            group_keys=key_sql,
+            random_basis=basis,
+        )
         out = []
         for item in self.parsed.order_by:
             t = self.r.expr(item.expr, scope)
             if aggregated and t.free:
-                raise OdsqlSyntaxError(f"'{item.text}' must be aggregated or used in group_by",
-                                       clause="order_by", col=item.pos + 1, highlight=item.text)
+                raise OdsqlSyntaxError(
+                    f"'{item.text}' must be aggregated or used in group_by",
+                    clause="order_by",
+                    col=item.pos + 1,
+                    highlight=item.text,
+                )
             if t.type in GEO:
                 raise self.r.error("Cannot sort by a geo field", item, scope)
             if t.constant:
                 raise self.r.error("Cannot sort by a constant", item, scope)
             out.append(exp.Ordered(this=t.order or t.sql, desc=item.descending, nulls_first=False))
         if not out and keys:  # groups come back in key order, nulls last, like the portal
-            out = [exp.Ordered(this=t.order or t.sql.copy(), desc=False, nulls_first=False) for _, t in keys]
+            out = [
+                exp.Ordered(this=t.order or t.sql.copy(), desc=False, nulls_first=False)
+                for _, t in keys
+            ]
         return out
 
     # --- total_count -------------------------------------------------------------------------------
 
-    def count(self, conditions: exp.Expr | None,
-              keys: list[tuple[ast.GroupItem, Typed]], aggregated: bool) -> CompiledQuery:
+    def count(
+        self, conditions: exp.Expr | None, keys: list[tuple[ast.GroupItem, Typed]], aggregated: bool
+    ) -> CompiledQuery:
         inner = exp.select(exp.Count(this=exp.Star()) if not keys else exp.Literal.number(1))
         inner = inner.from_(self.table)
         if conditions is not None:
@@ -326,5 +402,9 @@ class _Statement:
             statement = exp.select(total).from_(inner.subquery("groups", copy=False))
         else:
             statement = inner.select(total, append=False)
-        return CompiledQuery(self.render(statement), self.used_params(statement),
-                             (Column("total_count", "int"),), bool(keys))
+        return CompiledQuery(
+            self.render(statement),
+            self.used_params(statement),
+            (Column("total_count", "int"),),
+            bool(keys),
+        )

@@ -149,7 +149,10 @@ class Engine:
         return self._execute(sql, params, None)
 
     def stream_arrow(
-        self, compiled: CompiledQuery, *, batch_size: int = 50_000,
+        self,
+        compiled: CompiledQuery,
+        *,
+        batch_size: int = 50_000,
         time_limit_ms: int | None = None,
     ) -> Iterator[pa.RecordBatch]:
         """Yield Arrow record batches named after ``compiled.columns`` (exports)."""
@@ -159,7 +162,9 @@ class Engine:
             for batch in relation.to_arrow_reader(batch_size):
                 yield batch.rename_columns(names) if len(names) == batch.num_columns else batch
 
-    def _execute(self, sql: str, params: Mapping[str, object], time_limit_ms: int | None) -> ResultSet:
+    def _execute(
+        self, sql: str, params: Mapping[str, object], time_limit_ms: int | None
+    ) -> ResultSet:
         with self._cursor(time_limit_ms) as cursor:
             cursor.execute(sql, dict(params) if params else None)
             rows = cursor.fetchall()

@@ -57,7 +57,9 @@ class QueryError(ArdoiseError):
 class OdsqlSyntaxError(QueryError):
     """Malformed ODSQL. ``col`` is 1-based; ``highlight`` is the offending text."""
 
-    def __init__(self, description: str, *, clause: str, col: int | None, highlight: str = "") -> None:
+    def __init__(
+        self, description: str, *, clause: str, col: int | None, highlight: str = ""
+    ) -> None:
         super().__init__(odsql_message(description, clause, col), clause=clause, col=col)
         self.description = description
         self.highlight = highlight

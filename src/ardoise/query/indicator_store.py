@@ -22,8 +22,12 @@ from ardoise.indicators.loader import definition_from_json
 from ardoise.indicators.model import FRANCE, Definition
 
 EXPLORE_RECORDS = "/api/explore/v2.1/catalog/datasets/{dataset}/records"
-_NAME_FILES = {"region": "regions", "departement": "departements", "academie": "academies",
-               "commune": "communes"}
+_NAME_FILES = {
+    "region": "regions",
+    "departement": "departements",
+    "academie": "academies",
+    "commune": "communes",
+}
 
 
 @dataclass(frozen=True)
@@ -65,8 +69,9 @@ class IndicatorStore:
         found = self.parents.get((niveau, code))
         return None if found is None else (*found, ("france", FRANCE))
 
-    def explore(self, d: Definition, dataset: str, niveau: str, code: str,
-                annee: str) -> ExploreQuery | None:
+    def explore(
+        self, d: Definition, dataset: str, niveau: str, code: str, annee: str
+    ) -> ExploreQuery | None:
         """The Explore records query giving this value from ``dataset``; None if impossible.
 
         The query string is assembled from fragments encoded once (a map or a territory
@@ -79,8 +84,9 @@ class IndicatorStore:
         extra = ""
         if niveau != "france":
             mode = "publie" if reference else "lien"
-            found = (self.filters.get((dataset, mode, niveau, code))
-                     or _default(self.filters.get((dataset, mode, niveau, "*")), code))
+            found = self.filters.get((dataset, mode, niveau, code)) or _default(
+                self.filters.get((dataset, mode, niveau, "*")), code
+            )
             if found is None or found.champ is None:
                 extra = "&territoire=" + _encoded(f"{niveau}:{code}")
             else:
@@ -89,7 +95,9 @@ class IndicatorStore:
         where_text = _encoded(" and ").join([_encoded(w) for w in where] + tail)
         return ExploreQuery(
             f"{EXPLORE_RECORDS.format(dataset=dataset)}?{head}&where={where_text}"
-            f"{_group_by(d, niveau if reference else '')}{extra}", reading)
+            f"{_group_by(d, niveau if reference else '')}{extra}",
+            reading,
+        )
 
 
 @lru_cache(maxsize=65_536)
@@ -109,8 +117,11 @@ def _fragments(d: Definition, level: str) -> tuple[str, list[str], str | None]:
         tail.append(f"{field} is not null")
     else:
         tail += [f"{odsql_field(f)} is not null" for f in d.formula.fields_required()]
-    return urlencode([("select", select)], quote_via=quote, safe=""), [
-        _encoded(t) for t in tail], selected.reading
+    return (
+        urlencode([("select", select)], quote_via=quote, safe=""),
+        [_encoded(t) for t in tail],
+        selected.reading,
+    )
 
 
 @lru_cache(maxsize=1024)
@@ -157,12 +168,27 @@ def _load(path: str, release_id: str) -> IndicatorStore:
     if (folder / "filtres.parquet").is_file():
         table = pq.read_table(folder / "filtres.parquet").to_pydict()
         for jeu, mode, niveau, code, champ, valeurs, numerique in zip(
-                table["jeu"], table["mode"], table["niveau"], table["code"], table["champ"],
-                table["valeurs"], table["numerique"], strict=True):
-            filters[(jeu, mode, niveau, code)] = Filter(champ, tuple(valeurs or ()), bool(numerique))
+            table["jeu"],
+            table["mode"],
+            table["niveau"],
+            table["code"],
+            table["champ"],
+            table["valeurs"],
+            table["numerique"],
+            strict=True,
+        ):
+            filters[(jeu, mode, niveau, code)] = Filter(
+                champ, tuple(valeurs or ()), bool(numerique)
+            )
     referential = Path(path) / "referential"
-    return IndicatorStore(release_id, dict(sorted(defs.items())), coverage, filters,
-                          _names(referential), _parents(referential))
+    return IndicatorStore(
+        release_id,
+        dict(sorted(defs.items())),
+        coverage,
+        filters,
+        _names(referential),
+        _parents(referential),
+    )
 
 
 def _names(folder: Path) -> dict[tuple[str, str], str]:
@@ -182,13 +208,15 @@ def _names(folder: Path) -> dict[tuple[str, str], str]:
 
 def _parents(folder: Path) -> dict[tuple[str, str], tuple[tuple[str, str], ...]]:
     """(niveau, code) → ancestors up to the région, from the referential."""
+
     def read(stem: str, columns: tuple[str, ...]) -> list[dict[str, Any]]:
         path = folder / f"{stem}.parquet"
         if not path.is_file():
             return []
         names = set(pq.read_schema(path).names)
         rows: list[dict[str, Any]] = pq.read_table(
-            path, columns=[c for c in columns if c in names]).to_pylist()
+            path, columns=[c for c in columns if c in names]
+        ).to_pylist()
         return rows
 
     out: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {}
@@ -204,6 +232,8 @@ def _parents(folder: Path) -> dict[tuple[str, str], tuple[tuple[str, str], ...]]
         out[("departement", d["code"])] = chain
     for c in read("communes", ("code", "type", "departement")):
         if c.get("type", "commune-actuelle") == "commune-actuelle" and c.get("departement"):
-            out[("commune", c["code"])] = (("departement", c["departement"]),
-                                           *deps.get(c["departement"], ()))
+            out[("commune", c["code"])] = (
+                ("departement", c["departement"]),
+                *deps.get(c["departement"], ()),
+            )
     return out

@@ -107,8 +107,14 @@ def _store(release: ServedRelease) -> IndicatorStore:
 
 def _info(store: IndicatorStore, d: Definition) -> IndicatorInfo:
     agg = AGGREGATIONS[d.formula.aggregation]
-    return IndicatorInfo(d, THEMES.get(d.theme, d.theme), agg.label, agg.base,
-                         store.years(d.id), dict(store.coverage.get(d.id, {})))
+    return IndicatorInfo(
+        d,
+        THEMES.get(d.theme, d.theme),
+        agg.label,
+        agg.base,
+        store.years(d.id),
+        dict(store.coverage.get(d.id, {})),
+    )
 
 
 def list_indicators(release: ServedRelease) -> tuple[IndicatorInfo, ...]:
@@ -121,14 +127,17 @@ def indicator(release: ServedRelease, indicator_id: str) -> IndicatorInfo:
     d = store.definitions.get(indicator_id)
     if d is None:
         known = ", ".join(store.definitions) or "aucun"
-        raise IndicatorNotFound(f"Indicateur inconnu : {indicator_id[:80]!r} (indicateurs : {known}).")
+        raise IndicatorNotFound(
+            f"Indicateur inconnu : {indicator_id[:80]!r} (indicateurs : {known})."
+        )
     return _info(store, d)
 
 
 def coverage(release: ServedRelease) -> Coverage:
     store = _store(release)
-    return Coverage(release.id, tuple(dict(store.coverage[i]) for i in store.definitions
-                                      if i in store.coverage))
+    return Coverage(
+        release.id, tuple(dict(store.coverage[i]) for i in store.definitions if i in store.coverage)
+    )
 
 
 def school_year(raw: str | None, *, parameter: str = "annee") -> str | None:
@@ -144,13 +153,18 @@ def school_year(raw: str | None, *, parameter: str = "annee") -> str | None:
         raise InvalidParameter(
             f"Valeur invalide pour le paramètre {parameter} : {raw[:40]!r} ; attendu une année "
             "scolaire AAAA-AAAA (ex. 2023-2024 ; une session d'examen 2024 est l'année "
-            "2023-2024).")
+            "2023-2024)."
+        )
     return text
 
 
-def indicator_values(release: ServedRelease, indicator_id: str, niveau: str,
-                     annee: str | None = None, parent: tuple[str, str] | None = None,
-                     ) -> IndicatorValues:
+def indicator_values(
+    release: ServedRelease,
+    indicator_id: str,
+    niveau: str,
+    annee: str | None = None,
+    parent: tuple[str, str] | None = None,
+) -> IndicatorValues:
     """Every territory of ``niveau`` (under ``parent``) for one year: what a map needs."""
     info = indicator(release, indicator_id)
     d = info.definition
@@ -158,7 +172,8 @@ def indicator_values(release: ServedRelease, indicator_id: str, niveau: str,
     if level not in d.levels:
         raise InvalidParameter(
             f"L'indicateur {d.id} n'est pas calculé au niveau {level} "
-            f"(niveaux : {', '.join(d.levels)}).")
+            f"(niveaux : {', '.join(d.levels)})."
+        )
     year = _year_of(info, annee)
     if parent is not None:
         parent = _check_parent(release, level, parent)
@@ -172,14 +187,17 @@ def indicator_values(release: ServedRelease, indicator_id: str, niveau: str,
 def _year_of(info: IndicatorInfo, annee: str | None) -> str:
     year = school_year(annee)
     if not info.annees:
-        raise IndicatorNotFound(f"L'indicateur {info.definition.id} n'a aucune valeur dans "
-                                "cette release (sources absentes).")
+        raise IndicatorNotFound(
+            f"L'indicateur {info.definition.id} n'a aucune valeur dans "
+            "cette release (sources absentes)."
+        )
     if year is None:
         return info.annees[-1]
     if year not in info.annees:
         raise InvalidParameter(
             f"L'indicateur {info.definition.id} n'a pas de valeur pour l'année {year} "
-            f"(années : {', '.join(info.annees)}).")
+            f"(années : {', '.join(info.annees)})."
+        )
     return year
 
 
@@ -188,7 +206,8 @@ def _check_parent(release: ServedRelease, level: str, parent: tuple[str, str]) -
     if p_level == "etablissement" or LEVELS.index(p_level) <= LEVELS.index(level):
         raise InvalidParameter(
             f"Valeur invalide pour le paramètre parent : le niveau {p_level} n'est pas "
-            f"au-dessus du niveau {level}.")
+            f"au-dessus du niveau {level}."
+        )
     if p_level != "france" and _store(release).name(p_level, p_code) is None:
         raise territory_levels.TerritoryNotFound(f"Territoire inconnu : {p_level} {p_code}.")
     return p_level, p_code
@@ -201,18 +220,37 @@ def _value(store: IndicatorStore, d: Definition, row: dict[str, Any]) -> Indicat
         query = store.explore(d, sources[0], row["niveau"], row["code"], row["annee_scolaire"])
     parent = (row["parent_niveau"], row["parent_code"]) if row["parent_niveau"] else None
     return IndicatorValue(
-        indicateur=d.id, niveau=row["niveau"], code=row["code"],
-        nom=store.name(row["niveau"], row["code"]), annee=row["annee_scolaire"],
-        valeur=row["valeur"], base=row["base"], statut=row["statut"],
-        numerateur=row["numerateur"], denominateur=row["denominateur"], parent=parent,
-        rang=row["rang"], rang_sur=row["rang_sur"],
-        provenance=Provenance(d.version, sources, store.release_id,
-                              query.url if query else None, query.lecture if query else None))
+        indicateur=d.id,
+        niveau=row["niveau"],
+        code=row["code"],
+        nom=store.name(row["niveau"], row["code"]),
+        annee=row["annee_scolaire"],
+        valeur=row["valeur"],
+        base=row["base"],
+        statut=row["statut"],
+        numerateur=row["numerateur"],
+        denominateur=row["denominateur"],
+        parent=parent,
+        rang=row["rang"],
+        rang_sur=row["rang_sur"],
+        provenance=Provenance(
+            d.version,
+            sources,
+            store.release_id,
+            query.url if query else None,
+            query.lecture if query else None,
+        ),
+    )
 
 
-def territory_indicators(release: ServedRelease, niveau: str, code: str,
-                         annee: str | None = None, *, only: Collection[str] | None = None,
-                         ) -> TerritoryIndicators:
+def territory_indicators(
+    release: ServedRelease,
+    niveau: str,
+    code: str,
+    annee: str | None = None,
+    *,
+    only: Collection[str] | None = None,
+) -> TerritoryIndicators:
     """Every indicator of one territory (or ``only`` these ids): value, parents, rank and
     series over the years."""
     level = territory_levels.level(niveau)
@@ -224,20 +262,24 @@ def territory_indicators(release: ServedRelease, niveau: str, code: str,
         rows = index_for(release.path).territory_rows(level, territory)
         if not rows:
             raise territory_levels.TerritoryNotFound(
-                f"Territoire inconnu ou sans indicateur : {level} {territory}.")
-        ancestors = tuple((lv, rows[0][lv]) for lv in ("commune", "departement", "academie",
-                                                       "region") if rows[0][lv])
+                f"Territoire inconnu ou sans indicateur : {level} {territory}."
+            )
+        ancestors = tuple(
+            (lv, rows[0][lv])
+            for lv in ("commune", "departement", "academie", "region")
+            if rows[0][lv]
+        )
         ancestors += (("france", "FR"),)
         parent_rows = _by_territory(_rows_of(release, ancestors))
     else:  # one query for the territory and its ancestors
         ancestors = known
         found = _by_territory(_rows_of(release, ((level, territory), *ancestors)))
-        rows = [r for key, group in found.items() if key[1:3] == (level, territory)
-                for r in group]
+        rows = [r for key, group in found.items() if key[1:3] == (level, territory) for r in group]
         rows.sort(key=lambda r: (r["indicateur"], r["annee_scolaire"]))
         if not rows:
             raise territory_levels.TerritoryNotFound(
-                f"Territoire inconnu ou sans indicateur : {level} {territory}.")
+                f"Territoire inconnu ou sans indicateur : {level} {territory}."
+            )
         parent_rows = found
     items = []
     for d in store.definitions.values():
@@ -249,17 +291,23 @@ def territory_indicators(release: ServedRelease, niveau: str, code: str,
         info = _info(store, d)
         year = wanted or _latest(own)
         serie = tuple(_value(store, d, r) for r in own)
-        shown = next((v for v in serie if v.annee == year), None) or _absent(d, store, level,
-                                                                              territory, year)
-        parents = tuple(_value(store, d, r) for lv, c in ancestors
-                        for r in parent_rows.get((d.id, lv, c, year), ()))
+        shown = next((v for v in serie if v.annee == year), None) or _absent(
+            d, store, level, territory, year
+        )
+        parents = tuple(
+            _value(store, d, r)
+            for lv, c in ancestors
+            for r in parent_rows.get((d.id, lv, c, year), ())
+        )
         items.append(TerritoryIndicator(info, year, shown, parents, serie))
-    return TerritoryIndicators(level, territory, store.name(level, territory), ancestors,
-                               wanted, release.id, tuple(items))
+    return TerritoryIndicators(
+        level, territory, store.name(level, territory), ancestors, wanted, release.id, tuple(items)
+    )
 
 
-def _rows_of(release: ServedRelease, territories: Sequence[tuple[str, str]]
-             ) -> list[dict[str, Any]]:
+def _rows_of(
+    release: ServedRelease, territories: Sequence[tuple[str, str]]
+) -> list[dict[str, Any]]:
     """The rows of several territories, by indicator then year."""
     index = index_for(release.path)
     out = [r for lv, c in territories for r in index.territory_rows(lv, c)]
@@ -267,8 +315,9 @@ def _rows_of(release: ServedRelease, territories: Sequence[tuple[str, str]]
     return out
 
 
-def _by_territory(rows: Sequence[dict[str, Any]]
-                  ) -> dict[tuple[str, str, str, str], list[dict[str, Any]]]:
+def _by_territory(
+    rows: Sequence[dict[str, Any]],
+) -> dict[tuple[str, str, str, str], list[dict[str, Any]]]:
     """(indicateur, niveau, code, année) → rows."""
     out: dict[tuple[str, str, str, str], list[dict[str, Any]]] = {}
     for r in rows:
@@ -281,12 +330,26 @@ def _latest(rows: Sequence[dict[str, Any]]) -> str:
     return str(max(with_value or [r["annee_scolaire"] for r in rows]))
 
 
-def _absent(d: Definition, store: IndicatorStore, level: str, code: str, year: str
-            ) -> IndicatorValue:
+def _absent(
+    d: Definition, store: IndicatorStore, level: str, code: str, year: str
+) -> IndicatorValue:
     """A year the indicator does not cover: no value, said so."""
-    return IndicatorValue(d.id, level, code, store.name(level, code), year, None, None, "absent",
-                          None, None, None, None, None,
-                          Provenance(d.version, d.dataset_ids, store.release_id, None, None))
+    return IndicatorValue(
+        d.id,
+        level,
+        code,
+        store.name(level, code),
+        year,
+        None,
+        None,
+        "absent",
+        None,
+        None,
+        None,
+        None,
+        None,
+        Provenance(d.version, d.dataset_ids, store.release_id, None, None),
+    )
 
 
 def territory_name(release: ServedRelease, niveau: str, code: str) -> str | None:

@@ -47,7 +47,9 @@ def _invalid(name: str, found: int, expected: str) -> LimitExceeded:
     )
 
 
-def check_window(limit: int | None, offset: int | None, *, grouped: bool, export: bool = False) -> Window:
+def check_window(
+    limit: int | None, offset: int | None, *, grouped: bool, export: bool = False
+) -> Window:
     """Validate ``limit``/``offset`` as the portal does and return the effective window."""
     off = 0 if offset is None else offset
     if off < 0:
@@ -66,7 +68,9 @@ def check_window(limit: int | None, offset: int | None, *, grouped: bool, export
     if lim == UNLIMITED:
         lim = RECORDS_MAX_LIMIT
     max_limit, max_window = (
-        (GROUPED_MAX_LIMIT, GROUPED_MAX_WINDOW) if grouped else (RECORDS_MAX_LIMIT, RECORDS_MAX_WINDOW)
+        (GROUPED_MAX_LIMIT, GROUPED_MAX_WINDOW)
+        if grouped
+        else (RECORDS_MAX_LIMIT, RECORDS_MAX_WINDOW)
     )
     if lim > max_limit:
         raise _invalid("limit", lim, f"<= {max_limit}")

@@ -15,18 +15,30 @@ CACHE_SIZE = 4096
 
 
 @lru_cache(maxsize=CACHE_SIZE)
-def _compiled(query: RecordsQuery, schema: Schema, export: bool,
-              extra_columns: tuple[str, ...], territory: TerritoryFilter | None) -> CompiledQuery:
-    return compile_records(query, schema, export=export, extra_columns=extra_columns,
-                           territory=territory)
+def _compiled(
+    query: RecordsQuery,
+    schema: Schema,
+    export: bool,
+    extra_columns: tuple[str, ...],
+    territory: TerritoryFilter | None,
+) -> CompiledQuery:
+    return compile_records(
+        query, schema, export=export, extra_columns=extra_columns, territory=territory
+    )
 
 
-def compile_cached(query: RecordsQuery, schema: Schema, *, export: bool = False,
-                   extra_columns: tuple[str, ...] = (),
-                   territory: TerritoryFilter | None = None) -> CompiledQuery:
+def compile_cached(
+    query: RecordsQuery,
+    schema: Schema,
+    *,
+    export: bool = False,
+    extra_columns: tuple[str, ...] = (),
+    territory: TerritoryFilter | None = None,
+) -> CompiledQuery:
     """``compile_records`` through a bounded cache (errors are not cached: they re-raise)."""
     texts = (query.select, query.group_by, query.order_by, *query.where_clauses)
     if any(t and "now" in t.lower() for t in texts):
-        return compile_records(query, schema, export=export, extra_columns=extra_columns,
-                               territory=territory)
+        return compile_records(
+            query, schema, export=export, extra_columns=extra_columns, territory=territory
+        )
     return _compiled(query, schema, export, extra_columns, territory)

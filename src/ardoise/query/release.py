@@ -43,11 +43,21 @@ class DatasetView:
 
 
 CATALOG_TABLE = "__catalog"
-CATALOG_SCHEMA = Schema(CATALOG_TABLE, (
-    ("dataset_id", "text"), ("title", "text"), ("description", "text"), ("publisher", "text"),
-    ("license", "text"), ("keyword", "text"), ("theme", "text"), ("modified", "text"),
-    ("records_count", "int"), ("national", "boolean"),
-))
+CATALOG_SCHEMA = Schema(
+    CATALOG_TABLE,
+    (
+        ("dataset_id", "text"),
+        ("title", "text"),
+        ("description", "text"),
+        ("publisher", "text"),
+        ("license", "text"),
+        ("keyword", "text"),
+        ("theme", "text"),
+        ("modified", "text"),
+        ("records_count", "int"),
+        ("national", "boolean"),
+    ),
+)
 CATALOG_FACETS = ("publisher", "keyword", "theme", "license", "national")
 DERIVED_TABLES = {
     "__communes": "referential/communes.parquet",
@@ -70,8 +80,9 @@ class ServedRelease:
             if not entry.get("parquet"):
                 continue
             dataset = load_descriptor(path / "catalog" / f"{ds_id}.yaml")
-            views[ds_id] = DatasetView(dataset, entry, Schema.from_dataset(dataset),
-                                       path / entry["parquet"]["path"])
+            views[ds_id] = DatasetView(
+                dataset, entry, Schema.from_dataset(dataset), path / entry["parquet"]["path"]
+            )
         self.datasets = views
         tables = {k: v.parquet for k, v in views.items()}
         tables[CATALOG_TABLE] = self._catalog_table(settings.cache_dir / "catalog")
@@ -80,14 +91,16 @@ class ServedRelease:
         for name, rel in DERIVED_TABLES.items():
             if (path / rel).is_file():
                 tables[name] = path / rel
-        self.engine = Engine(tables,
-                             memory_limit=settings.query_memory_limit,
-                             threads=settings.query_threads,
-                             time_limit_ms=settings.query_time_limit_ms,
-                             materialize=bool(settings.query_materialize),
-                             # derived tables are sorted for their lookups and read in row
-                             # groups
-                             views_only=tuple(DERIVED_TABLES))
+        self.engine = Engine(
+            tables,
+            memory_limit=settings.query_memory_limit,
+            threads=settings.query_threads,
+            time_limit_ms=settings.query_time_limit_ms,
+            materialize=bool(settings.query_materialize),
+            # derived tables are sorted for their lookups and read in row
+            # groups
+            views_only=tuple(DERIVED_TABLES),
+        )
 
     def _catalog_table(self, directory: Path) -> Path:
         """The catalog as a table, so that catalog queries use the same ODSQL compiler."""
@@ -95,18 +108,20 @@ class ServedRelease:
         if not path.is_file():
             directory.mkdir(parents=True, exist_ok=True)
             views = list(self.datasets.values())
-            table = pa.table({
-                "dataset_id": [v.id for v in views],
-                "title": [v.dataset.title for v in views],
-                "description": [v.dataset.description for v in views],
-                "publisher": [v.dataset.publisher for v in views],
-                "license": [v.dataset.licence for v in views],
-                "keyword": [", ".join(v.dataset.keywords) for v in views],
-                "theme": [", ".join(v.dataset.themes) for v in views],
-                "modified": [self.created_at for v in views],
-                "records_count": pa.array([v.rows for v in views], pa.int64()),
-                "national": [v.dataset.spatial_coverage.national for v in views],
-            })
+            table = pa.table(
+                {
+                    "dataset_id": [v.id for v in views],
+                    "title": [v.dataset.title for v in views],
+                    "description": [v.dataset.description for v in views],
+                    "publisher": [v.dataset.publisher for v in views],
+                    "license": [v.dataset.licence for v in views],
+                    "keyword": [", ".join(v.dataset.keywords) for v in views],
+                    "theme": [", ".join(v.dataset.themes) for v in views],
+                    "modified": [self.created_at for v in views],
+                    "records_count": pa.array([v.rows for v in views], pa.int64()),
+                    "national": [v.dataset.spatial_coverage.national for v in views],
+                }
+            )
             tmp = path.with_suffix(f".{os.getpid()}.tmp")
             pq.write_table(table, tmp)
             os.replace(tmp, path)
@@ -174,7 +189,8 @@ class ReleaseHolder:
                 except (ArdoiseError, OSError, ValueError, KeyError) as exc:
                     error = ReleaseNotFound(
                         f"La release {target.rsplit('/', 1)[-1]} ne peut pas être servie "
-                        f"({exc}) : revenez à une release précédente (`ardoise rollback`).")
+                        f"({exc}) : revenez à une release précédente (`ardoise rollback`)."
+                    )
                     self._failed = (target, error)
                     raise error from exc
                 self._release, self._target, self._failed = new, target, None

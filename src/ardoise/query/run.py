@@ -50,8 +50,9 @@ class FacetGroup:
 
 def run_records(release: ServedRelease, dataset_id: str, query: RecordsQuery) -> RecordsPage:
     view = release.dataset(dataset_id)
-    compiled = compile_cached(query, view.schema, extra_columns=(RECORD_ID,),
-                               territory=_territory(release, view, query))
+    compiled = compile_cached(
+        query, view.schema, extra_columns=(RECORD_ID,), territory=_territory(release, view, query)
+    )
     result = release.engine.run(compiled)
     total = release.engine.count(compiled)
     names = [c.name for c in compiled.columns]
@@ -68,14 +69,16 @@ def get_record(release: ServedRelease, dataset_id: str, record_id: str) -> dict[
     cols = ", ".join(_quote(n) for n in view.schema.names)
     result = release.engine.fetch(
         f"SELECT {cols} FROM {_quote(view.id)} WHERE {_quote(RECORD_ID)} = $id LIMIT 1",
-        {"id": record_id})
+        {"id": record_id},
+    )
     if not result.rows:
         raise RecordNotFound(f"Unknown record: {record_id}")
     return dict(zip(view.schema.names, result.rows[0], strict=True))
 
 
-def run_facets(release: ServedRelease, dataset_id: str, facets: Sequence[str],
-               query: RecordsQuery) -> list[FacetGroup]:
+def run_facets(
+    release: ServedRelease, dataset_id: str, facets: Sequence[str], query: RecordsQuery
+) -> list[FacetGroup]:
     """Value counts of each facet field under the query's where/refine/exclude, by count."""
     view = release.dataset(dataset_id)
     names = list(facets) or default_facets(view)
@@ -86,14 +89,26 @@ def run_facets(release: ServedRelease, dataset_id: str, facets: Sequence[str],
             raise InvalidParameter(f"Unknown facet field: {name}")
         field = view.schema.lookup(name)
         assert field is not None
-        q = replace(query, select=f"`{field[0]}` as value, count(*) as count",
-                    group_by=f"`{field[0]}`", order_by="count desc, value",
-                    limit=MAX_FACET_VALUES, offset=None)
+        q = replace(
+            query,
+            select=f"`{field[0]}` as value, count(*) as count",
+            group_by=f"`{field[0]}`",
+            order_by="count desc, value",
+            limit=MAX_FACET_VALUES,
+            offset=None,
+        )
         compiled = compile_cached(q, view.schema, export=True, territory=territory)
         rows = release.engine.run(compiled).rows
-        groups.append(FacetGroup(field[0], [
-            FacetValue(name=_facet_name(v), count=int(c), value=v) for v, c in rows if v is not None
-        ]))
+        groups.append(
+            FacetGroup(
+                field[0],
+                [
+                    FacetValue(name=_facet_name(v), count=int(c), value=v)
+                    for v, c in rows
+                    if v is not None
+                ],
+            )
+        )
     return groups
 
 
@@ -101,18 +116,24 @@ def default_facets(view: DatasetView) -> list[str]:
     return [f.name for f in view.dataset.fields if f.facet]
 
 
-def export_batches(release: ServedRelease, dataset_id: str, query: RecordsQuery,
-                   *, time_limit_ms: int | None = None,
-                   ) -> tuple[tuple[Column, ...], Iterator[pa.RecordBatch]]:
+def export_batches(
+    release: ServedRelease,
+    dataset_id: str,
+    query: RecordsQuery,
+    *,
+    time_limit_ms: int | None = None,
+) -> tuple[tuple[Column, ...], Iterator[pa.RecordBatch]]:
     """The columns and a lazy stream of Arrow batches of the query, without the records cap."""
     view = release.dataset(dataset_id)
-    compiled = compile_cached(query, view.schema, export=True,
-                               territory=_territory(release, view, query))
+    compiled = compile_cached(
+        query, view.schema, export=True, territory=_territory(release, view, query)
+    )
     return compiled.columns, release.engine.stream_arrow(compiled, time_limit_ms=time_limit_ms)
 
 
-def _territory(release: ServedRelease, view: DatasetView, query: RecordsQuery
-               ) -> TerritoryFilter | None:
+def _territory(
+    release: ServedRelease, view: DatasetView, query: RecordsQuery
+) -> TerritoryFilter | None:
     """``query.territoire`` checked against the dataset and the referential."""
     if query.territoire is None:
         return None

@@ -42,7 +42,9 @@ def load_academy_table(path: Path = ACADEMIES_YAML) -> AcademyTable:
         raise SourceUnreadable(f"Table des académies illisible ({path}) : {exc}") from exc
     if not isinstance(raw, dict):
         raise SourceUnreadable(f"Table des académies invalide ({path}) : mapping attendu.")
-    regions = tuple(_region_academique(item, path) for item in _items(raw, "regions_academiques", path))
+    regions = tuple(
+        _region_academique(item, path) for item in _items(raw, "regions_academiques", path)
+    )
     by_code = {r.code: r for r in regions}
     academies = tuple(_academie(item, by_code, path) for item in _items(raw, "academies", path))
     table = AcademyTable(regions, academies, _departements_alias(raw, path))
@@ -132,23 +134,30 @@ def _check(table: AcademyTable, path: Path) -> None:
     problems += [f"code d'académie {c!r} mal formé" for c in codes if not _CODE.fullmatch(c)]
     problems += [
         f"code de région académique {r.code!r} mal formé"
-        for r in table.regions_academiques if not _CODE.fullmatch(r.code)
+        for r in table.regions_academiques
+        if not _CODE.fullmatch(r.code)
     ]
     current = set(codes)
     ra_region = {r.code: r.region for r in table.regions_academiques}
     for a in table.academies:
         if a.region_academique is not None and ra_region[a.region_academique] != a.region:
-            problems.append(f"académie {a.code} : région {a.region} ≠ celle de sa région académique")
+            problems.append(
+                f"académie {a.code} : région {a.region} ≠ celle de sa région académique"
+            )
         if a.ancienne and a.remplacee_par not in current:
             problems.append(f"académie {a.code} : remplacee_par {a.remplacee_par!r} inconnue")
         if not a.ancienne and a.remplacee_par is not None:
             problems.append(f"académie {a.code} : remplacee_par sans ancienne: true")
         problems += [
             f"académie {a.code} : département {d!r} mal formé"
-            for d in a.departements if not _DEPARTEMENT.fullmatch(d)
+            for d in a.departements
+            if not _DEPARTEMENT.fullmatch(d)
         ]
-    problems += [f"alias du département {d!r} : code mal formé"
-                 for d in table.departements_alias if not _DEPARTEMENT.fullmatch(d)]
+    problems += [
+        f"alias du département {d!r} : code mal formé"
+        for d in table.departements_alias
+        if not _DEPARTEMENT.fullmatch(d)
+    ]
     seen: dict[str, str] = {}
     for a in table.current:
         for d in a.departements:

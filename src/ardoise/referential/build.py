@@ -75,13 +75,13 @@ class ReferentialSummary:
             "inputs": dict(self.inputs),
             "sources": {
                 "decoupage_administratif": {
-                    "origine": self.decoupage_origin, "version": self.decoupage_version,
+                    "origine": self.decoupage_origin,
+                    "version": self.decoupage_version,
                 },
                 "mapshaper": self.mapshaper_version,
             },
             "geometry": {
-                "simplify": {k: v for k, v in SIMPLIFY.items()
-                             if k in LEVELS or commune_sizes},
+                "simplify": {k: v for k, v in SIMPLIFY.items() if k in LEVELS or commune_sizes},
                 "quantization": QUANTIZATION,
                 "sizes": sizes,
                 "missing": {k: list(v) for k, v in self.geometry_missing.items()},
@@ -105,11 +105,13 @@ def build_referential(
     SourceUnreadable when an input is inconsistent.
     """
     inputs = locate_inputs(mirror, node_modules)
-    used = [f for f in inputs.all_files()
-            if communes_geometry or f not in inputs.communes_geometries]
+    used = [
+        f for f in inputs.all_files() if communes_geometry or f not in inputs.communes_geometries
+    ]
     with ThreadPoolExecutor(max_workers=4) as pool:
-        hashes = dict(zip([f.name for f in used], pool.map(lambda f: sha256_file(f.path), used),
-                          strict=True))
+        hashes = dict(
+            zip([f.name for f in used], pool.map(lambda f: sha256_file(f.path), used), strict=True)
+        )
 
     academies = load_academy_table(inputs.academies.path)
     admin = admin_tables(
@@ -149,39 +151,56 @@ def _geometry_jobs(
     academies: AcademyTable,
     communes_geometry: bool,
 ) -> list[GeometryJob]:
-    def job(level: str, files: tuple[InputFile, ...], names: dict[str, str],
-            extra: bytes = b"") -> GeometryJob:
+    def job(
+        level: str, files: tuple[InputFile, ...], names: dict[str, str], extra: bytes = b""
+    ) -> GeometryJob:
         return GeometryJob(level, files, tuple(hashes[f.name] for f in files), names, extra)
 
     # Longest first: the commune contours take most of the time.
     jobs = []
     if communes_geometry and inputs.communes_geometries:
-        current = {c.code: (c.nom, c.departement)
-                   for c in admin.communes if c.type == "commune-actuelle"}
-        delegated = {c.code: c.commune_parente for c in admin.communes
-                     if c.type in ("commune-deleguee", "commune-associee") and c.commune_parente}
-        jobs.append(job("communes", inputs.communes_geometries,
-                        {code: nom for code, (nom, _d) in current.items()},
-                        communes_map(admin.anciens_codes, delegated, current)))
+        current = {
+            c.code: (c.nom, c.departement) for c in admin.communes if c.type == "commune-actuelle"
+        }
+        delegated = {
+            c.code: c.commune_parente
+            for c in admin.communes
+            if c.type in ("commune-deleguee", "commune-associee") and c.commune_parente
+        }
+        jobs.append(
+            job(
+                "communes",
+                inputs.communes_geometries,
+                {code: nom for code, (nom, _d) in current.items()},
+                communes_map(admin.anciens_codes, delegated, current),
+            )
+        )
     jobs += [
         job("regions", (inputs.geometries["regions"],), {r.code: r.nom for r in admin.regions}),
-        job("departements", (inputs.geometries["departements"],),
-            {d.code: d.nom for d in admin.departements}),
-        job("academies", (inputs.geometries["academies"],),
-            {a.code: a.nom for a in academies.current}),
+        job(
+            "departements",
+            (inputs.geometries["departements"],),
+            {d.code: d.nom for d in admin.departements},
+        ),
+        job(
+            "academies",
+            (inputs.geometries["academies"],),
+            {a.code: a.nom for a in academies.current},
+        ),
     ]
     return jobs
 
 
 def _write_tables(
-    staging: Staging, admin: AdminTables, academies: AcademyTable,
+    staging: Staging,
+    admin: AdminTables,
+    academies: AcademyTable,
     codes: tuple[TerritoryCode, ...],
 ) -> None:
     write_parquet(regions_table(admin.regions), staging.path("regions.parquet"))
     write_parquet(departements_table(admin.departements), staging.path("departements.parquet"))
     write_parquet(academies_table(academies.academies), staging.path("academies.parquet"))
-    write_parquet(regions_academiques_table(academies),
-                  staging.path("regions_academiques.parquet"))
+    write_parquet(regions_academiques_table(academies), staging.path("regions_academiques.parquet"))
     write_parquet(communes_table(admin.communes), staging.path("communes.parquet"))
     write_parquet(territory_codes_table(codes), staging.path("territory_codes.parquet"))
 

@@ -29,9 +29,13 @@ def read_json_list(path: Path) -> list[dict[str, Any]]:
     try:
         data = json.loads(path.read_bytes())
     except (OSError, ValueError) as exc:
-        raise SourceUnreadable(f"Fichier du découpage administratif illisible ({path}) : {exc}") from exc
+        raise SourceUnreadable(
+            f"Fichier du découpage administratif illisible ({path}) : {exc}"
+        ) from exc
     if not isinstance(data, list) or not all(isinstance(row, dict) for row in data):
-        raise SourceUnreadable(f"Fichier du découpage administratif inattendu ({path}) : liste attendue.")
+        raise SourceUnreadable(
+            f"Fichier du découpage administratif inattendu ({path}) : liste attendue."
+        )
     return data
 
 
@@ -43,9 +47,9 @@ def admin_tables(
 ) -> AdminTables:
     """Assemble the three levels and check that they reference each other."""
     aca_of_dep = academies.academie_of_departement()
-    commune_rows = tuple(sorted(
-        (_commune(row, aca_of_dep) for row in communes), key=lambda c: (c.code, c.type)
-    ))
+    commune_rows = tuple(
+        sorted((_commune(row, aca_of_dep) for row in communes), key=lambda c: (c.code, c.type))
+    )
     current = {c.code: c for c in commune_rows if c.type == "commune-actuelle"}
 
     dep_pop: dict[str, int] = {}
@@ -55,19 +59,38 @@ def admin_tables(
             dep_pop[c.departement] = dep_pop.get(c.departement, 0) + c.population
             reg_pop[c.region] = reg_pop.get(c.region, 0) + c.population
 
-    region_rows = tuple(sorted(
-        (Region(
-            code=_str(r, "code"), nom=_str(r, "nom"), zone=_zone(r),
-            chef_lieu=_str(r, "chefLieu"), population=reg_pop.get(_str(r, "code")),
-        ) for r in regions), key=lambda r: r.code,
-    ))
-    dep_rows = tuple(sorted(
-        (Departement(
-            code=_str(d, "code"), nom=_str(d, "nom"), region=_str(d, "region"),
-            academie=aca_of_dep.get(_str(d, "code")), zone=_zone(d),
-            chef_lieu=_str(d, "chefLieu"), population=dep_pop.get(_str(d, "code")),
-        ) for d in departements), key=lambda d: d.code,
-    ))
+    region_rows = tuple(
+        sorted(
+            (
+                Region(
+                    code=_str(r, "code"),
+                    nom=_str(r, "nom"),
+                    zone=_zone(r),
+                    chef_lieu=_str(r, "chefLieu"),
+                    population=reg_pop.get(_str(r, "code")),
+                )
+                for r in regions
+            ),
+            key=lambda r: r.code,
+        )
+    )
+    dep_rows = tuple(
+        sorted(
+            (
+                Departement(
+                    code=_str(d, "code"),
+                    nom=_str(d, "nom"),
+                    region=_str(d, "region"),
+                    academie=aca_of_dep.get(_str(d, "code")),
+                    zone=_zone(d),
+                    chef_lieu=_str(d, "chefLieu"),
+                    population=dep_pop.get(_str(d, "code")),
+                )
+                for d in departements
+            ),
+            key=lambda d: d.code,
+        )
+    )
 
     anciens: dict[str, str] = {}
     for row in communes:
@@ -107,7 +130,9 @@ def _commune(row: Mapping[str, Any], aca_of_dep: Mapping[str, str]) -> Commune:
 def _str(row: Mapping[str, Any], key: str) -> str:
     value = row.get(key)
     if not isinstance(value, str) or not value:
-        raise SourceUnreadable(f"Champ « {key} » absent du découpage administratif : {dict(row)!r}.")
+        raise SourceUnreadable(
+            f"Champ « {key} » absent du découpage administratif : {dict(row)!r}."
+        )
     return value
 
 
@@ -122,20 +147,32 @@ def _check(tables: AdminTables, current: Mapping[str, Commune], academies: Acade
     problems: list[str] = []
     region_codes = {r.code for r in tables.regions}
     dep_codes = {d.code for d in tables.departements}
-    problems += [f"département {d.code} : région {d.region} inconnue"
-                 for d in tables.departements if d.region not in region_codes]
+    problems += [
+        f"département {d.code} : région {d.region} inconnue"
+        for d in tables.departements
+        if d.region not in region_codes
+    ]
     for c in tables.communes:
         if c.departement not in dep_codes:
             problems.append(f"commune {c.code} : département {c.departement} inconnu")
         if c.commune_parente is not None and c.commune_parente not in current:
             problems.append(f"commune {c.code} : commune parente {c.commune_parente} inconnue")
-    problems += [f"ancien code {old} : commune {new} inconnue"
-                 for old, new in tables.anciens_codes.items() if new not in current]
-    problems += [f"alias de département : {d} inconnu"
-                 for d in academies.departements_alias if d not in dep_codes]
+    problems += [
+        f"ancien code {old} : commune {new} inconnue"
+        for old, new in tables.anciens_codes.items()
+        if new not in current
+    ]
+    problems += [
+        f"alias de département : {d} inconnu"
+        for d in academies.departements_alias
+        if d not in dep_codes
+    ]
     for a in academies.academies:
-        problems += [f"académie {a.code} : département {d} inconnu"
-                     for d in a.departements if d not in dep_codes]
+        problems += [
+            f"académie {a.code} : département {d} inconnu"
+            for d in a.departements
+            if d not in dep_codes
+        ]
         if a.region not in region_codes:
             problems.append(f"académie {a.code} : région {a.region} inconnue")
     if problems:

@@ -61,23 +61,47 @@ class GeometryJob:
         topo = ["format=topojson", f"quantization={QUANTIZATION}"]
         if self.level == "communes":
             return [
-                "-i", *(str(f.path) for f in self.inputs), "combine-files",
-                "-merge-layers", "force", "name=communes",
-                "-include", str(work / "communes-map.json"),
-                "-each", "code = CUR[code] || code",
-                "-dissolve", "code",
+                "-i",
+                *(str(f.path) for f in self.inputs),
+                "combine-files",
+                "-merge-layers",
+                "force",
+                "name=communes",
+                "-include",
+                str(work / "communes-map.json"),
+                "-each",
+                "code = CUR[code] || code",
+                "-dissolve",
+                "code",
                 *simplify,
-                "-each", f"nom = NOM[code] || null, dep = DEP[code] || '{_UNMATCHED}'",
-                "-sort", "code",
-                "-o", "format=json", str(work / "raw" / "codes.json"),
-                "-split", "dep",
-                "-filter-fields", "code,nom",
-                "-o", *topo, "singles", "extension=topojson", str(work / "raw" / "communes") + "/",
+                "-each",
+                f"nom = NOM[code] || null, dep = DEP[code] || '{_UNMATCHED}'",
+                "-sort",
+                "code",
+                "-o",
+                "format=json",
+                str(work / "raw" / "codes.json"),
+                "-split",
+                "dep",
+                "-filter-fields",
+                "code,nom",
+                "-o",
+                *topo,
+                "singles",
+                "extension=topojson",
+                str(work / "raw" / "communes") + "/",
             ]
         rename = ["-rename-fields", "code=code_academie"] if self.level == "academies" else []
         return [
-            "-i", str(self.inputs[0].path), *rename, "-filter-fields", "code", *simplify,
-            "-o", *topo, str(work / "raw" / f"{self.level}.topojson"),
+            "-i",
+            str(self.inputs[0].path),
+            *rename,
+            "-filter-fields",
+            "code",
+            *simplify,
+            "-o",
+            *topo,
+            str(work / "raw" / f"{self.level}.topojson"),
         ]
 
     def _portable(self, argument: str) -> str:
@@ -117,8 +141,9 @@ def build_geometries(
     """Make (or take from the cache) each job's files and stage them under ``geo/``."""
     cache_root = cache_dir / CACHE_FOLDER
     cache_root.mkdir(parents=True, exist_ok=True)
-    entries = {job.level: cache_root / f"{job.level}-{job.key(inputs.mapshaper_version)}"
-               for job in jobs}
+    entries = {
+        job.level: cache_root / f"{job.level}-{job.key(inputs.mapshaper_version)}" for job in jobs
+    }
     hits = tuple(job.level for job in jobs if entries[job.level].is_dir())
     missing = [job for job in jobs if job.level not in hits]
     if missing:
@@ -147,7 +172,8 @@ def _prune(cache_root: Path, level: str) -> None:
     """Keep the CACHE_KEEP most recently used entries of a level (inputs change rarely)."""
     entries = sorted(
         (p for p in cache_root.glob(f"{level}-*") if p.is_dir()),
-        key=lambda p: p.stat().st_mtime, reverse=True,
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
     )
     for old in entries[CACHE_KEEP:]:
         shutil.rmtree(old, ignore_errors=True)
@@ -170,7 +196,9 @@ def _run_jobs(
             try:
                 proc = subprocess.Popen(
                     [str(mapshaper), "-quiet", *job.arguments(work)],
-                    stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=log,
                 )
             except OSError as exc:
                 log.close()
@@ -248,8 +276,10 @@ def communes_map(
     """
     cur = dict(sorted({**delegated, **anciens_codes}.items()))
     cur = {old: new for old, new in cur.items() if old not in current}
-    return dumps({
-        "CUR": cur,
-        "NOM": {code: nom for code, (nom, _dep) in sorted(current.items())},
-        "DEP": {code: dep for code, (_nom, dep) in sorted(current.items())},
-    })
+    return dumps(
+        {
+            "CUR": cur,
+            "NOM": {code: nom for code, (nom, _dep) in sorted(current.items())},
+            "DEP": {code: dep for code, (_nom, dep) in sorted(current.items())},
+        }
+    )

@@ -49,7 +49,9 @@ class ReferentialInputs:
 
     def all_files(self) -> tuple[InputFile, ...]:
         return (
-            *self.decoupage.values(), self.academies, *self.geometries.values(),
+            *self.decoupage.values(),
+            self.academies,
+            *self.geometries.values(),
             *self.communes_geometries,
         )
 
@@ -66,10 +68,14 @@ def locate_inputs(mirror: Path, node_modules: Path) -> ReferentialInputs:
             )
         geometries[level] = InputFile(rel, path)
     communes_dir = mirror / COMMUNES_GEOMETRY_DIR
-    communes = tuple(
-        InputFile(f"{COMMUNES_GEOMETRY_DIR}/{p.name}", p)
-        for p in sorted(communes_dir.glob("*.geojson"))
-    ) if communes_dir.is_dir() else ()
+    communes = (
+        tuple(
+            InputFile(f"{COMMUNES_GEOMETRY_DIR}/{p.name}", p)
+            for p in sorted(communes_dir.glob("*.geojson"))
+        )
+        if communes_dir.is_dir()
+        else ()
+    )
     mapshaper, mapshaper_version = _mapshaper(node_modules)
     return ReferentialInputs(
         decoupage=decoupage,
@@ -88,7 +94,9 @@ def _decoupage(mirror: Path, node_modules: Path) -> tuple[dict[str, InputFile], 
     if all((package / "data" / f).is_file() for f in DECOUPAGE_FILES):
         version = _package_version(package)
         files = {
-            f: InputFile(f"node_modules/{DECOUPAGE_PACKAGE.as_posix()}/data/{f}", package / "data" / f)
+            f: InputFile(
+                f"node_modules/{DECOUPAGE_PACKAGE.as_posix()}/data/{f}", package / "data" / f
+            )
             for f in DECOUPAGE_FILES
         }
         return files, "node_modules", version

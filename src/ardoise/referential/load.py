@@ -59,13 +59,15 @@ class Referential:
             regions={r["code"]: Region(**r) for r in tables["regions.parquet"]},
             departements={d["code"]: Departement(**d) for d in tables["departements.parquet"]},
             academies={
-                a["code"]: Academie(**{**a, "departements": tuple(a["departements"]),
-                                       "alias": tuple(a["alias"])})
+                a["code"]: Academie(
+                    **{**a, "departements": tuple(a["departements"]), "alias": tuple(a["alias"])}
+                )
                 for a in tables["academies.parquet"]
             },
             regions_academiques={
-                r["code"]: RegionAcademique(code=r["code"], nom=r["nom"], region=r["region"],
-                                            alias=tuple(r["alias"]))
+                r["code"]: RegionAcademique(
+                    code=r["code"], nom=r["nom"], region=r["region"], alias=tuple(r["alias"])
+                )
                 for r in tables["regions_academiques.parquet"]
             },
             communes=communes,
@@ -121,8 +123,9 @@ class Referential:
         Codes are first put in canonical form, as ingest does: "009" → "09", "02A" → "2A",
         "1001" → "01001" (commune), "1" → "01" (académie, région, région académique).
         """
-        return (self.codes.get((niveau, canonical_code(niveau, value)))
-                or self.codes.get((niveau, name_key(value))))
+        return self.codes.get((niveau, canonical_code(niveau, value))) or self.codes.get(
+            (niveau, name_key(value))
+        )
 
     def geometry_path(self, level: str) -> Path:
         """``geo/<level>.topojson``; ``level`` may also be ``communes/<département>``."""

@@ -12,10 +12,16 @@ from typing import Literal
 
 Zone = Literal["metro", "drom", "com"]
 CommuneType = Literal[
-    "commune-actuelle", "commune-deleguee", "commune-associee", "arrondissement-municipal",
+    "commune-actuelle",
+    "commune-deleguee",
+    "commune-associee",
+    "arrondissement-municipal",
 ]
 COMMUNE_TYPES: tuple[str, ...] = (
-    "commune-actuelle", "commune-deleguee", "commune-associee", "arrondissement-municipal",
+    "commune-actuelle",
+    "commune-deleguee",
+    "commune-associee",
+    "arrondissement-municipal",
 )
 ZONES: tuple[str, ...] = ("metro", "drom", "com")
 

@@ -41,7 +41,9 @@ class Staging:
 
     def files(self) -> list[str]:
         """Relative paths (POSIX) of the staged files, sorted."""
-        return sorted(p.relative_to(self.root).as_posix() for p in self.root.rglob("*") if p.is_file())
+        return sorted(
+            p.relative_to(self.root).as_posix() for p in self.root.rglob("*") if p.is_file()
+        )
 
     def commit(self, replace_dirs: tuple[str, ...] = ()) -> list[str]:
         """Move the staged files into the destination; return their relative paths.

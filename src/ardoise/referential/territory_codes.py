@@ -62,14 +62,19 @@ def territory_codes(admin: AdminTables, academies: AcademyTable) -> tuple[Territ
         # A région académique's aliases are spellings of the same territory's name.
         add("region", [k for n in ra.alias for k in name_keys(n)], ra.region)
         keys = [k for n in (ra.nom, *ra.alias) for k in name_keys(n)]
-        add("region_academique", [ra.code, *keys, *(f"REGION ACADEMIQUE {k}" for k in keys)],
-            ra.code)
+        add(
+            "region_academique",
+            [ra.code, *keys, *(f"REGION ACADEMIQUE {k}" for k in keys)],
+            ra.code,
+        )
     for a in academies.academies:
         keys = [k for n in (a.nom, *a.alias) for k in name_keys(n)]
         add("academie", [a.code, *keys, *(p for k in keys for p in academie_prefixed(k))], a.code)
 
     if conflicts:
-        raise SourceUnreadable("Clés de territoire ambiguës : " + " ; ".join(sorted(conflicts)) + ".")
+        raise SourceUnreadable(
+            "Clés de territoire ambiguës : " + " ; ".join(sorted(conflicts)) + "."
+        )
     return tuple(TerritoryCode(n, k, c) for (n, k), c in sorted(pairs.items()))
 
 

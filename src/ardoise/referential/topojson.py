@@ -73,13 +73,22 @@ def bboxes(topology: Mapping[str, Any]) -> dict[str, list[float]]:
             box: tuple[int, int, int, int] | None = None
             for index in _arc_indexes(geom):
                 a = arc_boxes[~index if index < 0 else index]
-                box = a if box is None else (
-                    min(box[0], a[0]), min(box[1], a[1]), max(box[2], a[2]), max(box[3], a[3])
+                box = (
+                    a
+                    if box is None
+                    else (
+                        min(box[0], a[0]),
+                        min(box[1], a[1]),
+                        max(box[2], a[2]),
+                        max(box[3], a[3]),
+                    )
                 )
             if box is not None:
                 out[geom["properties"]["code"]] = [
-                    round(box[0] * sx + tx, 6), round(box[1] * sy + ty, 6),
-                    round(box[2] * sx + tx, 6), round(box[3] * sy + ty, 6),
+                    round(box[0] * sx + tx, 6),
+                    round(box[1] * sy + ty, 6),
+                    round(box[2] * sx + tx, 6),
+                    round(box[3] * sy + ty, 6),
                 ]
     return dict(sorted(out.items()))
 

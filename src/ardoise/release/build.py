@@ -65,8 +65,15 @@ class BuildResult:
 
 def _parquet_bytes(table: pa.Table, path: Path) -> None:
     # Deterministic: same table → same bytes (no timestamps, fixed row groups and codec).
-    pq.write_table(table, path, compression="zstd", compression_level=3,
-                   row_group_size=128_000, write_statistics=True, use_dictionary=True)
+    pq.write_table(
+        table,
+        path,
+        compression="zstd",
+        compression_level=3,
+        row_group_size=128_000,
+        write_statistics=True,
+        use_dictionary=True,
+    )
 
 
 def _descriptor_hashes(catalog_dir: Path, datasets: Sequence[Dataset]) -> dict[str, str]:
@@ -104,8 +111,17 @@ def build_release(
         previous = store.manifest(current) if current else None
         build = store.new_build_dir()
         try:
-            return _build(settings, datasets, selected, store, build, previous, publish, tick,
-                          build_referential_fn)
+            return _build(
+                settings,
+                datasets,
+                selected,
+                store,
+                build,
+                previous,
+                publish,
+                tick,
+                build_referential_fn,
+            )
         finally:
             if build.exists():
                 shutil.rmtree(build, ignore_errors=True)
@@ -132,6 +148,7 @@ def _build(
     (build / "catalog").mkdir()
     download = None
     if settings.allow_download:
+
         def download(url: str) -> Path:
             return cached_download(url, settings.cache_dir, settings.download_timeout_s)
 
@@ -145,9 +162,14 @@ def _build(
             prev_for_drift["years"] = (prev_entry or {}).get("quality", {}).get("years")
             cursor = conn.cursor()  # its own temp tables; ref_* tables are shared
             try:
-                result = ingest_dataset(ds, settings.mirror, cursor, linked=linked,
-                                        previous=prev_for_drift if prev_entry else None,
-                                        download=download)
+                result = ingest_dataset(
+                    ds,
+                    settings.mirror,
+                    cursor,
+                    linked=linked,
+                    previous=prev_for_drift if prev_entry else None,
+                    download=download,
+                )
             finally:
                 cursor.close()
             outcome, entry = _place(ds, result, prev_entry, prev_dir, build)
@@ -175,16 +197,26 @@ def _build(
     known = read_portal_catalog(settings.mirror, held)
     write_json(build / "catalog" / "portal.json", [k.__dict__ for k in known])
     descriptors = _descriptor_hashes(settings.catalog_dir, datasets)
-    fp = hashlib.sha256((fingerprint(entries, referential, descriptors)
-                         + str(indicators["sha256"])).encode()).hexdigest()
+    fp = hashlib.sha256(
+        (fingerprint(entries, referential, descriptors) + str(indicators["sha256"])).encode()
+    ).hexdigest()
     tick("publication", total, total)
     if previous and previous.get("fingerprint") == fp:
-        return BuildResult(previous["release_id"], False, tuple(outcomes),
-                           f"Aucun changement : la release {previous['release_id']} reste servie.",
-                           referential)
+        return BuildResult(
+            previous["release_id"],
+            False,
+            tuple(outcomes),
+            f"Aucun changement : la release {previous['release_id']} reste servie.",
+            referential,
+        )
     if not publish:
-        return BuildResult(previous["release_id"] if previous else None, False, tuple(outcomes),
-                           "Vérification terminée ; rien n'a été publié.", referential)
+        return BuildResult(
+            previous["release_id"] if previous else None,
+            False,
+            tuple(outcomes),
+            "Vérification terminée ; rien n'a été publié.",
+            referential,
+        )
     now = datetime.now(UTC)
     release_id = now.strftime("%Y%m%dT%H%M%SZ") + "-" + fp[:8]
     manifest = {
@@ -202,26 +234,35 @@ def _build(
         "indicators": indicators,
     }
     write_json(build / "manifest.json", manifest)
-    write_json(build / "datapackage.json",
-               release_datapackage(build, manifest, {d.id: d for d in datasets}))
+    write_json(
+        build / "datapackage.json",
+        release_datapackage(build, manifest, {d.id: d for d in datasets}),
+    )
     store.commit_build(build, release_id)
     store.switch(release_id)
-    return BuildResult(release_id, True, tuple(outcomes),
-                       f"Release {release_id} publiée et servie.", referential)
+    return BuildResult(
+        release_id, True, tuple(outcomes), f"Release {release_id} publiée et servie.", referential
+    )
 
 
 def _build_referential(
-    settings: Settings, build: Path, prev_dir: Path | None,
+    settings: Settings,
+    build: Path,
+    prev_dir: Path | None,
     build_referential_fn: Callable[..., Any] | None,
 ) -> dict[str, Any]:
     out = build / "referential"
     try:
         if build_referential_fn is None:
             info: dict[str, Any] = referential_cached(
-                settings.mirror, settings.node_modules, out, settings.cache_dir)
+                settings.mirror, settings.node_modules, out, settings.cache_dir
+            )
         else:
-            info = dict(build_referential_fn(settings.mirror, settings.node_modules, out,
-                                             settings.cache_dir / "referential").to_json())
+            info = dict(
+                build_referential_fn(
+                    settings.mirror, settings.node_modules, out, settings.cache_dir / "referential"
+                ).to_json()
+            )
         info["status"] = "construit"
     except (ArdoiseError, OSError, duckdb.Error) as exc:
         shutil.rmtree(out, ignore_errors=True)
@@ -230,22 +271,34 @@ def _build_referential(
             info = {"status": "conserve", "error": str(exc)}
         else:
             info = {"status": "absent", "error": str(exc)}
-    info["outputs_sha256"] = {
-        str(p.relative_to(out)): sha256_file(p) for p in sorted(out.rglob("*")) if p.is_file()
-    } if out.is_dir() else {}
+    info["outputs_sha256"] = (
+        {str(p.relative_to(out)): sha256_file(p) for p in sorted(out.rglob("*")) if p.is_file()}
+        if out.is_dir()
+        else {}
+    )
     return info
 
 
-def _entry(ds: Dataset, table_path: Path, result: IngestResult | None, rows: int,
-           schema: list[dict[str, str]], report: Report, status: Status,
-           carried_from: str | None) -> dict[str, Any]:
+def _entry(
+    ds: Dataset,
+    table_path: Path,
+    result: IngestResult | None,
+    rows: int,
+    schema: list[dict[str, str]],
+    report: Report,
+    status: Status,
+    carried_from: str | None,
+) -> dict[str, Any]:
     return {
         "status": status,
         "title": ds.title,
         "rows": rows,
         "sources": [s.to_json() for s in result.sources] if result else [],
-        "parquet": {"path": f"data/{ds.id}.parquet", "sha256": sha256_file(table_path),
-                    "bytes": table_path.stat().st_size},
+        "parquet": {
+            "path": f"data/{ds.id}.parquet",
+            "sha256": sha256_file(table_path),
+            "bytes": table_path.stat().st_size,
+        },
         "schema": schema,
         "quality": report.summary(),
         "carried_over_from": carried_from,
@@ -253,8 +306,13 @@ def _entry(ds: Dataset, table_path: Path, result: IngestResult | None, rows: int
     }
 
 
-def _place(ds: Dataset, result: IngestResult, prev_entry: dict[str, Any] | None,
-           prev_dir: Path | None, build: Path) -> tuple[DatasetOutcome, dict[str, Any] | None]:
+def _place(
+    ds: Dataset,
+    result: IngestResult,
+    prev_entry: dict[str, Any] | None,
+    prev_dir: Path | None,
+    build: Path,
+) -> tuple[DatasetOutcome, dict[str, Any] | None]:
     report = result.report
     if result.table is not None and report.valid:
         path = build / "data" / f"{ds.id}.parquet"
@@ -268,18 +326,38 @@ def _place(ds: Dataset, result: IngestResult, prev_entry: dict[str, Any] | None,
             kept["sources"] = [s.to_json() for s in result.sources]
         return outcome, kept
     return DatasetOutcome(ds.id, "bloque", 0, report), {
-        "status": "bloque", "title": ds.title, "rows": 0, "parquet": None,
-        "sources": [s.to_json() for s in result.sources], "quality": report.summary(),
-        "schema": [], "national": ds.spatial_coverage.national, "carried_over_from": None,
+        "status": "bloque",
+        "title": ds.title,
+        "rows": 0,
+        "parquet": None,
+        "sources": [s.to_json() for s in result.sources],
+        "quality": report.summary(),
+        "schema": [],
+        "national": ds.spatial_coverage.national,
+        "carried_over_from": None,
     }
 
 
-def _carry_over(ds: Dataset, prev_entry: dict[str, Any] | None, prev_dir: Path | None,
-                build: Path, status: Status, report: Report | None = None,
-                ) -> tuple[DatasetOutcome, dict[str, Any] | None]:
+def _carry_over(
+    ds: Dataset,
+    prev_entry: dict[str, Any] | None,
+    prev_dir: Path | None,
+    build: Path,
+    status: Status,
+    report: Report | None = None,
+) -> tuple[DatasetOutcome, dict[str, Any] | None]:
     if not prev_entry or not prev_entry.get("parquet") or prev_dir is None:
-        rep = report or Report(ds.id, (Issue(type="source-absente", message=(
-            "Jeu non reconstruit (hors --only) et absent de la release précédente."),),))
+        rep = report or Report(
+            ds.id,
+            (
+                Issue(
+                    type="source-absente",
+                    message=(
+                        "Jeu non reconstruit (hors --only) et absent de la release précédente."
+                    ),
+                ),
+            ),
+        )
         return DatasetOutcome(ds.id, "bloque" if report else status, 0, rep), None
     src = prev_dir / prev_entry["parquet"]["path"]
     dst = build / prev_entry["parquet"]["path"]

@@ -49,25 +49,34 @@ def _key(build: Path) -> str:
 
 def indicators_cached(build: Path, cache_dir: Path) -> dict[str, Any]:
     """The indicators summary (manifest form); files land in ``build/indicators``."""
-    return _cached(cache_dir / "indicators", _key(build), build / "indicators",
-                   lambda: compute_indicators(build).to_json())
+    return _cached(
+        cache_dir / "indicators",
+        _key(build),
+        build / "indicators",
+        lambda: compute_indicators(build).to_json(),
+    )
 
 
-def referential_cached(mirror: Path, node_modules: Path, out: Path, cache_dir: Path
-                       ) -> dict[str, Any]:
+def referential_cached(
+    mirror: Path, node_modules: Path, out: Path, cache_dir: Path
+) -> dict[str, Any]:
     """The referential summary (manifest form); files land in ``out``."""
     inputs = locate_inputs(mirror, node_modules)
     h = hashlib.sha256(_code_hash(referential_pkg).encode())
     h.update(f"{inputs.mapshaper_version}|{inputs.decoupage_version}".encode())
     for f in sorted(inputs.all_files(), key=lambda f: f.name):
         h.update(f"{f.name}:{sha256_file(f.path)}".encode())
-    return _cached(cache_dir / "referential-full", h.hexdigest(), out,
-                   lambda: build_referential(mirror, node_modules, out,
-                                             cache_dir / "referential").to_json())
+    return _cached(
+        cache_dir / "referential-full",
+        h.hexdigest(),
+        out,
+        lambda: build_referential(mirror, node_modules, out, cache_dir / "referential").to_json(),
+    )
 
 
-def _cached(folder: Path, key: str, out: Path, compute: Callable[[], dict[str, Any]]
-            ) -> dict[str, Any]:
+def _cached(
+    folder: Path, key: str, out: Path, compute: Callable[[], dict[str, Any]]
+) -> dict[str, Any]:
     entry = folder / key
     summary_file = entry / "summary.json"
     if summary_file.is_file():
@@ -88,7 +97,10 @@ def _cached(folder: Path, key: str, out: Path, compute: Callable[[], dict[str, A
 
 
 def _prune(folder: Path) -> None:
-    entries = sorted((p for p in folder.iterdir() if not p.name.startswith(".")),
-                     key=lambda p: p.stat().st_mtime, reverse=True)
+    entries = sorted(
+        (p for p in folder.iterdir() if not p.name.startswith(".")),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
     for old in entries[_KEEP:]:
         shutil.rmtree(old, ignore_errors=True)

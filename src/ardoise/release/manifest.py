@@ -18,11 +18,14 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def fingerprint(datasets: dict[str, dict[str, Any]], referential: dict[str, Any],
-                descriptors: dict[str, str]) -> str:
+def fingerprint(
+    datasets: dict[str, dict[str, Any]], referential: dict[str, Any], descriptors: dict[str, str]
+) -> str:
     """Content hash of a release: equal fingerprints mean nothing to publish."""
     parts = {
-        "datasets": {k: (v.get("parquet") or {}).get("sha256") for k, v in sorted(datasets.items())},
+        "datasets": {
+            k: (v.get("parquet") or {}).get("sha256") for k, v in sorted(datasets.items())
+        },
         "referential": referential.get("outputs_sha256", {}),
         "descriptors": descriptors,
     }
@@ -32,6 +35,8 @@ def fingerprint(datasets: dict[str, dict[str, Any]], referential: dict[str, Any]
 def write_json(path: Path, data: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True, default=str)
-                   + "\n", encoding="utf-8")
+    tmp.write_text(
+        json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True, default=str) + "\n",
+        encoding="utf-8",
+    )
     tmp.replace(path)

@@ -79,11 +79,16 @@ class ReleaseStore:
             except ReleaseCorrupt:
                 continue
             published = [x for x in m.get("datasets", {}).values() if x.get("parquet")]
-            out.append(ReleaseInfo(
-                id=d.name, path=d, created_at=str(m.get("created_at", "")),
-                datasets=len(published), rows=sum(int(x.get("rows") or 0) for x in published),
-                current=d.name == current,
-            ))
+            out.append(
+                ReleaseInfo(
+                    id=d.name,
+                    path=d,
+                    created_at=str(m.get("created_at", "")),
+                    datasets=len(published),
+                    rows=sum(int(x.get("rows") or 0) for x in published),
+                    current=d.name == current,
+                )
+            )
         return sorted(out, key=lambda r: (r.created_at, r.id))
 
     # --- writing -------------------------------------------------------------------

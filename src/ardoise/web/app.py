@@ -59,10 +59,16 @@ def create_app(settings: Settings) -> FastAPI:
         async with mcp_endpoint.lifespan():  # the MCP session manager runs with the app
             yield
 
-    app = FastAPI(title="Ardoise", version=__version__, description=DESCRIPTION,
-                  lifespan=lifespan,
-                  default_response_class=JSONBytes, docs_url="/api/docs",
-                  openapi_url="/api/openapi.json", redoc_url=None)
+    app = FastAPI(
+        title="Ardoise",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        default_response_class=JSONBytes,
+        docs_url="/api/docs",
+        openapi_url="/api/openapi.json",
+        redoc_url=None,
+    )
     app.state.settings = settings
     app.state.releases = holder
     errors.install(app)
@@ -82,18 +88,25 @@ def create_app(settings: Settings) -> FastAPI:
 
     app.include_router(territoires_router(), prefix="/api/v1")
     app.include_router(indicateurs_router(), prefix="/api/v1")
-    for prefix, shape in (("/api/explore/v2.1", "v2.1"), ("/api/explore/v2.0", "v2.0"),
-                          ("/api/v2", "v2.0")):
-        app.include_router(build_router(shape), prefix=prefix,  # type: ignore[arg-type]
-                           include_in_schema=prefix != "/api/v2")
+    for prefix, shape in (
+        ("/api/explore/v2.1", "v2.1"),
+        ("/api/explore/v2.0", "v2.0"),
+        ("/api/v2", "v2.0"),
+    ):
+        app.include_router(
+            build_router(shape),  # type: ignore[arg-type]
+            prefix=prefix,
+            include_in_schema=prefix != "/api/v2",
+        )
     app.include_router(v1.build_router())
     # Enrolment checks (issue #7): always mounted; 503 with a clear message without registry.
     app.state.scolarite = ScolariteService.from_settings(settings)
     app.include_router(certificates_router(app.state.scolarite, settings, holder))
     app.router.routes.extend(mcp_endpoint.routes())  # MCP, streamable HTTP at /mcp
     for prefix in ("/api/explore/v2.1", "/api/explore/v2.0", "/api/v2"):
-        app.include_router(dcat_api.build_router(), prefix=prefix,
-                           include_in_schema=prefix == "/api/explore/v2.1")
+        app.include_router(
+            dcat_api.build_router(), prefix=prefix, include_in_schema=prefix == "/api/explore/v2.1"
+        )
     app.include_router(datapackage_router(), prefix="/api/v1")
     # llms.txt and the .md twins of pages: before the dashboard, whose /donnees/{id}
     # patterns would otherwise take /donnees/{id}.md
@@ -104,14 +117,18 @@ def create_app(settings: Settings) -> FastAPI:
     # Innermost first: answers are compressed once, then cached compressed (a cache hit costs
     # no gzip); quotas count hits too; CORS outermost.
     app.add_middleware(GZipMiddleware, minimum_size=1024)
-    app.add_middleware(CachingMiddleware, release_id=current_id,
-                       entries=settings.response_cache_entries)
+    app.add_middleware(
+        CachingMiddleware, release_id=current_id, entries=settings.response_cache_entries
+    )
     if settings.rate_limit_per_minute > 0:
         app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute)
-    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "HEAD"],
-                       allow_headers=["*"], expose_headers=["ETag", "X-RateLimit-Limit",
-                                                            "X-RateLimit-Remaining",
-                                                            "X-RateLimit-Reset"])
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_methods=["GET", "HEAD"],
+        allow_headers=["*"],
+        expose_headers=["ETag", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"],
+    )
     # Enrolment checks in front of everything: their own limits, no CORS, no cache.
     install_scolarite(app, app.state.scolarite)
     return app

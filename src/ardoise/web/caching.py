@@ -66,12 +66,16 @@ class CachingMiddleware:
         self.cache = _LRU(entries) if entries > 0 else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD") or not str(
-                scope["path"]).startswith("/api/"):
+        if (
+            scope["type"] != "http"
+            or scope["method"] not in ("GET", "HEAD")
+            or not str(scope["path"]).startswith("/api/")
+        ):
             await self.app(scope, receive, send)
             return
         if scope["path"] == "/api/introspect" or any(
-                k == b"authorization" for k, _ in scope.get("headers") or []):
+            k == b"authorization" for k, _ in scope.get("headers") or []
+        ):
             await self.app(scope, receive, send)  # per-token answers are never cached (#7)
             return
         rid = self.release_id()  # type: ignore[operator]
@@ -82,8 +86,16 @@ class CachingMiddleware:
         etag = etag_for(rid, scope["path"], query)
         headers = dict(scope.get("headers") or [])
         if headers.get(b"if-none-match", b"").decode("latin-1") in (etag, "*"):
-            await send({"type": "http.response.start", "status": 304, "headers": [
-                (b"etag", etag.encode()), (b"cache-control", CACHE_CONTROL.encode())]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 304,
+                    "headers": [
+                        (b"etag", etag.encode()),
+                        (b"cache-control", CACHE_CONTROL.encode()),
+                    ],
+                }
+            )
             await send({"type": "http.response.body", "body": b""})
             return
         # The stored body is the one sent: compressed when the client accepts gzip.
@@ -92,8 +104,13 @@ class CachingMiddleware:
         cached = self.cache.get(key) if self.cache else None
         if cached is not None:
             status, raw_headers, body = cached
-            await send({"type": "http.response.start", "status": status,
-                        "headers": [*raw_headers, (b"x-cache", b"hit")]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": status,
+                    "headers": [*raw_headers, (b"x-cache", b"hit")],
+                }
+            )
             await send({"type": "http.response.body", "body": body})
             return
 
@@ -116,8 +133,12 @@ class CachingMiddleware:
                 if sum(len(p) for p in parts) > _MAX_BODY:
                     state["store"] = False
                 elif not message.get("more_body") and self.cache is not None:
-                    self.cache.put(key, (int(state["status"]),  # type: ignore[call-overload]
-                                         state["headers"], b"".join(parts)))  # type: ignore[arg-type]
+                    entry = (
+                        int(state["status"]),  # type: ignore[call-overload]
+                        state["headers"],
+                        b"".join(parts),
+                    )
+                    self.cache.put(key, entry)  # type: ignore[arg-type]
             await send(message)
 
         await self.app(scope, receive, wrapped)

@@ -51,21 +51,31 @@ def install(app: FastAPI) -> None:
     async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(p) for p in first.get("loc", ()) if p not in ("query", "path"))
-        return JSONResponse({"error_code": "InvalidRESTParameterError",
-                             "message": f"Invalid value for {where or 'a'} API parameter: "
-                                        f"{first.get('msg', 'invalid')}."}, status_code=400)
+        return JSONResponse(
+            {
+                "error_code": "InvalidRESTParameterError",
+                "message": f"Invalid value for {where or 'a'} API parameter: "
+                f"{first.get('msg', 'invalid')}.",
+            },
+            status_code=400,
+        )
 
     @app.exception_handler(HTTPException)
     async def http_error(_request: Request, exc: HTTPException) -> JSONResponse:
         code = {404: "NotFound", 405: "MethodNotAllowed"}.get(exc.status_code, "HTTPError")
-        message = {404: "Cette adresse n'existe pas.",
-                   405: "Méthode non autorisée : l'API n'accepte que GET."}.get(
-            exc.status_code, str(exc.detail))
-        return JSONResponse({"error_code": code, "message": message},
-                            status_code=exc.status_code, headers=exc.headers)
+        message = {
+            404: "Cette adresse n'existe pas.",
+            405: "Méthode non autorisée : l'API n'accepte que GET.",
+        }.get(exc.status_code, str(exc.detail))
+        return JSONResponse(
+            {"error_code": code, "message": message},
+            status_code=exc.status_code,
+            headers=exc.headers,
+        )
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
-        return JSONResponse({"error_code": "InternalError",
-                             "message": "Erreur interne ; elle a été journalisée."},
-                            status_code=500)
+        return JSONResponse(
+            {"error_code": "InternalError", "message": "Erreur interne ; elle a été journalisée."},
+            status_code=500,
+        )

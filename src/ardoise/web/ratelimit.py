@@ -38,16 +38,32 @@ class RateLimitMiddleware:
             return
         client = scope.get("client") or ("?", 0)
         count, remaining, reset = self._hit(str(client[0]))
-        limits = [(b"x-ratelimit-limit", str(self.per_minute).encode()),
-                  (b"x-ratelimit-remaining", str(remaining).encode()),
-                  (b"x-ratelimit-reset", str(reset).encode())]
+        limits = [
+            (b"x-ratelimit-limit", str(self.per_minute).encode()),
+            (b"x-ratelimit-remaining", str(remaining).encode()),
+            (b"x-ratelimit-reset", str(reset).encode()),
+        ]
         if count > self.per_minute:
-            body = json.dumps({"error_code": "TooManyRequests", "message": (
-                f"Quota dépassé : {self.per_minute} requêtes par minute et par adresse. "
-                f"Réessayez dans {reset} s.")}).encode()
-            await send({"type": "http.response.start", "status": 429, "headers": [
-                (b"content-type", b"application/json"), (b"retry-after", str(reset).encode()),
-                *limits]})
+            body = json.dumps(
+                {
+                    "error_code": "TooManyRequests",
+                    "message": (
+                        f"Quota dépassé : {self.per_minute} requêtes par minute et par adresse. "
+                        f"Réessayez dans {reset} s."
+                    ),
+                }
+            ).encode()
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 429,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"retry-after", str(reset).encode()),
+                        *limits,
+                    ],
+                }
+            )
             await send({"type": "http.response.body", "body": body})
             return
 

@@ -83,7 +83,9 @@ def parse_temporal(text: str, tz: ZoneInfo) -> Temporal | None:
     return Temporal(to_utc_naive(local.replace(tzinfo=tz)), "time")
 
 
-def period(value: str, tz: ZoneInfo, *, instants: bool) -> tuple[date | datetime, date | datetime] | None:
+def period(
+    value: str, tz: ZoneInfo, *, instants: bool
+) -> tuple[date | datetime, date | datetime] | None:
     """The half-open period a refine value names: ``2020``, ``2020/05``, ``2020-05-17``.
 
     With ``instants`` (datetime columns) the bounds are UTC instants of local midnights.
@@ -126,8 +128,11 @@ def shifted_now(now: datetime, tz: ZoneInfo, args: dict[str, int | float]) -> da
         last = calendar.monthrange(year, month + 1)[1]
         local = local.replace(year=year, month=month + 1, day=min(local.day, last))
     local += timedelta(
-        weeks=args.get("weeks", 0), days=args.get("days", 0), hours=args.get("hours", 0),
-        minutes=args.get("minutes", 0), seconds=args.get("seconds", 0),
+        weeks=args.get("weeks", 0),
+        days=args.get("days", 0),
+        hours=args.get("hours", 0),
+        minutes=args.get("minutes", 0),
+        seconds=args.get("seconds", 0),
     )
     return to_utc_naive(local)
 
@@ -135,14 +140,50 @@ def shifted_now(now: datetime, tz: ZoneInfo, args: dict[str, int | float]) -> da
 # --- date_format() ------------------------------------------------------------------------
 
 MONTHS: dict[str, tuple[str, ...]] = {
-    "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-           "septembre", "octobre", "novembre", "décembre"),
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December"),
+    "fr": (
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ),
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
 }
 MONTHS_SHORT: dict[str, tuple[str, ...]] = {
-    "fr": ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.",
-           "nov.", "déc."),
+    "fr": (
+        "janv.",
+        "févr.",
+        "mars",
+        "avr.",
+        "mai",
+        "juin",
+        "juil.",
+        "août",
+        "sept.",
+        "oct.",
+        "nov.",
+        "déc.",
+    ),
     "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
 }
 DAYS: dict[str, tuple[str, ...]] = {
@@ -156,13 +197,36 @@ DAYS_SHORT: dict[str, tuple[str, ...]] = {
 
 # Joda-style symbol → strftime code (DuckDB), or a name table.
 _SYMBOLS: dict[str, str] = {
-    "yyyy": "%Y", "YYYY": "%Y", "yy": "%y", "YY": "%y", "y": "%Y", "Y": "%Y",
-    "xxxx": "%G", "ww": "%V", "w": "%V",
-    "e": "%u", "DDD": "%j", "D": "%-j",
-    "MM": "%m", "M": "%-m", "dd": "%d", "d": "%-d",
-    "HH": "%H", "H": "%-H", "mm": "%M", "m": "%-M", "ss": "%S", "s": "%-S",
+    "yyyy": "%Y",
+    "YYYY": "%Y",
+    "yy": "%y",
+    "YY": "%y",
+    "y": "%Y",
+    "Y": "%Y",
+    "xxxx": "%G",
+    "ww": "%V",
+    "w": "%V",
+    "e": "%u",
+    "DDD": "%j",
+    "D": "%-j",
+    "MM": "%m",
+    "M": "%-m",
+    "dd": "%d",
+    "d": "%-d",
+    "HH": "%H",
+    "H": "%-H",
+    "mm": "%M",
+    "m": "%-M",
+    "ss": "%S",
+    "s": "%-S",
 }
-_NAMES = {"MMMM": "month", "MMM": "month_short", "EEEE": "day", "EEE": "day_short", "E": "day_short"}
+_NAMES = {
+    "MMMM": "month",
+    "MMM": "month_short",
+    "EEEE": "day",
+    "EEE": "day_short",
+    "E": "day_short",
+}
 
 
 @dataclass(frozen=True)
@@ -181,7 +245,10 @@ def lang_code(lang: str | None) -> str:
 
 
 _NAME_TABLES: dict[str, dict[str, tuple[str, ...]]] = {
-    "month": MONTHS, "month_short": MONTHS_SHORT, "day": DAYS, "day_short": DAYS_SHORT,
+    "month": MONTHS,
+    "month_short": MONTHS_SHORT,
+    "day": DAYS,
+    "day_short": DAYS_SHORT,
 }
 
 

@@ -54,20 +54,33 @@ class FunctionSpec:
         if scope.clause not in self.clauses:
             raise r.error(f"Function {self.name}() is not allowed in {where}", node, scope)
         if self.kind == "aggregate" and not scope.aggregates:
-            raise r.error(f"Aggregate function {self.name}() is not allowed in {where}", node, scope)
+            raise r.error(
+                f"Aggregate function {self.name}() is not allowed in {where}", node, scope
+            )
         n = len(node.args)
         if n < self.min_args or (self.max_args is not None and n > self.max_args):
-            expected = (str(self.min_args) if self.min_args == self.max_args
-                        else f"{self.min_args} to {self.max_args}" if self.max_args is not None
-                        else f"at least {self.min_args}")
-            raise r.error(f"Function {self.name}() expects {expected} argument(s), got {n}", node, scope)
+            expected = (
+                str(self.min_args)
+                if self.min_args == self.max_args
+                else f"{self.min_args} to {self.max_args}"
+                if self.max_args is not None
+                else f"at least {self.min_args}"
+            )
+            raise r.error(
+                f"Function {self.name}() expects {expected} argument(s), got {n}", node, scope
+            )
         if node.distinct and self.name != "count":
             raise r.error(f"DISTINCT is only allowed in count(), not in {self.name}()", node, scope)
         for arg in node.args:
             if isinstance(arg, ast.NamedArg) and not self.named:
                 raise r.error(f"Named arguments are not allowed in {self.name}()", arg, scope)
-            if isinstance(arg, ast.Star) and self.name not in ("count", "search", "suggest",
-                                                                 "startswith", "range"):
+            if isinstance(arg, ast.Star) and self.name not in (
+                "count",
+                "search",
+                "suggest",
+                "startswith",
+                "range",
+            ):
                 raise r.error(f"'*' is not allowed in {self.name}()", arg, scope)
 
 
@@ -106,8 +119,10 @@ def _date_part(part: str) -> Builder:
         arg = typed_arg(r, call.args[0], scope, TEMPORAL, f"{call.name}()")
         return r.combine(fn(part, local_time(r, arg)), "int", scope, arg)
 
-    build.__doc__ = (f"``{part}(date)``: the {part} of a date or date-time (in the query's "
-                     "time zone), as an integer (v2.1).")
+    build.__doc__ = (
+        f"``{part}(date)``: the {part} of a date or date-time (in the query's "
+        "time zone), as an integer (v2.1)."
+    )
     return build
 
 
@@ -132,7 +147,9 @@ def build_date_format(r: Resolver, call: ast.Call, scope: Scope) -> Typed:
             parts.append(fn("strftime", value.copy(), r.params.add(piece.value)))
         else:
             index = fn("month" if piece.kind.startswith("month") else "isodow", value.copy())
-            parts.append(fn("list_extract", r.params.add(list(dates.names(piece.kind, r.env.lang))), index))
+            parts.append(
+                fn("list_extract", r.params.add(list(dates.names(piece.kind, r.env.lang))), index)
+            )
     sql = parts[0]
     for part in parts[1:]:
         sql = exp.DPipe(this=sql, expression=part, safe=True)
@@ -177,13 +194,17 @@ def build_ifnull(r: Resolver, call: ast.Call, scope: Scope) -> Typed:
     second = r.operand(call.args[1], first.type, scope)
     r.comparable(first, second, call, scope)
     kind = first.type if first.type != "null" else second.type
-    return r.combine(exp.Coalesce(this=first.sql, expressions=[second.sql]), kind, scope, first, second)
+    return r.combine(
+        exp.Coalesce(this=first.sql, expressions=[second.sql]), kind, scope, first, second
+    )
 
 
 # --- aggregates ------------------------------------------------------------------------------
 
 
-def _aggregate_arg(r: Resolver, call: ast.Call, scope: Scope, types: frozenset[str] | None) -> Typed:
+def _aggregate_arg(
+    r: Resolver, call: ast.Call, scope: Scope, types: frozenset[str] | None
+) -> Typed:
     arg = r.expr(call.args[0], scope)
     if arg.aggregate:
         raise r.error(f"Aggregate functions cannot be nested in {call.name}()", call, scope)
@@ -228,18 +249,34 @@ def build_percentile(r: Resolver, call: ast.Call, scope: Scope) -> Typed:
 
 # --- grouping and ordering ------------------------------------------------------------------------
 
-_DATE_UNITS = {"year": "year", "years": "year", "month": "month", "months": "month",
-               "week": "week", "weeks": "week", "day": "day", "days": "day",
-               "hour": "hour", "hours": "hour", "minute": "minute", "minutes": "minute",
-               "second": "second", "seconds": "second"}
+_DATE_UNITS = {
+    "year": "year",
+    "years": "year",
+    "month": "month",
+    "months": "month",
+    "week": "week",
+    "weeks": "week",
+    "day": "day",
+    "days": "day",
+    "hour": "hour",
+    "hours": "hour",
+    "minute": "minute",
+    "minutes": "minute",
+    "second": "second",
+    "seconds": "second",
+}
 
 
 def _label(r: Resolver, lower: exp.Expr, upper: exp.Expr) -> exp.Expr:
     """``'[' || lower || ', ' || upper || '['`` with every constant bound as a parameter."""
     text = exp.DataType.build("VARCHAR")
     out: exp.Expr = r.params.add("[")
-    for part in (exp.Cast(this=lower, to=text), r.params.add(", "), exp.Cast(this=upper, to=text),
-                 r.params.add("[")):
+    for part in (
+        exp.Cast(this=lower, to=text),
+        r.params.add(", "),
+        exp.Cast(this=upper, to=text),
+        r.params.add("["),
+    ):
         out = exp.DPipe(this=out, expression=part, safe=True)
     return out
 
@@ -267,8 +304,10 @@ def build_range(r: Resolver, call: ast.Call, scope: Scope) -> Typed:
         step = number_arg(r, rest[0], scope, "The range() step")
         if step <= 0:
             raise r.error("The range() step must be positive", rest[0], scope)
-        lower: exp.Expr = exp.Mul(this=fn("floor", exp.Div(this=wrap(arg.sql), expression=r.params.add(step))),
-                        expression=r.params.add(step))
+        lower: exp.Expr = exp.Mul(
+            this=fn("floor", exp.Div(this=wrap(arg.sql), expression=r.params.add(step))),
+            expression=r.params.add(step),
+        )
         if isinstance(step, int):
             lower = exp.Cast(this=lower, to=exp.DataType.build("BIGINT"))
         upper = exp.Add(this=wrap(lower.copy()), expression=r.params.add(step))
@@ -276,7 +315,9 @@ def build_range(r: Resolver, call: ast.Call, scope: Scope) -> Typed:
         return replace_order(r.combine(label, "text", scope, arg), fn("min", arg.sql.copy()))
     bounds: list[int | float | None] = []
     for node in rest:
-        bounds.append(None if isinstance(node, ast.Star) else number_arg(r, node, scope, "A range() bound"))
+        bounds.append(
+            None if isinstance(node, ast.Star) else number_arg(r, node, scope, "A range() bound")
+        )
     if None in bounds[1:-1] or any(
         a is not None and b is not None and a >= b for a, b in itertools.pairwise(bounds)
     ):
@@ -291,7 +332,9 @@ def build_range(r: Resolver, call: ast.Call, scope: Scope) -> Typed:
         cond = tests[0] if len(tests) == 1 else exp.And(this=tests[0], expression=tests[1])
         text = f"[{'*' if low is None else low}, {'*' if high is None else high}["
         ifs.append(exp.If(this=cond, true=r.params.add(text)))
-    return replace_order(r.combine(exp.Case(ifs=ifs), "text", scope, arg), fn("min", arg.sql.copy()))
+    return replace_order(
+        r.combine(exp.Case(ifs=ifs), "text", scope, arg), fn("min", arg.sql.copy())
+    )
 
 
 def replace_order(t: Typed, order: exp.Expr | None) -> Typed:
@@ -326,8 +369,15 @@ def _search_columns(r: Resolver, call: ast.Call, scope: Scope) -> tuple[list[Typ
     for target in targets:
         if not isinstance(target, ast.Field):
             raise r.error(f"{call.name}() searches fields or '*'", target, scope)
-        columns.append(typed_arg(r, target, scope, frozenset({"text", "int", "double", "date",
-                                                              "datetime", "boolean"}), call.name))
+        columns.append(
+            typed_arg(
+                r,
+                target,
+                scope,
+                frozenset({"text", "int", "double", "date", "datetime", "boolean"}),
+                call.name,
+            )
+        )
     return columns, text
 
 
@@ -351,8 +401,14 @@ def build_startswith(r: Resolver, call: ast.Call, scope: Scope) -> Typed:
     """``startswith(field|*, "text")``: the value starts with ``text`` (case-sensitive)."""
     columns, text = _search_columns(r, call, scope)
     prefix = r.params.add(text.value)
-    tests = [fn("starts_with", c.sql if c.type == "text" else exp.Cast(
-        this=c.sql, to=exp.DataType.build("VARCHAR")), prefix.copy()) for c in columns]
+    tests = [
+        fn(
+            "starts_with",
+            c.sql if c.type == "text" else exp.Cast(this=c.sql, to=exp.DataType.build("VARCHAR")),
+            prefix.copy(),
+        )
+        for c in columns
+    ]
     sql = tests[0]
     for test in tests[1:]:
         sql = exp.Or(this=sql, expression=test)
@@ -361,66 +417,157 @@ def build_startswith(r: Resolver, call: ast.Call, scope: Scope) -> Typed:
 
 def _unsupported(reason: str) -> Builder:
     def build(r: Resolver, call: ast.Call, scope: Scope) -> Typed:
-        raise UnsupportedFeature(f"{call.name}() : non supporté ({reason})", clause=scope.clause,
-                                 col=call.pos + 1, highlight=call.name)
+        raise UnsupportedFeature(
+            f"{call.name}() : non supporté ({reason})",
+            clause=scope.clause,
+            col=call.pos + 1,
+            highlight=call.name,
+        )
 
     build.__doc__ = f"Not supported by Ardoise: {reason}."
     return build
 
 
-def _spec(name: str, build: Builder, kind: str, clauses: frozenset[str], lo: int, hi: int | None,
-          named: bool = False) -> tuple[str, FunctionSpec]:
+def _spec(
+    name: str,
+    build: Builder,
+    kind: str,
+    clauses: frozenset[str],
+    lo: int,
+    hi: int | None,
+    named: bool = False,
+) -> tuple[str, FunctionSpec]:
     return name, FunctionSpec(name, build, kind, clauses, lo, hi, named)
 
 
 _NUM_OR_DATE = NUMERIC | TEMPORAL
 
-FUNCTIONS: dict[str, FunctionSpec] = dict([
-    # scalar
-    *(_spec(p, _date_part(p), "scalar", VALUE_CLAUSES, 1, 1)
-      for p in ("year", "quarter", "month", "day", "hour", "minute", "second")),
-    _spec("date_format", build_date_format, "scalar", VALUE_CLAUSES, 2, 2),
-    _spec("now", build_now, "scalar", VALUE_CLAUSES, 0, None, named=True),
-    _spec("lower", _text_function("lower", "text", "``lower(text)``: lower-case text."),
-          "scalar", VALUE_CLAUSES, 1, 1),
-    _spec("upper", _text_function("upper", "text", "``upper(text)``: upper-case text."),
-          "scalar", VALUE_CLAUSES, 1, 1),
-    _spec("length", _text_function("length", "int", "``length(text)``: number of characters."),
-          "scalar", VALUE_CLAUSES, 1, 1),
-    _spec("ifnull", build_ifnull, "scalar", VALUE_CLAUSES, 2, 2),
-    _spec("distance", geo.build_distance, "scalar", frozenset({"select", "where", "order_by"}), 2, 2),
-    # aggregates
-    _spec("count", build_count, "aggregate", AGGREGATE_CLAUSES, 0, 1),
-    _spec("avg", _stat("avg", NUMERIC, "``avg(number)``: the mean.", False),
-          "aggregate", AGGREGATE_CLAUSES, 1, 1),
-    _spec("sum", _stat("sum", NUMERIC, "``sum(number)``: the total.", True),
-          "aggregate", AGGREGATE_CLAUSES, 1, 1),
-    _spec("min", _stat("min", _NUM_OR_DATE, "``min(number|date)``: the smallest value.", True),
-          "aggregate", AGGREGATE_CLAUSES, 1, 1),
-    _spec("max", _stat("max", _NUM_OR_DATE, "``max(number|date)``: the largest value.", True),
-          "aggregate", AGGREGATE_CLAUSES, 1, 1),
-    _spec("median", _stat("median", NUMERIC, "``median(number)``: the median.", False),
-          "aggregate", AGGREGATE_CLAUSES, 1, 1),
-    _spec("percentile", build_percentile, "aggregate", AGGREGATE_CLAUSES, 2, 2),
-    _spec("envelope", geo.build_envelope, "aggregate", AGGREGATE_CLAUSES, 1, 1),
-    _spec("bbox", geo.build_envelope, "aggregate", AGGREGATE_CLAUSES, 1, 1),
-    # predicates
-    _spec("search", build_search, "predicate", FILTER_CLAUSES, 1, None),
-    _spec("suggest", build_suggest, "predicate", FILTER_CLAUSES, 1, None),
-    _spec("startswith", build_startswith, "predicate", FILTER_CLAUSES, 2, None),
-    _spec("within_distance", geo.build_within_distance, "predicate", FILTER_CLAUSES, 3, 3),
-    _spec("in_bbox", geo.build_in_bbox, "predicate", FILTER_CLAUSES, 5, 5),
-    _spec("intersects", geo.shape_predicate("intersects"), "predicate", FILTER_CLAUSES, 2, 2),
-    _spec("within", geo.shape_predicate("within"), "predicate", FILTER_CLAUSES, 2, 2),
-    _spec("disjoint", geo.shape_predicate("disjoint"), "predicate", FILTER_CLAUSES, 2, 2),
-    # grouping and ordering
-    _spec("range", build_range, "grouping", frozenset({"group_by"}), 2, None),
-    _spec("random", build_random, "ordering", frozenset({"order_by"}), 0, 1),
-    # known, not implemented
-    _spec("geo_cluster", _unsupported("regroupement géographique"), "unsupported", VALUE_CLAUSES, 0, None),
-    _spec("vector_similarity", _unsupported("recherche sémantique"), "unsupported", VALUE_CLAUSES, 0, None),
-    _spec("vector_similarity_threshold", _unsupported("recherche sémantique"), "unsupported",
-          VALUE_CLAUSES, 0, None),
-    _spec("json_format", _unsupported("pas de champ JSON"), "unsupported", VALUE_CLAUSES, 0, None),
-])
-
+FUNCTIONS: dict[str, FunctionSpec] = dict(
+    [
+        # scalar
+        *(
+            _spec(p, _date_part(p), "scalar", VALUE_CLAUSES, 1, 1)
+            for p in ("year", "quarter", "month", "day", "hour", "minute", "second")
+        ),
+        _spec("date_format", build_date_format, "scalar", VALUE_CLAUSES, 2, 2),
+        _spec("now", build_now, "scalar", VALUE_CLAUSES, 0, None, named=True),
+        _spec(
+            "lower",
+            _text_function("lower", "text", "``lower(text)``: lower-case text."),
+            "scalar",
+            VALUE_CLAUSES,
+            1,
+            1,
+        ),
+        _spec(
+            "upper",
+            _text_function("upper", "text", "``upper(text)``: upper-case text."),
+            "scalar",
+            VALUE_CLAUSES,
+            1,
+            1,
+        ),
+        _spec(
+            "length",
+            _text_function("length", "int", "``length(text)``: number of characters."),
+            "scalar",
+            VALUE_CLAUSES,
+            1,
+            1,
+        ),
+        _spec("ifnull", build_ifnull, "scalar", VALUE_CLAUSES, 2, 2),
+        _spec(
+            "distance",
+            geo.build_distance,
+            "scalar",
+            frozenset({"select", "where", "order_by"}),
+            2,
+            2,
+        ),
+        # aggregates
+        _spec("count", build_count, "aggregate", AGGREGATE_CLAUSES, 0, 1),
+        _spec(
+            "avg",
+            _stat("avg", NUMERIC, "``avg(number)``: the mean.", False),
+            "aggregate",
+            AGGREGATE_CLAUSES,
+            1,
+            1,
+        ),
+        _spec(
+            "sum",
+            _stat("sum", NUMERIC, "``sum(number)``: the total.", True),
+            "aggregate",
+            AGGREGATE_CLAUSES,
+            1,
+            1,
+        ),
+        _spec(
+            "min",
+            _stat("min", _NUM_OR_DATE, "``min(number|date)``: the smallest value.", True),
+            "aggregate",
+            AGGREGATE_CLAUSES,
+            1,
+            1,
+        ),
+        _spec(
+            "max",
+            _stat("max", _NUM_OR_DATE, "``max(number|date)``: the largest value.", True),
+            "aggregate",
+            AGGREGATE_CLAUSES,
+            1,
+            1,
+        ),
+        _spec(
+            "median",
+            _stat("median", NUMERIC, "``median(number)``: the median.", False),
+            "aggregate",
+            AGGREGATE_CLAUSES,
+            1,
+            1,
+        ),
+        _spec("percentile", build_percentile, "aggregate", AGGREGATE_CLAUSES, 2, 2),
+        _spec("envelope", geo.build_envelope, "aggregate", AGGREGATE_CLAUSES, 1, 1),
+        _spec("bbox", geo.build_envelope, "aggregate", AGGREGATE_CLAUSES, 1, 1),
+        # predicates
+        _spec("search", build_search, "predicate", FILTER_CLAUSES, 1, None),
+        _spec("suggest", build_suggest, "predicate", FILTER_CLAUSES, 1, None),
+        _spec("startswith", build_startswith, "predicate", FILTER_CLAUSES, 2, None),
+        _spec("within_distance", geo.build_within_distance, "predicate", FILTER_CLAUSES, 3, 3),
+        _spec("in_bbox", geo.build_in_bbox, "predicate", FILTER_CLAUSES, 5, 5),
+        _spec("intersects", geo.shape_predicate("intersects"), "predicate", FILTER_CLAUSES, 2, 2),
+        _spec("within", geo.shape_predicate("within"), "predicate", FILTER_CLAUSES, 2, 2),
+        _spec("disjoint", geo.shape_predicate("disjoint"), "predicate", FILTER_CLAUSES, 2, 2),
+        # grouping and ordering
+        _spec("range", build_range, "grouping", frozenset({"group_by"}), 2, None),
+        _spec("random", build_random, "ordering", frozenset({"order_by"}), 0, 1),
+        # known, not implemented
+        _spec(
+            "geo_cluster",
+            _unsupported("regroupement géographique"),
+            "unsupported",
+            VALUE_CLAUSES,
+            0,
+            None,
+        ),
+        _spec(
+            "vector_similarity",
+            _unsupported("recherche sémantique"),
+            "unsupported",
+            VALUE_CLAUSES,
+            0,
+            None,
+        ),
+        _spec(
+            "vector_similarity_threshold",
+            _unsupported("recherche sémantique"),
+            "unsupported",
+            VALUE_CLAUSES,
+            0,
+            None,
+        ),
+        _spec(
+            "json_format", _unsupported("pas de champ JSON"), "unsupported", VALUE_CLAUSES, 0, None
+        ),
+    ]
+)

@@ -34,7 +34,13 @@ Builder = Callable[["Resolver", ast.Call, Scope], Typed]
 
 EARTH_RADIUS_M = 6_371_008.8
 UNITS_M: dict[str, float] = {
-    "m": 1.0, "km": 1000.0, "mi": 1609.344, "yd": 0.9144, "ft": 0.3048, "cm": 0.01, "mm": 0.001,
+    "m": 1.0,
+    "km": 1000.0,
+    "mi": 1609.344,
+    "yd": 0.9144,
+    "ft": 0.3048,
+    "cm": 0.01,
+    "mm": 0.001,
 }
 
 Coord = tuple[float, float]
@@ -68,9 +74,13 @@ class GeometryError(ValueError):
     pass
 
 
-_WKT_TOKEN = re.compile(r"\s*(?:(\()|(\))|(,)|([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)|([A-Za-z]+))", re.ASCII)
-_WKT_KINDS = {k.upper(): k for k in
-              ("Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon")}
+_WKT_TOKEN = re.compile(
+    r"\s*(?:(\()|(\))|(,)|([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)|([A-Za-z]+))", re.ASCII
+)
+_WKT_KINDS = {
+    k.upper(): k
+    for k in ("Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon")
+}
 
 
 def parse_geometry(text: str) -> Geometry:
@@ -211,8 +221,10 @@ def fill(template: exp.Expr, **parts: exp.Expr) -> exp.Expr:
 
 def lon_lat(point: exp.Expr) -> tuple[exp.Expr, exp.Expr]:
     """The two members of a ``geo_point_2d`` column expression."""
-    return (exp.Dot(this=point.copy(), expression=exp.to_identifier("lon")),
-            exp.Dot(this=point.copy(), expression=exp.to_identifier("lat")))
+    return (
+        exp.Dot(this=point.copy(), expression=exp.to_identifier("lon")),
+        exp.Dot(this=point.copy(), expression=exp.to_identifier("lat")),
+    )
 
 
 def haversine(point: exp.Expr, lon0: exp.Expr, lat0: exp.Expr) -> exp.Expr:
@@ -233,8 +245,12 @@ def _point_field(r: Resolver, node: ast.Expr, scope: Scope, name: str) -> Typed:
         raise r.error(f"The first argument of {name}() must be a geo field", node, scope)
     t = r.expr(node, scope)
     if t.type == "geo_shape":
-        raise UnsupportedFeature(f"{name}() sur un champ geo_shape : non supporté",
-                                 clause=scope.clause, col=node.pos + 1, highlight=node.name)
+        raise UnsupportedFeature(
+            f"{name}() sur un champ geo_shape : non supporté",
+            clause=scope.clause,
+            col=node.pos + 1,
+            highlight=node.name,
+        )
     return r.require(t, frozenset({"geo_point_2d"}), node, scope, f"{name}()")
 
 
@@ -251,8 +267,11 @@ def _geometry(r: Resolver, node: ast.Expr, scope: Scope, name: str) -> Geometry:
 def _point(r: Resolver, node: ast.Expr, scope: Scope, name: str) -> tuple[exp.Expr, exp.Expr]:
     geom = _geometry(r, node, scope, name)
     if geom.kind != "Point":
-        raise UnsupportedFeature(f"{name}() avec une géométrie {geom.kind} : non supporté (POINT attendu)",
-                                 clause=scope.clause, col=node.pos + 1)
+        raise UnsupportedFeature(
+            f"{name}() avec une géométrie {geom.kind} : non supporté (POINT attendu)",
+            clause=scope.clause,
+            col=node.pos + 1,
+        )
     lon, lat = geom.points[0]
     return r.params.add(lon), r.params.add(lat)
 
@@ -296,8 +315,12 @@ def build_in_bbox(r: Resolver, call: ast.Call, scope: Scope) -> Typed:
     lat1, lon1, lat2, lon2 = values
     lon, lat = lon_lat(point.sql)
     sql = exp.And(
-        this=exp.Between(this=lat, low=r.params.add(min(lat1, lat2)), high=r.params.add(max(lat1, lat2))),
-        expression=exp.Between(this=lon, low=r.params.add(min(lon1, lon2)), high=r.params.add(max(lon1, lon2))),
+        this=exp.Between(
+            this=lat, low=r.params.add(min(lat1, lat2)), high=r.params.add(max(lat1, lat2))
+        ),
+        expression=exp.Between(
+            this=lon, low=r.params.add(min(lon1, lon2)), high=r.params.add(max(lon1, lon2))
+        ),
     )
     return r.combine(exp.Paren(this=sql), "boolean", scope, point)
 
@@ -308,9 +331,13 @@ def shape_predicate(kind: str) -> Builder:
         geom = _geometry(r, call.args[1], scope, kind)
         lon, lat = lon_lat(point.sql)
         if geom.kind in ("Point", "MultiPoint"):
-            tests = [exp.And(this=exp.EQ(this=lon.copy(), expression=r.params.add(x)),
-                             expression=exp.EQ(this=lat.copy(), expression=r.params.add(y)))
-                     for x, y in geom.points]
+            tests = [
+                exp.And(
+                    this=exp.EQ(this=lon.copy(), expression=r.params.add(x)),
+                    expression=exp.EQ(this=lat.copy(), expression=r.params.add(y)),
+                )
+                for x, y in geom.points
+            ]
             inside: exp.Expr = tests[0]
             for test in tests[1:]:
                 inside = exp.Or(this=inside, expression=test)
@@ -326,11 +353,15 @@ def shape_predicate(kind: str) -> Builder:
         else:
             raise UnsupportedFeature(
                 f"{kind}() d'un point avec une géométrie {geom.kind} : non supporté",
-                clause=scope.clause, col=call.args[1].pos + 1)
+                clause=scope.clause,
+                col=call.args[1].pos + 1,
+            )
         if kind == "disjoint":
             # A null point is neither inside nor outside: keep ODS's "comparisons with null are false".
             sql: exp.Expr = exp.And(
-                this=exp.Not(this=exp.Paren(this=exp.Is(this=wrap(point.sql.copy()), expression=exp.Null()))),
+                this=exp.Not(
+                    this=exp.Paren(this=exp.Is(this=wrap(point.sql.copy()), expression=exp.Null()))
+                ),
                 expression=exp.Not(this=exp.Paren(this=exp.func("coalesce", inside, exp.false()))),
             )
         else:
@@ -352,10 +383,16 @@ def build_envelope(r: Resolver, call: ast.Call, scope: Scope) -> Typed:
     lon, lat = lon_lat(point.sql)
     x1, y1 = fn("min", lon.copy()), fn("min", lat.copy())
     x2, y2 = fn("max", lon), fn("max", lat)
-    ring = [exp.Array(expressions=[a.copy(), b.copy()])
-            for a, b in ((x1, y1), (x2, y1), (x2, y2), (x1, y2), (x1, y1))]
-    sql = fn("struct_pack",
-             exp.PropertyEQ(this=exp.to_identifier("type"), expression=r.params.add("Polygon")),
-             exp.PropertyEQ(this=exp.to_identifier("coordinates"),
-                            expression=exp.Array(expressions=[exp.Array(expressions=ring)])))
+    ring = [
+        exp.Array(expressions=[a.copy(), b.copy()])
+        for a, b in ((x1, y1), (x2, y1), (x2, y2), (x1, y2), (x1, y1))
+    ]
+    sql = fn(
+        "struct_pack",
+        exp.PropertyEQ(this=exp.to_identifier("type"), expression=r.params.add("Polygon")),
+        exp.PropertyEQ(
+            this=exp.to_identifier("coordinates"),
+            expression=exp.Array(expressions=[exp.Array(expressions=ring)]),
+        ),
+    )
     return Typed(sql, "geo_shape", aggregate=True)

@@ -31,14 +31,57 @@ T = TypeVar("T")
 
 # Words that can never be an unquoted field name (backquote them: `desc`).
 RESERVED: frozenset[str] = frozenset(
-    {"and", "or", "not", "in", "like", "is", "null", "true", "false", "as", "asc", "desc", "distinct"}
+    {
+        "and",
+        "or",
+        "not",
+        "in",
+        "like",
+        "is",
+        "null",
+        "true",
+        "false",
+        "as",
+        "asc",
+        "desc",
+        "distinct",
+    }
 )
-COMPARISONS = {"=": "=", ":": "=", "!=": "!=", "<>": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+COMPARISONS = {
+    "=": "=",
+    ":": "=",
+    "!=": "!=",
+    "<>": "!=",
+    "<": "<",
+    "<=": "<=",
+    ">": ">",
+    ">=": ">=",
+}
 # Units accepted after a number inside a function call: within_distance(…, 5km), range(d, 1 month).
 UNITS: frozenset[str] = frozenset(
-    {"m", "km", "mi", "yd", "ft", "cm", "mm",
-     "year", "years", "month", "months", "week", "weeks", "day", "days",
-     "hour", "hours", "minute", "minutes", "second", "seconds"}
+    {
+        "m",
+        "km",
+        "mi",
+        "yd",
+        "ft",
+        "cm",
+        "mm",
+        "year",
+        "years",
+        "month",
+        "months",
+        "week",
+        "weeks",
+        "day",
+        "days",
+        "hour",
+        "hours",
+        "minute",
+        "minutes",
+        "second",
+        "seconds",
+    }
 )
 _PATTERN = re.compile(r"[A-Za-z0-9_*]+")
 
@@ -110,7 +153,9 @@ class _Parser:
 
     def finish(self) -> None:
         if self.tok.kind is not Kind.EOF:
-            raise self.unexpected("',' or end of clause" if self.clause != "where" else "end of clause")
+            raise self.unexpected(
+                "',' or end of clause" if self.clause != "where" else "end of clause"
+            )
 
     # --- expressions ----------------------------------------------------------------
 
@@ -162,7 +207,9 @@ class _Parser:
                 raise self.unexpected("NULL, TRUE or FALSE")
             if word.value.lower() == "null":
                 return ast.IsNull(left, negated, pos=left.pos, end=word.end)
-            return ast.IsBool(left, word.value.lower() == "true", negated, pos=left.pos, end=word.end)
+            return ast.IsBool(
+                left, word.value.lower() == "true", negated, pos=left.pos, end=word.end
+            )
         return left
 
     def in_list(self, left: ast.Expr, negated: bool) -> ast.Expr:
@@ -170,8 +217,9 @@ class _Parser:
         values: list[ast.Expr] = []
         while True:
             values.append(self.nested(self.additive))
-            limits.check_count("values in IN (...)", len(values), limits.MAX_IN_LIST, self.clause,
-                               open_tok.pos + 1)
+            limits.check_count(
+                "values in IN (...)", len(values), limits.MAX_IN_LIST, self.clause, open_tok.pos + 1
+            )
             if not self.tok.is_op(","):
                 break
             self.advance()
@@ -215,8 +263,12 @@ class _Parser:
             self.advance()
             number = ast.Number(tok.value, pos=tok.pos, end=tok.end)
             unit = self.tok
-            if unit.kind is Kind.IDENT and unit.value.lower() in UNITS and self.depth > 0 \
-                    and not self.next_tok().is_op("("):
+            if (
+                unit.kind is Kind.IDENT
+                and unit.value.lower() in UNITS
+                and self.depth > 0
+                and not self.next_tok().is_op("(")
+            ):
                 self.advance()
                 return ast.Distance(number, unit.value.lower(), pos=tok.pos, end=unit.end)
             return number
@@ -248,7 +300,9 @@ class _Parser:
                 self.advance()
                 return ast.Null(pos=tok.pos, end=tok.end)
             if word in RESERVED:
-                raise self.error(f"Unexpected keyword '{tok.value.upper()}', expected an expression")
+                raise self.error(
+                    f"Unexpected keyword '{tok.value.upper()}', expected an expression"
+                )
             self.advance()
             return ast.Field(tok.value, pos=tok.pos, end=tok.end)
         raise self.unexpected("an expression")
@@ -261,20 +315,31 @@ class _Parser:
         if not self.tok.is_op(")"):
             while True:
                 args.append(self.nested(self.argument))
-                limits.check_count("function arguments", len(args), limits.MAX_IN_LIST, self.clause,
-                                   name_tok.pos + 1)
+                limits.check_count(
+                    "function arguments",
+                    len(args),
+                    limits.MAX_IN_LIST,
+                    self.clause,
+                    name_tok.pos + 1,
+                )
                 if not self.tok.is_op(","):
                     break
                 self.advance()
         close = self.expect_op(")")
-        return ast.Call(name_tok.value.lower(), tuple(args), distinct, pos=name_tok.pos, end=close.end)
+        return ast.Call(
+            name_tok.value.lower(), tuple(args), distinct, pos=name_tok.pos, end=close.end
+        )
 
     def argument(self) -> ast.Expr:
         tok = self.tok
         if tok.is_op("*"):
             self.advance()
             return ast.Star(pos=tok.pos, end=tok.end)
-        if tok.kind is Kind.IDENT and self.next_tok().is_op("=") and tok.value.lower() not in RESERVED:
+        if (
+            tok.kind is Kind.IDENT
+            and self.next_tok().is_op("=")
+            and tok.value.lower() not in RESERVED
+        ):
             self.advance()
             self.advance()
             value = self.additive()
@@ -287,7 +352,9 @@ class _Parser:
         if self.accept_keyword("as") is None:
             return None
         tok = self.tok
-        if tok.kind is Kind.QIDENT or (tok.kind is Kind.IDENT and tok.value.lower() not in RESERVED):
+        if tok.kind is Kind.QIDENT or (
+            tok.kind is Kind.IDENT and tok.value.lower() not in RESERVED
+        ):
             self.advance()
             return tok.value
         raise self.unexpected("an alias name after AS")
@@ -304,7 +371,9 @@ class _Parser:
         patterns = tuple(p.strip() for p in raw.split(","))
         for pattern in patterns:
             if not _PATTERN.fullmatch(pattern):
-                raise self.error(f"Invalid pattern in {name_tok.value.lower()}(): '{pattern[:40]}'", open_tok)
+                raise self.error(
+                    f"Invalid pattern in {name_tok.value.lower()}(): '{pattern[:40]}'", open_tok
+                )
         is_exclude = name_tok.value.lower() == "exclude"
         return ast.Include(patterns, is_exclude, pos=name_tok.pos, end=close.end)
 
@@ -321,10 +390,14 @@ class _Parser:
         tok = self.tok
         if tok.is_op("*") and (self.next_tok().is_op(",") or self.next_tok().kind is Kind.EOF):
             self.advance()
-            return ast.SelectItem(ast.Star(pos=tok.pos, end=tok.end), None, "*", pos=tok.pos, end=tok.end)
+            return ast.SelectItem(
+                ast.Star(pos=tok.pos, end=tok.end), None, "*", pos=tok.pos, end=tok.end
+            )
         if tok.is_keyword("include", "exclude") and self.next_tok().is_op("("):
             node = self.include()
-            return ast.SelectItem(node, None, self.text[node.pos : node.end], pos=node.pos, end=node.end)
+            return ast.SelectItem(
+                node, None, self.text[node.pos : node.end], pos=node.pos, end=node.end
+            )
         expr = self.or_expr()
         text = self.text[expr.pos : expr.end]
         alias = self.alias()
@@ -350,7 +423,9 @@ class _Parser:
         return ast.OrderItem(expr, descending, text, pos=start.pos, end=self.tokens[self.i - 1].end)
 
 
-def _run(text: str, clause: str, body: Callable[[_Parser], T], nodes: Callable[[T], tuple[ast.Node, ...]]) -> T:
+def _run(
+    text: str, clause: str, body: Callable[[_Parser], T], nodes: Callable[[T], tuple[ast.Node, ...]]
+) -> T:
     try:
         parser = _Parser(text, clause)
         if parser.tok.kind is Kind.EOF:

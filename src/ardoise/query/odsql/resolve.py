@@ -31,13 +31,29 @@ from ardoise.query.odsql.typed import (
 )
 
 _COMPARE: dict[str, type[exp.Binary]] = {
-    "=": exp.EQ, "!=": exp.NEQ, "<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE,
+    "=": exp.EQ,
+    "!=": exp.NEQ,
+    "<": exp.LT,
+    "<=": exp.LTE,
+    ">": exp.GT,
+    ">=": exp.GTE,
 }
 # The SQL type given to a NULL literal where a function expects one of these types.
-_NULL_CASTS = {"double": "DOUBLE", "int": "BIGINT", "text": "VARCHAR", "datetime": "TIMESTAMP",
-               "date": "DATE", "boolean": "BOOLEAN", "geo_point_2d": "STRUCT(lon DOUBLE, lat DOUBLE)"}
+_NULL_CASTS = {
+    "double": "DOUBLE",
+    "int": "BIGINT",
+    "text": "VARCHAR",
+    "datetime": "TIMESTAMP",
+    "date": "DATE",
+    "boolean": "BOOLEAN",
+    "geo_point_2d": "STRUCT(lon DOUBLE, lat DOUBLE)",
+}
 _ARITH: dict[str, type[exp.Binary]] = {
-    "+": exp.Add, "-": exp.Sub, "*": exp.Mul, "/": exp.Div, "%": exp.Mod,
+    "+": exp.Add,
+    "-": exp.Sub,
+    "*": exp.Mul,
+    "/": exp.Div,
+    "%": exp.Mod,
 }
 
 
@@ -111,7 +127,9 @@ class Resolver:
             return value, kind
         return self._convert(node, value, kind, target, scope), target
 
-    def _convert(self, node: ast.Expr, value: object, kind: str, target: str, scope: Scope) -> object:
+    def _convert(
+        self, node: ast.Expr, value: object, kind: str, target: str, scope: Scope
+    ) -> object:
         if target == "text":
             if isinstance(value, bool):
                 return "true" if value else "false"
@@ -146,7 +164,9 @@ class Resolver:
             if text in ("false", "0"):
                 return False
             raise self.error(f"Invalid boolean: '{text[:40]}'", node, scope)
-        raise self.error(f"Cannot compare a value of type {kind} with a {target} expression", node, scope)
+        raise self.error(
+            f"Cannot compare a value of type {kind} with a {target} expression", node, scope
+        )
 
     def literal(self, node: ast.Expr, target: str | None, scope: Scope) -> Typed:
         value, kind = self.literal_value(node, target, scope)
@@ -170,7 +190,9 @@ class Resolver:
         if isinstance(node, ast.Arith):
             return self.arith(node, scope)
         if isinstance(node, ast.Neg):
-            inner = self.require(self.expr(node.operand, scope), NUMERIC, node, scope, "unary minus")
+            inner = self.require(
+                self.expr(node.operand, scope), NUMERIC, node, scope, "unary minus"
+            )
             return self.keyed(replace(inner, sql=exp.Neg(this=wrap(inner.sql))), scope)
         if isinstance(node, ast.GeomLit):
             raise self.error("Geometry literals are only allowed in geo functions", node, scope)
@@ -178,11 +200,15 @@ class Resolver:
             raise self.error("Unexpected argument here", node, scope)
         return self.condition(node, scope)
 
-    def require(self, t: Typed, types: frozenset[str], node: ast.Node, scope: Scope, what: str) -> Typed:
+    def require(
+        self, t: Typed, types: frozenset[str], node: ast.Node, scope: Scope, what: str
+    ) -> Typed:
         """``t`` if its type is one of ``types``; a typed NULL for the ``null`` literal."""
         if t.type == "null":
             kind = next((k for k in _NULL_CASTS if k in types), "text")
-            return replace(t, sql=exp.Cast(this=t.sql, to=exp.DataType.build(_NULL_CASTS[kind])), type=kind)
+            return replace(
+                t, sql=exp.Cast(this=t.sql, to=exp.DataType.build(_NULL_CASTS[kind])), type=kind
+            )
         if t.type not in types:
             wanted = " or ".join(sorted(types))
             raise self.error(f"{what} expects {wanted}, got {t.type}", node, scope)
@@ -201,10 +227,13 @@ class Resolver:
         return self.combine(sql, kind, scope, left, right)
 
     def combine(self, sql: exp.Expr, kind: str, scope: Scope, *parts: Typed) -> Typed:
-        t = Typed(sql, kind,
-                  aggregate=any(p.aggregate for p in parts),
-                  free=any(p.free for p in parts),
-                  constant=all(p.constant for p in parts))
+        t = Typed(
+            sql,
+            kind,
+            aggregate=any(p.aggregate for p in parts),
+            free=any(p.free for p in parts),
+            constant=all(p.constant for p in parts),
+        )
         return self.keyed(t, scope)
 
     def call(self, node: ast.Call, scope: Scope) -> Typed:
@@ -223,7 +252,9 @@ class Resolver:
         if isinstance(node, (ast.And, ast.Or)):
             parts = [self.condition(op, scope) for op in node.operands]
             connector = exp.And if isinstance(node, ast.And) else exp.Or
-            sqls = [exp.Paren(this=p.sql) if isinstance(p.sql, exp.Connector) else p.sql for p in parts]
+            sqls = [
+                exp.Paren(this=p.sql) if isinstance(p.sql, exp.Connector) else p.sql for p in parts
+            ]
             out = sqls[0]
             for part in sqls[1:]:
                 out = connector(this=out, expression=part)

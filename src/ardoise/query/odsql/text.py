@@ -48,14 +48,17 @@ def text_columns(r: Resolver) -> list[Typed]:
     return [Typed(r.column(name), "text", free=True) for name in r.env.schema.of_type("text")]
 
 
-def full_text(r: Resolver, node: ast.String, columns: list[Typed], scope: Scope,
-              *, phrase: bool) -> Typed:
+def full_text(
+    r: Resolver, node: ast.String, columns: list[Typed], scope: Scope, *, phrase: bool
+) -> Typed:
     """Every word (or the whole phrase) must occur in at least one of ``columns``."""
     text = normalize(node.value).strip()
     terms = [text] if phrase else text.split()
     if not terms:
         return Typed(exp.true(), "boolean", constant=True)
-    limits.check_count("search terms", len(terms), limits.MAX_SEARCH_TERMS, scope.clause, node.pos + 1)
+    limits.check_count(
+        "search terms", len(terms), limits.MAX_SEARCH_TERMS, scope.clause, node.pos + 1
+    )
     if not columns:
         raise OdsqlSyntaxError("No text field to search in", clause=scope.clause, col=node.pos + 1)
     conjuncts: list[exp.Expr] = []

@@ -41,7 +41,22 @@ class Token:
 
 # Longest first: two-character operators are tried before one-character ones.
 OPERATORS: tuple[str, ...] = (
-    "!=", "<>", "<=", ">=", "(", ")", ",", "*", "+", "-", "/", "%", "=", "<", ">", ":",
+    "!=",
+    "<>",
+    "<=",
+    ">=",
+    "(",
+    ")",
+    ",",
+    "*",
+    "+",
+    "-",
+    "/",
+    "%",
+    "=",
+    "<",
+    ">",
+    ":",
 )
 
 _DIGITS = frozenset("0123456789")  # ASCII only: str.isdigit() accepts "²" and "١"
@@ -101,7 +116,10 @@ def tokenize(text: str, clause: str) -> list[Token]:
             close = text.find("`", i + 1)
             if close < 0:
                 raise OdsqlSyntaxError(
-                    "Unterminated backquoted field name", clause=clause, col=start + 1, highlight="`"
+                    "Unterminated backquoted field name",
+                    clause=clause,
+                    col=start + 1,
+                    highlight="`",
                 )
             name = text[i + 1 : close]
             if not name or not all(_is_ident_part(c) for c in name):
@@ -175,5 +193,8 @@ def _read_string(text: str, i: int, clause: str) -> tuple[str, int]:
         parts.append(ch)
         i += 1
     raise OdsqlSyntaxError(
-        "Unterminated string literal", clause=clause, col=start + 1, highlight=text[start : start + 20]
+        "Unterminated string literal",
+        clause=clause,
+        col=start + 1,
+        highlight=text[start : start + 20],
     )

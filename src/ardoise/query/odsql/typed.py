@@ -21,8 +21,18 @@ NUMERIC = frozenset({"int", "double"})
 TEMPORAL = frozenset({"date", "datetime"})
 GEO = frozenset({"geo_point_2d", "geo_shape"})
 LITERALS = (ast.String, ast.Number, ast.DateLit, ast.Bool, ast.Null)
-_ATOMIC = (exp.Column, exp.Placeholder, exp.Paren, exp.Func, exp.Dot, exp.Literal, exp.Boolean,
-           exp.Null, exp.Star, exp.Array)
+_ATOMIC = (
+    exp.Column,
+    exp.Placeholder,
+    exp.Paren,
+    exp.Func,
+    exp.Dot,
+    exp.Literal,
+    exp.Boolean,
+    exp.Null,
+    exp.Star,
+    exp.Array,
+)
 
 
 def wrap(e: exp.Expr) -> exp.Expr:

@@ -22,10 +22,15 @@ from ardoise.query.territories.search import Entry, SearchIndex, search_key
 from ardoise.referential.load import Referential
 
 _LINKS = ("_commune", "_departement", "_academie", "_region")
-_LEVEL_OF = {"_commune": "commune", "_departement": "departement", "_academie": "academie",
-             "_region": "region"}
+_LEVEL_OF = {
+    "_commune": "commune",
+    "_departement": "departement",
+    "_academie": "academie",
+    "_region": "region",
+}
 _RELEASES: weakref.WeakKeyDictionary[ServedRelease, ReleaseTerritories] = (
-    weakref.WeakKeyDictionary())
+    weakref.WeakKeyDictionary()
+)
 _RELEASES_LOCK = threading.Lock()
 _T = TypeVar("_T")
 
@@ -54,8 +59,7 @@ class _Built(Generic[_T]):
     @overload
     def __get__(self, obj: ReleaseTerritories, owner: type | None = None) -> _T: ...
 
-    def __get__(self, obj: ReleaseTerritories | None, owner: type | None = None
-                ) -> _T | _Built[_T]:
+    def __get__(self, obj: ReleaseTerritories | None, owner: type | None = None) -> _T | _Built[_T]:
         if obj is None:
             return self
         values = obj.__dict__
@@ -120,7 +124,8 @@ class ReleaseTerritories:
             rows = fetch_all(
                 self.release,
                 f"SELECT {links}, grouping({links}), count(*) FROM {_q(view.id)} "
-                f"GROUP BY GROUPING SETS ({', '.join(f'({c})' for c in _LINKS)}, ())")
+                f"GROUP BY GROUPING SETS ({', '.join(f'({c})' for c in _LINKS)}, ())",
+            )
             for *codes, bits, n in rows:
                 if bits == 0b1111:
                     out.setdefault(("france", "FR"), {})[view.id] = int(n)
@@ -159,8 +164,10 @@ class ReleaseTerritories:
             add("academie", a.code, "departement", len(a.departements))
         for d in ref.departements.values():
             add("region", d.region, "departement")
-        deps_academies = {d: [a.code for a in ref.academies.values() if d in a.departements]
-                          for d in ref.departements}
+        deps_academies = {
+            d: [a.code for a in ref.academies.values() if d in a.departements]
+            for d in ref.departements
+        }
         for c in ref.communes.values():
             if c.type != "commune-actuelle":
                 add("commune", c.commune_parente, "commune")
@@ -176,7 +183,8 @@ class ReleaseTerritories:
         """TerritoryNotFound (with the closest matches) unless the territory exists."""
         if not self.exists(niveau, code):
             hits = self.search.search(code, (niveau,), limit=3) or self.search.search(
-                code[:-1], (niveau,), limit=3)
+                code[:-1], (niveau,), limit=3
+            )
             known = "; ".join(f"{h.entry.libelle} ({niveau}:{h.entry.code})" for h in hits)
             hint = f" Vouliez-vous dire : {known} ?" if known else ""
             what = "Établissement inconnu" if niveau == "etablissement" else "Territoire inconnu"
@@ -189,8 +197,11 @@ class ReleaseTerritories:
             return code in self.schools.by_uai
         ref = self.referential
         tables: dict[str, Mapping[str, object]] = {
-            "commune": ref.communes, "departement": ref.departements,
-            "academie": ref.academies, "region": ref.regions}
+            "commune": ref.communes,
+            "departement": ref.departements,
+            "academie": ref.academies,
+            "region": ref.regions,
+        }
         return code in tables[niveau]
 
     def has_links(self, view: DatasetView, column: str) -> bool:
@@ -199,8 +210,11 @@ class ReleaseTerritories:
         found = self._links.get(key)
         if found is None:
             names = {c["name"] for c in view.entry.get("schema", ())}
-            found = column in names and bool(self.release.engine.fetch(
-                f"SELECT 1 FROM {_q(view.id)} WHERE {_q(column)} IS NOT NULL LIMIT 1", {}).rows)
+            found = column in names and bool(
+                self.release.engine.fetch(
+                    f"SELECT 1 FROM {_q(view.id)} WHERE {_q(column)} IS NOT NULL LIMIT 1", {}
+                ).rows
+            )
             self._links[key] = found
         return found
 
@@ -213,15 +227,24 @@ class ReleaseTerritories:
         if niveau == "commune":
             return (code, *self.commune_children.get(code, ()))
         if niveau == "academie":
-            return (code, *sorted(a.code for a in ref.academies.values()
-                                  if a.code != code and _replaced_by(ref, a.code) == code))
+            return (
+                code,
+                *sorted(
+                    a.code
+                    for a in ref.academies.values()
+                    if a.code != code and _replaced_by(ref, a.code) == code
+                ),
+            )
         return (code,)
 
 
 def academie_population(ref: Referential, code: str) -> int | None:
     """Sum of the populations of the académie's départements (None if one is unknown)."""
-    pops = [ref.departements[d].population for d in ref.academies[code].departements
-            if d in ref.departements]
+    pops = [
+        ref.departements[d].population
+        for d in ref.academies[code].departements
+        if d in ref.departements
+    ]
     return sum(p for p in pops if p is not None) if pops and None not in pops else None
 
 
@@ -248,33 +271,68 @@ def _replaced_by(ref: Referential, code: str) -> str:
 
 
 def _entries(ref: Referential, schools: Schools) -> Iterator[Entry]:
-    yield Entry("france", "FR", "France", "France", france_population(ref),
-                ("FRANCE", "FRANCE ENTIERE"), ("FR",))
+    yield Entry(
+        "france",
+        "FR",
+        "France",
+        "France",
+        france_population(ref),
+        ("FRANCE", "FRANCE ENTIERE"),
+        ("FR",),
+    )
     for r in ref.regions.values():
         key = search_key(r.nom)
         label = r.nom if r.zone == "com" else f"Région {r.nom}"
-        yield Entry("region", r.code, r.nom, label, r.population, (key, f"REGION {key}"),
-                    (r.code,))
+        yield Entry("region", r.code, r.nom, label, r.population, (key, f"REGION {key}"), (r.code,))
     for a in ref.academies.values():
         if a.ancienne:
             continue
         label = elided("Académie de", a.nom)
-        keys = dict.fromkeys([search_key(a.nom), search_key(label),
-                              *(search_key(x) for x in a.alias)])
-        yield Entry("academie", a.code, a.nom, label, academie_population(ref, a.code),
-                    tuple(keys), (a.code,))
+        keys = dict.fromkeys(
+            [search_key(a.nom), search_key(label), *(search_key(x) for x in a.alias)]
+        )
+        yield Entry(
+            "academie",
+            a.code,
+            a.nom,
+            label,
+            academie_population(ref, a.code),
+            tuple(keys),
+            (a.code,),
+        )
     for d in ref.departements.values():
-        yield Entry("departement", d.code, d.nom, f"{d.nom} ({d.code})", d.population,
-                    (search_key(d.nom),), (d.code,))
+        yield Entry(
+            "departement",
+            d.code,
+            d.nom,
+            f"{d.nom} ({d.code})",
+            d.population,
+            (search_key(d.nom),),
+            (d.code,),
+        )
     for c in ref.communes.values():
         if c.type in ("commune-actuelle", "arrondissement-municipal"):
-            yield Entry("commune", c.code, c.nom, f"{c.nom} ({c.departement})", c.population,
-                        (search_key(c.nom),), (c.code,))
+            yield Entry(
+                "commune",
+                c.code,
+                c.nom,
+                f"{c.nom} ({c.departement})",
+                c.population,
+                (search_key(c.nom),),
+                (c.code,),
+            )
     for s in schools.by_uai.values():
         commune = ref.communes.get(s.commune or "")
         place = f" — {commune.nom} ({commune.departement})" if commune else ""
-        yield Entry("etablissement", s.uai, s.nom or s.uai, f"{s.nom or s.uai}{place}", None,
-                    (search_key(s.nom),) if s.nom else (), (s.uai,))
+        yield Entry(
+            "etablissement",
+            s.uai,
+            s.nom or s.uai,
+            f"{s.nom or s.uai}{place}",
+            None,
+            (search_key(s.nom),) if s.nom else (),
+            (s.uai,),
+        )
 
 
 def _q(name: str) -> str:

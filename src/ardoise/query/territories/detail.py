@@ -26,9 +26,12 @@ BBox = tuple[float, float, float, float]
 API = "/api/v1"
 EXPLORE = "/api/explore/v2.1/catalog/datasets"
 SOURCE_INSEE = "Insee, populations légales (référentiel @etalab/decoupage-administratif)"
-_CHILD_GEO = {"france": ("region", "academie", "departement"),
-              "region": ("academie", "departement", "commune"),
-              "academie": ("departement", "commune"), "departement": ("commune",)}
+_CHILD_GEO = {
+    "france": ("region", "academie", "departement"),
+    "region": ("academie", "departement", "commune"),
+    "academie": ("departement", "commune"),
+    "departement": ("commune",),
+}
 
 
 @dataclass(frozen=True)
@@ -78,13 +81,20 @@ def territory(release: ServedRelease, niveau: str, code: str) -> Territory:
     if schools:
         counts["etablissement"] = sum(schools.values())
     return Territory(
-        niveau=niveau, code=code, nom=nom, libelle=libelle,
+        niveau=niveau,
+        code=code,
+        nom=nom,
+        libelle=libelle,
         parents=parents(state, niveau, code),
         enfants={lv: counts[lv] for lv in levels.LEVELS if counts.get(lv)},
         etablissements_par_type={k: schools[k] for k in KINDS if schools.get(k)},
-        population=population, population_source=source if population is not None else None,
-        bbox=_bbox(state, niveau, code), jeux=_datasets(state, niveau, code),
-        liens=_links(niveau, code), attributs=attributs)
+        population=population,
+        population_source=source if population is not None else None,
+        bbox=_bbox(state, niveau, code),
+        jeux=_datasets(state, niveau, code),
+        liens=_links(niveau, code),
+        attributs=attributs,
+    )
 
 
 def parents(state: ReleaseTerritories, niveau: str, code: str) -> tuple[TerritoryRef, ...]:
@@ -121,8 +131,9 @@ def parents(state: ReleaseTerritories, niveau: str, code: str) -> tuple[Territor
     return tuple(out)
 
 
-def _identity(state: ReleaseTerritories, niveau: str, code: str
-              ) -> tuple[str, str, int | None, str, dict[str, Any]]:
+def _identity(
+    state: ReleaseTerritories, niveau: str, code: str
+) -> tuple[str, str, int | None, str, dict[str, Any]]:
     ref = state.referential
     if niveau == "france":
         return "France", "France", france_population(ref), "somme des régions", {}
@@ -132,24 +143,50 @@ def _identity(state: ReleaseTerritories, niveau: str, code: str
         return r.nom, label, r.population, SOURCE_INSEE, {"zone": r.zone, "chef_lieu": r.chef_lieu}
     if niveau == "academie":
         a = ref.academies[code]
-        return a.nom, elided("Académie de", a.nom), academie_population(ref, code), (
-            "somme des départements"), {
-            "region_academique": a.region_academique, "region_academique_nom":
-            a.region_academique_nom, "departements": list(a.departements),
-            "ancienne": a.ancienne, "remplacee_par": a.remplacee_par,
-            "codes_lies": list(state.members("academie", code))}
+        return (
+            a.nom,
+            elided("Académie de", a.nom),
+            academie_population(ref, code),
+            ("somme des départements"),
+            {
+                "region_academique": a.region_academique,
+                "region_academique_nom": a.region_academique_nom,
+                "departements": list(a.departements),
+                "ancienne": a.ancienne,
+                "remplacee_par": a.remplacee_par,
+                "codes_lies": list(state.members("academie", code)),
+            },
+        )
     if niveau == "departement":
         d = ref.departements[code]
-        return d.nom, f"{d.nom} ({d.code})", d.population, SOURCE_INSEE, {
-            "zone": d.zone, "chef_lieu": d.chef_lieu}
+        return (
+            d.nom,
+            f"{d.nom} ({d.code})",
+            d.population,
+            SOURCE_INSEE,
+            {"zone": d.zone, "chef_lieu": d.chef_lieu},
+        )
     if niveau == "commune":
         c = ref.communes[code]
-        return c.nom, f"{c.nom} ({c.departement})", c.population, SOURCE_INSEE, {
-            "type": c.type, "codes_postaux": list(c.codes_postaux),
-            "codes_lies": list(state.members("commune", code))}
+        return (
+            c.nom,
+            f"{c.nom} ({c.departement})",
+            c.population,
+            SOURCE_INSEE,
+            {
+                "type": c.type,
+                "codes_postaux": list(c.codes_postaux),
+                "codes_lies": list(state.members("commune", code)),
+            },
+        )
     s = state.schools.by_uai[code]
-    return s.nom or code, s.nom or code, None, "", {
-        "nature": s.nature, "type": s.kind, "secteur": s.secteur}
+    return (
+        s.nom or code,
+        s.nom or code,
+        None,
+        "",
+        {"nature": s.nature, "type": s.kind, "secteur": s.secteur},
+    )
 
 
 def _bbox(state: ReleaseTerritories, niveau: str, code: str) -> BBox | None:
@@ -168,8 +205,11 @@ def _datasets(state: ReleaseTerritories, niveau: str, code: str) -> tuple[Datase
         for member in state.members(niveau, code):
             rows.update(state.presence.get((niveau, member), {}))
     views = state.release.datasets
-    return tuple(DatasetRows(ds, views[ds].dataset.title, n, explore_url(ds, niveau, code))
-                 for ds, n in sorted(rows.items()) if n and ds in views)
+    return tuple(
+        DatasetRows(ds, views[ds].dataset.title, n, explore_url(ds, niveau, code))
+        for ds, n in sorted(rows.items())
+        if n and ds in views
+    )
 
 
 def explore_url(dataset_id: str, niveau: str, code: str) -> str:
@@ -198,5 +238,13 @@ def _ref(niveau: str, code: str, nom: str) -> TerritoryRef:
     return TerritoryRef(niveau, code, nom, territory_url(niveau, code))
 
 
-__all__ = ["DatasetRows", "School", "Territory", "TerritoryRef", "explore_url", "parents",
-           "territory", "territory_url"]
+__all__ = [
+    "DatasetRows",
+    "School",
+    "Territory",
+    "TerritoryRef",
+    "explore_url",
+    "parents",
+    "territory",
+    "territory_url",
+]

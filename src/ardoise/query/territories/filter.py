@@ -17,8 +17,9 @@ from ardoise.query.territories.context import territories_of
 from ardoise.query.territories.levels import TerritoryNotFound
 
 
-def territory_filter(release: ServedRelease, view: DatasetView, niveau: str, code: str
-                     ) -> TerritoryFilter:
+def territory_filter(
+    release: ServedRelease, view: DatasetView, niveau: str, code: str
+) -> TerritoryFilter:
     """The filter of ``territoire=niveau:code`` on ``view``; InvalidParameter when the
     dataset links no row at that level or the territory does not exist."""
     niveau = levels.level(niveau, parameter="territoire")
@@ -28,11 +29,13 @@ def territory_filter(release: ServedRelease, view: DatasetView, niveau: str, cod
     code = levels.code(niveau, code)
     state = territories_of(release)
     if not state.has_links(view, column):
-        usable = [lv for lv, col in TERRITORY_COLUMNS.items()
-                  if col is None or state.has_links(view, col)]
+        usable = [
+            lv for lv, col in TERRITORY_COLUMNS.items() if col is None or state.has_links(view, col)
+        ]
         raise InvalidParameter(
             f"Valeur invalide pour le paramètre territoire : le jeu {view.id} ne relie aucune "
-            f"ligne au niveau {niveau} (niveaux possibles pour ce jeu : {', '.join(usable)}).")
+            f"ligne au niveau {niveau} (niveaux possibles pour ce jeu : {', '.join(usable)})."
+        )
     ref = state.referential_or_none
     if ref is not None and niveau != "etablissement" and not state.exists(niveau, code):
         resolved = ref.resolve(niveau, code)
@@ -40,7 +43,8 @@ def territory_filter(release: ServedRelease, view: DatasetView, niveau: str, cod
             try:
                 state.require(niveau, code)
             except TerritoryNotFound as exc:
-                raise InvalidParameter(f"Valeur invalide pour le paramètre territoire : {exc}"
-                                       ) from None
+                raise InvalidParameter(
+                    f"Valeur invalide pour le paramètre territoire : {exc}"
+                ) from None
         code = resolved or code
     return TerritoryFilter(column, state.members(niveau, code))

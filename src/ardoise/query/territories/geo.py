@@ -33,8 +33,7 @@ _GEO_LEVELS = tuple(levels.GEO_FILES)
 _CACHE_ENTRIES = 256
 
 
-def geometry(release: ServedRelease, niveau: str, parent: tuple[str, str] | None = None
-             ) -> bytes:
+def geometry(release: ServedRelease, niveau: str, parent: tuple[str, str] | None = None) -> bytes:
     """TopoJSON bytes of ``niveau`` (one object named after the level's file)."""
     niveau = levels.level(niveau, allowed=_GEO_LEVELS)
     state = territories_of(release)
@@ -55,8 +54,11 @@ def bbox(state: ReleaseTerritories, niveau: str, code: str) -> BBox | None:
     """[west, south, east, north] in degrees; France: metropolitan France."""
     ref = state.referential
     if niveau == "france":
-        boxes = [b for c, b in _sidecar(state, "regions").items()
-                 if c in ref.regions and ref.regions[c].zone == "metro"]
+        boxes = [
+            b
+            for c, b in _sidecar(state, "regions").items()
+            if c in ref.regions and ref.regions[c].zone == "metro"
+        ]
         return _union(boxes)
     if niveau == "commune":
         commune = ref.communes.get(code)
@@ -83,14 +85,16 @@ def departements_of(ref: Referential, niveau: str, code: str) -> tuple[str, ...]
     return (ref.communes[code].departement,)
 
 
-def _check_parent(state: ReleaseTerritories, niveau: str, parent: tuple[str, str]
-                  ) -> tuple[str, str]:
+def _check_parent(
+    state: ReleaseTerritories, niveau: str, parent: tuple[str, str]
+) -> tuple[str, str]:
     p_level = levels.level(parent[0], parameter="parent")
     order = levels.LEVELS
     if order.index(p_level) < order.index(niveau):
         raise InvalidParameter(
             f"Valeur invalide pour le paramètre parent : le niveau {p_level} est plus fin que "
-            f"{niveau} (parent attendu : {', '.join(order[order.index(niveau):])}).")
+            f"{niveau} (parent attendu : {', '.join(order[order.index(niveau) :])})."
+        )
     code = levels.code(p_level, parent[1])
     state.require(p_level, code)
     return p_level, code
@@ -105,18 +109,24 @@ def _build(state: ReleaseTerritories, niveau: str, parent: tuple[str, str] | Non
         if parent is None or parent[0] == "france":
             raise InvalidParameter(
                 "Les contours de toutes les communes de France sont trop volumineux : "
-                "précisez parent=departement:…, parent=academie:… ou parent=region:….")
+                "précisez parent=departement:…, parent=academie:… ou parent=region:…."
+            )
         deps = [d for d in departements_of(ref, *parent) if _path(ref, f"communes/{d}").is_file()]
         if not deps:
-            raise TerritoryNotFound("Cette release n'a pas de contours de communes pour "
-                                    f"{parent[0]}:{parent[1]}.")
+            raise TerritoryNotFound(
+                f"Cette release n'a pas de contours de communes pour {parent[0]}:{parent[1]}."
+            )
         if len(deps) > MAX_DEPARTEMENTS:
             raise InvalidParameter(
                 f"Trop de départements ({len(deps)}, au plus {MAX_DEPARTEMENTS}) : précisez un "
-                "parent plus petit.")
+                "parent plus petit."
+            )
         if parent[0] == "commune":
-            return _dump(topology.subset(_load(ref, f"communes/{deps[0]}"),
-                                         state.members("commune", parent[1]), name))
+            return _dump(
+                topology.subset(
+                    _load(ref, f"communes/{deps[0]}"), state.members("commune", parent[1]), name
+                )
+            )
         if len(deps) == 1:
             return _path(ref, f"communes/{deps[0]}").read_bytes()
         return _dump(topology.merge([_load(ref, f"communes/{d}") for d in deps], name))
@@ -160,8 +170,12 @@ def _sidecar(state: ReleaseTerritories, name: str) -> Mapping[str, BBox]:
 def _union(boxes: list[BBox]) -> BBox | None:
     if not boxes:
         return None
-    return (min(b[0] for b in boxes), min(b[1] for b in boxes),
-            max(b[2] for b in boxes), max(b[3] for b in boxes))
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
 
 
 def _path(ref: Referential, level: str) -> Path:

@@ -17,8 +17,12 @@ from ardoise.referential.load import canonical_code
 
 LEVELS: tuple[str, ...] = tuple(TERRITORY_COLUMNS)  # from the school up to France
 # Levels with contours (geo/<file>.topojson); communes are stored one file per département.
-GEO_FILES: dict[str, str] = {"region": "regions", "departement": "departements",
-                             "academie": "academies", "commune": "communes"}
+GEO_FILES: dict[str, str] = {
+    "region": "regions",
+    "departement": "departements",
+    "academie": "academies",
+    "commune": "communes",
+}
 FRANCE = "FR"
 UAI = re.compile(r"[0-9]{7}[A-Z]")
 # "académies" / "Région" → "academie" / "region"
@@ -36,7 +40,8 @@ def level(raw: str, *, parameter: str = "niveau", allowed: tuple[str, ...] = LEV
     if name not in allowed:
         raise InvalidParameter(
             f"Valeur invalide pour le paramètre {parameter} : niveau {raw[:40]!r} inconnu "
-            f"(niveaux possibles : {', '.join(allowed)}).")
+            f"(niveaux possibles : {', '.join(allowed)})."
+        )
     return name
 
 
@@ -54,7 +59,8 @@ def uai(raw: str) -> str:
     text = raw.strip().upper()
     if not UAI.fullmatch(text):
         raise InvalidParameter(
-            f"UAI invalide : {raw[:40]!r} (attendu : 7 chiffres et une lettre, ex. 0420001K).")
+            f"UAI invalide : {raw[:40]!r} (attendu : 7 chiffres et une lettre, ex. 0420001K)."
+        )
     return text
 
 
@@ -67,10 +73,11 @@ def parse(raw: str, *, parameter: str = "territoire") -> tuple[str, str]:
         raise InvalidParameter(
             f"Valeur invalide pour le paramètre {parameter} : {raw[:60]!r} ; attendu "
             "niveau:code (ex. academie:10, departement:42, commune:42218, "
-            "etablissement:0420001K, france:FR).")
+            "etablissement:0420001K, france:FR)."
+        )
     niveau = level(name, parameter=parameter)
     if niveau == "france" and value.strip().upper() not in (FRANCE, "FRANCE"):
         raise InvalidParameter(
-            f"Valeur invalide pour le paramètre {parameter} : le seul code du niveau france "
-            "est FR.")
+            f"Valeur invalide pour le paramètre {parameter} : le seul code du niveau france est FR."
+        )
     return niveau, code(niveau, value)

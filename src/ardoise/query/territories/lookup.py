@@ -34,8 +34,9 @@ def prepare(release: ServedRelease) -> None:
     preload(state)
 
 
-def search_territories(release: ServedRelease, q: str, niveau: str | None = None,
-                       limit: int = 10) -> list[SearchResult]:
+def search_territories(
+    release: ServedRelease, q: str, niveau: str | None = None, limit: int = 10
+) -> list[SearchResult]:
     """Territories and schools matching ``q`` by name or code, best first.
 
     Accents, case and punctuation are ignored, "st" reads "saint", a prefix or one typo is
@@ -44,8 +45,18 @@ def search_territories(release: ServedRelease, q: str, niveau: str | None = None
     wanted = (levels.level(niveau),) if niveau else levels.LEVELS
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidParameter(
-            f"Valeur invalide pour le paramètre limit : {limit} (entre 1 et {MAX_LIMIT}).")
+            f"Valeur invalide pour le paramètre limit : {limit} (entre 1 et {MAX_LIMIT})."
+        )
     hits = territories_of(release).search.search(q, wanted, limit)
-    return [SearchResult(h.entry.niveau, h.entry.code, h.entry.nom, h.entry.libelle,
-                         h.entry.population, h.correspondance,
-                         territory_url(h.entry.niveau, h.entry.code)) for h in hits]
+    return [
+        SearchResult(
+            h.entry.niveau,
+            h.entry.code,
+            h.entry.nom,
+            h.entry.libelle,
+            h.entry.population,
+            h.correspondance,
+            territory_url(h.entry.niveau, h.entry.code),
+        )
+        for h in hits
+    ]

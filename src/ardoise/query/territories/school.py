@@ -20,8 +20,9 @@ from ardoise.query.territories.detail import TerritoryRef, explore_url, parents,
 from ardoise.query.territories.schools import KINDS, School
 
 # Numeric fields that are not measures of the school.
-_NOT_MEASURES = frozenset({"num_ligne", "latitude", "longitude", "coordonnee_x",
-                           "coordonnee_y", "epsg"})
+_NOT_MEASURES = frozenset(
+    {"num_ligne", "latitude", "longitude", "coordonnee_x", "coordonnee_y", "epsg"}
+)
 _MEASURE_TYPES = ("int", "double")
 
 
@@ -129,22 +130,35 @@ def _etablissement(state: ReleaseTerritories, code: str) -> Etablissement:
     release = state.release
     school = state.schools.by_uai[code]
     up = parents(state, "etablissement", code)
-    series = _series(state, [release.datasets[ds] for ds in school.datasets
-                             if ds in release.datasets], code)
-    location = ({"lat": school.lat, "lon": school.lon}
-                if school.lat is not None and school.lon is not None else None)
+    series = _series(
+        state, [release.datasets[ds] for ds in school.datasets if ds in release.datasets], code
+    )
+    location = (
+        {"lat": school.lat, "lon": school.lon}
+        if school.lat is not None and school.lon is not None
+        else None
+    )
     return Etablissement(
-        uai=code, nom=school.nom, nature=school.nature, type=school.kind,
-        type_libelle=KINDS.get(school.kind or ""), secteur=school.secteur,
-        commune=next((p for p in up if p.niveau == "commune"), None), parents=up,
-        localisation=location, series=series, series_absentes=_missing(state, school),
-        liens={"self": territory_url("etablissement", code),
-               "territoire": f"/api/v1/territoires/etablissement/{code}",
-               "indicateurs": f"/api/v1/territoires/etablissement/{code}/indicateurs"})
+        uai=code,
+        nom=school.nom,
+        nature=school.nature,
+        type=school.kind,
+        type_libelle=KINDS.get(school.kind or ""),
+        secteur=school.secteur,
+        commune=next((p for p in up if p.niveau == "commune"), None),
+        parents=up,
+        localisation=location,
+        series=series,
+        series_absentes=_missing(state, school),
+        liens={
+            "self": territory_url("etablissement", code),
+            "territoire": f"/api/v1/territoires/etablissement/{code}",
+            "indicateurs": f"/api/v1/territoires/etablissement/{code}/indicateurs",
+        },
+    )
 
 
-def _series(state: ReleaseTerritories, views: list[DatasetView], uai: str
-            ) -> tuple[Series, ...]:
+def _series(state: ReleaseTerritories, views: list[DatasetView], uai: str) -> tuple[Series, ...]:
     fields = [_measures(v) for v in views]
     lines = []
     for view, measures in zip(views, fields, strict=True):
@@ -163,13 +177,20 @@ def _series(state: ReleaseTerritories, views: list[DatasetView], uai: str
     for view, measures, lignes in zip(views, fields, lines, strict=True):
         years = tuple(sorted({str(x["annee_scolaire"]) for x in lignes if x["annee_scolaire"]}))
         source_years = _years(view)
-        out.append(Series(
-            dataset_id=view.id, titre=view.dataset.title,
-            national=view.dataset.spatial_coverage.national,
-            couverture=view.dataset.spatial_coverage.description, annees_source=source_years,
-            annees=years, annees_sans_ligne=tuple(y for y in source_years if y not in years)
-            if years else (), champs=measures, lignes=tuple(lignes),
-            url=explore_url(view.id, "etablissement", uai)))
+        out.append(
+            Series(
+                dataset_id=view.id,
+                titre=view.dataset.title,
+                national=view.dataset.spatial_coverage.national,
+                couverture=view.dataset.spatial_coverage.description,
+                annees_source=source_years,
+                annees=years,
+                annees_sans_ligne=tuple(y for y in source_years if y not in years) if years else (),
+                champs=measures,
+                lignes=tuple(lignes),
+                url=explore_url(view.id, "etablissement", uai),
+            )
+        )
     return tuple(out)
 
 
@@ -182,18 +203,26 @@ def _missing(state: ReleaseTerritories, school: School) -> tuple[MissingSeries, 
         view = state.release.datasets.get(ds)
         if view is None or ds in school.datasets or school.kind not in kinds:
             continue
-        out.append(MissingSeries(
-            ds, view.dataset.title, _years(view),
-            f"Jeu national qui contient des établissements de type « {label} » : aucune ligne "
-            "pour cet établissement (fermé, ouvert depuis, hors champ du producteur, ou "
-            "donnée manquante)."))
+        out.append(
+            MissingSeries(
+                ds,
+                view.dataset.title,
+                _years(view),
+                f"Jeu national qui contient des établissements de type « {label} » : aucune ligne "
+                "pour cet établissement (fermé, ouvert depuis, hors champ du producteur, ou "
+                "donnée manquante).",
+            )
+        )
     return tuple(out)
 
 
 def _measures(view: DatasetView) -> tuple[Field, ...]:
     year = view.dataset.school_year.field if view.dataset.school_year else None
-    return tuple(Field(f.name, f.label, f.unit) for f in view.dataset.fields
-                 if f.type in _MEASURE_TYPES and f.name not in _NOT_MEASURES and f.name != year)
+    return tuple(
+        Field(f.name, f.label, f.unit)
+        for f in view.dataset.fields
+        if f.type in _MEASURE_TYPES and f.name not in _NOT_MEASURES and f.name != year
+    )
 
 
 def _years(view: DatasetView) -> tuple[str, ...]:

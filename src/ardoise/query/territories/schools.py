@@ -24,20 +24,35 @@ from ardoise.referential.load import Referential
 
 # Fields naming a school, best first (descriptor field names).
 NAME_FIELDS: tuple[str, ...] = (
-    "appellation_officielle", "nom_etablissement", "nom_de_l_etablissement",
-    "nom_de_l_etablissment", "etablissement", "ecole",
+    "appellation_officielle",
+    "nom_etablissement",
+    "nom_de_l_etablissement",
+    "nom_de_l_etablissment",
+    "etablissement",
+    "ecole",
 )
 NATURE_FIELDS: tuple[str, ...] = (
-    "nature_uai_libe", "libelle_nature", "nature_de_l_etablissement", "nature_uai",
-    "type_d_etablissement", "type_etablissement", "type_de_lycee",
+    "nature_uai_libe",
+    "libelle_nature",
+    "nature_de_l_etablissement",
+    "nature_uai",
+    "type_d_etablissement",
+    "type_etablissement",
+    "type_de_lycee",
 )
 SECTOR_FIELDS: tuple[str, ...] = (
-    "secteur_public_prive_libe", "statut_public_prive", "secteur", "secteur_d_enseignement",
+    "secteur_public_prive_libe",
+    "statut_public_prive",
+    "secteur",
+    "secteur_d_enseignement",
 )
 KINDS: dict[str, str] = {
-    "ecole": "école", "college": "collège",
-    "lycee": "lycée général, technologique ou polyvalent", "lycee_pro": "lycée professionnel",
-    "erea": "établissement régional d'enseignement adapté", "autre": "autre établissement",
+    "ecole": "école",
+    "college": "collège",
+    "lycee": "lycée général, technologique ou polyvalent",
+    "lycee_pro": "lycée professionnel",
+    "erea": "établissement régional d'enseignement adapté",
+    "autre": "autre établissement",
 }
 DOMINANT_SHARE = 0.9  # a dataset whose named schools are ≥ 90 % of one kind holds that kind
 EXPECTED_SHARE = 0.1  # a national dataset is expected to hold the kinds ≥ 10 % of its schools
@@ -82,8 +97,11 @@ def kind_of(nature: str | None) -> str | None:
         return "erea"
     if "COLLEGE" in words:
         return "college"
-    if words[0] in ("LP", "LPA") or ("PROFESSIONNEL" in words and "POLYVALENT" not in words
-                                     and ("LYCEE" in words or "LYCEES" in words)):
+    if words[0] in ("LP", "LPA") or (
+        "PROFESSIONNEL" in words
+        and "POLYVALENT" not in words
+        and ("LYCEE" in words or "LYCEES" in words)
+    ):
         return "lycee_pro"
     if words[0] in ("LPO", "LEGT", "LGT", "LEG", "LET", "SGT") or {"LYCEE", "LYCEES"} & set(words):
         return "lycee"
@@ -109,10 +127,12 @@ def build_schools(release: ServedRelease, referential: Referential | None) -> Sc
     union = " UNION ALL ".join(_select(i, v) for i, v in enumerate(views))
     # Streamed and folded here: a DuckDB GROUP BY with these aggregates keeps ~150 MB.
     found: dict[str, _Best] = {}
-    for batch in release.engine.stream_arrow(CompiledQuery(union),
-                                             time_limit_ms=BUILD_TIME_LIMIT_MS):
-        for row in zip(*(batch.column(i).to_pylist() for i in range(batch.num_columns)),
-                       strict=True):
+    for batch in release.engine.stream_arrow(
+        CompiledQuery(union), time_limit_ms=BUILD_TIME_LIMIT_MS
+    ):
+        for row in zip(
+            *(batch.column(i).to_pylist() for i in range(batch.num_columns)), strict=True
+        ):
             best = found.get(row[0])
             if best is None:
                 best = found[row[0]] = _Best()
@@ -126,17 +146,27 @@ def build_schools(release: ServedRelease, referential: Referential | None) -> Sc
         if referential is not None and com in referential.communes:
             commune = referential.communes[com]
             dep, aca, reg = commune.departement, commune.academie, commune.region
-        com, dep, aca, reg, nature, secteur = (shared.setdefault(v, v) for v in (
-            com, dep, aca, reg, best.nature[1], sector_of(best.secteur[1])))
+        com, dep, aca, reg, nature, secteur = (
+            shared.setdefault(v, v)
+            for v in (com, dep, aca, reg, best.nature[1], sector_of(best.secteur[1]))
+        )
         datasets = sorted(best.rows)
         kind = kind_of(nature) or next((dominant[d] for d in datasets if d in dominant), None)
         schools[uai] = School(
-            uai=uai, nom=best.nom[1], nature=nature, kind=kind, secteur=secteur,
-            commune=com, departement=dep, academie=aca, region=reg,
+            uai=uai,
+            nom=best.nom[1],
+            nature=nature,
+            kind=kind,
+            secteur=secteur,
+            commune=com,
+            departement=dep,
+            academie=aca,
+            region=reg,
             lat=best.point[1][0] if best.point[1] else None,
             lon=best.point[1][1] if best.point[1] else None,
             datasets=tuple(ids[i] for i in datasets),
-            rows=tuple(best.rows[i] for i in datasets))
+            rows=tuple(best.rows[i] for i in datasets),
+        )
     national = [v.id for v in views if v.dataset.spatial_coverage.national]
     return Schools(schools, _expected(schools, national), _counts(schools, referential))
 
@@ -164,8 +194,14 @@ class _Best:
             self.nature = (rank, nature)
         if secteur and rank < self.secteur[0]:
             self.secteur = (rank, secteur)
-        if (lat is not None and lon is not None and -90 <= lat <= 90 and -180 <= lon <= 180
-                and (lat, lon) != (0, 0) and rank < self.point[0]):
+        if (
+            lat is not None
+            and lon is not None
+            and -90 <= lat <= 90
+            and -180 <= lon <= 180
+            and (lat, lon) != (0, 0)
+            and rank < self.point[0]
+        ):
             self.point = (rank, (lat, lon))
         for i, code in enumerate(links):
             if code is not None and -an < self.links[i][0]:
@@ -179,7 +215,8 @@ def fetch_all(release: ServedRelease, sql: str) -> list[tuple[Any, ...]]:
 
 def _has_uai(release: ServedRelease, view: DatasetView) -> bool:
     return "_uai" in (c["name"] for c in view.entry.get("schema", ())) and bool(
-        fetch_all(release, f"SELECT 1 FROM {_q(view.id)} WHERE _uai IS NOT NULL LIMIT 1"))
+        fetch_all(release, f"SELECT 1 FROM {_q(view.id)} WHERE _uai IS NOT NULL LIMIT 1")
+    )
 
 
 def _select(index: int, view: DatasetView) -> str:
@@ -244,20 +281,31 @@ def _expected(schools: Mapping[str, School], national: list[str]) -> dict[str, f
     return out
 
 
-def _counts(schools: Mapping[str, School], referential: Referential | None
-            ) -> dict[tuple[str, str], Counter[str]]:
+def _counts(
+    schools: Mapping[str, School], referential: Referential | None
+) -> dict[tuple[str, str], Counter[str]]:
     counts: dict[tuple[str, str], Counter[str]] = {}
     for s in schools.values():
         kind = s.kind or "autre"
         keys = [("france", "FR")]
         if s.commune:
             keys.append(("commune", s.commune))
-            parent = (referential.communes[s.commune].commune_parente
-                      if referential is not None and s.commune in referential.communes else None)
+            parent = (
+                referential.communes[s.commune].commune_parente
+                if referential is not None and s.commune in referential.communes
+                else None
+            )
             if parent:
                 keys.append(("commune", parent))
-        keys += [(n, c) for n, c in (("departement", s.departement), ("academie", s.academie),
-                                     ("region", s.region)) if c]
+        keys += [
+            (n, c)
+            for n, c in (
+                ("departement", s.departement),
+                ("academie", s.academie),
+                ("region", s.region),
+            )
+            if c
+        ]
         for key in keys:
             counter = counts.get(key)
             if counter is None:

@@ -30,8 +30,9 @@ from ardoise.referential.load import canonical_code
 MAX_LIMIT = 50
 TIERS = ("code", "nom", "debut", "mot", "approchant", "approchant")
 _ABBREVIATIONS = {"ST": "SAINT", "STE": "SAINTE", "STS": "SAINTS", "STES": "SAINTES"}
-_STOP_WORDS = frozenset({"A", "AU", "AUX", "D", "DE", "DES", "DU", "EN", "ET", "L", "LA", "LE",
-                         "LES", "SUR", "SOUS"})
+_STOP_WORDS = frozenset(
+    {"A", "AU", "AUX", "D", "DE", "DES", "DU", "EN", "ET", "L", "LA", "LE", "LES", "SUR", "SOUS"}
+)
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ "
 _NON_ALNUM = re.compile(r"[^A-Z0-9]+")
 _END = "\x7f"  # sorts after every character of a key
@@ -114,13 +115,21 @@ class _LevelArrays:
 
 class SearchIndex:
     def __init__(self, entries: Iterable[Entry]) -> None:
-        ordered = sorted(entries, key=lambda e: (-(e.population or 0), _ORDER[e.niveau],
-                                                 e.keys[0] if e.keys else "", e.code))
+        ordered = sorted(
+            entries,
+            key=lambda e: (
+                -(e.population or 0),
+                _ORDER[e.niveau],
+                e.keys[0] if e.keys else "",
+                e.code,
+            ),
+        )
         self.entries: list[Entry] = ordered
         self.by_code: dict[str, list[int]] = {}
         self.by_key: dict[str, list[int]] = {}
-        pairs: dict[str, tuple[list[tuple[str, int]], list[tuple[str, int]],
-                               list[tuple[str, int]]]] = {n: ([], [], []) for n in LEVELS}
+        pairs: dict[
+            str, tuple[list[tuple[str, int]], list[tuple[str, int]], list[tuple[str, int]]]
+        ] = {n: ([], [], []) for n in LEVELS}
         for i, e in enumerate(ordered):
             keys, words, codes = pairs[e.niveau]
             for c in e.codes:
@@ -130,8 +139,10 @@ class SearchIndex:
                 self.by_key.setdefault(key, []).append(i)
                 keys.append((key, i))
                 words.extend((suffix, i) for suffix in _later_words(key))
-        self.levels = {n: _LevelArrays(_Sorted.of(k), _Sorted.of(w), _Sorted.of(c))
-                       for n, (k, w, c) in pairs.items()}
+        self.levels = {
+            n: _LevelArrays(_Sorted.of(k), _Sorted.of(w), _Sorted.of(c))
+            for n, (k, w, c) in pairs.items()
+        }
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -155,8 +166,9 @@ class SearchIndex:
                     if taken == limit:
                         return
 
-        codes = {raw} | {canonical_code(n, raw) for n in niveaux if n not in ("france",
-                                                                             "etablissement")}
+        codes = {raw} | {
+            canonical_code(n, raw) for n in niveaux if n not in ("france", "etablissement")
+        }
         for c in codes:
             add(self.by_code.get(c, ()), 0)
         add(self.by_key.get(key, ()), 1)
@@ -168,8 +180,7 @@ class SearchIndex:
             if len(found) < limit:
                 for a in arrays:
                     add(a.words.best(key, limit), 3)
-        if (not found and _FUZZY_MIN <= len(key) <= _FUZZY_MAX
-                and not any(c.isdigit() for c in key)):
+        if not found and _FUZZY_MIN <= len(key) <= _FUZZY_MAX and not any(c.isdigit() for c in key):
             variants = set(_edits(key)) - {key}
             for v in variants:
                 add(self.by_key.get(v, ()), 4)

@@ -37,9 +37,12 @@ def subset(topology: Mapping[str, Any], codes: Iterable[str], name: str) -> Topo
     out: Topology = {"type": "Topology"}
     if "transform" in topology:
         out["transform"] = topology["transform"]
-    out["objects"] = {name: {"type": "GeometryCollection",
-                             "geometries": [_map_arcs(g, lambda i: _renumbered(i, renumber))
-                                            for g in kept]}}
+    out["objects"] = {
+        name: {
+            "type": "GeometryCollection",
+            "geometries": [_map_arcs(g, lambda i: _renumbered(i, renumber)) for g in kept],
+        }
+    }
     out["arcs"] = [arcs[i] for i in used]
     return out
 
@@ -54,8 +57,11 @@ def merge(topologies: Sequence[Mapping[str, Any]], name: str) -> Topology:
         geometries.extend(_map_arcs(g, _shifted(offset)) for g in features(topology))
     points = [p for arc in decoded for p in arc]
     if not points:
-        return {"type": "Topology", "objects": {name: {"type": "GeometryCollection",
-                                                       "geometries": geometries}}, "arcs": []}
+        return {
+            "type": "Topology",
+            "objects": {name: {"type": "GeometryCollection", "geometries": geometries}},
+            "arcs": [],
+        }
     x0, y0 = min(p[0] for p in points), min(p[1] for p in points)
     x1, y1 = max(p[0] for p in points), max(p[1] for p in points)
     kx = (x1 - x0) / (QUANTIZATION - 1) or 1.0
@@ -69,10 +75,13 @@ def merge(topologies: Sequence[Mapping[str, Any]], name: str) -> Topology:
             out.append([qx - px, qy - py])
             px, py = qx, qy
         arcs.append(out)
-    return {"type": "Topology", "bbox": [x0, y0, x1, y1],
-            "transform": {"scale": [kx, ky], "translate": [x0, y0]},
-            "objects": {name: {"type": "GeometryCollection", "geometries": geometries}},
-            "arcs": arcs}
+    return {
+        "type": "Topology",
+        "bbox": [x0, y0, x1, y1],
+        "transform": {"scale": [kx, ky], "translate": [x0, y0]},
+        "objects": {name: {"type": "GeometryCollection", "geometries": geometries}},
+        "arcs": arcs,
+    }
 
 
 def _decode(topology: Mapping[str, Any]) -> list[list[tuple[float, float]]]:
