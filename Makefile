@@ -40,8 +40,9 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-test: install  ## the whole suite: lint, types, tests
+test: install  ## the whole suite: lint, format, types, tests
 	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 	@# PostgreSQL for the scolarité tests: a throwaway cluster on loopback, stopped afterwards
 	@# (unless ARDOISE_TEST_POSTGRES_URL names a server of your own).
