@@ -164,6 +164,31 @@ def test_rate_limit_is_shared_by_server_processes(env: Env) -> None:
     assert [r.headers["RateLimit-Remaining"] for r in answers] == ["3", "2", "1", "0", "0", "0"]
 
 
+def test_enumeration_throttle_is_shared_by_server_processes(env: Env) -> None:
+    """Probes spread over two services (two worker processes) are counted together on
+    PostgreSQL: twelve misses trip the throttle (threshold 5) as on one process; counted
+    per process, each would have seen six and never refused."""
+    if env.url.startswith("sqlite"):
+        pytest.skip("SQLite : chaque processus compte ses propres échecs (documenté)")
+    _, secret = env.token()
+    other = ScolariteService(
+        env.url, clock=lambda: NOW, sleep=lambda _s: None, enumeration_threshold=5, pool_size=2
+    )
+    app = FastAPI()
+    install(app, other)
+    statuses = []
+    with TestClient(app) as second:
+        for day, client in zip(range(1, 13), (env.client, second) * 6, strict=True):
+            params = identity_params(
+                PUPILS[0], jourDateNaissance=str(day + 10), nomNaissance="Sonde"
+            )
+            res = client.get("/v3/men/scolarites/identite", params=params, headers=env.auth(secret))
+            statuses.append(res.status_code)
+    other.close()
+    assert statuses[:5] == [404] * 5
+    assert statuses[-1] == 429
+
+
 def test_enumeration_is_slowed_then_refused_and_flagged(env: Env) -> None:
     _, secret = env.token()
     env.sleeps.clear()

@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ardoise.scolarite import audit, errors, throttle, tokens
 from ardoise.scolarite.errors import ApiError
+from ardoise.scolarite.lookup import Lookup
 from ardoise.scolarite.matching import IdentityQuery
 from ardoise.scolarite.service import ScolariteService
 from ardoise.scolarite.siret import is_siret
@@ -45,6 +46,25 @@ class Call:
         self.flag: str | None = None
         self.bearer = bearer(request)
         self.candidates: tuple[dict[str, Any], ...] = ()
+        self.found = Lookup(None)
+        self.now = 0.0  # Unix time of the lookup
+
+    def suspicion(self) -> throttle.EnumerationVerdict:
+        """The enumeration throttle's verdict on this call's token (shared counts on
+        PostgreSQL, the process's own otherwise)."""
+        assert self.token is not None
+        guard = self.service.guard
+        if self.found.misses is None:
+            return guard.check(self.token.id)
+        return throttle.judge(self.found.misses, self.found.oldest_miss, self.now, guard.threshold)
+
+    async def missed(self) -> None:
+        """Count this call as an unsuccessful search of its token."""
+        assert self.token is not None
+        if self.found.misses is None:
+            self.service.guard.miss(self.token.id)
+        else:
+            await self.service.store.miss(self.token.id, self.now)
 
     async def pause(self, seconds: float) -> None:
         """The enumeration throttle's delay (the service's ``sleep``, sync or async)."""
@@ -117,8 +137,8 @@ async def authenticate(call: Call, query: IdentityQuery | None = None) -> Respon
     secret = call.bearer
     if not secret or not tokens.well_formed(secret):
         return await call.error(errors.TOKEN_INVALID)
-    now = service.clock().timestamp()
-    found = await service.store.fetch(secret, query, math.floor(now))
+    call.now = now = service.clock().timestamp()
+    call.found = found = await service.store.fetch(secret, query, now)
     token = found.token
     if token is None:
         return await call.error(errors.TOKEN_INVALID)

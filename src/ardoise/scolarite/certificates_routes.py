@@ -130,7 +130,7 @@ async def _certify(
     assert token is not None
     if not token.scopes >= REQUIRED_SCOPES:
         return await call.error(errors.FORBIDDEN)
-    verdict = service.guard.check(token.id)
+    verdict = call.suspicion()
     if verdict.flagged:
         call.flag = "enumeration"
     if verdict.blocked:
@@ -143,11 +143,11 @@ async def _certify(
         return await call.finish(422, "parametres", {"errors": [p.body() for p in parsed]})
     result = matching.choose(list(call.candidates), query)
     if result.kind is matching.MatchKind.AMBIGUOUS:
-        service.guard.miss(token.id)
+        await call.missed()
         return await call.error(errors.AMBIGUOUS, "ambigu")
     record = result.record
     if record is None:
-        service.guard.miss(token.id)
+        await call.missed()
         return await call.error(errors.NOT_FOUND, "inconnu")
     if not certificates.enrolled(record, today):
         return await call.error(errors.NOT_ENROLLED, "sorti")

@@ -6,8 +6,9 @@ matching :func:`ardoise.scolarite.matching.conditions`: no row means an unknown 
 rows without a pupil mean no candidate. Candidates are read even for a token that will be
 refused; they are then dropped unseen (the decision, in API Particulier's order, is the
 caller's). On PostgreSQL the same statement counts the call in ``scolarite_debits`` and
-returns the token's calls in the current second, so the rate limit holds across server
-processes at no extra round trip.
+returns the token's calls in the current second and its unsuccessful searches of the last
+minute (``scolarite_echecs``), so the rate limit and the enumeration throttle hold across
+server processes at no extra round trip.
 
 :func:`statement` is the Core statement; :func:`fetch` runs it on a SQLAlchemy connection
 (SQLite, and any engine); :class:`ardoise.scolarite.store.PostgresStore` runs the same
@@ -16,6 +17,7 @@ statement compiled once for psycopg.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,20 +28,25 @@ from sqlalchemy import (
     ColumnClause,
     ColumnElement,
     Connection,
+    Float,
     FromClause,
+    Insert,
     Select,
     and_,
     bindparam,
     case,
+    delete,
+    func,
+    insert,
     literal_column,
     null,
     select,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from ardoise.scolarite import matching, tokens
+from ardoise.scolarite import matching, throttle, tokens
 from ardoise.scolarite.matching import IdentityQuery
-from ardoise.scolarite.schema import debits, eleves, jetons
+from ardoise.scolarite.schema import debits, echecs, eleves, jetons
 
 TOKEN_COLUMNS = tuple(c.name for c in jetons.c)
 PUPIL_COLUMNS = tuple(c.name for c in eleves.c)
@@ -50,6 +57,8 @@ class Lookup:
     token: tokens.Token | None
     candidates: tuple[dict[str, Any], ...] = ()
     calls: int | None = None  # the token's calls this second, all processes (if counted)
+    misses: int | None = None  # its unsuccessful searches in the last minute (if counted)
+    oldest_miss: float | None = None  # Unix time of the oldest of them
 
 
 def _counter() -> CTE:
@@ -81,19 +90,51 @@ def statement(
     token_cols = [c.label(f"j_{c.name}") for c in jetons.c]
     source: FromClause = jetons
     calls: ColumnElement[Any] = null()
+    misses: ColumnElement[Any] = null()
+    oldest: ColumnElement[Any] = null()
     if counted:
         counter = _counter()
         source = source.outerjoin(counter, counter.c.jeton_id == jetons.c.id)
         calls = counter.c.appels
-    columns: list[ColumnElement[Any]] = [*token_cols, calls.label("appels")]
+        recent = and_(
+            echecs.c.jeton_id == jetons.c.id,
+            echecs.c.instant > bindparam("depuis", type_=Float),
+        )
+        # counted up to a cap (twice the threshold decides everything): an enumerating
+        # token's thousands of misses cost no more than a few
+        capped = (
+            select(literal_column("1"))
+            .where(recent)
+            .correlate(jetons)  # the outer token row, two levels up
+            .limit(bindparam("plafond"))
+            .subquery()
+        )
+        misses = select(func.count()).select_from(capped).scalar_subquery()
+        oldest = select(func.min(echecs.c.instant)).where(recent).scalar_subquery()
+    columns: list[ColumnElement[Any]] = [
+        *token_cols,
+        calls.label("appels"),
+        misses.label("echecs"),
+        oldest.label("plus_ancien_echec"),
+    ]
     if query is not None:
         columns += [c.label(f"e_{c.name}") for c in eleves.c]
         source = source.outerjoin(eleves, and_(*matching.conditions(query, arrays)))
     return select(*columns).select_from(source).where(jetons.c.empreinte == bindparam("empreinte"))
 
 
-def parameters(secret: str, query: IdentityQuery | None, second: int = 0) -> dict[str, Any]:
-    values: dict[str, Any] = {"empreinte": tokens.digest(secret), "seconde": second}
+def parameters(
+    secret: str, query: IdentityQuery | None, now: float = 0.0, threshold: int = 0
+) -> dict[str, Any]:
+    """Values of :func:`statement`'s parameters; ``now`` (Unix time) sets the counters'
+    second and the start of the misses' window, ``threshold`` (the enumeration throttle's)
+    how far misses are counted."""
+    values: dict[str, Any] = {
+        "empreinte": tokens.digest(secret),
+        "seconde": math.floor(now),
+        "depuis": now - throttle.WINDOW,
+        "plafond": max(0, 2 * threshold),
+    }
     if query is not None:
         values.update(matching.parameters(query))
     return values
@@ -101,22 +142,46 @@ def parameters(secret: str, query: IdentityQuery | None, second: int = 0) -> dic
 
 def from_rows(rows: Iterable[Sequence[Any]]) -> Lookup:
     n = len(TOKEN_COLUMNS)
+    first = n + 3  # token columns, calls, misses, oldest miss, then the pupil's
     token: tokens.Token | None = None
-    calls: int | None = None
+    counts: tuple[Any, ...] = (None, None, None)
     candidates: list[dict[str, Any]] = []
     for row in rows:
         if token is None:
             token = tokens.from_mapping(dict(zip(TOKEN_COLUMNS, row[:n], strict=True)))
-            calls = None if row[n] is None else int(row[n])
-        if len(row) > n + 1 and row[n + 1] is not None:  # the pupil's id: a candidate
-            candidates.append(dict(zip(PUPIL_COLUMNS, row[n + 1 :], strict=True)))
-    return Lookup(token, tuple(candidates), calls)
+            counts = tuple(row[n:first])
+        if len(row) > first and row[first] is not None:  # the pupil's id: a candidate
+            candidates.append(dict(zip(PUPIL_COLUMNS, row[first:], strict=True)))
+    calls, misses, oldest = counts
+    return Lookup(
+        token,
+        tuple(candidates),
+        None if calls is None else int(calls),
+        None if misses is None else int(misses),
+        None if oldest is None else float(oldest),
+    )
 
 
 def fetch(conn: Connection, secret: str, query: IdentityQuery | None) -> Lookup:
     """Run :func:`statement` on ``conn`` (expanding ``IN`` lists, no counting: any
     dialect; the process's limiter counts)."""
     values = parameters(secret, query)
-    del values["seconde"]
+    del values["seconde"], values["depuis"], values["plafond"]
     rows = conn.execute(statement(query), values)
     return from_rows(tuple(r) for r in rows)
+
+
+def miss_statement() -> Insert:
+    """PostgreSQL: record an unsuccessful search of a token, dropping its misses older
+    than the window (parameters ``jeton``, ``instant``, ``depuis``)."""
+    expired = (
+        delete(echecs)
+        .where(echecs.c.jeton_id == bindparam("jeton"), echecs.c.instant <= bindparam("depuis"))
+        .returning(echecs.c.jeton_id)
+        .cte("expires")
+    )
+    return (
+        insert(echecs)
+        .values(jeton_id=bindparam("jeton"), instant=bindparam("instant"))
+        .add_cte(expired)
+    )

@@ -74,7 +74,7 @@ async def _verify(call: Call, version: int) -> Response:
     assert token is not None
     if not token.scopes & accepted:
         return await call.error(errors.FORBIDDEN)
-    verdict = service.guard.check(token.id)
+    verdict = call.suspicion()
     if verdict.flagged:
         call.flag = "enumeration"
         call.headers["X-Ralentissement"] = f"{verdict.delay:.2f}"
@@ -88,11 +88,11 @@ async def _verify(call: Call, version: int) -> Response:
         return await call.finish(422, "parametres", {"errors": [p.body() for p in parsed]})
     result = matching.choose(list(call.candidates), query)
     if result.kind is matching.MatchKind.AMBIGUOUS:
-        service.guard.miss(token.id)
+        await call.missed()
         return await call.error(errors.AMBIGUOUS, "ambigu")
     record = result.record
     if record is None:
-        service.guard.miss(token.id)
+        await call.missed()
         return await call.error(errors.NOT_FOUND, "inconnu")
     left = record["date_sortie"]
     if left is not None and left <= now.date():

@@ -12,6 +12,8 @@ build on.
   audit head).
 * ``scolarite_debits``  calls of each token in the current second, shared by the server
   processes (PostgreSQL: unlogged).
+* ``scolarite_echecs``  unsuccessful searches of each token in the last minute, shared by
+  the server processes (PostgreSQL: unlogged).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Float,
     Index,
     Integer,
     MetaData,
@@ -120,3 +123,11 @@ debits = Table(
     Column("seconde", BigInteger, nullable=False),  # Unix second of the window
     Column("appels", Integer, nullable=False),  # calls of the token in that second
 )
+
+echecs = Table(
+    "scolarite_echecs",
+    metadata,
+    Column("jeton_id", String(36), nullable=False),
+    Column("instant", Float, nullable=False),  # Unix time of the unsuccessful search
+)
+Index("ix_echecs_jeton", echecs.c.jeton_id, echecs.c.instant)

@@ -96,7 +96,7 @@ class ScolariteService:
             return current[1]
         if current is not None:  # its loop is gone: forget its connections, do not close them
             current[1].forget()
-        store = open_store(self.url, self._pool_size, self.clock)
+        store = open_store(self.url, self._pool_size, self.clock, self.guard.threshold)
         self._async = (loop, store)
         return store
 

@@ -24,7 +24,7 @@ from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql import ClauseElement
 
-from ardoise.scolarite import audit, lookup, matching
+from ardoise.scolarite import audit, lookup, matching, throttle
 from ardoise.scolarite.database import make_async_engine
 from ardoise.scolarite.matching import IdentityQuery
 from ardoise.scolarite.schema import audit as audit_table
@@ -38,8 +38,10 @@ class Store(Protocol):
     writer: audit.AuditWriter
 
     async def fetch(
-        self, secret: str, query: IdentityQuery | None, second: int
+        self, secret: str, query: IdentityQuery | None, now: float
     ) -> lookup.Lookup: ...
+
+    async def miss(self, token_id: str, now: float) -> None: ...
 
     async def close(self) -> None: ...
 
@@ -51,13 +53,16 @@ class CoreStore:
         self.engine = make_async_engine(url, pool_size=pool_size)
         self.writer = audit.AuditWriter(audit.core_commit(self.engine), clock=clock)
 
-    async def fetch(self, secret: str, query: IdentityQuery | None, second: int) -> lookup.Lookup:
-        """Token and candidates; not counted (``calls`` None: the process limiter counts)."""
+    async def fetch(self, secret: str, query: IdentityQuery | None, now: float) -> lookup.Lookup:
+        """Token and candidates; nothing counted (the process's limiter and guard count)."""
         try:
             async with self.engine.connect() as conn:
                 return await conn.run_sync(lookup.fetch, secret, query)
         except SQLAlchemyError as exc:
             raise RegistryUnavailable("registre illisible") from exc
+
+    async def miss(self, token_id: str, now: float) -> None:
+        raise NotImplementedError("SQLite : le garde du processus compte les échecs")
 
     async def close(self) -> None:
         await self.writer.close()
@@ -80,10 +85,14 @@ _LOCK_HEAD = _sql(audit.LOCK_HEAD)
 _NEW_HEAD = _sql(audit.NEW_HEAD)
 _SET_HEAD = _sql(audit.SET_HEAD)
 _INSERT = _sql(audit.INSERT, column_keys=[c.name for c in audit_table.c])
+_MISS = _sql(lookup.miss_statement())
 
 
 class PostgresStore:
-    def __init__(self, url: str, pool_size: int, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self, url: str, pool_size: int, clock: Callable[[], datetime], threshold: int = 0
+    ) -> None:
+        self.threshold = threshold  # the enumeration throttle's: misses are counted to 2×
         self.url = url.replace("postgresql+psycopg://", "postgresql://", 1)
         self._idle: list[psycopg.AsyncConnection[Any]] = []
         self._slots = asyncio.Semaphore(pool_size)
@@ -98,11 +107,20 @@ class PostgresStore:
             sql = self._statements[key] = _sql(lookup.statement(query, arrays=True, counted=True))
         return sql
 
-    async def fetch(self, secret: str, query: IdentityQuery | None, second: int) -> lookup.Lookup:
-        """Token and candidates, and the call counted in ``second`` (shared counters). A
-        pooled connection the server has dropped (restart) is replaced once, silently."""
+    async def fetch(self, secret: str, query: IdentityQuery | None, now: float) -> lookup.Lookup:
+        """Token, candidates, the call counted in the second of ``now`` and the token's
+        misses of the last minute (shared by every process). A pooled connection the
+        server has dropped (restart) is replaced once, silently."""
         sql = self._statement(query)
-        values = lookup.parameters(secret, query, second)
+        rows = await self._run(sql, lookup.parameters(secret, query, now, self.threshold))
+        return lookup.from_rows(rows)
+
+    async def miss(self, token_id: str, now: float) -> None:
+        """Record an unsuccessful search of the token (shared enumeration throttle)."""
+        values = {"jeton": token_id, "instant": now, "depuis": now - throttle.WINDOW}
+        await self._run(_MISS, values, fetch=False)
+
+    async def _run(self, sql: str, values: dict[str, Any], fetch: bool = True) -> list[Any]:
         async with self._slots:
             for retry in (True, False):
                 conn = self._idle.pop() if self._idle else None
@@ -111,7 +129,7 @@ class PostgresStore:
                     if conn is None:
                         conn = await self._connect()
                     cur = await conn.execute(sql, values)
-                    rows = await cur.fetchall()
+                    rows = await cur.fetchall() if fetch else []
                 except psycopg.Error as exc:
                     if conn is not None:
                         await conn.close()
@@ -120,7 +138,7 @@ class PostgresStore:
                         continue
                     raise RegistryUnavailable("registre illisible") from exc
                 self._idle.append(conn)
-                return lookup.from_rows(rows)
+                return rows
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _drop_idle(self) -> None:
@@ -195,9 +213,14 @@ class PostgresStore:
 
 
 def open_store(
-    url: str, pool_size: int, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    url: str,
+    pool_size: int,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    threshold: int = 0,
 ) -> Store:
-    """The store of ``url`` for the running event loop."""
+    """The store of ``url`` for the running event loop (``threshold``: the enumeration
+    throttle's)."""
     if url.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
-        return PostgresStore(url.replace("postgres://", "postgresql://", 1), pool_size, clock)
+        url = url.replace("postgres://", "postgresql://", 1)
+        return PostgresStore(url, pool_size, clock, threshold)
     return CoreStore(url, pool_size, clock)

@@ -8,7 +8,9 @@
 * :class:`EnumerationGuard`: counts a token's unsuccessful searches (404, 409) over the
   last minute. Past ``threshold`` every further call is flagged ``enumeration`` in the
   audit and slowed (a delay growing with the excess, capped at 2 s); past twice the
-  threshold calls are refused with 429 until the window empties.
+  threshold calls are refused with 429 until the window empties (:func:`judge`). In the
+  process for SQLite; with PostgreSQL the misses are kept in ``scolarite_echecs``, shared
+  by every process, and only :func:`judge` is applied.
 """
 
 from __future__ import annotations
@@ -64,9 +66,25 @@ class EnumerationVerdict:
     retry_after: int
 
 
+WINDOW = 60.0  # seconds over which a token's unsuccessful searches are counted
+MAX_DELAY = 2.0
+
+
+def judge(misses: int, oldest: float | None, now: float, threshold: int) -> EnumerationVerdict:
+    """The verdict for a token with ``misses`` unsuccessful searches in the last
+    :data:`WINDOW` seconds, the oldest at ``oldest``."""
+    excess = misses - threshold
+    if excess < 0 or threshold <= 0:
+        return EnumerationVerdict(False, 0.0, False, 0)
+    retry = max(1, math.ceil((oldest if oldest is not None else now) + WINDOW - now))
+    if excess >= threshold:
+        return EnumerationVerdict(True, 0.0, True, retry)
+    return EnumerationVerdict(True, min(MAX_DELAY, 0.05 * (excess + 1)), False, 0)
+
+
 class EnumerationGuard:
-    WINDOW = 60.0
-    MAX_DELAY = 2.0
+    WINDOW = WINDOW
+    MAX_DELAY = MAX_DELAY
 
     def __init__(self, threshold: int, clock: Callable[[], float] = time.monotonic) -> None:
         self.threshold = threshold
@@ -85,14 +103,8 @@ class EnumerationGuard:
         now = self.clock()
         with self._lock:
             misses = self._recent(key, now)
-            excess = len(misses) - self.threshold
-            oldest = misses[0] if misses else now
-        if excess < 0 or self.threshold <= 0:
-            return EnumerationVerdict(False, 0.0, False, 0)
-        retry = max(1, math.ceil(oldest + self.WINDOW - now))
-        if excess >= self.threshold:
-            return EnumerationVerdict(True, 0.0, True, retry)
-        return EnumerationVerdict(True, min(self.MAX_DELAY, 0.05 * (excess + 1)), False, 0)
+            count, oldest = len(misses), (misses[0] if misses else None)
+        return judge(count, oldest, now, self.threshold)
 
     def miss(self, key: str) -> None:
         now = self.clock()
