@@ -12,7 +12,7 @@ from __future__ import annotations
 import inspect
 import math
 import uuid
-from typing import Any, TypeVar
+from typing import Any
 
 import orjson
 from fastapi import Request
@@ -27,7 +27,6 @@ from ardoise.scolarite.service import ScolariteService
 from ardoise.scolarite.siret import is_siret
 
 MAX_PARAM = 1000
-T = TypeVar("T")
 
 
 class Call:
