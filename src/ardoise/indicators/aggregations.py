@@ -14,30 +14,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ardoise.indicators.model import Filters, Formula, Term
+from ardoise.query.odsql.parser import RESERVED
 
 _SIMPLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_ODSQL_WORDS = frozenset(
-    {
-        "and",
-        "or",
-        "not",
-        "in",
-        "like",
-        "is",
-        "null",
-        "true",
-        "false",
-        "as",
-        "asc",
-        "desc",
-        "distinct",
-    }
-)
 
 
 def odsql_field(name: str) -> str:
     """A field name as ODSQL reads it (backquoted unless a plain identifier)."""
-    if _SIMPLE.fullmatch(name) and name.lower() not in _ODSQL_WORDS:
+    if _SIMPLE.fullmatch(name) and name.lower() not in RESERVED:
         return name
     return "`" + name.replace("`", "") + "`"
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import segno
 from fpdf import FPDF
 
+from ardoise.query.odsql.dates import MONTHS
 from ardoise.scolarite.certificates import SignedCertificate
 
 FONT_CANDIDATES: tuple[Path, ...] = (
@@ -25,20 +26,6 @@ FONT_CANDIDATES: tuple[Path, ...] = (
     Path("/usr/share/fonts/TTF/DejaVuSans.ttf"),
 )
 _CHARS_PER_LINE = 120  # Courier 6 pt: 1.27 mm a character, 190 mm a line
-_MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
 
 
 def verify_url(public_url: str, cert_id: str) -> str:
@@ -47,7 +34,7 @@ def verify_url(public_url: str, cert_id: str) -> str:
 
 def french_date(iso: str) -> str:
     d = date.fromisoformat(iso)
-    return f"{'1er' if d.day == 1 else d.day} {_MONTHS[d.month - 1]} {d.year}"
+    return f"{'1er' if d.day == 1 else d.day} {MONTHS['fr'][d.month - 1]} {d.year}"
 
 
 def _latin1(text: str) -> str:
