@@ -12,6 +12,8 @@ from __future__ import annotations
 import inspect
 import math
 import uuid
+from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import orjson
@@ -19,7 +21,15 @@ from fastapi import Request
 from fastapi.responses import Response
 from sqlalchemy.exc import SQLAlchemyError
 
-from ardoise.scolarite import audit, errors, throttle, tokens
+from ardoise.scolarite import (
+    audit,
+    certificates,
+    errors,
+    matching,
+    throttle,
+    tokens,
+    verification,
+)
 from ardoise.scolarite.errors import ApiError
 from ardoise.scolarite.lookup import Lookup
 from ardoise.scolarite.matching import IdentityQuery
@@ -163,3 +173,46 @@ async def authenticate(call: Call, query: IdentityQuery | None = None) -> Respon
         return await call.error(errors.TOO_MANY)
     call.candidates = found.candidates
     return None
+
+
+async def identify(
+    call: Call,
+    today: date,
+    permitted: Callable[[frozenset[str]], bool],
+    announce_delay: bool = False,
+) -> Response | dict[str, Any]:
+    """The course shared by the identity and certificate endpoints, in API Particulier's
+    order: token, scopes (``permitted``), enumeration throttle, parameters (422), match
+    (409, 404), still enrolled (404). A Response is a refusal, already audited; a dict is
+    the enrolled pupil's row. ``announce_delay`` adds ``X-Ralentissement`` to slowed calls."""
+    parsed = verification.parse(call.params, today)  # no effect: checked after the token
+    query = parsed if isinstance(parsed, IdentityQuery) else None
+    refused = await authenticate(call, query)
+    if refused is not None:
+        return refused
+    assert call.token is not None
+    if not permitted(call.token.scopes):
+        return await call.error(errors.FORBIDDEN)
+    verdict = call.suspicion()
+    if verdict.flagged:
+        call.flag = "enumeration"
+        if announce_delay:
+            call.headers["X-Ralentissement"] = f"{verdict.delay:.2f}"
+    if verdict.blocked:
+        call.headers["Retry-After"] = str(verdict.retry_after)
+        return await call.error(errors.ENUMERATION, "enumeration")
+    if verdict.delay > 0:
+        await call.pause(verdict.delay)
+    if query is None:
+        assert isinstance(parsed, list)
+        return await call.finish(422, "parametres", {"errors": [p.body() for p in parsed]})
+    result = matching.choose(list(call.candidates), query)
+    if result.kind is matching.MatchKind.AMBIGUOUS:
+        await call.missed()
+        return await call.error(errors.AMBIGUOUS, "ambigu")
+    if result.record is None:
+        await call.missed()
+        return await call.error(errors.NOT_FOUND, "inconnu")
+    if not certificates.enrolled(result.record, today):
+        return await call.error(errors.NOT_ENROLLED, "sorti")
+    return result.record

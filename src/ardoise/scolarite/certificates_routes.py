@@ -25,8 +25,8 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.exc import SQLAlchemyError
 
 from ardoise.query.release import ReleaseHolder
-from ardoise.scolarite import certificates, errors, matching, scopes, verification
-from ardoise.scolarite.calls import Call, authenticate
+from ardoise.scolarite import certificates, errors, scopes
+from ardoise.scolarite.calls import Call, identify
 from ardoise.scolarite.certificates_pdf import render, verify_url
 from ardoise.scolarite.certificates_signing import Signer, lazy
 from ardoise.scolarite.school_names import school_name
@@ -121,36 +121,10 @@ async def _certify(
     engine = service.engine
     assert engine is not None
     today = service.clock().date()
-    parsed = verification.parse(call.params, today)  # no effect: checked after the token
-    query = parsed if isinstance(parsed, matching.IdentityQuery) else None
-    refused = await authenticate(call, query)
-    if refused is not None:
-        return refused
-    token = call.token
-    assert token is not None
-    if not token.scopes >= REQUIRED_SCOPES:
-        return await call.error(errors.FORBIDDEN)
-    verdict = call.suspicion()
-    if verdict.flagged:
-        call.flag = "enumeration"
-    if verdict.blocked:
-        call.headers["Retry-After"] = str(verdict.retry_after)
-        return await call.error(errors.ENUMERATION, "enumeration")
-    if verdict.delay > 0:
-        await call.pause(verdict.delay)
-    if query is None:
-        assert isinstance(parsed, list)
-        return await call.finish(422, "parametres", {"errors": [p.body() for p in parsed]})
-    result = matching.choose(list(call.candidates), query)
-    if result.kind is matching.MatchKind.AMBIGUOUS:
-        await call.missed()
-        return await call.error(errors.AMBIGUOUS, "ambigu")
-    record = result.record
-    if record is None:
-        await call.missed()
-        return await call.error(errors.NOT_FOUND, "inconnu")
-    if not certificates.enrolled(record, today):
-        return await call.error(errors.NOT_ENROLLED, "sorti")
+    found = await identify(call, today, lambda granted: granted >= REQUIRED_SCOPES)
+    if isinstance(found, Response):
+        return found
+    record = found
     uai = str(record["uai"])
     signed = await asyncio.to_thread(  # the school's name may load the release: not on the loop
         lambda: certificates.issue(engine, signer(), record, today=today, school_name=names(uai))

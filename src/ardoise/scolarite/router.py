@@ -24,8 +24,8 @@ from fastapi.responses import Response
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ardoise.scolarite import errors, matching, scopes, verification
-from ardoise.scolarite.calls import Call, authenticate
+from ardoise.scolarite import errors, scopes, verification
+from ardoise.scolarite.calls import Call, authenticate, identify
 from ardoise.scolarite.service import ScolariteService
 from ardoise.scolarite.store import RegistryUnavailable
 
@@ -64,39 +64,13 @@ async def _verify(call: Call, version: int) -> Response:
     if service.engine is None:
         return call.plain_error(errors.NO_REGISTRY)
     accepted = frozenset(scopes.ALL if version >= 5 else scopes.ALL[:-1])
-    now = service.clock()
-    parsed = verification.parse(call.params, now.date())  # no effect: checked after the token
-    query = parsed if isinstance(parsed, matching.IdentityQuery) else None
-    refused = await authenticate(call, query)
-    if refused is not None:
-        return refused
-    token = call.token
+    found = await identify(
+        call, service.clock().date(), lambda granted: bool(granted & accepted), announce_delay=True
+    )
+    if isinstance(found, Response):
+        return found
+    record, token = found, call.token
     assert token is not None
-    if not token.scopes & accepted:
-        return await call.error(errors.FORBIDDEN)
-    verdict = call.suspicion()
-    if verdict.flagged:
-        call.flag = "enumeration"
-        call.headers["X-Ralentissement"] = f"{verdict.delay:.2f}"
-    if verdict.blocked:
-        call.headers["Retry-After"] = str(verdict.retry_after)
-        return await call.error(errors.ENUMERATION, "enumeration")
-    if verdict.delay > 0:
-        await call.pause(verdict.delay)
-    if query is None:
-        assert isinstance(parsed, list)
-        return await call.finish(422, "parametres", {"errors": [p.body() for p in parsed]})
-    result = matching.choose(list(call.candidates), query)
-    if result.kind is matching.MatchKind.AMBIGUOUS:
-        await call.missed()
-        return await call.error(errors.AMBIGUOUS, "ambigu")
-    record = result.record
-    if record is None:
-        await call.missed()
-        return await call.error(errors.NOT_FOUND, "inconnu")
-    left = record["date_sortie"]
-    if left is not None and left <= now.date():
-        return await call.error(errors.NOT_ENROLLED, "sorti")
     meta: dict[str, Any] = {}
     if record["synthetique"]:
         meta["donnees_synthetiques"] = True
