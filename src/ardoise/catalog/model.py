@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, get_args
 
 FieldType = Literal[
     "text", "int", "double", "date", "datetime", "boolean", "geo_point_2d", "geo_shape"
@@ -34,17 +34,7 @@ TerritoryRole = Literal[
     "region_nom",
     "region_academique",
 ]
-TERRITORY_ROLES: tuple[str, ...] = (
-    "uai",
-    "commune",
-    "departement",
-    "departement_nom",
-    "academie",
-    "academie_nom",
-    "region",
-    "region_nom",
-    "region_academique",
-)
+TERRITORY_ROLES: tuple[str, ...] = get_args(TerritoryRole)
 
 
 @dataclass(frozen=True)
