@@ -567,24 +567,39 @@ def soak(port: int, path: str, pid: int, seconds: float) -> dict[str, Any]:
     }
 
 
-# --- the run -------------------------------------------------------------------------------
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--duration", type=float, default=10, help="seconds per load run")
-    parser.add_argument("--warmup", type=float, default=3, help="seconds of unrecorded load")
-    parser.add_argument("--connections", type=int, default=16)
+def load_arguments(
+    parser: argparse.ArgumentParser, *, duration: float, warmup: float, connections: int
+) -> None:
+    """The options every load bench takes: ``--duration``, ``--warmup``, ``--connections``,
+    ``--threads`` and ``--generator``."""
+    parser.add_argument("--duration", type=float, default=duration, help="seconds per load run")
+    parser.add_argument("--warmup", type=float, default=warmup, help="seconds of unrecorded load")
+    parser.add_argument("--connections", type=int, default=connections)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--csv-runs", type=int, default=5)
-    parser.add_argument("--soak-seconds", type=float, default=300)
-    parser.add_argument("--workers", default="1,2", help="uvicorn worker counts, e.g. 1 or 1,2")
     parser.add_argument(
         "--generator",
         choices=("auto", "wrk", "python"),
         default="auto",
         help="auto: wrk when installed, else the Python asyncio+httpx one",
     )
+
+
+def load_generator(choice: str) -> tuple[str, Any]:
+    """The load generator of ``--generator``: its name and its load function."""
+    if choice == "wrk" or (choice == "auto" and shutil.which("wrk")):
+        return "wrk", load_wrk
+    return "python-asyncio-httpx", load_python
+
+
+# --- the run -------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    load_arguments(parser, duration=10, warmup=3, connections=16)
+    parser.add_argument("--csv-runs", type=int, default=5)
+    parser.add_argument("--soak-seconds", type=float, default=300)
+    parser.add_argument("--workers", default="1,2", help="uvicorn worker counts, e.g. 1 or 1,2")
     parser.add_argument("--var-dir", type=Path, help="reuse (or build once into) this var dir")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = parser.parse_args()
@@ -596,8 +611,7 @@ def main() -> None:
             f"{datasette} manque : python3 -m venv {BENCH_VENV} && "
             f"{BENCH_VENV}/bin/pip install datasette"
         )
-    use_wrk = args.generator == "wrk" or (args.generator == "auto" and shutil.which("wrk"))
-    generator, load = ("wrk", load_wrk) if use_wrk else ("python-asyncio-httpx", load_python)
+    generator, load = load_generator(args.generator)
     workers = [int(w) for w in args.workers.split(",")]
     tmp = Path(tempfile.mkdtemp(prefix="ardoise-bench-api-"))
     log = tmp / "servers.log"

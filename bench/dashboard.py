@@ -125,13 +125,9 @@ def browser_runs(port: int, urls: dict[str, str], visits: int) -> dict[str, dict
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--duration", type=float, default=10, help="seconds per load run")
-    parser.add_argument("--warmup", type=float, default=2)
-    parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--threads", type=int, default=2)
+    apibench.load_arguments(parser, duration=10, warmup=2, connections=16)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--visits", type=int, default=5, help="chromium visits per page type")
-    parser.add_argument("--generator", choices=("auto", "wrk", "python"), default="auto")
     parser.add_argument(
         "--var-dir",
         type=Path,
@@ -139,10 +135,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    use_wrk = args.generator == "wrk" or (args.generator == "auto" and shutil.which("wrk"))
-    generator, load = (
-        ("wrk", apibench.load_wrk) if use_wrk else ("python-asyncio-httpx", apibench.load_python)
-    )
+    generator, load = apibench.load_generator(args.generator)
     tmp = Path(tempfile.mkdtemp(prefix="ardoise-bench-dashboard-"))
     log = tmp / "server.log"
     try:

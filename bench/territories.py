@@ -92,11 +92,7 @@ TARGET_P99_MS = 20.0
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--duration", type=float, default=10, help="seconds per load run")
-    parser.add_argument("--warmup", type=float, default=2, help="seconds of unrecorded load")
-    parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--generator", choices=("auto", "wrk", "python"), default="auto")
+    apibench.load_arguments(parser, duration=10, warmup=2, connections=16)
     parser.add_argument("--var-dir", type=Path, help="reuse (or build once into) this var dir")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     parser.add_argument(
@@ -105,10 +101,7 @@ def main() -> None:
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that every finally runs
 
-    use_wrk = args.generator == "wrk" or (args.generator == "auto" and shutil.which("wrk"))
-    generator, load = (
-        ("wrk", apibench.load_wrk) if use_wrk else ("python-asyncio-httpx", apibench.load_python)
-    )
+    generator, load = apibench.load_generator(args.generator)
     tmp = Path(tempfile.mkdtemp(prefix="ardoise-bench-territories-"))
     log = tmp / "server.log"
     try:
