@@ -54,7 +54,6 @@ class Call:
         self.token: tokens.Token | None = None
         self.flag: str | None = None
         self.bearer = bearer(request)
-        self.candidates: tuple[dict[str, Any], ...] = ()
         self.found = Lookup(None)
         self.now = 0.0  # Unix time of the lookup
 
@@ -140,8 +139,8 @@ def bearer(request: Request) -> str | None:
 
 async def authenticate(call: Call, query: IdentityQuery | None = None) -> Response | None:
     """Token checks in API Particulier's order; None when the call may proceed. With a
-    ``query``, its candidates are read in the same round trip (``call.candidates``), and
-    dropped unless the token passes."""
+    ``query``, its candidates are read in the same round trip (``call.found``); only
+    :func:`identify`, once the token has passed, looks at them."""
     service = call.service
     secret = call.bearer
     if not secret or not tokens.well_formed(secret):
@@ -171,7 +170,6 @@ async def authenticate(call: Call, query: IdentityQuery | None = None) -> Respon
     if not decision.allowed:
         call.headers["Retry-After"] = str(decision.reset)
         return await call.error(errors.TOO_MANY)
-    call.candidates = found.candidates
     return None
 
 
@@ -206,7 +204,7 @@ async def identify(
     if query is None:
         assert isinstance(parsed, list)
         return await call.finish(422, "parametres", {"errors": [p.body() for p in parsed]})
-    result = matching.choose(list(call.candidates), query)
+    result = matching.choose(list(call.found.candidates), query)  # the token has passed
     if result.kind is matching.MatchKind.AMBIGUOUS:
         await call.missed()
         return await call.error(errors.AMBIGUOUS, "ambigu")

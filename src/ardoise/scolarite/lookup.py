@@ -123,21 +123,23 @@ def statement(
     return select(*columns).select_from(source).where(jetons.c.empreinte == bindparam("empreinte"))
 
 
-def parameters(
-    secret: str, query: IdentityQuery | None, now: float = 0.0, threshold: int = 0
-) -> dict[str, Any]:
-    """Values of :func:`statement`'s parameters; ``now`` (Unix time) sets the counters'
-    second and the start of the misses' window, ``threshold`` (the enumeration throttle's)
-    how far misses are counted."""
-    values: dict[str, Any] = {
-        "empreinte": tokens.digest(secret),
+def parameters(secret: str, query: IdentityQuery | None) -> dict[str, Any]:
+    """Values of :func:`statement`'s token and pupil parameters."""
+    values: dict[str, Any] = {"empreinte": tokens.digest(secret)}
+    if query is not None:
+        values.update(matching.parameters(query))
+    return values
+
+
+def counting_parameters(now: float, threshold: int) -> dict[str, Any]:
+    """Values of the counting parameters (``counted=True``): ``now`` (Unix time) sets the
+    calls' second and the start of the misses' window, ``threshold`` (the enumeration
+    throttle's) how far misses are counted."""
+    return {
         "seconde": math.floor(now),
         "depuis": now - throttle.WINDOW,
         "plafond": max(0, 2 * threshold),
     }
-    if query is not None:
-        values.update(matching.parameters(query))
-    return values
 
 
 def from_rows(rows: Iterable[Sequence[Any]]) -> Lookup:
@@ -165,9 +167,7 @@ def from_rows(rows: Iterable[Sequence[Any]]) -> Lookup:
 def fetch(conn: Connection, secret: str, query: IdentityQuery | None) -> Lookup:
     """Run :func:`statement` on ``conn`` (expanding ``IN`` lists, no counting: any
     dialect; the process's limiter counts)."""
-    values = parameters(secret, query)
-    del values["seconde"], values["depuis"], values["plafond"]
-    rows = conn.execute(statement(query), values)
+    rows = conn.execute(statement(query), parameters(secret, query))
     return from_rows(tuple(r) for r in rows)
 
 

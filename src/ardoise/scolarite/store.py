@@ -112,7 +112,8 @@ class PostgresStore:
         misses of the last minute (shared by every process). A pooled connection the
         server has dropped (restart) is replaced once, silently."""
         sql = self._statement(query)
-        rows = await self._run(sql, lookup.parameters(secret, query, now, self.threshold))
+        values = lookup.parameters(secret, query) | lookup.counting_parameters(now, self.threshold)
+        rows = await self._run(sql, values)
         return lookup.from_rows(rows)
 
     async def miss(self, token_id: str, now: float) -> None:
