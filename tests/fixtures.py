@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -346,3 +347,26 @@ def fake_referential(
         out_dir / "territory_codes.parquet",
     )
     return FakeReferentialSummary({"departement": len(deps), "academie": len(acas)})
+
+
+def square_topology(
+    name: str, boxes: dict[str, tuple[float, float, float, float]], names: dict[str, str]
+) -> dict[str, Any]:
+    """A quantized topology (as mapshaper writes it) with one square ring per feature."""
+    x0 = min(b[0] for b in boxes.values())
+    y0 = min(b[1] for b in boxes.values())
+    scale = 0.0001
+    arcs, geometries = [], []
+    for i, (code, (w, s, e, n)) in enumerate(sorted(boxes.items())):
+        ring = [(w, s), (e, s), (e, n), (w, n), (w, s)]
+        q = [(round((x - x0) / scale), round((y - y0) / scale)) for x, y in ring]
+        arcs.append([list(q[0])] + [[b[0] - a[0], b[1] - a[1]] for a, b in pairwise(q)])
+        geometries.append(
+            {"type": "Polygon", "arcs": [[i]], "properties": {"code": code, "nom": names[code]}}
+        )
+    return {
+        "type": "Topology",
+        "transform": {"scale": [scale, scale], "translate": [x0, y0]},
+        "objects": {name: {"type": "GeometryCollection", "geometries": geometries}},
+        "arcs": arcs,
+    }

@@ -6,15 +6,14 @@ school points and school pages have a location)."""
 from __future__ import annotations
 
 import json
-from itertools import pairwise
 from pathlib import Path
-from typing import Any
 
 import pyarrow as pa
 import yaml
 
 from ardoise.referential.tables import REGIONS_ACADEMIQUES_SCHEMA, write_parquet
 from ardoise.referential.topojson import bboxes
+from tests.fixtures import square_topology
 from tests.indicators import sample as ind
 
 # (west, south, east, north) in degrees: one square per département, at its true place.
@@ -43,29 +42,6 @@ SCHOOLS = {
 ANNUAIRE_ID = "fr-en-annuaire-education"
 
 
-def _topology(
-    name: str, boxes: dict[str, tuple[float, float, float, float]], names: dict[str, str]
-) -> dict[str, Any]:
-    """A quantized topology (as mapshaper writes it) with one square ring per feature."""
-    x0 = min(b[0] for b in boxes.values())
-    y0 = min(b[1] for b in boxes.values())
-    scale = 0.0001
-    arcs, geometries = [], []
-    for i, (code, (w, s, e, n)) in enumerate(sorted(boxes.items())):
-        ring = [(w, s), (e, s), (e, n), (w, n), (w, s)]
-        q = [(round((x - x0) / scale), round((y - y0) / scale)) for x, y in ring]
-        arcs.append([list(q[0])] + [[b[0] - a[0], b[1] - a[1]] for a, b in pairwise(q)])
-        geometries.append(
-            {"type": "Polygon", "arcs": [[i]], "properties": {"code": code, "nom": names[code]}}
-        )
-    return {
-        "type": "Topology",
-        "transform": {"scale": [scale, scale], "translate": [x0, y0]},
-        "objects": {name: {"type": "GeometryCollection", "geometries": geometries}},
-        "arcs": arcs,
-    }
-
-
 def _union(codes: list[str]) -> tuple[float, float, float, float]:
     boxes = [DEP_BOXES[c] for c in codes if c in DEP_BOXES]
     return (
@@ -82,11 +58,11 @@ def write_geo(out: Path) -> None:
     deps = {c: v[0] for c, v in ind.DEPARTEMENTS.items()}
     acas = {c: v[0] for c, v in ind.ACADEMIES.items() if not v[3]}
     files = {
-        "departements": _topology("departements", DEP_BOXES, deps),
-        "academies": _topology(
+        "departements": square_topology("departements", DEP_BOXES, deps),
+        "academies": square_topology(
             "academies", {a: _union(list(ind.ACADEMIES[a][2])) for a in acas}, acas
         ),
-        "regions": _topology(
+        "regions": square_topology(
             "regions",
             {r: _union([d for d, v in ind.DEPARTEMENTS.items() if v[1] == r]) for r in ind.REGIONS},
             dict(ind.REGIONS),
@@ -94,7 +70,7 @@ def write_geo(out: Path) -> None:
     }
     communes = {c: v[0] for c, v in ind.COMMUNES.items()}
     for dep, boxes in COMMUNE_BOXES.items():
-        files[f"communes/{dep}"] = _topology("communes", boxes, communes)
+        files[f"communes/{dep}"] = square_topology("communes", boxes, communes)
     for name, topology in files.items():
         (geo / f"{name}.topojson").write_text(json.dumps(topology), encoding="utf-8")
         if "/" not in name:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +42,7 @@ from ardoise.referential.topojson import bboxes
 from ardoise.release.build import build_release
 from ardoise.settings import Settings, load_settings
 from ardoise.web.app import create_app
-from tests.fixtures import _descriptor, _field, _uai_letter, write_catalog
+from tests.fixtures import _descriptor, _field, _uai_letter, square_topology, write_catalog
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -141,29 +140,6 @@ COL_RENNES = uai("0350010")
 ECOLE_CAEN = uai("0140010")
 
 
-def _topology(
-    name: str, boxes: dict[str, tuple[float, float, float, float]], names: dict[str, str]
-) -> dict[str, Any]:
-    """A quantized topology (as mapshaper writes it) with one square ring per feature."""
-    x0 = min(b[0] for b in boxes.values())
-    y0 = min(b[1] for b in boxes.values())
-    scale = 0.0001
-    arcs, geometries = [], []
-    for i, (code, (w, s, e, n)) in enumerate(sorted(boxes.items())):
-        ring = [(w, s), (e, s), (e, n), (w, n), (w, s)]
-        q = [(round((x - x0) / scale), round((y - y0) / scale)) for x, y in ring]
-        arcs.append([list(q[0])] + [[b[0] - a[0], b[1] - a[1]] for a, b in pairwise(q)])
-        geometries.append(
-            {"type": "Polygon", "arcs": [[i]], "properties": {"code": code, "nom": names[code]}}
-        )
-    return {
-        "type": "Topology",
-        "transform": {"scale": [scale, scale], "translate": [x0, y0]},
-        "objects": {name: {"type": "GeometryCollection", "geometries": geometries}},
-        "arcs": arcs,
-    }
-
-
 def _union(codes: list[str]) -> tuple[float, float, float, float]:
     boxes = [DEP_BOXES[c] for c in codes]
     return (
@@ -181,13 +157,13 @@ def _write_geo(out: Path) -> None:
     acas = {a.code: a.nom for a in ACADEMIES if not a.ancienne}
     regs = {r.code: r.nom for r in REGIONS}
     files = {
-        "departements": _topology("departements", DEP_BOXES, deps),
-        "academies": _topology(
+        "departements": square_topology("departements", DEP_BOXES, deps),
+        "academies": square_topology(
             "academies",
             {a: _union([d.code for d in DEPARTEMENTS if d.academie == a]) for a in acas},
             acas,
         ),
-        "regions": _topology(
+        "regions": square_topology(
             "regions",
             {r: _union([d.code for d in DEPARTEMENTS if d.region == r]) for r in regs},
             regs,
@@ -195,7 +171,7 @@ def _write_geo(out: Path) -> None:
     }
     communes = {c.code: c.nom for c in COMMUNES}
     for dep, boxes in COMMUNE_BOXES.items():
-        files[f"communes/{dep}"] = _topology("communes", boxes, communes)
+        files[f"communes/{dep}"] = square_topology("communes", boxes, communes)
     for name, topology in files.items():
         (geo / f"{name}.topojson").write_text(json.dumps(topology), encoding="utf-8")
         if "/" not in name:
