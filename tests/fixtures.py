@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pyarrow as pa
@@ -370,3 +371,30 @@ def square_topology(
         "objects": {name: {"type": "GeometryCollection", "geometries": geometries}},
         "arcs": arcs,
     }
+
+
+def sample_release(
+    tmp: Path,
+    sample: ModuleType,
+    build_referential_fn: Any = None,
+    **settings: Any,
+) -> Any:
+    """Settings of a release built by the real pipeline from a sample module's files
+    (``write_mirror``, ``write_catalog``, ``build_referential`` unless another is given),
+    under ``tmp``; published, or the test session stops here."""
+    from ardoise.release.build import build_release
+    from ardoise.settings import load_settings
+
+    made = load_settings(
+        environ={},
+        mirror=sample.write_mirror(tmp / "mirror"),
+        catalog_dir=sample.write_catalog(tmp / "catalog"),
+        var_dir=tmp / "var",
+        node_modules=Path(__file__).resolve().parents[1] / "node_modules",
+        **settings,
+    )
+    result = build_release(
+        made, build_referential_fn=build_referential_fn or sample.build_referential
+    )
+    assert result.published, result.message
+    return made

@@ -4,32 +4,19 @@ dashboard's sample files, and one app (in-process client) serving it, per sessio
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
 
-from ardoise.release.build import build_release
-from ardoise.settings import Settings, load_settings
+from ardoise.settings import Settings
 from ardoise.web.app import create_app
 from tests.dashboard import sample
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.fixtures import sample_release
 
 
 @pytest.fixture(scope="session")
 def dash_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    tmp = tmp_path_factory.mktemp("dashboard")
-    settings = load_settings(
-        environ={},
-        mirror=sample.write_mirror(tmp / "mirror"),
-        catalog_dir=sample.write_catalog(tmp / "catalog"),
-        var_dir=tmp / "var",
-        node_modules=ROOT / "node_modules",
-    )
-    result = build_release(settings, build_referential_fn=sample.build_referential)
-    assert result.published, result.message
-    return settings
+    return sample_release(tmp_path_factory.mktemp("dashboard"), sample)
 
 
 @pytest.fixture(scope="session")

@@ -12,12 +12,10 @@ import pytest
 from fastapi import FastAPI
 from starlette.testclient import TestClient
 
-from ardoise.release.build import build_release
-from ardoise.settings import Settings, load_settings
+from ardoise.settings import Settings
 from ardoise.web.app import create_app
+from tests.fixtures import sample_release
 from tests.indicators import sample
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def app_with_indicators(settings: Settings) -> FastAPI:
@@ -29,17 +27,7 @@ def app_with_indicators(settings: Settings) -> FastAPI:
 
 @pytest.fixture(scope="session")
 def ind_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    tmp = tmp_path_factory.mktemp("indicators")
-    settings = load_settings(
-        environ={},
-        mirror=sample.write_mirror(tmp / "mirror"),
-        catalog_dir=sample.write_catalog(tmp / "catalog"),
-        var_dir=tmp / "var",
-        node_modules=ROOT / "node_modules",
-    )
-    result = build_release(settings, build_referential_fn=sample.build_referential)
-    assert result.published, result.message
-    return settings
+    return sample_release(tmp_path_factory.mktemp("indicators"), sample)
 
 
 @pytest.fixture(scope="session")

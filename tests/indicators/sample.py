@@ -15,6 +15,7 @@ import yaml
 from ardoise.referential.keys import name_key
 from ardoise.referential.model import Academie, Commune, Departement, Region, TerritoryCode
 from ardoise.referential.tables import (
+    REGIONS_ACADEMIQUES_SCHEMA,
     academies_table,
     communes_table,
     departements_table,
@@ -131,6 +132,14 @@ def build_referential(mirror: Path, node_modules: Path, out: Path, cache: Path) 
         out / "territory_codes.parquet",
     )
     return Summary({"communes": len(COMMUNES), "departements": len(DEPARTEMENTS)})
+
+
+def build_full_referential(mirror: Path, node_modules: Path, out: Path, cache: Path) -> Summary:
+    """:func:`build_referential`, completed with an empty table of régions académiques so
+    that what loads the whole referential (territory pages, search) knows its territories."""
+    summary = build_referential(mirror, node_modules, out, cache)
+    write_parquet(REGIONS_ACADEMIQUES_SCHEMA.empty_table(), out / "regions_academiques.parquet")
+    return summary
 
 
 # --- datasets -----------------------------------------------------------------------------

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import anyio
-import pyarrow as pa
 import pytest
 import uvicorn
 from mcp import Client
@@ -20,40 +19,23 @@ from mcp_types import CallToolResult
 
 from ardoise.mcp import build_server
 from ardoise.mcp.server import ArdoiseMCP
-from ardoise.referential.tables import REGIONS_ACADEMIQUES_SCHEMA, write_parquet
-from ardoise.release.build import build_release
-from ardoise.settings import Settings, load_settings
+from ardoise.settings import Settings
 from ardoise.web.app import create_app
+from tests.fixtures import sample_release
 from tests.indicators import sample
 
 ROOT = Path(__file__).resolve().parents[2]
 T = TypeVar("T")
 
 
-def referential(mirror: Path, node_modules: Path, out: Path, cache: Path) -> Any:
-    """The indicator sample's referential, complete enough for the territory search."""
-    summary = sample.build_referential(mirror, node_modules, out, cache)
-    write_parquet(
-        pa.Table.from_pylist([], schema=REGIONS_ACADEMIQUES_SCHEMA),
-        out / "regions_academiques.parquet",
-    )
-    return summary
-
-
 @pytest.fixture(scope="session")
 def mcp_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    tmp = tmp_path_factory.mktemp("mcp")
-    settings = load_settings(
-        environ={},
-        mirror=sample.write_mirror(tmp / "mirror"),
-        catalog_dir=sample.write_catalog(tmp / "catalog"),
-        var_dir=tmp / "var",
-        node_modules=ROOT / "node_modules",
+    return sample_release(
+        tmp_path_factory.mktemp("mcp"),
+        sample,
+        sample.build_full_referential,
         public_url="http://ardoise.test",
     )
-    result = build_release(settings, build_referential_fn=referential)
-    assert result.published, result.message
-    return settings
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,8 @@ from ardoise.release.build import build_release
 from ardoise.release.store import ReleaseStore
 from ardoise.settings import load_settings
 from tests.indicators import sample
-from tests.mcp.conftest import ROOT, call, referential
+from tests.indicators.sample import build_full_referential as referential
+from tests.mcp.conftest import ROOT, call
 
 ARGS = {
     "indicator_id": "ips_moyen_ecoles",
