@@ -235,6 +235,16 @@ def test_every_call_leaves_one_audit_entry_without_clear_values(env: Env, secret
     assert audit.verify(env.engine).ok
 
 
+def test_another_method_is_a_405_with_its_request_id_and_audit_entry(env: Env, secret: str) -> None:
+    res = env.client.post(URL, params=identity_params(PUPILS[0]), headers=env.auth(secret))
+    assert res.status_code == 405 and res.headers["Allow"] == "GET"
+    assert res.json()["errors"][0]["code"] == "00405"
+    rid = res.headers["X-Request-ID"]
+    with env.engine.connect() as conn:
+        row = conn.execute(select(audit_table).where(audit_table.c.request_id == rid)).one()
+    assert row.statut == 405 and row.resultat == "methode" and row.endpoint == URL
+
+
 def test_a_database_restart_costs_no_answer(env: Env, secret: str) -> None:
     """The API's connections cut by the server (a restart, a failover): the next call is
     served on fresh ones, and audited."""

@@ -10,6 +10,7 @@ in API Particulier where one exists; ours are marked.
 | 403 | 00100 | token without any scope of the endpoint |
 | 404 | 30003 | no pupil matches |
 | 404 | 30004 | the pupil matched but has left the school (*Scolarité non trouvée*) |
+| 405 | 00405 | a method other than GET (ours) |
 | 409 | 30015 | several pupils match (ours: ambiguous identity) |
 | 422 | 00203, 00210, 004xx | parameter missing or invalid (see ``verification``) |
 | 429 | 00429 | rate limit or enumeration throttle (+ ``Retry-After``) |
@@ -78,6 +79,12 @@ AMBIGUOUS = ApiError(
     "Plusieurs élèves correspondent",
     "Plusieurs élèves correspondent aux critères fournis : aucune donnée n'est renvoyée. "
     "Précisez tous les prénoms, ou l'établissement plutôt qu'un périmètre.",
+)
+METHOD_NOT_ALLOWED = ApiError(
+    405,
+    "00405",
+    "Méthode non autorisée",
+    "Seule la méthode GET est acceptée sur ce point d'accès.",
 )
 TOO_MANY = ApiError(429, "00429", "Trop de requêtes", "Vous avez effectué trop de requêtes")
 ENUMERATION = ApiError(

@@ -18,7 +18,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import orjson
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from sqlalchemy.exc import SQLAlchemyError
@@ -120,19 +119,13 @@ def _handlers() -> dict[str, Handler]:
     return paths
 
 
-_METHOD = orjson.dumps(
-    {
-        "errors": [
-            {
-                "code": "00405",
-                "title": "Méthode non autorisée",
-                "detail": "Seule la méthode GET est acceptée sur ce point d'accès.",
-                "source": None,
-                "meta": {},
-            }
-        ]
-    }
-)
+async def _wrong_method(service: ScolariteService, request: Request) -> Response:
+    """Another method than GET: a 405 with its request id, audited like every call."""
+    call = Call(service, request, request.url.path)
+    call.headers["Allow"] = "GET"
+    if service.engine is None:
+        return call.plain_error(errors.METHOD_NOT_ALLOWED)
+    return await call.error(errors.METHOD_NOT_ALLOWED, "methode")
 
 
 class ScolariteRoutes:
@@ -156,14 +149,8 @@ class ScolariteRoutes:
                 await self.app(scope, receive, send)
             return
         if scope["method"] != "GET":
-            response = Response(
-                _METHOD,
-                status_code=405,
-                headers={"Allow": "GET", "Cache-Control": "no-store"},
-                media_type="application/json",
-            )
-        else:
-            response = await handler(self.service, Request(scope, receive))
+            handler = _wrong_method
+        response = await handler(self.service, Request(scope, receive))
         await response(scope, receive, send)
 
     def _closing(self, send: Send) -> Send:
