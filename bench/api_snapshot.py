@@ -191,7 +191,11 @@ def requests_of(var_dir: Path) -> list[str]:
     return urls
 
 
-RDF_FORMATS = {"application/rdf+xml": "xml", "text/turtle": "turtle", "application/ld+json": "json-ld"}
+RDF_FORMATS = {
+    "application/rdf+xml": "xml",
+    "text/turtle": "turtle",
+    "application/ld+json": "json-ld",
+}
 
 
 def _digest(content_type: str, content: bytes) -> str:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from ardoise.exporters import EXPORTERS, UnknownExportFormat, get_exporter
-from ardoise.query.errors import QueryError
+from ardoise.odsql.errors import QueryError
 
 
 def test_registry_has_exactly_the_six_formats() -> None:

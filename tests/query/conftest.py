@@ -15,8 +15,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from ardoise.odsql.schema import Schema
 from ardoise.query.engine import Engine
-from ardoise.query.model import Schema
 
 TABLE = "records"
 

@@ -23,11 +23,12 @@ from typing import Any
 
 import pytest
 
-from ardoise.query import errors
+from ardoise.odsql import errors
+from ardoise.odsql.errors import QueryError
+from ardoise.odsql.schema import Schema
 from ardoise.query.compile import compile_records
 from ardoise.query.engine import Engine
-from ardoise.query.errors import QueryError
-from ardoise.query.model import CompiledQuery, RecordsQuery, Schema
+from ardoise.query.model import CompiledQuery, RecordsQuery
 
 CASES_DIR = Path(__file__).parent / "cases"
 NOW = datetime(2024, 1, 15, 12, 0, tzinfo=UTC)

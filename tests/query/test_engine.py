@@ -11,10 +11,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from ardoise.odsql.errors import QueryError
+from ardoise.odsql.schema import Schema
 from ardoise.query.compile import compile_records
 from ardoise.query.engine import Engine
-from ardoise.query.errors import QueryError, QueryTimeout
-from ardoise.query.model import CompiledQuery, RecordsQuery, Schema
+from ardoise.query.errors import QueryTimeout
+from ardoise.query.model import CompiledQuery, RecordsQuery
 
 SLOW_SQL = (
     "SELECT count(*) FROM range(100000000) AS a(x), range(100000) AS b(y) WHERE a.x + b.y = -1"

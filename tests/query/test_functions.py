@@ -8,10 +8,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ardoise.catalog.loader import load_catalog
+from ardoise.odsql import FUNCTIONS, dates, geo
+from ardoise.odsql.errors import UnknownFunction, UnsupportedFeature
+from ardoise.odsql.schema import Schema
 from ardoise.query.compile import compile_records
-from ardoise.query.errors import UnknownFunction, UnsupportedFeature
-from ardoise.query.model import RecordsQuery, Schema
-from ardoise.query.odsql import FUNCTIONS, dates, geo
+from ardoise.query.model import RecordsQuery
 
 # Every function named by the reference (§1.4), except catalog-only vector functions.
 REFERENCE = [

@@ -10,10 +10,11 @@ import random
 
 import pytest
 
+from ardoise.odsql.errors import QueryError
+from ardoise.odsql.schema import Schema
 from ardoise.query.compile import compile_records
 from ardoise.query.engine import Engine
-from ardoise.query.errors import QueryError
-from ardoise.query.model import RecordsQuery, Schema
+from ardoise.query.model import RecordsQuery
 
 FRAGMENTS = [
     "uai",

@@ -11,12 +11,12 @@ from typing import Any
 import duckdb
 import pytest
 
-from ardoise.query import limits
+from ardoise.odsql import limits, parser
+from ardoise.odsql.errors import QueryError
+from ardoise.odsql.schema import Schema
 from ardoise.query.compile import compile_records
 from ardoise.query.engine import Engine
-from ardoise.query.errors import QueryError
-from ardoise.query.model import RecordsQuery, Schema
-from ardoise.query.odsql import parser
+from ardoise.query.model import RecordsQuery
 
 STATEMENTS = [
     "DROP TABLE records",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ardoise.query import limits
-from ardoise.query.errors import InvalidParameter, LimitExceeded
+from ardoise.odsql import limits
+from ardoise.odsql.errors import InvalidParameter, LimitExceeded
 from ardoise.query.limits import Window, check_window, parse_int_parameter
 
 

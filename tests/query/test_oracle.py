@@ -15,9 +15,10 @@ from typing import Any
 
 import pytest
 
+from ardoise.odsql.schema import Schema
 from ardoise.query.compile import compile_records
 from ardoise.query.engine import Engine
-from ardoise.query.model import RecordsQuery, Schema
+from ardoise.query.model import RecordsQuery
 
 Row = dict[str, Any]
 

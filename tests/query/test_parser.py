@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from ardoise.query.errors import LimitExceeded, OdsqlSyntaxError
-from ardoise.query.odsql import ast
-from ardoise.query.odsql.parser import parse_group_by, parse_order_by, parse_select, parse_where
-from ardoise.query.odsql.tokens import Kind, tokenize
+from ardoise.odsql import ast
+from ardoise.odsql.errors import LimitExceeded, OdsqlSyntaxError
+from ardoise.odsql.parser import parse_group_by, parse_order_by, parse_select, parse_where
+from ardoise.odsql.tokens import Kind, tokenize
 
 
 def test_tokens_and_positions() -> None:

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import pytest
 
+from ardoise.odsql.errors import QueryError
+from ardoise.odsql.schema import Schema
 from ardoise.query.compile import compile_records
-from ardoise.query.errors import QueryError
-from ardoise.query.model import RecordsQuery, Schema
+from ardoise.query.model import RecordsQuery
 from ardoise.query.plan_cache import _compiled, compile_cached
 
 SCHEMA = Schema("t", (("a", "text"), ("d", "datetime")))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from ardoise.odsql.errors import InvalidParameter
 from ardoise.query import territories as T
-from ardoise.query.errors import InvalidParameter
 from ardoise.query.release import ServedRelease
 from tests.territories.conftest import COL_LYON1, COL_RENNES, COL_STE, COL_STE2, ECOLE_CAEN
 

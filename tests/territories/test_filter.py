@@ -5,8 +5,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from ardoise.odsql.schema import Schema
 from ardoise.query.compile import TerritoryFilter, compile_records
-from ardoise.query.model import RecordsQuery, Schema
+from ardoise.query.model import RecordsQuery
 from tests.territories.conftest import COL_STE
 
 BASE = "/api/explore/v2.1/catalog/datasets"

@@ -7,8 +7,8 @@ from typing import Any
 import orjson
 import pytest
 
+from ardoise.odsql.errors import InvalidParameter
 from ardoise.query import territories as T
-from ardoise.query.errors import InvalidParameter
 from ardoise.query.release import ServedRelease
 from ardoise.query.territories import topology
 from ardoise.referential.topojson import bboxes

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from ardoise.odsql.errors import InvalidParameter
 from ardoise.query import territories as T
-from ardoise.query.errors import InvalidParameter
 from ardoise.query.release import ServedRelease
 from ardoise.query.territories.search import Entry, SearchIndex, search_key
 from tests.territories.conftest import COL_STE

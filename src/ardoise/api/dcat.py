@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from ardoise.api.release_memo import ReleaseMemo
 from ardoise.catalog.dcat import FORMATS, CatalogEntry, catalog_graph, serialise
-from ardoise.query.errors import InvalidParameter
+from ardoise.odsql.errors import InvalidParameter
 from ardoise.query.release import ServedRelease
 
 # Path segment under /catalog/exports → serialisation (None: from the ``format`` parameter).

@@ -20,9 +20,9 @@ from ardoise.api.metadata import dataset_json
 from ardoise.api.values import render, render_row
 from ardoise.exporters import get_exporter
 from ardoise.exporters.model import ExportColumn, ExportOptions
+from ardoise.odsql.errors import InvalidParameter
 from ardoise.query import run
 from ardoise.query.compile import compile_records
-from ardoise.query.errors import InvalidParameter
 from ardoise.query.model import RecordsQuery
 from ardoise.query.release import CATALOG_FACETS, CATALOG_SCHEMA, CATALOG_TABLE, ServedRelease
 from ardoise.web.jsonresponse import JSONBytes

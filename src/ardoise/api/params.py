@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ardoise.query.errors import InvalidParameter
+from ardoise.odsql.errors import InvalidParameter
 from ardoise.query.limits import parse_int_parameter
 from ardoise.query.model import RecordsQuery
 from ardoise.query.territories import levels

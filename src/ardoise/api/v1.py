@@ -31,11 +31,12 @@ from ardoise.api.explore import _catalog_query, export_response
 from ardoise.api.metadata import dataset_json, dataset_metas, fields_json
 from ardoise.api.values import render
 from ardoise.exporters.model import ExportOptions
+from ardoise.odsql.errors import InvalidParameter
+from ardoise.odsql.schema import Schema
 from ardoise.query import run
 from ardoise.query.compile import compile_records
-from ardoise.query.errors import InvalidParameter
 from ardoise.query.limits import parse_int_parameter
-from ardoise.query.model import RecordsQuery, Schema
+from ardoise.query.model import RecordsQuery
 from ardoise.query.release import CATALOG_SCHEMA, DatasetView, ServedRelease
 from ardoise.web.jsonresponse import JSONBytes
 

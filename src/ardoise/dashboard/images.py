@@ -13,8 +13,8 @@ import orjson
 import vl_convert
 
 from ardoise.dashboard.contexts import Chart
+from ardoise.odsql.errors import InvalidParameter
 from ardoise.query import territories as T
-from ardoise.query.errors import InvalidParameter
 from ardoise.query.release import ServedRelease
 
 VL_VERSION = "6.4"  # the newest Vega-Lite vl-convert embeds; the browser's is 6.x too

@@ -24,7 +24,7 @@ from ardoise.dashboard.contexts import Chart, ErrorPage, Link, Page, twin
 from ardoise.dashboard.figures import NBSP, number
 from ardoise.dashboard.images import MEDIA_TYPES, chart_file, vega_spec, warm_up
 from ardoise.errors import ArdoiseError, NotFound, ReleaseNotFound
-from ardoise.query.errors import QueryError
+from ardoise.odsql.errors import QueryError
 from ardoise.query.release import ServedRelease
 from ardoise.settings import Settings
 

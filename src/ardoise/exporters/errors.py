@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ardoise.query.errors import InvalidParameter
+from ardoise.odsql.errors import InvalidParameter
 
 
 class ExportError(InvalidParameter):

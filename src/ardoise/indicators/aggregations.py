@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ardoise.indicators.model import Filters, Formula, Term
-from ardoise.query.odsql.parser import RESERVED
+from ardoise.odsql.parser import RESERVED
 
 _SIMPLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 

@@ -32,7 +32,7 @@ from ardoise.mcp.schemas import (
     RecordsResult,
     TerritoryResolution,
 )
-from ardoise.query.errors import QueryError
+from ardoise.odsql.errors import QueryError
 from ardoise.query.release import ReleaseHolder, ServedRelease
 from ardoise.settings import Settings
 

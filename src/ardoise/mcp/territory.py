@@ -17,8 +17,8 @@ from mcp.server.mcpserver.exceptions import ToolError
 from ardoise.mcp.citations import Citer
 from ardoise.mcp.release_cache import per_release
 from ardoise.mcp.schemas import TerritoryCandidate, TerritoryResolution
+from ardoise.odsql.errors import InvalidParameter
 from ardoise.query import territories as T
-from ardoise.query.errors import InvalidParameter
 from ardoise.query.release import ServedRelease
 from ardoise.query.territories import levels
 from ardoise.query.territories.context import territories_of

@@ -8,11 +8,11 @@ Public API::
 
 from __future__ import annotations
 
+from ardoise.odsql.errors import QueryError as QueryError
+from ardoise.odsql.schema import Schema as Schema
 from ardoise.query.compile import compile_records as compile_records
 from ardoise.query.engine import Engine as Engine
 from ardoise.query.engine import ResultSet as ResultSet
-from ardoise.query.errors import QueryError as QueryError
 from ardoise.query.model import Column as Column
 from ardoise.query.model import CompiledQuery as CompiledQuery
 from ardoise.query.model import RecordsQuery as RecordsQuery
-from ardoise.query.model import Schema as Schema

@@ -24,12 +24,13 @@ from datetime import UTC, datetime
 
 from sqlglot import exp
 
-from ardoise.query import limits
-from ardoise.query.errors import InvalidParameter, LimitExceeded, OdsqlSyntaxError, UnknownField
-from ardoise.query.model import Column, CompiledQuery, RecordsQuery, Schema
-from ardoise.query.odsql import ast, dates, parser
-from ardoise.query.odsql.resolve import Resolver
-from ardoise.query.odsql.typed import GEO, Env, Params, Scope, Typed
+from ardoise.odsql import ast, dates, limits, parser
+from ardoise.odsql.errors import InvalidParameter, LimitExceeded, OdsqlSyntaxError, UnknownField
+from ardoise.odsql.resolve import Resolver
+from ardoise.odsql.schema import Schema
+from ardoise.odsql.typed import GEO, Env, Params, Scope, Typed
+from ardoise.query.limits import Window, check_window
+from ardoise.query.model import Column, CompiledQuery, RecordsQuery
 from ardoise.referential.load import canonical_code
 
 _ALIAS = re.compile(r"\w+")  # AS aliases are identifier tokens; other names are input text
@@ -126,9 +127,7 @@ def compile_records(
     env = Env(
         schema, dates.zone(query.timezone), dates.lang_code(query.lang), now or datetime.now(UTC)
     )
-    window = limits.check_window(
-        query.limit, query.offset, grouped=bool(parsed.group_by), export=export
-    )
+    window = check_window(query.limit, query.offset, grouped=bool(parsed.group_by), export=export)
     if territory is None and query.territoire is not None:
         territory = territory_filter(*query.territoire)
     try:
@@ -159,7 +158,7 @@ class _Statement:
         # Built, not parsed: exp.to_table() would parse its argument as SQL.
         self.table = exp.Table(this=exp.Identifier(this=env.schema.table, quoted=True))
 
-    def build(self, window: limits.Window | None) -> CompiledQuery:
+    def build(self, window: Window | None) -> CompiledQuery:
         """The records statement, or (``window`` None) the statement counting its rows/groups."""
         conditions = self.conditions()
         keys = self.group_keys()

@@ -21,7 +21,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from ardoise.query.errors import QueryError, QueryTimeout
+from ardoise.odsql.errors import QueryError
+from ardoise.query.errors import QueryTimeout
 from ardoise.query.model import CompiledQuery
 
 _MEMORY = re.compile(r"\d+(\.\d+)?\s*[KMGT]i?B")

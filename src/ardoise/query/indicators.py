@@ -16,7 +16,7 @@ from typing import Any
 from ardoise.errors import NotFound
 from ardoise.indicators.aggregations import AGGREGATIONS
 from ardoise.indicators.model import LEVELS, THEMES, Definition
-from ardoise.query.errors import InvalidParameter
+from ardoise.odsql.errors import InvalidParameter
 from ardoise.query.indicator_index import index_for
 from ardoise.query.indicator_store import IndicatorStore, store_for
 from ardoise.query.release import ServedRelease

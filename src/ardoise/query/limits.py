@@ -4,15 +4,15 @@ Records (Explore v2.1, §1.7 of the reference): ``limit`` ≤ 100 and ``offset +
 ≤ 10 000 without ``group_by``; ≤ 20 000 for both with ``group_by``; ``limit=-1`` means
 100 on records (data-fair's reading) and "everything" on exports.
 
-Input caps (ours, after sqlglot's ``max_nodes``): clause length, AST size and depth,
-``IN`` list length, number of items, geometry size.
+The language's input caps (clause length, AST size, ``IN`` lists…) are in
+``ardoise.odsql.limits``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ardoise.query.errors import InvalidParameter, LimitExceeded
+from ardoise.odsql.errors import InvalidParameter, LimitExceeded
 
 DEFAULT_LIMIT = 10
 RECORDS_MAX_LIMIT = 100
@@ -20,16 +20,6 @@ RECORDS_MAX_WINDOW = 10_000
 GROUPED_MAX_LIMIT = 20_000
 GROUPED_MAX_WINDOW = 20_000
 UNLIMITED = -1
-
-MAX_CLAUSE_LENGTH = 10_000  # characters per clause (each where, select, …)
-MAX_WHERE_CLAUSES = 20  # repeated ?where= parameters
-MAX_NODES = 2_000  # AST nodes per clause
-MAX_DEPTH = 32  # AST depth per clause (parentheses, NOT chains, arithmetic)
-MAX_IN_LIST = 1_000  # values in one IN (...)
-MAX_ITEMS = 200  # items in select / group_by / order_by
-MAX_REFINES = 100  # refine + exclude pairs
-MAX_GEOM_VERTICES = 10_000  # vertices in one geom'...' literal
-MAX_SEARCH_TERMS = 20  # words in one full-text term
 
 
 @dataclass(frozen=True)
@@ -77,40 +67,6 @@ def check_window(
     if off + lim > max_window:
         raise _invalid("sum of offset + limit", off + lim, f"<= {max_window}")
     return Window(lim, off)
-
-
-def check_clause_length(text: str, clause: str) -> None:
-    if len(text) > MAX_CLAUSE_LENGTH:
-        raise LimitExceeded(
-            f"ODSQL query is malformed: the {clause} clause is {len(text)} characters long, "
-            f"the maximum is {MAX_CLAUSE_LENGTH}. Clause(s) containing the error(s): {clause}.",
-            clause=clause,
-        )
-
-
-def check_tree(count: int, depth: int, clause: str) -> None:
-    if count > MAX_NODES:
-        raise LimitExceeded(
-            f"ODSQL query is malformed: the {clause} clause has {count} elements, "
-            f"the maximum is {MAX_NODES}. Clause(s) containing the error(s): {clause}.",
-            clause=clause,
-        )
-    if depth > MAX_DEPTH:
-        raise LimitExceeded(
-            f"ODSQL query is malformed: the {clause} clause is nested too deeply "
-            f"(maximum depth {MAX_DEPTH}). Clause(s) containing the error(s): {clause}.",
-            clause=clause,
-        )
-
-
-def check_count(what: str, count: int, maximum: int, clause: str, col: int | None = None) -> None:
-    if count > maximum:
-        raise LimitExceeded(
-            f"ODSQL query is malformed: too many {what} ({count}, the maximum is {maximum}). "
-            f"Clause(s) containing the error(s): {clause}.",
-            clause=clause,
-            col=col,
-        )
 
 
 def parse_int_parameter(name: str, raw: str | int | None) -> int | None:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from ardoise.odsql.schema import Schema
 from ardoise.query.compile import TerritoryFilter, compile_records
-from ardoise.query.model import CompiledQuery, RecordsQuery, Schema
+from ardoise.query.model import CompiledQuery, RecordsQuery
 
 CACHE_SIZE = 4096
 

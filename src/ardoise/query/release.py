@@ -19,8 +19,8 @@ import pyarrow.parquet as pq
 from ardoise.catalog.loader import load_descriptor
 from ardoise.catalog.model import Dataset
 from ardoise.errors import ArdoiseError, DatasetNotFound, ReleaseNotFound
+from ardoise.odsql.schema import Schema
 from ardoise.query.engine import Engine
-from ardoise.query.model import Schema
 from ardoise.settings import Settings
 
 

@@ -10,8 +10,8 @@ from typing import Any
 import pyarrow as pa
 
 from ardoise.errors import NotFound
+from ardoise.odsql.errors import InvalidParameter
 from ardoise.query.compile import TerritoryFilter
-from ardoise.query.errors import InvalidParameter
 from ardoise.query.model import Column, RecordsQuery
 from ardoise.query.plan_cache import compile_cached
 from ardoise.query.release import DatasetView, ServedRelease

@@ -17,7 +17,7 @@ from pathlib import Path
 import segno
 from fpdf import FPDF
 
-from ardoise.query.odsql.dates import MONTHS
+from ardoise.odsql.dates import MONTHS
 from ardoise.scolarite.certificates import SignedCertificate
 
 FONT_CANDIDATES: tuple[Path, ...] = (

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from ardoise.errors import ArdoiseError, NotFound, ReleaseNotFound
-from ardoise.query.errors import QueryError
+from ardoise.odsql.errors import QueryError
 
 STATUS: dict[type[ArdoiseError], int] = {
     QueryError: 400,

@@ -9,8 +9,8 @@ older sessions name). A name is accepted where a code is expected ("academie:lyo
 
 from __future__ import annotations
 
+from ardoise.odsql.errors import InvalidParameter
 from ardoise.query.compile import TERRITORY_COLUMNS, TerritoryFilter
-from ardoise.query.errors import InvalidParameter
 from ardoise.query.release import DatasetView, ServedRelease
 from ardoise.query.territories import levels
 from ardoise.query.territories.context import territories_of

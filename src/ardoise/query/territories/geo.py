@@ -19,7 +19,7 @@ from typing import Any
 import orjson
 
 from ardoise.errors import ReleaseCorrupt
-from ardoise.query.errors import InvalidParameter
+from ardoise.odsql.errors import InvalidParameter
 from ardoise.query.release import ServedRelease
 from ardoise.query.territories import levels, topology
 from ardoise.query.territories.context import ReleaseTerritories, territories_of

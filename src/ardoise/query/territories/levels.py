@@ -11,8 +11,8 @@ import re
 
 from ardoise.catalog.names import strip_accents
 from ardoise.errors import NotFound
+from ardoise.odsql.errors import InvalidParameter
 from ardoise.query.compile import TERRITORY_COLUMNS
-from ardoise.query.errors import InvalidParameter
 from ardoise.referential.load import canonical_code
 
 LEVELS: tuple[str, ...] = tuple(TERRITORY_COLUMNS)  # from the school up to France

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ardoise.query.errors import InvalidParameter
+from ardoise.odsql.errors import InvalidParameter
 from ardoise.query.release import ServedRelease
 from ardoise.query.territories import levels
 from ardoise.query.territories.context import territories_of

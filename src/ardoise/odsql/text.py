@@ -11,13 +11,12 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
-from ardoise.query import limits
-from ardoise.query.errors import OdsqlSyntaxError
-from ardoise.query.odsql import ast
-from ardoise.query.odsql.typed import Scope, Typed, fn
+from ardoise.odsql import ast, limits
+from ardoise.odsql.errors import OdsqlSyntaxError
+from ardoise.odsql.typed import Scope, Typed, fn
 
 if TYPE_CHECKING:
-    from ardoise.query.odsql.resolve import Resolver
+    from ardoise.odsql.resolve import Resolver
 
 
 def normalize(text: str) -> str:

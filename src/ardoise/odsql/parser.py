@@ -22,10 +22,9 @@ import re
 from collections.abc import Callable
 from typing import TypeVar
 
-from ardoise.query import limits
-from ardoise.query.errors import LimitExceeded, OdsqlSyntaxError
-from ardoise.query.odsql import ast
-from ardoise.query.odsql.tokens import Kind, Token, tokenize
+from ardoise.odsql import ast, limits
+from ardoise.odsql.errors import LimitExceeded, OdsqlSyntaxError
+from ardoise.odsql.tokens import Kind, Token, tokenize
 
 T = TypeVar("T")
 

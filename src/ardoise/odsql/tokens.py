@@ -11,7 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 from enum import Enum
 
-from ardoise.query.errors import OdsqlSyntaxError
+from ardoise.odsql.errors import OdsqlSyntaxError
 
 
 class Kind(Enum):

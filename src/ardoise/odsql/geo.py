@@ -22,13 +22,12 @@ from typing import TYPE_CHECKING, Any
 import sqlglot
 from sqlglot import exp
 
-from ardoise.query import limits
-from ardoise.query.errors import UnsupportedFeature
-from ardoise.query.odsql import ast
-from ardoise.query.odsql.typed import Scope, Typed, fn, wrap
+from ardoise.odsql import ast, limits
+from ardoise.odsql.errors import UnsupportedFeature
+from ardoise.odsql.typed import Scope, Typed, fn, wrap
 
 if TYPE_CHECKING:
-    from ardoise.query.odsql.resolve import Resolver
+    from ardoise.odsql.resolve import Resolver
 
 Builder = Callable[["Resolver", ast.Call, Scope], Typed]
 

@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 from sqlglot import exp
 
-from ardoise.query.model import Schema
-from ardoise.query.odsql import ast
+from ardoise.odsql import ast
+from ardoise.odsql.schema import Schema
 
 NUMERIC = frozenset({"int", "double"})
 TEMPORAL = frozenset({"date", "datetime"})

@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
-from ardoise.query.errors import UnsupportedFeature
-from ardoise.query.odsql import ast, dates, geo
-from ardoise.query.odsql.text import full_text, text_columns
-from ardoise.query.odsql.typed import NUMERIC, TEMPORAL, Scope, Typed, fn, wrap
+from ardoise.odsql import ast, dates, geo
+from ardoise.odsql.errors import UnsupportedFeature
+from ardoise.odsql.text import full_text, text_columns
+from ardoise.odsql.typed import NUMERIC, TEMPORAL, Scope, Typed, fn, wrap
 
 if TYPE_CHECKING:
-    from ardoise.query.odsql.resolve import Resolver
+    from ardoise.odsql.resolve import Resolver
 
 Builder = Callable[["Resolver", ast.Call, Scope], Typed]
 

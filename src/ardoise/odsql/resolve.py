@@ -14,11 +14,11 @@ from datetime import date, datetime
 
 from sqlglot import exp
 
-from ardoise.query.errors import OdsqlSyntaxError, UnknownField, UnknownFunction
-from ardoise.query.odsql import ast, dates
-from ardoise.query.odsql.functions import FUNCTIONS
-from ardoise.query.odsql.text import folded, full_text, like_pattern, text_columns
-from ardoise.query.odsql.typed import (
+from ardoise.odsql import ast, dates
+from ardoise.odsql.errors import OdsqlSyntaxError, UnknownField, UnknownFunction
+from ardoise.odsql.functions import FUNCTIONS
+from ardoise.odsql.text import folded, full_text, like_pattern, text_columns
+from ardoise.odsql.typed import (
     GEO,
     LITERALS,
     NUMERIC,
