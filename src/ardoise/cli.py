@@ -11,7 +11,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ardoise.errors import ArdoiseError
+from ardoise.errors import ArdoiseError, MissingExtra
+from ardoise.extras import require
 from ardoise.ingest.report import Report
 from ardoise.release.build import BuildResult, build_release
 from ardoise.release.store import ReleaseStore
@@ -199,11 +200,33 @@ def has_release() -> None:
     raise typer.Exit(0 if ReleaseStore(_settings().var_dir).current_id() else 1)
 
 
-from ardoise.scolarite.commands import app as scolarite_app  # noqa: E402
+def _scolarite_commands() -> typer.Typer:
+    """``ardoise scolarite …``; without the ``scolarite`` extra, a group that says so."""
+    try:
+        require("scolarite")
+    except MissingExtra as exc:
+        return _absent_group(exc)
+    # Commands of the certificates and statistics modules register on the same group.
+    from ardoise.scolarite import certificates_cli, statistics_cli  # noqa: F401
+    from ardoise.scolarite.commands import app as scolarite_app
 
-app.add_typer(scolarite_app, name="scolarite")
-# Commands of the certificates and statistics modules register on the same group.
-from ardoise.scolarite import certificates_cli, statistics_cli  # noqa: E402, F401
+    return scolarite_app
+
+
+def _absent_group(error: MissingExtra) -> typer.Typer:
+    absent = typer.Typer(help=f"Registre scolarité : non installé ({error.module} absent).")
+
+    @absent.callback(
+        invoke_without_command=True,
+        context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    )
+    def missing() -> None:
+        raise _fail(str(error))
+
+    return absent
+
+
+app.add_typer(_scolarite_commands(), name="scolarite")
 
 if __name__ == "__main__":
     app()

@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 
 from ardoise.catalog.loader import load_descriptor
 from ardoise.catalog.model import Dataset
-from ardoise.errors import ArdoiseError, DatasetNotFound, ReleaseNotFound
+from ardoise.errors import ArdoiseError, DatasetNotFound, NoRelease, ReleaseCorrupt
 from ardoise.odsql.schema import Schema
 from ardoise.query.engine import Engine
 from ardoise.settings import Settings
@@ -173,7 +173,7 @@ class ReleaseHolder:
         try:
             target = os.readlink(link)
         except OSError:
-            raise ReleaseNotFound(
+            raise NoRelease(
                 "Aucune release n'est publiée : lancez `make release` (ou `ardoise ingest`)."
             ) from None
         release = self._release
@@ -187,7 +187,7 @@ class ReleaseHolder:
                 try:
                     new = ServedRelease((link.parent / target).resolve(), self.settings)
                 except (ArdoiseError, OSError, ValueError, KeyError) as exc:
-                    error = ReleaseNotFound(
+                    error = ReleaseCorrupt(
                         f"La release {target.rsplit('/', 1)[-1]} ne peut pas être servie "
                         f"({exc}) : revenez à une release précédente (`ardoise rollback`)."
                     )
