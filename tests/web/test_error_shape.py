@@ -180,7 +180,9 @@ def test_api_and_dashboard_answer_the_table(client: TestClient, kind: type[Ardoi
         assert set(r.json()) == expected_body(exc)
     page = client.get(f"/donnees?k={kind.__name__}")
     assert page.status_code == status and page.headers["content-type"].startswith("text/html")
-    assert '<html lang="fr"' in page.text.replace("'", '"') and str(escape(str(exc)))[:30] in page.text
+    assert (
+        '<html lang="fr"' in page.text.replace("'", '"') and str(escape(str(exc)))[:30] in page.text
+    )
     twin = client.get(f"/donnees.json?k={kind.__name__}")
     assert twin.status_code == status and twin.json() == body
 
