@@ -96,7 +96,7 @@ class ServedRelease:
             memory_limit=settings.query_memory_limit,
             threads=settings.query_threads,
             time_limit_ms=settings.query_time_limit_ms,
-            materialize=bool(settings.query_materialize),
+            materialize=settings.query_materialize,
             # derived tables are sorted for their lookups and read in row
             # groups
             views_only=tuple(DERIVED_TABLES),
