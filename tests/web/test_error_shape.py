@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import json
 import pkgutil
 import re
 from collections.abc import Iterator
@@ -232,3 +233,28 @@ def test_a_server_without_the_extra_answers_each_shape() -> None:
     public = client.get("/verifier/abc")
     assert public.status_code == 503
     assert public.json() == {"error_code": "MissingExtra", "message": str(error)}
+
+
+def test_a_bad_engine_setting_and_a_missing_file_are_server_faults(
+    fixture_settings: Settings,
+) -> None:
+    """Once answered 400 as query errors (review D6): a bad ``memory_limit`` is a 500
+    ConfigError, a Parquet file missing from the release a 503 ReleaseCorrupt."""
+    from ardoise.release.build import build_release
+    from tests.fixtures import fake_referential
+
+    result = build_release(fixture_settings, build_referential_fn=fake_referential)
+    url = "/api/explore/v2.1/catalog/datasets"
+    bad = fixture_settings.replace(query_memory_limit="beaucoup")
+    with TestClient(create_app(bad), raise_server_exceptions=False) as client:
+        r = client.get(url)
+        assert r.status_code == 500 and r.json()["error_code"] == "ConfigError"
+        assert "memory_limit" in r.json()["message"] and "invalide" in r.json()["message"]
+    folder = fixture_settings.releases_dir / str(result.release_id)
+    manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
+    entry = next(e for e in manifest["datasets"].values() if e.get("parquet"))
+    (folder / entry["parquet"]["path"]).unlink()
+    with TestClient(create_app(fixture_settings), raise_server_exceptions=False) as client:
+        r = client.get(url)
+        assert r.status_code == 503 and r.json()["error_code"] == "ReleaseCorrupt"
+        assert "ne peut pas être servie" in r.json()["message"]
