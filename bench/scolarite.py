@@ -35,12 +35,14 @@ from urllib.parse import urlencode
 
 from sqlalchemy import create_engine, func, select, text
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 from ardoise.scolarite import audit, scopes, tokens
 from ardoise.scolarite.database import make_engine, migrate
 from ardoise.scolarite.schema import audit as audit_table
 from ardoise.scolarite.schema import eleves
 from ardoise.scolarite.synthetic import generate
-from ardoise.settings import load_settings
+from tests.postgres import postgres_url
 
 ROOT = Path(__file__).resolve().parents[1]
 HERE = Path(__file__).resolve().parent
@@ -120,7 +122,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--port", type=int, default=18731)
     args = ap.parse_args()
-    server = load_settings().test_postgres_url.strip()
+    server = postgres_url()
     if not server:
         emit(error="ARDOISE_TEST_POSTGRES_URL absent : lancez `bash scripts/postgres.sh`")
         sys.exit(1)

@@ -8,10 +8,12 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ardoise.errors import ArdoiseError
+from ardoise.errors import ArdoiseError, ConfigError, MissingExtra
+from ardoise.extras import require
 from ardoise.ingest.report import Report
 from ardoise.release.build import BuildResult, build_release
 from ardoise.release.store import ReleaseStore
@@ -38,6 +40,15 @@ OnlyOpt = Annotated[
 
 def _settings(mirror: Path | None = None) -> Settings:
     return load_settings(mirror=mirror)
+
+
+@app.callback()
+def _check_settings() -> None:
+    """A bad ``ARDOISE_*`` value stops every command with its French message."""
+    try:
+        load_settings()
+    except ConfigError as exc:
+        raise _fail(str(exc)) from None
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
@@ -172,7 +183,7 @@ def serve(
         "host": settings.host,
         "port": settings.port,
         "log_level": "info",
-        "access_log": bool(settings.access_log),
+        "access_log": settings.access_log,
     }
     if settings.workers > 1:  # each worker process builds its app from the same environment
         uvicorn.run(
@@ -199,11 +210,30 @@ def has_release() -> None:
     raise typer.Exit(0 if ReleaseStore(_settings().var_dir).current_id() else 1)
 
 
-from ardoise.scolarite.commands import app as scolarite_app  # noqa: E402
+def _add_scolarite_commands() -> None:
+    """``ardoise scolarite …``; without the ``scolarite`` extra, a command that says so."""
+    try:
+        require("scolarite")
+    except MissingExtra as exc:
+        error = exc
 
-app.add_typer(scolarite_app, name="scolarite")
-# Commands of the certificates and statistics modules register on the same group.
-from ardoise.scolarite import certificates_cli, statistics_cli  # noqa: E402, F401
+        @app.command(
+            "scolarite",
+            help=f"Registre scolarité : non installé ({exc.module} absent).",
+            context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+        )
+        def missing() -> None:
+            raise _fail(escape(str(error)))  # "[scolarite]" is not markup
+
+        return
+    # Commands of the certificates and statistics modules register on the same group.
+    from ardoise.scolarite import certificates_cli, statistics_cli  # noqa: F401
+    from ardoise.scolarite.commands import app as scolarite_app
+
+    app.add_typer(scolarite_app, name="scolarite")
+
+
+_add_scolarite_commands()
 
 if __name__ == "__main__":
     app()

@@ -1,155 +1,132 @@
 """One registry of settings; the only module that reads the environment.
 
-Each setting has a name, a default and a help text. ``load_settings`` reads
-``ARDOISE_<NAME>`` environment variables (upper-cased) and returns a frozen
-:class:`Settings` that the CLI and the web app pass down explicitly.
+Each setting is declared once, as a field of the frozen :class:`Settings`: its name, its
+type, its default and its French help text (``setting(default, help)``). ``SETTINGS`` is
+derived from those fields, for the README's table and its test. ``load_settings`` reads
+``ARDOISE_<NAME>`` environment variables (upper-cased) and returns a ``Settings`` that the
+CLI and the web app pass down explicitly.
+
+Types: ``Path``, ``int``, ``str``, ``bool`` (``1``/``0``, ``true``/``false``, ``oui``/``non``
+from the environment) and :class:`Secret`, a value that is never printed (its ``repr`` and
+``str`` are masked; ``reveal()`` gives it to the one function that uses it). A bad value is
+a :class:`~ardoise.errors.ConfigError` in French. Settings of the test suite are not here:
+tests read their own variables (``tests/postgres.py``).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any, TypeVar
 
 from ardoise.errors import ConfigError
 
 _ROOT = Path(__file__).resolve().parents[2]
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
-class Setting:
-    name: str
-    default: str | int
-    help: str
+class Secret:
+    """A value that is never printed (a database URL with its password, a key)."""
+
+    _value: str = field(repr=False)
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __bool__(self) -> bool:
+        return bool(self._value.strip())
+
+    def __str__(self) -> str:
+        return "**********" if self._value else ""
+
+    def __repr__(self) -> str:
+        return f"Secret({str(self)!r})"
 
 
-SETTINGS: tuple[Setting, ...] = (
-    Setting(
-        "mirror",
-        str(_ROOT.parent / "shared" / "data" / "raw"),
-        "Dossier miroir des fichiers sources officiels (lu avant tout téléchargement).",
-    ),
-    Setting(
-        "var_dir",
-        str(_ROOT / "var"),
-        "Dossier des releases (var/releases/<id>/), du pointeur var/current et du cache.",
-    ),
-    Setting(
-        "node_modules",
-        str(_ROOT / "node_modules"),
-        "Dossier node_modules installé par `make install` (référentiel, mapshaper, DSFR).",
-    ),
-    Setting(
-        "catalog_dir",
-        str(Path(__file__).resolve().parent / "catalog" / "datasets"),
-        "Dossier des descripteurs YAML des jeux de données.",
-    ),
-    Setting("host", "127.0.0.1", "Adresse d'écoute du serveur HTTP."),
-    Setting("port", 8000, "Port d'écoute du serveur HTTP."),
-    Setting("workers", 1, "Processus du serveur HTTP (un par cœur en production)."),
-    Setting("access_log", 1, "1 : journaliser chaque requête HTTP (0 : seulement les erreurs)."),
-    Setting("ingest_memory_limit", "2GB", "Mémoire maximale de DuckDB pendant l'ingestion."),
-    Setting("ingest_threads", 2, "Nombre de fils d'exécution de DuckDB pendant l'ingestion."),
-    Setting("query_memory_limit", "1GB", "Mémoire maximale de DuckDB pour les requêtes de l'API."),
-    Setting("query_threads", 2, "Fils d'exécution de DuckDB pour les requêtes de l'API."),
-    Setting("query_time_limit_ms", 5000, "Durée maximale d'une requête de l'API (millisecondes)."),
-    Setting("export_time_limit_ms", 600000, "Durée maximale d'un export (millisecondes)."),
-    Setting(
-        "query_materialize",
-        1,
-        "1 : charger les tables de la release en mémoire (requêtes plus rapides).",
-    ),
-    Setting(
-        "response_cache_entries", 2048, "Nombre de réponses gardées en cache (0 : pas de cache)."
-    ),
-    Setting(
-        "rate_limit_per_minute", 0, "Quota de requêtes par adresse IP et par minute (0 : aucun)."
-    ),
-    Setting(
-        "public_url", "http://127.0.0.1:8000", "Adresse publique du service (liens des réponses)."
-    ),
-    Setting(
-        "download_timeout_s", 60, "Délai maximal d'un téléchargement de source absente du miroir."
-    ),
-    Setting(
-        "allow_download", 0, "1 pour télécharger une source absente du miroir (réseau requis)."
-    ),
-    Setting(
-        "scolarite_database_url",
-        "",
-        "Registre scolarité : URL SQLAlchemy (postgresql://…) ; vide = SQLite dans var/.",
-    ),
-    Setting(
-        "scolarite_audit_retention_days",
-        365,
-        "Registre scolarité : durée de conservation du journal d'audit (jours).",
-    ),
-    Setting(
-        "scolarite_token_expiry_days",
-        548,
-        "Registre scolarité : durée de validité par défaut d'un jeton (jours, 18 mois).",
-    ),
-    Setting(
-        "scolarite_rate_limit_per_second",
-        20,
-        "Registre scolarité : requêtes par seconde et par jeton (défaut des nouveaux jetons).",
-    ),
-    Setting(
-        "scolarite_enumeration_threshold",
-        30,
-        "Registre scolarité : recherches infructueuses par jeton et par minute avant "
-        "ralentissement et signalement (énumération).",
-    ),
-    Setting(
-        "scolarite_secret_seuil",
-        5,
-        "Statistiques du registre : plus petit effectif publié (secret statistique primaire).",
-    ),
-    Setting(
-        "scolarite_secret_petit_groupe",
-        11,
-        "Statistiques du registre : en dessous de cet effectif, un taux de 0 % ou 100 % "
-        "(par sexe) est caché.",
-    ),
-    Setting(
-        "test_postgres_url",
-        "",
-        "Tests : URL d'un serveur PostgreSQL jetable (écrite par scripts/postgres.sh).",
-    ),
-)
+def setting(default: _T, help: str) -> _T:
+    """A field of :class:`Settings`: its default and its French help text."""
+    return field(default=default, metadata={"help": help})
 
 
 @dataclass(frozen=True)
 class Settings:
-    mirror: Path
-    var_dir: Path
-    node_modules: Path
-    catalog_dir: Path
-    host: str
-    port: int
-    workers: int
-    access_log: int
-    ingest_memory_limit: str
-    ingest_threads: int
-    query_memory_limit: str
-    query_threads: int
-    query_time_limit_ms: int
-    export_time_limit_ms: int
-    query_materialize: int
-    response_cache_entries: int
-    rate_limit_per_minute: int
-    public_url: str
-    download_timeout_s: int
-    allow_download: int
-    scolarite_database_url: str
-    scolarite_audit_retention_days: int
-    scolarite_token_expiry_days: int
-    scolarite_rate_limit_per_second: int
-    scolarite_enumeration_threshold: int
-    scolarite_secret_seuil: int
-    scolarite_secret_petit_groupe: int
-    test_postgres_url: str
+    mirror: Path = setting(
+        _ROOT.parent / "shared" / "data" / "raw",
+        "Dossier miroir des fichiers sources officiels (lu avant tout téléchargement).",
+    )
+    var_dir: Path = setting(
+        _ROOT / "var",
+        "Dossier des releases (var/releases/<id>/), du pointeur var/current et du cache.",
+    )
+    node_modules: Path = setting(
+        _ROOT / "node_modules",
+        "Dossier node_modules installé par `make install` (référentiel, mapshaper, DSFR).",
+    )
+    catalog_dir: Path = setting(
+        Path(__file__).resolve().parent / "catalog" / "datasets",
+        "Dossier des descripteurs YAML des jeux de données.",
+    )
+    host: str = setting("127.0.0.1", "Adresse d'écoute du serveur HTTP.")
+    port: int = setting(8000, "Port d'écoute du serveur HTTP.")
+    workers: int = setting(1, "Processus du serveur HTTP (un par cœur en production).")
+    access_log: bool = setting(True, "Journaliser chaque requête HTTP (0 : seulement les erreurs).")
+    ingest_memory_limit: str = setting("2GB", "Mémoire maximale de DuckDB pendant l'ingestion.")
+    ingest_threads: int = setting(2, "Nombre de fils d'exécution de DuckDB pendant l'ingestion.")
+    query_memory_limit: str = setting(
+        "1GB", "Mémoire maximale de DuckDB pour les requêtes de l'API."
+    )
+    query_threads: int = setting(2, "Fils d'exécution de DuckDB pour les requêtes de l'API.")
+    query_time_limit_ms: int = setting(
+        5000, "Durée maximale d'une requête de l'API (millisecondes)."
+    )
+    export_time_limit_ms: int = setting(600000, "Durée maximale d'un export (millisecondes).")
+    query_materialize: bool = setting(
+        True, "Charger les tables de la release en mémoire (requêtes plus rapides)."
+    )
+    response_cache_entries: int = setting(
+        2048, "Nombre de réponses gardées en cache (0 : pas de cache)."
+    )
+    rate_limit_per_minute: int = setting(
+        0, "Quota de requêtes par adresse IP et par minute (0 : aucun)."
+    )
+    public_url: str = setting(
+        "http://127.0.0.1:8000", "Adresse publique du service (liens des réponses)."
+    )
+    download_timeout_s: int = setting(
+        60, "Délai maximal d'un téléchargement de source absente du miroir."
+    )
+    allow_download: bool = setting(
+        False, "Télécharger une source absente du miroir (réseau requis)."
+    )
+    scolarite_database_url: Secret = setting(
+        Secret(""),
+        "Registre scolarité : URL SQLAlchemy (postgresql://…) ; vide = SQLite dans var/.",
+    )
+    scolarite_audit_retention_days: int = setting(
+        365, "Registre scolarité : durée de conservation du journal d'audit (jours)."
+    )
+    scolarite_token_expiry_days: int = setting(
+        548, "Registre scolarité : durée de validité par défaut d'un jeton (jours, 18 mois)."
+    )
+    scolarite_rate_limit_per_second: int = setting(
+        20, "Registre scolarité : requêtes par seconde et par jeton (défaut des nouveaux jetons)."
+    )
+    scolarite_enumeration_threshold: int = setting(
+        30,
+        "Registre scolarité : recherches infructueuses par jeton et par minute avant "
+        "ralentissement et signalement (énumération).",
+    )
+    scolarite_secret_seuil: int = setting(
+        5, "Statistiques du registre : plus petit effectif publié (secret statistique primaire)."
+    )
+    scolarite_secret_petit_groupe: int = setting(
+        11,
+        "Statistiques du registre : en dessous de cet effectif, un taux de 0 % ou 100 % "
+        "(par sexe) est caché.",
+    )
 
     @property
     def releases_dir(self) -> Path:
@@ -169,20 +146,61 @@ class Settings:
         return _build(values)
 
 
+@dataclass(frozen=True)
+class Setting:
+    """One setting as the README and ``ardoise`` show it (derived from ``Settings``)."""
+
+    name: str
+    default: object
+    help: str
+    kind: str  # "Path", "str", "int", "bool" or "Secret"
+
+
+SETTINGS: tuple[Setting, ...] = tuple(
+    Setting(f.name, f.default, f.metadata["help"], str(f.type)) for f in fields(Settings)
+)
+
+_TRUE = frozenset({"1", "true", "oui", "yes", "on", "vrai"})
+_FALSE = frozenset({"0", "false", "non", "no", "off", "faux", ""})
+
+
+def _boolean(raw: object) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError("booléen attendu : 1 ou 0, oui ou non, true ou false")
+
+
+def _secret(raw: object) -> Secret:
+    return raw if isinstance(raw, Secret) else Secret(str(raw))
+
+
+_PARSERS: dict[str, Callable[[object], Any]] = {
+    "Path": lambda raw: Path(str(raw)).expanduser(),
+    "int": lambda raw: int(str(raw)),
+    "str": str,
+    "bool": _boolean,
+    "Secret": _secret,
+}
+
+
 def _build(values: Mapping[str, object]) -> Settings:
-    kinds = {f.name: f.type for f in fields(Settings)}
+    kinds = {s.name: s.kind for s in SETTINGS}
     out: dict[str, object] = {}
     for name, raw in values.items():
-        kind = kinds[name]
+        if name not in kinds:
+            raise ConfigError(f"Réglage inconnu : {name!r}.")
         try:
-            if kind == "Path":
-                out[name] = Path(str(raw)).expanduser()
-            elif kind == "int":
-                out[name] = int(str(raw))
-            else:
-                out[name] = str(raw)
+            out[name] = _PARSERS[kinds[name]](raw)
         except ValueError as exc:
-            raise ConfigError(f"Réglage {name!r} invalide : {raw!r} ({exc})") from exc
+            shown = "(masqué)" if kinds[name] == "Secret" else repr(raw)
+            raise ConfigError(
+                f"Réglage {name!r} (ARDOISE_{name.upper()}) invalide : {shown} ({exc})."
+            ) from None
     return Settings(**out)  # type: ignore[arg-type]
 
 

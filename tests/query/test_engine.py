@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from ardoise.errors import ConfigError, ReleaseCorrupt
 from ardoise.odsql.errors import QueryError
 from ardoise.odsql.schema import Schema
 from ardoise.query.compile import compile_records
@@ -152,12 +153,12 @@ def test_engine_errors_are_query_errors(engine: Engine) -> None:
 
 
 def test_missing_parquet_file(tmp_path: Path) -> None:
-    with pytest.raises(QueryError):
+    with pytest.raises(ReleaseCorrupt):  # a server fault (was QueryError, a 400)
         Engine({"records": tmp_path / "absent.parquet"})
 
 
 def test_bad_memory_limit(schools_parquet: Path) -> None:
-    with pytest.raises(QueryError):
+    with pytest.raises(ConfigError):  # a server setting (was QueryError, a 400)
         Engine({"records": schools_parquet}, memory_limit="1GB'; ATTACH 'x")
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from ardoise.settings import load_settings
+from tests.postgres import postgres_url
 from tests.scolarite.sample import PRIVATE_STRINGS
 
 
@@ -61,7 +61,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 def postgres_base_url() -> str:
-    return load_settings().test_postgres_url.strip()
+    return postgres_url()
 
 
 @pytest.fixture(scope="session")

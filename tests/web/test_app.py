@@ -6,7 +6,7 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
-from ardoise.errors import ReleaseNotFound
+from ardoise.errors import ReleaseCorrupt
 from ardoise.release.build import build_release
 from ardoise.settings import Settings
 from ardoise.web.app import create_app
@@ -58,9 +58,9 @@ def test_unservable_release_is_a_503_and_not_reloaded_each_time(tmp_path: Path) 
     (var / "current").symlink_to("releases/r1")
     settings = load_settings(environ={}, var_dir=var)
     holder = ReleaseHolder(settings)
-    with pytest.raises(ReleaseNotFound, match="ne peut pas être servie") as first:
+    with pytest.raises(ReleaseCorrupt, match="ne peut pas être servie") as first:
         holder.get()
-    with pytest.raises(ReleaseNotFound) as second:
+    with pytest.raises(ReleaseCorrupt) as second:
         holder.get()
     assert second.value is first.value  # the failure is remembered for that target
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:

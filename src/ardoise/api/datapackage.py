@@ -12,16 +12,12 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from ardoise.catalog.loader import load_descriptor
-from ardoise.errors import NotFound
+from ardoise.errors import ReleaseNotFound
 from ardoise.query.release import ServedRelease
 from ardoise.release.datapackage import release_datapackage
 from ardoise.web.jsonresponse import JSONBytes
 
 _RELEASE_ID = re.compile(r"^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}$")
-
-
-class ReleaseUnknown(NotFound):
-    error_code = "UnknownRelease"
 
 
 def datapackage_of(release_dir: Path) -> dict[str, Any]:
@@ -52,7 +48,7 @@ def build_router() -> APIRouter:
         folder = releases_dir / release_id
         if not _RELEASE_ID.match(release_id) or not (folder / "manifest.json").is_file():
             shown = release_id if len(release_id) <= 40 else release_id[:40] + "…"
-            raise ReleaseUnknown(
+            raise ReleaseNotFound(
                 f"Release inconnue : « {shown} ». La liste des releases est donnée par "
                 "`ardoise releases` ; /api/v1/datapackage.json décrit la release servie."
             )

@@ -63,8 +63,39 @@ def parse_descriptor(raw: Mapping[str, Any], origin: str = "<descripteur>") -> D
     if missing:
         raise CatalogError(f"{origin} : clés obligatoires absentes : {', '.join(missing)}")
     problems: list[str] = []
+    fields = _fields(raw["fields"], origin, problems)
+    names = [f.name for f in fields]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        problems.append(f"{origin} : champs en double : {', '.join(dupes)}")
+    for k in _tuple(raw.get("key")):
+        if k not in names:
+            problems.append(f"{origin} : la clé {k!r} n'est pas un champ déclaré")
+    territories: list[tuple[str, str]] = []
+    for role, fname in (raw.get("territories") or {}).items():
+        if role not in TERRITORY_ROLES:
+            problems.append(f"{origin} : rôle territorial {role!r} inconnu")
+        if fname not in names:
+            problems.append(f"{origin} : le champ territorial {fname!r} n'est pas déclaré")
+        territories.append((str(role), str(fname)))
+    school_year = None
+    if raw.get("school_year"):
+        sy = raw["school_year"]
+        if sy.get("field") not in names:
+            problems.append(f"{origin} : champ d'année scolaire {sy.get('field')!r} non déclaré")
+        if sy.get("kind") not in YEAR_KINDS:
+            problems.append(f"{origin} : nature d'année {sy.get('kind')!r} inconnue")
+        school_year = SchoolYear(field=str(sy.get("field")), kind=sy.get("kind"))
+    _check_coverage_and_sources(raw, origin, names, problems)
+    if problems:
+        raise CatalogError("Descripteur invalide :\n  - " + "\n  - ".join(problems))
+    return _dataset(raw, fields, school_year, territories)
+
+
+def _fields(raw_fields: Any, origin: str, problems: list[str]) -> list[Field]:
+    """The declared fields; the first field missing a key stops the reading of the rest."""
     fields: list[Field] = []
-    for i, f in enumerate(raw["fields"]):
+    for i, f in enumerate(raw_fields):
         where = f"{origin} champ n°{i + 1}"
         for k in ("name", "label", "type", "description"):
             if k not in f:
@@ -89,28 +120,12 @@ def parse_descriptor(raw: Mapping[str, Any], origin: str = "<descripteur>") -> D
                 facet=bool(f.get("facet", False)),
             )
         )
-    names = [f.name for f in fields]
-    dupes = sorted({n for n in names if names.count(n) > 1})
-    if dupes:
-        problems.append(f"{origin} : champs en double : {', '.join(dupes)}")
-    for k in _tuple(raw.get("key")):
-        if k not in names:
-            problems.append(f"{origin} : la clé {k!r} n'est pas un champ déclaré")
-    territories: list[tuple[str, str]] = []
-    for role, fname in (raw.get("territories") or {}).items():
-        if role not in TERRITORY_ROLES:
-            problems.append(f"{origin} : rôle territorial {role!r} inconnu")
-        if fname not in names:
-            problems.append(f"{origin} : le champ territorial {fname!r} n'est pas déclaré")
-        territories.append((str(role), str(fname)))
-    school_year = None
-    if raw.get("school_year"):
-        sy = raw["school_year"]
-        if sy.get("field") not in names:
-            problems.append(f"{origin} : champ d'année scolaire {sy.get('field')!r} non déclaré")
-        if sy.get("kind") not in YEAR_KINDS:
-            problems.append(f"{origin} : nature d'année {sy.get('kind')!r} inconnue")
-        school_year = SchoolYear(field=str(sy.get("field")), kind=sy.get("kind"))
+    return fields
+
+
+def _check_coverage_and_sources(
+    raw: Mapping[str, Any], origin: str, names: list[str], problems: list[str]
+) -> None:
     tc = raw["temporal_coverage"]
     if tc.get("kind") not in YEAR_KINDS:
         problems.append(f"{origin} : temporal_coverage.kind {tc.get('kind')!r} inconnu")
@@ -125,8 +140,16 @@ def parse_descriptor(raw: Mapping[str, Any], origin: str = "<descripteur>") -> D
         for a in _tuple(s.get("absent")):
             if a not in names:
                 problems.append(f"{origin} : champ absent {a!r} non déclaré")
-    if problems:
-        raise CatalogError("Descripteur invalide :\n  - " + "\n  - ".join(problems))
+
+
+def _dataset(
+    raw: Mapping[str, Any],
+    fields: list[Field],
+    school_year: SchoolYear | None,
+    territories: list[tuple[str, str]],
+) -> Dataset:
+    """The dataset of a descriptor already checked."""
+    tc, sc = raw["temporal_coverage"], raw["spatial_coverage"]
     return Dataset(
         id=str(raw["id"]),
         title=str(raw["title"]).strip(),

@@ -1,5 +1,10 @@
 """Downloads of a chart: CSV of exactly its rows, SVG and PNG rendered on the server by
-vl-convert from the same Vega-Lite spec (contours inlined: no HTTP from the renderer)."""
+vl-convert from the same Vega-Lite spec (contours inlined: no HTTP from the renderer).
+
+vl-convert is the ``images`` extra. Without it, CSV downloads still work, SVG and PNG answer
+a French 503 naming the extra (:class:`~ardoise.errors.MissingExtra`), and pages send their
+Vega-Lite specs as they are, for the browser to compile with vega-lite.js
+(:data:`IN_BROWSER`)."""
 
 from __future__ import annotations
 
@@ -10,9 +15,9 @@ import io
 from typing import Any
 
 import orjson
-import vl_convert
 
 from ardoise.dashboard.contexts import Chart
+from ardoise.extras import installed, require
 from ardoise.odsql.errors import InvalidParameter
 from ardoise.query import territories as T
 from ardoise.query.release import ServedRelease
@@ -20,6 +25,7 @@ from ardoise.query.release import ServedRelease
 VL_VERSION = "6.4"  # the newest Vega-Lite vl-convert embeds; the browser's is 6.x too
 SERVER_WIDTH = 640
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "svg": "image/svg+xml", "png": "image/png"}
+IN_BROWSER = not installed("images")  # no vl-convert: the browser compiles Vega-Lite
 
 
 def chart_csv(chart: Chart) -> bytes:
@@ -57,6 +63,9 @@ def server_spec(release: ServedRelease, chart: Chart) -> dict[str, Any]:
 def chart_file(release: ServedRelease, chart: Chart, fmt: str) -> bytes:
     if fmt == "csv":
         return chart_csv(chart)
+    require("images")
+    import vl_convert
+
     spec = server_spec(release, chart)
     if fmt == "svg":
         return str(vl_convert.vegalite_to_svg(spec, vl_version=VL_VERSION)).encode("utf-8")
@@ -69,16 +78,23 @@ def chart_file(release: ServedRelease, chart: Chart, fmt: str) -> bytes:
 
 @functools.lru_cache(maxsize=512)
 def _compiled(spec_json: str) -> str:
+    import vl_convert
+
     vega = vl_convert.vegalite_to_vega(orjson.loads(spec_json), vl_version=VL_VERSION)
     return orjson.dumps(vega).decode("utf-8")
 
 
 def vega_spec(spec: dict[str, Any]) -> str:
     """The Vega spec (JSON text) of a Vega-Lite spec, compiled here by vl-convert, so that
-    browsers load vega and vega-embed only (not vega-lite: 260 KB less to parse on a phone)."""
+    browsers load vega and vega-embed only (not vega-lite: 260 KB less to parse on a phone).
+    Without vl-convert, the Vega-Lite spec itself (pages then load vega-lite.js)."""
+    if IN_BROWSER:
+        return orjson.dumps(spec).decode("utf-8")
     return _compiled(orjson.dumps(spec, option=orjson.OPT_SORT_KEYS).decode("utf-8"))
 
 
 def warm_up() -> None:
     """vl-convert starts its JavaScript engine on first use (about a second): do it now."""
+    if IN_BROWSER:
+        return
     vega_spec({"mark": "point", "data": {"values": []}})

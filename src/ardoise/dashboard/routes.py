@@ -2,7 +2,9 @@
 (``.json`` suffix or ``Accept: application/json``), chart downloads, hashed static files.
 
 Each route calls one page builder, which calls the query layer; errors become French pages
-(404 unknown territory, school, indicator or dataset; 400 bad parameter), never a 500.
+(404 unknown territory, school, indicator or dataset; 400 bad parameter), never a 500. The
+statuses and the twins' error bodies come from the app's one table (``web.errors``), passed
+to :func:`build_router`: the dashboard may not import ``web``.
 """
 
 from __future__ import annotations
@@ -22,9 +24,8 @@ from ardoise.dashboard import about, catalog, home, indicator, school, territory
 from ardoise.dashboard.assets import Assets, build_assets
 from ardoise.dashboard.contexts import Chart, ErrorPage, Link, Page, twin
 from ardoise.dashboard.figures import NBSP, number
-from ardoise.dashboard.images import MEDIA_TYPES, chart_file, vega_spec, warm_up
-from ardoise.errors import ArdoiseError, NotFound, ReleaseNotFound
-from ardoise.odsql.errors import QueryError
+from ardoise.dashboard.images import IN_BROWSER, MEDIA_TYPES, chart_file, vega_spec, warm_up
+from ardoise.errors import ArdoiseError, NotFound
 from ardoise.query.release import ServedRelease
 from ardoise.settings import Settings
 
@@ -32,16 +33,8 @@ HTML_CACHE = "public, max-age=300"
 IMMUTABLE = "public, max-age=31536000, immutable"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 Builder = Callable[[ServedRelease], Any]
-
-
-def _status(exc: ArdoiseError) -> int:
-    if isinstance(exc, ReleaseNotFound):
-        return 503
-    if isinstance(exc, NotFound):
-        return 404
-    if isinstance(exc, QueryError):
-        return 400
-    return 500
+StatusOf = Callable[[ArdoiseError], int]  # web.errors.status_of
+ErrorBody = Callable[[ArdoiseError], dict[str, Any]]  # web.errors.error_body
 
 
 class PageCache:
@@ -75,9 +68,13 @@ class PageCache:
 
 
 class Renderer:
-    def __init__(self, settings: Settings, assets: Assets) -> None:
+    def __init__(
+        self, settings: Settings, assets: Assets, status_of: StatusOf, error_body: ErrorBody
+    ) -> None:
         self.settings = settings
         self.assets = assets
+        self.status_of = status_of
+        self.error_body = error_body
         self.env = Environment(
             loader=FileSystemLoader(TEMPLATES),
             autoescape=select_autoescape(["html"]),
@@ -88,6 +85,7 @@ class Renderer:
         self.env.globals.update(
             asset=assets.url, number=number, NBSP=NBSP, spec_json=_spec_json, vega_json=_vega_json
         )
+        self.env.globals["vega_lite_in_browser"] = IN_BROWSER  # no `images` extra
 
     def page(
         self, request: Request, template: str, build: Builder, *, json: bool = False
@@ -122,14 +120,11 @@ class Renderer:
         return Response(body, media_type=media, headers=headers)
 
     def error(self, request: Request, exc: ArdoiseError, as_json: bool) -> Response:
-        status = _status(exc)
+        status = self.status_of(exc)
         message = str(exc)
         if as_json:
-            code = {404: "NotFound", 400: "InvalidRESTParameterError", 503: "NoReleaseError"}.get(
-                status, "InternalError"
-            )
             return Response(
-                orjson.dumps({"error_code": code, "message": message}),
+                orjson.dumps(self.error_body(exc)),
                 status_code=status,
                 media_type="application/json",
             )
@@ -207,9 +202,9 @@ def _split(value: str) -> tuple[str, bool]:
     return (value[:-5], True) if value.endswith(".json") else (value, False)
 
 
-def build_router(settings: Settings) -> APIRouter:
+def build_router(settings: Settings, *, status_of: StatusOf, error_body: ErrorBody) -> APIRouter:
     assets = build_assets(settings.node_modules, settings.cache_dir / "static")
-    r = Renderer(settings, assets)
+    r = Renderer(settings, assets, status_of, error_body)
     threading.Thread(target=warm_up, name="ardoise-vl-convert", daemon=True).start()
     router = APIRouter(include_in_schema=False)
 

@@ -20,7 +20,7 @@ from mcp_types import CallToolResult, InputRequiredResult, ToolAnnotations
 from pydantic import Field, ValidationError
 
 from ardoise import __version__
-from ardoise.errors import ArdoiseError, ReleaseNotFound
+from ardoise.errors import ArdoiseError, NoRelease, ReleaseCorrupt
 from ardoise.mcp import datasets, documents, indicators, records, territory
 from ardoise.mcp.citations import Citer
 from ardoise.mcp.schemas import (
@@ -161,7 +161,7 @@ def build_server(settings: Settings, holder: ReleaseHolder | None = None) -> Ard
         try:
             release = releases.get()
             return fn(release, Citer.of(release, settings.public_url))
-        except ReleaseNotFound as exc:
+        except (NoRelease, ReleaseCorrupt) as exc:
             raise ToolError(
                 f"{exc} Le serveur n'a aucune donnée à servir pour l'instant."
             ) from None

@@ -23,7 +23,7 @@ import sqlglot
 from sqlglot import exp
 
 from ardoise.odsql import ast, limits
-from ardoise.odsql.errors import UnsupportedFeature
+from ardoise.odsql.errors import QueryError, UnsupportedFeature
 from ardoise.odsql.typed import Scope, Typed, fn, wrap
 
 if TYPE_CHECKING:
@@ -69,8 +69,9 @@ class Geometry:
         return out
 
 
-class GeometryError(ValueError):
-    pass
+class GeometryError(QueryError, ValueError):
+    """A geometry literal cannot be read; the resolver turns it into a positioned error.
+    Still a ``ValueError``, as it was before it joined the tree."""
 
 
 _WKT_TOKEN = re.compile(

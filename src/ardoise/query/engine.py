@@ -21,6 +21,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from ardoise.errors import ConfigError, ReleaseCorrupt
 from ardoise.odsql.errors import QueryError
 from ardoise.query.errors import QueryTimeout
 from ardoise.query.model import CompiledQuery
@@ -58,7 +59,10 @@ class Engine:
         self._materialize = materialize
         self._views_only = frozenset(views_only)
         if not _MEMORY.fullmatch(memory_limit):
-            raise QueryError(f"memory_limit invalide : {memory_limit!r}")
+            raise ConfigError(  # a server setting (ARDOISE_QUERY_MEMORY_LIMIT), never a request
+                f"Réglage memory_limit du moteur invalide : {memory_limit!r} "
+                "(attendu : une taille comme 512MB, 1GB ou 2GiB)."
+            )
         self.time_limit_ms = time_limit_ms
         self._memory_limit = memory_limit
         self._threads = int(threads)
@@ -66,7 +70,9 @@ class Engine:
         for table, raw in tables.items():
             path = Path(raw).resolve()
             if not path.is_file():
-                raise QueryError(f"Fichier Parquet introuvable pour la table {table} : {path}")
+                raise ReleaseCorrupt(  # the release on disk is incomplete: a server fault
+                    f"Fichier Parquet introuvable pour la table {table} : {path}"
+                )
             self._tables[table] = str(path)
         self._lock = threading.Lock()
         self.connection = self._open()

@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 
 from ardoise.catalog.loader import load_descriptor
 from ardoise.catalog.model import Dataset
-from ardoise.errors import ArdoiseError, DatasetNotFound, ReleaseNotFound
+from ardoise.errors import ArdoiseError, ConfigError, DatasetNotFound, NoRelease, ReleaseCorrupt
 from ardoise.odsql.schema import Schema
 from ardoise.query.engine import Engine
 from ardoise.settings import Settings
@@ -96,7 +96,7 @@ class ServedRelease:
             memory_limit=settings.query_memory_limit,
             threads=settings.query_threads,
             time_limit_ms=settings.query_time_limit_ms,
-            materialize=bool(settings.query_materialize),
+            materialize=settings.query_materialize,
             # derived tables are sorted for their lookups and read in row
             # groups
             views_only=tuple(DERIVED_TABLES),
@@ -173,7 +173,7 @@ class ReleaseHolder:
         try:
             target = os.readlink(link)
         except OSError:
-            raise ReleaseNotFound(
+            raise NoRelease(
                 "Aucune release n'est publiée : lancez `make release` (ou `ardoise ingest`)."
             ) from None
         release = self._release
@@ -187,12 +187,9 @@ class ReleaseHolder:
                 try:
                     new = ServedRelease((link.parent / target).resolve(), self.settings)
                 except (ArdoiseError, OSError, ValueError, KeyError) as exc:
-                    error = ReleaseNotFound(
-                        f"La release {target.rsplit('/', 1)[-1]} ne peut pas être servie "
-                        f"({exc}) : revenez à une release précédente (`ardoise rollback`)."
-                    )
+                    error = _unservable(target, exc)
                     self._failed = (target, error)
-                    raise error from exc
+                    raise error from (None if error is exc else exc)
                 self._release, self._target, self._failed = new, target, None
                 # the previous engine is left to the garbage collector: requests may still use it
             return self._release
@@ -200,3 +197,14 @@ class ReleaseHolder:
     def close(self) -> None:
         if self._release is not None:
             self._release.close()
+
+
+def _unservable(target: str, exc: Exception) -> ArdoiseError:
+    """Why the release behind ``target`` cannot be served. A bad setting stays itself: it is
+    not the release's fault and no rollback would fix it."""
+    if isinstance(exc, ConfigError):
+        return exc
+    return ReleaseCorrupt(
+        f"La release {target.rsplit('/', 1)[-1]} ne peut pas être servie "
+        f"({exc}) : revenez à une release précédente (`ardoise rollback`)."
+    )

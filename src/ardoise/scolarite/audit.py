@@ -31,6 +31,7 @@ from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, sele
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from ardoise.scolarite.errors import AuditUnavailable as AuditUnavailable
 from ardoise.scolarite.schema import audit, meta
 
 GENESIS = "0" * 64
@@ -165,10 +166,6 @@ def append(conn: Connection, entries: Sequence[AuditEntry], now: datetime) -> li
         last = rows[-1]
         conn.execute(SET_HEAD, head_value(int(last["seq"]), str(last["empreinte"])))  # type: ignore[call-overload]
     return [int(r["seq"]) for r in rows]  # type: ignore[call-overload]
-
-
-class AuditUnavailable(RuntimeError):
-    """The journal could not be written: the call must not be answered."""
 
 
 def core_commit(

@@ -22,8 +22,8 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def database_url(settings: Settings) -> str:
-    """The configured URL, or the SQLite file under the var dir."""
-    url = settings.scolarite_database_url.strip()
+    """The configured URL (a secret: never print it), or the SQLite file under the var dir."""
+    url = settings.scolarite_database_url.reveal().strip()
     if not url:
         return f"sqlite:///{settings.var_dir / 'scolarite.db'}"
     return url

@@ -15,12 +15,38 @@ in API Particulier where one exists; ours are marked.
 | 422 | 00203, 00210, 004xx | parameter missing or invalid (see ``verification``) |
 | 429 | 00429 | rate limit or enumeration throttle (+ ``Retry-After``) |
 | 503 | 00503 | registry absent or audit journal unavailable (ours) |
+| 503 | 00503 | the ``scolarite`` extra is not installed on this server (ours) |
+
+The domain exceptions of the registry (part of the tree in ``ardoise.errors``) live here,
+importable without the ``scolarite`` extra; ``API_ERRORS`` says how this API answers each
+of them (``web.errors`` maps the same classes for the other surfaces)::
+
+    * ArdoiseError
+      x TokenError             a token cannot be created or revoked as asked (CLI)
+      x RegistryUnavailable    the registry cannot be read          → AUDIT_DOWN
+      x AuditUnavailable       the audit journal cannot be written  → AUDIT_DOWN
+      x MissingExtra           (ardoise.errors)                      → NOT_INSTALLED
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
+
+from ardoise.errors import ArdoiseError, MissingExtra
+
+
+class TokenError(ArdoiseError, ValueError):
+    """A token cannot be created or revoked as asked (message in French). Still a
+    ``ValueError``, as it was before it joined the tree."""
+
+
+class RegistryUnavailable(ArdoiseError):
+    """The registry could not be read: the call gets a 503 without data."""
+
+
+class AuditUnavailable(ArdoiseError):
+    """The journal could not be written: the call must not be answered."""
 
 
 @dataclass(frozen=True)
@@ -108,6 +134,31 @@ AUDIT_DOWN = ApiError(
     "Le journal d'audit ne peut pas être écrit : aucune réponse n'est donnée sans trace. "
     "Réessayez plus tard.",
 )
+
+
+NOT_INSTALLED = ApiError(
+    503,
+    "00503",
+    "Service indisponible",
+    "La vérification de scolarité n'est pas installée sur ce serveur : "
+    "`pip install 'ardoise[scolarite]'`.",
+)
+
+# The answer of this API to each domain exception that can reach it (no data is sent).
+API_ERRORS: dict[type[ArdoiseError], ApiError] = {
+    RegistryUnavailable: AUDIT_DOWN,
+    AuditUnavailable: AUDIT_DOWN,
+    MissingExtra: NOT_INSTALLED,
+}
+
+
+def api_error_of(exc: ArdoiseError) -> ApiError | None:
+    """This API's answer to ``exc`` (the missing extra's own message), or None."""
+    for kind in type(exc).__mro__:
+        if kind in API_ERRORS:
+            found = API_ERRORS[kind]
+            return replace(found, detail=str(exc)) if isinstance(exc, MissingExtra) else found
+    return None
 
 
 def invalid(code: str, detail: str, parameter: str) -> ApiError:

@@ -8,8 +8,8 @@ call (:mod:`ardoise.scolarite.lookup`) and the audit journal's writer.
   a few uses). SQLAlchemy's execution layer cost about 0.5 ms of CPU per statement here,
   more than the database itself.
 
-Both raise :class:`RegistryUnavailable` when the database cannot be read; the audit
-writer raises :class:`ardoise.scolarite.audit.AuditUnavailable`.
+Both raise :class:`~ardoise.scolarite.errors.RegistryUnavailable` when the database cannot
+be read; the audit writer raises :class:`~ardoise.scolarite.errors.AuditUnavailable`.
 """
 
 from __future__ import annotations
@@ -26,12 +26,9 @@ from sqlalchemy.sql import ClauseElement
 
 from ardoise.scolarite import audit, lookup, matching, throttle
 from ardoise.scolarite.database import make_async_engine
+from ardoise.scolarite.errors import RegistryUnavailable as RegistryUnavailable
 from ardoise.scolarite.matching import IdentityQuery
 from ardoise.scolarite.schema import audit as audit_table
-
-
-class RegistryUnavailable(RuntimeError):
-    """The registry could not be read: the call gets a 503 without data."""
 
 
 class Store(Protocol):

@@ -20,15 +20,12 @@ from typing import Any
 from sqlalchemy import Engine, select, update
 
 from ardoise.scolarite import scopes as scope_names
+from ardoise.scolarite.errors import TokenError as TokenError
 from ardoise.scolarite.schema import jetons
 from ardoise.scolarite.siret import is_siret
 
 PREFIX = "sco_"
 _FORMAT = re.compile(r"^sco_[A-Za-z0-9_-]{43}$")
-
-
-class TokenError(ValueError):
-    """A token cannot be created or revoked as asked (message in French)."""
 
 
 class TokenState(Enum):

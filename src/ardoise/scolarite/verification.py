@@ -93,6 +93,7 @@ def _name_error(value: str | None, code: str, label: str, parameter: str) -> Api
 
 
 def parse(params: Sequence[tuple[str, str]], today: date) -> IdentityQuery | list[ApiError]:
+    """The identity query of a call, or every problem found, in the parameters' order."""
     errors: list[ApiError] = []
     problem = recipient_error(params)
     if problem:
@@ -102,38 +103,66 @@ def parse(params: Sequence[tuple[str, str]], today: date) -> IdentityQuery | lis
     if problem:
         errors.append(problem)
     prenoms = [p.strip() for p in _values(params, "prenoms[]", "prenoms")]
-    if not prenoms or not any(prenoms):
-        errors.append(invalid("00421", "Le(s) prénom(s) est manquant", "prenoms[]"))
-    elif len(prenoms) > 3:
-        errors.append(invalid("00421", "Trois prénoms au plus", "prenoms[]"))
-    else:
-        for p in prenoms:
-            problem = _name_error(p, "00421", "Le prénom", "prenoms[]")
-            if problem:
-                errors.append(problem)
-                break
+    problem = _prenoms_error(prenoms)
+    if problem:
+        errors.append(problem)
     sexe = (_one(params, "sexeEtatCivil") or "").upper()
     if sexe not in ("M", "F"):
         errors.append(invalid("00427", "Le sexe doit être M ou F", "sexeEtatCivil"))
+    birth = _birth(params, today, errors)
+    annee = _school_year(params, errors)
+    uai, deps, regs, degre = _perimeter(params, errors)
+    if errors:
+        return errors
+    assert nom is not None and birth is not None and annee is not None
+    return IdentityQuery(
+        nom_naissance=nom,
+        prenoms=tuple(prenoms),
+        sexe=sexe,
+        date_naissance=birth,
+        annee_scolaire=annee,
+        uai=uai,
+        departements=tuple(deps),
+        regions=tuple(regs),
+        degre=degre if uai is None else None,
+    )
+
+
+def _prenoms_error(prenoms: list[str]) -> ApiError | None:
+    if not prenoms or not any(prenoms):
+        return invalid("00421", "Le(s) prénom(s) est manquant", "prenoms[]")
+    if len(prenoms) > 3:
+        return invalid("00421", "Trois prénoms au plus", "prenoms[]")
+    for p in prenoms:
+        problem = _name_error(p, "00421", "Le prénom", "prenoms[]")
+        if problem:
+            return problem
+    return None
+
+
+def _birth(params: Sequence[tuple[str, str]], today: date, errors: list[ApiError]) -> date | None:
+    """The birth date (year, month, day parameters); its problems go to ``errors``."""
     year, e1 = _int(params, "anneeDateNaissance", "00422", "L'année de naissance", 1900, 9999)
     month, e2 = _int(params, "moisDateNaissance", "00423", "Le mois de naissance", 1, 12)
     day, e3 = _int(params, "jourDateNaissance", "00424", "Le jour de naissance", 1, 31)
     errors += [e for e in (e1, e2, e3) if e]
-    birth: date | None = None
-    if year is not None and month is not None and day is not None:
-        try:
-            birth = date(year, month, day)
-        except ValueError:
-            errors.append(
-                invalid("00425", "Cette date de naissance n'existe pas", "jourDateNaissance")
-            )
-        else:
-            if birth > today:
-                errors.append(
-                    invalid("00425", "La date de naissance est dans le futur", "anneeDateNaissance")
-                )
+    if year is None or month is None or day is None:
+        return None
+    try:
+        birth = date(year, month, day)
+    except ValueError:
+        errors.append(invalid("00425", "Cette date de naissance n'existe pas", "jourDateNaissance"))
+        return None
+    if birth > today:
+        errors.append(
+            invalid("00425", "La date de naissance est dans le futur", "anneeDateNaissance")
+        )
+    return birth
+
+
+def _school_year(params: Sequence[tuple[str, str]], errors: list[ApiError]) -> str | None:
+    """``2025-2026`` from ``anneeScolaire`` (``2025-2026`` or ``2025``)."""
     annee_raw = _one(params, "anneeScolaire")
-    annee: str | None = None
     m = _YEAR.match(annee_raw or "")
     if not annee_raw:
         errors.append(invalid("00411", "L'année scolaire est manquante", "anneeScolaire"))
@@ -142,7 +171,14 @@ def parse(params: Sequence[tuple[str, str]], today: date) -> IdentityQuery | lis
             invalid("00411", "L'année scolaire doit s'écrire AAAA-AAAA ou AAAA", "anneeScolaire")
         )
     else:
-        annee = f"{m.group(1)}-{int(m.group(1)) + 1}"
+        return f"{m.group(1)}-{int(m.group(1)) + 1}"
+    return None
+
+
+def _perimeter(
+    params: Sequence[tuple[str, str]], errors: list[ApiError]
+) -> tuple[str | None, list[str], list[str], str | None]:
+    """The school (UAI) or the perimeter (departments or regions, with a degree)."""
     uai = _one(params, "codeEtablissement") or None
     deps = [d.strip().upper() for d in _values(params, "codesBcnDepartements[]")]
     regs = [r.strip() for r in _values(params, "codesBcnRegions[]")]
@@ -166,53 +202,47 @@ def parse(params: Sequence[tuple[str, str]], today: date) -> IdentityQuery | lis
                 )
             )
         uai = uai.upper()
-    elif deps and regs:
-        errors.append(
+    else:
+        errors += _area_errors(deps, regs, degre)
+    if degre is not None and degre not in ("1D", "2D") and uai is not None:
+        errors.append(invalid("00412", "Le degré doit être 1D ou 2D", "degreEtablissement"))
+    return uai, deps, regs, degre
+
+
+def _area_errors(deps: list[str], regs: list[str], degre: str | None) -> list[ApiError]:
+    """The problems of a perimeter given instead of a school."""
+    if deps and regs:
+        return [
             invalid(
                 "00414",
                 "Un seul type de périmètre : départements ou régions",
                 "codesBcnDepartements[]",
             )
-        )
-    elif not deps and not regs:
-        errors.append(
+        ]
+    if not deps and not regs:
+        return [
             invalid(
                 "00413",
                 "Fournir le code établissement ou un périmètre (départements ou régions)",
                 "codeEtablissement",
             )
+        ]
+    errors = []
+    if deps and not all(_DEPARTEMENT.match(d) for d in deps):
+        errors.append(
+            invalid("00416", "Code BCN de département invalide", "codesBcnDepartements[]")
         )
-    else:
-        if deps and not all(_DEPARTEMENT.match(d) for d in deps):
-            errors.append(
-                invalid("00416", "Code BCN de département invalide", "codesBcnDepartements[]")
+    if regs and not all(_REGION.match(r) for r in regs):
+        errors.append(invalid("00417", "Code BCN de région invalide", "codesBcnRegions[]"))
+    if degre not in ("1D", "2D"):
+        errors.append(
+            invalid(
+                "00412",
+                "Le degré (1D ou 2D) est obligatoire avec un périmètre",
+                "degreEtablissement",
             )
-        if regs and not all(_REGION.match(r) for r in regs):
-            errors.append(invalid("00417", "Code BCN de région invalide", "codesBcnRegions[]"))
-        if degre not in ("1D", "2D"):
-            errors.append(
-                invalid(
-                    "00412",
-                    "Le degré (1D ou 2D) est obligatoire avec un périmètre",
-                    "degreEtablissement",
-                )
-            )
-    if degre is not None and degre not in ("1D", "2D") and uai is not None:
-        errors.append(invalid("00412", "Le degré doit être 1D ou 2D", "degreEtablissement"))
-    if errors:
-        return errors
-    assert nom is not None and birth is not None and annee is not None
-    return IdentityQuery(
-        nom_naissance=nom,
-        prenoms=tuple(prenoms),
-        sexe=sexe,
-        date_naissance=birth,
-        annee_scolaire=annee,
-        uai=uai,
-        departements=tuple(deps),
-        regions=tuple(regs),
-        degre=degre if uai is None else None,
-    )
+        )
+    return errors
 
 
 def answer_data(record: dict[str, Any], granted: frozenset[str], version: int) -> dict[str, Any]:

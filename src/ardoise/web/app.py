@@ -26,11 +26,8 @@ from ardoise.mcp import build_server as build_mcp_server
 from ardoise.query import territories
 from ardoise.query.indicator_index import index_for
 from ardoise.query.release import ReleaseHolder
-from ardoise.scolarite.certificates_routes import router_for as certificates_router
-from ardoise.scolarite.router import install as install_scolarite
-from ardoise.scolarite.service import ScolariteService
 from ardoise.settings import Settings, load_settings
-from ardoise.web import errors
+from ardoise.web import errors, scolarite
 from ardoise.web.caching import CachingMiddleware
 from ardoise.web.jsonresponse import JSONBytes
 from ardoise.web.ratelimit import RateLimitMiddleware
@@ -99,9 +96,9 @@ def create_app(settings: Settings) -> FastAPI:
             include_in_schema=prefix != "/api/v2",
         )
     app.include_router(v1.build_router())
-    # Enrolment checks (issue #7): always mounted; 503 with a clear message without registry.
-    app.state.scolarite = ScolariteService.from_settings(settings)
-    app.include_router(certificates_router(app.state.scolarite, settings, holder))
+    # Enrolment checks (issue #7): always mounted; 503 with a clear message without registry
+    # (or without the `scolarite` extra).
+    scolarite.include_routes(app, settings, holder)
     app.router.routes.extend(mcp_endpoint.routes())  # MCP, streamable HTTP at /mcp
     for prefix in ("/api/explore/v2.1", "/api/explore/v2.0", "/api/v2"):
         app.include_router(
@@ -112,7 +109,10 @@ def create_app(settings: Settings) -> FastAPI:
     # patterns would otherwise take /donnees/{id}.md
     app.include_router(llms_api.build_router())
 
-    app.include_router(dashboard_router(settings))  # /, /territoires/…, /donnees/…: HTML + JSON
+    # /, /territoires/…, /donnees/…: HTML + JSON, with the statuses of the one error table
+    app.include_router(
+        dashboard_router(settings, status_of=errors.status_of, error_body=errors.error_body)
+    )
 
     # Innermost first: answers are compressed once, then cached compressed (a cache hit costs
     # no gzip); quotas count hits too; CORS outermost.
@@ -130,7 +130,7 @@ def create_app(settings: Settings) -> FastAPI:
         expose_headers=["ETag", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"],
     )
     # Enrolment checks in front of everything: their own limits, no CORS, no cache.
-    install_scolarite(app, app.state.scolarite)
+    scolarite.install_front(app)
     return app
 
 

@@ -1,7 +1,16 @@
-"""One table maps domain errors to HTTP statuses; one function builds the error body."""
+"""One table maps domain errors to HTTP statuses; one function builds the error body.
+
+``ERRORS`` declares, for each family of ``ardoise.errors``' tree, its status and its
+``error_code``; a class takes the entry of its nearest ancestor (MRO), so a new subclass
+is covered, and ``tests/web/test_error_shape.py`` fails for a class whose only entry
+would be the ``ArdoiseError`` fallback. The app installs the handlers below; the dashboard
+receives :func:`status_of` and :func:`error_body` from ``create_app`` (it may not import
+``web``), so its pages and JSON twins answer the same statuses and codes.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -9,36 +18,68 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from ardoise.errors import ArdoiseError, NotFound, ReleaseNotFound
+from ardoise.errors import (
+    ArdoiseError,
+    CatalogError,
+    ConfigError,
+    MissingExtra,
+    NoRelease,
+    NotFound,
+    ReleaseCorrupt,
+    ReleaseNotFound,
+    SourceError,
+    StoreError,
+)
+from ardoise.indicators.model import IndicatorDefinitionError
 from ardoise.odsql.errors import QueryError
+from ardoise.scolarite.errors import AuditUnavailable, RegistryUnavailable, TokenError
 
-STATUS: dict[type[ArdoiseError], int] = {
-    QueryError: 400,
-    ReleaseNotFound: 503,
-    NotFound: 404,
-    ArdoiseError: 500,
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    code: str | None = None  # None: the exception's own ``error_code``, else its class name
+
+
+ERRORS: dict[type[ArdoiseError], Answer] = {
+    # client errors
+    QueryError: Answer(400),  # its body is QueryError.body() (error_code, position)
+    TokenError: Answer(400),
+    NotFound: Answer(404, "NotFound"),
+    ReleaseNotFound: Answer(404, "UnknownRelease"),
+    # the server cannot answer now: nothing published, a broken release, a missing part
+    NoRelease: Answer(503, "NoReleaseError"),
+    ReleaseCorrupt: Answer(503),
+    MissingExtra: Answer(503),
+    RegistryUnavailable: Answer(503),
+    AuditUnavailable: Answer(503),
+    # server faults
+    ConfigError: Answer(500),
+    CatalogError: Answer(500),
+    IndicatorDefinitionError: Answer(500),
+    SourceError: Answer(500),
+    StoreError: Answer(500),
+    ArdoiseError: Answer(500),  # fallback of a bare ArdoiseError
 }
 
-CODES: dict[type[ArdoiseError], str] = {
-    ReleaseNotFound: "NoReleaseError",
-    NotFound: "NotFound",
-}
+
+def answer_of(exc: ArdoiseError) -> Answer:
+    """The entry of the nearest class of ``exc`` in ``ERRORS``."""
+    for kind in type(exc).__mro__:
+        if kind in ERRORS:
+            return ERRORS[kind]
+    return ERRORS[ArdoiseError]
 
 
 def status_of(exc: ArdoiseError) -> int:
-    for kind in type(exc).__mro__:
-        if kind in STATUS:
-            return STATUS[kind]
-    return 500
+    return answer_of(exc).status
 
 
 def error_body(exc: ArdoiseError) -> dict[str, Any]:
     """The canonical body: ``{"error_code": …, "message": …}`` (+ ``position`` for ODSQL)."""
     if isinstance(exc, QueryError):
         return exc.body()
-    code = getattr(exc, "error_code", None)
-    if code is None:
-        code = next((CODES[k] for k in type(exc).__mro__ if k in CODES), type(exc).__name__)
+    code = answer_of(exc).code or getattr(exc, "error_code", None) or type(exc).__name__
     return {"error_code": code, "message": str(exc)}
 
 

@@ -1,4 +1,5 @@
-// Draw each chart from its Vega-Lite spec (built on the server) with vega-embed.
+// Draw each chart from its spec (built on the server) with vega-embed: Vega, compiled by
+// the server, or Vega-Lite on a server without vl-convert (the page then loads vega-lite).
 (function () {
   "use strict";
   function draw() {
@@ -6,7 +7,8 @@
       var source = document.getElementById(el.getAttribute("data-spec"));
       if (!source) { return; }
       var spec = JSON.parse(source.textContent);
-      vegaEmbed(el, spec, { mode: "vega", renderer: "svg", actions: false, tooltip: true })
+      var mode = /vega-lite/.test(spec.$schema || "") ? "vega-lite" : "vega";
+      vegaEmbed(el, spec, { mode: mode, renderer: "svg", actions: false, tooltip: true })
         .then(function (result) {
           el.setAttribute("data-drawn", "1");
           var svg = el.querySelector("svg");

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Generic, TypeVar, cast, overload
 
-from ardoise.errors import ArdoiseError, ReleaseNotFound
+from ardoise.errors import ArdoiseError, NoRelease
 from ardoise.query.release import DatasetView, ServedRelease
 from ardoise.query.territories.levels import FRANCE, TerritoryNotFound
 from ardoise.query.territories.schools import Schools, build_schools, fetch_all
@@ -85,7 +85,7 @@ class ReleaseTerritories:
     def release(self) -> ServedRelease:
         release = self._release()
         if release is None:
-            raise ReleaseNotFound("Cette release n'est plus servie.")
+            raise NoRelease("Cette release n'est plus servie.")
         return release
 
     @_Built
