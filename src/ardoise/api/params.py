@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ardoise.odsql.errors import InvalidParameter
+from ardoise.odsql.literals import quote_string as odsql_string  # noqa: F401 (v1, explore)
 from ardoise.query.limits import parse_int_parameter
 from ardoise.query.model import RecordsQuery
 from ardoise.query.territories import levels
@@ -88,8 +89,3 @@ def boolean(raw: str | None, name: str, default: bool) -> bool:
     raise InvalidParameter(
         f"Invalid value for {name} API parameter: {raw[:40]!r} was found but a boolean is expected."
     )
-
-
-def odsql_string(value: str) -> str:
-    """An ODSQL string literal for ``value`` (backslash escapes); parsed, then bound."""
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'

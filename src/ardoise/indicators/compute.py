@@ -34,7 +34,7 @@ from ardoise.catalog.loader import load_descriptor
 from ardoise.catalog.model import Dataset
 from ardoise.errors import CatalogError
 from ardoise.indicators import coverage, filters
-from ardoise.indicators.aggregations import AGGREGATIONS, sql_filters, sql_ident, sql_text
+from ardoise.indicators.aggregations import AGGREGATIONS, sql_filters
 from ardoise.indicators.levels import (
     LevelTables,
     RowPlacement,
@@ -49,6 +49,7 @@ from ardoise.indicators.model import (
     IndicatorsSummary,
     Source,
 )
+from ardoise.sql import quote_identifier, quote_literal
 
 VALUES_FILE = "valeurs.parquet"
 DEFINITIONS_FILE = "definitions.json"
@@ -71,7 +72,7 @@ class Input:
     columns: dict[str, str]  # column → DuckDB type
 
     def scan(self) -> str:
-        return f"read_parquet({sql_text(str(self.path))}) t"
+        return f"read_parquet({quote_literal(str(self.path))}) t"
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ def year_sql(source: Source) -> str:
     """The school year of a row of ``t``: ``_annee_scolaire``, or the declared year column."""
     if source.year_field is None:
         return "t._annee_scolaire"
-    y = f"TRY_CAST(t.{sql_ident(source.year_field)} AS INTEGER)"
+    y = f"TRY_CAST(t.{quote_identifier(source.year_field)} AS INTEGER)"
     if source.year_kind == "session":
         return f"(CAST({y} - 1 AS VARCHAR) || '-' || CAST({y} AS VARCHAR))"
     return f"(CAST({y} AS VARCHAR) || '-' || CAST({y} + 1 AS VARCHAR))"
@@ -189,7 +190,7 @@ def _inputs(
         except CatalogError:
             continue
         cols = conn.execute(
-            f"DESCRIBE SELECT * FROM read_parquet({sql_text(str(path))})"
+            f"DESCRIBE SELECT * FROM read_parquet({quote_literal(str(path))})"
         ).fetchall()
         out[ds_id] = Input(ds_id, path, dataset, {str(c[0]): str(c[1]) for c in cols})
     return out
@@ -226,10 +227,10 @@ def _plan(
 
 
 def _where(d: Definition, part: Part, required: bool = True) -> str:
-    years = ", ".join(sql_text(y) for y in part.years)
+    years = ", ".join(quote_literal(y) for y in part.years)
     clauses = [f"{part.year_sql} IN ({years})", *sql_filters(d.formula.filters)]
     if required:
-        clauses += [f"t.{sql_ident(f)} IS NOT NULL" for f in d.formula.fields_required()]
+        clauses += [f"t.{quote_identifier(f)} IS NOT NULL" for f in d.formula.fields_required()]
     return " AND ".join(clauses)
 
 
@@ -243,7 +244,9 @@ def _compute_part(
         if not levels.has_codes:
             return {"lignes": 0}
         placement = published_placement(part.input.dataset, d.levels)
-        values = [f"t.{sql_ident(field)} AS v_{level}" for level, field in d.formula.references]
+        values = [
+            f"t.{quote_identifier(field)} AS v_{level}" for level, field in d.formula.references
+        ]
     else:
         placement = linked_placement(d.start_level)
         agg = AGGREGATIONS[d.formula.aggregation]
@@ -271,7 +274,7 @@ def _insert_sums(
 ) -> None:
     agg = AGGREGATIONS[d.formula.aggregation]
     groups = " UNION ALL ".join(
-        f"SELECT annee, {sql_text(level)} AS niveau, k_{level} AS code, "
+        f"SELECT annee, {quote_literal(level)} AS niveau, k_{level} AS code, "
         f"CAST(sum(m_num) AS DOUBLE) AS sum_num, CAST(sum(m_den) AS DOUBLE) AS sum_den, "
         f"count(*) AS rows "
         f"FROM _ind_src WHERE k_{level} IS NOT NULL GROUP BY annee, k_{level}"
@@ -280,7 +283,7 @@ def _insert_sums(
     ratio = d.formula.aggregation in ("ratio_of_sums", "weighted_mean")
     conn.execute(f"""
         INSERT INTO _ind_rows
-        SELECT {sql_text(d.id)}, niveau, code, annee, {sql_text(part.source.dataset)},
+        SELECT {quote_literal(d.id)}, niveau, code, annee, {quote_literal(part.source.dataset)},
                CASE WHEN ok THEN CAST(valeur AS DOUBLE) END, base,
                CASE WHEN ok THEN 'ok' ELSE 'non_significatif' END,
                CASE WHEN ok AND {ratio} THEN sum_num END,
@@ -305,8 +308,8 @@ def _insert_references(conn: duckdb.DuckDBPyConnection, d: Definition, part: Par
     for level, _field in d.formula.references:
         conn.execute(f"""
             INSERT INTO _ind_rows
-            SELECT {sql_text(d.id)}, {sql_text(level)}, code, annee,
-                   {sql_text(part.source.dataset)},
+            SELECT {quote_literal(d.id)}, {quote_literal(level)}, code, annee,
+                   {quote_literal(part.source.dataset)},
                    CASE WHEN nd = 1 AND n >= {d.min_base} THEN v END, n,
                    CASE WHEN nd > 1 THEN 'absent' WHEN n < {d.min_base} THEN 'non_significatif'
                         ELSE 'ok' END, NULL, NULL, nd
@@ -359,8 +362,8 @@ def _add_absent_rows(conn: duckdb.DuckDBPyConnection, defs: Sequence[Definition]
 
 
 def _final_table(conn: duckdb.DuckDBPyConnection, defs: Sequence[Definition]) -> pa.Table:
-    versions = " ".join(f"WHEN {sql_text(d.id)} THEN {d.version}" for d in defs)
-    order = " ".join(f"WHEN {sql_text(level)} THEN {i}" for i, level in enumerate(LEVELS))
+    versions = " ".join(f"WHEN {quote_literal(d.id)} THEN {d.version}" for d in defs)
+    order = " ".join(f"WHEN {quote_literal(level)} THEN {i}" for i, level in enumerate(LEVELS))
     conn.execute("""
         CREATE TEMP TABLE _ind_anc AS
         SELECT 'etablissement' AS niveau, uai AS code, commune, departement, academie, region

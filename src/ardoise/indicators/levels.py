@@ -23,9 +23,9 @@ from pathlib import Path
 import duckdb
 
 from ardoise.catalog.model import Dataset
-from ardoise.indicators.aggregations import sql_ident, sql_text
 from ardoise.indicators.model import FRANCE, LEVELS
 from ardoise.ingest.territories import load_referential, role_links
+from ardoise.sql import quote_identifier, quote_literal
 
 # Level → the roles whose column names its territory, most precise first (for filters).
 LEVEL_ROLES: dict[str, tuple[tuple[str, ...], ...]] = {
@@ -42,12 +42,14 @@ PUBLISHED_ROLES: dict[str, tuple[str, ...]] = {
 
 
 def _columns(conn: duckdb.DuckDBPyConnection, path: Path) -> set[str]:
-    rows = conn.execute(f"DESCRIBE SELECT * FROM read_parquet({sql_text(str(path))})").fetchall()
+    rows = conn.execute(
+        f"DESCRIBE SELECT * FROM read_parquet({quote_literal(str(path))})"
+    ).fetchall()
     return {str(r[0]) for r in rows}
 
 
 def _pick(columns: set[str], name: str, default: str = "NULL") -> str:
-    return sql_ident(name) if name in columns else default
+    return quote_identifier(name) if name in columns else default
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,7 @@ class LevelTables:
                 "CREATE TEMP TABLE _ind_dep AS SELECT DISTINCT CAST(code AS VARCHAR) AS code, "
                 f"CAST({_pick(c, 'academie')} AS VARCHAR) AS academie, "
                 f"CAST({_pick(c, 'region')} AS VARCHAR) AS region "
-                f"FROM read_parquet({sql_text(str(dep))})"
+                f"FROM read_parquet({quote_literal(str(dep))})"
             )
         else:
             conn.execute(
@@ -87,7 +89,7 @@ class LevelTables:
                 "CREATE TEMP TABLE _ind_aca AS SELECT DISTINCT CAST(code AS VARCHAR) AS code, "
                 f"CASE WHEN {old} THEN coalesce({_pick(c, 'remplacee_par')}, code) ELSE code END "
                 f"AS actuelle, CAST({_pick(c, 'region')} AS VARCHAR) AS region, "
-                f"coalesce({old}, false) AS ancienne FROM read_parquet({sql_text(str(aca))})"
+                f"coalesce({old}, false) AS ancienne FROM read_parquet({quote_literal(str(aca))})"
             )
         else:
             conn.execute(
@@ -102,7 +104,7 @@ class LevelTables:
                 "CREATE TEMP TABLE _ind_com_all AS SELECT CAST(code AS VARCHAR) AS code, "
                 f"({current}) AS actuelle_p, CAST({_pick(c, 'commune_parente')} AS VARCHAR) "
                 "AS parente, CAST(departement AS VARCHAR) AS departement "
-                f"FROM read_parquet({sql_text(str(com))})"
+                f"FROM read_parquet({quote_literal(str(com))})"
             )
         else:
             conn.execute(
@@ -116,7 +118,7 @@ class LevelTables:
             "FROM _ind_com_all GROUP BY code"
         )
         regions = (
-            f"SELECT DISTINCT CAST(code AS VARCHAR) AS code FROM read_parquet({sql_text(str(reg))})"
+            f"SELECT DISTINCT CAST(code AS VARCHAR) AS code FROM read_parquet({quote_literal(str(reg))})"
             if reg is not None
             else "SELECT DISTINCT region AS code FROM _ind_dep WHERE region IS NOT NULL "
             "UNION SELECT DISTINCT region FROM _ind_aca WHERE region IS NOT NULL"
@@ -135,7 +137,7 @@ class LevelTables:
             UNION ALL
             SELECT 'region', code, NULL, NULL, NULL, NULL FROM ({regions})
             UNION ALL
-            SELECT 'france', {sql_text(FRANCE)}, NULL, NULL, NULL, NULL
+            SELECT 'france', {quote_literal(FRANCE)}, NULL, NULL, NULL, NULL
         """)
         return cls(has_codes=load_referential(conn, folder))
 
@@ -156,7 +158,7 @@ def linked_placement(start_level: str) -> RowPlacement:
         "departement": "t._departement",
         "academie": "coalesce(_d.academie, _a.actuelle)",
         "region": "coalesce(_d.region, _a.region, t._region)",
-        "france": sql_text(FRANCE),
+        "france": quote_literal(FRANCE),
     }
     joins = (
         "LEFT JOIN _ind_com _cm ON _cm.code = t._commune",
@@ -178,7 +180,7 @@ def published_placement(dataset: Dataset, levels: tuple[str, ...]) -> RowPlaceme
     extra: list[str] = []
     for level in levels:
         if level == "france":
-            keys[level] = sql_text(FRANCE)
+            keys[level] = quote_literal(FRANCE)
             continue
         code = next((by_role[r] for r in PUBLISHED_ROLES.get(level, ()) if r in by_role), None)
         if code is None:

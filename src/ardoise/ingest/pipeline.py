@@ -17,8 +17,6 @@ from ardoise.ingest.mapping import map_columns
 from ardoise.ingest.normalise import (
     converted,
     has_markers,
-    ident,
-    literal,
     marker_condition,
     marker_reason,
     markers_for,
@@ -28,6 +26,7 @@ from ardoise.ingest.normalise import (
 from ardoise.ingest.readers import SourceRead, read_source
 from ardoise.ingest.report import Issue, Report
 from ardoise.ingest.territories import LINK_COLUMNS, hierarchy_select, role_links
+from ardoise.sql import quote_identifier, quote_literal
 
 HIDDEN_COLUMNS = ("_recordid", "_annee_scolaire", *LINK_COLUMNS, "_etats")
 
@@ -129,9 +128,11 @@ def ingest_dataset(
             continue
         name = f"_src{i}"
         conn.register(name + "_arrow", read.table)
-        selects = [f"{ident(col)} AS {ident(f)}" for col, f in cmap.columns]
+        selects = [f"{quote_identifier(col)} AS {quote_identifier(f)}" for col, f in cmap.columns]
         selects += [
-            f"CAST(NULL AS VARCHAR) AS {ident(f)}" for f in ds.field_names if f not in cmap.fields
+            f"CAST(NULL AS VARCHAR) AS {quote_identifier(f)}"
+            for f in ds.field_names
+            if f not in cmap.fields
         ]
         selects += [f"{i} AS _src", "CAST(row_number() OVER () + 1 AS BIGINT) AS _ligne"]
         conn.execute(
@@ -152,7 +153,7 @@ def ingest_dataset(
     issues.extend(checks.key_duplicates(conn, ds))
     columns = list(ds.field_names) + list(HIDDEN_COLUMNS)
     table = conn.sql(
-        f"SELECT {', '.join(ident(c) for c in columns)} FROM _typed ORDER BY _src, _ligne"
+        f"SELECT {', '.join(quote_identifier(c) for c in columns)} FROM _typed ORDER BY _src, _ligne"
     ).to_arrow_table()
     report = Report(
         dataset_id=ds.id,
@@ -179,9 +180,9 @@ def _create_typed(
     """_clean (trimmed raw strings + numbers) → _typed (typed values, links, record ids)."""
     pass1 = ["_src", "_ligne"]
     for f in ds.fields:
-        pass1.append(f"nullif(trim({ident(f.name)}), '') AS {ident(f.name)}")
+        pass1.append(f"nullif(trim({quote_identifier(f.name)}), '') AS {quote_identifier(f.name)}")
         if f.type in ("int", "double"):
-            pass1.append(f"{number(f.name)} AS {ident('_n_' + f.name)}")
+            pass1.append(f"{number(f.name)} AS {quote_identifier('_n_' + f.name)}")
     if ds.school_year:
         pass1.append(
             f"{school_year_sql(ds.school_year.field, ds.school_year.kind)} AS _annee_scolaire"
@@ -193,7 +194,7 @@ def _create_typed(
     dirty = _dirty_fields(conn, ds)
     # Markers can only hide in dirty fields (a marker is not a number): flag them there.
     flags = [
-        f"{marker_condition(f.name, markers)} AS {ident('_m_' + f.name)}"
+        f"{marker_condition(f.name, markers)} AS {quote_identifier('_m_' + f.name)}"
         for f in ds.fields
         if f.name in dirty and has_markers(f)
     ]
@@ -201,26 +202,28 @@ def _create_typed(
     for f in ds.fields:
         if f.name not in dirty:
             # every value is empty or already a clean number: no marker, no error possible
-            items.append(f"{_clean_value(f)} AS {ident(f.name)}")
+            items.append(f"{_clean_value(f)} AS {quote_identifier(f.name)}")
             continue
         value = converted(f, f.name, number_column="_n_" + f.name)
         if has_markers(f):
-            m = ident("_m_" + f.name)
-            items.append(f"(CASE WHEN {m} THEN NULL ELSE {value} END) AS {ident(f.name)}")
+            m = quote_identifier("_m_" + f.name)
             items.append(
-                f"({ident(f.name)} IS NOT NULL AND NOT {m} AND {value} IS NULL) "
-                f"AS {ident('_bad_' + f.name)}"
+                f"(CASE WHEN {m} THEN NULL ELSE {value} END) AS {quote_identifier(f.name)}"
+            )
+            items.append(
+                f"({quote_identifier(f.name)} IS NOT NULL AND NOT {m} AND {value} IS NULL) "
+                f"AS {quote_identifier('_bad_' + f.name)}"
             )
         else:
-            items.append(f"{value} AS {ident(f.name)}")
+            items.append(f"{value} AS {quote_identifier(f.name)}")
     marked = [f for f in ds.fields if has_markers(f) and f.name in dirty]
     if marked:
         pairs = ", ".join(
-            f"CASE WHEN {ident('_m_' + f.name)} THEN struct_pack(k := {literal(f.name)}, "
+            f"CASE WHEN {quote_identifier('_m_' + f.name)} THEN struct_pack(k := {quote_literal(f.name)}, "
             f"v := {marker_reason(f.name, markers)}) END"
             for f in marked
         )
-        any_marker = " OR ".join(ident("_m_" + f.name) for f in marked)
+        any_marker = " OR ".join(quote_identifier("_m_" + f.name) for f in marked)
         items.append(
             f"CASE WHEN {any_marker} THEN CAST(to_json(map_from_entries(list_filter([{pairs}], "
             "lambda x: x IS NOT NULL))) AS VARCHAR) END AS _etats"
@@ -230,10 +233,12 @@ def _create_typed(
     source = f"(SELECT *, {', '.join(flags)} FROM _clean)" if flags else "_clean"
     conn.execute(f"CREATE OR REPLACE TEMP TABLE _typed0 AS SELECT {', '.join(items)} FROM {source}")
     # record id: stable for an unchanged row, whatever the release (ODS-style 40 hex chars)
-    parts = ", ".join(f"coalesce(CAST({ident(f.name)} AS VARCHAR), chr(0))" for f in ds.fields)
+    parts = ", ".join(
+        f"coalesce(CAST({quote_identifier(f.name)} AS VARCHAR), chr(0))" for f in ds.fields
+    )
     conn.execute("ALTER TABLE _typed0 ADD COLUMN _h VARCHAR")
     conn.execute(
-        f"UPDATE _typed0 SET _h = sha1(concat_ws(chr(31), {literal(ds.id)}, {parts}))"
+        f"UPDATE _typed0 SET _h = sha1(concat_ws(chr(31), {quote_literal(ds.id)}, {parts}))"
     ).fetchall()
     (repeated,) = conn.execute("SELECT count(*) - count(DISTINCT _h) FROM _typed0").fetchall()[0]
     recordid = (
@@ -247,8 +252,8 @@ def _create_typed(
         links, joins = role_links(ds, "s")
         hier, hjoins = hierarchy_select(links)
         raws = [
-            f"{link.raw} AS {ident('_raw_' + link.role)}, {link.code} AS "
-            f"{ident('_code_' + link.role)}"
+            f"{link.raw} AS {quote_identifier('_raw_' + link.role)}, {link.code} AS "
+            f"{quote_identifier('_code_' + link.role)}"
             for link in links
         ]
         link_sql = ", ".join(hier + raws)
@@ -268,10 +273,10 @@ def _create_typed(
 
 def _clean_value(f: Field) -> str:
     if f.type == "int":
-        return f"TRY_CAST({ident('_n_' + f.name)} AS BIGINT)"
+        return f"TRY_CAST({quote_identifier('_n_' + f.name)} AS BIGINT)"
     if f.type == "double":
-        return ident("_n_" + f.name)
-    return ident(f.name)  # text
+        return quote_identifier("_n_" + f.name)
+    return quote_identifier(f.name)  # text
 
 
 def _dirty_fields(conn: duckdb.DuckDBPyConnection, ds: Dataset) -> set[str]:
@@ -283,20 +288,20 @@ def _dirty_fields(conn: duckdb.DuckDBPyConnection, ds: Dataset) -> set[str]:
     checks = []
     for f in ds.fields:
         if f.type == "int":
-            n = ident("_n_" + f.name)
+            n = quote_identifier("_n_" + f.name)
             checks.append(
                 (
                     f.name,
-                    f"count_if(({ident(f.name)} IS NOT NULL AND {n} IS NULL) "
+                    f"count_if(({quote_identifier(f.name)} IS NOT NULL AND {n} IS NULL) "
                     f"OR {n} <> floor({n}) OR abs({n}) >= 9e15)",
                 )
             )
         elif f.type == "double":
-            n = ident("_n_" + f.name)
+            n = quote_identifier("_n_" + f.name)
             checks.append(
                 (
                     f.name,
-                    f"count_if(({ident(f.name)} IS NOT NULL AND {n} IS NULL) OR NOT isfinite({n}))",
+                    f"count_if(({quote_identifier(f.name)} IS NOT NULL AND {n} IS NULL) OR NOT isfinite({n}))",
                 )
             )
     dirty = {f.name for f in ds.fields if f.type not in ("text", "int", "double")}
