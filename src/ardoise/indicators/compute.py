@@ -23,7 +23,7 @@ import hashlib
 import json
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -31,7 +31,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ardoise.catalog.loader import load_descriptor
-from ardoise.catalog.model import Dataset
 from ardoise.errors import CatalogError
 from ardoise.indicators import coverage, filters
 from ardoise.indicators.aggregations import AGGREGATIONS, sql_filters
@@ -47,7 +46,9 @@ from ardoise.indicators.model import (
     STATUSES,
     Definition,
     IndicatorsSummary,
-    Source,
+    Input,
+    Part,
+    year_sql,
 )
 from ardoise.sql import quote_identifier, quote_literal
 
@@ -60,44 +61,6 @@ _ROWS_TABLE = """CREATE TEMP TABLE _ind_rows (
     indicateur VARCHAR, niveau VARCHAR, code VARCHAR, annee VARCHAR, source VARCHAR,
     valeur DOUBLE, base BIGINT, statut VARCHAR, numerateur DOUBLE, denominateur DOUBLE,
     nd BIGINT)"""
-
-
-@dataclass(frozen=True)
-class Input:
-    """A dataset of the release being built, as the indicators read it."""
-
-    id: str
-    path: Path
-    dataset: Dataset
-    columns: dict[str, str]  # column → DuckDB type
-
-    def scan(self) -> str:
-        return f"read_parquet({quote_literal(str(self.path))}) t"
-
-
-@dataclass(frozen=True)
-class Part:
-    """The school years one source gives an indicator (earlier sources win a year)."""
-
-    source: Source
-    input: Input | None
-    years: tuple[str, ...]  # the years it gives
-    overridden: tuple[str, ...]  # its years given by an earlier source
-    problem: str | None = None  # why it gives nothing (absent, missing column)
-
-    @property
-    def year_sql(self) -> str:
-        return year_sql(self.source)
-
-
-def year_sql(source: Source) -> str:
-    """The school year of a row of ``t``: ``_annee_scolaire``, or the declared year column."""
-    if source.year_field is None:
-        return "t._annee_scolaire"
-    y = f"TRY_CAST(t.{quote_identifier(source.year_field)} AS INTEGER)"
-    if source.year_kind == "session":
-        return f"(CAST({y} - 1 AS VARCHAR) || '-' || CAST({y} AS VARCHAR))"
-    return f"(CAST({y} AS VARCHAR) || '-' || CAST({y} + 1 AS VARCHAR))"
 
 
 def compute_indicators(

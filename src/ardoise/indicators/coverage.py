@@ -11,14 +11,11 @@ columns, absent datasets).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import duckdb
 
-from ardoise.indicators.model import Definition
-
-if TYPE_CHECKING:
-    from ardoise.indicators.compute import Part
+from ardoise.indicators.model import Definition, Part
 
 LISTED_LEVELS = ("departement", "academie", "region", "france")
 EXAMPLES = 20  # codes shown for the levels with many territories

@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow as pa
@@ -32,11 +31,8 @@ from ardoise.indicators.levels import (
     linked_placement,
     published_placement,
 )
-from ardoise.indicators.model import Definition
+from ardoise.indicators.model import Definition, Input, Part
 from ardoise.sql import quote_identifier
-
-if TYPE_CHECKING:
-    from ardoise.indicators.compute import Input, Part
 
 DEFAULT = "*"
 YEAR = "annee"
