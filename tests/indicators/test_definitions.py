@@ -18,7 +18,8 @@ from ardoise.indicators.loader import (
     load_definitions,
     parse_definition,
 )
-from ardoise.indicators.model import LEVELS, THEMES, IndicatorDefinitionError
+from ardoise.indicators.model import THEMES, IndicatorDefinitionError
+from ardoise.referential.levels import LADDER as LEVELS
 
 DEFS = {d.id: d for d in load_definitions()}
 

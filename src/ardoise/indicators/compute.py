@@ -42,7 +42,6 @@ from ardoise.indicators.levels import (
 )
 from ardoise.indicators.loader import load_definitions
 from ardoise.indicators.model import (
-    LEVELS,
     STATUSES,
     Definition,
     IndicatorsSummary,
@@ -50,6 +49,7 @@ from ardoise.indicators.model import (
     Part,
     year_sql,
 )
+from ardoise.referential.levels import LADDER, ladder
 from ardoise.sql import quote_identifier, quote_literal
 
 VALUES_FILE = "valeurs.parquet"
@@ -259,7 +259,7 @@ def _insert_sums(
     if "etablissement" in placement.keys:
         anc = [
             f"k_{level}" if level in placement.keys else "NULL"
-            for level in ("commune", "departement", "academie", "region")
+            for level in ladder("commune", "region")
         ]
         conn.execute(
             f"INSERT INTO _ind_etab SELECT DISTINCT k_etablissement, annee, "
@@ -326,7 +326,7 @@ def _add_absent_rows(conn: duckdb.DuckDBPyConnection, defs: Sequence[Definition]
 
 def _final_table(conn: duckdb.DuckDBPyConnection, defs: Sequence[Definition]) -> pa.Table:
     versions = " ".join(f"WHEN {quote_literal(d.id)} THEN {d.version}" for d in defs)
-    order = " ".join(f"WHEN {quote_literal(level)} THEN {i}" for i, level in enumerate(LEVELS))
+    order = " ".join(f"WHEN {quote_literal(level)} THEN {i}" for i, level in enumerate(LADDER))
     conn.execute("""
         CREATE TEMP TABLE _ind_anc AS
         SELECT 'etablissement' AS niveau, uai AS code, commune, departement, academie, region

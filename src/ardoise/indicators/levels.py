@@ -23,8 +23,8 @@ from pathlib import Path
 import duckdb
 
 from ardoise.catalog.model import Dataset
-from ardoise.indicators.model import FRANCE, LEVELS
 from ardoise.ingest.territories import load_referential, role_links
+from ardoise.referential.levels import FRANCE, LADDER
 from ardoise.sql import quote_identifier, quote_literal
 
 # Level → the roles whose column names its territory, most precise first (for filters).
@@ -168,8 +168,8 @@ def linked_placement(start_level: str) -> RowPlacement:
     if start_level == "academie":
         keys["academie"] = "_a.actuelle"
         keys["region"] = "coalesce(_a.region, t._region)"
-    first = LEVELS.index(start_level)
-    return RowPlacement({k: v for k, v in keys.items() if LEVELS.index(k) >= first}, joins)
+    first = LADDER.index(start_level)
+    return RowPlacement({k: v for k, v in keys.items() if LADDER.index(k) >= first}, joins)
 
 
 def published_placement(dataset: Dataset, levels: tuple[str, ...]) -> RowPlacement:

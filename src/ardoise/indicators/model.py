@@ -13,19 +13,11 @@ from typing import Any
 
 from ardoise.catalog.model import Dataset
 from ardoise.errors import ArdoiseError
+from ardoise.referential.levels import ladder
 from ardoise.sql import quote_identifier, quote_literal
 
-# From the school up to France; an indicator is computed at its start level and above.
-LEVELS: tuple[str, ...] = (
-    "etablissement",
-    "commune",
-    "departement",
-    "academie",
-    "region",
-    "france",
-)
-START_LEVELS: tuple[str, ...] = ("etablissement", "commune", "departement", "academie")
-FRANCE = "FR"
+# An indicator is computed at its start level and every rung above (up to France).
+START_LEVELS: tuple[str, ...] = ladder(last="academie")
 THEMES: dict[str, str] = {
     "mixite_sociale": "Mixité sociale",
     "resultats": "Résultats",

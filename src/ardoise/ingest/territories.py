@@ -21,9 +21,11 @@ from ardoise.ingest.normalise import (
     uai_valid_sql,
 )
 from ardoise.referential.keys import name_key_sql
+from ardoise.referential.levels import LINKS
 from ardoise.sql import quote_identifier, quote_literal
 
-LINK_COLUMNS = ("_uai", "_commune", "_departement", "_academie", "_region")
+# The hidden columns linking each row to a rung of the ladder (France needs none).
+LINK_COLUMNS: tuple[str, ...] = tuple(column for column in LINKS.values() if column)
 
 # role → (referential level, SQL normaliser of the raw column)
 _ROLES: dict[str, tuple[str, Callable[[str], str] | None]] = {
