@@ -26,7 +26,7 @@ from ardoise.odsql.errors import UnsupportedFeature
 from ardoise.odsql.typed import Builder, Resolver, Scope, Typed, fn, wrap
 
 EARTH_RADIUS_M = 6_371_008.8
-# Distance units (ODSQL `10km`, v1 `geofilter.distance`) → metres: the one table of them.
+# Distance units → metres (`within_distance(…, 10km)`): the one table of them in Ardoise.
 UNITS_M: dict[str, float] = {
     "m": 1.0,
     "km": 1000.0,
