@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -73,77 +73,24 @@ def ingest_dataset(
     ``download`` (url → local file), when given, fetches the official export of a dataset
     none of whose sources is in the mirror.
     """
-    issues: list[Issue] = []
     sources = ds.sources
     if download is not None and not any((mirror / s.path).is_file() for s in ds.sources):
         try:
             local = download(ds.source_url)
         except SourceError as exc:
-            return IngestResult(
-                ds,
-                None,
-                Report(
-                    ds.id, (Issue(type="source-absente", source=ds.source_url, message=str(exc)),)
-                ),
-                (),
-            )
+            issue = Issue(type="source-absente", source=ds.source_url, message=str(exc))
+            return IngestResult(ds, None, Report(ds.id, (issue,)), ())
         mirror = local.parent
         sources = (Source(path=local.name, description=f"Téléchargé de {ds.source_url}"),)
-    reads: list[SourceRead] = []
-    staged: list[str] = []
-    infos: list[SourceInfo] = []
+    staged = _Staged()
     for i, source in enumerate(sources):
-        path = mirror / source.path
-        if not path.is_file():
-            issues.append(
-                Issue(
-                    type="source-absente",
-                    source=source.path,
-                    message=f"Source introuvable dans le miroir : {path}",
-                )
-            )
-            infos.append(SourceInfo(source.path, "", 0, "", "", None))
-            continue
-        read = read_source(path, source)
-        reads.append(read)
-        issues.extend(read.issues)
-        rows = read.table.num_rows if read.table is not None else None
-        infos.append(
-            SourceInfo(source.path, read.sha256, read.bytes, read.format, read.encoding, rows)
-        )
-        if read.table is None:
-            continue
-        if read.table.num_rows == 0:
-            issues.append(
-                Issue(
-                    type="aucune-ligne",
-                    source=source.path,
-                    message=f"{source.path} n'a qu'un en-tête, aucune ligne de données.",
-                )
-            )
-            continue
-        cmap = map_columns(ds, source, read.table.column_names)
-        issues.extend(cmap.issues)
-        if any(x.blocking for x in cmap.issues):
-            continue
-        name = f"_src{i}"
-        conn.register(name + "_arrow", read.table)
-        selects = [f"{quote_identifier(col)} AS {quote_identifier(f)}" for col, f in cmap.columns]
-        selects += [
-            f"CAST(NULL AS VARCHAR) AS {quote_identifier(f)}"
-            for f in ds.field_names
-            if f not in cmap.fields
-        ]
-        selects += [f"{i} AS _src", "CAST(row_number() OVER () + 1 AS BIGINT) AS _ligne"]
-        conn.execute(
-            f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT {', '.join(selects)} FROM {name}_arrow"
-        )
-        staged.append(name)
-    read_sources = tuple(infos)
-    if any(x.blocking for x in issues) or not staged:
+        staged.add(conn, ds, i, source, mirror / source.path)
+    read_sources = tuple(staged.infos)
+    issues = staged.issues
+    if any(x.blocking for x in issues) or not staged.views:
         return IngestResult(ds, None, Report(ds.id, tuple(issues)), read_sources)
 
-    union = " UNION ALL BY NAME ".join(f"SELECT * FROM {s}" for s in staged)
+    union = " UNION ALL BY NAME ".join(f"SELECT * FROM {s}" for s in staged.views)
     markers = markers_for(ds)
     _create_typed(conn, ds, markers, linked, union)
     issues.extend(checks.type_errors(conn, ds, markers))
@@ -164,10 +111,71 @@ def ingest_dataset(
         years=checks.years(conn),
     )
     report = checks.with_drift(report, ds, previous)
-    for s in staged:
+    for s in staged.views:
         conn.execute(f"DROP VIEW IF EXISTS {s}")
         conn.unregister(s + "_arrow")
     return IngestResult(ds, table, report, read_sources)
+
+
+@dataclass
+class _Staged:
+    """The sources of one dataset as read so far: a temp view ``_src<i>`` per usable source
+    (its fields under their catalogue names, plus ``_src`` and ``_ligne``), the issues met
+    and what was read of each source."""
+
+    views: list[str] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+    infos: list[SourceInfo] = field(default_factory=list)
+    reads: list[SourceRead] = field(default_factory=list)  # their Arrow tables stay registered
+
+    def add(
+        self, conn: duckdb.DuckDBPyConnection, ds: Dataset, i: int, source: Source, path: Path
+    ) -> None:
+        if not path.is_file():
+            self.issues.append(
+                Issue(
+                    type="source-absente",
+                    source=source.path,
+                    message=f"Source introuvable dans le miroir : {path}",
+                )
+            )
+            self.infos.append(SourceInfo(source.path, "", 0, "", "", None))
+            return
+        read = read_source(path, source)
+        self.reads.append(read)
+        self.issues.extend(read.issues)
+        rows = read.table.num_rows if read.table is not None else None
+        self.infos.append(
+            SourceInfo(source.path, read.sha256, read.bytes, read.format, read.encoding, rows)
+        )
+        if read.table is None:
+            return
+        if read.table.num_rows == 0:
+            self.issues.append(
+                Issue(
+                    type="aucune-ligne",
+                    source=source.path,
+                    message=f"{source.path} n'a qu'un en-tête, aucune ligne de données.",
+                )
+            )
+            return
+        cmap = map_columns(ds, source, read.table.column_names)
+        self.issues.extend(cmap.issues)
+        if any(x.blocking for x in cmap.issues):
+            return
+        name = f"_src{i}"
+        conn.register(name + "_arrow", read.table)
+        selects = [f"{quote_identifier(col)} AS {quote_identifier(f)}" for col, f in cmap.columns]
+        selects += [
+            f"CAST(NULL AS VARCHAR) AS {quote_identifier(f)}"
+            for f in ds.field_names
+            if f not in cmap.fields
+        ]
+        selects += [f"{i} AS _src", "CAST(row_number() OVER () + 1 AS BIGINT) AS _ligne"]
+        conn.execute(
+            f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT {', '.join(selects)} FROM {name}_arrow"
+        )
+        self.views.append(name)
 
 
 def _create_typed(
@@ -178,6 +186,29 @@ def _create_typed(
     union: str,
 ) -> None:
     """_clean (trimmed raw strings + numbers) → _typed (typed values, links, record ids)."""
+    _create_clean(conn, ds, union)
+    dirty = _dirty_fields(conn, ds)
+    # Markers can only hide in dirty fields (a marker is not a number): flag them there.
+    flags = [
+        f"{marker_condition(f.name, markers)} AS {quote_identifier('_m_' + f.name)}"
+        for f in ds.fields
+        if f.name in dirty and has_markers(f)
+    ]
+    items = _typed_items(ds, markers, dirty)
+    source = f"(SELECT *, {', '.join(flags)} FROM _clean)" if flags else "_clean"
+    conn.execute(f"CREATE OR REPLACE TEMP TABLE _typed0 AS SELECT {', '.join(items)} FROM {source}")
+    recordid = _record_id(conn, ds)
+    _create_links(conn, ds, linked)
+    conn.execute(
+        f"CREATE OR REPLACE TEMP TABLE _typed AS SELECT t.* EXCLUDE (_h), {recordid} AS _recordid, "
+        "l.* EXCLUDE (_src, _ligne) "
+        "FROM _typed0 t JOIN _links l ON l._src = t._src AND l._ligne = t._ligne"
+    )
+
+
+def _create_clean(conn: duckdb.DuckDBPyConnection, ds: Dataset, union: str) -> None:
+    """_clean: every field trimmed (empty → NULL), numbers parsed beside (``_n_<field>``),
+    and the school year in its ``AAAA-AAAA`` form."""
     pass1 = ["_src", "_ligne"]
     for f in ds.fields:
         pass1.append(f"nullif(trim({quote_identifier(f.name)}), '') AS {quote_identifier(f.name)}")
@@ -191,13 +222,9 @@ def _create_typed(
         pass1.append("CAST(NULL AS VARCHAR) AS _annee_scolaire")
     conn.execute(f"CREATE OR REPLACE TEMP TABLE _clean AS SELECT {', '.join(pass1)} FROM ({union})")
 
-    dirty = _dirty_fields(conn, ds)
-    # Markers can only hide in dirty fields (a marker is not a number): flag them there.
-    flags = [
-        f"{marker_condition(f.name, markers)} AS {quote_identifier('_m_' + f.name)}"
-        for f in ds.fields
-        if f.name in dirty and has_markers(f)
-    ]
+
+def _typed_items(ds: Dataset, markers: dict[str, str], dirty: set[str]) -> list[str]:
+    """The select items of _typed0: typed values, ``_bad_<field>`` flags, ``_etats``."""
     items = ["_src", "_ligne", "_annee_scolaire"]
     for f in ds.fields:
         if f.name not in dirty:
@@ -219,8 +246,8 @@ def _create_typed(
     marked = [f for f in ds.fields if has_markers(f) and f.name in dirty]
     if marked:
         pairs = ", ".join(
-            f"CASE WHEN {quote_identifier('_m_' + f.name)} THEN struct_pack(k := {quote_literal(f.name)}, "
-            f"v := {marker_reason(f.name, markers)}) END"
+            f"CASE WHEN {quote_identifier('_m_' + f.name)} THEN struct_pack("
+            f"k := {quote_literal(f.name)}, v := {marker_reason(f.name, markers)}) END"
             for f in marked
         )
         any_marker = " OR ".join(quote_identifier("_m_" + f.name) for f in marked)
@@ -230,9 +257,14 @@ def _create_typed(
         )
     else:
         items.append("CAST(NULL AS VARCHAR) AS _etats")
-    source = f"(SELECT *, {', '.join(flags)} FROM _clean)" if flags else "_clean"
-    conn.execute(f"CREATE OR REPLACE TEMP TABLE _typed0 AS SELECT {', '.join(items)} FROM {source}")
-    # record id: stable for an unchanged row, whatever the release (ODS-style 40 hex chars)
+    return items
+
+
+def _record_id(conn: duckdb.DuckDBPyConnection, ds: Dataset) -> str:
+    """Hash every row of _typed0 into ``_h``; the SQL of ``_recordid`` over it.
+
+    The record id is stable for an unchanged row, whatever the release (ODS-style 40 hex
+    characters); rows repeated in a source get their rank hashed in."""
     parts = ", ".join(
         f"coalesce(CAST({quote_identifier(f.name)} AS VARCHAR), chr(0))" for f in ds.fields
     )
@@ -241,13 +273,18 @@ def _create_typed(
         f"UPDATE _typed0 SET _h = sha1(concat_ws(chr(31), {quote_literal(ds.id)}, {parts}))"
     ).fetchall()
     (repeated,) = conn.execute("SELECT count(*) - count(DISTINCT _h) FROM _typed0").fetchall()[0]
-    recordid = (
+    return (
         "CASE WHEN count(*) OVER (PARTITION BY _h) > 1 THEN sha1(_h || '#' || "
         "CAST(row_number() OVER (PARTITION BY _h ORDER BY t._src, t._ligne) AS VARCHAR)) "
         "ELSE _h END"
         if repeated
         else "_h"
     )
+
+
+def _create_links(conn: duckdb.DuckDBPyConnection, ds: Dataset, linked: bool) -> None:
+    """_links: per row of _clean, its link columns (NULL without a referential) and, when
+    linked, the raw value and code found for each territory role."""
     if linked:
         links, joins = role_links(ds, "s")
         hier, hjoins = hierarchy_select(links)
@@ -263,11 +300,6 @@ def _create_typed(
         from_sql = "_clean s"
     conn.execute(
         f"CREATE OR REPLACE TEMP TABLE _links AS SELECT s._src, s._ligne, {link_sql} FROM {from_sql}"
-    )
-    conn.execute(
-        f"CREATE OR REPLACE TEMP TABLE _typed AS SELECT t.* EXCLUDE (_h), {recordid} AS _recordid, "
-        "l.* EXCLUDE (_src, _ligne) "
-        "FROM _typed0 t JOIN _links l ON l._src = t._src AND l._ligne = t._ligne"
     )
 
 
