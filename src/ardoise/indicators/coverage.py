@@ -16,8 +16,9 @@ from typing import Any
 import duckdb
 
 from ardoise.indicators.model import Definition, Part
+from ardoise.referential.levels import ladder
 
-LISTED_LEVELS = ("departement", "academie", "region", "france")
+LISTED_LEVELS = ladder("departement")  # few territories: the codes without a value in full
 EXAMPLES = 20  # codes shown for the levels with many territories
 
 
