@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from ardoise.indicators.aggregations import AGGREGATIONS, odsql_field
+from ardoise.indicators.aggregations import AGGREGATIONS
 from ardoise.indicators.loader import (
     DEFINITIONS_DIR,
     definition_from_json,
@@ -18,7 +18,8 @@ from ardoise.indicators.loader import (
     load_definitions,
     parse_definition,
 )
-from ardoise.indicators.model import LEVELS, THEMES, IndicatorDefinitionError
+from ardoise.indicators.model import THEMES, IndicatorDefinitionError
+from ardoise.referential.levels import LADDER as LEVELS
 
 DEFS = {d.id: d for d in load_definitions()}
 
@@ -107,12 +108,6 @@ def test_texts_are_french_and_name_the_school_year_mapping() -> None:
 def test_json_round_trip() -> None:
     for d in DEFS.values():
         assert definition_from_json(d.to_json()) == d
-
-
-def test_odsql_field_quoting() -> None:
-    assert odsql_field("ips") == "ips"
-    assert odsql_field("2ndes_gt_filles") == "`2ndes_gt_filles`"
-    assert odsql_field("in") == "`in`"
 
 
 def _raw(ident: str = "ips_moyen_ecoles") -> dict[str, Any]:

@@ -1,10 +1,10 @@
-"""limit/offset windows as the portal applies them, and the other caps."""
+"""limit/offset windows as the portal applies them (the language's input caps are tested in
+tests/odsql/test_limits.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from ardoise.odsql import limits
 from ardoise.odsql.errors import InvalidParameter, LimitExceeded
 from ardoise.query.limits import Window, check_window, parse_int_parameter
 
@@ -120,9 +120,3 @@ def test_bad_int_parameters(raw: str) -> None:
     with pytest.raises(InvalidParameter) as info:
         parse_int_parameter("limit", raw)
     assert info.value.error_code == "InvalidRESTParameterError"
-
-
-def test_clause_length_cap() -> None:
-    limits.check_clause_length("x" * limits.MAX_CLAUSE_LENGTH, "where")
-    with pytest.raises(LimitExceeded):
-        limits.check_clause_length("x" * (limits.MAX_CLAUSE_LENGTH + 1), "where")

@@ -12,6 +12,7 @@ from ardoise.errors import SourceMissing, SourceUnreadable
 from ardoise.referential.academies import load_academy_table
 from ardoise.referential.communes import admin_tables
 from ardoise.referential.inputs import locate_inputs
+from ardoise.referential.levels import CODE_LEVELS
 from ardoise.referential.staging import Staging
 from ardoise.referential.territory_codes import academie_prefixed, name_keys, territory_codes
 from ardoise.referential.topojson import bboxes, tidy_topology
@@ -93,6 +94,7 @@ def test_commune_codes_follow_current_status_then_history() -> None:
     assert codes[("academie", "ACADEMIE DE LYON")] == "10"
     assert codes[("region_academique", "REGION ACADEMIQUE ILE DE FRANCE")] == "10"
     assert codes[("region", "AUVERGNE ET RHONE ALPES")] == "84"
+    assert {niveau for niveau, _ in codes} == set(CODE_LEVELS)
     by_code = {(c.code, c.type): c for c in admin.communes}
     assert by_code[("69381", "arrondissement-municipal")].commune_parente == "69123"
     assert by_code[("42218", "commune-actuelle")].codes_postaux == ("42000", "42100")

@@ -11,11 +11,11 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
+from ardoise.api.jsonresponse import JSONBytes
 from ardoise.catalog.loader import load_descriptor
 from ardoise.errors import ReleaseNotFound
 from ardoise.query.release import ServedRelease
 from ardoise.release.datapackage import release_datapackage
-from ardoise.web.jsonresponse import JSONBytes
 
 _RELEASE_ID = re.compile(r"^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}$")
 

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
 from ardoise.api import params as P
+from ardoise.api.jsonresponse import JSONBytes
 from ardoise.api.metadata import dataset_json
 from ardoise.api.values import render, render_row
 from ardoise.exporters import get_exporter
@@ -25,7 +26,6 @@ from ardoise.query import run
 from ardoise.query.compile import compile_records
 from ardoise.query.model import RecordsQuery
 from ardoise.query.release import CATALOG_FACETS, CATALOG_SCHEMA, CATALOG_TABLE, ServedRelease
-from ardoise.web.jsonresponse import JSONBytes
 
 Shape = Literal["v2.1", "v2.0"]
 

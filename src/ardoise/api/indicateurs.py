@@ -11,12 +11,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
+from ardoise.api.jsonresponse import JSONBytes
 from ardoise.indicators.model import Definition
 from ardoise.odsql.errors import InvalidParameter
 from ardoise.query import indicators as q
 from ardoise.query.release import ServedRelease
 from ardoise.query.territories import levels as territory_levels
-from ardoise.web.jsonresponse import JSONBytes
 
 Niveau = Annotated[
     str | None,

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ardoise.odsql.errors import InvalidParameter
+from ardoise.odsql.literals import quote_string
 from ardoise.query.limits import parse_int_parameter
 from ardoise.query.model import RecordsQuery
 from ardoise.query.territories import levels
@@ -90,6 +91,4 @@ def boolean(raw: str | None, name: str, default: bool) -> bool:
     )
 
 
-def odsql_string(value: str) -> str:
-    """An ODSQL string literal for ``value`` (backslash escapes); parsed, then bound."""
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+odsql_string = quote_string  # what api/v1 and api/explore call; owned by odsql.literals

@@ -12,11 +12,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from ardoise.api.jsonresponse import JSONBytes
 from ardoise.query import territories as T
 from ardoise.query.limits import parse_int_parameter
 from ardoise.query.release import ServedRelease
 from ardoise.query.territories import levels
-from ardoise.web.jsonresponse import JSONBytes
 
 GEO_CACHE_CONTROL = "public, max-age=86400"
 _NIVEAUX = ", ".join(levels.LEVELS)

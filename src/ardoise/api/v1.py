@@ -28,6 +28,7 @@ from fastapi.responses import StreamingResponse
 
 from ardoise.api import params as P
 from ardoise.api.explore import _catalog_query, export_response
+from ardoise.api.jsonresponse import JSONBytes
 from ardoise.api.metadata import dataset_json, dataset_metas, fields_json
 from ardoise.api.values import render
 from ardoise.exporters.model import ExportOptions
@@ -38,7 +39,6 @@ from ardoise.query.compile import compile_records
 from ardoise.query.limits import parse_int_parameter
 from ardoise.query.model import RecordsQuery
 from ardoise.query.release import CATALOG_SCHEMA, DatasetView, ServedRelease
-from ardoise.web.jsonresponse import JSONBytes
 
 MAX_ROWS = 10_000  # rows, and start + rows (the v1 search window)
 PAGE = 100  # run_records' own cap: bigger v1 pages are read in slices of this size

@@ -25,14 +25,14 @@ from ardoise.dashboard.contexts import (
 from ardoise.dashboard.figures import dataset_url
 from ardoise.dashboard.pages import page
 from ardoise.errors import DatasetNotFound
-from ardoise.query.limits import parse_int_parameter
+from ardoise.query.limits import RECORDS_MAX_WINDOW, parse_int_parameter
 from ardoise.query.model import RecordsQuery
 from ardoise.query.release import ServedRelease
 from ardoise.query.run import run_facets, run_records
 from ardoise.query.territories import levels
 
 PAGE_SIZES = (10, 20, 50, 100)
-MAX_OFFSET = 10_000
+MAX_OFFSET = RECORDS_MAX_WINDOW  # the records window: the last page the API can serve
 MAX_FACETS = 4  # facet fields offered as filters on a dataset page
 CATALOG = Link("Données", "/donnees")
 

@@ -10,6 +10,7 @@ from urllib.parse import quote, urlencode
 
 from ardoise.dashboard.contexts import Figure
 from ardoise.query.indicators import IndicatorInfo, IndicatorValue
+from ardoise.referential.levels import BY_NAME, LADDER
 
 NBSP = "\u202f"  # narrow no-break space: thousands separator and before units
 STATUS_LABELS = {
@@ -17,22 +18,8 @@ STATUS_LABELS = {
     "non_significatif": "non significatif (base trop petite)",
     "absent": "sans valeur",
 }
-LEVEL_LABELS = {
-    "etablissement": "établissement",
-    "commune": "commune",
-    "departement": "département",
-    "academie": "académie",
-    "region": "région",
-    "france": "France",
-}
-LEVEL_PLURALS = {
-    "etablissement": "établissements",
-    "commune": "communes",
-    "departement": "départements",
-    "academie": "académies",
-    "region": "régions",
-    "france": "France",
-}
+LEVEL_LABELS = {name: BY_NAME[name].label for name in LADDER}
+LEVEL_PLURALS = {name: BY_NAME[name].plural for name in LADDER}
 N_CLASSES = 5
 
 

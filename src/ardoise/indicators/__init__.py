@@ -1,4 +1,12 @@
-"""Declared indicators, computed for every territorial level when a release is published."""
+"""Declared indicators, computed for every territorial level when a release is published.
+
+    compute_indicators(build_dir, definitions=None) -> IndicatorsSummary   (compute.py)
+    load_definitions(directory=None) -> tuple[Definition, ...]            (loader.py)
+    Definition, IndicatorsSummary                                         (model.py)
+
+The query layer reads what was published with ``loader.definition_from_json``, the
+aggregation kinds of ``aggregations.AGGREGATIONS`` and the values of ``model``.
+"""
 
 from __future__ import annotations
 

@@ -9,49 +9,27 @@ académie is computed from its schools, never as a mean of département means.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from ardoise.indicators.model import Filters, Formula, Term
-from ardoise.odsql.parser import RESERVED
-
-_SIMPLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
-def odsql_field(name: str) -> str:
-    """A field name as ODSQL reads it (backquoted unless a plain identifier)."""
-    if _SIMPLE.fullmatch(name) and name.lower() not in RESERVED:
-        return name
-    return "`" + name.replace("`", "") + "`"
-
-
-def odsql_text(value: str) -> str:
-    """An ODSQL string literal."""
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+from ardoise.odsql.literals import quote_field, quote_string
+from ardoise.sql import quote_identifier, quote_literal
 
 
 def odsql_filters(filters: Filters) -> list[str]:
     out = []
     for name, values in filters:
         if len(values) == 1:
-            out.append(f"{odsql_field(name)} = {odsql_text(values[0])}")
+            out.append(f"{quote_field(name)} = {quote_string(values[0])}")
         else:
-            out.append(f"{odsql_field(name)} in ({', '.join(odsql_text(v) for v in values)})")
+            out.append(f"{quote_field(name)} in ({', '.join(quote_string(v) for v in values)})")
     return out
-
-
-def sql_ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def sql_text(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def sql_filters(filters: Filters, alias: str = "t") -> list[str]:
     return [
-        f"CAST({alias}.{sql_ident(name)} AS VARCHAR) IN ({', '.join(sql_text(v) for v in values)})"
+        f"CAST({alias}.{quote_identifier(name)} AS VARCHAR) IN ({', '.join(quote_literal(v) for v in values)})"
         for name, values in filters
     ]
 
@@ -83,7 +61,7 @@ class Aggregation:
 
 
 def _col(alias: str, name: str) -> str:
-    return f"{alias}.{sql_ident(name)}"
+    return f"{alias}.{quote_identifier(name)}"
 
 
 def _term_sql(term: Term, alias: str) -> str:
@@ -97,7 +75,7 @@ def _term_sql(term: Term, alias: str) -> str:
 def _term_odsql(term: Term) -> str:
     if term.count:
         return "count(*)"
-    return "sum(" + " + ".join(odsql_field(f) for f in term.fields) + ")"
+    return "sum(" + " + ".join(quote_field(f) for f in term.fields) + ")"
 
 
 def _needs(
@@ -183,17 +161,17 @@ def _no_den(_f: Formula, _alias: str) -> str:
 def _explore_sum(f: Formula) -> ExploreSelect:
     if f.count:
         return ExploreSelect("count(*) as valeur")
-    name = odsql_field(f.field or "")
+    name = quote_field(f.field or "")
     return ExploreSelect(f"sum({name}) as valeur, count({name}) as base")
 
 
 def _explore_mean(f: Formula) -> ExploreSelect:
-    name = odsql_field(f.field or "")
+    name = quote_field(f.field or "")
     return ExploreSelect(f"avg({name}) as valeur, count({name}) as base")
 
 
 def _explore_weighted(f: Formula) -> ExploreSelect:
-    v, w = odsql_field(f.field or ""), odsql_field(f.weight or "")
+    v, w = quote_field(f.field or ""), quote_field(f.weight or "")
     return ExploreSelect(
         f"sum({v} * {w}) / sum({w}) as valeur, sum({v} * {w}) as numerateur, "
         f"sum({w}) as denominateur, count(*) as base"
@@ -208,8 +186,8 @@ def _explore_ratio(f: Formula) -> ExploreSelect:
         ((name, values),) = f.numerator.subset
         kept = ", ".join(f"« {v} »" for v in values)
         return ExploreSelect(
-            f"{odsql_field(name)}, {num} as denominateur",
-            group_by=odsql_field(name),
+            f"{quote_field(name)}, {num} as denominateur",
+            group_by=quote_field(name),
             reading=(
                 f"numérateur : somme de « denominateur » sur les groupes {name} = {kept} ; "
                 f"dénominateur : somme sur tous les groupes ; valeur = {factor} × "

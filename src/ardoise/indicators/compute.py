@@ -23,7 +23,7 @@ import hashlib
 import json
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -31,10 +31,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ardoise.catalog.loader import load_descriptor
-from ardoise.catalog.model import Dataset
 from ardoise.errors import CatalogError
 from ardoise.indicators import coverage, filters
-from ardoise.indicators.aggregations import AGGREGATIONS, sql_filters, sql_ident, sql_text
+from ardoise.indicators.aggregations import AGGREGATIONS, sql_filters
 from ardoise.indicators.levels import (
     LevelTables,
     RowPlacement,
@@ -43,12 +42,15 @@ from ardoise.indicators.levels import (
 )
 from ardoise.indicators.loader import load_definitions
 from ardoise.indicators.model import (
-    LEVELS,
     STATUSES,
     Definition,
     IndicatorsSummary,
-    Source,
+    Input,
+    Part,
+    year_sql,
 )
+from ardoise.referential.levels import LADDER, ladder
+from ardoise.sql import quote_identifier, quote_literal
 
 VALUES_FILE = "valeurs.parquet"
 DEFINITIONS_FILE = "definitions.json"
@@ -59,44 +61,6 @@ _ROWS_TABLE = """CREATE TEMP TABLE _ind_rows (
     indicateur VARCHAR, niveau VARCHAR, code VARCHAR, annee VARCHAR, source VARCHAR,
     valeur DOUBLE, base BIGINT, statut VARCHAR, numerateur DOUBLE, denominateur DOUBLE,
     nd BIGINT)"""
-
-
-@dataclass(frozen=True)
-class Input:
-    """A dataset of the release being built, as the indicators read it."""
-
-    id: str
-    path: Path
-    dataset: Dataset
-    columns: dict[str, str]  # column → DuckDB type
-
-    def scan(self) -> str:
-        return f"read_parquet({sql_text(str(self.path))}) t"
-
-
-@dataclass(frozen=True)
-class Part:
-    """The school years one source gives an indicator (earlier sources win a year)."""
-
-    source: Source
-    input: Input | None
-    years: tuple[str, ...]  # the years it gives
-    overridden: tuple[str, ...]  # its years given by an earlier source
-    problem: str | None = None  # why it gives nothing (absent, missing column)
-
-    @property
-    def year_sql(self) -> str:
-        return year_sql(self.source)
-
-
-def year_sql(source: Source) -> str:
-    """The school year of a row of ``t``: ``_annee_scolaire``, or the declared year column."""
-    if source.year_field is None:
-        return "t._annee_scolaire"
-    y = f"TRY_CAST(t.{sql_ident(source.year_field)} AS INTEGER)"
-    if source.year_kind == "session":
-        return f"(CAST({y} - 1 AS VARCHAR) || '-' || CAST({y} AS VARCHAR))"
-    return f"(CAST({y} AS VARCHAR) || '-' || CAST({y} + 1 AS VARCHAR))"
 
 
 def compute_indicators(
@@ -189,7 +153,7 @@ def _inputs(
         except CatalogError:
             continue
         cols = conn.execute(
-            f"DESCRIBE SELECT * FROM read_parquet({sql_text(str(path))})"
+            f"DESCRIBE SELECT * FROM read_parquet({quote_literal(str(path))})"
         ).fetchall()
         out[ds_id] = Input(ds_id, path, dataset, {str(c[0]): str(c[1]) for c in cols})
     return out
@@ -226,10 +190,10 @@ def _plan(
 
 
 def _where(d: Definition, part: Part, required: bool = True) -> str:
-    years = ", ".join(sql_text(y) for y in part.years)
+    years = ", ".join(quote_literal(y) for y in part.years)
     clauses = [f"{part.year_sql} IN ({years})", *sql_filters(d.formula.filters)]
     if required:
-        clauses += [f"t.{sql_ident(f)} IS NOT NULL" for f in d.formula.fields_required()]
+        clauses += [f"t.{quote_identifier(f)} IS NOT NULL" for f in d.formula.fields_required()]
     return " AND ".join(clauses)
 
 
@@ -243,7 +207,9 @@ def _compute_part(
         if not levels.has_codes:
             return {"lignes": 0}
         placement = published_placement(part.input.dataset, d.levels)
-        values = [f"t.{sql_ident(field)} AS v_{level}" for level, field in d.formula.references]
+        values = [
+            f"t.{quote_identifier(field)} AS v_{level}" for level, field in d.formula.references
+        ]
     else:
         placement = linked_placement(d.start_level)
         agg = AGGREGATIONS[d.formula.aggregation]
@@ -271,7 +237,7 @@ def _insert_sums(
 ) -> None:
     agg = AGGREGATIONS[d.formula.aggregation]
     groups = " UNION ALL ".join(
-        f"SELECT annee, {sql_text(level)} AS niveau, k_{level} AS code, "
+        f"SELECT annee, {quote_literal(level)} AS niveau, k_{level} AS code, "
         f"CAST(sum(m_num) AS DOUBLE) AS sum_num, CAST(sum(m_den) AS DOUBLE) AS sum_den, "
         f"count(*) AS rows "
         f"FROM _ind_src WHERE k_{level} IS NOT NULL GROUP BY annee, k_{level}"
@@ -280,7 +246,7 @@ def _insert_sums(
     ratio = d.formula.aggregation in ("ratio_of_sums", "weighted_mean")
     conn.execute(f"""
         INSERT INTO _ind_rows
-        SELECT {sql_text(d.id)}, niveau, code, annee, {sql_text(part.source.dataset)},
+        SELECT {quote_literal(d.id)}, niveau, code, annee, {quote_literal(part.source.dataset)},
                CASE WHEN ok THEN CAST(valeur AS DOUBLE) END, base,
                CASE WHEN ok THEN 'ok' ELSE 'non_significatif' END,
                CASE WHEN ok AND {ratio} THEN sum_num END,
@@ -293,7 +259,7 @@ def _insert_sums(
     if "etablissement" in placement.keys:
         anc = [
             f"k_{level}" if level in placement.keys else "NULL"
-            for level in ("commune", "departement", "academie", "region")
+            for level in ladder("commune", "region")
         ]
         conn.execute(
             f"INSERT INTO _ind_etab SELECT DISTINCT k_etablissement, annee, "
@@ -305,8 +271,8 @@ def _insert_references(conn: duckdb.DuckDBPyConnection, d: Definition, part: Par
     for level, _field in d.formula.references:
         conn.execute(f"""
             INSERT INTO _ind_rows
-            SELECT {sql_text(d.id)}, {sql_text(level)}, code, annee,
-                   {sql_text(part.source.dataset)},
+            SELECT {quote_literal(d.id)}, {quote_literal(level)}, code, annee,
+                   {quote_literal(part.source.dataset)},
                    CASE WHEN nd = 1 AND n >= {d.min_base} THEN v END, n,
                    CASE WHEN nd > 1 THEN 'absent' WHEN n < {d.min_base} THEN 'non_significatif'
                         ELSE 'ok' END, NULL, NULL, nd
@@ -359,8 +325,8 @@ def _add_absent_rows(conn: duckdb.DuckDBPyConnection, defs: Sequence[Definition]
 
 
 def _final_table(conn: duckdb.DuckDBPyConnection, defs: Sequence[Definition]) -> pa.Table:
-    versions = " ".join(f"WHEN {sql_text(d.id)} THEN {d.version}" for d in defs)
-    order = " ".join(f"WHEN {sql_text(level)} THEN {i}" for i, level in enumerate(LEVELS))
+    versions = " ".join(f"WHEN {quote_literal(d.id)} THEN {d.version}" for d in defs)
+    order = " ".join(f"WHEN {quote_literal(level)} THEN {i}" for i, level in enumerate(LADDER))
     conn.execute("""
         CREATE TEMP TABLE _ind_anc AS
         SELECT 'etablissement' AS niveau, uai AS code, commune, departement, academie, region

@@ -11,16 +11,14 @@ columns, absent datasets).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import duckdb
 
-from ardoise.indicators.model import Definition
+from ardoise.indicators.model import Definition, Part
+from ardoise.referential.levels import ladder
 
-if TYPE_CHECKING:
-    from ardoise.indicators.compute import Part
-
-LISTED_LEVELS = ("departement", "academie", "region", "france")
+LISTED_LEVELS = ladder("departement")  # few territories: the codes without a value in full
 EXAMPLES = 20  # codes shown for the levels with many territories
 
 

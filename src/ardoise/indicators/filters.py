@@ -19,13 +19,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ardoise.indicators.aggregations import sql_ident
 from ardoise.indicators.levels import (
     LevelTables,
     RowPlacement,
@@ -33,10 +31,8 @@ from ardoise.indicators.levels import (
     linked_placement,
     published_placement,
 )
-from ardoise.indicators.model import Definition
-
-if TYPE_CHECKING:
-    from ardoise.indicators.compute import Input, Part
+from ardoise.indicators.model import Definition, Input, Part
+from ardoise.sql import quote_identifier
 
 DEFAULT = "*"
 YEAR = "annee"
@@ -119,8 +115,8 @@ def _year_rows(
 ) -> list[FilterRow]:
     numeric = inp.columns.get(field, "VARCHAR") not in _TEXT_TYPES
     found = conn.execute(
-        f"SELECT {year_expr} AS y, list(DISTINCT CAST(t.{sql_ident(field)} AS VARCHAR) "
-        f"ORDER BY CAST(t.{sql_ident(field)} AS VARCHAR)) FROM {inp.scan()} "
+        f"SELECT {year_expr} AS y, list(DISTINCT CAST(t.{quote_identifier(field)} AS VARCHAR) "
+        f"ORDER BY CAST(t.{quote_identifier(field)} AS VARCHAR)) FROM {inp.scan()} "
         f"WHERE {year_expr} IS NOT NULL GROUP BY 1 ORDER BY 1"
     ).fetchall()
     return [
@@ -163,7 +159,7 @@ def _candidate(
     conn: duckdb.DuckDBPyConnection, inp: Input, key: str, column: str, placement: RowPlacement
 ) -> dict[str, tuple[tuple[str, ...], bool]]:
     """territory code → (raw values of ``column`` on its rows, do they select only them)."""
-    col = f"CAST(t.{sql_ident(column)} AS VARCHAR)"
+    col = f"CAST(t.{quote_identifier(column)} AS VARCHAR)"
     found = conn.execute(f"""
         WITH r AS (SELECT DISTINCT {key} AS k, {col} AS v
                    FROM {inp.scan()} {" ".join(placement.joins)}),

@@ -23,9 +23,9 @@ from pathlib import Path
 import duckdb
 
 from ardoise.catalog.model import Dataset
-from ardoise.indicators.aggregations import sql_ident, sql_text
-from ardoise.indicators.model import FRANCE, LEVELS
 from ardoise.ingest.territories import load_referential, role_links
+from ardoise.referential.levels import FRANCE, LADDER
+from ardoise.sql import quote_identifier, quote_literal
 
 # Level → the roles whose column names its territory, most precise first (for filters).
 LEVEL_ROLES: dict[str, tuple[tuple[str, ...], ...]] = {
@@ -42,12 +42,14 @@ PUBLISHED_ROLES: dict[str, tuple[str, ...]] = {
 
 
 def _columns(conn: duckdb.DuckDBPyConnection, path: Path) -> set[str]:
-    rows = conn.execute(f"DESCRIBE SELECT * FROM read_parquet({sql_text(str(path))})").fetchall()
+    rows = conn.execute(
+        f"DESCRIBE SELECT * FROM read_parquet({quote_literal(str(path))})"
+    ).fetchall()
     return {str(r[0]) for r in rows}
 
 
 def _pick(columns: set[str], name: str, default: str = "NULL") -> str:
-    return sql_ident(name) if name in columns else default
+    return quote_identifier(name) if name in columns else default
 
 
 @dataclass(frozen=True)
@@ -62,82 +64,93 @@ class LevelTables:
             p = folder / f"{name}.parquet"
             return p if p.is_file() else None
 
-        com, dep, aca, reg = (
-            path("communes"),
-            path("departements"),
-            path("academies"),
-            path("regions"),
-        )
-        if dep is not None:
-            c = _columns(conn, dep)
-            conn.execute(
-                "CREATE TEMP TABLE _ind_dep AS SELECT DISTINCT CAST(code AS VARCHAR) AS code, "
-                f"CAST({_pick(c, 'academie')} AS VARCHAR) AS academie, "
-                f"CAST({_pick(c, 'region')} AS VARCHAR) AS region "
-                f"FROM read_parquet({sql_text(str(dep))})"
-            )
-        else:
-            conn.execute(
-                "CREATE TEMP TABLE _ind_dep (code VARCHAR, academie VARCHAR, region VARCHAR)"
-            )
-        if aca is not None:
-            c = _columns(conn, aca)
-            old = _pick(c, "ancienne", "false")
-            conn.execute(
-                "CREATE TEMP TABLE _ind_aca AS SELECT DISTINCT CAST(code AS VARCHAR) AS code, "
-                f"CASE WHEN {old} THEN coalesce({_pick(c, 'remplacee_par')}, code) ELSE code END "
-                f"AS actuelle, CAST({_pick(c, 'region')} AS VARCHAR) AS region, "
-                f"coalesce({old}, false) AS ancienne FROM read_parquet({sql_text(str(aca))})"
-            )
-        else:
-            conn.execute(
-                "CREATE TEMP TABLE _ind_aca AS SELECT DISTINCT academie AS code, "
-                "academie AS actuelle, region, false AS ancienne FROM _ind_dep "
-                "WHERE academie IS NOT NULL"
-            )
-        if com is not None:
-            c = _columns(conn, com)
-            current = "type = 'commune-actuelle'" if "type" in c else "true"
-            conn.execute(
-                "CREATE TEMP TABLE _ind_com_all AS SELECT CAST(code AS VARCHAR) AS code, "
-                f"({current}) AS actuelle_p, CAST({_pick(c, 'commune_parente')} AS VARCHAR) "
-                "AS parente, CAST(departement AS VARCHAR) AS departement "
-                f"FROM read_parquet({sql_text(str(com))})"
-            )
-        else:
-            conn.execute(
-                "CREATE TEMP TABLE _ind_com_all (code VARCHAR, actuelle_p BOOLEAN, "
-                "parente VARCHAR, departement VARCHAR)"
-            )
-        # code (any kind of commune) → its current commune
-        conn.execute(
-            "CREATE TEMP TABLE _ind_com AS SELECT code, CASE WHEN bool_or(actuelle_p) "
-            "THEN code ELSE coalesce(min(parente), code) END AS actuelle "
-            "FROM _ind_com_all GROUP BY code"
-        )
-        regions = (
-            f"SELECT DISTINCT CAST(code AS VARCHAR) AS code FROM read_parquet({sql_text(str(reg))})"
-            if reg is not None
-            else "SELECT DISTINCT region AS code FROM _ind_dep WHERE region IS NOT NULL "
-            "UNION SELECT DISTINCT region FROM _ind_aca WHERE region IS NOT NULL"
-        )
-        # Every territory of every level above the school, with its ancestors.
-        conn.execute(f"""
-            CREATE TEMP TABLE _ind_terr AS
-            SELECT 'commune' AS niveau, c.code, NULL AS commune, c.departement,
-                   d.academie, d.region
-              FROM (SELECT DISTINCT code, departement FROM _ind_com_all WHERE actuelle_p) c
-              LEFT JOIN _ind_dep d ON d.code = c.departement
-            UNION ALL
-            SELECT 'departement', code, NULL, NULL, academie, region FROM _ind_dep
-            UNION ALL
-            SELECT 'academie', code, NULL, NULL, NULL, region FROM _ind_aca WHERE NOT ancienne
-            UNION ALL
-            SELECT 'region', code, NULL, NULL, NULL, NULL FROM ({regions})
-            UNION ALL
-            SELECT 'france', {sql_text(FRANCE)}, NULL, NULL, NULL, NULL
-        """)
+        _create_departements(conn, path("departements"))
+        _create_academies(conn, path("academies"))
+        _create_communes(conn, path("communes"))
+        _create_territories(conn, path("regions"))
         return cls(has_codes=load_referential(conn, folder))
+
+
+def _create_departements(conn: duckdb.DuckDBPyConnection, dep: Path | None) -> None:
+    """_ind_dep: each département with its académie and its région."""
+    if dep is None:
+        conn.execute("CREATE TEMP TABLE _ind_dep (code VARCHAR, academie VARCHAR, region VARCHAR)")
+        return
+    c = _columns(conn, dep)
+    conn.execute(
+        "CREATE TEMP TABLE _ind_dep AS SELECT DISTINCT CAST(code AS VARCHAR) AS code, "
+        f"CAST({_pick(c, 'academie')} AS VARCHAR) AS academie, "
+        f"CAST({_pick(c, 'region')} AS VARCHAR) AS region "
+        f"FROM read_parquet({quote_literal(str(dep))})"
+    )
+
+
+def _create_academies(conn: duckdb.DuckDBPyConnection, aca: Path | None) -> None:
+    """_ind_aca: each académie, the current one it counts in, its région (without the
+    table: those the départements name)."""
+    if aca is None:
+        conn.execute(
+            "CREATE TEMP TABLE _ind_aca AS SELECT DISTINCT academie AS code, "
+            "academie AS actuelle, region, false AS ancienne FROM _ind_dep "
+            "WHERE academie IS NOT NULL"
+        )
+        return
+    c = _columns(conn, aca)
+    old = _pick(c, "ancienne", "false")
+    conn.execute(
+        "CREATE TEMP TABLE _ind_aca AS SELECT DISTINCT CAST(code AS VARCHAR) AS code, "
+        f"CASE WHEN {old} THEN coalesce({_pick(c, 'remplacee_par')}, code) ELSE code END "
+        f"AS actuelle, CAST({_pick(c, 'region')} AS VARCHAR) AS region, "
+        f"coalesce({old}, false) AS ancienne FROM read_parquet({quote_literal(str(aca))})"
+    )
+
+
+def _create_communes(conn: duckdb.DuckDBPyConnection, com: Path | None) -> None:
+    """_ind_com_all (every kind of commune) and _ind_com: code → its current commune."""
+    if com is not None:
+        c = _columns(conn, com)
+        current = "type = 'commune-actuelle'" if "type" in c else "true"
+        conn.execute(
+            "CREATE TEMP TABLE _ind_com_all AS SELECT CAST(code AS VARCHAR) AS code, "
+            f"({current}) AS actuelle_p, CAST({_pick(c, 'commune_parente')} AS VARCHAR) "
+            "AS parente, CAST(departement AS VARCHAR) AS departement "
+            f"FROM read_parquet({quote_literal(str(com))})"
+        )
+    else:
+        conn.execute(
+            "CREATE TEMP TABLE _ind_com_all (code VARCHAR, actuelle_p BOOLEAN, "
+            "parente VARCHAR, departement VARCHAR)"
+        )
+    conn.execute(
+        "CREATE TEMP TABLE _ind_com AS SELECT code, CASE WHEN bool_or(actuelle_p) "
+        "THEN code ELSE coalesce(min(parente), code) END AS actuelle "
+        "FROM _ind_com_all GROUP BY code"
+    )
+
+
+def _create_territories(conn: duckdb.DuckDBPyConnection, reg: Path | None) -> None:
+    """_ind_terr: every territory of every level above the school, with its ancestors."""
+    regions = (
+        f"SELECT DISTINCT CAST(code AS VARCHAR) AS code FROM read_parquet({quote_literal(str(reg))})"
+        if reg is not None
+        else "SELECT DISTINCT region AS code FROM _ind_dep WHERE region IS NOT NULL "
+        "UNION SELECT DISTINCT region FROM _ind_aca WHERE region IS NOT NULL"
+    )
+    conn.execute(f"""
+        CREATE TEMP TABLE _ind_terr AS
+        SELECT 'commune' AS niveau, c.code, NULL AS commune, c.departement,
+               d.academie, d.region
+          FROM (SELECT DISTINCT code, departement FROM _ind_com_all WHERE actuelle_p) c
+          LEFT JOIN _ind_dep d ON d.code = c.departement
+        UNION ALL
+        SELECT 'departement', code, NULL, NULL, academie, region FROM _ind_dep
+        UNION ALL
+        SELECT 'academie', code, NULL, NULL, NULL, region FROM _ind_aca WHERE NOT ancienne
+        UNION ALL
+        SELECT 'region', code, NULL, NULL, NULL, NULL FROM ({regions})
+        UNION ALL
+        SELECT 'france', {quote_literal(FRANCE)}, NULL, NULL, NULL, NULL
+    """)
 
 
 @dataclass(frozen=True)
@@ -156,7 +169,7 @@ def linked_placement(start_level: str) -> RowPlacement:
         "departement": "t._departement",
         "academie": "coalesce(_d.academie, _a.actuelle)",
         "region": "coalesce(_d.region, _a.region, t._region)",
-        "france": sql_text(FRANCE),
+        "france": quote_literal(FRANCE),
     }
     joins = (
         "LEFT JOIN _ind_com _cm ON _cm.code = t._commune",
@@ -166,8 +179,8 @@ def linked_placement(start_level: str) -> RowPlacement:
     if start_level == "academie":
         keys["academie"] = "_a.actuelle"
         keys["region"] = "coalesce(_a.region, t._region)"
-    first = LEVELS.index(start_level)
-    return RowPlacement({k: v for k, v in keys.items() if LEVELS.index(k) >= first}, joins)
+    first = LADDER.index(start_level)
+    return RowPlacement({k: v for k, v in keys.items() if LADDER.index(k) >= first}, joins)
 
 
 def published_placement(dataset: Dataset, levels: tuple[str, ...]) -> RowPlacement:
@@ -178,7 +191,7 @@ def published_placement(dataset: Dataset, levels: tuple[str, ...]) -> RowPlaceme
     extra: list[str] = []
     for level in levels:
         if level == "france":
-            keys[level] = sql_text(FRANCE)
+            keys[level] = quote_literal(FRANCE)
             continue
         code = next((by_role[r] for r in PUBLISHED_ROLES.get(level, ()) if r in by_role), None)
         if code is None:

@@ -15,7 +15,6 @@ import yaml
 
 from ardoise.indicators.aggregations import AGGREGATIONS
 from ardoise.indicators.model import (
-    LEVELS,
     START_LEVELS,
     THEMES,
     YEAR_KINDS,
@@ -26,6 +25,7 @@ from ardoise.indicators.model import (
     Source,
     Term,
 )
+from ardoise.referential.levels import LADDER
 
 DEFINITIONS_DIR = Path(__file__).parent / "definitions"
 
@@ -175,12 +175,12 @@ def _text(raw: Mapping[str, Any], key: str, p: _Problems) -> str:
 
 
 def _levels(raw: Any, start: str, formula: Formula | None, p: _Problems) -> tuple[str, ...]:
-    if start not in LEVELS:
+    if start not in LADDER:
         return ()
-    above = LEVELS[LEVELS.index(start) :]
+    above = LADDER[LADDER.index(start) :]
     if formula is not None and formula.aggregation == "reference":
         above = tuple(level for level, _ in formula.references)
-        above = tuple(level for level in LEVELS if level in above)
+        above = tuple(level for level in LADDER if level in above)
     if raw is None:
         return above
     if not isinstance(raw, list) or not raw:
@@ -189,7 +189,7 @@ def _levels(raw: Any, start: str, formula: Formula | None, p: _Problems) -> tupl
     wrong = [str(level) for level in raw if level not in above]
     if wrong:
         p.add(f"« levels » : {', '.join(wrong)} hors des niveaux calculables ({', '.join(above)})")
-    return tuple(level for level in LEVELS if level in raw)
+    return tuple(level for level in LADDER if level in raw)
 
 
 def _sources(raw: Any, p: _Problems) -> tuple[Source, ...]:
@@ -307,7 +307,7 @@ def _formula(raw: Any, p: _Problems) -> Formula | None:
         references=tuple(
             (str(k), str(v))
             for k, v in sorted(
-                refs.items(), key=lambda kv: LEVELS.index(kv[0]) if kv[0] in LEVELS else 99
+                refs.items(), key=lambda kv: LADDER.index(kv[0]) if kv[0] in LADDER else 99
             )
         ),
         filters=_filters(raw.get("filters"), "« formula.filters »", p),

@@ -1,4 +1,5 @@
-"""Values of the indicators layer: declarations (one YAML each) and what publishing produced.
+"""Values of the indicators layer: declarations (one YAML each), what a computation reads
+(:class:`Input`, :class:`Part`) and what publishing produced.
 
 Everything here is a frozen dataclass: a declaration is read once, published as
 ``indicators/definitions.json`` in the release, and read back by the query layer.
@@ -7,21 +8,16 @@ Everything here is a frozen dataclass: a declaration is read once, published as
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from ardoise.catalog.model import Dataset
 from ardoise.errors import ArdoiseError
+from ardoise.referential.levels import ladder
+from ardoise.sql import quote_identifier, quote_literal
 
-# From the school up to France; an indicator is computed at its start level and above.
-LEVELS: tuple[str, ...] = (
-    "etablissement",
-    "commune",
-    "departement",
-    "academie",
-    "region",
-    "france",
-)
-START_LEVELS: tuple[str, ...] = ("etablissement", "commune", "departement", "academie")
-FRANCE = "FR"
+# An indicator is computed at its start level and every rung above (up to France).
+START_LEVELS: tuple[str, ...] = ladder(last="academie")
 THEMES: dict[str, str] = {
     "mixite_sociale": "Mixité sociale",
     "resultats": "Résultats",
@@ -173,6 +169,44 @@ class Definition:
             "decimals": self.decimals,
             "partial_coverage": self.partial_coverage,
         }
+
+
+@dataclass(frozen=True)
+class Input:
+    """A dataset of the release being built, as the indicators read it."""
+
+    id: str
+    path: Path
+    dataset: Dataset
+    columns: dict[str, str]  # column → DuckDB type
+
+    def scan(self) -> str:
+        return f"read_parquet({quote_literal(str(self.path))}) t"
+
+
+@dataclass(frozen=True)
+class Part:
+    """The school years one source gives an indicator (earlier sources win a year)."""
+
+    source: Source
+    input: Input | None
+    years: tuple[str, ...]  # the years it gives
+    overridden: tuple[str, ...]  # its years given by an earlier source
+    problem: str | None = None  # why it gives nothing (absent, missing column)
+
+    @property
+    def year_sql(self) -> str:
+        return year_sql(self.source)
+
+
+def year_sql(source: Source) -> str:
+    """The school year of a row of ``t``: ``_annee_scolaire``, or the declared year column."""
+    if source.year_field is None:
+        return "t._annee_scolaire"
+    y = f"TRY_CAST(t.{quote_identifier(source.year_field)} AS INTEGER)"
+    if source.year_kind == "session":
+        return f"(CAST({y} - 1 AS VARCHAR) || '-' || CAST({y} AS VARCHAR))"
+    return f"(CAST({y} AS VARCHAR) || '-' || CAST({y} + 1 AS VARCHAR))"
 
 
 @dataclass(frozen=True)

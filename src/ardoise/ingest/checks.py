@@ -10,8 +10,9 @@ from typing import Any
 import duckdb
 
 from ardoise.catalog.model import Dataset
-from ardoise.ingest.normalise import ident, type_error
+from ardoise.ingest.normalise import type_error
 from ardoise.ingest.report import Issue, Report
+from ardoise.sql import quote_identifier
 
 _EXAMPLES = 5
 
@@ -37,7 +38,7 @@ def type_errors(
     counts = _one(
         conn,
         "SELECT "
-        + ", ".join(f"count_if({ident('_bad_' + f.name)})" for f in typed)
+        + ", ".join(f"count_if({quote_identifier('_bad_' + f.name)})" for f in typed)
         + " FROM _typed",
     )
     issues = []
@@ -45,7 +46,7 @@ def type_errors(
         if not n:
             continue
         rows = conn.execute(
-            f"SELECT _ligne, {ident(f.name)} FROM _clean WHERE {type_error(f, f.name, markers)} "
+            f"SELECT _ligne, {quote_identifier(f.name)} FROM _clean WHERE {type_error(f, f.name, markers)} "
             f"ORDER BY _src, _ligne LIMIT {_EXAMPLES}"
         ).fetchall()
         first = rows[0][0] if rows else None
@@ -70,7 +71,7 @@ def type_errors(
 def territory_issues(conn: duckdb.DuckDBPyConnection, ds: Dataset) -> list[Issue]:
     issues = []
     for role, fname in ds.territories:
-        raw, code = ident("_raw_" + role), ident("_code_" + role)
+        raw, code = quote_identifier("_raw_" + role), quote_identifier("_code_" + role)
         (n,) = _one(
             conn,
             f"SELECT count(*) FROM _typed WHERE {raw} IS NOT NULL AND {raw} <> '' AND {code} IS NULL",
@@ -78,7 +79,7 @@ def territory_issues(conn: duckdb.DuckDBPyConnection, ds: Dataset) -> list[Issue
         if not n:
             continue
         top = conn.execute(
-            f"SELECT s.{ident(fname)} AS v, count(*) AS n, min(t._ligne) AS l FROM _typed t "
+            f"SELECT s.{quote_identifier(fname)} AS v, count(*) AS n, min(t._ligne) AS l FROM _typed t "
             f"JOIN _clean s ON s._src = t._src AND s._ligne = t._ligne "
             f"WHERE t.{raw} IS NOT NULL AND t.{raw} <> '' AND t.{code} IS NULL "
             f"GROUP BY 1 ORDER BY n DESC, v LIMIT {_EXAMPLES}"
@@ -106,9 +107,9 @@ def school_year_issues(conn: duckdb.DuckDBPyConnection, ds: Dataset) -> list[Iss
         return []
     f = ds.school_year.field
     rows = conn.execute(
-        f"SELECT s.{ident(f)}, count(*), min(s._ligne) FROM _typed t JOIN _clean s "
+        f"SELECT s.{quote_identifier(f)}, count(*), min(s._ligne) FROM _typed t JOIN _clean s "
         f"ON s._src = t._src AND s._ligne = t._ligne WHERE t._annee_scolaire IS NULL "
-        f"AND nullif(trim(s.{ident(f)}), '') IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1"
+        f"AND nullif(trim(s.{quote_identifier(f)}), '') IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1"
     ).fetchall()
     if not rows:
         return []
@@ -132,7 +133,7 @@ def school_year_issues(conn: duckdb.DuckDBPyConnection, ds: Dataset) -> list[Iss
 def key_duplicates(conn: duckdb.DuckDBPyConnection, ds: Dataset) -> list[Issue]:
     if not ds.key:
         return []
-    cols = ", ".join(ident(k) for k in ds.key)
+    cols = ", ".join(quote_identifier(k) for k in ds.key)
     n_groups, n_rows = _one(
         conn,
         f"SELECT count(*), coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM _typed "
@@ -166,7 +167,8 @@ def completeness(conn: duckdb.DuckDBPyConnection, ds: Dataset) -> dict[str, floa
         conn,
         "SELECT "
         + ", ".join(
-            f"avg(CASE WHEN {ident(f.name)} IS NULL THEN 0.0 ELSE 1.0 END)" for f in ds.fields
+            f"avg(CASE WHEN {quote_identifier(f.name)} IS NULL THEN 0.0 ELSE 1.0 END)"
+            for f in ds.fields
         )
         + " FROM _typed",
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from ardoise.catalog.model import Dataset, Field
+from ardoise.sql import quote_identifier, quote_literal
 
 # Markers that stand for "no value" in numeric and date columns, and why.
 MARKERS: dict[str, str] = {
@@ -30,18 +31,8 @@ MARKERS: dict[str, str] = {
 UAI_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"  # 23 letters: I, O and Q are never used
 
 
-def ident(name: str) -> str:
-    """A quoted SQL identifier."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def literal(text: str) -> str:
-    """A quoted SQL string literal (only ever used for our own constants)."""
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _trimmed(col: str) -> str:
-    return f"nullif(trim({ident(col)}), '')"
+    return f"nullif(trim({quote_identifier(col)}), '')"
 
 
 def markers_for(ds: Dataset) -> dict[str, str]:
@@ -53,12 +44,14 @@ def markers_for(ds: Dataset) -> dict[str, str]:
 
 def marker_condition(col: str, markers: dict[str, str]) -> str:
     # A CASE, not IN (…): DuckDB builds an IN list per column, which is slow on wide tables.
-    whens = " ".join(f"WHEN {literal(m)} THEN true" for m in sorted(markers))
+    whens = " ".join(f"WHEN {quote_literal(m)} THEN true" for m in sorted(markers))
     return f"(CASE upper({_trimmed(col)}) {whens} ELSE false END)"
 
 
 def marker_reason(col: str, markers: dict[str, str]) -> str:
-    whens = " ".join(f"WHEN {literal(m)} THEN {literal(r)}" for m, r in sorted(markers.items()))
+    whens = " ".join(
+        f"WHEN {quote_literal(m)} THEN {quote_literal(r)}" for m, r in sorted(markers.items())
+    )
     return f"(CASE upper({_trimmed(col)}) {whens} END)"
 
 
@@ -76,7 +69,7 @@ def converted(field: Field, col: str, number_column: str | None = None) -> str:
     """
     v = _trimmed(col)
     kind = field.type
-    n = ident(number_column) if number_column else number(col)
+    n = quote_identifier(number_column) if number_column else number(col)
     if kind == "int":
         return f"(CASE WHEN {n} = floor({n}) AND abs({n}) < 9e15 THEN TRY_CAST({n} AS BIGINT) END)"
     if kind == "double":
@@ -120,7 +113,7 @@ def has_markers(field: Field) -> bool:
 
 def uai_valid_sql(expr: str) -> str:
     return (
-        f"(regexp_full_match({expr}, '[0-9]{{7}}[A-Z]') AND substr({literal(UAI_LETTERS)}, "
+        f"(regexp_full_match({expr}, '[0-9]{{7}}[A-Z]') AND substr({quote_literal(UAI_LETTERS)}, "
         f"CAST(TRY_CAST(substr({expr}, 1, 7) AS INTEGER) % 23 AS INTEGER) + 1, 1) = substr({expr}, 8, 1))"
     )
 

@@ -17,14 +17,15 @@ from ardoise.catalog.model import Dataset
 from ardoise.ingest.normalise import (
     commune_sql,
     departement_sql,
-    ident,
-    literal,
     two_digit_code_sql,
     uai_valid_sql,
 )
 from ardoise.referential.keys import name_key_sql
+from ardoise.referential.levels import LINKS
+from ardoise.sql import quote_identifier, quote_literal
 
-LINK_COLUMNS = ("_uai", "_commune", "_departement", "_academie", "_region")
+# The hidden columns linking each row to a rung of the ladder (France needs none).
+LINK_COLUMNS: tuple[str, ...] = tuple(column for column in LINKS.values() if column)
 
 # role → (referential level, SQL normaliser of the raw column)
 _ROLES: dict[str, tuple[str, Callable[[str], str] | None]] = {
@@ -53,7 +54,7 @@ def load_referential(conn: duckdb.DuckDBPyConnection, referential_dir: Path | No
     paths = {t: referential_dir / f for t, f in REFERENTIAL_TABLES.items()}
     if not all(p.exists() for p in paths.values()):
         return False
-    src = {t: f"read_parquet({literal(str(p))})" for t, p in paths.items()}
+    src = {t: f"read_parquet({quote_literal(str(p))})" for t, p in paths.items()}
     # Ambiguous keys (one name, two codes) are dropped rather than guessed.
     conn.execute(
         f"CREATE OR REPLACE TABLE ref_codes AS SELECT niveau, cle, min(code) AS code "
@@ -80,7 +81,7 @@ def role_links(ds: Dataset, alias: str) -> tuple[list[RoleLink], list[str]]:
     links: list[RoleLink] = []
     joins: list[str] = []
     for i, (role, fname) in enumerate(ds.territories):
-        col = f"{alias}.{ident(fname)}"
+        col = f"{alias}.{quote_identifier(fname)}"
         if role == "uai":
             raw = uai_sql_from(col)
             links.append(
@@ -91,7 +92,7 @@ def role_links(ds: Dataset, alias: str) -> tuple[list[RoleLink], list[str]]:
         raw = name_key_sql(f"{col}") if normaliser is None else normaliser_on(normaliser, col)
         j = f"_l{i}"
         joins.append(
-            f"LEFT JOIN ref_codes {j} ON {j}.niveau = {literal(level)} AND {j}.cle = {raw}"
+            f"LEFT JOIN ref_codes {j} ON {j}.niveau = {quote_literal(level)} AND {j}.cle = {raw}"
         )
         links.append(RoleLink(role, fname, raw, f"{j}.code"))
     return links, joins
@@ -105,7 +106,7 @@ def normaliser_on(normaliser: Callable[[str], str], col: str) -> str:
     """Apply a column normaliser written for a bare identifier to a qualified column."""
     placeholder = "__col__"
     sql: str = normaliser(placeholder)
-    return sql.replace(ident(placeholder), col)
+    return sql.replace(quote_identifier(placeholder), col)
 
 
 def hierarchy_select(links: list[RoleLink]) -> tuple[list[str], list[str]]:

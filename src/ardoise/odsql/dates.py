@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ardoise import french
 from ardoise.odsql.errors import InvalidParameter
 
 _TEMPORAL = re.compile(
@@ -140,20 +141,7 @@ def shifted_now(now: datetime, tz: ZoneInfo, args: dict[str, int | float]) -> da
 # --- date_format() ------------------------------------------------------------------------
 
 MONTHS: dict[str, tuple[str, ...]] = {
-    "fr": (
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ),
+    "fr": french.MONTHS,
     "en": (
         "January",
         "February",
@@ -170,28 +158,15 @@ MONTHS: dict[str, tuple[str, ...]] = {
     ),
 }
 MONTHS_SHORT: dict[str, tuple[str, ...]] = {
-    "fr": (
-        "janv.",
-        "févr.",
-        "mars",
-        "avr.",
-        "mai",
-        "juin",
-        "juil.",
-        "août",
-        "sept.",
-        "oct.",
-        "nov.",
-        "déc.",
-    ),
+    "fr": french.MONTHS_SHORT,
     "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
 }
 DAYS: dict[str, tuple[str, ...]] = {
-    "fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
+    "fr": french.DAYS,
     "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
 }
 DAYS_SHORT: dict[str, tuple[str, ...]] = {
-    "fr": ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim."),
+    "fr": french.DAYS_SHORT,
     "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
 }
 

@@ -15,23 +15,18 @@ import itertools
 import json
 import math
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlglot
 from sqlglot import exp
 
 from ardoise.odsql import ast, limits
 from ardoise.odsql.errors import QueryError, UnsupportedFeature
-from ardoise.odsql.typed import Scope, Typed, fn, wrap
-
-if TYPE_CHECKING:
-    from ardoise.odsql.resolve import Resolver
-
-Builder = Callable[["Resolver", ast.Call, Scope], Typed]
+from ardoise.odsql.typed import Builder, Resolver, Scope, Typed, fn, wrap
 
 EARTH_RADIUS_M = 6_371_008.8
+# Distance units → metres (`within_distance(…, 10km)`): the one table of them in Ardoise.
 UNITS_M: dict[str, float] = {
     "m": 1.0,
     "km": 1000.0,

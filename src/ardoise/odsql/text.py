@@ -1,4 +1,5 @@
-"""Full-text matching: bare strings in ``where``, ``search()``, ``suggest()``, ``LIKE``.
+"""Full-text matching: bare strings in ``where``, ``LIKE``, and the text predicates
+``search()``, ``suggest()``, ``startswith()`` (their builders' docstrings document them).
 
 Matching is case- and accent-insensitive: both sides go through ``lower`` then
 ``strip_accents`` (SQL side) or :func:`normalize` (Python side, before binding).
@@ -7,16 +8,13 @@ Matching is case- and accent-insensitive: both sides go through ``lower`` then
 from __future__ import annotations
 
 import unicodedata
-from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
 from ardoise.odsql import ast, limits
+from ardoise.odsql.arguments import typed_arg
 from ardoise.odsql.errors import OdsqlSyntaxError
-from ardoise.odsql.typed import Scope, Typed, fn
-
-if TYPE_CHECKING:
-    from ardoise.odsql.resolve import Resolver
+from ardoise.odsql.typed import Resolver, Scope, Typed, fn
 
 
 def normalize(text: str) -> str:
@@ -72,3 +70,59 @@ def full_text(
     for part in conjuncts[1:]:
         sql = exp.And(this=sql, expression=part)
     return Typed(sql, "boolean", free=True)
+
+
+def _search_columns(r: Resolver, call: ast.Call, scope: Scope) -> tuple[list[Typed], ast.String]:
+    *targets, text = call.args
+    if not isinstance(text, ast.String):
+        raise r.error(f"The last argument of {call.name}() must be a string", text, scope)
+    if not targets or any(isinstance(t, ast.Star) for t in targets):
+        return text_columns(r), text
+    columns = []
+    for target in targets:
+        if not isinstance(target, ast.Field):
+            raise r.error(f"{call.name}() searches fields or '*'", target, scope)
+        columns.append(
+            typed_arg(
+                r,
+                target,
+                scope,
+                frozenset({"text", "int", "double", "date", "datetime", "boolean"}),
+                call.name,
+            )
+        )
+    return columns, text
+
+
+def build_search(r: Resolver, call: ast.Call, scope: Scope) -> Typed:
+    """``search(field|*, "text")``: every word occurs in the field(s), ignoring case and accents.
+
+    Ardoise matches substrings (so the last word also matches as a prefix); the portal's
+    fuzzy (Levenshtein) matching is not reproduced.
+    """
+    columns, text = _search_columns(r, call, scope)
+    return full_text(r, text, columns, scope, phrase=False)
+
+
+def build_suggest(r: Resolver, call: ast.Call, scope: Scope) -> Typed:
+    """``suggest(field|*, "text")``: the whole text occurs in the field(s) (partial words)."""
+    columns, text = _search_columns(r, call, scope)
+    return full_text(r, text, columns, scope, phrase=True)
+
+
+def build_startswith(r: Resolver, call: ast.Call, scope: Scope) -> Typed:
+    """``startswith(field|*, "text")``: the value starts with ``text`` (case-sensitive)."""
+    columns, text = _search_columns(r, call, scope)
+    prefix = r.params.add(text.value)
+    tests = [
+        fn(
+            "starts_with",
+            c.sql if c.type == "text" else exp.Cast(this=c.sql, to=exp.DataType.build("VARCHAR")),
+            prefix.copy(),
+        )
+        for c in columns
+    ]
+    sql = tests[0]
+    for test in tests[1:]:
+        sql = exp.Or(this=sql, expression=test)
+    return Typed(exp.Paren(this=sql) if len(tests) > 1 else sql, "boolean", free=True)

@@ -1,20 +1,25 @@
-"""Typed values shared by the resolver and the function builders.
+"""Typed values shared by the resolver and the function builders, and what a builder may
+ask of the resolver.
 
 A :class:`Typed` is a sqlglot expression with its ODS type and two flags used for grouped
 queries: ``aggregate`` (contains an aggregate call) and ``free`` (contains a field that is
-neither inside an aggregate nor a ``group_by`` key).
+neither inside an aggregate nor a ``group_by`` key). A :data:`Builder` turns one call of
+the ``FUNCTIONS`` table into a :class:`Typed`, through the :class:`Resolver` protocol
+(implemented by ``ardoise.odsql.resolve.Resolver``), so that no builder imports the resolver.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from sqlglot import exp
 
 from ardoise.odsql import ast
+from ardoise.odsql.errors import OdsqlSyntaxError
 from ardoise.odsql.schema import Schema
 
 NUMERIC = frozenset({"int", "double"})
@@ -90,3 +95,43 @@ class Scope:
     alias_first: bool = False
     group_keys: frozenset[str] = frozenset()
     random_basis: tuple[exp.Expr, ...] = ()
+
+
+class Resolver(Protocol):
+    """The members of ``ardoise.odsql.resolve.Resolver`` that function builders use."""
+
+    env: Env
+    params: Params
+
+    def error(self, description: str, node: ast.Node, scope: Scope) -> OdsqlSyntaxError:
+        """The syntax error to raise at ``node``."""
+        ...
+
+    def column(self, name: str) -> exp.Expr:
+        """The qualified column of the schema's table."""
+        ...
+
+    def expr(self, node: ast.Expr, scope: Scope) -> Typed:
+        """Resolve any expression."""
+        ...
+
+    def operand(self, node: ast.Expr, target: str | None, scope: Scope) -> Typed:
+        """An operand compared with an expression of type ``target``."""
+        ...
+
+    def require(
+        self, t: Typed, types: frozenset[str], node: ast.Node, scope: Scope, what: str
+    ) -> Typed:
+        """``t`` if its type is one of ``types``; a typed NULL for the ``null`` literal."""
+        ...
+
+    def combine(self, sql: exp.Expr, kind: str, scope: Scope, *parts: Typed) -> Typed:
+        """A value of type ``kind`` computed from ``parts`` (their flags combined)."""
+        ...
+
+    def comparable(self, left: Typed, right: Typed, node: ast.Node, scope: Scope) -> None:
+        """Raise unless ``left`` and ``right`` can be compared."""
+        ...
+
+
+Builder = Callable[[Resolver, ast.Call, Scope], Typed]

@@ -31,19 +31,10 @@ from ardoise.odsql.schema import Schema
 from ardoise.odsql.typed import GEO, Env, Params, Scope, Typed
 from ardoise.query.limits import Window, check_window
 from ardoise.query.model import Column, CompiledQuery, RecordsQuery
+from ardoise.referential.levels import LINKS
 from ardoise.referential.load import canonical_code
 
 _ALIAS = re.compile(r"\w+")  # AS aliases are identifier tokens; other names are input text
-
-# ``territoire=niveau:code``: the hidden link column of each level (None: no condition).
-TERRITORY_COLUMNS: dict[str, str | None] = {
-    "etablissement": "_uai",
-    "commune": "_commune",
-    "departement": "_departement",
-    "academie": "_academie",
-    "region": "_region",
-    "france": None,
-}
 
 
 @dataclass(frozen=True)
@@ -58,14 +49,15 @@ class TerritoryFilter:
     codes: tuple[str, ...] = ()
 
 
-def territory_filter(niveau: str, code: str) -> TerritoryFilter:
-    """The plain filter of ``territoire=niveau:code``: the code in the referential's form."""
-    if niveau not in TERRITORY_COLUMNS:
+def _plain_territory(niveau: str, code: str) -> TerritoryFilter:
+    """The plain filter of ``territoire=niveau:code`` (the level's link column, the code in
+    the referential's form), used when the caller gives no richer ``TerritoryFilter``."""
+    if niveau not in LINKS:
         raise InvalidParameter(
             f"Valeur invalide pour le paramètre territoire : niveau {niveau[:40]!r} inconnu "
-            f"(niveaux possibles : {', '.join(TERRITORY_COLUMNS)})."
+            f"(niveaux possibles : {', '.join(LINKS)})."
         )
-    column = TERRITORY_COLUMNS[niveau]
+    column = LINKS[niveau]
     if column is None:
         return TerritoryFilter(None)
     value = code.strip().upper() if niveau == "etablissement" else canonical_code(niveau, code)
@@ -129,7 +121,7 @@ def compile_records(
     )
     window = check_window(query.limit, query.offset, grouped=bool(parsed.group_by), export=export)
     if territory is None and query.territoire is not None:
-        territory = territory_filter(*query.territoire)
+        territory = _plain_territory(*query.territoire)
     try:
         main = _Statement(query, parsed, env, Params(), extra_columns, territory).build(window)
         count = _Statement(query, parsed, env, Params(), territory=territory).build(None)

@@ -25,6 +25,8 @@ from ardoise.errors import ConfigError, ReleaseCorrupt
 from ardoise.odsql.errors import QueryError
 from ardoise.query.errors import QueryTimeout
 from ardoise.query.model import CompiledQuery
+from ardoise.sql import quote_identifier as _quote_identifier
+from ardoise.sql import quote_literal as _quote_string
 
 _MEMORY = re.compile(r"\d+(\.\d+)?\s*[KMGT]i?B")
 
@@ -33,14 +35,6 @@ _MEMORY = re.compile(r"\d+(\.\d+)?\s*[KMGT]i?B")
 class ResultSet:
     columns: tuple[str, ...]
     rows: list[tuple[Any, ...]]
-
-
-def _quote_identifier(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _quote_string(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 class Engine:

@@ -17,9 +17,12 @@ from urllib.parse import quote, urlencode
 
 import pyarrow.parquet as pq
 
-from ardoise.indicators.aggregations import AGGREGATIONS, odsql_field, odsql_filters, odsql_text
+from ardoise.indicators.aggregations import AGGREGATIONS, odsql_filters
 from ardoise.indicators.loader import definition_from_json
-from ardoise.indicators.model import FRANCE, Definition
+from ardoise.indicators.model import Definition
+from ardoise.odsql.literals import quote_field as odsql_field
+from ardoise.odsql.literals import quote_string as odsql_text
+from ardoise.referential.levels import FRANCE
 
 EXPLORE_RECORDS = "/api/explore/v2.1/catalog/datasets/{dataset}/records"
 _NAME_FILES = {

@@ -15,12 +15,13 @@ from typing import Any
 
 from ardoise.errors import NotFound
 from ardoise.indicators.aggregations import AGGREGATIONS
-from ardoise.indicators.model import LEVELS, THEMES, Definition
+from ardoise.indicators.model import THEMES, Definition
 from ardoise.odsql.errors import InvalidParameter
 from ardoise.query.indicator_index import index_for
 from ardoise.query.indicator_store import IndicatorStore, store_for
 from ardoise.query.release import ServedRelease
 from ardoise.query.territories import levels as territory_levels
+from ardoise.referential.levels import LADDER, ladder
 
 _YEAR = re.compile(r"([0-9]{4})-([0-9]{4})")
 
@@ -203,7 +204,7 @@ def _year_of(info: IndicatorInfo, annee: str | None) -> str:
 
 def _check_parent(release: ServedRelease, level: str, parent: tuple[str, str]) -> tuple[str, str]:
     p_level, p_code = parent
-    if p_level == "etablissement" or LEVELS.index(p_level) <= LEVELS.index(level):
+    if p_level == "etablissement" or LADDER.index(p_level) <= LADDER.index(level):
         raise InvalidParameter(
             f"Valeur invalide pour le paramètre parent : le niveau {p_level} n'est pas "
             f"au-dessus du niveau {level}."
@@ -264,11 +265,7 @@ def territory_indicators(
             raise territory_levels.TerritoryNotFound(
                 f"Territoire inconnu ou sans indicateur : {level} {territory}."
             )
-        ancestors = tuple(
-            (lv, rows[0][lv])
-            for lv in ("commune", "departement", "academie", "region")
-            if rows[0][lv]
-        )
+        ancestors = tuple((lv, rows[0][lv]) for lv in ladder("commune", "region") if rows[0][lv])
         ancestors += (("france", "FR"),)
         parent_rows = _by_territory(_rows_of(release, ancestors))
     else:  # one query for the territory and its ancestors

@@ -16,6 +16,7 @@ from ardoise.query.model import Column, RecordsQuery
 from ardoise.query.plan_cache import compile_cached
 from ardoise.query.release import DatasetView, ServedRelease
 from ardoise.query.territories.filter import territory_filter
+from ardoise.sql import quote_identifier as _quote
 
 RECORD_ID = "_recordid"
 MAX_FACET_VALUES = 20_000  # never the portal's silent cap of 100 (reference §5.1)
@@ -142,7 +143,3 @@ def _territory(
 
 def _facet_name(value: Any) -> str:
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'

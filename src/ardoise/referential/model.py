@@ -2,21 +2,14 @@
 
 Codes are strings everywhere: INSEE style for communes, départements ("01", "2A", "974")
 and régions ("84", COM: "975"); education nomenclature for académies ("10") and régions
-académiques ("01").
+académiques ("01"). The levels themselves (with the région académique of
+``territory_codes.parquet``) are the table of :mod:`ardoise.referential.levels`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
-Zone = Literal["metro", "drom", "com"]
-CommuneType = Literal[
-    "commune-actuelle",
-    "commune-deleguee",
-    "commune-associee",
-    "arrondissement-municipal",
-]
 COMMUNE_TYPES: tuple[str, ...] = (
     "commune-actuelle",
     "commune-deleguee",
@@ -24,10 +17,6 @@ COMMUNE_TYPES: tuple[str, ...] = (
     "arrondissement-municipal",
 )
 ZONES: tuple[str, ...] = ("metro", "drom", "com")
-
-# Levels of territory_codes.parquet (column ``niveau``).
-Niveau = Literal["commune", "departement", "academie", "region", "region_academique"]
-NIVEAUX: tuple[str, ...] = ("commune", "departement", "academie", "region", "region_academique")
 
 
 @dataclass(frozen=True)

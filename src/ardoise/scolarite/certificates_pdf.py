@@ -17,7 +17,7 @@ from pathlib import Path
 import segno
 from fpdf import FPDF
 
-from ardoise.odsql.dates import MONTHS
+from ardoise.french import MONTHS
 from ardoise.scolarite.certificates import SignedCertificate
 
 FONT_CANDIDATES: tuple[Path, ...] = (
@@ -34,7 +34,7 @@ def verify_url(public_url: str, cert_id: str) -> str:
 
 def french_date(iso: str) -> str:
     d = date.fromisoformat(iso)
-    return f"{'1er' if d.day == 1 else d.day} {MONTHS['fr'][d.month - 1]} {d.year}"
+    return f"{'1er' if d.day == 1 else d.day} {MONTHS[d.month - 1]} {d.year}"
 
 
 def _latin1(text: str) -> str:

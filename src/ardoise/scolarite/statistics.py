@@ -25,6 +25,7 @@ from sqlalchemy import Engine, Integer, cast, func, or_, select
 from ardoise.errors import ArdoiseError
 from ardoise.query.release import ServedRelease
 from ardoise.query.territories.context import territories_of
+from ardoise.referential.levels import ladder
 from ardoise.scolarite.disclosure import (
     STATUS_LABELS,
     LinkedTable,
@@ -35,7 +36,7 @@ from ardoise.scolarite.disclosure import (
 )
 from ardoise.scolarite.schema import eleves
 
-LEVELS: tuple[str, ...] = ("etablissement", "commune", "departement", "academie")
+LEVELS: tuple[str, ...] = ladder(last="academie")  # the school up to its académie
 SEXES: tuple[str, ...] = ("F", "M")
 ALL = "ensemble"
 UNKNOWN = "inconnu"

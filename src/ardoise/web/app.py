@@ -18,6 +18,7 @@ from ardoise.api import v1
 from ardoise.api.datapackage import build_router as datapackage_router
 from ardoise.api.explore import build_router
 from ardoise.api.indicateurs import build_router as indicateurs_router
+from ardoise.api.jsonresponse import JSONBytes
 from ardoise.api.territoires import build_router as territoires_router
 from ardoise.dashboard import build_router as dashboard_router
 from ardoise.errors import ArdoiseError
@@ -29,7 +30,6 @@ from ardoise.query.release import ReleaseHolder
 from ardoise.settings import Settings, load_settings
 from ardoise.web import errors, scolarite
 from ardoise.web.caching import CachingMiddleware
-from ardoise.web.jsonresponse import JSONBytes
 from ardoise.web.ratelimit import RateLimitMiddleware
 
 DESCRIPTION = """Données ouvertes de l'éducation, vérifiées et versionnées.

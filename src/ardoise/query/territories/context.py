@@ -20,6 +20,7 @@ from ardoise.query.territories.levels import FRANCE, TerritoryNotFound
 from ardoise.query.territories.schools import Schools, build_schools, fetch_all
 from ardoise.query.territories.search import Entry, SearchIndex, search_key
 from ardoise.referential.load import Referential
+from ardoise.sql import quote_identifier as _q
 
 _LINKS = ("_commune", "_departement", "_academie", "_region")
 _LEVEL_OF = {
@@ -333,7 +334,3 @@ def _entries(ref: Referential, schools: Schools) -> Iterator[Entry]:
             (search_key(s.nom),) if s.nom else (),
             (s.uai,),
         )
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'

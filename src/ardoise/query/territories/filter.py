@@ -10,11 +10,12 @@ older sessions name). A name is accepted where a code is expected ("academie:lyo
 from __future__ import annotations
 
 from ardoise.odsql.errors import InvalidParameter
-from ardoise.query.compile import TERRITORY_COLUMNS, TerritoryFilter
+from ardoise.query.compile import TerritoryFilter
 from ardoise.query.release import DatasetView, ServedRelease
 from ardoise.query.territories import levels
 from ardoise.query.territories.context import territories_of
 from ardoise.query.territories.levels import TerritoryNotFound
+from ardoise.referential.levels import LINKS
 
 
 def territory_filter(
@@ -23,15 +24,13 @@ def territory_filter(
     """The filter of ``territoire=niveau:code`` on ``view``; InvalidParameter when the
     dataset links no row at that level or the territory does not exist."""
     niveau = levels.level(niveau, parameter="territoire")
-    column = TERRITORY_COLUMNS[niveau]
+    column = LINKS[niveau]
     if column is None:
         return TerritoryFilter(None)
     code = levels.code(niveau, code)
     state = territories_of(release)
     if not state.has_links(view, column):
-        usable = [
-            lv for lv, col in TERRITORY_COLUMNS.items() if col is None or state.has_links(view, col)
-        ]
+        usable = [lv for lv, col in LINKS.items() if col is None or state.has_links(view, col)]
         raise InvalidParameter(
             f"Valeur invalide pour le paramètre territoire : le jeu {view.id} ne relie aucune "
             f"ligne au niveau {niveau} (niveaux possibles pour ce jeu : {', '.join(usable)})."

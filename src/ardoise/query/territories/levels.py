@@ -1,7 +1,7 @@
 """The territorial levels of the API and how a ``niveau:code`` pair is read.
 
 Levels are linked upward: établissement → commune → département → académie → région →
-France. Codes take the referential's form (``canonical_code``): département "1" → "01",
+France (the table is ``ardoise.referential.levels``). Codes take the referential's form (``canonical_code``): département "1" → "01",
 académie "1" → "01", commune "1053" → "01053", UAI upper-cased.
 """
 
@@ -12,10 +12,11 @@ import re
 from ardoise.catalog.names import strip_accents
 from ardoise.errors import NotFound
 from ardoise.odsql.errors import InvalidParameter
-from ardoise.query.compile import TERRITORY_COLUMNS
+from ardoise.referential.levels import FRANCE as FRANCE
+from ardoise.referential.levels import LADDER
 from ardoise.referential.load import canonical_code
 
-LEVELS: tuple[str, ...] = tuple(TERRITORY_COLUMNS)  # from the school up to France
+LEVELS: tuple[str, ...] = LADDER  # from the school up to France
 # Levels with contours (geo/<file>.topojson); communes are stored one file per département.
 GEO_FILES: dict[str, str] = {
     "region": "regions",
@@ -23,7 +24,6 @@ GEO_FILES: dict[str, str] = {
     "academie": "academies",
     "commune": "communes",
 }
-FRANCE = "FR"
 UAI = re.compile(r"[0-9]{7}[A-Z]")
 # "académies" / "Région" → "academie" / "region"
 _ALIASES = {f"{level}s": level for level in LEVELS}

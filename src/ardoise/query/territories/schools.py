@@ -21,6 +21,7 @@ from ardoise.query.model import CompiledQuery
 from ardoise.query.release import DatasetView, ServedRelease
 from ardoise.referential.keys import name_key
 from ardoise.referential.load import Referential
+from ardoise.sql import quote_identifier as _q
 
 # Fields naming a school, best first (descriptor field names).
 NAME_FIELDS: tuple[str, ...] = (
@@ -312,7 +313,3 @@ def _counts(
                 counter = counts[key] = Counter()
             counter[kind] += 1
     return counts
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
