@@ -4,6 +4,7 @@ detected; concurrent writers keep one chain; the retention purge keeps it verifi
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -158,6 +159,7 @@ def test_salted_parameter_hash() -> None:
 
 def test_writer_failure_is_reported(engine: Engine) -> None:
     async def run() -> None:
+        before = set(threading.enumerate())
         bad = create_async_engine("sqlite+aiosqlite:////nonexistent-dir/x.db")
         writer = audit.AuditWriter(audit.core_commit(bad))
         with pytest.raises(audit.AuditUnavailable):
@@ -165,5 +167,10 @@ def test_writer_failure_is_reported(engine: Engine) -> None:
         with pytest.raises(audit.AuditUnavailable):  # the writer goes on after a failure
             await writer.record(entry(2), timeout=10)
         await bad.dispose()
+        # aiosqlite stops the worker thread of a failed connection by queueing a call that
+        # answers on this loop: let those threads finish before asyncio.run closes the loop,
+        # or they die on "Event loop is closed" and fail whichever test runs next.
+        for thread in set(threading.enumerate()) - before:
+            await asyncio.to_thread(thread.join, 10)
 
     asyncio.run(run())
