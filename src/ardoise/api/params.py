@@ -88,8 +88,3 @@ def boolean(raw: str | None, name: str, default: bool) -> bool:
     raise InvalidParameter(
         f"Invalid value for {name} API parameter: {raw[:40]!r} was found but a boolean is expected."
     )
-
-
-def odsql_string(value: str) -> str:
-    """An ODSQL string literal for ``value`` (backslash escapes); parsed, then bound."""
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
