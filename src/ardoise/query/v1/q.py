@@ -1,16 +1,16 @@
 """The v1 ``q=`` full-text query of ``/api/records/1.0/…`` as an ODSQL ``where``.
 
 Words and ``"phrases"`` are bare-string searches; ``AND``/``OR``/``NOT`` (``&&``, ``||``),
-``-word`` and parentheses keep their meaning (terms side by side are ANDed);
-``field:value``, ``field=value``, ``field>=value`` and ``field:[a TO b]`` on a known field
-become comparisons (a date matches its whole day, month or year). Anything else is
-searched as text. Values reach ODSQL only as quoted strings, checked numbers or checked
-dates, so the translation never writes ODSQL the user did not mean; unbalanced
-parentheses are dropped rather than failed on.
+``-word`` and parentheses keep their meaning (terms side by side are ANDed). On a known
+field, ``field:value`` is a search within the field (an equality for a number, a whole day,
+month or year for a date), ``field=value`` an equality, ``field>=value`` a comparison and
+``field:[a TO b]`` a range. Anything else is searched as text. Values reach ODSQL only as
+quoted strings, checked numbers or checked dates, so the translation never writes ODSQL
+the user did not mean; an unmatched parenthesis is dropped or closed rather than failed on.
 
 >>> from ardoise.odsql.schema import Schema
->>> q_where('lyon -privé annee:2024', Schema("t", (("annee", "date"),)))
-"\\"lyon\\" and not \\"privé\\" and (`annee` >= date'2024-01-01' and `annee` < date'2025-01-01')"
+>>> print(q_where("lyon -privé annee:2024", Schema("t", (("annee", "date"),))))
+"lyon" and not "privé" and (`annee` >= date'2024-01-01' and `annee` < date'2025-01-01')
 """
 
 from __future__ import annotations
