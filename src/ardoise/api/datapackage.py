@@ -11,9 +11,9 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
+from ardoise.api.deps import CurrentRelease
 from ardoise.catalog.loader import load_descriptor
 from ardoise.errors import NotFound
-from ardoise.query.release import ServedRelease
 from ardoise.release.datapackage import release_datapackage
 from ardoise.web.jsonresponse import JSONBytes
 
@@ -39,8 +39,7 @@ def build_router() -> APIRouter:
     router = APIRouter(tags=["Métadonnées"])
 
     @router.get("/datapackage.json", summary="Data Package (Frictionless) de la release servie")
-    def current(request: Request) -> JSONBytes:
-        release: ServedRelease = request.app.state.releases.get()
+    def current(release: CurrentRelease) -> JSONBytes:
         return JSONBytes(datapackage_of(release.path))
 
     @router.get(

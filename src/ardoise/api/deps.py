@@ -80,6 +80,7 @@ class ExploreParameters:
     territoire: Territoire = None
 
     def query(self, default_limit: int | None) -> RecordsQuery:
+        """The checked query (``limit`` is ``default_limit`` when not given)."""
         raw = {f.name: getattr(self, f.name) for f in fields(self)}
         return P.records_query(**raw, default_limit=default_limit)
 
@@ -100,19 +101,15 @@ def filters_query(
     timezone: Timezone = None,
     territoire: Territoire = None,
 ) -> RecordsQuery:
-    return P.records_query(
-        select=None,
+    raw = ExploreParameters(
         where=where,
-        group_by=None,
-        order_by=None,
-        limit=None,
-        offset=None,
         refine=refine,
         exclude=exclude,
         lang=lang,
         timezone=timezone,
         territoire=territoire,
     )
+    return raw.query(default_limit=10)
 
 
 def catalog_query(
@@ -126,10 +123,8 @@ def catalog_query(
     lang: Lang = None,
     timezone: Timezone = None,
 ) -> CatalogQuery:
-    q = P.records_query(
-        select=None,
+    q = ExploreParameters(
         where=where,
-        group_by=None,
         order_by=order_by,
         limit=limit,
         offset=offset,
@@ -137,7 +132,7 @@ def catalog_query(
         exclude=exclude,
         lang=lang,
         timezone=timezone,
-    )
+    ).query(default_limit=10)
     return CatalogQuery(
         where=q.where_clauses,
         refine=q.refine,
