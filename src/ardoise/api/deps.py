@@ -6,7 +6,7 @@ so the OpenAPI spec describes them on every route that takes them; the values ar
 checked by the functions of ``ardoise.api.params``, in the portal's order (time zone,
 limit, offset, refine, exclude, territory), whatever the route.
 
-    CurrentRelease  the ServedRelease of the request (503 when none is published)
+    CurrentRelease  the ServedRelease of the request (503 when none can be served)
     Records         RecordsQuery of /records (limit 10 by default)
     Export          RecordsQuery of /exports (every row by default)
     Filters         RecordsQuery of /facets (where, refine, exclude, lang, timezone, territoire)

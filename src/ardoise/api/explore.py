@@ -9,6 +9,7 @@ and v2.0 wraps each item with its ``links``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
@@ -43,7 +44,10 @@ def _base(request: Request, shape: Shape) -> str:
     return f"{root}/api/explore/{shape}"
 
 
-def _facets_json(groups: list[FacetGroup], render_value: Any = None) -> JSONBytes:
+def _facets_json(
+    groups: list[FacetGroup], render_value: Callable[[Any], Any] | None = None
+) -> JSONBytes:
+    """Facet groups in the portal's shape (values as they are, or through ``render_value``)."""
     return JSONBytes(
         {
             "facets": [
