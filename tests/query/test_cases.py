@@ -137,6 +137,11 @@ def observe(case: Case, schema: Schema, engine: Engine) -> dict[str, Any]:
         compiled = compile_case(case, schema)
     except QueryError as err:
         return {"error": type(err).__name__, "col": err.col, "message": err.message}
+    return outcome(compiled, engine)
+
+
+def outcome(compiled: CompiledQuery, engine: Engine) -> dict[str, Any]:
+    """A compiled query and what it gives on ``engine``, as data."""
     result = engine.run(compiled)
     assert list(result.columns) == [c.name for c in compiled.columns]
     return {

@@ -28,7 +28,7 @@ from ardoise.odsql.schema import Schema
 from ardoise.query import v1
 from ardoise.query.compile import compile_records
 from ardoise.query.engine import Engine
-from tests.query.test_cases import NOW, Case, load, plain, regenerate
+from tests.query.test_cases import NOW, Case, load, outcome, regenerate
 
 CASES_FILE = Path(__file__).parent / "cases" / "v1.cases"
 CASES = load(CASES_FILE)
@@ -64,15 +64,7 @@ def observe(case: Case, schema: Schema, engine: Engine) -> dict[str, Any]:
         compiled = compile_records(query, schema, now=NOW)
     except QueryError as err:
         return {"error": type(err).__name__, "col": err.col, "message": err.message}
-    result = engine.run(compiled)
-    return {
-        **out,
-        "sql": compiled.sql,
-        "params": plain(compiled.params),
-        "columns": [c.name for c in compiled.columns],
-        "total": engine.count(compiled),
-        "rows": [plain(list(row)) for row in result.rows],
-    }
+    return {**out, **outcome(compiled, engine)}
 
 
 def dump(observed: dict[str, Any]) -> list[str]:

@@ -9,15 +9,17 @@ v2.0 ``/catalog/datasets``), v1 ``/api/datasets/1.0/search/``, the dashboard's
   ``__catalog`` (``CATALOG_SCHEMA``), with the Explore API's meaning: ``search()``, bare
   strings and comparisons of its fields. ``keyword`` and ``theme`` hold several values
   (``"a, b"``): a refine on them matches within the list.
-* **Words** (``text``), with one matching rule whatever the surface, so that the same words
-  find the same datasets everywhere:
+* **Words** (``text``: v1's ``q``, the dashboard's ``q``, MCP's ``query``), with one
+  matching rule whatever the surface, so that the same words find the same datasets
+  everywhere:
 
   - the words of a text are its search keys (upper case, accents dropped, cut at anything
     but a letter or a digit) without the stop words (``des``, ``données``…), stemmed (a
     final S or X dropped from a word of four letters or more);
   - a dataset holds a word when one of its own words (identifier, title, description,
     keywords, themes, field labels and names) is that word or one of its synonyms
-    (brevet/DNB, bac/baccalauréat…), or begins with it when it has five letters or more;
+    (brevet/DNB, bac/baccalauréat…), or begins with one of them that has five letters or
+    more;
   - a dataset is found when it holds every word; a text without a significant word finds
     every dataset.
 
