@@ -16,6 +16,7 @@ import json
 import re
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -136,6 +137,11 @@ def observe(case: Case, schema: Schema, engine: Engine) -> dict[str, Any]:
         compiled = compile_case(case, schema)
     except QueryError as err:
         return {"error": type(err).__name__, "col": err.col, "message": err.message}
+    return outcome(compiled, engine)
+
+
+def outcome(compiled: CompiledQuery, engine: Engine) -> dict[str, Any]:
+    """A compiled query and what it gives on ``engine``, as data."""
     result = engine.run(compiled)
     assert list(result.columns) == [c.name for c in compiled.columns]
     return {
@@ -196,16 +202,23 @@ def test_there_are_enough_cases() -> None:
     assert sum("error" in c.expected for c in ALL_CASES) >= 40
 
 
-def regenerate(path: Path, schema: Schema, engine: Engine) -> str:
-    """The case file with every output section replaced by what the code does now."""
+def regenerate(
+    path: Path,
+    schema: Schema,
+    engine: Engine,
+    output: Callable[[Case], list[str]] | None = None,
+) -> str:
+    """The case file with every output section replaced by what the code does now
+    (``output`` of a case; by default the compiled ODSQL, dumped)."""
     by_name = {c.name: c for c in load(path)}
     out: list[str] = []
+    render = output or (lambda case: dump(observe(case, schema, engine)))
 
     def close(name: str | None) -> None:
         while out and out[-1] == "":
             out.pop()
         if name in by_name:
-            out.extend(["---", *dump(observe(by_name[name], schema, engine))])
+            out.extend(["---", *render(by_name[name])])
         out.append("")
 
     name: str | None = None

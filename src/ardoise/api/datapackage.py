@@ -11,10 +11,10 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
+from ardoise.api.deps import CurrentRelease
 from ardoise.api.jsonresponse import JSONBytes
 from ardoise.catalog.loader import load_descriptor
 from ardoise.errors import ReleaseNotFound
-from ardoise.query.release import ServedRelease
 from ardoise.release.datapackage import release_datapackage
 
 _RELEASE_ID = re.compile(r"^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}$")
@@ -35,8 +35,7 @@ def build_router() -> APIRouter:
     router = APIRouter(tags=["Métadonnées"])
 
     @router.get("/datapackage.json", summary="Data Package (Frictionless) de la release servie")
-    def current(request: Request) -> JSONBytes:
-        release: ServedRelease = request.app.state.releases.get()
+    def current(release: CurrentRelease) -> JSONBytes:
         return JSONBytes(datapackage_of(release.path))
 
     @router.get(

@@ -12,6 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from ardoise.api.deps import CurrentRelease
 from ardoise.api.release_memo import ReleaseMemo
 from ardoise.catalog.dcat import FORMATS, CatalogEntry, catalog_graph, serialise
 from ardoise.odsql.errors import InvalidParameter
@@ -66,8 +67,7 @@ def build_router() -> APIRouter:
         )
 
         @router.get(f"/catalog/exports/{segment}", summary=summary, response_class=Response)
-        def export(request: Request, format: Format = None) -> Response:
-            release: ServedRelease = request.app.state.releases.get()
+        def export(request: Request, release: CurrentRelease, format: Format = None) -> Response:
             fmt = fixed or _format(format)
             body, media_type = dcat_document(release, str(request.base_url), fmt)
             return Response(body, media_type=f"{media_type}; charset=utf-8")

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 
+from ardoise.api.deps import CurrentRelease
 from ardoise.api.jsonresponse import JSONBytes
 from ardoise.indicators.model import Definition
 from ardoise.odsql.errors import InvalidParameter
@@ -35,11 +36,6 @@ Parent = Annotated[
         "ce territoire : niveau:code (ex. academie:10)."
     ),
 ]
-
-
-def _release(request: Request) -> ServedRelease:
-    release: ServedRelease = request.app.state.releases.get()
-    return release
 
 
 def _definition_json(d: Definition) -> dict[str, Any]:
@@ -150,97 +146,107 @@ def _parent(raw: str | None) -> tuple[str, str] | None:
     return territory_levels.parse(raw, parameter="parent")
 
 
+def indicateurs(release: CurrentRelease) -> JSONBytes:
+    items = [_summary(info) for info in q.list_indicators(release)]
+    return JSONBytes({"release": release.id, "total_count": len(items), "indicateurs": items})
+
+
+def indicateur(release: CurrentRelease, indicator_id: str) -> JSONBytes:
+    return JSONBytes(_details(q.indicator(release, indicator_id), release))
+
+
+def valeurs(
+    release: CurrentRelease,
+    indicator_id: str,
+    niveau: Niveau = None,
+    annee: Annee = None,
+    parent: Parent = None,
+) -> JSONBytes:
+    if niveau is None or not niveau.strip():
+        raise InvalidParameter("Le paramètre niveau est obligatoire (ex. niveau=departement).")
+    result = q.indicator_values(release, indicator_id, niveau, annee, _parent(parent))
+    p = result.parent
+    return JSONBytes(
+        {
+            "indicateur": _summary(result.indicator),
+            "niveau": result.niveau,
+            "annee_scolaire": result.annee,
+            "release": release.id,
+            "parent": (
+                {"niveau": p[0], "code": p[1], "nom": q.territory_name(release, p[0], p[1])}
+                if p
+                else None
+            ),
+            "unite": result.indicator.definition.unit,
+            "total_count": len(result.values),
+            "valeurs": [_value(v) for v in result.values],
+        }
+    )
+
+
+def _territory_item(item: q.TerritoryIndicator) -> dict[str, Any]:
+    value = {
+        k: v
+        for k, v in _value(item.value).items()
+        if k not in ("niveau", "code", "nom", "annee_scolaire")
+    }
+    return {
+        **_summary(item.indicator),
+        "annee_scolaire": item.annee,
+        **value,
+        "parents": [_value(p) for p in item.parents],
+        "serie": [_value(s, territory=False) for s in item.serie],
+    }
+
+
+def territoire(release: CurrentRelease, niveau: str, code: str, annee: Annee = None) -> JSONBytes:
+    result = q.territory_indicators(release, niveau, code, annee)
+    parents = [
+        {"niveau": lv, "code": c, "nom": q.territory_name(release, lv, c)}
+        for lv, c in result.ancestors
+    ]
+    return JSONBytes(
+        {
+            "territoire": {
+                "niveau": result.niveau,
+                "code": result.code,
+                "nom": result.nom,
+                "parents": parents,
+            },
+            "annee_scolaire": result.annee,
+            "release": release.id,
+            "total_count": len(result.items),
+            "indicateurs": [_territory_item(item) for item in result.items],
+        }
+    )
+
+
+def couverture(release: CurrentRelease) -> JSONBytes:
+    report = q.coverage(release)
+    return JSONBytes({"release": report.release, "indicateurs": list(report.indicateurs)})
+
+
+ROUTES = (  # path, route function, summary
+    ("/indicateurs", indicateurs, "Liste des indicateurs"),
+    ("/indicateurs/{indicator_id}", indicateur, "Définition, méthode et couverture"),
+    (
+        "/indicateurs/{indicator_id}/valeurs",
+        valeurs,
+        "Valeurs pour tous les territoires d'un niveau (carte)",
+    ),
+    (
+        "/territoires/{niveau}/{code}/indicateurs",
+        territoire,
+        "Tous les indicateurs d'un territoire",
+    ),
+    ("/couverture", couverture, "Ce qui manque : années et territoires sans données"),
+)
+
+
 def build_router() -> APIRouter:
     router = APIRouter(tags=["Indicateurs"])
-
-    @router.get("/indicateurs", summary="Liste des indicateurs")
-    def indicateurs(request: Request) -> JSONBytes:
-        release = _release(request)
-        items = [_summary(info) for info in q.list_indicators(release)]
-        return JSONBytes({"release": release.id, "total_count": len(items), "indicateurs": items})
-
-    @router.get("/indicateurs/{indicator_id}", summary="Définition, méthode et couverture")
-    def indicateur(request: Request, indicator_id: str) -> JSONBytes:
-        release = _release(request)
-        return JSONBytes(_details(q.indicator(release, indicator_id), release))
-
-    @router.get(
-        "/indicateurs/{indicator_id}/valeurs",
-        summary="Valeurs pour tous les territoires d'un niveau (carte)",
-    )
-    def valeurs(
-        request: Request,
-        indicator_id: str,
-        niveau: Niveau = None,
-        annee: Annee = None,
-        parent: Parent = None,
-    ) -> JSONBytes:
-        release = _release(request)
-        if niveau is None or not niveau.strip():
-            raise InvalidParameter("Le paramètre niveau est obligatoire (ex. niveau=departement).")
-        result = q.indicator_values(release, indicator_id, niveau, annee, _parent(parent))
-        d = result.indicator.definition
-        p = result.parent
-        return JSONBytes(
-            {
-                "indicateur": _summary(result.indicator),
-                "niveau": result.niveau,
-                "annee_scolaire": result.annee,
-                "release": release.id,
-                "parent": (
-                    {"niveau": p[0], "code": p[1], "nom": q.territory_name(release, p[0], p[1])}
-                    if p
-                    else None
-                ),
-                "unite": d.unit,
-                "total_count": len(result.values),
-                "valeurs": [_value(v) for v in result.values],
-            }
-        )
-
-    @router.get(
-        "/territoires/{niveau}/{code}/indicateurs", summary="Tous les indicateurs d'un territoire"
-    )
-    def territoire(request: Request, niveau: str, code: str, annee: Annee = None) -> JSONBytes:
-        release = _release(request)
-        result = q.territory_indicators(release, niveau, code, annee)
-        return JSONBytes(
-            {
-                "territoire": {
-                    "niveau": result.niveau,
-                    "code": result.code,
-                    "nom": result.nom,
-                    "parents": [
-                        {"niveau": lv, "code": c, "nom": q.territory_name(release, lv, c)}
-                        for lv, c in result.ancestors
-                    ],
-                },
-                "annee_scolaire": result.annee,
-                "release": release.id,
-                "total_count": len(result.items),
-                "indicateurs": [
-                    {
-                        **_summary(item.indicator),
-                        "annee_scolaire": item.annee,
-                        **{
-                            k: v
-                            for k, v in _value(item.value).items()
-                            if k not in ("niveau", "code", "nom", "annee_scolaire")
-                        },
-                        "parents": [_value(p) for p in item.parents],
-                        "serie": [_value(s, territory=False) for s in item.serie],
-                    }
-                    for item in result.items
-                ],
-            }
-        )
-
-    @router.get("/couverture", summary="Ce qui manque : années et territoires sans données")
-    def couverture(request: Request) -> JSONBytes:
-        release = _release(request)
-        report = q.coverage(release)
-        return JSONBytes({"release": report.release, "indicateurs": list(report.indicateurs)})
-
+    for path, endpoint, summary in ROUTES:
+        router.add_api_route(path, endpoint, methods=["GET"], summary=summary)
     return router
 
 

@@ -13,6 +13,7 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Request, Response
 
 from ardoise.api import markdown as md
+from ardoise.api.deps import current_release as _release
 from ardoise.api.release_memo import ReleaseMemo
 from ardoise.errors import NotFound
 from ardoise.query import indicators as q
@@ -24,11 +25,6 @@ MARKDOWN = "text/markdown; charset=utf-8"
 PLAIN = "text/plain; charset=utf-8"
 IPS_EXAMPLE = ("fr-en-ips-ecoles-ap2022", "departement:69")
 LEVEL_TITLES = (("region", "Régions"), ("academie", "Académies"), ("departement", "Départements"))
-
-
-def _release(request: Request) -> ServedRelease:
-    release: ServedRelease = request.app.state.releases.get()
-    return release
 
 
 def _base(request: Request) -> str:

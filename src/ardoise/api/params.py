@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ardoise.odsql.errors import InvalidParameter
-from ardoise.odsql.literals import quote_string
 from ardoise.query.limits import parse_int_parameter
 from ardoise.query.model import RecordsQuery
 from ardoise.query.territories import levels
@@ -89,6 +88,3 @@ def boolean(raw: str | None, name: str, default: bool) -> bool:
     raise InvalidParameter(
         f"Invalid value for {name} API parameter: {raw[:40]!r} was found but a boolean is expected."
     )
-
-
-odsql_string = quote_string  # what api/v1 and api/explore call; owned by odsql.literals

@@ -12,10 +12,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from ardoise.api.deps import CurrentRelease
 from ardoise.api.jsonresponse import JSONBytes
 from ardoise.query import territories as T
 from ardoise.query.limits import parse_int_parameter
-from ardoise.query.release import ServedRelease
 from ardoise.query.territories import levels
 
 GEO_CACHE_CONTROL = "public, max-age=86400"
@@ -38,11 +38,6 @@ Parent = Annotated[
 ]
 
 
-def _release(request: Request) -> ServedRelease:
-    release: ServedRelease = request.app.state.releases.get()
-    return release
-
-
 def _absolute(value: Any, root: str) -> Any:
     """The same JSON value with every root-relative API link made absolute."""
     if isinstance(value, str):
@@ -62,38 +57,40 @@ def build_router() -> APIRouter:
     router = APIRouter(tags=["Territoires"])
 
     @router.get("/territoires", summary="Rechercher un territoire ou un établissement")
-    def search(request: Request, q: Q, niveau: Niveau = None, limit: Limit = None) -> JSONBytes:
+    def search(
+        request: Request, release: CurrentRelease, q: Q, niveau: Niveau = None, limit: Limit = None
+    ) -> JSONBytes:
         """Communes, départements, académies, régions, la France et les établissements
         (UAI), par nom ou par code, les meilleurs d'abord : code exact, nom exact, début de
         nom, mot du nom, nom approchant ; à égalité, la population la plus grande."""
         n = parse_int_parameter("limit", limit)
-        results = T.search_territories(_release(request), q, niveau or None, 10 if n is None else n)
+        results = T.search_territories(release, q, niveau or None, 10 if n is None else n)
         return _json(
             request, {"total_count": len(results), "results": [asdict(r) for r in results]}
         )
 
     @router.get("/territoires/{niveau}/{code}", summary="Un territoire")
-    def territoire(request: Request, niveau: str, code: str) -> JSONBytes:
+    def territoire(request: Request, release: CurrentRelease, niveau: str, code: str) -> JSONBytes:
         """Nom, parents jusqu'à la France, nombre d'enfants par niveau, population,
         emprise, jeux de données qui ont des lignes pour ce territoire, liens."""
-        return _json(request, asdict(T.territory(_release(request), niveau, code)))
+        return _json(request, asdict(T.territory(release, niveau, code)))
 
     @router.get("/etablissements/{uai}", summary="Un établissement, tous jeux confondus")
-    def etablissement(request: Request, uai: str) -> JSONBytes:
+    def etablissement(request: Request, release: CurrentRelease, uai: str) -> JSONBytes:
         """Identité, localisation, et chaque série qui existe pour l'établissement (lignes
         par année scolaire, couverture de la source) ; les jeux nationaux qui devraient le
         contenir mais n'ont aucune ligne pour lui sont listés dans `series_absentes`."""
-        return _json(request, asdict(T.etablissement(_release(request), uai)))
+        return _json(request, asdict(T.etablissement(release, uai)))
 
     @router.get(
         "/geo/{niveau}.topojson", summary="Contours simplifiés (TopoJSON)", response_class=Response
     )
-    def geo(request: Request, niveau: str, parent: Parent = None) -> Response:
+    def geo(release: CurrentRelease, niveau: str, parent: Parent = None) -> Response:
         """Contours d'un niveau (region, departement, academie, commune), ou des enfants
         d'un territoire avec `parent=niveau:code`. Les communes exigent un parent
         (département, académie ou région)."""
         where = levels.parse(parent, parameter="parent") if parent else None
-        body = T.geometry(_release(request), niveau, where)
+        body = T.geometry(release, niveau, where)
         return Response(
             body, media_type="application/json", headers={"Cache-Control": GEO_CACHE_CONTROL}
         )

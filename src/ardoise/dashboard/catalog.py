@@ -8,7 +8,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from ardoise.catalog.downloads import download_formats, export_url
-from ardoise.catalog.names import strip_accents
 from ardoise.catalog.schema_org import dataset_jsonld
 from ardoise.dashboard.contexts import (
     ApiExample,
@@ -25,6 +24,7 @@ from ardoise.dashboard.contexts import (
 from ardoise.dashboard.figures import dataset_url
 from ardoise.dashboard.pages import page
 from ardoise.errors import DatasetNotFound
+from ardoise.query.catalog import CatalogQuery, search_catalog
 from ardoise.query.limits import RECORDS_MAX_WINDOW, parse_int_parameter
 from ardoise.query.model import RecordsQuery
 from ardoise.query.release import ServedRelease
@@ -38,29 +38,23 @@ CATALOG = Link("Données", "/donnees")
 
 
 def catalog_page(release: ServedRelease, params: Mapping[str, str], query: str) -> CatalogPage:
-    text = strip_accents((params.get("q") or "").strip()).lower()
     theme = params.get("theme") or ""
-    views = list(release.datasets.values())
-    themes = sorted({t for v in views for t in v.dataset.themes})
-    kept = []
-    for v in views:
-        d = v.dataset
-        hay = strip_accents(f"{d.id} {d.title} {d.description} {' '.join(d.keywords)}").lower()
-        if text and text not in hay:
-            continue
-        if theme and theme not in d.themes:
-            continue
-        kept.append(
-            DatasetItem(
-                d.id,
-                d.title,
-                _first_sentence(d.description),
-                d.publisher,
-                v.rows,
-                d.themes,
-                dataset_url(d.id),
-            )
+    themes = sorted({t for v in release.datasets.values() for t in v.dataset.themes})
+    found = search_catalog(
+        release, CatalogQuery(text=params.get("q") or "", theme=theme or None)
+    ).datasets
+    kept = [
+        DatasetItem(
+            v.id,
+            v.dataset.title,
+            _first_sentence(v.dataset.description),
+            v.dataset.publisher,
+            v.rows,
+            v.dataset.themes,
+            dataset_url(v.id),
         )
+        for v in found
+    ]
     return CatalogPage(
         page(
             release,

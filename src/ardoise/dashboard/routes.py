@@ -202,149 +202,167 @@ def _split(value: str) -> tuple[str, bool]:
     return (value[:-5], True) if value.endswith(".json") else (value, False)
 
 
-def build_router(settings: Settings, *, status_of: StatusOf, error_body: ErrorBody) -> APIRouter:
-    assets = build_assets(settings.node_modules, settings.cache_dir / "static")
-    r = Renderer(settings, assets, status_of, error_body)
-    threading.Thread(target=warm_up, name="ardoise-vl-convert", daemon=True).start()
-    router = APIRouter(include_in_schema=False)
+STATIC_TYPES = {
+    "js": "text/javascript",
+    "css": "text/css",
+    "woff2": "font/woff2",
+    "woff": "font/woff",
+    "svg": "image/svg+xml",
+}
 
-    def params(request: Request) -> dict[str, str]:
-        return dict(request.query_params)
 
-    @router.get("/static/{name}")
-    def static(name: str) -> Response:
+def _params(request: Request) -> dict[str, str]:
+    return dict(request.query_params)
+
+
+def _home(request: Request) -> Builder:
+    return lambda rel: home.home_page(rel, _params(request), request.url.query)
+
+
+def _territory(request: Request, niveau: str, code: str) -> Builder:
+    path = f"/territoires/{niveau}/{code}"
+    return lambda rel: territory.territory_page(
+        rel, niveau, code, _params(request), path, request.url.query
+    )
+
+
+def _school(request: Request, uai: str) -> Builder:
+    return lambda rel: school.school_page(
+        rel, uai, _params(request), f"/etablissements/{uai}", request.url.query
+    )
+
+
+def _indicator(request: Request, ind: str) -> Builder:
+    return lambda rel: indicator.indicator_page(
+        rel, ind, _params(request), f"/indicateurs/{ind}", request.url.query
+    )
+
+
+class Routes:
+    """The dashboard's route functions: each names its page builder and template (a page
+    whose path ends in ``.json`` answers its JSON twin)."""
+
+    def __init__(self, renderer: Renderer, assets: Assets, settings: Settings) -> None:
+        self.r = renderer
+        self.assets = assets
+        self.settings = settings
+
+    def static(self, name: str) -> Response:
+        assets = self.assets
         if name not in assets.names.values() and not (assets.directory / name).is_file():
             return Response("Fichier introuvable.", status_code=404, media_type="text/plain")
+        media = STATIC_TYPES.get(name.rsplit(".", 1)[-1])
         path = assets.directory / Path(name).name
-        media = {
-            "js": "text/javascript",
-            "css": "text/css",
-            "woff2": "font/woff2",
-            "woff": "font/woff",
-            "svg": "image/svg+xml",
-        }.get(name.rsplit(".", 1)[-1])
         return FileResponse(path, media_type=media, headers={"Cache-Control": IMMUTABLE})
 
-    # --- home ---
-    def home_builder(request: Request) -> Builder:
-        return lambda rel: home.home_page(rel, params(request), request.url.query)
+    def home_html(self, request: Request) -> Response:
+        return self.r.page(request, "accueil.html", _home(request))
 
-    @router.get("/", response_class=HTMLResponse)
-    def home_html(request: Request) -> Response:
-        return r.page(request, "accueil.html", home_builder(request))
+    def home_json(self, request: Request) -> Response:
+        return self.r.page(request, "accueil.html", _home(request), json=True)
 
-    @router.get("/index.json")
-    def home_json(request: Request) -> Response:
-        return r.page(request, "accueil.html", home_builder(request), json=True)
+    def home_chart(self, request: Request, chart_id: str, fmt: str) -> Response:
+        return self.r.chart(request, _home(request), chart_id, fmt)
 
-    @router.get("/graphiques/{chart_id}.{fmt}")
-    def home_chart(request: Request, chart_id: str, fmt: str) -> Response:
-        return r.chart(request, home_builder(request), chart_id, fmt)
-
-    # --- territories ---
-    def territory_builder(request: Request, niveau: str, code: str) -> Builder:
-        path = f"/territoires/{niveau}/{code}"
-        return lambda rel: territory.territory_page(
-            rel, niveau, code, params(request), path, request.url.query
-        )
-
-    @router.get("/territoires/{niveau}/{code}")
-    def territory_html(request: Request, niveau: str, code: str) -> Response:
+    def territory_html(self, request: Request, niveau: str, code: str) -> Response:
         code, as_json = _split(code)
-        return r.page(
-            request, "territoire.html", territory_builder(request, niveau, code), json=as_json
-        )
+        builder = _territory(request, niveau, code)
+        return self.r.page(request, "territoire.html", builder, json=as_json)
 
-    @router.get("/territoires/{niveau}/{code}/graphiques/{chart_id}.{fmt}")
     def territory_chart(
-        request: Request, niveau: str, code: str, chart_id: str, fmt: str
+        self, request: Request, niveau: str, code: str, chart_id: str, fmt: str
     ) -> Response:
-        return r.chart(request, territory_builder(request, niveau, code), chart_id, fmt)
+        return self.r.chart(request, _territory(request, niveau, code), chart_id, fmt)
 
-    # --- schools ---
-    def school_builder(request: Request, uai: str) -> Builder:
-        return lambda rel: school.school_page(
-            rel, uai, params(request), f"/etablissements/{uai}", request.url.query
-        )
-
-    @router.get("/etablissements/{uai}")
-    def school_html(request: Request, uai: str) -> Response:
+    def school_html(self, request: Request, uai: str) -> Response:
         uai, as_json = _split(uai)
-        return r.page(request, "etablissement.html", school_builder(request, uai), json=as_json)
+        return self.r.page(request, "etablissement.html", _school(request, uai), json=as_json)
 
-    @router.get("/etablissements/{uai}/graphiques/{chart_id}.{fmt}")
-    def school_chart(request: Request, uai: str, chart_id: str, fmt: str) -> Response:
-        return r.chart(request, school_builder(request, uai), chart_id, fmt)
+    def school_chart(self, request: Request, uai: str, chart_id: str, fmt: str) -> Response:
+        return self.r.chart(request, _school(request, uai), chart_id, fmt)
 
-    # --- indicators ---
-    def indicator_builder(request: Request, ind: str) -> Builder:
-        return lambda rel: indicator.indicator_page(
-            rel, ind, params(request), f"/indicateurs/{ind}", request.url.query
-        )
-
-    @router.get("/indicateurs/{ind}")
-    def indicator_html(request: Request, ind: str) -> Response:
+    def indicator_html(self, request: Request, ind: str) -> Response:
         ind, as_json = _split(ind)
-        return r.page(request, "indicateur.html", indicator_builder(request, ind), json=as_json)
+        return self.r.page(request, "indicateur.html", _indicator(request, ind), json=as_json)
 
-    @router.get("/indicateurs/{ind}/graphiques/{chart_id}.{fmt}")
-    def indicator_chart(request: Request, ind: str, chart_id: str, fmt: str) -> Response:
-        return r.chart(request, indicator_builder(request, ind), chart_id, fmt)
+    def indicator_chart(self, request: Request, ind: str, chart_id: str, fmt: str) -> Response:
+        return self.r.chart(request, _indicator(request, ind), chart_id, fmt)
 
-    # --- data ---
-    @router.get("/donnees")
-    @router.get("/donnees.json")
-    def catalog_html(request: Request) -> Response:
-        return r.page(
+    def catalog_html(self, request: Request) -> Response:
+        return self.r.page(
             request,
             "donnees.html",
-            lambda rel: catalog.catalog_page(rel, params(request), request.url.query),
+            lambda rel: catalog.catalog_page(rel, _params(request), request.url.query),
             json=request.url.path.endswith(".json"),
         )
 
-    @router.get("/donnees/{dataset_id}")
-    def dataset_html(request: Request, dataset_id: str) -> Response:
+    def dataset_html(self, request: Request, dataset_id: str) -> Response:
         dataset_id, as_json = _split(dataset_id)
-        return r.page(
+        base_url = self.settings.public_url
+        return self.r.page(
             request,
             "jeu.html",
             lambda rel: catalog.dataset_page(
-                rel, dataset_id, params(request), request.url.query, base_url=settings.public_url
+                rel, dataset_id, _params(request), request.url.query, base_url=base_url
             ),
             json=as_json,
         )
 
-    # --- quality, about, search ---
-    @router.get("/qualite")
-    @router.get("/qualite.json")
-    def quality_html(request: Request) -> Response:
-        return r.page(
+    def quality_html(self, request: Request) -> Response:
+        return self.r.page(
             request,
             "qualite.html",
             lambda rel: about.quality_page(rel, request.url.query),
             json=request.url.path.endswith(".json"),
         )
 
-    @router.get("/a-propos")
-    @router.get("/a-propos.json")
-    def about_html(request: Request) -> Response:
-        return r.page(
+    def about_html(self, request: Request) -> Response:
+        return self.r.page(
             request,
             "a_propos.html",
             lambda rel: about.about_page(rel, request.url.query),
             json=request.url.path.endswith(".json"),
         )
 
-    @router.get("/recherche")
-    @router.get("/recherche.json")
-    def search_html(request: Request) -> Response:
-        return r.page(
+    def search_html(self, request: Request) -> Response:
+        query = request.query_params.get("q", "")
+        return self.r.page(
             request,
             "recherche.html",
-            lambda rel: about.search_page(
-                rel, request.query_params.get("q", ""), request.url.query
-            ),
+            lambda rel: about.search_page(rel, query, request.url.query),
             json=request.url.path.endswith(".json"),
         )
 
+
+ROUTES = (  # path, route function, in the order they are matched
+    ("/static/{name}", "static"),
+    ("/", "home_html"),
+    ("/index.json", "home_json"),
+    ("/graphiques/{chart_id}.{fmt}", "home_chart"),
+    ("/territoires/{niveau}/{code}", "territory_html"),
+    ("/territoires/{niveau}/{code}/graphiques/{chart_id}.{fmt}", "territory_chart"),
+    ("/etablissements/{uai}", "school_html"),
+    ("/etablissements/{uai}/graphiques/{chart_id}.{fmt}", "school_chart"),
+    ("/indicateurs/{ind}", "indicator_html"),
+    ("/indicateurs/{ind}/graphiques/{chart_id}.{fmt}", "indicator_chart"),
+    ("/donnees", "catalog_html"),
+    ("/donnees.json", "catalog_html"),
+    ("/donnees/{dataset_id}", "dataset_html"),
+    ("/qualite", "quality_html"),
+    ("/qualite.json", "quality_html"),
+    ("/a-propos", "about_html"),
+    ("/a-propos.json", "about_html"),
+    ("/recherche", "search_html"),
+    ("/recherche.json", "search_html"),
+)
+
+
+def build_router(settings: Settings, *, status_of: StatusOf, error_body: ErrorBody) -> APIRouter:
+    assets = build_assets(settings.node_modules, settings.cache_dir / "static")
+    routes = Routes(Renderer(settings, assets, status_of, error_body), assets, settings)
+    threading.Thread(target=warm_up, name="ardoise-vl-convert", daemon=True).start()
+    router = APIRouter(include_in_schema=False)
+    for path, name in ROUTES:
+        extra: dict[str, Any] = {"response_class": HTMLResponse} if path == "/" else {}
+        router.add_api_route(path, getattr(routes, name), methods=["GET"], **extra)
     return router

@@ -1,18 +1,18 @@
 """``search_datasets`` and ``describe_dataset``.
 
-Search is a FILTER, not a ranking (reference §4, datagouv-mcp #116): a dataset is a result
-only if it holds every significant word of the query, compared as search keys (upper case,
-no accents, plural and prefix tolerant). When nothing holds every word, the tool says so in
-words and lists the closest datasets (the most words found) and, separately, the datasets
-the official portal publishes that this release does not hold, so that a model never
-concludes "no data" from a wording mismatch.
+Search is a FILTER, not a ranking (reference §4, datagouv-mcp #116): the results are the
+datasets that the one catalogue search (``ardoise.query.catalog``, the same rule as the v1
+API and the dashboard) finds, those holding every significant word of the query compared
+as search keys (upper case, no accents, plural and prefix tolerant, brevet/DNB…). This tool
+only ranks them. When nothing holds every word, it says so in words and lists the closest
+datasets (the most words found) and, separately, the datasets the official portal
+publishes that this release does not hold, so that a model never concludes "no data" from
+a wording mismatch.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
-from dataclasses import dataclass
 
 from mcp.server.mcpserver.exceptions import ToolError
 
@@ -25,86 +25,21 @@ from ardoise.mcp.schemas import (
     FieldInfo,
     PortalOnly,
 )
+from ardoise.query.catalog import (
+    CatalogEntry,
+    CatalogQuery,
+    WordSet,
+    catalog_index,
+    search_catalog,
+    words,
+)
 from ardoise.query.release import DatasetView, ServedRelease
-from ardoise.query.territories.search import search_key
 
 MAX_RESULTS = 30
 MAX_CLOSE = 5
-_PREFIX_MIN = 5  # shorter words must match a whole word ("repas" is not "répartition")
-# Words that say nothing about which dataset is wanted.
-_STOP_TEXT = """
-A AU AUX AVEC CE CES D DANS DE DES DU EN ET L LA LE LES OU PAR POUR QUE QUEL QUELS QUELLE
-QUELLES QUI SUR UN UNE DONNEE DONNEES JEU JEUX DATASET DATASETS FICHIER FICHIERS CSV LISTE
-NOMBRE TAUX OPEN DATA STATISTIQUE STATISTIQUES CHIFFRE CHIFFRES
-"""
-STOP_WORDS = frozenset(_STOP_TEXT.split())
-# Official abbreviations and their spelled-out forms, both ways.
-SYNONYMS: dict[str, tuple[str, ...]] = {
-    "BREVET": ("DNB",),
-    "DNB": ("BREVET",),
-    "BAC": ("BACCALAUREAT",),
-    "BACCALAUREAT": ("BAC",),
-    "IPS": ("POSITION",),
-    "ELEVE": ("EFFECTIF",),
-    "EFFECTIF": ("ELEVE",),
-    "LYCEE": ("LYCEE", "LGT", "LP"),
-    "ECOLE": ("ECOLE", "PREMIER"),
-    "VACANCE": ("CALENDRIER",),
-    "CALENDRIER": ("VACANCE",),
-    "UAI": ("ETABLISSEMENT",),
-}
 
 
-def _stem(word: str) -> str:
-    if len(word) > 3 and word[-1] in "SX":
-        word = word[:-1]
-    return word
-
-
-def words_of(text: str) -> list[str]:
-    """Search words of ``text``: search keys, stemmed, stop words removed, in order."""
-    out: list[str] = []
-    for w in search_key(text).split():
-        s = _stem(w)
-        if s not in STOP_WORDS and w not in STOP_WORDS and s not in out:
-            out.append(s)
-    return out
-
-
-@dataclass(frozen=True)
-class _Indexed:
-    view: DatasetView
-    words: frozenset[str]
-    title_words: frozenset[str]
-
-
-@per_release
-def _index(release: ServedRelease) -> tuple[_Indexed, ...]:
-    out = []
-    for view in release.datasets.values():
-        ds = view.dataset
-        text = " ".join(
-            [
-                ds.id.replace("-", " ").replace("_", " "),
-                ds.title,
-                ds.description,
-                " ".join(ds.keywords),
-                " ".join(ds.themes),
-                " ".join(f"{f.label} {f.name.replace('_', ' ')}" for f in ds.fields),
-            ]
-        )
-        out.append(_Indexed(view, frozenset(words_of(text)), frozenset(words_of(ds.title))))
-    return tuple(out)
-
-
-def _matches(token: str, words: Iterable[str]) -> bool:
-    options = (token, *SYNONYMS.get(token, ()))
-    return any(
-        w == o or (len(o) >= _PREFIX_MIN and w.startswith(o)) for o in options for w in words
-    )
-
-
-def _hit(item: _Indexed, found: list[str]) -> DatasetHit:
+def _hit(item: CatalogEntry, found: list[str]) -> DatasetHit:
     ds = item.view.dataset
     first = " ".join(ds.description.split()).split(". ")[0]
     cov = (
@@ -129,11 +64,14 @@ def school_years(view: DatasetView) -> list[str]:
 
 
 def search_datasets(release: ServedRelease, citer: Citer, query: str) -> DatasetSearch:
-    tokens = words_of(query)
-    index = _index(release)
+    """The datasets the catalogue search finds for ``query`` (ranked: most words in the
+    title, then the most rows), or else the closest ones and the portal's."""
+    found = search_catalog(release, CatalogQuery(text=query))
+    tokens = list(found.words)
+    index = catalog_index(release)
     catalog = f"{citer.base}/api/explore/v2.1/catalog/datasets?limit=100"
     if not tokens:
-        hits = [_hit(i, []) for i in index]
+        hits = [_hit(index[v.id], []) for v in found.datasets]
         return DatasetSearch(
             requete=query,
             mots=[],
@@ -146,17 +84,10 @@ def search_datasets(release: ServedRelease, citer: Citer, query: str) -> Dataset
             "jeux de la release. Précisez un thème (ex. « IPS collèges », « résultats "
             "du brevet », « effectifs des écoles »).",
         )
-    scored = []
-    for item in index:
-        found = [t for t in tokens if _matches(t, item.words)]
-        if found:
-            in_title = sum(_matches(t, item.title_words) for t in tokens)
-            scored.append((len(found), in_title, item.view.rows, item, found))
-    scored.sort(key=lambda s: (-s[0], -s[1], -s[2], s[3].view.id))
-    full = [s for s in scored if s[0] == len(tokens)]
     portal = _portal_matches(release, tokens)
-    if full:
-        hits = [_hit(s[3], s[4]) for s in full[:MAX_RESULTS]]
+    if found.datasets:
+        full = sorted((index[v.id] for v in found.datasets), key=lambda i: _rank(i, tokens))
+        hits = [_hit(i, tokens) for i in full[:MAX_RESULTS]]
         more = len(full) - len(hits)
         message = (
             f"{len(full)} jeu(x) contiennent tous les mots ({', '.join(tokens)})."
@@ -173,8 +104,28 @@ def search_datasets(release: ServedRelease, citer: Citer, query: str) -> Dataset
             message=message,
             citation=citer.cite([h.dataset_id for h in hits], catalog),
         )
-    close = [_hit(s[3], s[4]) for s in scored[:MAX_CLOSE]]
-    unknown = [t for t in tokens if not any(_matches(t, i.words) for i in index)]
+    return _near_misses(query, tokens, list(index.values()), portal, citer, catalog)
+
+
+def _rank(item: CatalogEntry, tokens: list[str]) -> tuple[int, int, int, str]:
+    """Most words found, then most words in the title, then most rows, then by id."""
+    found = len(item.found(tokens))
+    in_title = sum(item.title.holds(t) for t in tokens)
+    return (-found, -in_title, -item.view.rows, item.view.id)
+
+
+def _near_misses(
+    query: str,
+    tokens: list[str],
+    index: list[CatalogEntry],
+    portal: list[PortalOnly],
+    citer: Citer,
+    catalog: str,
+) -> DatasetSearch:
+    """No dataset holds every word: say so, with the datasets holding the most of them."""
+    scored = sorted((i for i in index if i.found(tokens)), key=lambda i: _rank(i, tokens))
+    close = [_hit(i, i.found(tokens)) for i in scored[:MAX_CLOSE]]
+    unknown = [t for t in tokens if not any(i.text.holds(t) for i in index)]
     hints = _spelling(unknown, index)
     message = (
         f"Aucun jeu de la release ne contient tous les mots ({', '.join(tokens)}). "
@@ -206,8 +157,8 @@ def search_datasets(release: ServedRelease, citer: Citer, query: str) -> Dataset
     )
 
 
-def _spelling(unknown: list[str], index: tuple[_Indexed, ...]) -> list[str]:
-    vocabulary = sorted({w for i in index for w in i.words})
+def _spelling(unknown: list[str], index: list[CatalogEntry]) -> list[str]:
+    vocabulary = sorted({w for i in index for w in i.text.words})
     out = []
     for t in unknown:
         near = difflib.get_close_matches(t, vocabulary, n=3, cutoff=0.75)
@@ -219,7 +170,7 @@ def _spelling(unknown: list[str], index: tuple[_Indexed, ...]) -> list[str]:
 
 
 @per_release
-def _portal_index(release: ServedRelease) -> tuple[tuple[PortalOnly, tuple[str, ...]], ...]:
+def _portal_index(release: ServedRelease) -> tuple[tuple[PortalOnly, WordSet], ...]:
     """The portal datasets this release does not hold, with their search words."""
     out = []
     for d in release.portal_catalog():
@@ -232,28 +183,26 @@ def _portal_index(release: ServedRelease) -> tuple[tuple[PortalOnly, tuple[str, 
         item = PortalOnly(
             dataset_id=ds_id, titre=str(d.get("title", "")), url_portail=Citer.portal_url(ds_id)
         )
-        out.append((item, tuple(words_of(text))))
+        out.append((item, WordSet.of(text)))
     return tuple(out)
 
 
 def _portal_matches(release: ServedRelease, tokens: list[str]) -> list[PortalOnly]:
-    found = [
-        item for item, words in _portal_index(release) if all(_matches(t, words) for t in tokens)
-    ]
+    found = [item for item, words in _portal_index(release) if all(words.holds(t) for t in tokens)]
     return found[:MAX_CLOSE]
 
 
 def closest_ids(release: ServedRelease, dataset_id: str) -> list[str]:
     ids = list(release.datasets)
     near = difflib.get_close_matches(dataset_id, ids, n=5, cutoff=0.5)
-    tokens = words_of(dataset_id.replace("-", " ").replace("_", " "))
-    for item in _index(release):
+    tokens = words(dataset_id.replace("-", " ").replace("_", " "))
+    for item in catalog_index(release).values():
         if len(near) >= 5:
             break
         if (
             tokens
             and item.view.id not in near
-            and sum(_matches(t, item.words) for t in tokens) >= max(1, len(tokens) - 1)
+            and len(item.found(tokens)) >= max(1, len(tokens) - 1)
         ):
             near.append(item.view.id)
     return near

@@ -85,6 +85,87 @@ SchoolYear = Annotated[
     ),
 ]
 Odsql = Annotated[str | None, Field(max_length=4000)]
+SearchText = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=200,
+        description=(
+            "Mots à chercher, en français (ex. « IPS collèges », « résultats du brevet »)."
+        ),
+    ),
+]
+RowLimit = Annotated[
+    int,
+    Field(
+        ge=1,
+        le=records.MAX_ROWS,
+        description=("Nombre maximal de lignes rendues (1 à 100)."),
+    ),
+]
+TerritoryName = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=200,
+        description=("Nom ou code du territoire ou de l'établissement."),
+    ),
+]
+TerritoryList = Annotated[
+    list[Annotated[str, Field(min_length=1, max_length=200)]],
+    Field(
+        min_length=1,
+        max_length=indicators.MAX_TERRITORIES,
+        description=(
+            'Territoires, chacun niveau:code (ex. ["departement:48", '
+            '"departement:12"]) ou un nom sans homonyme.'
+        ),
+    ),
+]
+
+# The tools, in the order of tools/list: name → description (the method of Tools).
+TOOLS = {
+    "search_datasets": (
+        "Cherche les jeux de données de la release qui contiennent TOUS les mots de la "
+        "requête (filtre, pas classement ; accents, majuscules et pluriels ignorés ; brevet/DNB "
+        "et bac/baccalauréat équivalents). Sans résultat, le dit et donne les jeux proches et "
+        "ceux du portail officiel non repris ici : ne concluez pas qu'une donnée n'existe pas "
+        "sans avoir essayé d'autres mots."
+    ),
+    "describe_dataset": (
+        "Décrit un jeu : titre, description, champs (nom, libellé, type, unité), années "
+        "scolaires et lignes par année, couverture (nationale ou partielle), résumé qualité, "
+        "licence, précautions. À lire avant query_records."
+    ),
+    "query_records": (
+        "Interroge un jeu en ODSQL, comme l'API Explore v2.1 (même compilateur) : where "
+        '(ex. code_du_departement = "69" and rentree_scolaire = "2022-2023"), select '
+        "(ex. avg(ips) as ips_moyen, count(*) as n), group_by, order_by (ex. ips desc), "
+        "limit (1 à 100, 20 par défaut). total_count est exact ; au-delà de limit le résultat "
+        "est tronqué et le dit : agrégez plutôt que de compter des lignes."
+    ),
+    "find_territory": (
+        "Trouve les codes d'un territoire ou d'un établissement à partir d'un nom ou d'un "
+        "code : « Lozère », « académie de Lyon », « collège Jean Moulin à Lyon », une commune, "
+        "un code INSEE, un UAI. Accents ignorés. S'il y a plusieurs homonymes (statut "
+        "« homonymes »), ils sont tous listés : ne choisissez pas à la place de l'utilisateur."
+    ),
+    "get_indicator": (
+        "Valeur d'un indicateur officiel pour un territoire et une année scolaire : valeur, "
+        "base, statut (ok, non_significatif, absent), rang, le même indicateur pour chaque "
+        "niveau parent jusqu'à la France, et la série sur toutes les années ; chaque valeur "
+        "avec sa citation (URL de l'API qui la redonne)."
+    ),
+    "compare_territories": (
+        "Compare un indicateur entre plusieurs territoires (2 à 30) pour une même année "
+        "scolaire, chaque valeur avec sa base, son statut et sa citation."
+    ),
+    "list_indicators": (
+        "Liste les indicateurs officiels calculés par la release : définition, formule, "
+        "agrégation, base, niveaux, années, jeux sources, précautions. La méthodologie "
+        "complète est dans la ressource ardoise://indicateurs/{id}."
+    ),
+}
 
 
 class ArdoiseMCP(MCPServer[Any]):
@@ -145,22 +226,19 @@ def validation_message(tool: str, error: ValidationError) -> str:
     )
 
 
-def build_server(settings: Settings, holder: ReleaseHolder | None = None) -> ArdoiseMCP:
-    releases = holder or ReleaseHolder(settings)
-    server = ArdoiseMCP(
-        NAME,
-        title="Ardoise — chiffres officiels de l'éducation",
-        version=__version__,
-        instructions=documents.TOOLS_GUIDE,
-        website_url=settings.public_url,
-        log_level="WARNING",
-    )
+class Tools:
+    """The seven tools over a release holder; each method is one tool (its name and
+    signature are the tool's, its body one call to a function of ``ardoise.mcp``)."""
 
-    def call(fn: Callable[[ServedRelease, Citer], T]) -> T:
+    def __init__(self, releases: ReleaseHolder, settings: Settings) -> None:
+        self.releases = releases
+        self.settings = settings
+
+    def call(self, fn: Callable[[ServedRelease, Citer], T]) -> T:
         """Run a tool body on the current release; domain errors become tool errors."""
         try:
-            release = releases.get()
-            return fn(release, Citer.of(release, settings.public_url))
+            release = self.releases.get()
+            return fn(release, Citer.of(release, self.settings.public_url))
         except (NoRelease, ReleaseCorrupt) as exc:
             raise ToolError(
                 f"{exc} Le serveur n'a aucune donnée à servir pour l'instant."
@@ -173,70 +251,22 @@ def build_server(settings: Settings, holder: ReleaseHolder | None = None) -> Ard
         except ArdoiseError as exc:
             raise ToolError(str(exc)) from None
 
-    @server.tool(
-        name="search_datasets",
-        annotations=READ_ONLY,
-        description=(
-            "Cherche les jeux de données de la release qui contiennent TOUS les mots de la "
-            "requête (filtre, pas classement ; accents, majuscules et pluriels ignorés ; brevet/DNB "
-            "et bac/baccalauréat équivalents). Sans résultat, le dit et donne les jeux proches et "
-            "ceux du portail officiel non repris ici : ne concluez pas qu'une donnée n'existe pas "
-            "sans avoir essayé d'autres mots."
-        ),
-    )
-    def search_datasets(
-        query: Annotated[
-            str,
-            Field(
-                min_length=1,
-                max_length=200,
-                description=(
-                    "Mots à chercher, en français (ex. « IPS collèges », « résultats du brevet »)."
-                ),
-            ),
-        ],
-    ) -> DatasetSearch:
-        return call(lambda r, c: datasets.search_datasets(r, c, query))
+    def search_datasets(self, query: SearchText) -> DatasetSearch:
+        return self.call(lambda r, c: datasets.search_datasets(r, c, query))
 
-    @server.tool(
-        name="describe_dataset",
-        annotations=READ_ONLY,
-        description=(
-            "Décrit un jeu : titre, description, champs (nom, libellé, type, unité), années "
-            "scolaires et lignes par année, couverture (nationale ou partielle), résumé qualité, "
-            "licence, précautions. À lire avant query_records."
-        ),
-    )
-    def describe_dataset(dataset_id: DatasetId) -> DatasetDescription:
-        return call(lambda r, c: datasets.describe_dataset(r, c, dataset_id))
+    def describe_dataset(self, dataset_id: DatasetId) -> DatasetDescription:
+        return self.call(lambda r, c: datasets.describe_dataset(r, c, dataset_id))
 
-    @server.tool(
-        name="query_records",
-        annotations=READ_ONLY,
-        description=(
-            "Interroge un jeu en ODSQL, comme l'API Explore v2.1 (même compilateur) : where "
-            '(ex. code_du_departement = "69" and rentree_scolaire = "2022-2023"), select '
-            "(ex. avg(ips) as ips_moyen, count(*) as n), group_by, order_by (ex. ips desc), "
-            "limit (1 à 100, 20 par défaut). total_count est exact ; au-delà de limit le résultat "
-            "est tronqué et le dit : agrégez plutôt que de compter des lignes."
-        ),
-    )
     def query_records(
+        self,
         dataset_id: DatasetId,
         where: Annotated[Odsql, Field(description="Filtre ODSQL.")] = None,
         select: Annotated[Odsql, Field(description="Champs ou agrégats ODSQL.")] = None,
         group_by: Annotated[Odsql, Field(description="Regroupement ODSQL.")] = None,
         order_by: Annotated[Odsql, Field(description="Tri ODSQL (champ desc).")] = None,
-        limit: Annotated[
-            int,
-            Field(
-                ge=1,
-                le=records.MAX_ROWS,
-                description=("Nombre maximal de lignes rendues (1 à 100)."),
-            ),
-        ] = records.DEFAULT_ROWS,
+        limit: RowLimit = records.DEFAULT_ROWS,
     ) -> RecordsResult:
-        return call(
+        return self.call(
             lambda r, c: records.query_records(
                 r,
                 c,
@@ -249,87 +279,42 @@ def build_server(settings: Settings, holder: ReleaseHolder | None = None) -> Ard
             )
         )
 
-    @server.tool(
-        name="find_territory",
-        annotations=READ_ONLY,
-        description=(
-            "Trouve les codes d'un territoire ou d'un établissement à partir d'un nom ou d'un "
-            "code : « Lozère », « académie de Lyon », « collège Jean Moulin à Lyon », une commune, "
-            "un code INSEE, un UAI. Accents ignorés. S'il y a plusieurs homonymes (statut "
-            "« homonymes »), ils sont tous listés : ne choisissez pas à la place de l'utilisateur."
-        ),
-    )
-    def find_territory(
-        name: Annotated[
-            str,
-            Field(
-                min_length=1,
-                max_length=200,
-                description=("Nom ou code du territoire ou de l'établissement."),
-            ),
-        ],
-    ) -> TerritoryResolution:
-        return call(lambda r, c: territory.find_territory(r, c, name))
+    def find_territory(self, name: TerritoryName) -> TerritoryResolution:
+        return self.call(lambda r, c: territory.find_territory(r, c, name))
 
-    @server.tool(
-        name="get_indicator",
-        annotations=READ_ONLY,
-        description=(
-            "Valeur d'un indicateur officiel pour un territoire et une année scolaire : valeur, "
-            "base, statut (ok, non_significatif, absent), rang, le même indicateur pour chaque "
-            "niveau parent jusqu'à la France, et la série sur toutes les années ; chaque valeur "
-            "avec sa citation (URL de l'API qui la redonne)."
-        ),
-    )
     def get_indicator(
-        indicator_id: IndicatorId, territory: TerritoryArg, school_year: SchoolYear = None
+        self, indicator_id: IndicatorId, territory: TerritoryArg, school_year: SchoolYear = None
     ) -> IndicatorResult:
-        return call(
+        return self.call(
             lambda r, c: indicators.get_indicator(r, c, indicator_id, territory, school_year)
         )
 
-    @server.tool(
-        name="compare_territories",
-        annotations=READ_ONLY,
-        description=(
-            "Compare un indicateur entre plusieurs territoires (2 à 30) pour une même année "
-            "scolaire, chaque valeur avec sa base, son statut et sa citation."
-        ),
-    )
     def compare_territories(
-        indicator_id: IndicatorId,
-        territories: Annotated[
-            list[Annotated[str, Field(min_length=1, max_length=200)]],
-            Field(
-                min_length=1,
-                max_length=indicators.MAX_TERRITORIES,
-                description=(
-                    'Territoires, chacun niveau:code (ex. ["departement:48", '
-                    '"departement:12"]) ou un nom sans homonyme.'
-                ),
-            ),
-        ],
-        school_year: SchoolYear = None,
+        self, indicator_id: IndicatorId, territories: TerritoryList, school_year: SchoolYear = None
     ) -> Comparison:
-        return call(
+        return self.call(
             lambda r, c: indicators.compare_territories(
                 r, c, indicator_id, territories, school_year
             )
         )
 
-    @server.tool(
-        name="list_indicators",
-        annotations=READ_ONLY,
-        description=(
-            "Liste les indicateurs officiels calculés par la release : définition, formule, "
-            "agrégation, base, niveaux, années, jeux sources, précautions. La méthodologie "
-            "complète est dans la ressource ardoise://indicateurs/{id}."
-        ),
-    )
-    def list_indicators() -> IndicatorList:
-        return call(lambda r, c: indicators.list_indicators(r, c))
+    def list_indicators(self) -> IndicatorList:
+        return self.call(lambda r, c: indicators.list_indicators(r, c))
 
-    _resources(server, call)
+
+def build_server(settings: Settings, holder: ReleaseHolder | None = None) -> ArdoiseMCP:
+    server = ArdoiseMCP(
+        NAME,
+        title="Ardoise — chiffres officiels de l'éducation",
+        version=__version__,
+        instructions=documents.TOOLS_GUIDE,
+        website_url=settings.public_url,
+        log_level="WARNING",
+    )
+    tools = Tools(holder or ReleaseHolder(settings), settings)
+    for name, description in TOOLS.items():
+        server.tool(name=name, annotations=READ_ONLY, description=description)(getattr(tools, name))
+    _resources(server, tools.call)
     _prompts(server)
     return server
 
