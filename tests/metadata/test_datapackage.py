@@ -14,7 +14,7 @@ from frictionless import Package
 
 from ardoise.api.datapackage import datapackage_of
 from ardoise.release.datapackage import table_schema_type
-from ardoise.release.manifest import sha256_file
+from ardoise.release.files import sha256_file
 from ardoise.settings import Settings
 
 

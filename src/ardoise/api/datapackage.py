@@ -16,6 +16,7 @@ from ardoise.api.jsonresponse import JSONBytes
 from ardoise.catalog.loader import load_descriptor
 from ardoise.errors import ReleaseNotFound
 from ardoise.release.datapackage import release_datapackage
+from ardoise.release.manifest import Manifest
 
 _RELEASE_ID = re.compile(r"^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}$")
 
@@ -26,7 +27,7 @@ def datapackage_of(release_dir: Path) -> dict[str, Any]:
     if path.is_file():
         data: dict[str, Any] = json.loads(path.read_text("utf-8"))
         return data
-    manifest = json.loads((release_dir / "manifest.json").read_text("utf-8"))
+    manifest = Manifest.read(release_dir / "manifest.json")
     descriptors = {p.stem: load_descriptor(p) for p in (release_dir / "catalog").glob("*.yaml")}
     return release_datapackage(release_dir, manifest, descriptors)
 

@@ -76,8 +76,8 @@ def example_queries(base: str, view: DatasetView) -> list[tuple[str, str]]:
 
 def dataset_md(view: DatasetView, release: ServedRelease, base: str) -> str:
     ds = view.dataset
-    quality = view.entry.get("quality") or {}
-    years = quality.get("years") or {}
+    quality = view.entry.quality
+    years = quality.years
     cov = ds.spatial_coverage
     lic = licence_url(ds.licence)
     lines = [
@@ -126,8 +126,8 @@ def dataset_md(view: DatasetView, release: ServedRelease, base: str) -> str:
     lines += [f"- [{f.label}]({export_url(base, ds.id, f.name)})" for f in download_formats(ds)]
     lines += [
         "",
-        f"Qualité : {quality.get('warnings', 0)} avertissement(s), "
-        f"{quality.get('blocking', 0)} problème(s) bloquant(s) à la publication.",
+        f"Qualité : {quality.warnings} avertissement(s), "
+        f"{quality.blocking} problème(s) bloquant(s) à la publication.",
         "",
     ]
     return "\n".join(lines)

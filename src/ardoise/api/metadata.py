@@ -12,7 +12,7 @@ FEATURES = ["analyze", "timeserie"]
 
 def dataset_metas(view: DatasetView, release: ServedRelease) -> dict[str, Any]:
     ds = view.dataset
-    quality = view.entry.get("quality", {})
+    quality = view.entry.quality
     return {
         "default": {
             "title": ds.title,
@@ -41,12 +41,12 @@ def dataset_metas(view: DatasetView, release: ServedRelease) -> dict[str, Any]:
                 "kind": ds.temporal_coverage.kind,
                 "years": list(ds.temporal_coverage.years),
             },
-            "school_years": quality.get("years", {}),
+            "school_years": dict(quality.years),
             "frequency": ds.frequency,
             "caveats": list(ds.caveats),
             "key": list(ds.key),
-            "quality": quality,
-            "sources": view.entry.get("sources", []),
+            "quality": quality.to_json(),
+            "sources": [s.to_json() for s in view.entry.sources],
         },
     }
 
@@ -74,7 +74,7 @@ def fields_json(view: DatasetView) -> list[dict[str, Any]]:
 def dataset_json(view: DatasetView, release: ServedRelease) -> dict[str, Any]:
     return {
         "dataset_id": view.id,
-        "dataset_uid": "da_" + view.entry["parquet"]["sha256"][:6],
+        "dataset_uid": "da_" + view.parquet_file.sha256[:6],
         "attachments": [],
         "has_records": view.rows > 0,
         "data_visible": True,

@@ -25,15 +25,14 @@ from ardoise.release.store import ReleaseStore
 def quality_page(release: ServedRelease, query: str) -> QualityPage:
     rows = []
     for v in release.datasets.values():
-        summary = dict(v.entry.get("quality") or {})
         rows.append(
             QualityRow(
                 v.id,
                 v.dataset.title,
-                str(v.entry.get("status") or "publié"),
+                v.entry.status,
                 v.rows,
-                int(summary.get("blocking") or 0),
-                int(summary.get("warnings") or 0),
+                v.entry.quality.blocking,
+                v.entry.quality.warnings,
                 dataset_url(v.id),
             )
         )

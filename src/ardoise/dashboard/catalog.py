@@ -148,8 +148,7 @@ def dataset_page(
         )
     filtres += _facet_filters(release, d.id, facets, chosen, territoire)
     api = f"{base_url.rstrip('/')}/api/explore/v2.1/catalog/datasets/{d.id}/records"
-    entry = view.entry
-    quality = dict(entry.get("quality") or {})
+    quality = view.entry.quality.to_json()
     jsonld = _jsonld(d, base_url, release, view.rows)
     return DatasetPage(
         page(

@@ -5,6 +5,8 @@ Each check returns report Issues (data problems are data, STYLE.md L6) or a stat
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import duckdb
@@ -183,16 +185,26 @@ def years(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return {str(y): int(n) for y, n in rows}
 
 
-def with_drift(report: Report, ds: Dataset, previous: dict[str, Any] | None) -> Report:
+@dataclass(frozen=True)
+class PreviousVersion:
+    """The dataset as the previous release holds it, for the drift check."""
+
+    release_id: str
+    rows: int
+    fields: tuple[str, ...]  # its columns
+    years: Mapping[str, int]  # school year → rows
+
+
+def with_drift(report: Report, ds: Dataset, previous: PreviousVersion | None) -> Report:
     """Compare with the dataset's entry in the previous release (rows, fields, years)."""
     if not previous:
         drift: dict[str, Any] = {"previous_release": None}
         return _replace(report, drift, [])
-    prev_rows = int(previous.get("rows") or 0)
-    prev_fields = [f["name"] for f in previous.get("schema", []) if not f["name"].startswith("_")]
-    prev_years = dict(previous.get("years") or {})
+    prev_rows = previous.rows
+    prev_fields = [f for f in previous.fields if not f.startswith("_")]
+    prev_years = dict(previous.years)
     drift = {
-        "previous_release": previous.get("release_id"),
+        "previous_release": previous.release_id,
         "rows_before": prev_rows,
         "rows_after": report.rows,
         "rows_change": report.rows - prev_rows,
@@ -208,7 +220,7 @@ def with_drift(report: Report, ds: Dataset, previous: dict[str, Any] | None) -> 
                 type="derive",
                 count=abs(report.rows - prev_rows),
                 message=f"Le nombre de lignes passe de {prev_rows} à {report.rows} "
-                f"depuis la release {previous.get('release_id')}.",
+                f"depuis la release {previous.release_id}.",
             )
         )
     if drift["fields_removed"] or drift["years_removed"]:

@@ -65,7 +65,7 @@ def ingest_dataset(
     conn: duckdb.DuckDBPyConnection,
     *,
     linked: bool,
-    previous: dict[str, Any] | None = None,
+    previous: checks.PreviousVersion | None = None,
     download: Callable[[str], Path] | None = None,
 ) -> IngestResult:
     """Read, normalise and check one dataset. ``linked``: the ref_* tables exist in ``conn``.

@@ -59,8 +59,7 @@ def _hit(item: CatalogEntry, found: list[str]) -> DatasetHit:
 
 
 def school_years(view: DatasetView) -> list[str]:
-    years = (view.entry.get("quality") or {}).get("years") or {}
-    return sorted(years)
+    return sorted(view.entry.quality.years)
 
 
 def search_datasets(release: ServedRelease, citer: Citer, query: str) -> DatasetSearch:
@@ -228,7 +227,7 @@ def view_of(release: ServedRelease, dataset_id: str) -> DatasetView:
 def describe_dataset(release: ServedRelease, citer: Citer, dataset_id: str) -> DatasetDescription:
     view = view_of(release, dataset_id)
     ds = view.dataset
-    quality = dict(view.entry.get("quality") or {})
+    quality = view.entry.quality.to_json()
     years = dict(sorted((quality.pop("years", None) or {}).items()))
     tc = ds.temporal_coverage
     temporal = tc.description or (

@@ -86,7 +86,7 @@ def overview(release: ServedRelease, citer: Citer) -> str:
 def dataset_document(release: ServedRelease, citer: Citer, dataset_id: str) -> str:
     view = view_of(release, dataset_id)
     ds = view.dataset
-    years = (view.entry.get("quality") or {}).get("years") or {}
+    years = view.entry.quality.years
     lines = [
         f"# {ds.title}",
         "",

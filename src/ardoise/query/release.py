@@ -21,6 +21,7 @@ from ardoise.catalog.model import Dataset
 from ardoise.errors import ArdoiseError, ConfigError, DatasetNotFound, NoRelease, ReleaseCorrupt
 from ardoise.odsql.schema import Schema
 from ardoise.query.engine import Engine
+from ardoise.release.manifest import DatasetEntry, Manifest, ParquetFile
 from ardoise.settings import Settings
 
 
@@ -29,7 +30,7 @@ class DatasetView:
     """One published dataset of a release, as the query layer sees it."""
 
     dataset: Dataset
-    entry: dict[str, Any]  # its manifest entry
+    entry: DatasetEntry  # its manifest entry
     schema: Schema
     parquet: Path
 
@@ -39,7 +40,14 @@ class DatasetView:
 
     @property
     def rows(self) -> int:
-        return int(self.entry.get("rows") or 0)
+        return self.entry.rows
+
+    @property
+    def parquet_file(self) -> ParquetFile:
+        """Its Parquet file as the manifest records it (path, sha256, bytes)."""
+        file = self.entry.parquet
+        assert file is not None  # a view is made for a published entry only
+        return file
 
 
 CATALOG_TABLE = "__catalog"
@@ -72,16 +80,16 @@ DERIVED_TABLES = {
 class ServedRelease:
     def __init__(self, path: Path, settings: Settings) -> None:
         self.path = path
-        self.manifest: dict[str, Any] = json.loads((path / "manifest.json").read_text("utf-8"))
-        self.id: str = self.manifest["release_id"]
-        self.created_at: str = self.manifest["created_at"]
+        self.manifest: Manifest = Manifest.read(path / "manifest.json")
+        self.id: str = self.manifest.release_id
+        self.created_at: str = self.manifest.created_at
         views: dict[str, DatasetView] = {}
-        for ds_id, entry in sorted(self.manifest.get("datasets", {}).items()):
-            if not entry.get("parquet"):
+        for ds_id, entry in sorted(self.manifest.datasets.items()):
+            if entry.parquet is None:
                 continue
             dataset = load_descriptor(path / "catalog" / f"{ds_id}.yaml")
             views[ds_id] = DatasetView(
-                dataset, entry, Schema.from_dataset(dataset), path / entry["parquet"]["path"]
+                dataset, entry, Schema.from_dataset(dataset), path / entry.parquet.path
             )
         self.datasets = views
         tables = {k: v.parquet for k, v in views.items()}

@@ -11,10 +11,10 @@ import hashlib
 import shutil
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -25,19 +25,27 @@ from ardoise.catalog.loader import load_catalog, select
 from ardoise.catalog.model import Dataset
 from ardoise.catalog.portal import read_portal_catalog
 from ardoise.errors import ArdoiseError
+from ardoise.ingest.checks import PreviousVersion
 from ardoise.ingest.download import cached_download
 from ardoise.ingest.pipeline import IngestResult, ingest_dataset
 from ardoise.ingest.report import Issue, Report
 from ardoise.ingest.territories import load_referential
 from ardoise.release.datapackage import release_datapackage
 from ardoise.release.derived import indicators_cached, referential_cached
-from ardoise.release.manifest import MANIFEST_VERSION, fingerprint, sha256_file, write_json
+from ardoise.release.files import fingerprint, sha256_file, write_json
+from ardoise.release.manifest import (
+    DatasetEntry,
+    Manifest,
+    ParquetColumn,
+    ParquetFile,
+    PortalCatalogInfo,
+    QualitySummary,
+    ReferentialInfo,
+    SourceInfo,
+    Status,
+)
 from ardoise.release.store import ReleaseStore, link_or_copy
 from ardoise.settings import Settings
-
-Status = Literal["publie", "conserve", "bloque", "inchange"]
-# publie: new version built; conserve: blocked, previous version kept; bloque: blocked and
-# no previous version; inchange: not selected by --only, carried over as it was.
 
 Progress = Callable[[str, int, int], None]  # (step label, done, total)
 
@@ -56,7 +64,7 @@ class BuildResult:
     published: bool  # a new release was published
     outcomes: tuple[DatasetOutcome, ...]
     message: str
-    referential: dict[str, Any] = field(default_factory=dict)
+    referential: ReferentialInfo
 
     @property
     def ok(self) -> bool:
@@ -100,7 +108,12 @@ def build_release(
     progress: Progress | None = None,
     build_referential_fn: Callable[..., Any] | None = None,
 ) -> BuildResult:
-    """Ingest the catalog (or ``only`` these ids) into a new release; publish it if asked."""
+    """Ingest the catalog (or ``only`` these ids) into a new release; publish it if asked.
+
+    ``build_referential_fn`` (tests) stands in for the referential build: called like
+    ``referential.build.build_referential``, it returns an object whose ``to_json()`` is
+    the referential summary.
+    """
     datasets = load_catalog(settings.catalog_dir)
     selected = {d.id for d in select(datasets, only)}
     store = ReleaseStore(settings.var_dir)
@@ -133,15 +146,74 @@ def _build(
     selected: set[str],
     store: ReleaseStore,
     build: Path,
-    previous: dict[str, Any] | None,
+    previous: Manifest | None,
     publish: bool,
     tick: Progress,
     build_referential_fn: Callable[..., Any] | None,
 ) -> BuildResult:
     total = len(datasets) + 1
-    prev_dir = store.releases_dir / previous["release_id"] if previous else None
+    prev_dir = store.releases_dir / previous.release_id if previous else None
     tick("référentiel territorial", 0, total)
     referential = _build_referential(settings, build, prev_dir, build_referential_fn)
+    outcomes, entries = _build_datasets(
+        settings, datasets, selected, build, previous, prev_dir, tick
+    )
+    # Indicators, computed over the datasets just placed; their hash joins the fingerprint.
+    tick("indicateurs", total, total)
+    indicators = indicators_cached(build, settings.cache_dir)
+    known = read_portal_catalog(settings.mirror, [d for d, e in entries.items() if e.parquet])
+    write_json(build / "catalog" / "portal.json", [k.__dict__ for k in known])
+    descriptors = _descriptor_hashes(settings.catalog_dir, datasets)
+    fp = fingerprint(
+        {d: e.parquet.sha256 if e.parquet else None for d, e in entries.items()},
+        referential.outputs_sha256,
+        descriptors,
+        indicators.sha256,
+    )
+    tick("publication", total, total)
+    served = previous.release_id if previous else None
+    if previous and previous.fingerprint == fp:
+        message = f"Aucun changement : la release {served} reste servie."
+        return BuildResult(served, False, tuple(outcomes), message, referential)
+    if not publish:
+        message = "Vérification terminée ; rien n'a été publié."
+        return BuildResult(served, False, tuple(outcomes), message, referential)
+    now = datetime.now(UTC)
+    manifest = Manifest(
+        release_id=now.strftime("%Y%m%dT%H%M%SZ") + "-" + fp[:8],
+        created_at=now.isoformat(timespec="microseconds"),
+        fingerprint=fp,
+        previous_release=served,
+        ardoise_version=__version__,
+        mirror=str(settings.mirror),
+        descriptors_sha256=descriptors,
+        referential=referential,
+        portal_catalog=PortalCatalogInfo(len(known), sum(1 for k in known if k.held)),
+        datasets=entries,
+        indicators=indicators,
+    )
+    manifest.write(build / "manifest.json")
+    write_json(
+        build / "datapackage.json",
+        release_datapackage(build, manifest, {d.id: d for d in datasets}),
+    )
+    store.commit_build(build, manifest.release_id)
+    store.switch(manifest.release_id)
+    message = f"Release {manifest.release_id} publiée et servie."
+    return BuildResult(manifest.release_id, True, tuple(outcomes), message, referential)
+
+
+def _build_datasets(
+    settings: Settings,
+    datasets: tuple[Dataset, ...],
+    selected: set[str],
+    build: Path,
+    previous: Manifest | None,
+    prev_dir: Path | None,
+    tick: Progress,
+) -> tuple[list[DatasetOutcome], dict[str, DatasetEntry]]:
+    """Ingest the ``selected`` datasets into ``build``, carry the others over from
+    ``previous`` (in ``prev_dir``); outcomes and manifest entries in catalog order."""
     conn = _connect(settings)
     linked = load_referential(conn, build / "referential")
     (build / "data").mkdir()
@@ -152,14 +224,12 @@ def _build(
         def download(url: str) -> Path:
             return cached_download(url, settings.cache_dir, settings.download_timeout_s)
 
-    def one(ds: Dataset) -> tuple[DatasetOutcome, dict[str, Any] | None]:
-        prev_entry = (previous or {}).get("datasets", {}).get(ds.id)
+    def one(ds: Dataset) -> tuple[DatasetOutcome, DatasetEntry | None]:
+        prev_entry = previous.datasets.get(ds.id) if previous else None
         shutil.copy2(settings.catalog_dir / f"{ds.id}.yaml", build / "catalog" / f"{ds.id}.yaml")
         if ds.id not in selected:
             outcome, entry = _carry_over(ds, prev_entry, prev_dir, build, "inchange")
         else:
-            prev_for_drift = dict(prev_entry or {}, release_id=(previous or {}).get("release_id"))
-            prev_for_drift["years"] = (prev_entry or {}).get("quality", {}).get("years")
             cursor = conn.cursor()  # its own temp tables; ref_* tables are shared
             try:
                 result = ingest_dataset(
@@ -167,7 +237,7 @@ def _build(
                     settings.mirror,
                     cursor,
                     linked=linked,
-                    previous=prev_for_drift if prev_entry else None,
+                    previous=_drift_base(previous, ds.id),
                     download=download,
                 )
             finally:
@@ -179,8 +249,9 @@ def _build(
 
     # Datasets are independent: a small pool overlaps Python, Arrow and DuckDB work.
     # Results are collected in catalog order, so the release does not depend on timing.
+    total = len(datasets) + 1
     outcomes: list[DatasetOutcome] = []
-    entries: dict[str, dict[str, Any]] = {}
+    entries: dict[str, DatasetEntry] = {}
     with ThreadPoolExecutor(max_workers=max(1, settings.ingest_threads)) as pool:
         futures = [pool.submit(one, ds) for ds in datasets]
         for n, (ds, future) in enumerate(zip(datasets, futures, strict=True), start=1):
@@ -190,59 +261,7 @@ def _build(
             if entry is not None:
                 entries[ds.id] = entry
     conn.close()
-    # Indicators, computed over the datasets just placed; their hash joins the fingerprint.
-    tick("indicateurs", total, total)
-    indicators = indicators_cached(build, settings.cache_dir)
-    held = [d for d, e in entries.items() if e.get("parquet")]
-    known = read_portal_catalog(settings.mirror, held)
-    write_json(build / "catalog" / "portal.json", [k.__dict__ for k in known])
-    descriptors = _descriptor_hashes(settings.catalog_dir, datasets)
-    fp = hashlib.sha256(
-        (fingerprint(entries, referential, descriptors) + str(indicators["sha256"])).encode()
-    ).hexdigest()
-    tick("publication", total, total)
-    if previous and previous.get("fingerprint") == fp:
-        return BuildResult(
-            previous["release_id"],
-            False,
-            tuple(outcomes),
-            f"Aucun changement : la release {previous['release_id']} reste servie.",
-            referential,
-        )
-    if not publish:
-        return BuildResult(
-            previous["release_id"] if previous else None,
-            False,
-            tuple(outcomes),
-            "Vérification terminée ; rien n'a été publié.",
-            referential,
-        )
-    now = datetime.now(UTC)
-    release_id = now.strftime("%Y%m%dT%H%M%SZ") + "-" + fp[:8]
-    manifest = {
-        "manifest_version": MANIFEST_VERSION,
-        "release_id": release_id,
-        "created_at": now.isoformat(timespec="microseconds"),
-        "ardoise_version": __version__,
-        "previous_release": previous["release_id"] if previous else None,
-        "fingerprint": fp,
-        "mirror": str(settings.mirror),
-        "descriptors_sha256": descriptors,
-        "referential": referential,
-        "portal_catalog": {"known": len(known), "held": sum(1 for k in known if k.held)},
-        "datasets": entries,
-        "indicators": indicators,
-    }
-    write_json(build / "manifest.json", manifest)
-    write_json(
-        build / "datapackage.json",
-        release_datapackage(build, manifest, {d.id: d for d in datasets}),
-    )
-    store.commit_build(build, release_id)
-    store.switch(release_id)
-    return BuildResult(
-        release_id, True, tuple(outcomes), f"Release {release_id} publiée et servie.", referential
-    )
+    return outcomes, entries
 
 
 def _build_referential(
@@ -250,103 +269,98 @@ def _build_referential(
     build: Path,
     prev_dir: Path | None,
     build_referential_fn: Callable[..., Any] | None,
-) -> dict[str, Any]:
+) -> ReferentialInfo:
     out = build / "referential"
     try:
         if build_referential_fn is None:
-            info: dict[str, Any] = referential_cached(
+            info = referential_cached(
                 settings.mirror, settings.node_modules, out, settings.cache_dir
             )
         else:
-            info = dict(
-                build_referential_fn(
-                    settings.mirror, settings.node_modules, out, settings.cache_dir / "referential"
-                ).to_json()
+            summary = build_referential_fn(
+                settings.mirror, settings.node_modules, out, settings.cache_dir / "referential"
             )
-        info["status"] = "construit"
+            info = ReferentialInfo.built(summary.to_json())
     except (ArdoiseError, OSError, duckdb.Error) as exc:
         shutil.rmtree(out, ignore_errors=True)
         if prev_dir is not None and (prev_dir / "referential").is_dir():
             shutil.copytree(prev_dir / "referential", out, copy_function=link_or_copy)
-            info = {"status": "conserve", "error": str(exc)}
+            info = ReferentialInfo("conserve", {}, error=str(exc))
         else:
-            info = {"status": "absent", "error": str(exc)}
-    info["outputs_sha256"] = (
+            info = ReferentialInfo("absent", {}, error=str(exc))
+    outputs = (
         {str(p.relative_to(out)): sha256_file(p) for p in sorted(out.rglob("*")) if p.is_file()}
         if out.is_dir()
         else {}
     )
-    return info
+    return replace(info, outputs_sha256=outputs)
 
 
-def _entry(
-    ds: Dataset,
-    table_path: Path,
-    result: IngestResult | None,
-    rows: int,
-    schema: list[dict[str, str]],
-    report: Report,
-    status: Status,
-    carried_from: str | None,
-) -> dict[str, Any]:
-    return {
-        "status": status,
-        "title": ds.title,
-        "rows": rows,
-        "sources": [s.to_json() for s in result.sources] if result else [],
-        "parquet": {
-            "path": f"data/{ds.id}.parquet",
-            "sha256": sha256_file(table_path),
-            "bytes": table_path.stat().st_size,
-        },
-        "schema": schema,
-        "quality": report.summary(),
-        "carried_over_from": carried_from,
-        "national": ds.spatial_coverage.national,
-    }
+def _drift_base(previous: Manifest | None, dataset_id: str) -> PreviousVersion | None:
+    """What the drift check compares a new build with: the dataset in the previous release."""
+    entry = previous.datasets.get(dataset_id) if previous else None
+    if previous is None or entry is None:
+        return None
+    return PreviousVersion(previous.release_id, entry.rows, entry.column_names, entry.quality.years)
+
+
+def _quality(report: Report) -> QualitySummary:
+    return QualitySummary.from_json(report.summary())
+
+
+def _sources(result: IngestResult) -> tuple[SourceInfo, ...]:
+    return tuple(SourceInfo.from_json(s.to_json()) for s in result.sources)
 
 
 def _place(
     ds: Dataset,
     result: IngestResult,
-    prev_entry: dict[str, Any] | None,
+    prev_entry: DatasetEntry | None,
     prev_dir: Path | None,
     build: Path,
-) -> tuple[DatasetOutcome, dict[str, Any] | None]:
+) -> tuple[DatasetOutcome, DatasetEntry | None]:
     report = result.report
-    if result.table is not None and report.valid:
+    table = result.table
+    if table is not None and report.valid:
         path = build / "data" / f"{ds.id}.parquet"
-        _parquet_bytes(result.table, path)
-        schema = [{"name": f.name, "type": str(f.type)} for f in result.table.schema]
-        entry = _entry(ds, path, result, result.table.num_rows, schema, report, "publie", None)
-        return DatasetOutcome(ds.id, "publie", result.table.num_rows, report), entry
-    if prev_entry and prev_entry.get("parquet") and prev_dir is not None:
+        _parquet_bytes(table, path)
+        entry = DatasetEntry(
+            status="publie",
+            title=ds.title,
+            rows=table.num_rows,
+            parquet=ParquetFile(f"data/{ds.id}.parquet", sha256_file(path), path.stat().st_size),
+            schema=tuple(ParquetColumn(f.name, str(f.type)) for f in table.schema),
+            quality=_quality(report),
+            sources=_sources(result),
+            national=ds.spatial_coverage.national,
+            carried_over_from=None,
+        )
+        return DatasetOutcome(ds.id, "publie", table.num_rows, report), entry
+    if prev_entry and prev_entry.parquet and prev_dir is not None:
         outcome, kept = _carry_over(ds, prev_entry, prev_dir, build, "conserve", report)
-        if kept is not None:
-            kept["sources"] = [s.to_json() for s in result.sources]
-        return outcome, kept
-    return DatasetOutcome(ds.id, "bloque", 0, report), {
-        "status": "bloque",
-        "title": ds.title,
-        "rows": 0,
-        "parquet": None,
-        "sources": [s.to_json() for s in result.sources],
-        "quality": report.summary(),
-        "schema": [],
-        "national": ds.spatial_coverage.national,
-        "carried_over_from": None,
-    }
+        return outcome, None if kept is None else replace(kept, sources=_sources(result))
+    return DatasetOutcome(ds.id, "bloque", 0, report), DatasetEntry(
+        status="bloque",
+        title=ds.title,
+        rows=0,
+        parquet=None,
+        schema=(),
+        quality=_quality(report),
+        sources=_sources(result),
+        national=ds.spatial_coverage.national,
+        carried_over_from=None,
+    )
 
 
 def _carry_over(
     ds: Dataset,
-    prev_entry: dict[str, Any] | None,
+    prev_entry: DatasetEntry | None,
     prev_dir: Path | None,
     build: Path,
     status: Status,
     report: Report | None = None,
-) -> tuple[DatasetOutcome, dict[str, Any] | None]:
-    if not prev_entry or not prev_entry.get("parquet") or prev_dir is None:
+) -> tuple[DatasetOutcome, DatasetEntry | None]:
+    if not prev_entry or not prev_entry.parquet or prev_dir is None:
         rep = report or Report(
             ds.id,
             (
@@ -359,16 +373,16 @@ def _carry_over(
             ),
         )
         return DatasetOutcome(ds.id, "bloque" if report else status, 0, rep), None
-    src = prev_dir / prev_entry["parquet"]["path"]
-    dst = build / prev_entry["parquet"]["path"]
-    link_or_copy(src, dst)
+    link_or_copy(prev_dir / prev_entry.parquet.path, build / prev_entry.parquet.path)
     prev_quality = prev_dir / "quality" / f"{ds.id}.json"
     if report is None and prev_quality.is_file():
         link_or_copy(prev_quality, build / "quality" / f"{ds.id}.json")
-    entry = dict(prev_entry)
-    entry["status"] = status
+    entry = replace(
+        prev_entry,
+        status=status,
+        carried_over_from=prev_entry.carried_over_from or prev_dir.name,
+    )
     if report is not None:
-        entry["blocked_quality"] = report.summary()
-    entry["carried_over_from"] = prev_entry.get("carried_over_from") or prev_dir.name
-    rep = report or Report(ds.id, rows=int(prev_entry.get("rows") or 0))
-    return DatasetOutcome(ds.id, status, int(prev_entry.get("rows") or 0), rep), entry
+        entry = replace(entry, blocked_quality=_quality(report))
+    rep = report or Report(ds.id, rows=prev_entry.rows)
+    return DatasetOutcome(ds.id, status, prev_entry.rows, rep), entry

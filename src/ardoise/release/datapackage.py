@@ -10,7 +10,7 @@ and descriptions from the dataset descriptor).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,8 @@ import pyarrow.parquet as pq
 
 from ardoise.catalog.licence import licence_url
 from ardoise.catalog.model import Dataset
-from ardoise.release.manifest import sha256_file
+from ardoise.release.files import sha256_file
+from ardoise.release.manifest import DatasetEntry, Manifest, ParquetColumn, ParquetFile
 
 PROFILE = "data-package"
 PARQUET_MEDIA_TYPE = "application/vnd.apache.parquet"
@@ -73,20 +74,20 @@ def table_schema_type(arrow_type: str) -> dict[str, str]:
     return {"type": "any"}
 
 
-def _fields(columns: list[dict[str, str]], dataset: Dataset | None) -> list[dict[str, Any]]:
+def _fields(columns: Sequence[ParquetColumn], dataset: Dataset | None) -> list[dict[str, Any]]:
     known = {f.name: f for f in dataset.fields} if dataset else {}
     out = []
     for col in columns:
-        field: dict[str, Any] = {"name": col["name"], **table_schema_type(col["type"])}
-        if (f := known.get(col["name"])) is not None:
+        field: dict[str, Any] = {"name": col.name, **table_schema_type(col.type)}
+        if (f := known.get(col.name)) is not None:
             field["title"] = f.label
             field["description"] = f.description
             if f.type == "geo_shape" and field["type"] == "string":
                 field["type"] = "geojson"
             if f.unit:
                 field["unit"] = f.unit  # custom property, kept by Table Schema readers
-        elif col["name"] in ARDOISE_COLUMNS:
-            field["description"] = ARDOISE_COLUMNS[col["name"]]
+        elif col.name in ARDOISE_COLUMNS:
+            field["description"] = ARDOISE_COLUMNS[col.name]
         out.append(field)
     return out
 
@@ -99,19 +100,18 @@ def _licences(name: str) -> list[dict[str, str]]:
 
 
 def _dataset_resource(
-    entry: Mapping[str, Any], dataset: Dataset | None, dataset_id: str
+    entry: DatasetEntry, parquet: ParquetFile, dataset: Dataset | None, dataset_id: str
 ) -> dict[str, Any]:
-    parquet = entry["parquet"]
     resource: dict[str, Any] = {
         "name": _name(dataset_id),
-        "path": parquet["path"],
-        "title": entry.get("title") or (dataset.title if dataset else dataset_id),
+        "path": parquet.path,
+        "title": entry.title or (dataset.title if dataset else dataset_id),
         "format": "parquet",
         "mediatype": PARQUET_MEDIA_TYPE,
-        "hash": f"sha256:{parquet['sha256']}",
-        "bytes": int(parquet["bytes"]),
-        "rows": int(entry.get("rows") or 0),
-        "schema": {"fields": _fields(list(entry.get("schema") or []), dataset)},
+        "hash": f"sha256:{parquet.sha256}",
+        "bytes": parquet.bytes,
+        "rows": entry.rows,
+        "schema": {"fields": _fields(entry.schema, dataset)},
     }
     if dataset is not None:
         resource["description"] = dataset.description.strip()
@@ -125,7 +125,7 @@ def _dataset_resource(
 def _derived_resource(release_dir: Path, rel: str, title: str) -> dict[str, Any]:
     path = release_dir / rel
     schema = pq.read_schema(path)
-    columns = [{"name": f.name, "type": str(f.type)} for f in schema]
+    columns = [ParquetColumn(f.name, str(f.type)) for f in schema]
     return {
         "name": _name(rel.removesuffix(".parquet").replace("/", "-")),
         "path": rel,
@@ -140,20 +140,20 @@ def _derived_resource(release_dir: Path, rel: str, title: str) -> dict[str, Any]
 
 
 def release_datapackage(
-    release_dir: Path, manifest: Mapping[str, Any], datasets: Mapping[str, Dataset]
+    release_dir: Path, manifest: Manifest, datasets: Mapping[str, Dataset]
 ) -> dict[str, Any]:
     """The Data Package of the release in ``release_dir`` (its manifest and descriptors)."""
     resources = [
-        _dataset_resource(entry, datasets.get(ds_id), ds_id)
-        for ds_id, entry in sorted(dict(manifest.get("datasets") or {}).items())
-        if entry.get("parquet")
+        _dataset_resource(entry, entry.parquet, datasets.get(ds_id), ds_id)
+        for ds_id, entry in sorted(manifest.datasets.items())
+        if entry.parquet is not None
     ]
     resources += [
         _derived_resource(release_dir, rel, title)
         for rel, title in DERIVED.items()
         if (release_dir / rel).is_file()
     ]
-    release_id = str(manifest["release_id"])
+    release_id = manifest.release_id
     return {
         "profile": PROFILE,
         "name": _name(f"ardoise-{release_id}"),
@@ -165,7 +165,7 @@ def release_datapackage(
             "Ardoise préfixées « _ »), le référentiel territorial et les indicateurs."
         ),
         "version": release_id,
-        "created": str(manifest["created_at"]),
+        "created": manifest.created_at,
         "licenses": _licences("Licence Ouverte v2.0 (Etalab)"),
         "keywords": ["éducation", "école", "collège", "lycée", "IPS", "DNB", "baccalauréat"],
         "resources": resources,

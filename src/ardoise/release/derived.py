@@ -23,7 +23,8 @@ import ardoise.referential as referential_pkg
 from ardoise.indicators import compute_indicators
 from ardoise.referential.build import build_referential
 from ardoise.referential.inputs import locate_inputs
-from ardoise.release.manifest import sha256_file
+from ardoise.release.files import sha256_file
+from ardoise.release.manifest import IndicatorsInfo, ReferentialInfo
 from ardoise.release.store import link_or_copy
 
 _KEEP = 3  # cached generations kept
@@ -47,31 +48,34 @@ def _key(build: Path) -> str:
     return h.hexdigest()
 
 
-def indicators_cached(build: Path, cache_dir: Path) -> dict[str, Any]:
-    """The indicators summary (manifest form); files land in ``build/indicators``."""
-    return _cached(
+def indicators_cached(build: Path, cache_dir: Path) -> IndicatorsInfo:
+    """The indicators summary of the manifest; files land in ``build/indicators``."""
+    summary = _cached(
         cache_dir / "indicators",
         _key(build),
         build / "indicators",
         lambda: compute_indicators(build).to_json(),
     )
+    return IndicatorsInfo.from_json(summary)
 
 
 def referential_cached(
     mirror: Path, node_modules: Path, out: Path, cache_dir: Path
-) -> dict[str, Any]:
-    """The referential summary (manifest form); files land in ``out``."""
+) -> ReferentialInfo:
+    """The referential of the manifest, built (or taken from the cache); files land in
+    ``out``, whose hashes the caller adds (``outputs_sha256``)."""
     inputs = locate_inputs(mirror, node_modules)
     h = hashlib.sha256(_code_hash(referential_pkg).encode())
     h.update(f"{inputs.mapshaper_version}|{inputs.decoupage_version}".encode())
     for f in sorted(inputs.all_files(), key=lambda f: f.name):
         h.update(f"{f.name}:{sha256_file(f.path)}".encode())
-    return _cached(
+    summary = _cached(
         cache_dir / "referential-full",
         h.hexdigest(),
         out,
         lambda: build_referential(mirror, node_modules, out, cache_dir / "referential").to_json(),
     )
+    return ReferentialInfo.built(summary)
 
 
 def _cached(

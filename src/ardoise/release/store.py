@@ -12,16 +12,15 @@ from __future__ import annotations
 
 import builtins
 import fcntl
-import json
 import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from ardoise.errors import PublishError, ReleaseCorrupt, ReleaseNotFound
+from ardoise.release.manifest import Manifest
 
 BUILD_PREFIX = ".build-"
 
@@ -55,15 +54,14 @@ class ReleaseStore:
         rid = self.current_id()
         return self.releases_dir / rid if rid else None
 
-    def manifest(self, release_id: str) -> dict[str, Any]:
+    def manifest(self, release_id: str) -> Manifest:
         path = self.releases_dir / release_id / "manifest.json"
         if not path.is_file():
             raise ReleaseNotFound(f"Release inconnue : {release_id}")
         try:
-            data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+            return Manifest.read(path)
         except ValueError as exc:
             raise ReleaseCorrupt(f"Manifeste illisible pour {release_id} : {exc}") from exc
-        return data
 
     def list(self) -> builtins.list[ReleaseInfo]:
         """Published releases, oldest first."""
@@ -78,14 +76,14 @@ class ReleaseStore:
                 m = self.manifest(d.name)
             except ReleaseCorrupt:
                 continue
-            published = [x for x in m.get("datasets", {}).values() if x.get("parquet")]
+            published = m.published.values()
             out.append(
                 ReleaseInfo(
                     id=d.name,
                     path=d,
-                    created_at=str(m.get("created_at", "")),
+                    created_at=m.created_at,
                     datasets=len(published),
-                    rows=sum(int(x.get("rows") or 0) for x in published),
+                    rows=sum(x.rows for x in published),
                     current=d.name == current,
                 )
             )

@@ -119,8 +119,7 @@ class ReleaseTerritories:
         out: dict[tuple[str, str], dict[str, int]] = {}
         links = ", ".join(_LINKS)
         for view in self.release.datasets.values():
-            names = {c["name"] for c in view.entry.get("schema", ())}
-            if not set(_LINKS) <= names:
+            if not set(_LINKS) <= set(view.entry.column_names):
                 continue
             rows = fetch_all(
                 self.release,
@@ -210,8 +209,7 @@ class ReleaseTerritories:
         key = (view.id, column)
         found = self._links.get(key)
         if found is None:
-            names = {c["name"] for c in view.entry.get("schema", ())}
-            found = column in names and bool(
+            found = column in view.entry.column_names and bool(
                 self.release.engine.fetch(
                     f"SELECT 1 FROM {_q(view.id)} WHERE {_q(column)} IS NOT NULL LIMIT 1", {}
                 ).rows

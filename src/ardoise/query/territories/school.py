@@ -226,5 +226,4 @@ def _measures(view: DatasetView) -> tuple[Field, ...]:
 
 
 def _years(view: DatasetView) -> tuple[str, ...]:
-    years = (view.entry.get("quality") or {}).get("years") or {}
-    return tuple(sorted(str(y) for y in years))
+    return tuple(sorted(view.entry.quality.years))

@@ -215,7 +215,7 @@ def fetch_all(release: ServedRelease, sql: str) -> list[tuple[Any, ...]]:
 
 
 def _has_uai(release: ServedRelease, view: DatasetView) -> bool:
-    return "_uai" in (c["name"] for c in view.entry.get("schema", ())) and bool(
+    return "_uai" in view.entry.column_names and bool(
         fetch_all(release, f"SELECT 1 FROM {_q(view.id)} WHERE _uai IS NOT NULL LIMIT 1")
     )
 
