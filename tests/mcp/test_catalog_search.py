@@ -1,6 +1,7 @@
-"""The same words find the same datasets everywhere (issue #12): the v1 datasets search,
-the dashboard's catalogue and MCP's search_datasets all call ardoise.query.catalog; on the
-sample release and on the release of the real mirror."""
+"""The same words find the same datasets everywhere (issue #12): the Explore catalogue's
+full-text ``where`` (v2.1 and v2.0), the v1 datasets search, the dashboard's catalogue and
+MCP's search_datasets all call ardoise.query.catalog; on the sample release and on the
+release of the real mirror."""
 
 from __future__ import annotations
 
@@ -52,3 +53,22 @@ def test_every_surface_finds_the_same_datasets(surfaces: tuple[Any, Any], query:
     assert found == sorted(found)  # v1 and the dashboard list them by id, MCP ranks them
     assert [d["id"] for d in dashboard["jeux"]] == found
     assert sorted(r["dataset_id"] for r in mcp["resultats"]) == found
+    quoted = '"' + query.replace('"', '""') + '"'
+    for where in (f"search({quoted})", quoted, f"search(*, {quoted})"):
+        params = {"where": where, "limit": 100}
+        v21 = client.get("/api/explore/v2.1/catalog/datasets", params=params).json()
+        v20 = client.get("/api/explore/v2.0/catalog/datasets", params=params).json()
+        assert v21["total_count"] == v20["total_count"] == len(found), where
+        assert [d["dataset_id"] for d in v21["results"]] == found, where
+        assert [d["dataset"]["dataset_id"] for d in v20["datasets"]] == found, where
+
+
+def test_a_full_text_term_in_the_catalogue_where_keeps_the_columns_of_other_errors(
+    surfaces: tuple[Any, Any],
+) -> None:
+    client, _ = surfaces
+    body = client.get(
+        "/api/explore/v2.1/catalog/datasets", params={"where": 'search("ips") and foo = 1'}
+    ).json()
+    assert body["error_code"] == "ODSQLError"
+    assert body["position"] == {"clause": "where", "col": 19}

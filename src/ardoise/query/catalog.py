@@ -6,12 +6,14 @@ v2.0 ``/catalog/datasets``), v1 ``/api/datasets/1.0/search/``, the dashboard's
 ``/catalog/facets``. A query chooses datasets in two ways, combined by AND:
 
 * **ODSQL** (``where``, ``refine``, ``exclude``, ``order_by``) over the catalogue table
-  ``__catalog`` (``CATALOG_SCHEMA``), with the Explore API's meaning: ``search()``, bare
-  strings and comparisons of its fields. ``keyword`` and ``theme`` hold several values
-  (``"a, b"``): a refine on them matches within the list.
-* **Words** (``text``: v1's ``q``, the dashboard's ``q``, MCP's ``query``), with one
-  matching rule whatever the surface, so that the same words find the same datasets
-  everywhere:
+  ``__catalog`` (``CATALOG_SCHEMA``), with the Explore API's meaning: comparisons of its
+  fields, ``like``, ``in``… ``keyword`` and ``theme`` hold several values (``"a, b"``): a
+  refine on them matches within the list.
+* **Words** (``text``: v1's ``q``, the dashboard's ``q``, MCP's ``query``; and in the
+  Explore API's ``where``, each full-text term ANDed at the top of a clause — a bare
+  string ``"ips"`` or ``search("ips")`` / ``search(*, "ips")``), with one matching rule
+  whatever the surface, so that the same words find the same datasets everywhere (a
+  full-text term under ``or`` or ``not`` keeps ODSQL's substring meaning):
 
   - the words of a text are its search keys (upper case, accents dropped, cut at anything
     but a letter or a digit) without the stop words (``des``, ``données``…), stemmed (a
@@ -37,6 +39,7 @@ import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from ardoise.odsql import ast, limits, parser
 from ardoise.odsql.errors import InvalidParameter
 from ardoise.odsql.literals import quote_string
 from ardoise.query.limits import check_window
@@ -176,8 +179,41 @@ class CatalogPage:
     words: tuple[str, ...]  # the significant words of ``query.text``
 
 
+def _full_text_term(node: ast.Expr) -> str | None:
+    """The words of a full-text term over every field (``"w"``, ``search("w")``,
+    ``search(*, "w")``), or None for any other condition."""
+    if isinstance(node, ast.String):
+        return node.value
+    if isinstance(node, ast.Call) and node.name == "search" and not node.distinct:
+        *targets, text = node.args
+        if isinstance(text, ast.String) and all(isinstance(t, ast.Star) for t in targets):
+            return text.value
+    return None
+
+
+def _words_of_where(query: CatalogQuery) -> CatalogQuery:
+    """The query with the full-text terms ANDed at the top of its ``where`` clauses moved
+    into ``text``. Each term is overwritten by ``true`` padded to its length, so that an
+    error elsewhere in the clause keeps its column."""
+    texts, clauses = [query.text] if query.text else [], []
+    for clause in query.where:
+        if len(clause) > limits.MAX_CLAUSE_LENGTH:
+            clauses.append(clause)  # the compiler refuses it with its own message
+            continue
+        tree = parser.parse_where(clause)
+        conjuncts = tree.operands if isinstance(tree, ast.And) else (tree,)
+        for node in conjuncts:
+            term = _full_text_term(node) if node is not None else None
+            if term is not None:
+                texts.append(term)
+                clause = clause[: node.pos] + "true".ljust(node.end - node.pos) + clause[node.end :]
+        clauses.append(clause)
+    return replace(query, text=" ".join(texts), where=tuple(clauses))
+
+
 def search_catalog(release: ServedRelease, query: CatalogQuery) -> CatalogPage:
     """The datasets the query finds: ODSQL on the catalogue table, then the words rule."""
+    query = _words_of_where(query)
     wanted = words(query.text)
     if not wanted and query.theme is None:  # all in SQL, the page and the count too
         compiled = compile_cached(_records_query(query), CATALOG_SCHEMA, export=not query.capped)
@@ -197,6 +233,7 @@ def catalog_facets(
     """Value counts of catalogue facets (every one of ``CATALOG_FACETS`` when ``names`` is
     empty) over the datasets the query finds, by count then value; ``keyword`` and
     ``theme`` count each value of their lists."""
+    query = _words_of_where(query)
     rows: list[tuple[object, ...]] | None = None
     groups = []
     for name in names or CATALOG_FACETS:
