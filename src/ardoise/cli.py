@@ -1,4 +1,5 @@
-"""The ``ardoise`` command: ingest, check, releases, rollback, serve."""
+"""The ``ardoise`` command: ingest, check, releases, rollback, serve, mcp, and the
+``scolarite`` group (registry, tokens, audit, certificates, statistics)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,7 @@
+"""The web assembly: the only part that imports the surfaces, and only the CLI imports it.
+
+app.create_app(settings) -> FastAPI     routers, error table, caching, CORS, gzip, quotas
+errors.status_of(exc), errors.error_body(exc), errors.ERRORS     the one error table
+caching.CachingMiddleware, ratelimit.RateLimitMiddleware
+scolarite                                the enrolment-check surfaces (optional extra)
+"""
