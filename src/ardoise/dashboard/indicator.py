@@ -17,7 +17,6 @@ from ardoise.dashboard.figures import (
     LEVEL_PLURALS,
     STATUS_LABELS,
     bins,
-    chart_url,
     unit_label,
 )
 from ardoise.dashboard.maps import MAP_LEVELS, indicator_map, map_rows
@@ -26,6 +25,7 @@ from ardoise.query import indicators as q
 from ardoise.query.release import ServedRelease
 from ardoise.query.territories import levels
 from ardoise.query.territories.context import territories_of
+from ardoise.urls import ROOT
 
 PAGE_LEVELS = ("region", "academie", "departement", "commune", "etablissement")
 LOCAL_LEVELS = ("commune", "etablissement")  # shown within one académie at a time
@@ -67,7 +67,7 @@ def indicator_page(
     chart_list: list[Chart] = []
     table = Table("Valeurs", (), (), ())
     total = 0
-    full = f"/api/v1/indicateurs/{d.id}/valeurs"
+    full = ROOT.indicator_values(d.id)
     if info.annees:
         result = q.indicator_values(release, d.id, niveau, params.get("annee") or None, parent)
         filtres.append(Filter("annee", "Année scolaire", year_options(info.annees, result.annee)))
@@ -172,6 +172,6 @@ def _distribution(
             unit=unit_label(d.unit),
             count_title=f"Nombre de {LEVEL_PLURALS[result.niveau]}",
         ),
-        {f: chart_url(path, "distribution", f, query) for f in ("csv", "svg", "png")},
+        {f: ROOT.page_chart(path, "distribution", f, query) for f in ("csv", "svg", "png")},
         total - len(shown),
     )

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ardoise.dashboard.contexts import Link, Option, Page, Source
-from ardoise.dashboard.figures import dataset_url, json_url
 from ardoise.query import indicators as q
 from ardoise.query.release import ServedRelease
+from ardoise.urls import ROOT
 
-HOME = Link("Accueil", "/")
+HOME = Link("Accueil", ROOT.home())
 # Indicators drawn first on maps when none is chosen (the most asked for).
 PREFERRED = ("ips_moyen_colleges", "ips_moyen_ecoles", "taux_reussite_dnb", "taux_reussite_bac")
 
@@ -29,7 +29,7 @@ def page(
         (HOME, *fil),
         release.id,
         release.created_at,
-        json_url(path, query),
+        ROOT.page_twin(path, query),
     )
 
 
@@ -38,7 +38,7 @@ def sources(release: ServedRelease, dataset_ids: Sequence[str]) -> tuple[Source,
     for ds in dict.fromkeys(dataset_ids):
         view = release.datasets.get(ds)
         if view is not None:
-            out.append(Source(ds, view.dataset.title, dataset_url(ds)))
+            out.append(Source(ds, view.dataset.title, ROOT.dataset_page(ds)))
     return tuple(out)
 
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ardoise.dashboard.contexts import Link, SchoolPage, SeriesTable, Table
-from ardoise.dashboard.figures import LEVEL_LABELS, dataset_url, number, territory_url
+from ardoise.dashboard.figures import LEVEL_LABELS, number
 from ardoise.dashboard.pages import page
 from ardoise.dashboard.territory import indicator_panel
 from ardoise.errors import NotFound
 from ardoise.query import indicators as q
 from ardoise.query import territories as T
 from ardoise.query.release import ServedRelease
+from ardoise.urls import ROOT
 
 MAX_ROWS = 30
 
@@ -64,7 +65,7 @@ def school_page(
                 ),
             ),
             s.annees_sans_ligne,
-            dataset_url(s.dataset_id, territoire=f"etablissement:{e.uai}"),
+            ROOT.dataset_page(s.dataset_id, territoire=f"etablissement:{e.uai}"),
         )
         for s in e.series
     )
@@ -84,7 +85,7 @@ def school_page(
             "au département, à l'académie et à la France, et données par source.",
             path,
             query,
-            tuple(Link(p.nom, territory_url(p.niveau, p.code)) for p in reversed(e.parents)),
+            tuple(Link(p.nom, ROOT.place_page(p.niveau, p.code)) for p in reversed(e.parents)),
         ),
         e.uai,
         nom,
@@ -92,7 +93,8 @@ def school_page(
         e.localisation,
         tuple(
             Link(
-                f"{LEVEL_LABELS[p.niveau].capitalize()} : {p.nom}", territory_url(p.niveau, p.code)
+                f"{LEVEL_LABELS[p.niveau].capitalize()} : {p.nom}",
+                ROOT.place_page(p.niveau, p.code),
             )
             for p in e.parents
         ),

@@ -25,7 +25,7 @@ from ardoise.errors import ArdoiseError
 from ardoise.mcp import McpEndpoint
 from ardoise.mcp import build_server as build_mcp_server
 from ardoise.query import territories
-from ardoise.query.indicator_index import index_for
+from ardoise.query.indicator_index import indicator_index
 from ardoise.query.release import ReleaseHolder
 from ardoise.settings import Settings, load_settings
 from ardoise.web import errors, scolarite
@@ -50,7 +50,7 @@ def create_app(settings: Settings) -> FastAPI:
             with suppress(ArdoiseError):  # no release yet: nothing to prepare
                 release = holder.get()
                 territories.prepare(release)
-                index_for(release.path)
+                indicator_index(release)
 
         threading.Thread(target=prepare, name="ardoise-warm-up", daemon=True).start()
         async with mcp_endpoint.lifespan():  # the MCP session manager runs with the app
@@ -118,7 +118,10 @@ def create_app(settings: Settings) -> FastAPI:
     # no gzip); quotas count hits too; CORS outermost.
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(
-        CachingMiddleware, release_id=current_id, entries=settings.response_cache_entries
+        CachingMiddleware,
+        release_id=current_id,
+        entries=settings.response_cache_entries,
+        max_bytes=settings.response_cache_mb << 20,
     )
     if settings.rate_limit_per_minute > 0:
         app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute)
