@@ -33,6 +33,37 @@ def school_page(
     comps, _chosen, filtres, chart_list = indicator_panel(
         release, result, nom, params, path=path, query=query
     )
+    return SchoolPage(
+        page(
+            release,
+            nom,
+            f"{nom} ({e.uai}) : identité, indicateurs comparés à la commune, "
+            "au département, à l'académie et à la France, et données par source.",
+            path,
+            query,
+            tuple(Link(p.nom, ROOT.place_page(p.niveau, p.code)) for p in reversed(e.parents)),
+        ),
+        e.uai,
+        nom,
+        _identity(e),
+        e.localisation,
+        tuple(
+            Link(
+                f"{LEVEL_LABELS[p.niveau].capitalize()} : {p.nom}",
+                ROOT.place_page(p.niveau, p.code),
+            )
+            for p in e.parents
+        ),
+        tuple(filtres),
+        comps,
+        tuple(chart_list),
+        _series(e),
+        _missing(e),
+    )
+
+
+def _identity(e: T.Etablissement) -> tuple[tuple[str, str], ...]:
+    """(label, value) of what identifies the school; a value missing is said."""
     identite = [("UAI", e.uai)]
     for label, value in (
         ("Nature", e.nature),
@@ -48,7 +79,12 @@ def school_page(
                 f"{number(e.localisation['lat'], 5)}, {number(e.localisation['lon'], 5)}",
             )
         )
-    series = tuple(
+    return tuple(identite)
+
+
+def _series(e: T.Etablissement) -> tuple[SeriesTable, ...]:
+    """Every dataset's rows for the school, by school year."""
+    return tuple(
         SeriesTable(
             s.dataset_id,
             s.titre,
@@ -69,6 +105,10 @@ def school_page(
         )
         for s in e.series
     )
+
+
+def _missing(e: T.Etablissement) -> tuple[str, ...]:
+    """What is missing for the school, and why (never silently)."""
     manquants = [f"{m.titre} : {m.raison}" for m in e.series_absentes]
     manquants += [
         f"{s.titre} : pas de ligne pour les années {', '.join(s.annees_sans_ligne)}."
@@ -77,30 +117,4 @@ def school_page(
     ]
     if not e.localisation:
         manquants.append("Localisation : aucune source ne donne les coordonnées.")
-    return SchoolPage(
-        page(
-            release,
-            nom,
-            f"{nom} ({e.uai}) : identité, indicateurs comparés à la commune, "
-            "au département, à l'académie et à la France, et données par source.",
-            path,
-            query,
-            tuple(Link(p.nom, ROOT.place_page(p.niveau, p.code)) for p in reversed(e.parents)),
-        ),
-        e.uai,
-        nom,
-        tuple(identite),
-        e.localisation,
-        tuple(
-            Link(
-                f"{LEVEL_LABELS[p.niveau].capitalize()} : {p.nom}",
-                ROOT.place_page(p.niveau, p.code),
-            )
-            for p in e.parents
-        ),
-        tuple(filtres),
-        comps,
-        tuple(chart_list),
-        series,
-        tuple(manquants),
-    )
+    return tuple(manquants)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from typing import Any
 
 from fastapi import FastAPI
@@ -42,25 +42,11 @@ s'écrivent en ODSQL (`where`, `select`, `group_by`, `order_by`, `refine`, `excl
 def create_app(settings: Settings) -> FastAPI:
     holder = ReleaseHolder(settings)
     mcp_endpoint = McpEndpoint(build_mcp_server(settings, holder), settings)
-
-    @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        # Load the release, its tables and the territory index now, not on the first request.
-        def prepare() -> None:
-            with suppress(ArdoiseError):  # no release yet: nothing to prepare
-                release = holder.get()
-                territories.prepare(release)
-                indicator_index(release)
-
-        threading.Thread(target=prepare, name="ardoise-warm-up", daemon=True).start()
-        async with mcp_endpoint.lifespan():  # the MCP session manager runs with the app
-            yield
-
     app = FastAPI(
         title="Ardoise",
         version=__version__,
         description=DESCRIPTION,
-        lifespan=lifespan,
+        lifespan=_lifespan(holder, mcp_endpoint),
         default_response_class=JSONBytes,
         docs_url="/api/docs",
         openapi_url="/api/openapi.json",
@@ -83,6 +69,34 @@ def create_app(settings: Settings) -> FastAPI:
         rid = current_id()
         return {"status": "ok" if rid else "sans_release", "release": rid, "version": __version__}
 
+    _include_routes(app, settings, holder, mcp_endpoint)
+    _add_middleware(app, settings, current_id)
+    return app
+
+
+def _lifespan(
+    holder: ReleaseHolder, mcp_endpoint: McpEndpoint
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Load the release, its tables and the territory index now, not on the first request.
+        def prepare() -> None:
+            with suppress(ArdoiseError):  # no release yet: nothing to prepare
+                release = holder.get()
+                territories.prepare(release)
+                indicator_index(release)
+
+        threading.Thread(target=prepare, name="ardoise-warm-up", daemon=True).start()
+        async with mcp_endpoint.lifespan():  # the MCP session manager runs with the app
+            yield
+
+    return lifespan
+
+
+def _include_routes(
+    app: FastAPI, settings: Settings, holder: ReleaseHolder, mcp_endpoint: McpEndpoint
+) -> None:
+    """Every surface's routes, in the order they are matched."""
     app.include_router(territoires_router(), prefix="/api/v1")
     app.include_router(indicateurs_router(), prefix="/api/v1")
     for prefix, shape in (
@@ -114,6 +128,8 @@ def create_app(settings: Settings) -> FastAPI:
         dashboard_router(settings, status_of=errors.status_of, error_body=errors.error_body)
     )
 
+
+def _add_middleware(app: FastAPI, settings: Settings, current_id: Callable[[], str | None]) -> None:
     # Innermost first: answers are compressed once, then cached compressed (a cache hit costs
     # no gzip); quotas count hits too; CORS outermost.
     app.add_middleware(GZipMiddleware, minimum_size=1024)
@@ -134,7 +150,6 @@ def create_app(settings: Settings) -> FastAPI:
     )
     # Enrolment checks in front of everything: their own limits, no CORS, no cache.
     scolarite.install_front(app)
-    return app
 
 
 def app_from_environment() -> FastAPI:
