@@ -1,12 +1,15 @@
-"""What every page shares: its ``Page`` header, sources, and the choice of indicators."""
+"""What every page shares: its ``Page`` header, links to parents, sources, and the choice
+of indicators."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from ardoise.dashboard.contexts import Link, Option, Page, Source
+from ardoise.dashboard.figures import LEVEL_LABELS
 from ardoise.query import indicators as q
 from ardoise.query.release import ServedRelease
+from ardoise.query.territories.detail import TerritoryRef
 from ardoise.urls import ROOT
 
 HOME = Link("Accueil", ROOT.home())
@@ -30,6 +33,19 @@ def page(
         release.id,
         release.created_at,
         ROOT.page_twin(path, query),
+    )
+
+
+def breadcrumb(parents: Sequence[TerritoryRef]) -> tuple[Link, ...]:
+    """The trail above a page: its parents, France first (``parents`` come nearest first)."""
+    return tuple(Link(p.nom, ROOT.place_page(p.niveau, p.code)) for p in reversed(parents))
+
+
+def parent_links(parents: Sequence[TerritoryRef]) -> tuple[Link, ...]:
+    """A link to each parent, named with its level (« Département : Rhône »)."""
+    return tuple(
+        Link(f"{LEVEL_LABELS[p.niveau].capitalize()} : {p.nom}", ROOT.place_page(p.niveau, p.code))
+        for p in parents
     )
 
 

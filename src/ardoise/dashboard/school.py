@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ardoise.dashboard.contexts import Link, SchoolPage, SeriesTable, Table
-from ardoise.dashboard.figures import LEVEL_LABELS, number
-from ardoise.dashboard.pages import page
+from ardoise.dashboard.contexts import SchoolPage, SeriesTable, Table
+from ardoise.dashboard.figures import number
+from ardoise.dashboard.pages import breadcrumb, page, parent_links
 from ardoise.dashboard.territory import indicator_panel
 from ardoise.errors import NotFound
 from ardoise.query import indicators as q
@@ -41,19 +41,13 @@ def school_page(
             "au département, à l'académie et à la France, et données par source.",
             path,
             query,
-            tuple(Link(p.nom, ROOT.place_page(p.niveau, p.code)) for p in reversed(e.parents)),
+            breadcrumb(e.parents),
         ),
         e.uai,
         nom,
         _identity(e),
         e.localisation,
-        tuple(
-            Link(
-                f"{LEVEL_LABELS[p.niveau].capitalize()} : {p.nom}",
-                ROOT.place_page(p.niveau, p.code),
-            )
-            for p in e.parents
-        ),
+        parent_links(e.parents),
         tuple(filtres),
         comps,
         tuple(chart_list),

@@ -22,7 +22,15 @@ from ardoise.dashboard.figures import (
     unit_label,
 )
 from ardoise.dashboard.maps import MAP_LEVELS, indicator_map
-from ardoise.dashboard.pages import PREFERRED, indicator_options, page, sources, year_options
+from ardoise.dashboard.pages import (
+    PREFERRED,
+    breadcrumb,
+    indicator_options,
+    page,
+    parent_links,
+    sources,
+    year_options,
+)
 from ardoise.errors import NotFound
 from ardoise.lru import LRU
 from ardoise.query import indicators as q
@@ -285,20 +293,14 @@ def territory_page(
             "parents et à la France, évolution, carte, établissements et données.",
             path,
             query,
-            tuple(Link(p.nom, ROOT.place_page(p.niveau, p.code)) for p in reversed(t.parents)),
+            breadcrumb(t.parents),
         ),
         t.niveau,
         t.code,
         t.nom,
         t.libelle,
         t.population,
-        tuple(
-            Link(
-                f"{LEVEL_LABELS[p.niveau].capitalize()} : {p.nom}",
-                ROOT.place_page(p.niveau, p.code),
-            )
-            for p in t.parents
-        ),
+        parent_links(t.parents),
         dict(t.enfants),
         tuple(filtres),
         comps,
