@@ -121,3 +121,22 @@ def test_files_only_values_are_shared_by_the_releases_of_one_directory(
     third = ServedRelease(path, memo_settings)
     assert third.memo("files", build, files_only=True).n == 3  # built again
     third.close()
+
+
+def test_files_only_releases_asking_at_once_compute_once(memo_settings: Settings) -> None:
+    path = memo_settings.current_link.resolve()
+    releases = [ServedRelease(path, memo_settings) for _ in range(4)]
+    calls: list[int] = []
+
+    def slow() -> Value:
+        calls.append(1)
+        time.sleep(0.05)
+        return Value(len(calls))
+
+    with ThreadPoolExecutor(8) as pool:
+        got = list(
+            pool.map(lambda i: releases[i % 4].memo("slow", slow, files_only=True), range(16))
+        )
+    assert calls == [1] and all(g is got[0] for g in got)
+    for r in releases:
+        r.close()

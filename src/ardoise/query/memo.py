@@ -14,9 +14,10 @@ release and no longer. ``ServedRelease.memo(key, compute)`` is its only door::
   setting), so every ``ServedRelease`` of the same directory (releases are
   content-addressed and immutable) may share the value: the web app and an MCP server
   built with their own ``ReleaseHolder``, or the many apps a test session creates, hold one
-  copy of the indicator values (~100 MB on the mirror), built once. The value is held by
-  each release that asked for it and found through a weak registry: it goes with the last
-  of them. It must be weak-referenceable (an object, not a dict or a tuple).
+  copy of the indicator values (~100 MB on the mirror), built once even when they ask at
+  the same time. The value is held by each release that asked for it and found through a
+  weak registry: it goes with the last of them. It must be weak-referenceable (an object,
+  not a dict or a tuple).
 
 Keys are hashable values unique to their computation: the function computing it
 (``catalog_index``), or a tuple starting with one.
@@ -31,9 +32,21 @@ from typing import Any, TypeVar, cast
 
 T = TypeVar("T")
 
-# (release directory, key) → a value some live release holds (see ``files_only``)
+# (release directory, key) → a value some live release holds (see ``files_only``), and the
+# gate its computations pass one at a time, whichever release asks; both weak: they go with
+# the last release holding them.
 _SHARED: weakref.WeakValueDictionary[tuple[str, Hashable], Any] = weakref.WeakValueDictionary()
-_SHARED_LOCK = threading.Lock()  # shared values are built one at a time
+_GATES: weakref.WeakValueDictionary[tuple[str, Hashable], _Gate] = weakref.WeakValueDictionary()
+_REGISTRY = threading.Lock()  # guards _SHARED and _GATES (held briefly, never while computing)
+
+
+class _Gate:
+    """The lock one key's computation holds (weak-referenceable, unlike a bare lock)."""
+
+    __slots__ = ("__weakref__", "lock")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
 
 
 class Memo:
@@ -42,8 +55,8 @@ class Memo:
     def __init__(self, directory: str) -> None:
         self.directory = directory
         self._values: dict[Hashable, Any] = {}
-        self._locks: dict[Hashable, threading.Lock] = {}
-        self._lock = threading.Lock()  # guards _locks
+        self._gates: dict[Hashable, _Gate] = {}
+        self._lock = threading.Lock()  # guards _gates
 
     def __contains__(self, key: Hashable) -> bool:
         return key in self._values
@@ -54,15 +67,27 @@ class Memo:
         except KeyError:
             pass
         with self._lock:
-            lock = self._locks.setdefault(key, threading.Lock())
-        with lock:
+            gate = self._gates.get(key)
+            if gate is None:
+                gate = self._gates[key] = self._shared_gate(key) if files_only else _Gate()
+        with gate.lock:
             if key not in self._values:
                 self._values[key] = self._shared(key, compute) if files_only else compute()
         return cast(T, self._values[key])
 
+    def _shared_gate(self, key: Hashable) -> _Gate:
+        with _REGISTRY:
+            gate = _GATES.get((self.directory, key))
+            if gate is None:
+                gate = _GATES[(self.directory, key)] = _Gate()
+            return gate
+
     def _shared(self, key: Hashable, compute: Callable[[], T]) -> T:
-        with _SHARED_LOCK:
+        """Under the key's shared gate: the value another release holds, or a new one."""
+        with _REGISTRY:
             found = _SHARED.get((self.directory, key))
-            if found is None:
-                found = _SHARED[(self.directory, key)] = compute()
-            return cast(T, found)
+        if found is None:
+            found = compute()
+            with _REGISTRY:
+                _SHARED[(self.directory, key)] = found
+        return cast(T, found)
