@@ -28,6 +28,7 @@ from ardoise.query import territories
 from ardoise.query.indicator_index import indicator_index
 from ardoise.query.release import ReleaseHolder
 from ardoise.settings import Settings, load_settings
+from ardoise.urls import ROOT
 from ardoise.web import errors, scolarite
 from ardoise.web.caching import CachingMiddleware
 from ardoise.web.ratelimit import RateLimitMiddleware
@@ -39,6 +40,15 @@ programme écrit pour le portail fonctionne en changeant seulement l'hôte. Les 
 s'écrivent en ODSQL (`where`, `select`, `group_by`, `order_by`, `refine`, `exclude`)."""
 
 
+# Where the Explore API is mounted, and its shape there (/api/v2: the portal's old alias,
+# outside the OpenAPI spec).
+EXPLORE_PREFIXES = (
+    (ROOT.explore("v2.1"), "v2.1"),
+    (ROOT.explore("v2.0"), "v2.0"),
+    ("/api/v2", "v2.0"),
+)
+
+
 def create_app(settings: Settings) -> FastAPI:
     holder = ReleaseHolder(settings)
     mcp_endpoint = McpEndpoint(build_mcp_server(settings, holder), settings)
@@ -48,8 +58,8 @@ def create_app(settings: Settings) -> FastAPI:
         description=DESCRIPTION,
         lifespan=_lifespan(holder, mcp_endpoint),
         default_response_class=JSONBytes,
-        docs_url="/api/docs",
-        openapi_url="/api/openapi.json",
+        docs_url=ROOT.api_docs(),
+        openapi_url=ROOT.openapi(),
         redoc_url=None,
     )
     app.state.settings = settings
@@ -97,13 +107,9 @@ def _include_routes(
     app: FastAPI, settings: Settings, holder: ReleaseHolder, mcp_endpoint: McpEndpoint
 ) -> None:
     """Every surface's routes, in the order they are matched."""
-    app.include_router(territoires_router(), prefix="/api/v1")
-    app.include_router(indicateurs_router(), prefix="/api/v1")
-    for prefix, shape in (
-        ("/api/explore/v2.1", "v2.1"),
-        ("/api/explore/v2.0", "v2.0"),
-        ("/api/v2", "v2.0"),
-    ):
+    app.include_router(territoires_router(), prefix=ROOT.v1())
+    app.include_router(indicateurs_router(), prefix=ROOT.v1())
+    for prefix, shape in EXPLORE_PREFIXES:
         app.include_router(
             build_router(shape),  # type: ignore[arg-type]
             prefix=prefix,
@@ -114,11 +120,11 @@ def _include_routes(
     # (or without the `scolarite` extra).
     scolarite.include_routes(app, settings, holder)
     app.router.routes.extend(mcp_endpoint.routes())  # MCP, streamable HTTP at /mcp
-    for prefix in ("/api/explore/v2.1", "/api/explore/v2.0", "/api/v2"):
+    for prefix, _shape in EXPLORE_PREFIXES:
         app.include_router(
-            dcat_api.build_router(), prefix=prefix, include_in_schema=prefix == "/api/explore/v2.1"
+            dcat_api.build_router(), prefix=prefix, include_in_schema=prefix == ROOT.explore()
         )
-    app.include_router(datapackage_router(), prefix="/api/v1")
+    app.include_router(datapackage_router(), prefix=ROOT.v1())
     # llms.txt and the .md twins of pages: before the dashboard, whose /donnees/{id}
     # patterns would otherwise take /donnees/{id}.md
     app.include_router(llms_api.build_router())
