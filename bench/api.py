@@ -294,7 +294,7 @@ def ardoise_serve(
     var_dir: Path, log: Path, *, workers: int, cache: bool = True
 ) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
     """``ardoise serve`` on a free loopback port over ``var_dir`` (no access log; response
-    cache off when ``cache`` is false): (port, process), stopped at exit."""
+    and page caches off when ``cache`` is false): (port, process), stopped at exit."""
     port = _free_port()
     env = dict(
         os.environ,
@@ -305,8 +305,10 @@ def ardoise_serve(
         ARDOISE_ACCESS_LOG="0",
     )
     env.pop("ARDOISE_RESPONSE_CACHE_ENTRIES", None)
-    if not cache:
+    env.pop("ARDOISE_PAGE_CACHE_ENTRIES", None)
+    if not cache:  # the API's answers and the dashboard's pages (documents stay memoised)
         env["ARDOISE_RESPONSE_CACHE_ENTRIES"] = "0"
+        env["ARDOISE_PAGE_CACHE_ENTRIES"] = "0"
     cmd = [str(ROOT / ".venv" / "bin" / "ardoise"), "serve", "--port", str(port)]
     with server(cmd, env, port, "/health", log) as proc:
         yield port, proc

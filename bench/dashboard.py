@@ -4,7 +4,7 @@ Targets: each page type p50 ≤ 20 ms server-side at 16 connections on loopback;
 territory page drawn ≤ 1.5 s in chromium with a mobile viewport (first visit, empty cache).
 
 ``ardoise serve`` (2 workers) runs on a release of the real mirror (the one in ``var/`` by
-default, else built once into a temporary var dir) twice: response cache off (what building
+default, else built once into a temporary var dir) twice: page cache off (what building
 each page costs), then on (as deployed, judged: rendered pages are kept per release and URL). Each page type is loaded
 with several URLs in turn (wrk, or the Python generator of bench/api.py without wrk), with the
 ratio of its p50 to that of ``/health`` measured in the same run. Then chromium (Debian's,

@@ -87,7 +87,24 @@ class Settings:
         True, "Charger les tables de la release en mémoire (requêtes plus rapides)."
     )
     response_cache_entries: int = setting(
-        2048, "Nombre de réponses gardées en cache (0 : pas de cache)."
+        2048, "Nombre de réponses JSON de l'API gardées en cache (0 : pas de cache)."
+    )
+    response_cache_mb: int = setting(
+        64, "Mémoire maximale des réponses de l'API gardées en cache (Mo de corps de réponse)."
+    )
+    page_cache_entries: int = setting(
+        2048, "Nombre de pages du tableau de bord gardées en cache (0 : pas de cache)."
+    )
+    page_cache_mb: int = setting(
+        64, "Mémoire maximale des pages du tableau de bord gardées en cache (Mo)."
+    )
+    document_cache_entries: int = setting(
+        512,
+        "Nombre de documents (llms.txt, pages Markdown, catalogue DCAT) gardés en cache "
+        "pour la release servie (0 : pas de cache).",
+    )
+    document_cache_mb: int = setting(
+        64, "Mémoire maximale des documents gardés en cache pour la release servie (Mo)."
     )
     rate_limit_per_minute: int = setting(
         0, "Quota de requêtes par adresse IP et par minute (0 : aucun)."

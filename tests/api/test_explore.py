@@ -288,9 +288,9 @@ def test_rate_limit_when_configured(api_settings: Settings) -> None:
 
 
 def test_response_cache_is_bounded_in_entries_and_bytes() -> None:
-    from ardoise.web.caching import _LRU
+    from ardoise.web.caching import response_cache
 
-    cache = _LRU(size=3, max_bytes=100)
+    cache = response_cache(entries=3, max_bytes=100)
     for i in range(5):
         cache.put(str(i), (200, [], b"x" * 10))
     assert [k for k in ("0", "1", "2", "3", "4") if cache.get(k)] == ["2", "3", "4"]

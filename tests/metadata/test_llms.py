@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from ardoise.settings import Settings
+
 LINK = re.compile(r"\[([^\]]+)\]\((http[^)\s]+)\)")
 BASE = "http://testserver"
 
@@ -150,20 +152,35 @@ def test_md_routes_win_over_the_page_routes(client: Any, catalog: list[dict[str,
         assert not page.headers["content-type"].startswith("text/markdown"), path
 
 
-def test_release_memo_computes_once_per_release_and_stays_bounded() -> None:
-    from ardoise.api.release_memo import ReleaseMemo
+def test_release_memo_computes_once_per_release_and_stays_bounded(
+    meta_settings: Settings,
+) -> None:
+    """The documents of a release (llms.txt, .md, DCAT): once per key, at most
+    ``document_cache_entries`` of them, computed again for another release."""
+    from types import SimpleNamespace
 
-    memo: ReleaseMemo[int] = ReleaseMemo(entries=2)
+    from ardoise.api.documents import document
+    from ardoise.query.release import ServedRelease
+
+    settings = meta_settings.replace(document_cache_entries=2)
+    request: Any = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(settings=settings)))
+    r1 = ServedRelease(settings.current_link.resolve(), settings)
+    r2 = ServedRelease(settings.current_link.resolve(), settings)  # another release object
     calls: list[str] = []
 
-    def compute(tag: str) -> int:
+    def compute(tag: str) -> tuple[bytes, str]:
         calls.append(tag)
-        return len(calls)
+        return str(len(calls)).encode(), "text/plain"
 
-    assert memo.get("r1", "a", lambda: compute("a")) == 1
-    assert memo.get("r1", "a", lambda: compute("a")) == 1  # memoised
-    memo.get("r1", "b", lambda: compute("b"))
-    memo.get("r1", "c", lambda: compute("c"))  # drops "a", the oldest
-    assert memo.get("r1", "a", lambda: compute("a")) == 4
-    assert memo.get("r2", "a", lambda: compute("a")) == 5  # another release: recomputed
+    def get(release: ServedRelease, tag: str) -> int:
+        return int(document(request, release, tag, lambda: compute(tag))[0])
+
+    assert get(r1, "a") == 1
+    assert get(r1, "a") == 1  # memoised
+    get(r1, "b")
+    get(r1, "c")  # drops "a", the oldest
+    assert get(r1, "a") == 4
+    assert get(r2, "a") == 5  # another release: recomputed
     assert calls == ["a", "b", "c", "a", "a"]
+    r1.close()
+    r2.close()

@@ -12,22 +12,23 @@ from ardoise.query.territories import context
 from ardoise.settings import Settings
 
 
-def _use_once(settings: Settings) -> weakref.ref[ServedRelease]:
+def _use_once(
+    settings: Settings,
+) -> tuple[weakref.ref[ServedRelease], weakref.ref[context.ReleaseTerritories]]:
     release = ServedRelease(settings.current_link.resolve(), settings)
     try:
         with ThreadPoolExecutor(8) as pool:
             indexes = list(pool.map(lambda _: T.territories_of(release).search, range(16)))
         assert all(i is indexes[0] for i in indexes)
         T.prepare(release)
-        assert release in context._RELEASES
-        return weakref.ref(release)
+        assert release.memoised(context.territories_of)  # kept in the release's memo
+        return weakref.ref(release), weakref.ref(T.territories_of(release))
     finally:
         release.close()
 
 
 def test_built_once_and_released(terr_settings: Settings) -> None:
-    before = len(context._RELEASES)
-    gone = _use_once(terr_settings)
+    gone, state = _use_once(terr_settings)
     gc.collect()
     assert gone() is None
-    assert len(context._RELEASES) == before
+    assert state() is None  # the territory state went with its release

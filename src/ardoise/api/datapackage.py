@@ -17,6 +17,7 @@ from ardoise.catalog.loader import load_descriptor
 from ardoise.errors import ReleaseNotFound
 from ardoise.release.datapackage import release_datapackage
 from ardoise.release.manifest import Manifest
+from ardoise.urls import ROOT
 
 _RELEASE_ID = re.compile(r"^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}$")
 
@@ -50,7 +51,7 @@ def build_router() -> APIRouter:
             shown = release_id if len(release_id) <= 40 else release_id[:40] + "…"
             raise ReleaseNotFound(
                 f"Release inconnue : « {shown} ». La liste des releases est donnée par "
-                "`ardoise releases` ; /api/v1/datapackage.json décrit la release servie."
+                f"`ardoise releases` ; {ROOT.datapackage()} décrit la release servie."
             )
         return JSONBytes(datapackage_of(folder))
 

@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from ardoise.api.deps import CurrentRelease
-from ardoise.api.release_memo import ReleaseMemo
+from ardoise.api.documents import Document, document
 from ardoise.catalog.dcat import FORMATS, CatalogEntry, catalog_graph, serialise
 from ardoise.odsql.errors import InvalidParameter
 from ardoise.query.release import ServedRelease
@@ -28,21 +28,13 @@ Format = Annotated[
 ]
 
 
-_documents: ReleaseMemo[tuple[bytes, str]] = ReleaseMemo(entries=32)
-
-
-def dcat_document(release: ServedRelease, base_url: str, fmt: str) -> tuple[bytes, str]:
-    """The release's DCAT-AP catalogue in ``fmt``, and its media type (once per release)."""
-    base = base_url.rstrip("/")
-
-    def compute() -> tuple[bytes, str]:
-        entries = [CatalogEntry(v.dataset, v.rows) for v in release.datasets.values()]
-        graph = catalog_graph(
-            entries, base_url=base, release_id=release.id, modified=release.created_at
-        )
-        return serialise(graph, fmt)
-
-    return _documents.get(release.id, (base, FORMATS[fmt][0]), compute)
+def dcat_document(release: ServedRelease, base_url: str, fmt: str) -> Document:
+    """The release's DCAT-AP catalogue in ``fmt``, and its media type."""
+    entries = [CatalogEntry(v.dataset, v.rows) for v in release.datasets.values()]
+    graph = catalog_graph(
+        entries, base_url=base_url, release_id=release.id, modified=release.created_at
+    )
+    return serialise(graph, fmt)
 
 
 def _format(raw: str | None) -> str:
@@ -69,7 +61,13 @@ def build_router() -> APIRouter:
         @router.get(f"/catalog/exports/{segment}", summary=summary, response_class=Response)
         def export(request: Request, release: CurrentRelease, format: Format = None) -> Response:
             fmt = fixed or _format(format)
-            body, media_type = dcat_document(release, str(request.base_url), fmt)
+            base = str(request.base_url).rstrip("/")
+            body, media_type = document(
+                request,
+                release,
+                ("dcat", base, FORMATS[fmt][0]),  # once per release, base and serialisation
+                lambda: dcat_document(release, base, fmt),
+            )
             return Response(body, media_type=f"{media_type}; charset=utf-8")
 
     for segment, fixed in PATHS.items():

@@ -35,13 +35,13 @@ from ardoise.exporters import EXPORTERS
 from ardoise.query import run
 from ardoise.query.catalog import catalog_facets, search_catalog
 from ardoise.query.run import FacetGroup
+from ardoise.urls import Urls
 
 Shape = Literal["v2.1", "v2.0"]
 
 
-def _base(request: Request, shape: Shape) -> str:
-    root = str(request.base_url).rstrip("/")
-    return f"{root}/api/explore/{shape}"
+def _urls(request: Request) -> Urls:
+    return Urls.of(str(request.base_url))
 
 
 def _facets_json(
@@ -105,10 +105,14 @@ class ExploreRoutes:
         rows = [render_row(r, kinds, tz) for r in page.rows]
         if self.shape == "v2.1":
             return JSONBytes({"total_count": page.total_count, "results": rows})
-        href = f"{_base(request, self.shape)}/catalog/datasets/{dataset_id}/records"
+        urls = _urls(request)
         records = [
             {
-                "links": [{"rel": "self", "href": f"{href}/{rid}"}] if rid else [],
+                "links": (
+                    [{"rel": "self", "href": urls.record(dataset_id, rid, self.shape)}]
+                    if rid
+                    else []
+                ),
                 "record": _v20_record(rid, release.created_at, row),
             }
             for rid, row in zip(page.record_ids, rows, strict=True)
@@ -136,8 +140,11 @@ class ExploreRoutes:
 
     def exports(self, request: Request, release: CurrentRelease, dataset_id: str) -> JSONBytes:
         release.dataset(dataset_id)
-        href = f"{_base(request, self.shape)}/catalog/datasets/{dataset_id}/exports"
-        return JSONBytes({"links": [{"rel": fmt, "href": f"{href}/{fmt}"} for fmt in EXPORTERS]})
+        urls = _urls(request)
+        links = [
+            {"rel": fmt, "href": urls.export(dataset_id, fmt, self.shape)} for fmt in EXPORTERS
+        ]
+        return JSONBytes({"links": links})
 
     def export(
         self,

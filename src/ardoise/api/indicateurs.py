@@ -18,6 +18,7 @@ from ardoise.odsql.errors import InvalidParameter
 from ardoise.query import indicators as q
 from ardoise.query.release import ServedRelease
 from ardoise.query.territories import levels as territory_levels
+from ardoise.urls import ROOT
 
 Niveau = Annotated[
     str | None,
@@ -76,8 +77,8 @@ def _summary(info: q.IndicatorInfo) -> dict[str, Any]:
         "annees": list(info.annees),
         "sources": list(d.dataset_ids),
         "liens": {
-            "self": f"/api/v1/indicateurs/{d.id}",
-            "valeurs": f"/api/v1/indicateurs/{d.id}/valeurs",
+            "self": ROOT.indicator(d.id),
+            "valeurs": ROOT.indicator_values(d.id),
         },
     }
 
@@ -93,7 +94,7 @@ def _details(info: q.IndicatorInfo, release: ServedRelease) -> dict[str, Any]:
                 "titre": view.dataset.title if view else None,
                 "present": view is not None,
                 "annees_retenues": list(s.years) or None,
-                "lien": f"/api/explore/v2.1/catalog/datasets/{s.dataset}",
+                "lien": ROOT.dataset(s.dataset),
             }
         )
     return {

@@ -8,18 +8,19 @@ pages' ``/donnees/{id}`` patterns.
 
 from __future__ import annotations
 
-from urllib.parse import quote, urlencode
+from collections.abc import Callable, Hashable
 
 from fastapi import APIRouter, Request, Response
 
 from ardoise.api import markdown as md
 from ardoise.api.deps import current_release as _release
-from ardoise.api.release_memo import ReleaseMemo
+from ardoise.api.documents import document
 from ardoise.errors import NotFound
 from ardoise.query import indicators as q
-from ardoise.query.release import ServedRelease
+from ardoise.query.release import DatasetView, ServedRelease
 from ardoise.query.territories.context import territories_of
 from ardoise.query.territories.detail import territory
+from ardoise.urls import Urls, query_string
 
 MARKDOWN = "text/markdown; charset=utf-8"
 PLAIN = "text/plain; charset=utf-8"
@@ -51,106 +52,43 @@ def _national(release: ServedRelease) -> dict[str, tuple[q.IndicatorValue, ...]]
 
 
 def llms_txt(release: ServedRelease, base: str, *, full: bool) -> str:
+    """The llms.txt of the release on ``base`` (``full``: with every dataset and indicator
+    page in Markdown)."""
+    urls = Urls(base)
     views = list(release.datasets.values())
     infos = q.list_indicators(release)
-    example = next((v for v in views if md.year_field(v)), views[0] if views else None)
+    lists = _territory_lists(release)
     lines = [
-        "# Ardoise — données ouvertes de l'éducation nationale",
-        "",
-        "> Ardoise sert, en releases vérifiées, versionnées et immuables, les jeux de données "
-        "officiels du ministère de l'Éducation nationale (IPS des écoles, collèges et lycées, "
-        "résultats au DNB et au baccalauréat, effectifs, établissements, calendrier scolaire…), "
-        f"avec {len(infos)} indicateurs calculés pour chaque territoire. Release servie : "
-        f"{release.id} (publiée le {release.created_at[:10]}). Licence Ouverte v2.0 (Etalab).",
-        "",
-        "Citez toujours la release, le jeu de données et l'URL de l'API qui redonne le chiffre. "
-        "Un chiffre absent de ces sources n'est pas une donnée officielle : dites-le plutôt que "
-        "de l'estimer. Une valeur « non significatif » (base trop faible) ou « absent » n'est "
-        "jamais zéro.",
-        "",
-        "Comment interroger Ardoise :",
-        "",
-        f"- API Explore v2.1, compatible avec data.education.gouv.fr : {base}/api/explore/v2.1 "
-        "(mêmes identifiants de jeux et noms de champs ; changer seulement l'hôte).",
-        "- Filtres et agrégats en ODSQL : `where=ips > 120`, "
-        "`select=avg(ips) as ips_moyen, count(ips) as n`, `group_by=rentree_scolaire`, "
-        "`order_by=ips desc`, `refine=champ:valeur`, `limit` ≤ 100 (≤ 20 000 groupé). "
-        "Préférer les agrégats côté serveur à la lecture de lignes.",
-        "- Les codes territoriaux s'écrivent différemment selon les jeux (`69`, `069`, "
-        "`LYON`…) : pour filtrer sur un territoire, utiliser le paramètre "
-        "`territoire=niveau:code` (ex. `territoire=departement:69`, `territoire=academie:10`), "
-        "qui suit le référentiel quel que soit le jeu.",
-        f"- Territoires : {base}/api/v1/territoires?q=Lozère (recherche), "
-        f"{base}/api/v1/territoires/{{niveau}}/{{code}}, {base}/api/v1/etablissements/{{uai}} ; "
-        "`territoire=niveau:code` filtre les enregistrements de l'API Explore.",
-        f"- Indicateurs : {base}/api/v1/indicateurs, "
-        f"{base}/api/v1/indicateurs/{{id}}/valeurs?niveau=departement&annee=AAAA-AAAA, "
-        f"{base}/api/v1/territoires/{{niveau}}/{{code}}/indicateurs ; chaque valeur porte sa "
-        "base, son statut et l'URL de l'API Explore qui la reproduit.",
-        f"- Serveur MCP (outils de recherche, de description, de requête et d'indicateurs) : "
-        f"{base}/mcp (HTTP « streamable ») ou `ardoise mcp` (stdio).",
-        "",
+        *_introduction(release, urls, len(infos)),
         "## Jeux de données",
         "",
-    ]
-    lines += [
-        f"- [{v.dataset.title}]({md.dataset_md_url(base, v.id)}): `{v.id}`, {v.rows} "
-        f"enregistrements, couverture {'nationale' if v.dataset.spatial_coverage.national else 'partielle'}"
-        for v in views
-    ]
-    lines += ["", "## Indicateurs", ""]
-    lines += [
-        f"- [{i.definition.title}]({md.indicator_md_url(base, i.definition.id)}): "
-        f"{i.definition.short_description}"
-        for i in infos
-    ]
-    lines += [
+        *(
+            f"- [{v.dataset.title}]({urls.dataset_md(v.id)}): `{v.id}`, {v.rows} "
+            f"enregistrements, couverture "
+            f"{'nationale' if v.dataset.spatial_coverage.national else 'partielle'}"
+            for v in views
+        ),
+        "",
+        "## Indicateurs",
+        "",
+        *(
+            f"- [{i.definition.title}]({urls.indicator_md(i.definition.id)}): "
+            f"{i.definition.short_description}"
+            for i in infos
+        ),
         "",
         "## Territoires",
         "",
-        f"- [France]({md.territory_md_url(base, 'france', 'FR')}): valeurs nationales",
+        f"- [France]({urls.territory_md('france', 'FR')}): valeurs nationales",
     ]
-    lists = _territory_lists(release)
     for level, title in LEVEL_TITLES[:2]:
         lines += [
-            f"- [{nom}]({md.territory_md_url(base, level, code)}): {title[:-1].lower()} {code}"
+            f"- [{nom}]({urls.territory_md(level, code)}): {title[:-1].lower()} {code}"
             for code, nom in lists[level]
         ]
+    lines += ["", *_api_and_metadata(release, urls, views), "", "## Optional", ""]
     lines += [
-        "",
-        "## API et métadonnées",
-        "",
-        f"- [Documentation de l'API]({base}/api/docs): OpenAPI interactive",
-        f"- [Schéma OpenAPI]({base}/api/openapi.json)",
-        f"- [Catalogue des jeux]({base}/api/explore/v2.1/catalog/datasets)",
-        f"- [Catalogue DCAT-AP (Turtle)]({base}/api/explore/v2.1/catalog/exports/ttl)",
-        f"- [Data Package de la release]({base}/api/v1/datapackage.json): Parquet, "
-        "sha256, lignes, Table Schema",
-        f"- [Couverture des indicateurs]({base}/api/v1/couverture)",
-    ]
-    ips = release.datasets.get(IPS_EXAMPLE[0])
-    if ips is not None and {"rentree_scolaire", "ips"} <= set(ips.dataset.field_names):
-        query = urlencode(
-            {
-                "select": "rentree_scolaire, avg(ips) as ips_moyen, count(ips) as n",
-                "group_by": "rentree_scolaire",
-                "territoire": IPS_EXAMPLE[1],
-            },
-            quote_via=quote,
-            safe=":",
-        )
-        lines.append(
-            f"- [Exemple : IPS moyen des écoles du Rhône par année scolaire]"
-            f"({base}/api/explore/v2.1/catalog/datasets/{ips.id}/records?{query})"
-        )
-    if example is not None:
-        lines += [
-            f"- [Exemple : {label.lower()} de `{example.id}`]({url})"
-            for label, url in md.example_queries(base, example)
-        ]
-    lines += ["", "## Optional", ""]
-    lines += [
-        f"- [{nom}]({md.territory_md_url(base, 'departement', code)}): département {code}"
+        f"- [{nom}]({urls.territory_md('departement', code)}): département {code}"
         for code, nom in lists["departement"]
     ]
     lines.append("")
@@ -167,12 +105,90 @@ def llms_txt(release: ServedRelease, base: str, *, full: bool) -> str:
     return "\n".join(lines)
 
 
-# llms.txt, llms-full.txt and the Markdown pages, computed once per release and base URL.
-_texts: ReleaseMemo[str] = ReleaseMemo(entries=512)
+def _introduction(release: ServedRelease, urls: Urls, indicators: int) -> list[str]:
+    """The title, what Ardoise serves, and how to query it."""
+    return [
+        "# Ardoise — données ouvertes de l'éducation nationale",
+        "",
+        "> Ardoise sert, en releases vérifiées, versionnées et immuables, les jeux de données "
+        "officiels du ministère de l'Éducation nationale (IPS des écoles, collèges et lycées, "
+        "résultats au DNB et au baccalauréat, effectifs, établissements, calendrier scolaire…), "
+        f"avec {indicators} indicateurs calculés pour chaque territoire. Release servie : "
+        f"{release.id} (publiée le {release.created_at[:10]}). Licence Ouverte v2.0 (Etalab).",
+        "",
+        "Citez toujours la release, le jeu de données et l'URL de l'API qui redonne le chiffre. "
+        "Un chiffre absent de ces sources n'est pas une donnée officielle : dites-le plutôt que "
+        "de l'estimer. Une valeur « non significatif » (base trop faible) ou « absent » n'est "
+        "jamais zéro.",
+        "",
+        "Comment interroger Ardoise :",
+        "",
+        f"- API Explore v2.1, compatible avec data.education.gouv.fr : {urls.explore()} "
+        "(mêmes identifiants de jeux et noms de champs ; changer seulement l'hôte).",
+        "- Filtres et agrégats en ODSQL : `where=ips > 120`, "
+        "`select=avg(ips) as ips_moyen, count(ips) as n`, `group_by=rentree_scolaire`, "
+        "`order_by=ips desc`, `refine=champ:valeur`, `limit` ≤ 100 (≤ 20 000 groupé). "
+        "Préférer les agrégats côté serveur à la lecture de lignes.",
+        "- Les codes territoriaux s'écrivent différemment selon les jeux (`69`, `069`, "
+        "`LYON`…) : pour filtrer sur un territoire, utiliser le paramètre "
+        "`territoire=niveau:code` (ex. `territoire=departement:69`, `territoire=academie:10`), "
+        "qui suit le référentiel quel que soit le jeu.",
+        f"- Territoires : {urls.territories('q=Lozère')} (recherche), "
+        f"{urls.territories()}/{{niveau}}/{{code}}, {urls.v1()}/etablissements/{{uai}} ; "
+        "`territoire=niveau:code` filtre les enregistrements de l'API Explore.",
+        f"- Indicateurs : {urls.indicators()}, "
+        f"{urls.indicators()}/{{id}}/valeurs?niveau=departement&annee=AAAA-AAAA, "
+        f"{urls.territories()}/{{niveau}}/{{code}}/indicateurs ; chaque valeur porte sa "
+        "base, son statut et l'URL de l'API Explore qui la reproduit.",
+        f"- Serveur MCP (outils de recherche, de description, de requête et d'indicateurs) : "
+        f"{urls.mcp()} (HTTP « streamable ») ou `ardoise mcp` (stdio).",
+        "",
+    ]
 
 
-def cached_llms_txt(release: ServedRelease, base: str, *, full: bool) -> str:
-    return _texts.get(release.id, ("llms", base, full), lambda: llms_txt(release, base, full=full))
+def _api_and_metadata(release: ServedRelease, urls: Urls, views: list[DatasetView]) -> list[str]:
+    """Links to the API's documentation and metadata, and example queries."""
+    lines = [
+        "## API et métadonnées",
+        "",
+        f"- [Documentation de l'API]({urls.api_docs()}): OpenAPI interactive",
+        f"- [Schéma OpenAPI]({urls.openapi()})",
+        f"- [Catalogue des jeux]({urls.catalog()})",
+        f"- [Catalogue DCAT-AP (Turtle)]({urls.catalog_export('ttl')})",
+        f"- [Data Package de la release]({urls.datapackage()}): Parquet, "
+        "sha256, lignes, Table Schema",
+        f"- [Couverture des indicateurs]({urls.coverage()})",
+    ]
+    ips = release.datasets.get(IPS_EXAMPLE[0])
+    if ips is not None and {"rentree_scolaire", "ips"} <= set(ips.dataset.field_names):
+        example = {
+            "select": "rentree_scolaire, avg(ips) as ips_moyen, count(ips) as n",
+            "group_by": "rentree_scolaire",
+            "territoire": IPS_EXAMPLE[1],
+        }
+        lines.append(
+            f"- [Exemple : IPS moyen des écoles du Rhône par année scolaire]"
+            f"({urls.records(ips.id, query_string(example, safe=':'))})"
+        )
+    first = next((v for v in views if md.year_field(v)), views[0] if views else None)
+    if first is not None:
+        lines += [
+            f"- [Exemple : {label.lower()} de `{first.id}`]({url})"
+            for label, url in md.example_queries(urls.base, first)
+        ]
+    return lines
+
+
+def _text(
+    request: Request,
+    release: ServedRelease,
+    key: Hashable,
+    compute: Callable[[], str],
+    media_type: str = PLAIN,
+) -> Response:
+    """The document ``key`` (computed once per release and base URL: ``api/documents.py``)."""
+    body, media = document(request, release, key, lambda: (compute().encode("utf-8"), media_type))
+    return Response(body, media_type=media)
 
 
 def build_router() -> APIRouter:
@@ -180,14 +196,16 @@ def build_router() -> APIRouter:
 
     @router.get("/llms.txt", response_class=Response, summary="llms.txt")
     def llms(request: Request) -> Response:
-        return Response(
-            cached_llms_txt(_release(request), _base(request), full=False), media_type=PLAIN
+        release, base = _release(request), _base(request)
+        return _text(
+            request, release, ("llms", base, False), lambda: llms_txt(release, base, full=False)
         )
 
     @router.get("/llms-full.txt", response_class=Response, summary="llms-full.txt")
     def llms_full(request: Request) -> Response:
-        return Response(
-            cached_llms_txt(_release(request), _base(request), full=True), media_type=PLAIN
+        release, base = _release(request), _base(request)
+        return _text(
+            request, release, ("llms", base, True), lambda: llms_txt(release, base, full=True)
         )
 
     @router.get(
@@ -198,10 +216,13 @@ def build_router() -> APIRouter:
     def dataset_page(request: Request, dataset_id: str) -> Response:
         release, base = _release(request), _base(request)
         view = release.dataset(dataset_id)
-        text = _texts.get(
-            release.id, ("donnees", base, view.id), lambda: md.dataset_md(view, release, base)
+        return _text(
+            request,
+            release,
+            ("donnees", base, view.id),
+            lambda: md.dataset_md(view, release, base),
+            MARKDOWN,
         )
-        return Response(text, media_type=MARKDOWN)
 
     @router.get(
         "/indicateurs/{indicator_id}.md",
@@ -211,14 +232,15 @@ def build_router() -> APIRouter:
     def indicator_page(request: Request, indicator_id: str) -> Response:
         release, base = _release(request), _base(request)
         info = q.indicator(release, indicator_id)
-        text = _texts.get(
-            release.id,
+        return _text(
+            request,
+            release,
             ("indicateurs", base, info.definition.id),
             lambda: md.indicator_md(
                 info, release, base, _national(release).get(info.definition.id, ())
             ),
+            MARKDOWN,
         )
-        return Response(text, media_type=MARKDOWN)
 
     @router.get(
         "/territoires/{niveau}/{code}.md",
@@ -238,7 +260,6 @@ def build_router() -> APIRouter:
                 found = None
             return md.territory_md(t, found, release, base)
 
-        text = _texts.get(release.id, ("territoires", base, t.niveau, t.code), compute)
-        return Response(text, media_type=MARKDOWN)
+        return _text(request, release, ("territoires", base, t.niveau, t.code), compute, MARKDOWN)
 
     return router

@@ -9,14 +9,13 @@ indicator's own display precision), each with the URL that reproduces it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from urllib.parse import quote, urlencode
 
-from ardoise.catalog.downloads import dataset_api_url, download_formats, export_url
+from ardoise.catalog.downloads import download_formats
 from ardoise.catalog.licence import licence_url
-from ardoise.catalog.schema_org import portal_dataset_url
 from ardoise.query.indicators import IndicatorInfo, IndicatorValue, TerritoryIndicators
 from ardoise.query.release import DatasetView, ServedRelease
 from ardoise.query.territories.detail import Territory
+from ardoise.urls import Urls, portal_dataset, query_string
 
 STATUS_LABELS = {
     "ok": "valeur publiée",
@@ -36,18 +35,6 @@ def table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     return "\n".join(lines)
 
 
-def dataset_md_url(base: str, dataset_id: str) -> str:
-    return f"{base}/donnees/{quote(dataset_id)}.md"
-
-
-def indicator_md_url(base: str, indicator_id: str) -> str:
-    return f"{base}/indicateurs/{quote(indicator_id)}.md"
-
-
-def territory_md_url(base: str, niveau: str, code: str) -> str:
-    return f"{base}/territoires/{quote(niveau)}/{quote(code)}.md"
-
-
 def number(value: float | None, decimals: int) -> str:
     if value is None:
         return "—"
@@ -61,14 +48,13 @@ def year_field(view: DatasetView) -> str | None:
 
 def example_queries(base: str, view: DatasetView) -> list[tuple[str, str]]:
     """(description, URL) of Explore API queries that work on this dataset."""
-    api = dataset_api_url(base, view.id)
-    out = [("Les 10 premiers enregistrements", f"{api}/records?limit=10")]
+    urls = Urls(base)
+    out = [("Les 10 premiers enregistrements", urls.records(view.id, "limit=10"))]
     if (yf := year_field(view)) is not None:
         out.append(
             (
                 f"Nombre d'enregistrements par valeur de `{yf}`",
-                f"{api}/records?"
-                + urlencode({"select": "count(*) as n", "group_by": yf}, quote_via=quote, safe=""),
+                urls.records(view.id, query_string({"select": "count(*) as n", "group_by": yf})),
             )
         )
     return out
@@ -101,8 +87,8 @@ def dataset_md(view: DatasetView, release: ServedRelease, base: str) -> str:
         + ("nationale" if cov.national else "partielle")
         + (f" — {cov.description}" if cov.description else ""),
         f"- Fréquence de mise à jour : {ds.frequency}",
-        f"- Page officielle : {portal_dataset_url(ds.id)}",
-        f"- Métadonnées (JSON) : {dataset_api_url(base, ds.id)}",
+        f"- Page officielle : {portal_dataset(ds.id)}",
+        f"- Métadonnées (JSON) : {Urls(base).dataset(ds.id)}",
         "",
         "## Description",
         "",
@@ -123,7 +109,7 @@ def dataset_md(view: DatasetView, release: ServedRelease, base: str) -> str:
     lines += ["## Interroger ce jeu (API Explore v2.1, ODSQL)", ""]
     lines += [f"- {label} : {url}" for label, url in example_queries(base, view)]
     lines += ["", "## Téléchargements", ""]
-    lines += [f"- [{f.label}]({export_url(base, ds.id, f.name)})" for f in download_formats(ds)]
+    lines += [f"- [{f.label}]({Urls(base).export(ds.id, f.name)})" for f in download_formats(ds)]
     lines += [
         "",
         f"Qualité : {quality.warnings} avertissement(s), "
@@ -141,7 +127,9 @@ def _value_line(v: IndicatorValue, decimals: int, unit: str, base: str) -> str:
         else (STATUS_LABELS.get(v.statut, v.statut))
     )
     base_txt = f", base {v.base}" if v.base is not None else ""
-    src = f" — vérifier : {base}{v.provenance.requete}" if v.provenance.requete else ""
+    src = (
+        f" — vérifier : {Urls(base).absolute(v.provenance.requete)}" if v.provenance.requete else ""
+    )
     if v.provenance.requete and v.provenance.lecture:
         src += f" ({v.provenance.lecture})"
     return f"- {where}, {v.annee} : {text}{base_txt}{src}"
@@ -164,7 +152,7 @@ def indicator_md(
         f"- Agrégation : {info.aggregation_label} ; base : {info.base_label} "
         f"(valeur non significative sous {d.min_base})",
         f"- Release : `{release.id}`",
-        f"- API : {base}/api/v1/indicateurs/{quote(d.id)}",
+        f"- API : {Urls(base).indicator(d.id)}",
         "",
         "## Définition",
         "",
@@ -181,7 +169,7 @@ def indicator_md(
     for s in d.sources:
         view = release.datasets.get(s.dataset)
         title = view.dataset.title if view else "absent de cette release"
-        link = f"[{title}]({dataset_md_url(base, s.dataset)})" if view else title
+        link = f"[{title}]({Urls(base).dataset_md(s.dataset)})" if view else title
         lines.append(f"- `{s.dataset}` : {link}")
     lines.append("")
     if d.caveats:
@@ -196,6 +184,7 @@ def indicator_md(
 def territory_md(
     t: Territory, indicators: TerritoryIndicators | None, release: ServedRelease, base: str
 ) -> str:
+    urls = Urls(base)
     lines = [
         f"# {t.libelle or t.nom}",
         "",
@@ -205,19 +194,19 @@ def territory_md(
     if t.parents:
         lines.append(
             "- Rattachements : "
-            + ", ".join(f"[{p.nom}]({territory_md_url(base, p.niveau, p.code)})" for p in t.parents)
+            + ", ".join(f"[{p.nom}]({urls.territory_md(p.niveau, p.code)})" for p in t.parents)
         )
     if t.population is not None:
         lines.append(f"- Population : {t.population} ({t.population_source})")
     if t.enfants:
         lines.append("- Contient : " + ", ".join(f"{n} {lv}" for lv, n in t.enfants.items()))
-    lines.append(f"- API : {base}/api/v1/territoires/{quote(t.niveau)}/{quote(t.code)}")
+    lines.append(f"- API : {urls.territory(t.niveau, t.code)}")
     lines.append("")
     if indicators is not None and indicators.items:
         lines += ["## Indicateurs", ""]
         for item in indicators.items:
             d = item.indicator.definition
-            lines.append(f"### [{d.title}]({indicator_md_url(base, d.id)})")
+            lines.append(f"### [{d.title}]({urls.indicator_md(d.id)})")
             lines.append("")
             lines.append(_value_line(item.value, d.decimals, d.unit, base))
             lines += [_value_line(p, d.decimals, d.unit, base) for p in item.parents]
@@ -227,8 +216,8 @@ def territory_md(
     if t.jeux:
         lines += ["## Jeux de données couvrant ce territoire", ""]
         lines += [
-            f"- [{j.titre}]({dataset_md_url(base, j.dataset_id)}) : {j.enregistrements} "
-            f"enregistrements — {base}{j.url}"
+            f"- [{j.titre}]({urls.dataset_md(j.dataset_id)}) : {j.enregistrements} "
+            f"enregistrements — {urls.absolute(j.url)}"
             for j in t.jeux
         ]
         lines.append("")

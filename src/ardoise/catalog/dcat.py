@@ -25,16 +25,12 @@ from dataclasses import dataclass
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, SKOS, XSD
 
-from ardoise.catalog.downloads import (
-    dataset_api_url,
-    dataset_page_url,
-    download_formats,
-    export_url,
-)
+from ardoise.catalog.downloads import download_formats
 from ardoise.catalog.licence import licence_url
 from ardoise.catalog.model import Dataset
 from ardoise.catalog.period import coverage_period
-from ardoise.catalog.schema_org import CATALOG_NAME, portal_dataset_url
+from ardoise.catalog.schema_org import CATALOG_NAME
+from ardoise.urls import Urls, portal_dataset
 
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 SCHEMA = Namespace("http://schema.org/")
@@ -154,7 +150,7 @@ def _contact(g: Graph, ds: Dataset) -> BNode:
     node = BNode()
     g.add((node, RDF.type, VCARD.Organization))
     g.add((node, VCARD.fn, Literal(ds.publisher)))
-    g.add((node, VCARD.hasURL, URIRef(portal_dataset_url(ds.id))))
+    g.add((node, VCARD.hasURL, URIRef(portal_dataset(ds.id))))
     return node
 
 
@@ -169,8 +165,8 @@ def _distributions(
     ds = entry.dataset
     out = []
     for fmt in download_formats(ds):
-        url = URIRef(export_url(base_url, ds.id, fmt.name))
-        node = URIRef(f"{dataset_page_url(base_url, ds.id)}#distribution-{fmt.name}")
+        url = URIRef(Urls.of(base_url).export(ds.id, fmt.name))
+        node = URIRef(f"{Urls.of(base_url).dataset_page(ds.id)}#distribution-{fmt.name}")
         g.add((node, RDF.type, DCAT.Distribution))
         g.add((node, DCTERMS.title, Literal(f"{ds.title} ({fmt.label})", lang="fr")))
         g.add(
@@ -207,7 +203,7 @@ def _dataset(
     g: Graph, entry: CatalogEntry, base_url: str, release_id: str, modified: str, service: URIRef
 ) -> URIRef:
     ds = entry.dataset
-    node = URIRef(dataset_page_url(base_url, ds.id))
+    node = URIRef(Urls.of(base_url).dataset_page(ds.id))
     g.add((node, RDF.type, DCAT.Dataset))
     g.add((node, DCTERMS.title, Literal(ds.title, lang="fr")))
     g.add((node, DCTERMS.description, Literal(ds.description.strip(), lang="fr")))
@@ -230,7 +226,7 @@ def _dataset(
     g.add((node, DCTERMS.modified, _stamp(modified)))
     g.add((node, DCTERMS.language, EU_FRENCH))
     g.add((node, DCAT.landingPage, node))
-    g.add((node, DCTERMS.source, URIRef(portal_dataset_url(ds.id))))
+    g.add((node, DCTERMS.source, URIRef(portal_dataset(ds.id))))
     g.add((node, OWL.versionInfo, Literal(release_id)))
     for dist in _distributions(g, entry, base_url, service, licence, modified):
         g.add((node, DCAT.distribution, dist))
@@ -241,7 +237,8 @@ def catalog_graph(
     entries: Sequence[CatalogEntry], *, base_url: str, release_id: str, modified: str
 ) -> Graph:
     """The DCAT-AP catalogue of the release ``release_id`` published at ``modified``."""
-    base = base_url.rstrip("/")
+    urls = Urls.of(base_url)
+    base = urls.base
     g = Graph()
     for prefix, ns in (
         ("dcat", DCAT),
@@ -254,29 +251,29 @@ def catalog_graph(
         ("adms", ADMS),
     ):
         g.bind(prefix, ns)
-    catalog = URIRef(f"{base}/api/explore/v2.1/catalog/exports/dcat")
+    catalog = URIRef(urls.catalog_export("dcat"))
     g.add((catalog, RDF.type, DCAT.Catalog))
     g.add((catalog, DCTERMS.title, Literal(CATALOG_NAME, lang="fr")))
     g.add((catalog, DCTERMS.description, Literal(CATALOG_DESCRIPTION, lang="fr")))
     g.add((catalog, DCTERMS.publisher, _agent(g, CATALOG_PUBLISHER)))
-    g.add((catalog, FOAF.homepage, URIRef(f"{base}/")))
+    g.add((catalog, FOAF.homepage, URIRef(urls.home())))
     g.add((catalog, DCTERMS.language, EU_FRENCH))
     g.add((catalog, DCTERMS.modified, _stamp(modified)))
     g.add((catalog, DCAT.themeTaxonomy, URIRef(EU + "data-theme")))
     g.add((catalog, OWL.versionInfo, Literal(release_id)))
     g.add((catalog, DCTERMS.spatial, EU_FRANCE))
-    service = URIRef(f"{base}/api/explore/v2.1")
+    service = URIRef(urls.explore())
     g.add((service, RDF.type, DCAT.DataService))
     g.add((service, DCTERMS.title, Literal("API Explore v2.1 d'Ardoise", lang="fr")))
     g.add((service, DCAT.endpointURL, service))
-    g.add((service, DCAT.endpointDescription, URIRef(f"{base}/api/openapi.json")))
+    g.add((service, DCAT.endpointDescription, URIRef(urls.openapi())))
     g.add((catalog, DCAT.service, service))
     licences = set()
     for entry in entries:
         node = _dataset(g, entry, base, release_id, modified, service)
         g.add((catalog, DCAT.dataset, node))
         g.add((service, DCAT.servesDataset, node))
-        g.add((node, RDFS.seeAlso, URIRef(dataset_api_url(base, entry.dataset.id))))
+        g.add((node, RDFS.seeAlso, URIRef(urls.dataset(entry.dataset.id))))
         licences.add(entry.dataset.licence)
     if len(licences) == 1:
         g.add((catalog, DCTERMS.license, _licence(g, licences.pop())))

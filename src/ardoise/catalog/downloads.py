@@ -1,4 +1,5 @@
-"""The download formats metadata advertises for a dataset, and their Explore export URLs.
+"""The download formats metadata advertises for a dataset (their Explore export URLs are
+``ardoise.urls.Urls.export``).
 
 The export formats themselves are registered in ``ardoise.exporters.EXPORTERS``; metadata
 (catalog layer) cannot import a surface, so the names and media types are restated here and
@@ -37,18 +38,3 @@ def download_formats(dataset: Dataset) -> tuple[DownloadFormat, ...]:
     """Formats a dataset can be exported in (GeoJSON only when it has a geographic field)."""
     has_geo = any(f.type in GEO_TYPES for f in dataset.fields)
     return tuple(f for f in DOWNLOAD_FORMATS if f.name != "geojson" or has_geo)
-
-
-def export_url(base_url: str, dataset_id: str, fmt: str) -> str:
-    """Explore v2.1 URL exporting the whole dataset in ``fmt``."""
-    return f"{base_url.rstrip('/')}/api/explore/v2.1/catalog/datasets/{dataset_id}/exports/{fmt}"
-
-
-def dataset_api_url(base_url: str, dataset_id: str) -> str:
-    """Explore v2.1 URL of the dataset's metadata."""
-    return f"{base_url.rstrip('/')}/api/explore/v2.1/catalog/datasets/{dataset_id}"
-
-
-def dataset_page_url(base_url: str, dataset_id: str) -> str:
-    """URL of the dataset's page for people (the dashboard's ``/donnees/{id}``)."""
-    return f"{base_url.rstrip('/')}/donnees/{dataset_id}"

@@ -15,23 +15,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ardoise.catalog.downloads import (
-    dataset_api_url,
-    dataset_page_url,
-    download_formats,
-    export_url,
-)
+from ardoise.catalog.downloads import download_formats
 from ardoise.catalog.licence import licence_url
 from ardoise.catalog.model import Dataset, Field
 from ardoise.catalog.period import coverage_period
+from ardoise.urls import Urls, portal_dataset
 
-PORTAL_URL = "https://data.education.gouv.fr"
 CATALOG_NAME = "Ardoise — données ouvertes de l'éducation"
-
-
-def portal_dataset_url(dataset_id: str) -> str:
-    """The dataset's page on the official portal, of which Ardoise serves a verified copy."""
-    return f"{PORTAL_URL}/explore/dataset/{dataset_id}/"
 
 
 def _organization(name: str) -> dict[str, Any]:
@@ -73,7 +63,8 @@ def dataset_jsonld(
     ``modified`` the release's creation time (ISO 8601); ``rows`` its row count, if known.
     Every URL in the result is absolute. The result is a plain JSON-serialisable dict.
     """
-    page = dataset_page_url(base_url, dataset.id)
+    urls = Urls.of(base_url)
+    page = urls.dataset_page(dataset.id)
     doc: dict[str, Any] = {
         "@context": "https://schema.org/",
         "@type": "Dataset",
@@ -82,7 +73,7 @@ def dataset_jsonld(
         "description": dataset.description.strip(),
         "identifier": dataset.id,
         "url": page,
-        "sameAs": portal_dataset_url(dataset.id),
+        "sameAs": portal_dataset(dataset.id),
         "license": licence_url(dataset.licence) or dataset.licence,
         "creator": _organization(dataset.publisher),
         "publisher": _organization(dataset.publisher),
@@ -92,7 +83,7 @@ def dataset_jsonld(
             {
                 "@type": "DataDownload",
                 "name": f"{dataset.title} ({fmt.label})",
-                "contentUrl": export_url(base_url, dataset.id, fmt.name),
+                "contentUrl": urls.export(dataset.id, fmt.name),
                 "encodingFormat": fmt.media_type,
             }
             for fmt in download_formats(dataset)
@@ -105,12 +96,12 @@ def dataset_jsonld(
         "includedInDataCatalog": {
             "@type": "DataCatalog",
             "name": CATALOG_NAME,
-            "url": base_url.rstrip("/") + "/donnees",
+            "url": urls.catalog_page(),
         },
         "subjectOf": {
             "@type": "WebAPI",
             "name": "API Explore v2.1",
-            "url": dataset_api_url(base_url, dataset.id),
+            "url": urls.dataset(dataset.id),
         },
     }
     period = coverage_period(dataset.temporal_coverage)

@@ -14,12 +14,13 @@ from ardoise.dashboard.contexts import (
     ReleaseItem,
     SearchPage,
 )
-from ardoise.dashboard.figures import LEVEL_LABELS, dataset_url, indicator_url, territory_url
+from ardoise.dashboard.figures import LEVEL_LABELS
 from ardoise.dashboard.pages import page
 from ardoise.query import indicators as q
 from ardoise.query import territories as T
 from ardoise.query.release import ServedRelease
 from ardoise.release.store import ReleaseStore
+from ardoise.urls import ROOT
 
 
 def quality_page(release: ServedRelease, query: str) -> QualityPage:
@@ -33,7 +34,7 @@ def quality_page(release: ServedRelease, query: str) -> QualityPage:
                 v.rows,
                 v.entry.quality.blocking,
                 v.entry.quality.warnings,
-                dataset_url(v.id),
+                ROOT.dataset_page(v.id),
             )
         )
     titles = {i.definition.id: i.definition.title for i in q.list_indicators(release)}
@@ -66,7 +67,7 @@ def quality_page(release: ServedRelease, query: str) -> QualityPage:
             "Qualité des données",
             "Rapports de qualité de chaque jeu de la release servie et lacunes de couverture "
             "des indicateurs.",
-            "/qualite",
+            ROOT.quality_page(),
             query,
         ),
         tuple(rows),
@@ -87,7 +88,7 @@ def about_page(release: ServedRelease, query: str) -> AboutPage:
             "À propos d'Ardoise",
             "Ce qu'est Ardoise, les licences des données, la fabrication des chiffres et "
             "l'historique des releases.",
-            "/a-propos",
+            ROOT.about_page(),
             query,
         ),
         items,
@@ -100,19 +101,24 @@ def search_page(release: ServedRelease, text: str, query: str) -> SearchPage:
     found = T.search_territories(release, text, None, 20) if text else []
     results = tuple(
         Link(
-            f"{r.libelle} ({LEVEL_LABELS.get(r.niveau, r.niveau)})", territory_url(r.niveau, r.code)
+            f"{r.libelle} ({LEVEL_LABELS.get(r.niveau, r.niveau)})",
+            ROOT.place_page(r.niveau, r.code),
         )
         for r in found
     )
     if text:
         results += tuple(
-            Link(f"Indicateur : {i.definition.title}", indicator_url(i.definition.id))
+            Link(f"Indicateur : {i.definition.title}", ROOT.indicator_page(i.definition.id))
             for i in q.list_indicators(release)
             if text.lower() in i.definition.title.lower()
         )
     return SearchPage(
         page(
-            release, "Recherche", "Territoires, établissements et indicateurs.", "/recherche", query
+            release,
+            "Recherche",
+            "Territoires, établissements et indicateurs.",
+            ROOT.search_page(),
+            query,
         ),
         text,
         results,

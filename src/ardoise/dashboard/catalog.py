@@ -4,10 +4,10 @@ quality, a table explorer with paging, downloads in every format, API examples."
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
 
-from ardoise.catalog.downloads import download_formats, export_url
+from ardoise.catalog.downloads import download_formats
 from ardoise.catalog.schema_org import dataset_jsonld
 from ardoise.dashboard.contexts import (
     ApiExample,
@@ -21,20 +21,20 @@ from ardoise.dashboard.contexts import (
     Pager,
     Table,
 )
-from ardoise.dashboard.figures import dataset_url
 from ardoise.dashboard.pages import page
 from ardoise.errors import DatasetNotFound
 from ardoise.query.catalog import CatalogQuery, search_catalog
 from ardoise.query.limits import RECORDS_MAX_WINDOW, parse_int_parameter
 from ardoise.query.model import RecordsQuery
-from ardoise.query.release import ServedRelease
+from ardoise.query.release import DatasetView, ServedRelease
 from ardoise.query.run import run_facets, run_records
 from ardoise.query.territories import levels
+from ardoise.urls import ROOT, Urls
 
 PAGE_SIZES = (10, 20, 50, 100)
 MAX_OFFSET = RECORDS_MAX_WINDOW  # the records window: the last page the API can serve
 MAX_FACETS = 4  # facet fields offered as filters on a dataset page
-CATALOG = Link("Données", "/donnees")
+CATALOG = Link("Données", ROOT.catalog_page())
 
 
 def catalog_page(release: ServedRelease, params: Mapping[str, str], query: str) -> CatalogPage:
@@ -51,7 +51,7 @@ def catalog_page(release: ServedRelease, params: Mapping[str, str], query: str) 
             v.dataset.publisher,
             v.rows,
             v.dataset.themes,
-            dataset_url(v.id),
+            ROOT.dataset_page(v.id),
         )
         for v in found
     ]
@@ -61,7 +61,7 @@ def catalog_page(release: ServedRelease, params: Mapping[str, str], query: str) 
             "Catalogue des données",
             "Tous les jeux de données de la release servie, avec leurs métadonnées, leur "
             "qualité et leurs téléchargements.",
-            "/donnees",
+            ROOT.catalog_page(),
             query,
         ),
         (
@@ -91,6 +91,50 @@ def dataset_page(
     view = release.datasets.get(dataset_id)
     if view is None:
         raise DatasetNotFound(f"Jeu de données inconnu : {dataset_id[:80]!r}.")
+    d = view.dataset
+    explorer = _explorer(release, view, params)
+    urls = Urls.of(base_url)
+    return DatasetPage(
+        page(
+            release,
+            d.title,
+            _first_sentence(d.description),
+            ROOT.dataset_page(d.id),
+            query,
+            (CATALOG,),
+        ),
+        d.id,
+        d.title,
+        d.description.strip(),
+        d.publisher,
+        d.licence,
+        d.source_url,
+        d.frequency,
+        _years(d.temporal_coverage.years, d.temporal_coverage.description),
+        d.spatial_coverage.description
+        or ("France entière" if d.spatial_coverage.national else "partielle"),
+        view.rows,
+        tuple(FieldInfo(f.name, f.label, f.type, f.description, f.unit) for f in d.fields),
+        view.entry.quality.to_json(),
+        explorer.filtres,
+        explorer.table,
+        explorer.pager,
+        tuple(Link(f.label, urls.export(d.id, f.name)) for f in download_formats(d)),
+        _examples(urls.records(d.id)),
+        _jsonld(d, base_url, release, view.rows),
+    )
+
+
+@dataclass(frozen=True)
+class _Explorer:
+    """The table explorer of a dataset page: its filters, one page of rows, the pager."""
+
+    filtres: tuple[Filter, ...]
+    table: Table
+    pager: Pager
+
+
+def _explorer(release: ServedRelease, view: DatasetView, params: Mapping[str, str]) -> _Explorer:
     d = view.dataset
     size = parse_int_parameter("taille", params.get("taille")) or 20
     if size not in PAGE_SIZES:
@@ -126,7 +170,7 @@ def dataset_page(
     base = {k: v for k, v in params.items() if k in kept and v}
 
     def at(n: int) -> str:
-        return f"/donnees/{d.id}?" + urlencode({**base, "page": str(n)})
+        return ROOT.dataset_page(d.id, **{**base, "page": str(n)})
 
     filtres = [
         Filter(
@@ -147,39 +191,14 @@ def dataset_page(
             )
         )
     filtres += _facet_filters(release, d.id, facets, chosen, territoire)
-    api = f"{base_url.rstrip('/')}/api/explore/v2.1/catalog/datasets/{d.id}/records"
-    quality = view.entry.quality.to_json()
-    jsonld = _jsonld(d, base_url, release, view.rows)
-    return DatasetPage(
-        page(
-            release, d.title, _first_sentence(d.description), f"/donnees/{d.id}", query, (CATALOG,)
-        ),
-        d.id,
-        d.title,
-        d.description.strip(),
-        d.publisher,
-        d.licence,
-        d.source_url,
-        d.frequency,
-        _years(d.temporal_coverage.years, d.temporal_coverage.description),
-        d.spatial_coverage.description
-        or ("France entière" if d.spatial_coverage.national else "partielle"),
-        view.rows,
-        tuple(FieldInfo(f.name, f.label, f.type, f.description, f.unit) for f in d.fields),
-        quality,
-        tuple(filtres),
-        table,
-        Pager(
-            number,
-            pages,
-            size,
-            at(number - 1) if number > 1 else None,
-            at(number + 1) if number < pages else None,
-        ),
-        tuple(Link(f.label, export_url(base_url, d.id, f.name)) for f in download_formats(d)),
-        _examples(api),
-        jsonld,
+    pager = Pager(
+        number,
+        pages,
+        size,
+        at(number - 1) if number > 1 else None,
+        at(number + 1) if number < pages else None,
     )
+    return _Explorer(tuple(filtres), table, pager)
 
 
 def _facet_filters(

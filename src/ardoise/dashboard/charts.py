@@ -71,6 +71,49 @@ def _base(title: str, subtitle: str) -> Spec:
     }
 
 
+def _joined_values() -> list[dict[str, Any]]:
+    """Each contour joined to its row of the ``valeurs`` dataset (absent: "sans valeur")."""
+    return [
+        {
+            "lookup": "properties.code",
+            "from": {
+                "data": {"name": "valeurs"},
+                "key": "code",
+                "fields": ["nom", "texte", "classe"],
+            },
+        },
+        {"calculate": f"datum.classe || '{MISSING_LABEL}'", "as": "classe"},
+        {"calculate": "datum.nom || datum.properties.nom", "as": "nom"},
+        {"calculate": "datum.texte || 'sans valeur'", "as": "texte"},
+    ]
+
+
+def _insets(
+    overseas: Sequence[tuple[str, str]],
+    data: dict[str, Any],
+    transform: list[dict[str, Any]],
+    encoding: dict[str, Any],
+    shape: dict[str, Any],
+) -> list[Spec]:
+    """One small map per overseas territory (code, name), drawn below the main one."""
+    return [
+        {
+            "width": INSET_SIZE,
+            "height": INSET_SIZE,
+            "title": {"text": name, "fontSize": 11, "fontWeight": 400},
+            "data": data,
+            "transform": [*transform, {"filter": {"field": "properties.code", "equal": code}}],
+            # Vega-Lite merges the projections of a concat's views into one fitted to all
+            # the insets (each island a dot); a distinct type per inset keeps them apart
+            # (for an area this small, every cylindrical or azimuthal projection looks alike).
+            "projection": {"type": INSET_PROJECTIONS[i % len(INSET_PROJECTIONS)]},
+            "mark": shape,
+            "encoding": dict(encoding),
+        }
+        for i, (code, name) in enumerate(overseas)
+    ]
+
+
 def choropleth(
     title: str,
     subtitle: str,
@@ -86,19 +129,7 @@ def choropleth(
     domain = [*classes, MISSING_LABEL]
     colours = [*_palette(len(classes)), MISSING]
     data = {"url": geo.url, "format": {"type": "topojson", "feature": geo.feature}}
-    transform: list[dict[str, Any]] = [
-        {
-            "lookup": "properties.code",
-            "from": {
-                "data": {"name": "valeurs"},
-                "key": "code",
-                "fields": ["nom", "texte", "classe"],
-            },
-        },
-        {"calculate": f"datum.classe || '{MISSING_LABEL}'", "as": "classe"},
-        {"calculate": "datum.nom || datum.properties.nom", "as": "nom"},
-        {"calculate": "datum.texte || 'sans valeur'", "as": "texte"},
-    ]
+    transform = _joined_values()
     colour = {
         "field": "classe",
         "type": "ordinal",
@@ -135,22 +166,7 @@ def choropleth(
     spec["datasets"] = {"valeurs": list(rows)}
     if not overseas:
         return {**spec, **main}
-    insets = [
-        {
-            "width": INSET_SIZE,
-            "height": INSET_SIZE,
-            "title": {"text": name, "fontSize": 11, "fontWeight": 400},
-            "data": data,
-            "transform": [*transform, {"filter": {"field": "properties.code", "equal": code}}],
-            # Vega-Lite merges the projections of a concat's views into one fitted to all
-            # the insets (each island a dot); a distinct type per inset keeps them apart
-            # (for an area this small, every cylindrical or azimuthal projection looks alike).
-            "projection": {"type": INSET_PROJECTIONS[i % len(INSET_PROJECTIONS)]},
-            "mark": shape,
-            "encoding": {"color": colour, "tooltip": tooltip},
-        }
-        for i, (code, name) in enumerate(overseas)
-    ]
+    insets = _insets(overseas, data, transform, {"color": colour, "tooltip": tooltip}, shape)
     return {
         **spec,
         "vconcat": [main, {"concat": insets, "columns": 5, "spacing": 6}],

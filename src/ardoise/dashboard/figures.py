@@ -1,4 +1,4 @@
-"""Numbers as people read them (French), map classes, and the dashboard's own URLs."""
+"""Numbers as people read them (French) and map classes (the pages' URLs: ``ardoise.urls``)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import itertools
 import math
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import quote, urlencode
 
 from ardoise.dashboard.contexts import Figure
 from ardoise.query.indicators import IndicatorInfo, IndicatorValue
 from ardoise.referential.levels import BY_NAME, LADDER
+from ardoise.urls import ROOT
 
 NBSP = "\u202f"  # narrow no-break space: thousands separator and before units
 STATUS_LABELS = {
@@ -62,7 +62,7 @@ def figure(info: IndicatorInfo, value: IndicatorValue) -> Figure:
         value.annee,
         value.statut,
         value.provenance.sources,
-        indicator_url(d.id),
+        ROOT.indicator_page(d.id),
     )
 
 
@@ -127,39 +127,3 @@ def class_of(value: float | None, bounds: Sequence[float], labels: Sequence[str]
         if value < bound:
             return label
     return labels[-1]
-
-
-# --- URLs of the dashboard (one place) ---------------------------------------------------
-
-
-def territory_url(niveau: str, code: str, **params: str | None) -> str:
-    if niveau == "etablissement":
-        return school_url(code, **params)
-    return _with(f"/territoires/{niveau}/{quote(code)}", params)
-
-
-def school_url(uai: str, **params: str | None) -> str:
-    return _with(f"/etablissements/{quote(uai)}", params)
-
-
-def indicator_url(indicator_id: str, **params: str | None) -> str:
-    return _with(f"/indicateurs/{quote(indicator_id)}", params)
-
-
-def dataset_url(dataset_id: str, **params: str | None) -> str:
-    return _with(f"/donnees/{quote(dataset_id)}", params)
-
-
-def json_url(path: str, query: str) -> str:
-    """The JSON twin of a page: ``/x`` → ``/x.json``, ``/`` → ``/index.json``."""
-    return ("/index" if path == "/" else path) + ".json" + (f"?{query}" if query else "")
-
-
-def chart_url(path: str, chart_id: str, fmt: str, query: str) -> str:
-    base = "" if path == "/" else path
-    return f"{base}/graphiques/{chart_id}.{fmt}" + (f"?{query}" if query else "")
-
-
-def _with(path: str, params: dict[str, str | None]) -> str:
-    kept = {k: v for k, v in params.items() if v}
-    return path + (f"?{urlencode(kept)}" if kept else "")

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ardoise.dashboard.contexts import Chart, Figure, Filter, HomePage, Link, Option, Theme
-from ardoise.dashboard.figures import LEVEL_PLURALS, figure, indicator_url
+from ardoise.dashboard.figures import LEVEL_PLURALS, figure
 from ardoise.dashboard.maps import indicator_map
 from ardoise.dashboard.pages import indicator_options, indicators_at, page, pick, year_options
 from ardoise.dashboard.territory import ancestor
 from ardoise.query import indicators as q
 from ardoise.query.release import ServedRelease
+from ardoise.urls import ROOT
 
 HOME_LEVELS = ("region", "academie", "departement")
 KEY_FIGURES = 8
@@ -33,7 +34,7 @@ def home_page(release: ServedRelease, params: Mapping[str, str], query: str) -> 
     if info is not None:
         annee = params.get("annee") if params.get("annee") in info.annees else info.annees[-1]
         result = q.indicator_values(release, info.definition.id, niveau, annee)
-        charts = (indicator_map(release, result, path="/", query=query),)
+        charts = (indicator_map(release, result, path=ROOT.home(), query=query),)
         filtres += [
             Filter("indicateur", "Indicateur", indicator_options(options, info.definition.id)),
             Filter("annee", "Année scolaire", year_options(info.annees, annee)),
@@ -44,7 +45,7 @@ def home_page(release: ServedRelease, params: Mapping[str, str], query: str) -> 
             "Tableau de bord de l'éducation",
             "Chiffres clés nationaux, carte par territoire et accès aux données ouvertes de "
             "l'éducation, avec leurs sources.",
-            "/",
+            ROOT.home(),
             query,
             (),
         ),
@@ -73,7 +74,7 @@ def _themes(release: ServedRelease) -> tuple[Theme, ...]:
         Theme(
             t,
             labels[t],
-            tuple(Link(i.definition.title, indicator_url(i.definition.id)) for i in items),
+            tuple(Link(i.definition.title, ROOT.indicator_page(i.definition.id)) for i in items),
         )
         for t, items in groups.items()
     )

@@ -8,6 +8,7 @@ binned on the server, so its table and CSV are exactly the bars drawn."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from ardoise.dashboard import charts
@@ -17,7 +18,6 @@ from ardoise.dashboard.figures import (
     LEVEL_PLURALS,
     STATUS_LABELS,
     bins,
-    chart_url,
     unit_label,
 )
 from ardoise.dashboard.maps import MAP_LEVELS, indicator_map, map_rows
@@ -26,6 +26,7 @@ from ardoise.query import indicators as q
 from ardoise.query.release import ServedRelease
 from ardoise.query.territories import levels
 from ardoise.query.territories.context import territories_of
+from ardoise.urls import ROOT
 
 PAGE_LEVELS = ("region", "academie", "departement", "commune", "etablissement")
 LOCAL_LEVELS = ("commune", "etablissement")  # shown within one académie at a time
@@ -46,7 +47,45 @@ def indicator_page(
     academies = _academies(release)
     if niveau in LOCAL_LEVELS and (parent is None or parent[0] == "france") and academies:
         parent = ("academie", academies[0][0])
-    filtres = [
+    filtres = _filters(offered, niveau, parent, academies)
+    values = _Values((), Table("Valeurs", (), (), ()), 0, ROOT.indicator_values(d.id))
+    if info.annees:
+        result = q.indicator_values(release, d.id, niveau, params.get("annee") or None, parent)
+        filtres.append(Filter("annee", "Année scolaire", year_options(info.annees, result.annee)))
+        values = _values(release, info, result, parent, path, query)
+    return IndicatorPage(
+        page(
+            release,
+            d.title,
+            d.short_description,
+            path,
+            query,
+            (Link("Indicateurs", f"{ROOT.home()}#themes"),),
+        ),
+        d.id,
+        d.title,
+        d.description,
+        d.methodology,
+        d.formula.text,
+        d.unit,
+        d.caveats,
+        sources(release, d.dataset_ids),
+        tuple(filtres),
+        values.charts,
+        values.table,
+        values.total,
+        values.full,
+    )
+
+
+def _filters(
+    offered: Sequence[str],
+    niveau: str,
+    parent: tuple[str, str] | None,
+    academies: Sequence[tuple[str, str]],
+) -> list[Filter]:
+    """The level and territory selects (communes and schools: one académie at a time)."""
+    return [
         Filter(
             "niveau",
             "Niveau",
@@ -64,70 +103,69 @@ def indicator_page(
             ),
         ),
     ]
+
+
+@dataclass(frozen=True)
+class _Values:
+    """What the page shows of one level and year: charts, table, count, API URL."""
+
+    charts: tuple[Chart, ...]
+    table: Table
+    total: int
+    full: str  # the indicator API's URL giving every value shown
+
+
+def _values(
+    release: ServedRelease,
+    info: q.IndicatorInfo,
+    result: q.IndicatorValues,
+    parent: tuple[str, str] | None,
+    path: str,
+    query: str,
+) -> _Values:
+    d = info.definition
     chart_list: list[Chart] = []
-    table = Table("Valeurs", (), (), ())
-    total = 0
-    full = f"/api/v1/indicateurs/{d.id}/valeurs"
-    if info.annees:
-        result = q.indicator_values(release, d.id, niveau, params.get("annee") or None, parent)
-        filtres.append(Filter("annee", "Année scolaire", year_options(info.annees, result.annee)))
-        where = "France"
-        if result.parent is not None and result.parent[0] != "france":
-            name = q.territory_name(release, *result.parent) or result.parent[1]
-            where = f"{LEVEL_LABELS[result.parent[0]].capitalize()} {name}"
-        if result.niveau in MAP_LEVELS and (result.niveau != "commune" or parent is not None):
-            chart_list.append(indicator_map(release, result, path=path, query=query, where=where))
-        rows, _ = map_rows(info, result.values)
-        shown = [r["valeur"] for r in rows if r["valeur"] is not None]
-        chart_list.append(
-            _distribution(release, info, result, shown, len(rows), where, path, query)
-        )
-        total = len(rows)
-        full += "?" + urlencode(
+    where = "France"
+    if result.parent is not None and result.parent[0] != "france":
+        name = q.territory_name(release, *result.parent) or result.parent[1]
+        where = f"{LEVEL_LABELS[result.parent[0]].capitalize()} {name}"
+    if result.niveau in MAP_LEVELS and (result.niveau != "commune" or parent is not None):
+        chart_list.append(indicator_map(release, result, path=path, query=query, where=where))
+    rows, _ = map_rows(info, result.values)
+    shown = [r["valeur"] for r in rows if r["valeur"] is not None]
+    chart_list.append(_distribution(release, info, result, shown, len(rows), where, path, query))
+    total = len(rows)
+    full = ROOT.indicator_values(
+        d.id,
+        urlencode(
             {
                 "niveau": result.niveau,
                 "annee": result.annee,
                 **({"parent": ":".join(result.parent)} if result.parent else {}),
             }
-        )
-        kept = tuple(zip(result.values, rows, strict=True))[:MAX_TABLE_ROWS]
-        caption = f"{d.title} par {LEVEL_LABELS[result.niveau]} ({result.annee}, {where})"
-        if total > len(kept):
-            caption += f" : les {len(kept)} premiers sur {total}, par code"
-        table = Table(
-            caption,
-            ("code", "nom", "texte", "statut", "base", "rang"),
-            ("Code", "Territoire", "Valeur", "Statut", "Base", "Rang"),
-            tuple(
-                {
-                    "code": v.code,
-                    "nom": v.nom or v.code,
-                    "texte": r["texte"],
-                    "statut": STATUS_LABELS.get(v.statut, v.statut),
-                    "base": v.base,
-                    "rang": v.rang,
-                }
-                for v, r in kept
-            ),
-        )
-    return IndicatorPage(
-        page(
-            release, d.title, d.short_description, path, query, (Link("Indicateurs", "/#themes"),)
         ),
-        d.id,
-        d.title,
-        d.description,
-        d.methodology,
-        d.formula.text,
-        d.unit,
-        d.caveats,
-        sources(release, d.dataset_ids),
-        tuple(filtres),
-        tuple(chart_list),
-        table,
-        total,
-        full,
     )
+    kept = tuple(zip(result.values, rows, strict=True))[:MAX_TABLE_ROWS]
+    caption = f"{d.title} par {LEVEL_LABELS[result.niveau]} ({result.annee}, {where})"
+    if total > len(kept):
+        caption += f" : les {len(kept)} premiers sur {total}, par code"
+    table = Table(
+        caption,
+        ("code", "nom", "texte", "statut", "base", "rang"),
+        ("Code", "Territoire", "Valeur", "Statut", "Base", "Rang"),
+        tuple(
+            {
+                "code": v.code,
+                "nom": v.nom or v.code,
+                "texte": r["texte"],
+                "statut": STATUS_LABELS.get(v.statut, v.statut),
+                "base": v.base,
+                "rang": v.rang,
+            }
+            for v, r in kept
+        ),
+    )
+    return _Values(tuple(chart_list), table, total, full)
 
 
 def _academies(release: ServedRelease) -> list[tuple[str, str]]:
@@ -172,6 +210,6 @@ def _distribution(
             unit=unit_label(d.unit),
             count_title=f"Nombre de {LEVEL_PLURALS[result.niveau]}",
         ),
-        {f: chart_url(path, "distribution", f, query) for f in ("csv", "svg", "png")},
+        {f: ROOT.page_chart(path, "distribution", f, query) for f in ("csv", "svg", "png")},
         total - len(shown),
     )

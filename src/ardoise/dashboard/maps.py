@@ -3,10 +3,8 @@ the contours they colour, overseas insets, and the chart around it all."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import quote
 
 import orjson
 
@@ -16,7 +14,6 @@ from ardoise.dashboard.figures import (
     LEVEL_LABELS,
     LEVEL_PLURALS,
     STATUS_LABELS,
-    chart_url,
     class_of,
     classes,
     unit_label,
@@ -28,23 +25,25 @@ from ardoise.query import territories as T
 from ardoise.query.release import ServedRelease
 from ardoise.query.territories import levels
 from ardoise.query.territories.context import territories_of
+from ardoise.urls import ROOT
 
 MAP_LEVELS = ("region", "academie", "departement", "commune")
 
 
 def geo_ref(niveau: str, parent: tuple[str, str] | None) -> GeoRef:
-    url = f"/api/v1/geo/{niveau}.topojson"
-    if parent is not None and parent[0] != "france":
-        url += f"?parent={parent[0]}:{quote(parent[1])}"
-    else:
+    if parent is not None and parent[0] == "france":
         parent = None
-    return GeoRef(niveau, parent, url, levels.GEO_FILES[niveau])
+    return GeoRef(niveau, parent, ROOT.geo(niveau, parent), levels.GEO_FILES[niveau])
 
 
-@functools.lru_cache(maxsize=8)
 def _drawn_codes(release: ServedRelease, niveau: str) -> frozenset[str]:
-    """Codes of the territories that have a contour in the level's TopoJSON."""
-    topology = orjson.loads(T.geometry(release, niveau))
+    """Codes of the territories that have a contour in the level's TopoJSON (once per
+    release and level)."""
+    return release.memo((_drawn_codes, niveau), lambda: _codes_in(T.geometry(release, niveau)))
+
+
+def _codes_in(geometry: bytes) -> frozenset[str]:
+    topology = orjson.loads(geometry)
     return frozenset(
         str(g.get("properties", {}).get("code"))
         for obj in topology.get("objects", {}).values()
@@ -153,7 +152,7 @@ def indicator_map(
         release.created_at,
         table,
         spec,
-        {fmt: chart_url(path, chart_id, fmt, query) for fmt in ("csv", "svg", "png")},
+        {fmt: ROOT.page_chart(path, chart_id, fmt, query) for fmt in ("csv", "svg", "png")},
         missing,
         geo,
     )

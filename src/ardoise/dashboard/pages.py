@@ -1,15 +1,18 @@
-"""What every page shares: its ``Page`` header, sources, and the choice of indicators."""
+"""What every page shares: its ``Page`` header, links to parents, sources, and the choice
+of indicators."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from ardoise.dashboard.contexts import Link, Option, Page, Source
-from ardoise.dashboard.figures import dataset_url, json_url
+from ardoise.dashboard.figures import LEVEL_LABELS
 from ardoise.query import indicators as q
 from ardoise.query.release import ServedRelease
+from ardoise.query.territories.detail import TerritoryRef
+from ardoise.urls import ROOT
 
-HOME = Link("Accueil", "/")
+HOME = Link("Accueil", ROOT.home())
 # Indicators drawn first on maps when none is chosen (the most asked for).
 PREFERRED = ("ips_moyen_colleges", "ips_moyen_ecoles", "taux_reussite_dnb", "taux_reussite_bac")
 
@@ -29,7 +32,20 @@ def page(
         (HOME, *fil),
         release.id,
         release.created_at,
-        json_url(path, query),
+        ROOT.page_twin(path, query),
+    )
+
+
+def breadcrumb(parents: Sequence[TerritoryRef]) -> tuple[Link, ...]:
+    """The trail above a page: its parents, France first (``parents`` come nearest first)."""
+    return tuple(Link(p.nom, ROOT.place_page(p.niveau, p.code)) for p in reversed(parents))
+
+
+def parent_links(parents: Sequence[TerritoryRef]) -> tuple[Link, ...]:
+    """A link to each parent, named with its level (« Département : Rhône »)."""
+    return tuple(
+        Link(f"{LEVEL_LABELS[p.niveau].capitalize()} : {p.nom}", ROOT.place_page(p.niveau, p.code))
+        for p in parents
     )
 
 
@@ -38,7 +54,7 @@ def sources(release: ServedRelease, dataset_ids: Sequence[str]) -> tuple[Source,
     for ds in dict.fromkeys(dataset_ids):
         view = release.datasets.get(ds)
         if view is not None:
-            out.append(Source(ds, view.dataset.title, dataset_url(ds)))
+            out.append(Source(ds, view.dataset.title, ROOT.dataset_page(ds)))
     return tuple(out)
 
 

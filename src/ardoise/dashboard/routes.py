@@ -10,7 +10,6 @@ to :func:`build_router`: the dashboard may not import ``web``.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any
@@ -26,8 +25,10 @@ from ardoise.dashboard.contexts import Chart, ErrorPage, Link, Page, twin
 from ardoise.dashboard.figures import NBSP, number
 from ardoise.dashboard.images import IN_BROWSER, MEDIA_TYPES, chart_file, vega_spec, warm_up
 from ardoise.errors import ArdoiseError, NotFound
+from ardoise.lru import LRU
 from ardoise.query.release import ServedRelease
 from ardoise.settings import Settings
+from ardoise.urls import ROOT
 
 HTML_CACHE = "public, max-age=300"
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -37,34 +38,15 @@ StatusOf = Callable[[ArdoiseError], int]  # web.errors.status_of
 ErrorBody = Callable[[ArdoiseError], dict[str, Any]]  # web.errors.error_body
 
 
-class PageCache:
-    """Rendered pages of the served release (LRU, bounded in entries and bytes)."""
+Rendered = tuple[bytes, str, dict[str, str]]  # body, media type, headers
 
-    def __init__(self, entries: int, max_bytes: int = 64 << 20) -> None:
-        self.entries = entries
-        self.max_bytes = max_bytes
-        self.bytes = 0
-        self._data: OrderedDict[Hashable, tuple[bytes, str, dict[str, str]]] = OrderedDict()
-        self._lock = threading.Lock()
 
-    def get(self, key: Hashable) -> tuple[bytes, str, dict[str, str]] | None:
-        with self._lock:
-            item = self._data.get(key)
-            if item is not None:
-                self._data.move_to_end(key)
-            return item
-
-    def put(self, key: Hashable, value: tuple[bytes, str, dict[str, str]]) -> None:
-        if self.entries <= 0:
-            return
-        with self._lock:
-            old = self._data.pop(key, None)
-            self.bytes -= len(old[0]) if old else 0
-            self._data[key] = value
-            self.bytes += len(value[0])
-            while self._data and (len(self._data) > self.entries or self.bytes > self.max_bytes):
-                _key, dropped = self._data.popitem(last=False)
-                self.bytes -= len(dropped[0])
+def page_cache(settings: Settings) -> LRU[Hashable, Rendered]:
+    """Rendered pages of the served release: ``ARDOISE_PAGE_CACHE_ENTRIES`` pages and
+    ``ARDOISE_PAGE_CACHE_MB`` of bodies at most, least recently used dropped first."""
+    return LRU(
+        settings.page_cache_entries, settings.page_cache_mb << 20, size=lambda page: len(page[0])
+    )
 
 
 class Renderer:
@@ -81,7 +63,7 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        self.cache = PageCache(settings.response_cache_entries)
+        self.cache = page_cache(settings)
         self.env.globals.update(
             asset=assets.url, number=number, NBSP=NBSP, spec_json=_spec_json, vega_json=_vega_json
         )
@@ -134,7 +116,7 @@ class Renderer:
                 titles.get(status, "Erreur"),
                 message,
                 request.url.path,
-                (Link("Accueil", "/"),),
+                (Link("Accueil", ROOT.home()),),
                 "",
                 "",
                 "",
@@ -142,9 +124,9 @@ class Renderer:
             status,
             message,
             (
-                Link("Rechercher un territoire ou un établissement", "/recherche"),
-                Link("Catalogue des données", "/donnees"),
-                Link("Accueil du tableau de bord", "/"),
+                Link("Rechercher un territoire ou un établissement", ROOT.search_page()),
+                Link("Catalogue des données", ROOT.catalog_page()),
+                Link("Accueil du tableau de bord", ROOT.home()),
             ),
         )
         return HTMLResponse(

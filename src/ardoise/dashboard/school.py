@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ardoise.dashboard.contexts import Link, SchoolPage, SeriesTable, Table
-from ardoise.dashboard.figures import LEVEL_LABELS, dataset_url, number, territory_url
-from ardoise.dashboard.pages import page
+from ardoise.dashboard.contexts import SchoolPage, SeriesTable, Table
+from ardoise.dashboard.figures import number
+from ardoise.dashboard.pages import breadcrumb, page, parent_links
 from ardoise.dashboard.territory import indicator_panel
 from ardoise.errors import NotFound
 from ardoise.query import indicators as q
 from ardoise.query import territories as T
 from ardoise.query.release import ServedRelease
+from ardoise.urls import ROOT
 
 MAX_ROWS = 30
 
@@ -32,6 +33,31 @@ def school_page(
     comps, _chosen, filtres, chart_list = indicator_panel(
         release, result, nom, params, path=path, query=query
     )
+    return SchoolPage(
+        page(
+            release,
+            nom,
+            f"{nom} ({e.uai}) : identité, indicateurs comparés à la commune, "
+            "au département, à l'académie et à la France, et données par source.",
+            path,
+            query,
+            breadcrumb(e.parents),
+        ),
+        e.uai,
+        nom,
+        _identity(e),
+        e.localisation,
+        parent_links(e.parents),
+        tuple(filtres),
+        comps,
+        tuple(chart_list),
+        _series(e),
+        _missing(e),
+    )
+
+
+def _identity(e: T.Etablissement) -> tuple[tuple[str, str], ...]:
+    """(label, value) of what identifies the school; a value missing is said."""
     identite = [("UAI", e.uai)]
     for label, value in (
         ("Nature", e.nature),
@@ -47,7 +73,12 @@ def school_page(
                 f"{number(e.localisation['lat'], 5)}, {number(e.localisation['lon'], 5)}",
             )
         )
-    series = tuple(
+    return tuple(identite)
+
+
+def _series(e: T.Etablissement) -> tuple[SeriesTable, ...]:
+    """Every dataset's rows for the school, by school year."""
+    return tuple(
         SeriesTable(
             s.dataset_id,
             s.titre,
@@ -64,10 +95,14 @@ def school_page(
                 ),
             ),
             s.annees_sans_ligne,
-            dataset_url(s.dataset_id, territoire=f"etablissement:{e.uai}"),
+            ROOT.dataset_page(s.dataset_id, territoire=f"etablissement:{e.uai}"),
         )
         for s in e.series
     )
+
+
+def _missing(e: T.Etablissement) -> tuple[str, ...]:
+    """What is missing for the school, and why (never silently)."""
     manquants = [f"{m.titre} : {m.raison}" for m in e.series_absentes]
     manquants += [
         f"{s.titre} : pas de ligne pour les années {', '.join(s.annees_sans_ligne)}."
@@ -76,29 +111,4 @@ def school_page(
     ]
     if not e.localisation:
         manquants.append("Localisation : aucune source ne donne les coordonnées.")
-    return SchoolPage(
-        page(
-            release,
-            nom,
-            f"{nom} ({e.uai}) : identité, indicateurs comparés à la commune, "
-            "au département, à l'académie et à la France, et données par source.",
-            path,
-            query,
-            tuple(Link(p.nom, territory_url(p.niveau, p.code)) for p in reversed(e.parents)),
-        ),
-        e.uai,
-        nom,
-        tuple(identite),
-        e.localisation,
-        tuple(
-            Link(
-                f"{LEVEL_LABELS[p.niveau].capitalize()} : {p.nom}", territory_url(p.niveau, p.code)
-            )
-            for p in e.parents
-        ),
-        tuple(filtres),
-        comps,
-        tuple(chart_list),
-        series,
-        tuple(manquants),
-    )
+    return tuple(manquants)

@@ -3,8 +3,6 @@ the map of its children coloured by the chosen indicator, its schools and its da
 
 from __future__ import annotations
 
-import threading
-import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -20,21 +18,27 @@ from ardoise.dashboard.contexts import (
 )
 from ardoise.dashboard.figures import (
     LEVEL_LABELS,
-    chart_url,
-    dataset_url,
     figure,
-    school_url,
-    territory_url,
     unit_label,
 )
 from ardoise.dashboard.maps import MAP_LEVELS, indicator_map
-from ardoise.dashboard.pages import PREFERRED, indicator_options, page, sources, year_options
+from ardoise.dashboard.pages import (
+    PREFERRED,
+    breadcrumb,
+    indicator_options,
+    page,
+    parent_links,
+    sources,
+    year_options,
+)
 from ardoise.errors import NotFound
+from ardoise.lru import LRU
 from ardoise.query import indicators as q
 from ardoise.query import territories as T
 from ardoise.query.release import ServedRelease
 from ardoise.query.territories.context import territories_of
 from ardoise.query.territories.schools import KINDS, School
+from ardoise.urls import ROOT
 
 CHILD_MAP = {
     "france": "departement",
@@ -45,31 +49,27 @@ CHILD_MAP = {
 SCHOOL_POINTS = ("departement", "commune")  # levels whose map shows the schools
 MAX_SCHOOLS = 100
 MAX_CHILDREN = 120
-_INDEX: weakref.WeakKeyDictionary[ServedRelease, dict[tuple[str, str], list[School]]] = (
-    weakref.WeakKeyDictionary()
-)
-_LOCK = threading.Lock()
 
 
 def schools_in(release: ServedRelease, niveau: str, code: str) -> list[School]:
     """The schools linked to a territory (index built once per release)."""
-    with _LOCK:
-        index = _INDEX.get(release)
-        if index is None:
-            index = {}
-            for s in territories_of(release).schools.by_uai.values():
-                for lv, c in (
-                    ("commune", s.commune),
-                    ("departement", s.departement),
-                    ("academie", s.academie),
-                    ("region", s.region),
-                ):
-                    if c:
-                        index.setdefault((lv, c), []).append(s)
-            for group in index.values():
-                group.sort(key=lambda s: (s.nom or "", s.uai))
-            _INDEX[release] = index
-    return index.get((niveau, code), [])
+    return release.memo(schools_in, lambda: _school_index(release)).get((niveau, code), [])
+
+
+def _school_index(release: ServedRelease) -> dict[tuple[str, str], list[School]]:
+    index: dict[tuple[str, str], list[School]] = {}
+    for s in territories_of(release).schools.by_uai.values():
+        for lv, c in (
+            ("commune", s.commune),
+            ("departement", s.departement),
+            ("academie", s.academie),
+            ("region", s.region),
+        ):
+            if c:
+                index.setdefault((lv, c), []).append(s)
+    for group in index.values():
+        group.sort(key=lambda s: (s.nom or "", s.uai))
+    return index
 
 
 def series_rows(
@@ -115,7 +115,7 @@ def series_chart(
         release.created_at,
         table,
         spec,
-        {f: chart_url(path, "evolution", f, query) for f in ("csv", "svg", "png")},
+        {f: ROOT.page_chart(path, "evolution", f, query) for f in ("csv", "svg", "png")},
         missing,
     )
 
@@ -148,7 +148,7 @@ def comparison_chart(
         release.created_at,
         table,
         spec,
-        {f: chart_url(path, "comparaison", f, query) for f in ("csv", "svg", "png")},
+        {f: ROOT.page_chart(path, "comparaison", f, query) for f in ("csv", "svg", "png")},
         missing,
     )
 
@@ -171,28 +171,23 @@ def comparisons(result: q.TerritoryIndicators | None, nom: str) -> tuple[Compari
     return tuple(out)
 
 
-_ANCESTORS: weakref.WeakKeyDictionary[
-    ServedRelease, dict[tuple[str, str], q.TerritoryIndicators | None]
-] = weakref.WeakKeyDictionary()
-_MAX_ANCESTORS = 1024
+MAX_ANCESTORS = 1024  # parent territories whose indicators are kept per release
 
 
 def ancestor(release: ServedRelease, niveau: str, code: str) -> q.TerritoryIndicators | None:
     """Every indicator of a parent territory: the same few parents (France, régions,
     académies, départements) serve many pages, so they are kept per release."""
-    with _LOCK:
-        known = _ANCESTORS.setdefault(release, {})
-        if (niveau, code) in known:
-            return known[(niveau, code)]
-    try:
-        found: q.TerritoryIndicators | None = q.territory_indicators(release, niveau, code)
-    except NotFound:
-        found = None
-    with _LOCK:
-        if len(known) >= _MAX_ANCESTORS:
-            known.clear()
-        known[(niveau, code)] = found
-    return found
+    known: LRU[tuple[str, str], q.TerritoryIndicators | None] = release.memo(
+        ancestor, lambda: LRU(MAX_ANCESTORS)
+    )
+
+    def compute() -> q.TerritoryIndicators | None:
+        try:
+            return q.territory_indicators(release, niveau, code)
+        except NotFound:
+            return None
+
+    return known.get_or_put((niveau, code), compute)
 
 
 def ancestor_series(
@@ -298,19 +293,14 @@ def territory_page(
             "parents et à la France, évolution, carte, établissements et données.",
             path,
             query,
-            tuple(Link(p.nom, territory_url(p.niveau, p.code)) for p in reversed(t.parents)),
+            breadcrumb(t.parents),
         ),
         t.niveau,
         t.code,
         t.nom,
         t.libelle,
         t.population,
-        tuple(
-            Link(
-                f"{LEVEL_LABELS[p.niveau].capitalize()} : {p.nom}", territory_url(p.niveau, p.code)
-            )
-            for p in t.parents
-        ),
+        parent_links(t.parents),
         dict(t.enfants),
         tuple(filtres),
         comps,
@@ -320,7 +310,7 @@ def territory_page(
         tuple(
             Link(
                 f"{j.titre} ({j.enregistrements} lignes)",
-                dataset_url(j.dataset_id, territoire=f"{t.niveau}:{t.code}"),
+                ROOT.dataset_page(j.dataset_id, territoire=f"{t.niveau}:{t.code}"),
             )
             for j in t.jeux
         ),
@@ -345,7 +335,7 @@ def _school_item(s: School) -> SchoolItem:
         KINDS.get(s.kind or "", None),
         s.secteur,
         s.commune,
-        school_url(s.uai),
+        ROOT.school_page(s.uai),
     )
 
 
@@ -375,7 +365,7 @@ def _children(release: ServedRelease, niveau: str, code: str) -> tuple[Link, ...
         ]
     out.sort(key=lambda x: x[2])
     return tuple(
-        Link(f"{nom} ({LEVEL_LABELS[lv]})", territory_url(lv, c))
+        Link(f"{nom} ({LEVEL_LABELS[lv]})", ROOT.place_page(lv, c))
         for lv, c, nom in out[:MAX_CHILDREN]
     )
 

@@ -9,25 +9,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from urllib.parse import quote, urlencode
 
-from ardoise.mcp.release_cache import per_release
 from ardoise.mcp.schemas import Citation
 from ardoise.query.model import RecordsQuery
 from ardoise.query.release import ServedRelease
-
-EXPLORE = "/api/explore/v2.1/catalog/datasets"
-PORTAL = "https://data.education.gouv.fr/explore/dataset/{id}/"
+from ardoise.urls import Urls, query_string
 
 
-@per_release
 def _portal_licences(release: ServedRelease) -> dict[str, str]:
     """Dataset id → licence, from the portal catalogue of the release (read once)."""
-    return {
-        str(d["id"]): str(d["licence"])
-        for d in release.portal_catalog()
-        if d.get("id") and d.get("licence")
-    }
+    return release.memo(
+        _portal_licences,
+        lambda: {
+            str(d["id"]): str(d["licence"])
+            for d in release.portal_catalog()
+            if d.get("id") and d.get("licence")
+        },
+    )
 
 
 @dataclass(frozen=True)
@@ -41,10 +39,13 @@ class Citer:
     def of(cls, release: ServedRelease, public_url: str) -> Citer:
         return cls(release, public_url.rstrip("/"))
 
+    @property
+    def urls(self) -> Urls:
+        """The public URLs, absolute on ``base``."""
+        return Urls(self.base)
+
     def absolute(self, path: str | None) -> str | None:
-        if path is None:
-            return None
-        return self.base + path if path.startswith("/") else path
+        return None if path is None else self.urls.absolute(path)
 
     def licence(self, dataset_ids: Iterable[str]) -> str:
         """The licence of the datasets (the portal catalogue's for one not held)."""
@@ -75,9 +76,6 @@ class Citer:
             lecture=lecture,
         )
 
-    def dataset_url(self, dataset_id: str) -> str:
-        return f"{self.base}{EXPLORE}/{quote(dataset_id, safe='')}"
-
     def records_url(self, dataset_id: str, query: RecordsQuery) -> str:
         """The Explore records URL running exactly ``query``."""
         params: list[tuple[str, str]] = []
@@ -96,9 +94,4 @@ class Citer:
         params += [("exclude", f"{k}:{v}") for k, v in query.exclude]
         if query.territoire:
             params.append(("territoire", f"{query.territoire[0]}:{query.territoire[1]}"))
-        qs = urlencode(params, quote_via=quote, safe="")
-        return f"{self.dataset_url(dataset_id)}/records" + (f"?{qs}" if qs else "")
-
-    @staticmethod
-    def portal_url(dataset_id: str) -> str:
-        return PORTAL.format(id=quote(dataset_id, safe=""))
+        return self.urls.records(dataset_id, query_string(params))

@@ -17,7 +17,6 @@ import difflib
 from mcp.server.mcpserver.exceptions import ToolError
 
 from ardoise.mcp.citations import Citer
-from ardoise.mcp.release_cache import per_release
 from ardoise.mcp.schemas import (
     DatasetDescription,
     DatasetHit,
@@ -34,6 +33,7 @@ from ardoise.query.catalog import (
     words,
 )
 from ardoise.query.release import DatasetView, ServedRelease
+from ardoise.urls import portal_dataset
 
 MAX_RESULTS = 30
 MAX_CLOSE = 5
@@ -68,7 +68,7 @@ def search_datasets(release: ServedRelease, citer: Citer, query: str) -> Dataset
     found = search_catalog(release, CatalogQuery(text=query))
     tokens = list(found.words)
     index = catalog_index(release)
-    catalog = f"{citer.base}/api/explore/v2.1/catalog/datasets?limit=100"
+    catalog = citer.urls.catalog("limit=100")
     if not tokens:
         hits = [_hit(index[v.id], []) for v in found.datasets]
         return DatasetSearch(
@@ -168,9 +168,13 @@ def _spelling(unknown: list[str], index: list[CatalogEntry]) -> list[str]:
     return out
 
 
-@per_release
 def _portal_index(release: ServedRelease) -> tuple[tuple[PortalOnly, WordSet], ...]:
-    """The portal datasets this release does not hold, with their search words."""
+    """The portal datasets this release does not hold, with their search words (once per
+    release)."""
+    return release.memo(_portal_index, lambda: _portal_only(release))
+
+
+def _portal_only(release: ServedRelease) -> tuple[tuple[PortalOnly, WordSet], ...]:
     out = []
     for d in release.portal_catalog():
         ds_id = str(d.get("id") or "")
@@ -180,7 +184,7 @@ def _portal_index(release: ServedRelease) -> tuple[tuple[PortalOnly, WordSet], .
             [ds_id.replace("-", " "), str(d.get("title", "")), " ".join(d.get("keywords") or ())]
         )
         item = PortalOnly(
-            dataset_id=ds_id, titre=str(d.get("title", "")), url_portail=Citer.portal_url(ds_id)
+            dataset_id=ds_id, titre=str(d.get("title", "")), url_portail=portal_dataset(ds_id)
         )
         out.append((item, WordSet.of(text)))
     return tuple(out)
@@ -262,5 +266,5 @@ def describe_dataset(release: ServedRelease, citer: Citer, dataset_id: str) -> D
         qualite=quality,
         precautions=list(ds.caveats),
         document=f"ardoise://jeux/{ds.id}",
-        citation=citer.cite([ds.id], citer.dataset_url(ds.id)),
+        citation=citer.cite([ds.id], citer.urls.dataset(ds.id)),
     )

@@ -98,7 +98,7 @@ def dataset_document(release: ServedRelease, citer: Citer, dataset_id: str) -> s
         f"- Enregistrements : {view.rows}",
         f"- Couverture : {'nationale' if ds.spatial_coverage.national else 'partielle'} — "
         f"{ds.spatial_coverage.description}",
-        f"- API : {citer.dataset_url(ds.id)}/records",
+        f"- API : {citer.urls.records(ds.id)}",
         "",
         "## Description",
         "",

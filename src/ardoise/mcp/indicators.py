@@ -23,6 +23,7 @@ from ardoise.mcp.territory import resolve, school_name
 from ardoise.query import indicators as q
 from ardoise.query.release import ServedRelease
 from ardoise.query.territories.levels import TerritoryNotFound
+from ardoise.urls import ROOT
 
 MAX_TERRITORIES = 30
 
@@ -174,7 +175,7 @@ def compare_territories(
         raise ToolError(
             f"Au plus {MAX_TERRITORIES} territoires par comparaison "
             f"({len(territories)} donnés) ; pour tous les territoires d'un niveau, "
-            "utilisez l'API /api/v1/indicateurs/{id}/valeurs?niveau=…."
+            f"utilisez l'API {ROOT.indicators()}/{{id}}/valeurs?niveau=…."
         )
     year = _year(info, school_year) or (info.annees[-1] if info.annees else None)
     if year is None:
@@ -246,5 +247,5 @@ def list_indicators(release: ServedRelease, citer: Citer) -> IndicatorList:
         release=release.id,
         total_count=len(items),
         indicateurs=items,
-        citation=citer.cite(sources, "/api/v1/indicateurs"),
+        citation=citer.cite(sources, ROOT.indicators()),
     )

@@ -15,15 +15,14 @@ from dataclasses import dataclass
 from mcp.server.mcpserver.exceptions import ToolError
 
 from ardoise.mcp.citations import Citer
-from ardoise.mcp.release_cache import per_release
 from ardoise.mcp.schemas import TerritoryCandidate, TerritoryResolution
 from ardoise.odsql.errors import InvalidParameter
 from ardoise.query import territories as T
 from ardoise.query.release import ServedRelease
 from ardoise.query.territories import levels
 from ardoise.query.territories.context import territories_of
-from ardoise.query.territories.detail import territory_url
 from ardoise.query.territories.search import MAX_LIMIT, Entry, search_key
+from ardoise.urls import ROOT
 
 MAX_CANDIDATES = 20
 # "académie de Lyon" → (academie, "Lyon"); the prefix names the level.
@@ -129,10 +128,14 @@ class _School:
     words: tuple[str, ...]  # of its name
 
 
-@per_release
 def _schools_by_commune(release: ServedRelease) -> dict[str, tuple[_School, ...]]:
     """The search index's schools grouped by the search key of their commune ("LYON 5E
-    ARRONDISSEMENT", from the label "Collège X — Lyon 5e Arrondissement (69)")."""
+    ARRONDISSEMENT", from the label "Collège X — Lyon 5e Arrondissement (69)"), once per
+    release."""
+    return release.memo(_schools_by_commune, lambda: _group_schools(release))
+
+
+def _group_schools(release: ServedRelease) -> dict[str, tuple[_School, ...]]:
     groups: dict[str, list[_School]] = {}
     for e in territories_of(release).search.entries:
         if e.niveau == "etablissement" and e.keys:
@@ -173,7 +176,7 @@ def _schools_in(release: ServedRelease, name: str, place: str | None) -> list[T.
                     e.libelle,
                     e.population,
                     tier,
-                    territory_url(e.niveau, e.code),
+                    ROOT.place(e.niveau, e.code),
                 )
             )
             if len(out) >= MAX_LIMIT:

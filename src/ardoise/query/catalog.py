@@ -34,8 +34,6 @@ MCP ranks the datasets found and suggests near misses on top of the same rule, t
 
 from __future__ import annotations
 
-import threading
-import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -134,21 +132,9 @@ def _entry(view: DatasetView) -> CatalogEntry:
     return CatalogEntry(view, WordSet.of(text), WordSet.of(ds.title))
 
 
-_indexes: weakref.WeakKeyDictionary[ServedRelease, dict[str, CatalogEntry]] = (
-    weakref.WeakKeyDictionary()
-)
-_lock = threading.Lock()
-
-
 def catalog_index(release: ServedRelease) -> Mapping[str, CatalogEntry]:
-    """Dataset id → its entry, in the release's order; computed once per release object
-    (kept as long as the release is alive, and no longer)."""
-    index = _indexes.get(release)
-    if index is None:
-        index = {v.id: _entry(v) for v in release.datasets.values()}
-        with _lock:
-            index = _indexes.setdefault(release, index)
-    return index
+    """Dataset id → its entry, in the release's order; computed once per release (its memo)."""
+    return release.memo(catalog_index, lambda: {v.id: _entry(v) for v in release.datasets.values()})
 
 
 @dataclass(frozen=True)

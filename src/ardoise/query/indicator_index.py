@@ -5,14 +5,13 @@
 on the mirror. A SQL scan of it costs ~50 ms; these lookups cost a slice of an Arrow table.
 The table is read once per release (low-cardinality columns dictionary-encoded, ~100 MB),
 sorted by territory; the map order is a permutation of it. Both are immutable, like the
-release, and shared by the threads of a worker.
+release: ``indicator_index(release)`` builds them once and keeps them in the release's memo,
+shared by the threads of a worker and by every ``ServedRelease`` of the same directory.
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+
+from ardoise.query.release import ServedRelease
 
 COLUMNS = (
     "indicateur",
@@ -87,18 +88,14 @@ def _rows(table: pa.Table) -> list[dict[str, Any]]:
     return rows
 
 
+def indicator_index(release: ServedRelease) -> IndicatorIndex:
+    """The index of the release's values, built on first use (once, whoever asks)."""
+    return release.memo(indicator_index, lambda: index_for(release.path), files_only=True)
+
+
 def index_for(release_path: Path) -> IndicatorIndex:
-    """The index of a release's values (built on first use, then shared)."""
-    with _LOCK:  # two threads asking at once build it once
-        return _load(str(release_path))
-
-
-_LOCK = threading.Lock()
-
-
-@lru_cache(maxsize=2)
-def _load(path: str) -> IndicatorIndex:
-    file = Path(path) / "indicators" / "valeurs.parquet"
+    """The index of the values of the release in ``release_path`` (built now)."""
+    file = release_path / "indicators" / "valeurs.parquet"
     if not file.is_file():
         empty = pa.table({c: pa.array([], pa.string()) for c in COLUMNS})
         return IndicatorIndex(empty, {}, _EMPTY, {})

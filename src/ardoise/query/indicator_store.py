@@ -1,5 +1,5 @@
-"""What a release published about its indicators, read once per release, and the Explore API
-query that reproduces each value.
+"""What a release published about its indicators, and the Explore API query that
+reproduces each value.
 
 The files come from ``indicators/`` of the release (``definitions.json``,
 ``couverture.json``, ``filtres.parquet``) and the territory names from ``referential/``.
@@ -23,8 +23,8 @@ from ardoise.indicators.model import Definition
 from ardoise.odsql.literals import quote_field as odsql_field
 from ardoise.odsql.literals import quote_string as odsql_text
 from ardoise.referential.levels import FRANCE
+from ardoise.urls import ROOT
 
-EXPLORE_RECORDS = "/api/explore/v2.1/catalog/datasets/{dataset}/records"
 _NAME_FILES = {
     "region": "regions",
     "departement": "departements",
@@ -97,8 +97,10 @@ class IndicatorStore:
         head, tail, reading = _fragments(d, niveau if reference else "")
         where_text = _encoded(" and ").join([_encoded(w) for w in where] + tail)
         return ExploreQuery(
-            f"{EXPLORE_RECORDS.format(dataset=dataset)}?{head}&where={where_text}"
-            f"{_group_by(d, niveau if reference else '')}{extra}",
+            ROOT.records(
+                dataset,
+                f"{head}&where={where_text}{_group_by(d, niveau if reference else '')}{extra}",
+            ),
             reading,
         )
 
@@ -152,12 +154,9 @@ def _condition(f: Filter) -> str:
 
 
 def store_for(release_path: Path, release_id: str) -> IndicatorStore:
-    return _load(str(release_path), release_id)
-
-
-@lru_cache(maxsize=4)
-def _load(path: str, release_id: str) -> IndicatorStore:
-    folder = Path(path) / "indicators"
+    """What the release in ``release_path`` published about its indicators (read now; the
+    query layer keeps it in the release's memo)."""
+    folder = release_path / "indicators"
     defs: dict[str, Definition] = {}
     coverage: dict[str, Mapping[str, Any]] = {}
     filters: dict[tuple[str, str, str, str], Filter] = {}
@@ -183,7 +182,7 @@ def _load(path: str, release_id: str) -> IndicatorStore:
             filters[(jeu, mode, niveau, code)] = Filter(
                 champ, tuple(valeurs or ()), bool(numerique)
             )
-    referential = Path(path) / "referential"
+    referential = release_path / "referential"
     return IndicatorStore(
         release_id,
         dict(sorted(defs.items())),

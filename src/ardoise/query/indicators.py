@@ -17,7 +17,7 @@ from ardoise.errors import NotFound
 from ardoise.indicators.aggregations import AGGREGATIONS
 from ardoise.indicators.model import THEMES, Definition
 from ardoise.odsql.errors import InvalidParameter
-from ardoise.query.indicator_index import index_for
+from ardoise.query.indicator_index import indicator_index
 from ardoise.query.indicator_store import IndicatorStore, store_for
 from ardoise.query.release import ServedRelease
 from ardoise.query.territories import levels as territory_levels
@@ -103,7 +103,8 @@ class Coverage:
 
 
 def _store(release: ServedRelease) -> IndicatorStore:
-    return store_for(release.path, release.id)
+    """Read once per release directory (``files_only``: see ``query/memo.py``)."""
+    return release.memo(store_for, lambda: store_for(release.path, release.id), files_only=True)
 
 
 def _info(store: IndicatorStore, d: Definition) -> IndicatorInfo:
@@ -179,7 +180,7 @@ def indicator_values(
     if parent is not None:
         parent = _check_parent(release, level, parent)
     within = parent if parent is not None and parent[0] != "france" else None
-    rows = index_for(release.path).map_rows(d.id, level, year, within)
+    rows = indicator_index(release).map_rows(d.id, level, year, within)
     store = _store(release)
     values = tuple(_value(store, d, row) for row in rows)
     return IndicatorValues(info, level, year, parent, values)
@@ -260,7 +261,7 @@ def territory_indicators(
     store = _store(release)
     known = store.ancestors(level, territory)
     if known is None:  # a school: its ancestors are in its rows
-        rows = index_for(release.path).territory_rows(level, territory)
+        rows = indicator_index(release).territory_rows(level, territory)
         if not rows:
             raise territory_levels.TerritoryNotFound(
                 f"Territoire inconnu ou sans indicateur : {level} {territory}."
@@ -306,7 +307,7 @@ def _rows_of(
     release: ServedRelease, territories: Sequence[tuple[str, str]]
 ) -> list[dict[str, Any]]:
     """The rows of several territories, by indicator then year."""
-    index = index_for(release.path)
+    index = indicator_index(release)
     out = [r for lv, c in territories for r in index.territory_rows(lv, c)]
     out.sort(key=lambda r: (r["indicateur"], r["annee_scolaire"]))
     return out

@@ -1,7 +1,9 @@
 """The release being served: its manifest, its descriptors and one query engine over it.
 
-A ``ServedRelease`` is immutable like the release it reads. ``ReleaseHolder`` notices when
-``var/current`` is switched (publish, rollback) and serves the new release from then on.
+A ``ServedRelease`` is immutable like the release it reads, so whatever is computed from it
+is computed once and kept on it: ``release.memo(key, compute)`` (``query/memo.py``).
+``ReleaseHolder`` notices when ``var/current`` is switched (publish, rollback) and serves
+the new release from then on; the old one goes, with its memo, when its last request ends.
 """
 
 from __future__ import annotations
@@ -9,9 +11,10 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -21,8 +24,11 @@ from ardoise.catalog.model import Dataset
 from ardoise.errors import ArdoiseError, ConfigError, DatasetNotFound, NoRelease, ReleaseCorrupt
 from ardoise.odsql.schema import Schema
 from ardoise.query.engine import Engine
+from ardoise.query.memo import Memo
 from ardoise.release.manifest import DatasetEntry, Manifest, ParquetFile
 from ardoise.settings import Settings
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,7 @@ DERIVED_TABLES = {
 class ServedRelease:
     def __init__(self, path: Path, settings: Settings) -> None:
         self.path = path
+        self._memo = Memo(str(path))
         self.manifest: Manifest = Manifest.read(path / "manifest.json")
         self.id: str = self.manifest.release_id
         self.created_at: str = self.manifest.created_at
@@ -161,6 +168,16 @@ class ServedRelease:
         path = self.path / "catalog" / "portal.json"
         data: list[dict[str, Any]] = json.loads(path.read_text("utf-8")) if path.is_file() else []
         return data
+
+    def memo(self, key: Hashable, compute: Callable[[], T], *, files_only: bool = False) -> T:
+        """``compute()``, once per release and key (concurrent first callers compute once),
+        kept as long as this release; ``files_only``: shared with the other releases of the
+        same directory (see ``query/memo.py``)."""
+        return self._memo.get(key, compute, files_only=files_only)
+
+    def memoised(self, key: Hashable) -> bool:
+        """Whether ``key`` has been computed for this release."""
+        return key in self._memo
 
     def close(self) -> None:
         self.engine.close()

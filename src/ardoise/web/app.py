@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from typing import Any
 
 from fastapi import FastAPI
@@ -25,9 +25,10 @@ from ardoise.errors import ArdoiseError
 from ardoise.mcp import McpEndpoint
 from ardoise.mcp import build_server as build_mcp_server
 from ardoise.query import territories
-from ardoise.query.indicator_index import index_for
+from ardoise.query.indicator_index import indicator_index
 from ardoise.query.release import ReleaseHolder
 from ardoise.settings import Settings, load_settings
+from ardoise.urls import ROOT
 from ardoise.web import errors, scolarite
 from ardoise.web.caching import CachingMiddleware
 from ardoise.web.ratelimit import RateLimitMiddleware
@@ -39,31 +40,26 @@ programme écrit pour le portail fonctionne en changeant seulement l'hôte. Les 
 s'écrivent en ODSQL (`where`, `select`, `group_by`, `order_by`, `refine`, `exclude`)."""
 
 
+# Where the Explore API is mounted, and its shape there (/api/v2: the portal's old alias,
+# outside the OpenAPI spec).
+EXPLORE_PREFIXES = (
+    (ROOT.explore("v2.1"), "v2.1"),
+    (ROOT.explore("v2.0"), "v2.0"),
+    ("/api/v2", "v2.0"),
+)
+
+
 def create_app(settings: Settings) -> FastAPI:
     holder = ReleaseHolder(settings)
     mcp_endpoint = McpEndpoint(build_mcp_server(settings, holder), settings)
-
-    @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        # Load the release, its tables and the territory index now, not on the first request.
-        def prepare() -> None:
-            with suppress(ArdoiseError):  # no release yet: nothing to prepare
-                release = holder.get()
-                territories.prepare(release)
-                index_for(release.path)
-
-        threading.Thread(target=prepare, name="ardoise-warm-up", daemon=True).start()
-        async with mcp_endpoint.lifespan():  # the MCP session manager runs with the app
-            yield
-
     app = FastAPI(
         title="Ardoise",
         version=__version__,
         description=DESCRIPTION,
-        lifespan=lifespan,
+        lifespan=_lifespan(holder, mcp_endpoint),
         default_response_class=JSONBytes,
-        docs_url="/api/docs",
-        openapi_url="/api/openapi.json",
+        docs_url=ROOT.api_docs(),
+        openapi_url=ROOT.openapi(),
         redoc_url=None,
     )
     app.state.settings = settings
@@ -83,13 +79,37 @@ def create_app(settings: Settings) -> FastAPI:
         rid = current_id()
         return {"status": "ok" if rid else "sans_release", "release": rid, "version": __version__}
 
-    app.include_router(territoires_router(), prefix="/api/v1")
-    app.include_router(indicateurs_router(), prefix="/api/v1")
-    for prefix, shape in (
-        ("/api/explore/v2.1", "v2.1"),
-        ("/api/explore/v2.0", "v2.0"),
-        ("/api/v2", "v2.0"),
-    ):
+    _include_routes(app, settings, holder, mcp_endpoint)
+    _add_middleware(app, settings, current_id)
+    return app
+
+
+def _lifespan(
+    holder: ReleaseHolder, mcp_endpoint: McpEndpoint
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Load the release, its tables and the territory index now, not on the first request.
+        def prepare() -> None:
+            with suppress(ArdoiseError):  # no release yet: nothing to prepare
+                release = holder.get()
+                territories.prepare(release)
+                indicator_index(release)
+
+        threading.Thread(target=prepare, name="ardoise-warm-up", daemon=True).start()
+        async with mcp_endpoint.lifespan():  # the MCP session manager runs with the app
+            yield
+
+    return lifespan
+
+
+def _include_routes(
+    app: FastAPI, settings: Settings, holder: ReleaseHolder, mcp_endpoint: McpEndpoint
+) -> None:
+    """Every surface's routes, in the order they are matched."""
+    app.include_router(territoires_router(), prefix=ROOT.v1())
+    app.include_router(indicateurs_router(), prefix=ROOT.v1())
+    for prefix, shape in EXPLORE_PREFIXES:
         app.include_router(
             build_router(shape),  # type: ignore[arg-type]
             prefix=prefix,
@@ -100,11 +120,11 @@ def create_app(settings: Settings) -> FastAPI:
     # (or without the `scolarite` extra).
     scolarite.include_routes(app, settings, holder)
     app.router.routes.extend(mcp_endpoint.routes())  # MCP, streamable HTTP at /mcp
-    for prefix in ("/api/explore/v2.1", "/api/explore/v2.0", "/api/v2"):
+    for prefix, _shape in EXPLORE_PREFIXES:
         app.include_router(
-            dcat_api.build_router(), prefix=prefix, include_in_schema=prefix == "/api/explore/v2.1"
+            dcat_api.build_router(), prefix=prefix, include_in_schema=prefix == ROOT.explore()
         )
-    app.include_router(datapackage_router(), prefix="/api/v1")
+    app.include_router(datapackage_router(), prefix=ROOT.v1())
     # llms.txt and the .md twins of pages: before the dashboard, whose /donnees/{id}
     # patterns would otherwise take /donnees/{id}.md
     app.include_router(llms_api.build_router())
@@ -114,11 +134,16 @@ def create_app(settings: Settings) -> FastAPI:
         dashboard_router(settings, status_of=errors.status_of, error_body=errors.error_body)
     )
 
+
+def _add_middleware(app: FastAPI, settings: Settings, current_id: Callable[[], str | None]) -> None:
     # Innermost first: answers are compressed once, then cached compressed (a cache hit costs
     # no gzip); quotas count hits too; CORS outermost.
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(
-        CachingMiddleware, release_id=current_id, entries=settings.response_cache_entries
+        CachingMiddleware,
+        release_id=current_id,
+        entries=settings.response_cache_entries,
+        max_bytes=settings.response_cache_mb << 20,
     )
     if settings.rate_limit_per_minute > 0:
         app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute)
@@ -131,7 +156,6 @@ def create_app(settings: Settings) -> FastAPI:
     )
     # Enrolment checks in front of everything: their own limits, no CORS, no cache.
     scolarite.install_front(app)
-    return app
 
 
 def app_from_environment() -> FastAPI:

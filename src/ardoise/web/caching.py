@@ -4,12 +4,12 @@ the normalised query. ETag, Cache-Control, 304, and a small in-memory response c
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import OrderedDict
 from urllib.parse import parse_qsl, urlencode
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ardoise.lru import LRU
 
 CACHE_CONTROL = "public, max-age=300, stale-while-revalidate=60"
 _MAX_BODY = 2 << 20  # answers above 2 MB (exports) are streamed, never stored
@@ -26,44 +26,24 @@ def etag_for(release_id: str, path: str, query_string: str) -> str:
     return '"' + digest.hexdigest()[:32] + '"'
 
 
-class _LRU:
-    """At most ``size`` answers and ``max_bytes`` of bodies: memory stays bounded."""
+Answer = tuple[int, list[tuple[bytes, bytes]], bytes]  # status, headers, body
 
-    def __init__(self, size: int, max_bytes: int = 64 << 20) -> None:
-        self.size = size
-        self.max_bytes = max_bytes
-        self.bytes = 0
-        self._data: OrderedDict[str, tuple[int, list[tuple[bytes, bytes]], bytes]] = OrderedDict()
-        self._lock = threading.Lock()
 
-    def get(self, key: str) -> tuple[int, list[tuple[bytes, bytes]], bytes] | None:
-        with self._lock:
-            item = self._data.get(key)
-            if item is not None:
-                self._data.move_to_end(key)
-            return item
-
-    def put(self, key: str, value: tuple[int, list[tuple[bytes, bytes]], bytes]) -> None:
-        with self._lock:
-            old = self._data.pop(key, None)
-            if old is not None:
-                self.bytes -= len(old[2])
-            self._data[key] = value
-            self.bytes += len(value[2])
-            while self._data and (len(self._data) > self.size or self.bytes > self.max_bytes):
-                _key, dropped = self._data.popitem(last=False)
-                self.bytes -= len(dropped[2])
+def response_cache(entries: int, max_bytes: int) -> LRU[str, Answer]:
+    """At most ``entries`` answers and ``max_bytes`` of bodies: memory stays bounded."""
+    return LRU(entries, max_bytes, size=lambda answer: len(answer[2]))
 
 
 class CachingMiddleware:
     """For GET under /api: ETag from (release, path, normalised query), 304 on If-None-Match,
     and an LRU of successful small JSON answers keyed the same way and by content encoding
-    (it sits outside the gzip middleware, so a hit is sent as stored)."""
+    (it sits outside the gzip middleware, so a hit is sent as stored). Budget: ``entries``
+    answers and ``max_bytes`` of bodies (``ARDOISE_RESPONSE_CACHE_ENTRIES``, ``_MB``)."""
 
-    def __init__(self, app: ASGIApp, release_id: object, entries: int) -> None:
+    def __init__(self, app: ASGIApp, release_id: object, entries: int, max_bytes: int) -> None:
         self.app = app
         self.release_id = release_id  # callable returning the current release id or None
-        self.cache = _LRU(entries) if entries > 0 else None
+        self.cache = response_cache(entries, max_bytes) if entries > 0 else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (

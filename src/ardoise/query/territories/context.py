@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Generic, TypeVar, cast, overload
 
 from ardoise.errors import ArdoiseError, NoRelease
+from ardoise.lru import LRU
 from ardoise.query.release import DatasetView, ServedRelease
 from ardoise.query.territories.levels import FRANCE, TerritoryNotFound
 from ardoise.query.territories.schools import Schools, build_schools, fetch_all
@@ -29,19 +30,14 @@ _LEVEL_OF = {
     "_academie": "academie",
     "_region": "region",
 }
-_RELEASES: weakref.WeakKeyDictionary[ServedRelease, ReleaseTerritories] = (
-    weakref.WeakKeyDictionary()
-)
-_RELEASES_LOCK = threading.Lock()
+GEOMETRY_ENTRIES = 256  # TopoJSON answers kept per release (geo.py)
+SCHOOL_ENTRIES = 1024  # school answers kept per release (school.py)
 _T = TypeVar("_T")
 
 
 def territories_of(release: ServedRelease) -> ReleaseTerritories:
-    with _RELEASES_LOCK:
-        found = _RELEASES.get(release)
-        if found is None:
-            found = _RELEASES[release] = ReleaseTerritories(release)
-        return found
+    """The release's territory state (one per release, in its memo)."""
+    return release.memo(territories_of, lambda: ReleaseTerritories(release))
 
 
 class _Built(Generic[_T]):
@@ -73,13 +69,15 @@ class _Built(Generic[_T]):
 
 class ReleaseTerritories:
     def __init__(self, release: ServedRelease) -> None:
-        # A weak reference: this object is the value of a WeakKeyDictionary keyed by it.
+        # A weak reference: this object lives in the release's memo, and a value pointing
+        # back at its release would keep it alive until a full garbage collection.
         self._release = weakref.ref(release)
         self.lock = threading.RLock()
-        self.geometry_cache: dict[tuple[str, str], bytes] = {}
+        # answers whose keys the release bounds only loosely: the most recently used kept
+        self.geometry_cache: LRU[tuple[str, str], bytes] = LRU(GEOMETRY_ENTRIES)
         self.bbox_cache: dict[str, Mapping[str, tuple[float, float, float, float]]] = {}
         self._links: dict[tuple[str, str], bool] = {}
-        self.school_cache: dict[str, Any] = {}  # uai → school.Etablissement
+        self.school_cache: LRU[str, Any] = LRU(SCHOOL_ENTRIES)  # uai → school.Etablissement
         self.school_rows: dict[str, Any] = {}  # dataset id → school._Rows
 
     @property

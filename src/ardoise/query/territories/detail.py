@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
 
 from ardoise.query.release import ServedRelease
 from ardoise.query.territories import levels
@@ -21,10 +20,9 @@ from ardoise.query.territories.context import (
 )
 from ardoise.query.territories.geo import bbox
 from ardoise.query.territories.schools import KINDS, School
+from ardoise.urls import ROOT, segment
 
 BBox = tuple[float, float, float, float]
-API = "/api/v1"
-EXPLORE = "/api/explore/v2.1/catalog/datasets"
 SOURCE_INSEE = "Insee, populations légales (référentiel @etalab/decoupage-administratif)"
 _CHILD_GEO = {
     "france": ("region", "academie", "departement"),
@@ -213,29 +211,26 @@ def _datasets(state: ReleaseTerritories, niveau: str, code: str) -> tuple[Datase
 
 
 def explore_url(dataset_id: str, niveau: str, code: str) -> str:
-    return f"{EXPLORE}/{quote(dataset_id)}/records?territoire={niveau}:{quote(code)}"
-
-
-def territory_url(niveau: str, code: str) -> str:
-    if niveau == "etablissement":
-        return f"{API}/etablissements/{quote(code)}"
-    return f"{API}/territoires/{niveau}/{quote(code)}"
+    """The Explore records of ``dataset_id`` linked to the territory (root-relative)."""
+    return ROOT.records(dataset_id, f"territoire={niveau}:{segment(code)}")
 
 
 def _links(niveau: str, code: str) -> dict[str, str]:
-    base = f"{API}/territoires/{niveau}/{quote(code)}"
-    out = {"self": base, "indicateurs": f"{base}/indicateurs"}
+    out = {
+        "self": ROOT.territory(niveau, code),
+        "indicateurs": ROOT.territory_indicators(niveau, code),
+    }
     if niveau == "etablissement":
-        out["etablissement"] = territory_url(niveau, code)
+        out["etablissement"] = ROOT.place(niveau, code)
     if niveau in levels.GEO_FILES:
-        out["contour"] = f"{API}/geo/{niveau}.topojson?parent={niveau}:{quote(code)}"
+        out["contour"] = ROOT.geo(niveau, (niveau, code))
     for child in _CHILD_GEO.get(niveau, ()):
-        out[f"contours_{child}"] = f"{API}/geo/{child}.topojson?parent={niveau}:{quote(code)}"
+        out[f"contours_{child}"] = ROOT.geo(child, (niveau, code))
     return out
 
 
 def _ref(niveau: str, code: str, nom: str) -> TerritoryRef:
-    return TerritoryRef(niveau, code, nom, territory_url(niveau, code))
+    return TerritoryRef(niveau, code, nom, ROOT.place(niveau, code))
 
 
 __all__ = [
@@ -246,5 +241,4 @@ __all__ = [
     "explore_url",
     "parents",
     "territory",
-    "territory_url",
 ]

@@ -30,7 +30,6 @@ from ardoise.referential.topojson import bboxes
 BBox = tuple[float, float, float, float]
 MAX_DEPARTEMENTS = 13  # Occitanie, the largest région, has 13 départements
 _GEO_LEVELS = tuple(levels.GEO_FILES)
-_CACHE_ENTRIES = 256
 
 
 def geometry(release: ServedRelease, niveau: str, parent: tuple[str, str] | None = None) -> bytes:
@@ -40,14 +39,7 @@ def geometry(release: ServedRelease, niveau: str, parent: tuple[str, str] | None
     if parent is not None:
         parent = _check_parent(state, niveau, parent)
     key = (niveau, ":".join(parent) if parent else "")
-    cached = state.geometry_cache.get(key)
-    if cached is not None:
-        return cached
-    data = _build(state, niveau, parent)
-    if len(state.geometry_cache) >= _CACHE_ENTRIES:
-        state.geometry_cache.clear()
-    state.geometry_cache[key] = data
-    return data
+    return state.geometry_cache.get_or_put(key, lambda: _build(state, niveau, parent))
 
 
 def bbox(state: ReleaseTerritories, niveau: str, code: str) -> BBox | None:

@@ -8,9 +8,9 @@ from ardoise.odsql.errors import InvalidParameter
 from ardoise.query.release import ServedRelease
 from ardoise.query.territories import levels
 from ardoise.query.territories.context import territories_of
-from ardoise.query.territories.detail import territory_url
 from ardoise.query.territories.school import preload
 from ardoise.query.territories.search import MAX_LIMIT
+from ardoise.urls import ROOT
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ def search_territories(
             h.entry.libelle,
             h.entry.population,
             h.correspondance,
-            territory_url(h.entry.niveau, h.entry.code),
+            ROOT.place(h.entry.niveau, h.entry.code),
         )
         for h in hits
     ]

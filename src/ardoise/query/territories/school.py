@@ -16,8 +16,9 @@ import pyarrow.parquet as pq
 from ardoise.query.release import DatasetView, ServedRelease
 from ardoise.query.territories import levels
 from ardoise.query.territories.context import ReleaseTerritories, territories_of
-from ardoise.query.territories.detail import TerritoryRef, explore_url, parents, territory_url
+from ardoise.query.territories.detail import TerritoryRef, explore_url, parents
 from ardoise.query.territories.schools import KINDS, School
+from ardoise.urls import ROOT
 
 # Numeric fields that are not measures of the school.
 _NOT_MEASURES = frozenset(
@@ -73,9 +74,6 @@ class Etablissement:
     liens: dict[str, str]
 
 
-_CACHE_ENTRIES = 1024  # answers kept per release
-
-
 @dataclass(frozen=True)
 class _Rows:
     """The year, states and measures of a dataset's rows, in memory, indexed by UAI.
@@ -120,9 +118,7 @@ def etablissement(release: ServedRelease, uai: str) -> Etablissement:
         return cached
     state.require("etablissement", code)
     found = _etablissement(state, code)
-    if len(state.school_cache) >= _CACHE_ENTRIES:
-        state.school_cache.clear()
-    state.school_cache[code] = found
+    state.school_cache.put(code, found)
     return found
 
 
@@ -151,9 +147,9 @@ def _etablissement(state: ReleaseTerritories, code: str) -> Etablissement:
         series=series,
         series_absentes=_missing(state, school),
         liens={
-            "self": territory_url("etablissement", code),
-            "territoire": f"/api/v1/territoires/etablissement/{code}",
-            "indicateurs": f"/api/v1/territoires/etablissement/{code}/indicateurs",
+            "self": ROOT.school(code),
+            "territoire": ROOT.territory("etablissement", code),
+            "indicateurs": ROOT.territory_indicators("etablissement", code),
         },
     )
 
