@@ -1,18 +1,28 @@
-"""Query layer: ODSQL → safe DuckDB SQL with bound parameters → read-only engine.
+"""The query layer: the one data path every surface calls (API, exports, dashboard, MCP).
 
-Public API::
+The data functions, one per resource (STYLE.md L1)::
 
-    compile_records(query: RecordsQuery, schema: Schema, *, export=False, now=None) -> CompiledQuery
-    Engine(tables, memory_limit=..., threads=..., time_limit_ms=...).run(compiled) -> ResultSet
+    run.run_records(release, dataset_id, RecordsQuery) -> RecordsPage      (records, aggregates)
+    run.run_facets(release, dataset_id, names, RecordsQuery) -> list[FacetGroup]
+    run.get_record(release, dataset_id, record_id) -> dict
+    run.export_batches(release, dataset_id, RecordsQuery) -> columns, Arrow batches
+    catalog.search_catalog(release, CatalogQuery) -> CatalogPage           (every surface)
+    catalog.catalog_facets(release, names, CatalogQuery) -> list[FacetGroup]
+    territories.*      search, one territory, one school, contours, territoire= (its __init__)
+    indicators.*       list_indicators, indicator, indicator_values, territory_indicators,
+                       coverage, with their provenance
+    v1.records_query(schema, …) -> RecordsQuery                            (legacy v1 → ODSQL)
+
+The served release and what is computed once per release::
+
+    release.ServedRelease(path, settings)   .manifest (typed) .dataset(id) .engine .memo(key, fn)
+    release.ReleaseHolder(settings).get() -> ServedRelease   (follows var/current)
+
+Underneath (surfaces do not call these): ``compile.compile_records`` (ODSQL → DuckDB SQL
+with bound parameters, sqlglot), ``plan_cache``, ``engine.Engine`` (read-only DuckDB, time
+limits), ``limits`` (the records window caps), ``indicator_index``/``indicator_store``
+(the indicator values in memory), ``memo``. The values crossing the layer are in ``model``
+(``RecordsQuery``, ``CompiledQuery``); the language itself is ``ardoise.odsql``.
+
+The package re-exports nothing: callers import the module.
 """
-
-from __future__ import annotations
-
-from ardoise.odsql.errors import QueryError as QueryError
-from ardoise.odsql.schema import Schema as Schema
-from ardoise.query.compile import compile_records as compile_records
-from ardoise.query.engine import Engine as Engine
-from ardoise.query.engine import ResultSet as ResultSet
-from ardoise.query.model import Column as Column
-from ardoise.query.model import CompiledQuery as CompiledQuery
-from ardoise.query.model import RecordsQuery as RecordsQuery
