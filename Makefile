@@ -59,7 +59,7 @@ bench: install  ## benchmarks; each prints JSON lines (API: wrk + Datasette in .
 		&& .venv-bench/bin/python -m pip install --quiet datasette; }
 	$(BIN)/python bench/api.py --soak-seconds 300 $(BENCH_API_ARGS)
 	$(BIN)/python bench/territories.py $(BENCH_TERRITORIES_ARGS)
-	$(BIN)/python bench/mcp.py $(BENCH_MCP_ARGS)
+	$(BIN)/python bench/mcp_tools.py $(BENCH_MCP_ARGS)
 	$(BIN)/python bench/dashboard.py $(BENCH_DASHBOARD_ARGS)
 	$(BIN)/python bench/metadata.py $(BENCH_METADATA_ARGS)
 	ARDOISE_TEST_POSTGRES_URL="$$(bash scripts/postgres.sh)" $(BIN)/python bench/scolarite.py $(BENCH_SCOLARITE_ARGS)

@@ -30,8 +30,6 @@ from urllib.parse import quote, urlencode
 import pyarrow.parquet as pq
 
 ROOT = Path(__file__).resolve().parents[1]
-# bench/mcp.py would shadow the `mcp` SDK: drop this folder from the path
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT / "src"))
 
 V21 = "/api/explore/v2.1/catalog/datasets"

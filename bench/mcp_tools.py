@@ -8,7 +8,7 @@ a warm-up; ``/health`` is measured the same way in the same run, as the baseline
 of every call is checked (HTTP 200, no ``isError``) before timing. One JSON line per tool
 with p50/p90/p99 and the ratio of its p50 to that of ``/health``, then a summary line.
 
-    .venv/bin/python bench/mcp.py [--calls 200] [--warmup 20] [--var-dir DIR]
+    .venv/bin/python bench/mcp_tools.py [--calls 200] [--warmup 20] [--var-dir DIR]
 """
 
 from __future__ import annotations
