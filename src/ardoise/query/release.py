@@ -137,7 +137,9 @@ class ServedRelease:
                     "national": [v.dataset.spatial_coverage.national for v in views],
                 }
             )
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            # one temporary name per process and thread: two ServedRelease of one release may
+            # start at once in one process (an app and its own MCP server)
+            tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
             pq.write_table(table, tmp)
             os.replace(tmp, path)
         return path
