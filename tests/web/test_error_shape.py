@@ -144,6 +144,9 @@ class _Raising(ReleaseHolder):
     def get(self) -> Any:
         raise self.error
 
+    def loaded(self) -> Any:  # the event loop's look at the holder (api.deps.current_release)
+        raise self.error
+
 
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:

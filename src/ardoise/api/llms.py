@@ -13,7 +13,7 @@ from collections.abc import Callable, Hashable
 from fastapi import APIRouter, Request, Response
 
 from ardoise.api import markdown as md
-from ardoise.api.deps import current_release as _release
+from ardoise.api.deps import release_of as _release
 from ardoise.api.documents import document
 from ardoise.errors import NotFound
 from ardoise.query import indicators as q

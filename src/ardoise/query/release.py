@@ -196,19 +196,33 @@ class ReleaseHolder:
         self._failed: tuple[str, ArdoiseError] | None = None  # a target that cannot be served
 
     def get(self) -> ServedRelease:
-        link = self.settings.current_link
-        try:
-            target = os.readlink(link)
-        except OSError:
-            raise NoRelease(
-                "Aucune release n'est publiée : lancez `make release` (ou `ardoise ingest`)."
-            ) from None
+        """The release to serve, loaded (here, in the caller's thread) when ``var/current``
+        has switched since the last call."""
+        return self.loaded() or self._load()
+
+    def loaded(self) -> ServedRelease | None:
+        """The release to serve when it is already loaded (one ``readlink``), or None when it
+        must be loaded first: an event loop calls this, and :meth:`get` in a thread."""
+        target = self._link_target()
         release = self._release
         if release is not None and target == self._target:
             return release
         failed = self._failed
         if failed is not None and failed[0] == target:  # not reloaded on every request
             raise failed[1]
+        return None
+
+    def _link_target(self) -> str:
+        try:
+            return os.readlink(self.settings.current_link)
+        except OSError:
+            raise NoRelease(
+                "Aucune release n'est publiée : lancez `make release` (ou `ardoise ingest`)."
+            ) from None
+
+    def _load(self) -> ServedRelease:
+        link = self.settings.current_link
+        target = self._link_target()
         with self._lock:
             if self._release is None or target != self._target:
                 try:
