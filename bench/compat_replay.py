@@ -122,8 +122,8 @@ class Replay:
         expected = reads.get("status", 200)
         if response.status_code != expected:
             failed.append(f"status {response.status_code} != {expected}")
-        if response.status_code >= 500 or not response.content and expected == 200:
-            return failed + ["no parsable answer"]
+        if response.status_code >= 500 or (not response.content and expected == 200):
+            return [*failed, "no parsable answer"]
         for key, want in reads.items():
             if key == "status":
                 continue
