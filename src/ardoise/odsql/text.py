@@ -30,13 +30,20 @@ def folded(t: Typed) -> exp.Expr:
 
 
 def like_pattern(value: str) -> str:
-    """ODSQL ``LIKE`` pattern → SQL ``LIKE`` pattern (escape character ``\\``).
+    r"""ODSQL ``LIKE`` pattern → SQL ``LIKE`` pattern (escape character ``\``).
 
-    ``*`` is the wildcard and anchors the pattern (``"lyc*"``: starts with "lyc");
-    a pattern without ``*`` matches anywhere in the value (case-insensitive substring).
+    ``*`` and ``%`` are both wildcards (programs written for the portal send
+    ``like "Lyc%"`` as well as ``like "2412*"``); a pattern with a wildcard is anchored
+    (``"lyc*"``: starts with "lyc"), one without matches anywhere in the value
+    (case-insensitive substring, as the portal's reference says). ``_`` is literal.
+
+    >>> like_pattern("Lyc%"), like_pattern("%Zone A%"), like_pattern("2412*")
+    ('lyc%', '%zone a%', '2412%')
+    >>> like_pattern("moulin"), like_pattern("a_b")
+    ('%moulin%', '%a\\_b%')
     """
-    body = normalize(value).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    if "*" in body:
+    body = normalize(value).replace("\\", "\\\\").replace("_", "\\_")
+    if "*" in body or "%" in body:
         return body.replace("*", "%")
     return f"%{body}%"
 

@@ -208,7 +208,7 @@ class _Statement:
 
     def conditions(self) -> exp.Expr | None:
         parts = [self.r.condition(w, Scope("where")).sql for w in self.parsed.where]
-        parts += [self.refine(f, v, "refine") for f, v in self.query.refine]
+        parts += self.refines()
         parts += [self.refine(f, v, "exclude") for f, v in self.query.exclude]
         if self.territory is not None and self.territory.column is not None:
             parts.append(self.territory_condition(self.territory.column, self.territory.codes))
@@ -232,6 +232,20 @@ class _Statement:
         if not codes:
             return exp.false()
         return exp.In(this=target, expressions=[self.params.add(c) for c in codes])
+
+    def refines(self) -> list[exp.Expr]:
+        """One condition per refined field: several values of one field are ORed (the
+        portal selects records having any of them), different fields are ANDed."""
+        by_field: dict[str, list[exp.Expr]] = {}
+        for name, value in self.query.refine:
+            by_field.setdefault(name, []).append(self.refine(name, value, "refine"))
+        out = []
+        for tests in by_field.values():
+            either = tests[0]
+            for test in tests[1:]:
+                either = exp.Or(this=either, expression=test)
+            out.append(exp.Paren(this=either) if len(tests) > 1 else either)
+        return out
 
     def refine(self, name: str, raw: str, clause: str) -> exp.Expr:
         limits.check_clause_length(raw, clause)
