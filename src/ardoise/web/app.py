@@ -31,6 +31,7 @@ from ardoise.settings import Settings, load_settings
 from ardoise.urls import ROOT
 from ardoise.web import errors, scolarite
 from ardoise.web.caching import CachingMiddleware
+from ardoise.web.portal_requests import PortalRequestMiddleware
 from ardoise.web.ratelimit import RateLimitMiddleware
 
 DESCRIPTION = """Données ouvertes de l'éducation, vérifiées et versionnées.
@@ -145,6 +146,9 @@ def _add_middleware(app: FastAPI, settings: Settings, current_id: Callable[[], s
         entries=settings.response_cache_entries,
         max_bytes=settings.response_cache_mb << 20,
     )
+    # Portal-style requests (qualified ids, raw UTF-8, bad escapes: issue #13) are made into
+    # the requests the routes and the cache read; quotas count the 400s too.
+    app.add_middleware(PortalRequestMiddleware)
     if settings.rate_limit_per_minute > 0:
         app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute)
     app.add_middleware(
