@@ -37,7 +37,6 @@ Our exception hierarchy (HTTP status and ``error_code`` of the Explore API in br
           x ExportError                        (exporters.errors)
             x UnknownExportFormat
             x InvalidExportOption
-            x NoGeoField
             x ExportTooLarge
         x QueryTimeout                   [400 "QueryTimeout"] (query.errors)
       x TokenError                       [400] a bad token request (scolarite.errors, CLI)

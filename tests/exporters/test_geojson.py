@@ -6,7 +6,7 @@ from collections.abc import Iterator
 import pyarrow as pa
 import pytest
 
-from ardoise.exporters import EXPORTERS, ExportColumn, ExportOptions, NoGeoField
+from ardoise.exporters import EXPORTERS, ExportColumn, ExportOptions
 from tests.exporters.sample import COLUMNS, POINT, POLYGON, make_batch, sample_batches
 
 PROPERTIES = ["nom", "effectif", "ips", "date_ouverture", "maj", "public", "tags"]
@@ -58,19 +58,17 @@ def test_empty_input_is_an_empty_collection() -> None:
     }
 
 
-def test_without_geo_field_raises_before_reading_anything() -> None:
-    pulled = []
-
-    def batches() -> Iterator[pa.RecordBatch]:
-        pulled.append(True)
-        yield make_batch()
-
+def test_without_geo_field_every_feature_has_null_geometry() -> None:
+    # Issue #13: the portal exports a dataset without geometry as GeoJSON (features with
+    # "geometry": null); this test used to assert a 400 (NoGeoField), the defect.
     columns = [c for c in COLUMNS if c.type not in ("geo_point_2d", "geo_shape")]
-    with pytest.raises(NoGeoField) as caught:
-        EXPORTERS["geojson"].export(columns, batches(), ExportOptions())
-    assert pulled == []
-    assert caught.value.error_code == "InvalidRESTParameterError"
-    assert caught.value.message.startswith(
-        "Export GeoJSON impossible : ce jeu de données n'a pas de champ géographique "
-        "(geo_point_2d ou geo_shape)."
+    batch = make_batch()
+    kept = pa.record_batch(
+        [batch.column(batch.schema.get_field_index(c.name)) for c in columns],
+        names=[c.name for c in columns],
     )
+    body = json.loads(b"".join(EXPORTERS["geojson"].export(columns, [kept], ExportOptions())))
+    assert body["type"] == "FeatureCollection"
+    assert len(body["features"]) == batch.num_rows > 0
+    assert all(f["geometry"] is None for f in body["features"])
+    assert set(body["features"][0]["properties"]) == {c.name for c in columns}

@@ -12,7 +12,6 @@ from ardoise.exporters.csv_export import CsvExporter as CsvExporter
 from ardoise.exporters.errors import ExportError as ExportError
 from ardoise.exporters.errors import ExportTooLarge as ExportTooLarge
 from ardoise.exporters.errors import InvalidExportOption as InvalidExportOption
-from ardoise.exporters.errors import NoGeoField as NoGeoField
 from ardoise.exporters.errors import UnknownExportFormat as UnknownExportFormat
 from ardoise.exporters.geojson_export import GeoJsonExporter as GeoJsonExporter
 from ardoise.exporters.json_export import JsonExporter as JsonExporter

@@ -8,7 +8,6 @@ Our export exception hierarchy::
           x ExportError
             x UnknownExportFormat      /exports/xyz
             x InvalidExportOption      delimiter, timezone
-            x NoGeoField               GeoJSON asked of a dataset without a geo field
             x ExportTooLarge           more rows than the format can hold (xlsx)
 
 All are client errors (HTTP 400 through ``web``'s single table).
@@ -36,15 +35,6 @@ class UnknownExportFormat(ExportError):
 
 class InvalidExportOption(ExportError):
     """An export parameter (``delimiter``, ``timezone``) has a value we cannot use."""
-
-
-class NoGeoField(ExportError):
-    def __init__(self) -> None:
-        super().__init__(
-            "Export GeoJSON impossible : ce jeu de données n'a pas de champ géographique "
-            "(geo_point_2d ou geo_shape). GeoJSON export needs a geo_point_2d or geo_shape "
-            "field; use csv, json or parquet instead."
-        )
 
 
 class ExportTooLarge(ExportError):

@@ -66,7 +66,10 @@ class ChunkSink(io.RawIOBase):
 
 
 class ParquetExporter:
-    media_type = "application/vnd.apache.parquet"
+    # What the portal serves (issue #13): programs written for it match this type. The
+    # catalogue's metadata (DCAT, Data Package) still names the registered
+    # application/vnd.apache.parquet.
+    media_type = "application/octet-stream"
     extension = "parquet"
 
     def export(

@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.responses import JSONResponse
 
 from ardoise import __version__
 from ardoise.api import dcat as dcat_api
@@ -32,7 +33,7 @@ from ardoise.urls import ROOT
 from ardoise.web import errors, scolarite
 from ardoise.web.caching import CachingMiddleware
 from ardoise.web.portal_requests import PortalRequestMiddleware
-from ardoise.web.ratelimit import RateLimitMiddleware
+from ardoise.web.ratelimit import PORTAL_DAILY_QUOTA, RateLimitMiddleware
 
 DESCRIPTION = """Données ouvertes de l'éducation, vérifiées et versionnées.
 
@@ -81,8 +82,26 @@ def create_app(settings: Settings) -> FastAPI:
         return {"status": "ok" if rid else "sans_release", "release": rid, "version": __version__}
 
     _include_routes(app, settings, holder, mcp_endpoint)
+    _openapi_aliases(app)
     _add_middleware(app, settings, current_id)
     return app
+
+
+# Where clients look for the OpenAPI document besides ROOT.openapi() (issue #13): the
+# portal's own paths, and FastAPI's default one.
+OPENAPI_ALIASES = (
+    f"{ROOT.explore('v2.1')}/swagger.json",
+    f"{ROOT.explore('v2.0')}/swagger.json",
+    "/openapi.json",
+)
+
+
+def _openapi_aliases(app: FastAPI) -> None:
+    async def openapi_document() -> JSONResponse:
+        return JSONResponse(app.openapi())
+
+    for path in OPENAPI_ALIASES:
+        app.add_api_route(path, openapi_document, methods=["GET"], include_in_schema=False)
 
 
 def _lifespan(
@@ -151,6 +170,10 @@ def _add_middleware(app: FastAPI, settings: Settings, current_id: Callable[[], s
     app.add_middleware(PortalRequestMiddleware)
     if settings.rate_limit_per_minute > 0:
         app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute)
+    else:  # the headers programs read, stating the portal's documented quota (issue #13)
+        app.add_middleware(
+            RateLimitMiddleware, per_minute=PORTAL_DAILY_QUOTA, window=86_400, enforce=False
+        )
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],

@@ -1,5 +1,12 @@
-"""Optional per-IP quota on the API (off by default): fixed one-minute windows,
-``X-RateLimit-Limit``/``-Remaining``/``-Reset`` on every answer, 429 past the quota."""
+"""Per-IP quota on the API: fixed windows, ``X-RateLimit-Limit``/``-Remaining``/``-Reset``
+on every answer, 429 past the quota.
+
+The configured quota (``ARDOISE_RATE_LIMIT_PER_MINUTE``) is enforced on one-minute windows.
+Without one, the headers still go out (programs written for the portal read them, issue
+#13) and state the portal's documented anonymous quota, :data:`PORTAL_DAILY_QUOTA` calls a
+day per address, counted on UTC days but not enforced: Ardoise sets no quota of its own
+unless configured to, and a program pacing itself on the headers sees what it would see
+on the portal."""
 
 from __future__ import annotations
 
@@ -11,17 +18,32 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
+# "Le nombre d'appels API pour un utilisateur anonyme est limité à 5000 appels par adresse
+# IP et par jour" (data.education.gouv.fr's API page, betagouv/api.gouv.fr _api/api_menj.md)
+PORTAL_DAILY_QUOTA = 5000
+
+
 class RateLimitMiddleware:
-    def __init__(self, app: ASGIApp, per_minute: int, clock: object = time.time) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        per_minute: int,
+        clock: object = time.time,
+        *,
+        window: int = 60,
+        enforce: bool = True,
+    ) -> None:
         self.app = app
-        self.per_minute = per_minute
+        self.per_minute = per_minute  # the quota per window (one minute unless told)
         self.clock = clock
+        self.window = window
+        self.enforce = enforce
         self._counts: dict[str, tuple[int, int]] = {}  # ip → (window start, count)
         self._lock = threading.Lock()
 
     def _hit(self, ip: str) -> tuple[int, int, int]:
         now = int(self.clock())  # type: ignore[operator]
-        window = now - now % 60
+        window = now - now % self.window
         with self._lock:
             start, count = self._counts.get(ip, (window, 0))
             if start != window:
@@ -30,7 +52,7 @@ class RateLimitMiddleware:
             self._counts[ip] = (start, count)
             if len(self._counts) > 100_000:  # forget old windows
                 self._counts = {k: v for k, v in self._counts.items() if v[0] == window}
-        return count, max(0, self.per_minute - count), start + 60 - now
+        return count, max(0, self.per_minute - count), start + self.window - now
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not str(scope["path"]).startswith("/api/"):
@@ -43,7 +65,7 @@ class RateLimitMiddleware:
             (b"x-ratelimit-remaining", str(remaining).encode()),
             (b"x-ratelimit-reset", str(reset).encode()),
         ]
-        if count > self.per_minute:
+        if self.enforce and count > self.per_minute:
             body = json.dumps(
                 {
                     "error_code": "TooManyRequests",
