@@ -118,6 +118,7 @@ def _fields(raw_fields: Any, origin: str, problems: list[str]) -> list[Field]:
                 unit=f.get("unit"),
                 aliases=tuple(str(a) for a in _tuple(f.get("aliases"))),
                 facet=bool(f.get("facet", False)),
+                type_source=str(f.get("type_source") or "").strip(),
             )
         )
     return fields

@@ -47,6 +47,10 @@ class Field:
     aliases: tuple[str, ...] = ()
     # Comma used as decimal separator, "NS" markers… are handled by type; "nullable" is informative.
     facet: bool = False
+    # Why ``type`` is what it is where the raw values alone do not decide it (issue #13):
+    # the type the portal declares for the field, and where that is known from. Empty: the
+    # type of the values the portal's exports hold.
+    type_source: str = ""
 
 
 @dataclass(frozen=True)
