@@ -60,7 +60,7 @@ def test_raw_utf8_query_is_read_as_utf8(client: httpx.Client) -> None:
         b"where=population=%22%E9l%E8ves%22",  # "élèves" sent in Latin-1
         b"where=%C3%28",  # a broken two-byte sequence
         b"refine=zones:%FFZone",
-        b"where=population=\"\xe9\"",  # a raw Latin-1 byte, not encoded
+        b'where=population="\xe9"',  # a raw Latin-1 byte, not encoded
     ],
 )
 def test_invalid_utf8_is_a_400_in_the_portal_shape(client: httpx.Client, query: bytes) -> None:

@@ -1,10 +1,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pyarrow as pa
-import pytest
 
 from ardoise.exporters import EXPORTERS, ExportColumn, ExportOptions
 from tests.exporters.sample import COLUMNS, POINT, POLYGON, make_batch, sample_batches

@@ -90,7 +90,10 @@ class PortalRequestMiddleware:
             query = read_query(raw)
         except InvalidParameter as exc:
             body = json.dumps(exc.body(), ensure_ascii=False).encode()
-            headers = [(b"content-type", b"application/json"), (b"x-content-type-options", b"nosniff")]
+            headers = [
+                (b"content-type", b"application/json"),
+                (b"x-content-type-options", b"nosniff"),
+            ]
             await send({"type": "http.response.start", "status": 400, "headers": headers})
             await send({"type": "http.response.body", "body": body})
             return

@@ -17,7 +17,6 @@ import time
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-
 # "Le nombre d'appels API pour un utilisateur anonyme est limité à 5000 appels par adresse
 # IP et par jour" (data.education.gouv.fr's API page, betagouv/api.gouv.fr _api/api_menj.md)
 PORTAL_DAILY_QUOTA = 5000
