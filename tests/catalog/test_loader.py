@@ -27,3 +27,32 @@ def test_unquoted_colon_reads_back_as_the_sentence() -> None:
     assert any(isinstance(c, dict) for c in raw["caveats"])
     assert SENTENCE in parse_descriptor(raw, IPS.name).caveats
     assert SENTENCE in parse_descriptor(yaml.safe_load(IPS.read_text("utf-8"))).caveats
+
+
+# Issue #13: types the portal declares, where the raw values alone do not decide them
+# (a 1/0 column the portal serves as text, a code it serves as a number). Each decision
+# is recorded in the descriptor (``type_source``), where it starts with the type it names.
+PORTAL_TYPES = {
+    ("fr-en-annuaire-education", "voie_generale"): "text",
+    ("fr-en-annuaire-education", "voie_technologique"): "text",
+    ("fr-en-annuaire-education", "voie_professionnelle"): "text",
+    ("fr-en-annuaire-education", "code_nature"): "int",
+    ("fr-en-ecoles-effectifs-nb_classes", "rentree_scolaire"): "int",
+    ("fr-en-college-effectifs-niveau-sexe-lv", "rentree_scolaire"): "int",
+    ("fr-en-lycee_gt-effectifs-niveau-sexe-lv", "rentree_scolaire"): "int",
+}
+
+
+@pytest.mark.parametrize(("dataset", "field"), sorted(PORTAL_TYPES))
+def test_portal_types_are_declared_with_their_source(dataset: str, field: str) -> None:
+    path = DESCRIPTORS_DIR / f"{dataset}.yaml"
+    declared = {f.name: f for f in parse_descriptor(yaml.safe_load(path.read_text("utf-8"))).fields}
+    assert declared[field].type == PORTAL_TYPES[dataset, field]
+    assert declared[field].type_source.startswith(f"{PORTAL_TYPES[dataset, field]} : ")
+
+
+@pytest.mark.parametrize("path", sorted(DESCRIPTORS_DIR.glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_type_source_names_the_declared_type(path: object) -> None:
+    descriptor = parse_descriptor(yaml.safe_load(path.read_text("utf-8")))  # type: ignore[attr-defined]
+    for f in descriptor.fields:
+        assert not f.type_source or f.type_source.startswith(f"{f.type} : "), f.name
