@@ -27,7 +27,9 @@ DOWNLOAD_FORMATS: tuple[DownloadFormat, ...] = (
     DownloadFormat("json", "application/json", "JSON"),
     DownloadFormat("jsonl", "application/x-ndjson", "JSON Lines"),
     DownloadFormat("geojson", "application/geo+json", "GeoJSON"),
-    DownloadFormat("parquet", "application/vnd.apache.parquet", "Parquet"),
+    # the type the export answers with, as the portal serves it (issue #13); the label
+    # (dct:format) still says Parquet
+    DownloadFormat("parquet", "application/octet-stream", "Parquet"),
     DownloadFormat(
         "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "Excel (XLSX)"
     ),

@@ -67,8 +67,8 @@ class ChunkSink(io.RawIOBase):
 
 class ParquetExporter:
     # What the portal serves (issue #13): programs written for it match this type. The
-    # catalogue's metadata (DCAT, Data Package) still names the registered
-    # application/vnd.apache.parquet.
+    # DCAT distributions say the same (catalog.downloads); the Data Package's own Parquet
+    # files keep the registered application/vnd.apache.parquet.
     media_type = "application/octet-stream"
     extension = "parquet"
 
