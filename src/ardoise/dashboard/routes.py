@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 from fastapi import APIRouter, Request
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -28,7 +29,7 @@ from ardoise.errors import ArdoiseError, NotFound
 from ardoise.lru import LRU
 from ardoise.query.release import ServedRelease
 from ardoise.settings import Settings
-from ardoise.urls import ROOT
+from ardoise.urls import ROOT, serving_base
 
 HTML_CACHE = "public, max-age=300"
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -78,6 +79,7 @@ class Renderer:
             # A release never changes: a page is a function of the release and its URL.
             key = (
                 release.id,
+                str(request.base_url),  # absolute links are built on the request's host
                 request.url.path,
                 str(sorted(request.query_params.multi_items())),
                 as_json,
@@ -190,6 +192,7 @@ STATIC_TYPES = {
     "woff2": "font/woff2",
     "woff": "font/woff",
     "svg": "image/svg+xml",
+    "png": "image/png",
 }
 
 
@@ -237,6 +240,16 @@ class Routes:
         path = assets.directory / Path(name).name
         return FileResponse(path, media_type=media, headers={"Cache-Control": IMMUTABLE})
 
+    def api_docs(self) -> Response:
+        """Swagger UI on the OpenAPI spec, its files served from here (works offline)."""
+        return get_swagger_ui_html(
+            openapi_url=ROOT.openapi(),
+            title="Ardoise — documentation de l'API",
+            swagger_js_url=self.assets.url("swagger-ui.js"),
+            swagger_css_url=self.assets.url("swagger-ui.css"),
+            swagger_favicon_url=self.assets.url("swagger-ui.png"),
+        )
+
     def home_html(self, request: Request) -> Response:
         return self.r.page(request, "accueil.html", _home(request))
 
@@ -280,7 +293,7 @@ class Routes:
 
     def dataset_html(self, request: Request, dataset_id: str) -> Response:
         dataset_id, as_json = _split(dataset_id)
-        base_url = self.settings.public_url
+        base_url = serving_base(self.settings.public_url_set, str(request.base_url))
         return self.r.page(
             request,
             "jeu.html",
@@ -318,6 +331,7 @@ class Routes:
 
 ROUTES = (  # path, route function, in the order they are matched
     ("/static/{name}", "static"),
+    (ROOT.api_docs(), "api_docs"),
     ("/", "home_html"),
     ("/index.json", "home_json"),
     ("/graphiques/{chart_id}.{fmt}", "home_chart"),
