@@ -99,3 +99,65 @@ def test_api_docs_render_offline(phone: tuple[Any, list[str]], base_url: str) ->
     assert page.locator(".swagger-ui .opblock").count() > 10  # the operations are listed
     assert outside == []
     assert errors == []
+
+
+# --- 4. no table overflows; 6. French chart names, announced selects, tap targets ---------
+
+PAGES = (
+    "/",
+    "/territoires/departement/69",
+    "/territoires/academie/10",
+    "/territoires/commune/42218",
+    "/etablissements/0690001B",
+    "/indicateurs/ips_moyen_ecoles",
+    "/donnees/fr-en-ips-ecoles-ap2022",
+    "/qualite",
+    "/a-propos",
+)
+TABLES = """() => Array.from(document.querySelectorAll('main table')).map(t => {
+  const box = t.closest('.fr-table__container');
+  return {caption: (t.caption || {}).textContent, width: t.getBoundingClientRect().width,
+    room: box ? box.clientWidth : 0, right: t.getBoundingClientRect().right,
+    overflow: box ? getComputedStyle(box).overflowX : '', role: box && box.getAttribute('role'),
+    label: box && box.getAttribute('aria-label'), tab: box && box.getAttribute('tabindex'),
+    id: (t.closest('.fr-table') || {}).id};
+})"""
+TARGETS = """() => Array.from(document.querySelectorAll(
+  'main a[href], main button, main select, main input, main summary, footer a[href]'))
+  .filter(e => e.offsetParent !== null && e.getBoundingClientRect().height < 24)
+  .map(e => e.outerHTML.slice(0, 90))"""
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_phone_pages_fit_name_their_charts_and_targets(
+    phone: tuple[Any, list[str]], base_url: str, url: str
+) -> None:
+    page, errors = phone
+    page.goto(base_url + url, wait_until="load")
+    charts = page.locator("[data-spec]")
+    if charts.count():
+        page.wait_for_function(
+            "Array.from(document.querySelectorAll('[data-spec]'))"
+            ".every(e => e.getAttribute('data-drawn') === '1')",
+            timeout=15_000,
+        )
+    width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1], f"{url}: la page déborde ({width})"
+    for table in page.evaluate(TABLES):
+        if table["id"] == "comparaisons":  # the key figures: every column visible, no scroll
+            assert table["width"] <= table["room"] + 1, f"{url}: chiffres clés coupés {table}"
+        elif table["width"] > table["room"] + 1:  # wider: an explicit, named scroll region
+            assert table["overflow"] in ("auto", "scroll"), table
+            assert table["role"] == "region" and table["label"] and table["tab"] == "0", table
+    names = page.eval_on_selector_all(
+        "[data-spec]", "es => es.map(e => [e.getAttribute('role'), e.getAttribute('aria-label')])"
+    )
+    for role, name in names:
+        assert role == "img" and name and "Vega" not in name, (url, role, name)
+        assert page.get_by_role("img", name=name, exact=True).count() >= 1
+    for select in page.locator("main select").all():
+        hint = select.get_attribute("aria-describedby")
+        assert hint, f"{url}: liste sans annonce"
+        assert "se met à jour" in page.inner_text(f"#{hint}")
+    assert page.evaluate(TARGETS) == [], f"{url}: cibles tactiles < 24 px"
+    assert errors == []
