@@ -4,6 +4,7 @@ free (non-default) port: what stopped them must hold fixed."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,6 +12,7 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
+from ardoise.french import plural
 from ardoise.settings import Settings
 from ardoise.web.app import create_app
 from tests.dashboard.browser import VIEWPORTS, chromium_path, serve
@@ -161,3 +163,38 @@ def test_phone_pages_fit_name_their_charts_and_targets(
         assert "se met à jour" in page.inner_text(f"#{hint}")
     assert page.evaluate(TARGETS) == [], f"{url}: cibles tactiles < 24 px"
     assert errors == []
+
+
+# --- 10. French: « version », no raw dataset codes on the home page, agreed plurals ----------
+
+
+@pytest.mark.parametrize("url", [*PAGES, "/donnees"])
+def test_pages_speak_french(phone: tuple[Any, list[str]], base_url: str, url: str) -> None:
+    page, errors = phone
+    page.goto(base_url + url, wait_until="load")
+    text = page.inner_text("body")
+    assert re.search(r"\brelease", text, re.IGNORECASE) is None, f"{url}: « release » affiché"
+    assert "(s)" not in text, f"{url}: pluriel non accordé"
+    assert re.search(r"\b1 \w+s manquantes\b|\b[2-9] valeur manquante", text) is None
+    assert re.search(r"\bde [AEIOUYÉ]\w", text) is None, f"{url}: élision manquante"
+    if url == "/":  # key figures name their source datasets by title, not by raw code
+        figures = httpx.get(base_url + "/index.json", timeout=30).json()["chiffres"]
+        shown = page.eval_on_selector_all(".ar-figure__meta", "ms => ms.map(m => m.textContent)")
+        assert figures and len(shown) == len(figures)
+        for figure, meta in zip(figures, shown, strict=True):
+            titles = [
+                httpx.get(f"{base_url}/api/explore/v2.1/catalog/datasets/{ds}", timeout=30).json()[
+                    "metas"
+                ]["default"]["title"]
+                for ds in figure["sources"]
+            ]
+            assert meta.endswith("source : " + ", ".join(titles)), (meta, titles)
+    assert errors == []
+
+
+def test_plural_agreement() -> None:
+    assert [plural(n, "valeur manquante") for n in (0, 1, 2)] == [
+        "0 valeur manquante",
+        "1 valeur manquante",
+        "2 valeurs manquantes",
+    ]

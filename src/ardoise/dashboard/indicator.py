@@ -25,7 +25,7 @@ from ardoise.dashboard.pages import page, sources, year_options
 from ardoise.query import indicators as q
 from ardoise.query.release import ServedRelease
 from ardoise.query.territories import levels
-from ardoise.query.territories.context import territories_of
+from ardoise.query.territories.context import elided, territories_of
 from ardoise.urls import ROOT
 
 PAGE_LEVELS = ("region", "academie", "departement", "commune", "etablissement")
@@ -97,7 +97,7 @@ def _filters(
             (
                 *(() if niveau in LOCAL_LEVELS else (Option("", "France", parent is None),)),
                 *(
-                    Option(f"academie:{c}", f"Académie de {n}", parent == ("academie", c))
+                    Option(f"academie:{c}", elided("Académie de", n), parent == ("academie", c))
                     for c, n in academies
                 ),
             ),

@@ -26,6 +26,7 @@ from ardoise.dashboard.contexts import Chart, ErrorPage, Link, Page, twin
 from ardoise.dashboard.figures import NBSP, number
 from ardoise.dashboard.images import IN_BROWSER, MEDIA_TYPES, chart_file, vega_spec, warm_up
 from ardoise.errors import ArdoiseError, NotFound
+from ardoise.french import plural
 from ardoise.lru import LRU
 from ardoise.query.release import ServedRelease
 from ardoise.settings import Settings
@@ -66,7 +67,12 @@ class Renderer:
         )
         self.cache = page_cache(settings)
         self.env.globals.update(
-            asset=assets.url, number=number, NBSP=NBSP, spec_json=_spec_json, vega_json=_vega_json
+            asset=assets.url,
+            number=number,
+            pluriel=plural,
+            NBSP=NBSP,
+            spec_json=_spec_json,
+            vega_json=_vega_json,
         )
         self.env.globals["vega_lite_in_browser"] = IN_BROWSER  # no `images` extra
 
@@ -95,7 +101,11 @@ class Renderer:
             headers = {"Cache-Control": HTML_CACHE}
         else:
             media = "text/html; charset=utf-8"
-            body = self.env.get_template(template).render(c=context, p=context.page).encode()
+            body = (
+                self.env.get_template(template)
+                .render(c=context, p=context.page, titre_jeu=_dataset_title(release))
+                .encode()
+            )
             headers = {
                 "Cache-Control": HTML_CACHE,
                 "Link": f'<{context.page.json_url}>; rel="alternate"; type="application/json"',
@@ -170,6 +180,16 @@ def _find(context: Any, chart_id: str) -> Chart:
             found: Chart = chart
             return found
     raise NotFound(f"Graphique inconnu sur cette page : {chart_id[:40]!r}.")
+
+
+def _dataset_title(release: ServedRelease) -> Callable[[str], str]:
+    """A dataset's title in the served release (its id when it is absent)."""
+
+    def title(dataset_id: str) -> str:
+        view = release.datasets.get(dataset_id)
+        return view.dataset.title if view is not None else dataset_id
+
+    return title
 
 
 def _spec_json(spec: dict[str, Any]) -> str:

@@ -32,6 +32,7 @@ from ardoise.dashboard.pages import (
     year_options,
 )
 from ardoise.errors import NotFound
+from ardoise.french import plural
 from ardoise.lru import LRU
 from ardoise.query import indicators as q
 from ardoise.query import territories as T
@@ -109,7 +110,7 @@ def series_chart(
         "series",
         title,
         f"Évolution de « {d.title} » pour {', '.join(n for n, _ in named)} ; "
-        f"{missing} valeur(s) manquante(s).",
+        f"{plural(missing, 'valeur manquante')}.",
         sources(release, d.dataset_ids),
         release.id,
         release.created_at,
