@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -198,3 +199,41 @@ def test_plural_agreement() -> None:
         "1 valeur manquante",
         "2 valeurs manquantes",
     ]
+
+
+# --- 5. exports carry their source; each chart offers a citation ------------------------------
+
+
+def test_journalist_cites_and_downloads_a_chart(
+    phone: tuple[Any, list[str]], base_url: str, dash_settings: Settings
+) -> None:
+    page, errors = phone
+    url = "/territoires/departement/69"
+    page.goto(base_url + url, wait_until="load")
+    twin = httpx.get(base_url + url + ".json", timeout=30).json()
+    release, day = twin["page"]["release"], twin["page"]["release_date"][:10]
+    assert twin["charts"]
+    for chart in twin["charts"]:
+        figure = page.locator(f"#graphique-{chart['id']}")
+        figure.locator(".ar-cite summary").click()
+        cited = figure.locator(".ar-citation").inner_text()
+        assert cited.startswith(f"« {chart['titre']} », d’après ")
+        assert f"version {release} du " in cited and cited.endswith(base_url + url)
+        for source in chart["sources"]:
+            assert source["titre"] in cited
+        with page.expect_download() as download:
+            figure.locator(f'a[href="{chart["telechargements"]["svg"]}"]').click()
+        svg = Path(download.value.path()).read_text("utf-8")
+        assert "Source : " in svg and f"Ardoise, version {release} du " in svg
+        csv = httpx.get(base_url + chart["telechargements"]["csv"], timeout=30)
+        sidecar_url = chart["telechargements"]["txt"]
+        assert csv.headers["link"] == f'<{sidecar_url}>; rel="describedby"'
+        sidecar = httpx.get(base_url + sidecar_url, timeout=30)
+        assert sidecar.status_code == 200 and sidecar.headers["content-type"].startswith("text/")
+        assert f"Fichier : {base_url}{chart['telechargements']['csv']}" in sidecar.text
+        assert f"Version des données : {release} du " in sidecar.text
+        assert cited in sidecar.text
+        png = httpx.get(base_url + chart["telechargements"]["png"], timeout=60)
+        assert png.content[:8] == b"\x89PNG\r\n\x1a\n"
+    assert day[:4] in cited
+    assert errors == []

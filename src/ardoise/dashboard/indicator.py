@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from ardoise.dashboard import charts
+from ardoise.dashboard.citation import DOWNLOADS
 from ardoise.dashboard.contexts import Chart, Filter, IndicatorPage, Link, Option, Table
 from ardoise.dashboard.figures import (
     LEVEL_LABELS,
@@ -210,6 +211,6 @@ def _distribution(
             unit=unit_label(d.unit),
             count_title=f"Nombre de {LEVEL_PLURALS[result.niveau]}",
         ),
-        {f: ROOT.page_chart(path, "distribution", f, query) for f in ("csv", "svg", "png")},
+        {f: ROOT.page_chart(path, "distribution", f, query) for f in DOWNLOADS},
         total - len(shown),
     )

@@ -22,6 +22,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from ardoise.dashboard import about, catalog, home, indicator, school, territory
 from ardoise.dashboard.assets import Assets, build_assets
+from ardoise.dashboard.citation import citation
 from ardoise.dashboard.contexts import Chart, ErrorPage, Link, Page, twin
 from ardoise.dashboard.figures import NBSP, number
 from ardoise.dashboard.images import IN_BROWSER, MEDIA_TYPES, chart_file, vega_spec, warm_up
@@ -70,6 +71,7 @@ class Renderer:
             asset=assets.url,
             number=number,
             pluriel=plural,
+            citer=citation,
             NBSP=NBSP,
             spec_json=_spec_json,
             vega_json=_vega_json,
@@ -103,7 +105,12 @@ class Renderer:
             media = "text/html; charset=utf-8"
             body = (
                 self.env.get_template(template)
-                .render(c=context, p=context.page, titre_jeu=_dataset_title(release))
+                .render(
+                    c=context,
+                    p=context.page,
+                    titre_jeu=_dataset_title(release),
+                    base=serving_base(self.settings.public_url_set, str(request.base_url)),
+                )
                 .encode()
             )
             headers = {
@@ -154,9 +161,13 @@ class Renderer:
                 raise NotFound(
                     f"Format de téléchargement inconnu : {fmt[:20]!r} (formats : csv, svg, png)."
                 )
-            body = chart_file(release, chart, fmt)
+            base = serving_base(self.settings.public_url_set, str(request.base_url))
+            page_path = request.url.path.rsplit("/graphiques/", 1)[0] or "/"
+            page_url = base + page_path + (f"?{request.url.query}" if request.url.query else "")
+            body = chart_file(release, chart, fmt, base, page_url)
         except ArdoiseError as exc:
             return self.error(request, exc, False)
+        described = {"Link": f'<{chart.telechargements["txt"]}>; rel="describedby"'}
         name = f"{context.page.titre[:60]}-{chart_id}.{fmt}".replace("/", "-").replace('"', "")
         return Response(
             body,
@@ -164,6 +175,7 @@ class Renderer:
             headers={
                 "Cache-Control": HTML_CACHE,
                 "Content-Disposition": f"attachment; filename*=UTF-8''{_quote(name)}",
+                **(described if fmt == "csv" else {}),
             },
         )
 

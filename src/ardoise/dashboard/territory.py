@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ardoise.dashboard import charts
+from ardoise.dashboard.citation import DOWNLOADS
 from ardoise.dashboard.contexts import (
     Chart,
     Comparison,
@@ -116,7 +117,7 @@ def series_chart(
         release.created_at,
         table,
         spec,
-        {f: ROOT.page_chart(path, "evolution", f, query) for f in ("csv", "svg", "png")},
+        {f: ROOT.page_chart(path, "evolution", f, query) for f in DOWNLOADS},
         missing,
     )
 
@@ -149,7 +150,7 @@ def comparison_chart(
         release.created_at,
         table,
         spec,
-        {f: ROOT.page_chart(path, "comparaison", f, query) for f in ("csv", "svg", "png")},
+        {f: ROOT.page_chart(path, "comparaison", f, query) for f in DOWNLOADS},
         missing,
     )
 
