@@ -237,3 +237,47 @@ def test_journalist_cites_and_downloads_a_chart(
         assert png.content[:8] == b"\x89PNG\r\n\x1a\n"
     assert day[:4] in cited
     assert errors == []
+
+
+# --- 3. a commune lists every school, by type and sector, counted per type ------------------
+
+
+def test_officer_filters_and_pages_through_every_school_of_a_commune(
+    phone: tuple[Any, list[str]], base_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ardoise.dashboard import school_list
+
+    monkeypatch.setattr(school_list, "PAGE_SIZE", 1)  # every school on its own page
+    page, errors = phone
+    url = base_url + "/territoires/commune/42218"
+    page.goto(url, wait_until="load")
+    total = int(page.inner_text("#etablissements").split("(")[1].rstrip(")"))
+    counts = page.eval_on_selector_all(".ar-kinds a", "as => as.map(a => a.textContent)")
+    assert total >= 2 and counts
+    assert sum(int(c.split()[0]) for c in counts) == total
+    seen: list[str] = []
+    while True:  # all results reachable: follow « Page suivante » to the end
+        seen += page.eval_on_selector_all(
+            "#liste-etablissements a", "as => as.map(a => a.getAttribute('href'))"
+        )
+        following = page.locator(".ar-pager a.fr-pagination__link--next")
+        if following.count() == 0:
+            break
+        with page.expect_navigation():
+            following.click()
+    assert len(seen) == total == len(set(seen)), seen
+    page.goto(url, wait_until="load")
+    with page.expect_navigation():  # a type chosen (the list announces the page update)
+        page.select_option("#f-type", "ecole")
+    assert "type=ecole" in page.url
+    schools = httpx.get(url + ".json?type=ecole", timeout=30).json()["etablissements"]
+    assert schools and all(s["type"] == "école" for s in schools)
+    assert "établissement" in page.inner_text("#etablissements ~ p[aria-live]")
+    assert httpx.get(url + "?type=inconnu", timeout=30).status_code == 400
+    assert httpx.get(url + "?page=999", timeout=30).status_code == 400
+    assert errors == []
+
+
+def test_an_arrondissement_school_is_listed_by_its_commune(client: TestClient) -> None:
+    twin = client.get("/territoires/commune/69123.json").json()
+    assert "0690001B" in {s["uai"] for s in twin["etablissements"]}  # a school of Lyon 1er

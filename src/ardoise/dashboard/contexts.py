@@ -164,6 +164,11 @@ class TerritoryPage:
     etablissements_total: int
     jeux: tuple[Link, ...]
     sous_territoires: tuple[Link, ...]  # the hierarchy: its children, to go down
+    # the schools listed: filters (type, sector), counts per type, how many chosen, pages
+    etablissements_filtres: tuple[Filter, ...] = ()
+    etablissements_comptes: tuple[Link, ...] = ()
+    etablissements_choisis: int = 0
+    etablissements_pagination: Pager | None = None
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ from ardoise.dashboard.contexts import (
     Comparison,
     Filter,
     Link,
-    SchoolItem,
     Table,
     TerritoryPage,
 )
@@ -32,6 +31,7 @@ from ardoise.dashboard.pages import (
     sources,
     year_options,
 )
+from ardoise.dashboard.school_list import school_list
 from ardoise.errors import NotFound
 from ardoise.french import plural
 from ardoise.lru import LRU
@@ -39,7 +39,7 @@ from ardoise.query import indicators as q
 from ardoise.query import territories as T
 from ardoise.query.release import ServedRelease
 from ardoise.query.territories.context import territories_of
-from ardoise.query.territories.schools import KINDS, School
+from ardoise.query.territories.schools import School
 from ardoise.urls import ROOT
 
 CHILD_MAP = {
@@ -49,7 +49,6 @@ CHILD_MAP = {
     "departement": "commune",
 }
 SCHOOL_POINTS = ("departement", "commune")  # levels whose map shows the schools
-MAX_SCHOOLS = 100
 MAX_CHILDREN = 120
 
 
@@ -60,9 +59,15 @@ def schools_in(release: ServedRelease, niveau: str, code: str) -> list[School]:
 
 def _school_index(release: ServedRelease) -> dict[tuple[str, str], list[School]]:
     index: dict[tuple[str, str], list[School]] = {}
-    for s in territories_of(release).schools.by_uai.values():
+    context = territories_of(release)
+    communes = context.referential.communes
+    for s in context.schools.by_uai.values():
+        linked = communes.get(s.commune or "")
+        # a school of Lyon 1er is a school of Lyon too: an arrondissement's commune holds it
+        parent = linked.commune_parente if linked and linked.type != "commune-actuelle" else None
         for lv, c in (
             ("commune", s.commune),
+            ("commune", parent),
             ("departement", s.departement),
             ("academie", s.academie),
             ("region", s.region),
@@ -286,7 +291,9 @@ def territory_page(
                     release, values, path=path, query=query, where=t.libelle, points=points
                 )
             )
-    schools = schools_in(release, t.niveau, t.code) if t.niveau != "france" else []
+    schools = school_list(
+        schools_in(release, t.niveau, t.code) if t.niveau != "france" else [], params, path
+    )
     return TerritoryPage(
         page(
             release,
@@ -307,8 +314,8 @@ def territory_page(
         tuple(filtres),
         comps,
         tuple(chart_list),
-        tuple(_school_item(s) for s in schools[:MAX_SCHOOLS]),
-        len(schools),
+        schools.items,
+        schools.total,
         tuple(
             Link(
                 f"{j.titre} ({j.enregistrements} lignes)",
@@ -317,6 +324,10 @@ def territory_page(
             for j in t.jeux
         ),
         _children(release, t.niveau, t.code),
+        schools.filters,
+        schools.counts,
+        schools.shown,
+        schools.pager,
     )
 
 
@@ -328,17 +339,6 @@ def default_indicator(items: Sequence[q.TerritoryIndicator]) -> q.TerritoryIndic
         with_value or list(items), key=lambda i: rank.get(i.indicator.definition.id, len(rank))
     )
     return ordered[0] if ordered else None
-
-
-def _school_item(s: School) -> SchoolItem:
-    return SchoolItem(
-        s.uai,
-        s.nom or s.uai,
-        KINDS.get(s.kind or "", None),
-        s.secteur,
-        s.commune,
-        ROOT.school_page(s.uai),
-    )
 
 
 def _children(release: ServedRelease, niveau: str, code: str) -> tuple[Link, ...]:
