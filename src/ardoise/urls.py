@@ -171,6 +171,10 @@ class Urls:
             return self.school_page(code, **params)
         return self.territory_page(niveau, code, **params)
 
+    def indicators_page(self) -> str:
+        """Every indicator, by theme (the « Indicateurs » of the breadcrumb)."""
+        return f"{self.base}/indicateurs"
+
     def indicator_page(self, indicator_id: str, **params: str | None) -> str:
         return _with(f"{self.base}/indicateurs/{segment(indicator_id)}", params)
 

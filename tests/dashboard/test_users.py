@@ -116,6 +116,7 @@ PAGES = (
     "/donnees/fr-en-ips-ecoles-ap2022",
     "/qualite",
     "/a-propos",
+    "/indicateurs",
 )
 TABLES = """() => Array.from(document.querySelectorAll('main table')).map(t => {
   const box = t.closest('.fr-table__container');
@@ -281,3 +282,49 @@ def test_officer_filters_and_pages_through_every_school_of_a_commune(
 def test_an_arrondissement_school_is_listed_by_its_commune(client: TestClient) -> None:
     twin = client.get("/territoires/commune/69123.json").json()
     assert "0690001B" in {s["uai"] for s in twin["etablissements"]}  # a school of Lyon 1er
+
+
+# --- 9. the « Indicateurs » breadcrumb leads to a page ---------------------------------------
+
+
+def test_indicators_breadcrumb_leads_to_the_list(
+    phone: tuple[Any, list[str]], base_url: str
+) -> None:
+    page, errors = phone
+    page.goto(base_url + "/indicateurs/ips_moyen_ecoles", wait_until="load")
+    with page.expect_navigation():
+        page.click(".ar-breadcrumb a:text-is('Indicateurs')")
+    assert page.url == base_url + "/indicateurs"
+    assert page.inner_text("h1") == "Indicateurs"
+    links = page.eval_on_selector_all(".ar-theme a", "as => as.map(a => a.getAttribute('href'))")
+    assert "/indicateurs/ips_moyen_ecoles" in links
+    twin = httpx.get(base_url + "/indicateurs.json", timeout=30).json()
+    assert sum(len(t["indicateurs"]) for t in twin["themes"]) == len(links)
+    assert errors == []
+
+
+# --- 7. no value here: the page says why, and where the value exists -------------------------
+
+
+def test_parent_learns_why_a_commune_has_no_value_and_where_it_is(
+    phone: tuple[Any, list[str]], base_url: str
+) -> None:
+    page, errors = phone
+    url = "/territoires/commune/42001"  # no school in the fixture: no IPS for it
+    page.goto(base_url + url, wait_until="load")
+    twin = httpx.get(base_url + url + ".json", timeout=30).json()
+    for chart in twin["charts"]:  # nothing empty is drawn
+        assert any(row["valeur"] is not None for row in chart["table"]["rows"]), chart["id"]
+    assert "carte" not in {c["id"] for c in twin["charts"]}  # its own map would be blank
+    note = page.locator("#absence")
+    assert note.is_visible()
+    text = note.inner_text()
+    assert text.startswith("Pas de valeur de « IPS moyen des écoles » pour Aboën en ")
+    assert "aucun établissement de ce type (école) n'est rattaché à ce territoire" in text
+    targets = note.locator("a")
+    assert targets.count() >= 2 and "Département : Loire" in text
+    with page.expect_navigation():
+        note.locator("a:has-text('Département : Loire')").click()
+    assert page.url.endswith("/territoires/departement/42?indicateur=ips_moyen_ecoles")
+    assert page.locator("#absence").count() == 0  # the value is there
+    assert errors == []

@@ -61,7 +61,7 @@ def indicator_page(
             d.short_description,
             path,
             query,
-            (Link("Indicateurs", f"{ROOT.home()}#themes"),),
+            (Link("Indicateurs", ROOT.indicators_page()),),
         ),
         d.id,
         d.title,

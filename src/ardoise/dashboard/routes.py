@@ -308,6 +308,14 @@ class Routes:
     def school_chart(self, request: Request, uai: str, chart_id: str, fmt: str) -> Response:
         return self.r.chart(request, _school(request, uai), chart_id, fmt)
 
+    def indicators_html(self, request: Request) -> Response:
+        return self.r.page(
+            request,
+            "indicateurs.html",
+            lambda rel: home.indicators_page(rel, request.url.query),
+            json=request.url.path.endswith(".json"),
+        )
+
     def indicator_html(self, request: Request, ind: str) -> Response:
         ind, as_json = _split(ind)
         return self.r.page(request, "indicateur.html", _indicator(request, ind), json=as_json)
@@ -371,6 +379,8 @@ ROUTES = (  # path, route function, in the order they are matched
     ("/territoires/{niveau}/{code}/graphiques/{chart_id}.{fmt}", "territory_chart"),
     ("/etablissements/{uai}", "school_html"),
     ("/etablissements/{uai}/graphiques/{chart_id}.{fmt}", "school_chart"),
+    ("/indicateurs", "indicators_html"),
+    ("/indicateurs.json", "indicators_html"),
     ("/indicateurs/{ind}", "indicator_html"),
     ("/indicateurs/{ind}/graphiques/{chart_id}.{fmt}", "indicator_chart"),
     ("/donnees", "catalog_html"),

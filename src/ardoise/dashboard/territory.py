@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ardoise.dashboard import charts
+from ardoise.dashboard.absence import absence, drawable
 from ardoise.dashboard.citation import DOWNLOADS
 from ardoise.dashboard.contexts import (
     Chart,
@@ -265,32 +266,11 @@ def territory_page(
         release, result, t.nom, params, path=path, query=query
     )
     if chosen is not None and result is not None:
-        info = chosen.indicator
-        points = [
-            {"uai": s.uai, "nom": s.nom or s.uai, "lat": s.lat, "lon": s.lon}
-            for s in (schools_in(release, t.niveau, t.code) if t.niveau in SCHOOL_POINTS else ())
-            if s.lat is not None and s.lon is not None
-        ]
-        child = CHILD_MAP.get(t.niveau)
-        values: q.IndicatorValues | None = None
-        if child and child in info.definition.levels and child in MAP_LEVELS:
-            try:
-                values = q.indicator_values(
-                    release, info.definition.id, child, chosen.annee, (t.niveau, t.code)
-                )
-            except NotFound:
-                values = None
-        elif t.niveau == "commune" and "commune" in info.definition.levels:
-            # a commune has no finer contours: the commune itself, its value and its schools
-            values = q.IndicatorValues(
-                info, "commune", chosen.annee, ("commune", t.code), (chosen.value,)
-            )
-        if values is not None:
-            chart_list.append(
-                indicator_map(
-                    release, values, path=path, query=query, where=t.libelle, points=points
-                )
-            )
+        drawn = _territory_map(release, t, chosen, path, query)
+        if drawn is not None:
+            chart_list.append(drawn)
+    note = absence(release, chosen, t.niveau, t.code, t.nom) if chosen is not None else None
+    chart_list = [ch for ch in chart_list if drawable(ch)]
     schools = school_list(
         schools_in(release, t.niveau, t.code) if t.niveau != "france" else [], params, path
     )
@@ -328,7 +308,37 @@ def territory_page(
         schools.counts,
         schools.shown,
         schools.pager,
+        note,
     )
+
+
+def _territory_map(
+    release: ServedRelease, t: T.Territory, chosen: q.TerritoryIndicator, path: str, query: str
+) -> Chart | None:
+    """The map of the chosen indicator over the territory's children (a commune: itself)."""
+    info = chosen.indicator
+    points = [
+        {"uai": s.uai, "nom": s.nom or s.uai, "lat": s.lat, "lon": s.lon}
+        for s in (schools_in(release, t.niveau, t.code) if t.niveau in SCHOOL_POINTS else ())
+        if s.lat is not None and s.lon is not None
+    ]
+    child = CHILD_MAP.get(t.niveau)
+    values: q.IndicatorValues | None = None
+    if child and child in info.definition.levels and child in MAP_LEVELS:
+        try:
+            values = q.indicator_values(
+                release, info.definition.id, child, chosen.annee, (t.niveau, t.code)
+            )
+        except NotFound:
+            values = None
+    elif t.niveau == "commune" and "commune" in info.definition.levels:
+        # a commune has no finer contours: the commune itself, its value and its schools
+        values = q.IndicatorValues(
+            info, "commune", chosen.annee, ("commune", t.code), (chosen.value,)
+        )
+    if values is None:
+        return None
+    return indicator_map(release, values, path=path, query=query, where=t.libelle, points=points)
 
 
 def default_indicator(items: Sequence[q.TerritoryIndicator]) -> q.TerritoryIndicator | None:
