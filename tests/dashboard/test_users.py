@@ -328,3 +328,40 @@ def test_parent_learns_why_a_commune_has_no_value_and_where_it_is(
     assert page.url.endswith("/territoires/departement/42?indicateur=ips_moyen_ecoles")
     assert page.locator("#absence").count() == 0  # the value is there
     assert errors == []
+
+
+# --- 8. a meaningful default comparison; the year resets when the indicator changes ---------
+
+
+def test_default_indicator_is_not_a_headcount(client: TestClient) -> None:
+    from ardoise.dashboard.pages import PREFERRED
+    from ardoise.dashboard.territory import default_indicator
+    from ardoise.query import indicators as q
+
+    release = client.app.state.releases.get()  # type: ignore[attr-defined]
+    items = q.territory_indicators(release, "departement", "69", None).items
+    unranked = [i for i in items if i.indicator.definition.id not in PREFERRED]
+    sums = [i for i in unranked if i.indicator.definition.formula.aggregation == "sum"]
+    others = [i for i in unranked if i not in sums and i.value.statut == "ok"]
+    assert sums and others  # the fixture holds both kinds
+    chosen = default_indicator([*sums, *others])  # headcounts first: still not chosen
+    assert chosen is not None and chosen.indicator.definition.formula.aggregation != "sum"
+
+
+def test_year_resets_when_the_indicator_changes(
+    phone: tuple[Any, list[str]], base_url: str
+) -> None:
+    page, errors = phone
+    url = "/territoires/departement/69"
+    twin = httpx.get(base_url + url + ".json", timeout=30).json()
+    indicators = next(f for f in twin["filtres"] if f["name"] == "indicateur")["options"]
+    years = next(f for f in twin["filtres"] if f["name"] == "annee")["options"]
+    first, other = indicators[0]["value"], indicators[1]["value"]
+    page.goto(f"{base_url}{url}?indicateur={first}&annee={years[-1]['value']}", wait_until="load")
+    with page.expect_navigation():
+        page.select_option("#f-indicateur", other)
+    assert f"indicateur={other}" in page.url and "annee=" not in page.url
+    after = httpx.get(f"{base_url}{url}.json?indicateur={other}", timeout=30).json()
+    latest = next(f for f in after["filtres"] if f["name"] == "annee")["options"][0]["value"]
+    assert page.eval_on_selector("#f-annee", "s => s.value") == latest
+    assert errors == []

@@ -342,11 +342,16 @@ def _territory_map(
 
 
 def default_indicator(items: Sequence[q.TerritoryIndicator]) -> q.TerritoryIndicator | None:
-    """The indicator drawn when none is chosen: one with a value, the most asked for first."""
+    """The indicator drawn when none is chosen: one with a value, the most asked for first,
+    a headcount (a sum, meaningless beside national totals) last."""
     rank = {name: n for n, name in enumerate(PREFERRED)}
     with_value = [i for i in items if i.value.statut == "ok"]
     ordered = sorted(
-        with_value or list(items), key=lambda i: rank.get(i.indicator.definition.id, len(rank))
+        with_value or list(items),
+        key=lambda i: (
+            rank.get(i.indicator.definition.id, len(rank)),
+            i.indicator.definition.formula.aggregation == "sum",
+        ),
     )
     return ordered[0] if ordered else None
 

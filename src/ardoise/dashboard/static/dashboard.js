@@ -3,7 +3,12 @@
 (function () {
   "use strict";
   document.querySelectorAll("select[data-autosubmit]").forEach(function (el) {
-    el.addEventListener("change", function () { el.form.submit(); });
+    el.addEventListener("change", function () {
+      // a new indicator has its own years: let the server show its latest one
+      var year = el.name === "indicateur" && el.form.elements.namedItem("annee");
+      if (year) { year.disabled = true; }
+      el.form.submit();
+    });
   });
   var input = document.getElementById("q");
   var list = document.getElementById("q-suggestions");
