@@ -365,3 +365,24 @@ def test_year_resets_when_the_indicator_changes(
     latest = next(f for f in after["filtres"] if f["name"] == "annee")["options"][0]["value"]
     assert page.eval_on_selector("#f-annee", "s => s.value") == latest
     assert errors == []
+
+
+# --- 9. the histogram draws whole bars --------------------------------------------------------
+
+
+def test_histogram_draws_whole_bars(phone: tuple[Any, list[str]], base_url: str) -> None:
+    page, errors = phone
+    url = "/indicateurs/ips_moyen_ecoles"
+    page.goto(base_url + url, wait_until="load")
+    page.wait_for_selector('#graphique-distribution [data-drawn="1"]', timeout=15_000)
+    rows = httpx.get(base_url + url + ".json", timeout=30).json()
+    table = next(c for c in rows["charts"] if c["id"] == "distribution")["table"]["rows"]
+    heights = page.eval_on_selector_all(
+        "#graphique-distribution .ar-chart__view svg .role-mark path",
+        "ps => ps.map(p => p.getBoundingClientRect().height)",
+    )
+    assert len(heights) == len(table)
+    tallest = max(r["nombre"] for r in table)
+    for row, height in zip(table, heights, strict=True):  # height ∝ count, from zero
+        assert abs(height / max(heights) - row["nombre"] / tallest) < 0.1, (row, height)
+    assert errors == []
