@@ -386,3 +386,20 @@ def test_histogram_draws_whole_bars(phone: tuple[Any, list[str]], base_url: str)
     for row, height in zip(table, heights, strict=True):  # height ∝ count, from zero
         assert abs(height / max(heights) - row["nombre"] / tallest) < 0.1, (row, height)
     assert errors == []
+
+
+def test_ranks_say_their_scope(phone: tuple[Any, list[str]], base_url: str) -> None:
+    page, errors = phone
+    for query in ("", "?niveau=departement&parent=academie:10"):
+        page.goto(base_url + "/indicateurs/ips_moyen_ecoles" + query, wait_until="load")
+        keys = page.get_attribute("#valeurs table", "data-keys").split(",")
+        column = keys.index("rang")
+        ranks = page.eval_on_selector_all(
+            "#valeurs tbody tr", f"rs => rs.map(r => r.cells[{column}].textContent.trim())"
+        )
+        assert ranks and any(r != "—" for r in ranks)
+        for rank in ranks:
+            assert rank == "—" or re.fullmatch(r"\d+ sur \d+ \(.+\)", rank), rank
+        header = page.inner_text(f"#valeurs thead th:nth-child({column + 1})")
+        assert "1 : valeur la plus haute" in header
+    assert errors == []

@@ -23,7 +23,9 @@ from ardoise.dashboard.figures import (
 )
 from ardoise.dashboard.maps import MAP_LEVELS, indicator_map, map_rows
 from ardoise.dashboard.pages import page, sources, year_options
+from ardoise.errors import NotFound
 from ardoise.query import indicators as q
+from ardoise.query import territories as T
 from ardoise.query.release import ServedRelease
 from ardoise.query.territories import levels
 from ardoise.query.territories.context import elided, territories_of
@@ -147,13 +149,14 @@ def _values(
         ),
     )
     kept = tuple(zip(result.values, rows, strict=True))[:MAX_TABLE_ROWS]
+    scopes: dict[tuple[str, str], str] = {}
     caption = f"{d.title} par {LEVEL_LABELS[result.niveau]} ({result.annee}, {where})"
     if total > len(kept):
         caption += f" : les {len(kept)} premiers sur {total}, par code"
     table = Table(
         caption,
         ("code", "nom", "texte", "statut", "base", "rang"),
-        ("Code", "Territoire", "Valeur", "Statut", "Base", "Rang"),
+        ("Code", "Territoire", "Valeur", "Statut", "Base", "Rang (1 : valeur la plus haute)"),
         tuple(
             {
                 "code": v.code,
@@ -161,12 +164,30 @@ def _values(
                 "texte": r["texte"],
                 "statut": STATUS_LABELS.get(v.statut, v.statut),
                 "base": v.base,
-                "rang": v.rang,
+                "rang": rank_text(release, v, scopes),
             }
             for v, r in kept
         ),
     )
     return _Values(tuple(chart_list), table, total, full)
+
+
+def rank_text(
+    release: ServedRelease, v: q.IndicatorValue, scopes: dict[tuple[str, str], str]
+) -> str | None:
+    """A rank with its scope: « 3 sur 12 (Académie de Lyon) », « 5 sur 101 (France) »."""
+    if v.rang is None:
+        return None
+    if v.parent is None or v.parent[0] == "france":
+        scope = "France"
+    else:
+        if v.parent not in scopes:
+            try:
+                scopes[v.parent] = T.territory(release, *v.parent).libelle
+            except NotFound:
+                scopes[v.parent] = v.parent[1]
+        scope = scopes[v.parent]
+    return f"{v.rang} sur {v.rang_sur} ({scope})" if v.rang_sur else f"{v.rang} ({scope})"
 
 
 def _academies(release: ServedRelease) -> list[tuple[str, str]]:
