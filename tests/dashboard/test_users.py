@@ -403,3 +403,44 @@ def test_ranks_say_their_scope(phone: tuple[Any, list[str]], base_url: str) -> N
         header = page.inner_text(f"#valeurs thead th:nth-child({column + 1})")
         assert "1 : valeur la plus haute" in header
     assert errors == []
+
+
+def test_tables_sort_by_a_column(phone: tuple[Any, list[str]], base_url: str) -> None:
+    page, errors = phone
+    url = "/indicateurs/ips_moyen_ecoles?niveau=departement"
+    page.goto(base_url + url, wait_until="load")
+    rows = httpx.get(base_url + url.replace("ecoles?", "ecoles.json?"), timeout=30).json()
+    values = sorted(
+        float(r["texte"].replace("\u202f", "").replace(",", "."))
+        for r in rows["table"]["rows"]
+        if r["texte"][:1].isdigit()
+    )
+    keys = page.get_attribute("#valeurs table", "data-keys").split(",")
+    column = keys.index("texte")
+    header = page.locator(f"#valeurs thead th:nth-child({column + 1})")
+    shown = f"rs => rs.map(r => r.cells[{column}].textContent.trim())"
+    for order in ("ascending", "descending"):
+        header.locator("button.ar-sort").click()
+        assert header.get_attribute("aria-sort") == order
+        cells = page.eval_on_selector_all("#valeurs tbody tr", shown)
+        numbers = [
+            float(c.replace("\u202f", "").replace(",", ".")) for c in cells if c[:1].isdigit()
+        ]
+        assert numbers == (values if order == "ascending" else values[::-1])
+    assert errors == []
+
+
+def test_identical_lines_are_said(phone: tuple[Any, list[str]], base_url: str) -> None:
+    page, errors = phone
+    url = "/territoires/academie/14"  # Rennes: its only département, same values as Bretagne
+    page.goto(base_url + url, wait_until="load")
+    said = "Rennes et Bretagne ont les mêmes valeurs (lignes superposées)"
+    assert said in page.inner_text("#graphique-evolution .ar-resume")
+    rows = httpx.get(base_url + url + ".json", timeout=30).json()
+    series = next(c for c in rows["charts"] if c["id"] == "evolution")["table"]["rows"]
+    by_name: dict[str, list[Any]] = {}
+    for row in series:
+        by_name.setdefault(row["serie"], []).append(row["valeur"])
+    assert by_name["Rennes"] == by_name["Bretagne"]  # what is said is true
+    assert by_name["France"] != by_name["Rennes"] and "France et" not in said
+    assert errors == []

@@ -91,6 +91,22 @@ def series_rows(
     return rows
 
 
+def overlapping(named: Sequence[tuple[str, Sequence[q.IndicatorValue]]]) -> str:
+    """Series drawn on top of each other (same values every year), said in words: « Rennes et
+    Bretagne ont les mêmes valeurs (lignes superposées) » ("" when none)."""
+    groups: dict[tuple[tuple[str, float | None], ...], list[str]] = {}
+    for name, serie in named:
+        key = tuple((v.annee, None if v.valeur is None else round(v.valeur, 9)) for v in serie)
+        if any(value is not None for _, value in key):
+            groups.setdefault(key, []).append(name)
+    said = [
+        f"{', '.join(names[:-1])} et {names[-1]} ont les mêmes valeurs (lignes superposées)"
+        for names in groups.values()
+        if len(names) > 1
+    ]
+    return " ; ".join(said)
+
+
 def series_chart(
     release: ServedRelease,
     info: q.IndicatorInfo,
@@ -102,9 +118,9 @@ def series_chart(
     d = info.definition
     rows = series_rows(info, named)
     title = f"{d.title} au fil des années"
-    spec = charts.series(
-        title, "Valeurs manquantes : interruption de la ligne", rows, unit=unit_label(d.unit)
-    )
+    same = overlapping(named)
+    subtitle = "Valeurs manquantes : interruption de la ligne" + (f" ; {same}" if same else "")
+    spec = charts.series(title, subtitle, rows, unit=unit_label(d.unit))
     table = Table(
         title,
         ("serie", "annee", "valeur", "texte"),
@@ -117,7 +133,8 @@ def series_chart(
         "series",
         title,
         f"Évolution de « {d.title} » pour {', '.join(n for n, _ in named)} ; "
-        f"{plural(missing, 'valeur manquante')}.",
+        f"{plural(missing, 'valeur manquante')}."
+        + (f" {same[0].upper()}{same[1:]}." if same else ""),
         sources(release, d.dataset_ids),
         release.id,
         release.created_at,
