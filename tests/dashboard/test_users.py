@@ -444,3 +444,18 @@ def test_identical_lines_are_said(phone: tuple[Any, list[str]], base_url: str) -
     assert by_name["Rennes"] == by_name["Bretagne"]  # what is said is true
     assert by_name["France"] != by_name["Rennes"] and "France et" not in said
     assert errors == []
+
+
+def test_school_values_are_named(phone: tuple[Any, list[str]], base_url: str) -> None:
+    page, errors = phone
+    page.goto(
+        base_url + "/indicateurs/ips_moyen_ecoles?niveau=etablissement&parent=academie:10",
+        wait_until="load",
+    )
+    keys = page.get_attribute("#valeurs table", "data-keys").split(",")
+    rows = page.eval_on_selector_all(
+        "#valeurs tbody tr", "rs => rs.map(r => Array.from(r.cells).map(c => c.textContent.trim()))"
+    )
+    named = {r[keys.index("code")]: r[keys.index("nom")] for r in rows}
+    assert named.get("0690001B") == "École Jean Macé"  # a name, not its UAI
+    assert errors == []

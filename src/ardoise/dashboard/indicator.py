@@ -150,6 +150,7 @@ def _values(
     )
     kept = tuple(zip(result.values, rows, strict=True))[:MAX_TABLE_ROWS]
     scopes: dict[tuple[str, str], str] = {}
+    named = _school_names(release) if result.niveau == "etablissement" else {}
     caption = f"{d.title} par {LEVEL_LABELS[result.niveau]} ({result.annee}, {where})"
     if total > len(kept):
         caption += f" : les {len(kept)} premiers sur {total}, par code"
@@ -160,7 +161,7 @@ def _values(
         tuple(
             {
                 "code": v.code,
-                "nom": v.nom or v.code,
+                "nom": v.nom or named.get(v.code) or v.code,
                 "texte": r["texte"],
                 "statut": STATUS_LABELS.get(v.statut, v.statut),
                 "base": v.base,
@@ -170,6 +171,16 @@ def _values(
         ),
     )
     return _Values(tuple(chart_list), table, total, full)
+
+
+def _school_names(release: ServedRelease) -> dict[str, str]:
+    """UAI → name, for indicator values that carry no name of their own (once per release)."""
+
+    def build() -> dict[str, str]:
+        return {u: s.nom for u, s in territories_of(release).schools.by_uai.items() if s.nom}
+
+    names: dict[str, str] = release.memo(_school_names, build)
+    return names
 
 
 def rank_text(
