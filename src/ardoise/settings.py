@@ -157,6 +157,13 @@ class Settings:
     def cache_dir(self) -> Path:
         return self.var_dir / "cache"
 
+    @property
+    def public_url_set(self) -> str | None:
+        """``public_url`` when it was set (differs from its default), else None: links are
+        then built from each request's host and port (``urls.serving_base``)."""
+        default = next(f.default for f in fields(self) if f.name == "public_url")
+        return self.public_url if self.public_url != default else None
+
     def replace(self, **changes: object) -> Settings:
         values = {f.name: getattr(self, f.name) for f in fields(self)}
         values.update(changes)

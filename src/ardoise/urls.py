@@ -47,6 +47,18 @@ def _with(path: str, params: dict[str, str | None]) -> str:
     return path + (f"?{urlencode(kept)}" if kept else "")
 
 
+def serving_base(public_url: str | None, request_base: str) -> str:
+    """The base of the absolute URLs a response carries: ``ARDOISE_PUBLIC_URL`` when it is set,
+    else the scheme, host and port the request came in on (so links work as served)::
+
+        >>> serving_base(None, "http://127.0.0.1:8731/")
+        'http://127.0.0.1:8731'
+        >>> serving_base("https://ardoise.example/", "http://10.0.0.5:8000/")
+        'https://ardoise.example'
+    """
+    return (public_url or request_base).rstrip("/")
+
+
 def portal_dataset(dataset_id: str) -> str:
     """The dataset's page on the official portal."""
     return f"{PORTAL}/explore/dataset/{segment(dataset_id)}/"
@@ -158,6 +170,10 @@ class Urls:
         if niveau == "etablissement":
             return self.school_page(code, **params)
         return self.territory_page(niveau, code, **params)
+
+    def indicators_page(self) -> str:
+        """Every indicator, by theme (the « Indicateurs » of the breadcrumb)."""
+        return f"{self.base}/indicateurs"
 
     def indicator_page(self, indicator_id: str, **params: str | None) -> str:
         return _with(f"{self.base}/indicateurs/{segment(indicator_id)}", params)

@@ -16,6 +16,7 @@ from ardoise.dashboard.contexts import (
 )
 from ardoise.dashboard.figures import LEVEL_LABELS
 from ardoise.dashboard.pages import page
+from ardoise.french import plural
 from ardoise.query import indicators as q
 from ardoise.query import territories as T
 from ardoise.query.release import ServedRelease
@@ -48,11 +49,12 @@ def quality_page(release: ServedRelease, query: str) -> QualityPage:
             parts.append(f"années sans donnée : {', '.join(holes)}")
         if absent:
             parts.append(
-                "sources absentes de la release : " + ", ".join(str(s.get("jeu")) for s in absent)
+                "sources absentes de cette version : "
+                + ", ".join(str(s.get("jeu")) for s in absent)
             )
         n_anom = len(entry.get("anomalies") or [])
         if n_anom:
-            parts.append(f"{n_anom} anomalie(s) signalée(s)")
+            parts.append(plural(n_anom, "anomalie signalée"))
         gaps.append(
             GapRow(
                 ind,
@@ -65,7 +67,7 @@ def quality_page(release: ServedRelease, query: str) -> QualityPage:
         page(
             release,
             "Qualité des données",
-            "Rapports de qualité de chaque jeu de la release servie et lacunes de couverture "
+            "Rapports de qualité de chaque jeu de la version servie et lacunes de couverture "
             "des indicateurs.",
             ROOT.quality_page(),
             query,
@@ -87,7 +89,7 @@ def about_page(release: ServedRelease, query: str) -> AboutPage:
             release,
             "À propos d'Ardoise",
             "Ce qu'est Ardoise, les licences des données, la fabrication des chiffres et "
-            "l'historique des releases.",
+            "l'historique des versions.",
             ROOT.about_page(),
             query,
         ),

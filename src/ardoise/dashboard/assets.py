@@ -1,7 +1,7 @@
 """Front-end assets vendored from ``node_modules`` with content-hashed, immutable file names.
 
 ``build_assets(node_modules, out_dir)`` copies the files the pages load (DSFR, vega,
-vega-lite, vega-embed, and the dashboard's own CSS and JS) into one flat folder, each named
+vega-lite, vega-embed, Swagger UI for ``/api/docs``, and the dashboard's own CSS and JS) into one flat folder, each named
 ``<stem>.<sha256[:12]>.<ext>``. CSS is rewritten so that every relative ``url(…)`` it uses
 (fonts, icons) points at the hashed copy of that file. Nothing is fetched from a CDN: the
 site works offline. The build is idempotent (same inputs, same names) and runs at start and
@@ -29,6 +29,9 @@ VENDOR: dict[str, str] = {
     "vega.js": "vega/build/vega.min.js",
     "vega-lite.js": "vega-lite/build/vega-lite.min.js",
     "vega-embed.js": "vega-embed/build/vega-embed.min.js",
+    "swagger-ui.js": "swagger-ui-dist/swagger-ui-bundle.js",  # /api/docs only
+    "swagger-ui.css": "swagger-ui-dist/swagger-ui.css",
+    "swagger-ui.png": "swagger-ui-dist/favicon-32x32.png",
     "dashboard.css": "@own/dashboard.css",
     "dashboard.js": "@own/dashboard.js",
     "charts.js": "@own/charts.js",

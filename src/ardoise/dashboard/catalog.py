@@ -59,7 +59,7 @@ def catalog_page(release: ServedRelease, params: Mapping[str, str], query: str) 
         page(
             release,
             "Catalogue des données",
-            "Tous les jeux de données de la release servie, avec leurs métadonnées, leur "
+            "Tous les jeux de données de la version servie, avec leurs métadonnées, leur "
             "qualité et leurs téléchargements.",
             ROOT.catalog_page(),
             query,

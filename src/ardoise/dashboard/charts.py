@@ -264,6 +264,7 @@ def distribution(
             "x": {"field": "de", "type": "quantitative", "title": unit, "scale": {"zero": False}},
             "x2": {"field": "a"},
             "y": {"field": "nombre", "type": "quantitative", "title": count_title},
+            "y2": {"datum": 0},  # whole bars from zero, not only their tops
             "tooltip": [
                 {"field": "libelle", "title": "Classe"},
                 {"field": "nombre", "title": "Nombre"},

@@ -117,6 +117,12 @@ class Theme:
 
 
 @dataclass(frozen=True)
+class IndicatorsPage:
+    page: Page
+    themes: tuple[Theme, ...]
+
+
+@dataclass(frozen=True)
 class HomePage:
     page: Page
     chiffres: tuple[Figure, ...]
@@ -148,6 +154,14 @@ class SchoolItem:
 
 
 @dataclass(frozen=True)
+class Absence:
+    """Why the indicator shown has no value here, and links to where it has one."""
+
+    texte: str
+    ailleurs: tuple[Link, ...]  # the years with a value, then the parents with one
+
+
+@dataclass(frozen=True)
 class TerritoryPage:
     page: Page
     niveau: str
@@ -164,6 +178,12 @@ class TerritoryPage:
     etablissements_total: int
     jeux: tuple[Link, ...]
     sous_territoires: tuple[Link, ...]  # the hierarchy: its children, to go down
+    # the schools listed: filters (type, sector), counts per type, how many chosen, pages
+    etablissements_filtres: tuple[Filter, ...] = ()
+    etablissements_comptes: tuple[Link, ...] = ()
+    etablissements_choisis: int = 0
+    etablissements_pagination: Pager | None = None
+    absence: Absence | None = None  # the indicator shown has no value here: why, and where
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ardoise.dashboard.contexts import Chart, Figure, Filter, HomePage, Link, Option, Theme
+from ardoise.dashboard.contexts import (
+    Chart,
+    Figure,
+    Filter,
+    HomePage,
+    IndicatorsPage,
+    Link,
+    Option,
+    Theme,
+)
 from ardoise.dashboard.figures import LEVEL_PLURALS, figure
 from ardoise.dashboard.maps import indicator_map
 from ardoise.dashboard.pages import indicator_options, indicators_at, page, pick, year_options
@@ -52,6 +61,21 @@ def home_page(release: ServedRelease, params: Mapping[str, str], query: str) -> 
         _key_figures(release),
         tuple(filtres),
         charts,
+        _themes(release),
+    )
+
+
+def indicators_page(release: ServedRelease, query: str) -> IndicatorsPage:
+    """``/indicateurs``: every indicator of the release, by theme."""
+    return IndicatorsPage(
+        page(
+            release,
+            "Indicateurs",
+            "Tous les indicateurs calculés, par thème, avec leur définition, leurs sources et "
+            "leurs valeurs par territoire.",
+            ROOT.indicators_page(),
+            query,
+        ),
         _themes(release),
     )
 

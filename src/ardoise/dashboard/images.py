@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 
+from ardoise.dashboard.citation import captioned, sidecar
 from ardoise.dashboard.contexts import Chart
 from ardoise.extras import installed, require
 from ardoise.odsql.errors import InvalidParameter
@@ -24,7 +25,12 @@ from ardoise.query.release import ServedRelease
 
 VL_VERSION = "6.4"  # the newest Vega-Lite vl-convert embeds; the browser's is 6.x too
 SERVER_WIDTH = 640
-MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "svg": "image/svg+xml", "png": "image/png"}
+MEDIA_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "svg": "image/svg+xml",
+    "png": "image/png",
+    "txt": "text/plain; charset=utf-8",
+}
 IN_BROWSER = not installed("images")  # no vl-convert: the browser compiles Vega-Lite
 
 
@@ -60,13 +66,19 @@ def server_spec(release: ServedRelease, chart: Chart) -> dict[str, Any]:
     return result
 
 
-def chart_file(release: ServedRelease, chart: Chart, fmt: str) -> bytes:
+def chart_file(
+    release: ServedRelease, chart: Chart, fmt: str, base: str = "", page_url: str = ""
+) -> bytes:
+    """The chart as ``fmt``: its rows (CSV), its citation (TXT), its image with a caption
+    giving source, version and date (SVG, PNG)."""
     if fmt == "csv":
         return chart_csv(chart)
+    if fmt == "txt":
+        return sidecar(chart, page_url, base + chart.telechargements.get("csv", ""))
     require("images")
     import vl_convert
 
-    spec = server_spec(release, chart)
+    spec = captioned(server_spec(release, chart), chart)
     if fmt == "svg":
         return str(vl_convert.vegalite_to_svg(spec, vl_version=VL_VERSION)).encode("utf-8")
     if fmt == "png":

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from ardoise.dashboard import charts
+from ardoise.dashboard.citation import DOWNLOADS
 from ardoise.dashboard.contexts import Chart, Filter, IndicatorPage, Link, Option, Table
 from ardoise.dashboard.figures import (
     LEVEL_LABELS,
@@ -22,10 +23,12 @@ from ardoise.dashboard.figures import (
 )
 from ardoise.dashboard.maps import MAP_LEVELS, indicator_map, map_rows
 from ardoise.dashboard.pages import page, sources, year_options
+from ardoise.errors import NotFound
 from ardoise.query import indicators as q
+from ardoise.query import territories as T
 from ardoise.query.release import ServedRelease
 from ardoise.query.territories import levels
-from ardoise.query.territories.context import territories_of
+from ardoise.query.territories.context import elided, territories_of
 from ardoise.urls import ROOT
 
 PAGE_LEVELS = ("region", "academie", "departement", "commune", "etablissement")
@@ -60,7 +63,7 @@ def indicator_page(
             d.short_description,
             path,
             query,
-            (Link("Indicateurs", f"{ROOT.home()}#themes"),),
+            (Link("Indicateurs", ROOT.indicators_page()),),
         ),
         d.id,
         d.title,
@@ -97,7 +100,7 @@ def _filters(
             (
                 *(() if niveau in LOCAL_LEVELS else (Option("", "France", parent is None),)),
                 *(
-                    Option(f"academie:{c}", f"Académie de {n}", parent == ("academie", c))
+                    Option(f"academie:{c}", elided("Académie de", n), parent == ("academie", c))
                     for c, n in academies
                 ),
             ),
@@ -146,26 +149,56 @@ def _values(
         ),
     )
     kept = tuple(zip(result.values, rows, strict=True))[:MAX_TABLE_ROWS]
+    scopes: dict[tuple[str, str], str] = {}
+    named = _school_names(release) if result.niveau == "etablissement" else {}
     caption = f"{d.title} par {LEVEL_LABELS[result.niveau]} ({result.annee}, {where})"
     if total > len(kept):
         caption += f" : les {len(kept)} premiers sur {total}, par code"
     table = Table(
         caption,
         ("code", "nom", "texte", "statut", "base", "rang"),
-        ("Code", "Territoire", "Valeur", "Statut", "Base", "Rang"),
+        ("Code", "Territoire", "Valeur", "Statut", "Base", "Rang (1 : valeur la plus haute)"),
         tuple(
             {
                 "code": v.code,
-                "nom": v.nom or v.code,
+                "nom": v.nom or named.get(v.code) or v.code,
                 "texte": r["texte"],
                 "statut": STATUS_LABELS.get(v.statut, v.statut),
                 "base": v.base,
-                "rang": v.rang,
+                "rang": rank_text(release, v, scopes),
             }
             for v, r in kept
         ),
     )
     return _Values(tuple(chart_list), table, total, full)
+
+
+def _school_names(release: ServedRelease) -> dict[str, str]:
+    """UAI → name, for indicator values that carry no name of their own (once per release)."""
+
+    def build() -> dict[str, str]:
+        return {u: s.nom for u, s in territories_of(release).schools.by_uai.items() if s.nom}
+
+    names: dict[str, str] = release.memo(_school_names, build)
+    return names
+
+
+def rank_text(
+    release: ServedRelease, v: q.IndicatorValue, scopes: dict[tuple[str, str], str]
+) -> str | None:
+    """A rank with its scope: « 3 sur 12 (Académie de Lyon) », « 5 sur 101 (France) »."""
+    if v.rang is None:
+        return None
+    if v.parent is None or v.parent[0] == "france":
+        scope = "France"
+    else:
+        if v.parent not in scopes:
+            try:
+                scopes[v.parent] = T.territory(release, *v.parent).libelle
+            except NotFound:
+                scopes[v.parent] = v.parent[1]
+        scope = scopes[v.parent]
+    return f"{v.rang} sur {v.rang_sur} ({scope})" if v.rang_sur else f"{v.rang} ({scope})"
 
 
 def _academies(release: ServedRelease) -> list[tuple[str, str]]:
@@ -210,6 +243,6 @@ def _distribution(
             unit=unit_label(d.unit),
             count_title=f"Nombre de {LEVEL_PLURALS[result.niveau]}",
         ),
-        {f: ROOT.page_chart(path, "distribution", f, query) for f in ("csv", "svg", "png")},
+        {f: ROOT.page_chart(path, "distribution", f, query) for f in DOWNLOADS},
         total - len(shown),
     )

@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 
 from ardoise.dashboard import charts
+from ardoise.dashboard.citation import DOWNLOADS
 from ardoise.dashboard.contexts import Chart, GeoRef, Table
 from ardoise.dashboard.figures import (
     LEVEL_LABELS,
@@ -152,7 +153,7 @@ def indicator_map(
         release.created_at,
         table,
         spec,
-        {fmt: ROOT.page_chart(path, chart_id, fmt, query) for fmt in ("csv", "svg", "png")},
+        {fmt: ROOT.page_chart(path, chart_id, fmt, query) for fmt in DOWNLOADS},
         missing,
         geo,
     )

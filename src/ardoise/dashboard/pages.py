@@ -14,7 +14,14 @@ from ardoise.urls import ROOT
 
 HOME = Link("Accueil", ROOT.home())
 # Indicators drawn first on maps when none is chosen (the most asked for).
-PREFERRED = ("ips_moyen_colleges", "ips_moyen_ecoles", "taux_reussite_dnb", "taux_reussite_bac")
+PREFERRED = (
+    "ips_moyen_colleges",
+    "ips_moyen_ecoles",
+    "taux_reussite_dnb",
+    "taux_reussite_bac",
+    "ips_moyen_lycees",  # a lycée's page: its social index before its headcount
+    "taux_reussite_bac_pro",
+)
 
 
 def page(

@@ -16,19 +16,22 @@ from typing import Any
 
 import orjson
 from fastapi import APIRouter, Request
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from ardoise.dashboard import about, catalog, home, indicator, school, territory
 from ardoise.dashboard.assets import Assets, build_assets
+from ardoise.dashboard.citation import citation
 from ardoise.dashboard.contexts import Chart, ErrorPage, Link, Page, twin
 from ardoise.dashboard.figures import NBSP, number
 from ardoise.dashboard.images import IN_BROWSER, MEDIA_TYPES, chart_file, vega_spec, warm_up
 from ardoise.errors import ArdoiseError, NotFound
+from ardoise.french import plural
 from ardoise.lru import LRU
 from ardoise.query.release import ServedRelease
 from ardoise.settings import Settings
-from ardoise.urls import ROOT
+from ardoise.urls import ROOT, serving_base
 
 HTML_CACHE = "public, max-age=300"
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -65,7 +68,13 @@ class Renderer:
         )
         self.cache = page_cache(settings)
         self.env.globals.update(
-            asset=assets.url, number=number, NBSP=NBSP, spec_json=_spec_json, vega_json=_vega_json
+            asset=assets.url,
+            number=number,
+            pluriel=plural,
+            citer=citation,
+            NBSP=NBSP,
+            spec_json=_spec_json,
+            vega_json=_vega_json,
         )
         self.env.globals["vega_lite_in_browser"] = IN_BROWSER  # no `images` extra
 
@@ -78,6 +87,7 @@ class Renderer:
             # A release never changes: a page is a function of the release and its URL.
             key = (
                 release.id,
+                str(request.base_url),  # absolute links are built on the request's host
                 request.url.path,
                 str(sorted(request.query_params.multi_items())),
                 as_json,
@@ -93,7 +103,16 @@ class Renderer:
             headers = {"Cache-Control": HTML_CACHE}
         else:
             media = "text/html; charset=utf-8"
-            body = self.env.get_template(template).render(c=context, p=context.page).encode()
+            body = (
+                self.env.get_template(template)
+                .render(
+                    c=context,
+                    p=context.page,
+                    titre_jeu=_dataset_title(release),
+                    base=serving_base(self.settings.public_url_set, str(request.base_url)),
+                )
+                .encode()
+            )
             headers = {
                 "Cache-Control": HTML_CACHE,
                 "Link": f'<{context.page.json_url}>; rel="alternate"; type="application/json"',
@@ -142,9 +161,13 @@ class Renderer:
                 raise NotFound(
                     f"Format de téléchargement inconnu : {fmt[:20]!r} (formats : csv, svg, png)."
                 )
-            body = chart_file(release, chart, fmt)
+            base = serving_base(self.settings.public_url_set, str(request.base_url))
+            page_path = request.url.path.rsplit("/graphiques/", 1)[0] or "/"
+            page_url = base + page_path + (f"?{request.url.query}" if request.url.query else "")
+            body = chart_file(release, chart, fmt, base, page_url)
         except ArdoiseError as exc:
             return self.error(request, exc, False)
+        described = {"Link": f'<{chart.telechargements["txt"]}>; rel="describedby"'}
         name = f"{context.page.titre[:60]}-{chart_id}.{fmt}".replace("/", "-").replace('"', "")
         return Response(
             body,
@@ -152,6 +175,7 @@ class Renderer:
             headers={
                 "Cache-Control": HTML_CACHE,
                 "Content-Disposition": f"attachment; filename*=UTF-8''{_quote(name)}",
+                **(described if fmt == "csv" else {}),
             },
         )
 
@@ -168,6 +192,16 @@ def _find(context: Any, chart_id: str) -> Chart:
             found: Chart = chart
             return found
     raise NotFound(f"Graphique inconnu sur cette page : {chart_id[:40]!r}.")
+
+
+def _dataset_title(release: ServedRelease) -> Callable[[str], str]:
+    """A dataset's title in the served release (its id when it is absent)."""
+
+    def title(dataset_id: str) -> str:
+        view = release.datasets.get(dataset_id)
+        return view.dataset.title if view is not None else dataset_id
+
+    return title
 
 
 def _spec_json(spec: dict[str, Any]) -> str:
@@ -190,6 +224,7 @@ STATIC_TYPES = {
     "woff2": "font/woff2",
     "woff": "font/woff",
     "svg": "image/svg+xml",
+    "png": "image/png",
 }
 
 
@@ -237,6 +272,16 @@ class Routes:
         path = assets.directory / Path(name).name
         return FileResponse(path, media_type=media, headers={"Cache-Control": IMMUTABLE})
 
+    def api_docs(self) -> Response:
+        """Swagger UI on the OpenAPI spec, its files served from here (works offline)."""
+        return get_swagger_ui_html(
+            openapi_url=ROOT.openapi(),
+            title="Ardoise — documentation de l'API",
+            swagger_js_url=self.assets.url("swagger-ui.js"),
+            swagger_css_url=self.assets.url("swagger-ui.css"),
+            swagger_favicon_url=self.assets.url("swagger-ui.png"),
+        )
+
     def home_html(self, request: Request) -> Response:
         return self.r.page(request, "accueil.html", _home(request))
 
@@ -263,6 +308,14 @@ class Routes:
     def school_chart(self, request: Request, uai: str, chart_id: str, fmt: str) -> Response:
         return self.r.chart(request, _school(request, uai), chart_id, fmt)
 
+    def indicators_html(self, request: Request) -> Response:
+        return self.r.page(
+            request,
+            "indicateurs.html",
+            lambda rel: home.indicators_page(rel, request.url.query),
+            json=request.url.path.endswith(".json"),
+        )
+
     def indicator_html(self, request: Request, ind: str) -> Response:
         ind, as_json = _split(ind)
         return self.r.page(request, "indicateur.html", _indicator(request, ind), json=as_json)
@@ -280,7 +333,7 @@ class Routes:
 
     def dataset_html(self, request: Request, dataset_id: str) -> Response:
         dataset_id, as_json = _split(dataset_id)
-        base_url = self.settings.public_url
+        base_url = serving_base(self.settings.public_url_set, str(request.base_url))
         return self.r.page(
             request,
             "jeu.html",
@@ -318,6 +371,7 @@ class Routes:
 
 ROUTES = (  # path, route function, in the order they are matched
     ("/static/{name}", "static"),
+    (ROOT.api_docs(), "api_docs"),
     ("/", "home_html"),
     ("/index.json", "home_json"),
     ("/graphiques/{chart_id}.{fmt}", "home_chart"),
@@ -325,6 +379,8 @@ ROUTES = (  # path, route function, in the order they are matched
     ("/territoires/{niveau}/{code}/graphiques/{chart_id}.{fmt}", "territory_chart"),
     ("/etablissements/{uai}", "school_html"),
     ("/etablissements/{uai}/graphiques/{chart_id}.{fmt}", "school_chart"),
+    ("/indicateurs", "indicators_html"),
+    ("/indicateurs.json", "indicators_html"),
     ("/indicateurs/{ind}", "indicator_html"),
     ("/indicateurs/{ind}/graphiques/{chart_id}.{fmt}", "indicator_chart"),
     ("/donnees", "catalog_html"),

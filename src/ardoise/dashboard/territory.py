@@ -7,12 +7,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ardoise.dashboard import charts
+from ardoise.dashboard.absence import absence, drawable
+from ardoise.dashboard.citation import DOWNLOADS
 from ardoise.dashboard.contexts import (
     Chart,
     Comparison,
     Filter,
     Link,
-    SchoolItem,
     Table,
     TerritoryPage,
 )
@@ -31,13 +32,15 @@ from ardoise.dashboard.pages import (
     sources,
     year_options,
 )
+from ardoise.dashboard.school_list import school_list
 from ardoise.errors import NotFound
+from ardoise.french import plural
 from ardoise.lru import LRU
 from ardoise.query import indicators as q
 from ardoise.query import territories as T
 from ardoise.query.release import ServedRelease
 from ardoise.query.territories.context import territories_of
-from ardoise.query.territories.schools import KINDS, School
+from ardoise.query.territories.schools import School
 from ardoise.urls import ROOT
 
 CHILD_MAP = {
@@ -47,7 +50,6 @@ CHILD_MAP = {
     "departement": "commune",
 }
 SCHOOL_POINTS = ("departement", "commune")  # levels whose map shows the schools
-MAX_SCHOOLS = 100
 MAX_CHILDREN = 120
 
 
@@ -58,9 +60,15 @@ def schools_in(release: ServedRelease, niveau: str, code: str) -> list[School]:
 
 def _school_index(release: ServedRelease) -> dict[tuple[str, str], list[School]]:
     index: dict[tuple[str, str], list[School]] = {}
-    for s in territories_of(release).schools.by_uai.values():
+    context = territories_of(release)
+    communes = context.referential.communes
+    for s in context.schools.by_uai.values():
+        linked = communes.get(s.commune or "")
+        # a school of Lyon 1er is a school of Lyon too: an arrondissement's commune holds it
+        parent = linked.commune_parente if linked and linked.type != "commune-actuelle" else None
         for lv, c in (
             ("commune", s.commune),
+            ("commune", parent),
             ("departement", s.departement),
             ("academie", s.academie),
             ("region", s.region),
@@ -83,6 +91,22 @@ def series_rows(
     return rows
 
 
+def overlapping(named: Sequence[tuple[str, Sequence[q.IndicatorValue]]]) -> str:
+    """Series drawn on top of each other (same values every year), said in words: « Rennes et
+    Bretagne ont les mêmes valeurs (lignes superposées) » ("" when none)."""
+    groups: dict[tuple[tuple[str, float | None], ...], list[str]] = {}
+    for name, serie in named:
+        key = tuple((v.annee, None if v.valeur is None else round(v.valeur, 9)) for v in serie)
+        if any(value is not None for _, value in key):
+            groups.setdefault(key, []).append(name)
+    said = [
+        f"{', '.join(names[:-1])} et {names[-1]} ont les mêmes valeurs (lignes superposées)"
+        for names in groups.values()
+        if len(names) > 1
+    ]
+    return " ; ".join(said)
+
+
 def series_chart(
     release: ServedRelease,
     info: q.IndicatorInfo,
@@ -94,9 +118,9 @@ def series_chart(
     d = info.definition
     rows = series_rows(info, named)
     title = f"{d.title} au fil des années"
-    spec = charts.series(
-        title, "Valeurs manquantes : interruption de la ligne", rows, unit=unit_label(d.unit)
-    )
+    same = overlapping(named)
+    subtitle = "Valeurs manquantes : interruption de la ligne" + (f" ; {same}" if same else "")
+    spec = charts.series(title, subtitle, rows, unit=unit_label(d.unit))
     table = Table(
         title,
         ("serie", "annee", "valeur", "texte"),
@@ -109,13 +133,14 @@ def series_chart(
         "series",
         title,
         f"Évolution de « {d.title} » pour {', '.join(n for n, _ in named)} ; "
-        f"{missing} valeur(s) manquante(s).",
+        f"{plural(missing, 'valeur manquante')}."
+        + (f" {same[0].upper()}{same[1:]}." if same else ""),
         sources(release, d.dataset_ids),
         release.id,
         release.created_at,
         table,
         spec,
-        {f: ROOT.page_chart(path, "evolution", f, query) for f in ("csv", "svg", "png")},
+        {f: ROOT.page_chart(path, "evolution", f, query) for f in DOWNLOADS},
         missing,
     )
 
@@ -148,7 +173,7 @@ def comparison_chart(
         release.created_at,
         table,
         spec,
-        {f: ROOT.page_chart(path, "comparaison", f, query) for f in ("csv", "svg", "png")},
+        {f: ROOT.page_chart(path, "comparaison", f, query) for f in DOWNLOADS},
         missing,
     )
 
@@ -258,33 +283,14 @@ def territory_page(
         release, result, t.nom, params, path=path, query=query
     )
     if chosen is not None and result is not None:
-        info = chosen.indicator
-        points = [
-            {"uai": s.uai, "nom": s.nom or s.uai, "lat": s.lat, "lon": s.lon}
-            for s in (schools_in(release, t.niveau, t.code) if t.niveau in SCHOOL_POINTS else ())
-            if s.lat is not None and s.lon is not None
-        ]
-        child = CHILD_MAP.get(t.niveau)
-        values: q.IndicatorValues | None = None
-        if child and child in info.definition.levels and child in MAP_LEVELS:
-            try:
-                values = q.indicator_values(
-                    release, info.definition.id, child, chosen.annee, (t.niveau, t.code)
-                )
-            except NotFound:
-                values = None
-        elif t.niveau == "commune" and "commune" in info.definition.levels:
-            # a commune has no finer contours: the commune itself, its value and its schools
-            values = q.IndicatorValues(
-                info, "commune", chosen.annee, ("commune", t.code), (chosen.value,)
-            )
-        if values is not None:
-            chart_list.append(
-                indicator_map(
-                    release, values, path=path, query=query, where=t.libelle, points=points
-                )
-            )
-    schools = schools_in(release, t.niveau, t.code) if t.niveau != "france" else []
+        drawn = _territory_map(release, t, chosen, path, query)
+        if drawn is not None:
+            chart_list.append(drawn)
+    note = absence(release, chosen, t.niveau, t.code, t.nom) if chosen is not None else None
+    chart_list = [ch for ch in chart_list if drawable(ch)]
+    schools = school_list(
+        schools_in(release, t.niveau, t.code) if t.niveau != "france" else [], params, path
+    )
     return TerritoryPage(
         page(
             release,
@@ -305,8 +311,8 @@ def territory_page(
         tuple(filtres),
         comps,
         tuple(chart_list),
-        tuple(_school_item(s) for s in schools[:MAX_SCHOOLS]),
-        len(schools),
+        schools.items,
+        schools.total,
         tuple(
             Link(
                 f"{j.titre} ({j.enregistrements} lignes)",
@@ -315,28 +321,56 @@ def territory_page(
             for j in t.jeux
         ),
         _children(release, t.niveau, t.code),
+        schools.filters,
+        schools.counts,
+        schools.shown,
+        schools.pager,
+        note,
     )
+
+
+def _territory_map(
+    release: ServedRelease, t: T.Territory, chosen: q.TerritoryIndicator, path: str, query: str
+) -> Chart | None:
+    """The map of the chosen indicator over the territory's children (a commune: itself)."""
+    info = chosen.indicator
+    points = [
+        {"uai": s.uai, "nom": s.nom or s.uai, "lat": s.lat, "lon": s.lon}
+        for s in (schools_in(release, t.niveau, t.code) if t.niveau in SCHOOL_POINTS else ())
+        if s.lat is not None and s.lon is not None
+    ]
+    child = CHILD_MAP.get(t.niveau)
+    values: q.IndicatorValues | None = None
+    if child and child in info.definition.levels and child in MAP_LEVELS:
+        try:
+            values = q.indicator_values(
+                release, info.definition.id, child, chosen.annee, (t.niveau, t.code)
+            )
+        except NotFound:
+            values = None
+    elif t.niveau == "commune" and "commune" in info.definition.levels:
+        # a commune has no finer contours: the commune itself, its value and its schools
+        values = q.IndicatorValues(
+            info, "commune", chosen.annee, ("commune", t.code), (chosen.value,)
+        )
+    if values is None:
+        return None
+    return indicator_map(release, values, path=path, query=query, where=t.libelle, points=points)
 
 
 def default_indicator(items: Sequence[q.TerritoryIndicator]) -> q.TerritoryIndicator | None:
-    """The indicator drawn when none is chosen: one with a value, the most asked for first."""
+    """The indicator drawn when none is chosen: one with a value, the most asked for first,
+    a headcount (a sum, meaningless beside national totals) last."""
     rank = {name: n for n, name in enumerate(PREFERRED)}
     with_value = [i for i in items if i.value.statut == "ok"]
     ordered = sorted(
-        with_value or list(items), key=lambda i: rank.get(i.indicator.definition.id, len(rank))
+        with_value or list(items),
+        key=lambda i: (
+            rank.get(i.indicator.definition.id, len(rank)),
+            i.indicator.definition.formula.aggregation == "sum",
+        ),
     )
     return ordered[0] if ordered else None
-
-
-def _school_item(s: School) -> SchoolItem:
-    return SchoolItem(
-        s.uai,
-        s.nom or s.uai,
-        KINDS.get(s.kind or "", None),
-        s.secteur,
-        s.commune,
-        ROOT.school_page(s.uai),
-    )
 
 
 def _children(release: ServedRelease, niveau: str, code: str) -> tuple[Link, ...]:

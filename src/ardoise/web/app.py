@@ -60,7 +60,7 @@ def create_app(settings: Settings) -> FastAPI:
         description=DESCRIPTION,
         lifespan=_lifespan(holder, mcp_endpoint),
         default_response_class=JSONBytes,
-        docs_url=ROOT.api_docs(),
+        docs_url=None,  # /api/docs: the dashboard serves Swagger UI from its own assets
         openapi_url=ROOT.openapi(),
         redoc_url=None,
     )

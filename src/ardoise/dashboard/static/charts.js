@@ -8,8 +8,13 @@
       if (!source) { return; }
       var spec = JSON.parse(source.textContent);
       var mode = /vega-lite/.test(spec.$schema || "") ? "vega-lite" : "vega";
+      // Vega replaces the container's role and name (« Vega visualization »): keep ours.
+      var role = el.getAttribute("role"), label = el.getAttribute("aria-label");
       vegaEmbed(el, spec, { mode: mode, renderer: "svg", actions: false, tooltip: true })
         .then(function (result) {
+          if (role) { el.setAttribute("role", role); }
+          if (label) { el.setAttribute("aria-label", label); }
+          el.removeAttribute("aria-roledescription");
           el.setAttribute("data-drawn", "1");
           var svg = el.querySelector("svg");
           if (svg) { svg.setAttribute("aria-hidden", "true"); svg.setAttribute("focusable", "false"); }
