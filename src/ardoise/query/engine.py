@@ -28,6 +28,8 @@ from ardoise.query.model import CompiledQuery
 from ardoise.sql import quote_identifier as _quote_identifier
 from ardoise.sql import quote_literal as _quote_string
 
+# The total in front of a page's columns (``run_counted``); the name never reaches an answer.
+_WINDOW_TOTAL = 'SELECT COUNT(*) OVER () AS "__total_count", '
 _MEMORY = re.compile(r"\d+(\.\d+)?\s*[KMGT]i?B")
 
 
@@ -128,6 +130,27 @@ class Engine:
         if len(compiled.columns) == len(result.columns):
             return ResultSet(tuple(c.name for c in compiled.columns), result.rows)
         return result
+
+    def run_counted(
+        self, compiled: CompiledQuery, *, time_limit_ms: int | None = None
+    ) -> tuple[ResultSet, int | None]:
+        """The page of ``compiled`` and its ``total_count`` in one statement: a window count,
+        taken after WHERE and GROUP BY and before ORDER BY and LIMIT, over the same rows (or
+        groups) the count query counts. The total is None when the page has no row (an
+        offset past the end, or a statement the window cannot be put in front of).
+        """
+        sql = compiled.sql
+        if not sql.startswith("SELECT ") or sql.startswith("SELECT DISTINCT"):
+            return self.run(compiled, time_limit_ms=time_limit_ms), None
+        result = self._execute(
+            _WINDOW_TOTAL + sql[len("SELECT ") :], compiled.params, time_limit_ms
+        )
+        total = int(result.rows[0][0]) if result.rows else None
+        rows = [row[1:] for row in result.rows]
+        names = result.columns[1:]
+        if len(compiled.columns) == len(names):
+            names = tuple(c.name for c in compiled.columns)
+        return ResultSet(names, rows), total
 
     def count(self, compiled: CompiledQuery, *, time_limit_ms: int | None = None) -> int:
         """``total_count`` of a compiled records query (rows, or groups)."""
