@@ -42,9 +42,7 @@ def main() -> None:
     parquet = (args.var_dir / "current" / "data" / f"{V.DATASET}.parquet").resolve()
     urls = V.ardoise(V.sample(parquet))
     urls["health"] = ["/health"] * 200
-    settings = load_settings(
-        environ={"ARDOISE_RESPONSE_CACHE_ENTRIES": "0"}, var_dir=args.var_dir
-    )
+    settings = load_settings(environ={"ARDOISE_RESPONSE_CACHE_ENTRIES": "0"}, var_dir=args.var_dir)
     with TestClient(create_app(settings)) as client:
         for shape in ["health", *args.shapes.split(",")]:
             group = urls[shape]
