@@ -233,3 +233,21 @@ def test_a_page_and_its_window_count_are_the_page_and_the_count(
     plain = engine.run(compiled)
     assert page == plain
     assert total == (engine.count(compiled) if plain.rows else None)
+
+
+def test_id_like_columns_are_indexed_and_answer_alike(
+    schools_parquet: Path, schema: Schema
+) -> None:
+    """A loaded table gets an ART index on each id-like column it has (missing ones are
+    skipped); point lookups through it return what a scan returns, in the same order."""
+    TABLE = "records"  # the table of the schools fixture (conftest.TABLE)
+
+    plain = Engine({TABLE: schools_parquet}, materialize=True)
+    indexed = Engine({TABLE: schools_parquet}, materialize=True, indexes={TABLE: ("uai", "nope")})
+    with plain, indexed:
+        names = indexed.connection.execute("SELECT index_name FROM duckdb_indexes()").fetchall()
+        assert names == [(f"__index_0_{TABLE}",)]
+        for where in ("uai = '0590013N'", "uai = 'inconnu'", "uai in ('0590013N', '0620017T')"):
+            compiled = compile_records(RecordsQuery(where=where, order_by="ips"), schema)
+            assert indexed.run_counted(compiled) == plain.run_counted(compiled)
+            assert indexed.run(compiled).rows == plain.run(compiled).rows

@@ -51,8 +51,10 @@ class Engine:
         time_limit_ms: int = 2000,
         materialize: bool = False,
         views_only: Collection[str] = (),
+        indexes: Mapping[str, Collection[str]] | None = None,
     ) -> None:
         self._materialize = materialize
+        self._indexes = {t: tuple(cols) for t, cols in (indexes or {}).items()}
         self._views_only = frozenset(views_only)
         if not _MEMORY.fullmatch(memory_limit):
             raise ConfigError(  # a server setting (ARDOISE_QUERY_MEMORY_LIMIT), never a request
@@ -85,6 +87,8 @@ class Engine:
                 f"CREATE {kind} {_quote_identifier(table)} AS "
                 f"SELECT * FROM read_parquet({_quote_string(path)})"
             )
+            if kind == "TABLE":
+                self._index(con, table)
         paths = ", ".join(_quote_string(p) for p in self._tables.values())
         for statement in (
             f"SET GLOBAL memory_limit = {_quote_string(self._memory_limit)}",
@@ -104,6 +108,19 @@ class Engine:
         ):
             con.execute(statement)
         return con
+
+    def _index(self, con: duckdb.DuckDBPyConnection, table: str) -> None:
+        """ART indexes on a loaded table's id-like columns (``indexes``): a point lookup
+        (``uai = $p``, a record id) probes the index instead of scanning the table."""
+        present = {
+            d[0]
+            for d in con.execute(f"SELECT * FROM {_quote_identifier(table)} LIMIT 0").description
+        }
+        for i, column in enumerate(c for c in self._indexes.get(table, ()) if c in present):
+            con.execute(
+                f"CREATE INDEX {_quote_identifier(f'__index_{i}_{table}')} "
+                f"ON {_quote_identifier(table)} ({_quote_identifier(column)})"
+            )
 
     def _reopen(self, broken: duckdb.DuckDBPyConnection) -> None:
         """Replace a database DuckDB has invalidated after an internal error."""
