@@ -712,6 +712,15 @@ class Run:
         )
 
 
+def _cpus(spec: str) -> set[int]:
+    """The cores of a taskset list (``0``, ``0,1``, ``0-3``)."""
+    cores: set[int] = set()
+    for part in spec.split(","):
+        low, _, high = part.partition("-")
+        cores.update(range(int(low), int(high or low) + 1))
+    return cores
+
+
 def _check_all(port: int, shapes: dict[str, list[str]], side: str) -> None:
     """Every variant answers 200 (and is computed once) before any load."""
     for shape, urls in shapes.items():
@@ -778,6 +787,8 @@ def main() -> None:
             senv["ARDOISE_ACCESS_LOG"] = "0"
             if cache == "off":
                 senv["ARDOISE_RESPONSE_CACHE_ENTRIES"] = "0"
+            if nworkers == 1 and pinned(args.server_cpus):  # one DuckDB thread per pinned core
+                senv["ARDOISE_QUERY_THREADS"] = str(len(_cpus(args.server_cpus)))
             cmd = (pinned(args.server_cpus) if nworkers == 1 else []) + _ardoise_cmd(port, nworkers)
             with server(cmd, senv, port, "/health", log) as proc:
                 got = answers(port, ARDOISE, "ardoise")
