@@ -4,7 +4,7 @@ One in-memory DuckDB database holds one view per dataset over its Parquet file. 
 views exist, file access is restricted to those files (``allowed_paths``), external access
 is switched off and the configuration is locked: SQL can no longer read other files,
 attach databases, copy data out or load extensions. Every query runs on its own cursor
-with a wall-clock limit: a timer calls ``interrupt()`` and the query raises
+with a wall-clock limit: the watchdog calls ``interrupt()`` and the query raises
 :class:`QueryTimeout`.
 """
 
@@ -25,6 +25,7 @@ from ardoise.errors import ConfigError, ReleaseCorrupt
 from ardoise.odsql.errors import QueryError
 from ardoise.query.errors import QueryTimeout
 from ardoise.query.model import CompiledQuery
+from ardoise.query.watchdog import WATCHDOG
 from ardoise.sql import quote_identifier as _quote_identifier
 from ardoise.sql import quote_literal as _quote_string
 
@@ -228,9 +229,7 @@ class Engine:
         timeout = QueryTimeout(
             f"La requête a dépassé le temps maximal d'exécution ({limit} ms) et a été interrompue."
         )
-        timer = threading.Timer(limit / 1000, interrupt)
-        timer.daemon = True
-        timer.start()
+        token = WATCHDOG.arm(limit / 1000, interrupt)
         try:
             yield cursor
         except duckdb.InterruptException:
@@ -247,7 +246,7 @@ class Engine:
                 raise timeout from None
             raise QueryError(f"Erreur d'exécution de la requête : {_first_line(err)}") from None
         finally:
-            timer.cancel()
+            WATCHDOG.disarm(token)
             cursor.close()
 
 
