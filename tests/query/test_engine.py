@@ -207,3 +207,47 @@ def test_export_without_limit(engine: Engine, schema: Schema) -> None:
 def test_stream_is_time_limited(engine: Engine) -> None:
     with pytest.raises(QueryTimeout):
         list(engine.stream(CompiledQuery(SLOW_SQL), time_limit_ms=100))
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        RecordsQuery(select="uai, ips", where="academie = 'Lille'", order_by="ips desc", limit=2),
+        RecordsQuery(where="academie = 'Lille'", limit=3, offset=1),
+        RecordsQuery(where="academie = 'Lille'", order_by="uai", limit=10, offset=1000),
+        RecordsQuery(where="academie = 'Nulle part'", limit=10),
+        RecordsQuery(order_by="ips", limit=4),
+        RecordsQuery(select="academie, count(*) as n", group_by="academie", limit=2),
+        RecordsQuery(select="academie, avg(ips) as m", where="ips > 100", group_by="academie"),
+        RecordsQuery(select="count(*) as n, max(ips) as m", where="academie = 'Lille'"),
+    ],
+    ids=repr,
+)
+def test_a_page_and_its_window_count_are_the_page_and_the_count(
+    engine: Engine, schema: Schema, query: RecordsQuery
+) -> None:
+    """One statement per page: the same rows, in the same order, as the page query, and the
+    total of the count query (None only for an empty page)."""
+    compiled = compile_records(query, schema)
+    page, total = engine.run_counted(compiled)
+    plain = engine.run(compiled)
+    assert page == plain
+    assert total == (engine.count(compiled) if plain.rows else None)
+
+
+def test_id_like_columns_are_indexed_and_answer_alike(
+    schools_parquet: Path, schema: Schema
+) -> None:
+    """A loaded table gets an ART index on each id-like column it has (missing ones are
+    skipped); point lookups through it return what a scan returns, in the same order."""
+    TABLE = "records"  # the table of the schools fixture (conftest.TABLE)
+
+    plain = Engine({TABLE: schools_parquet}, materialize=True)
+    indexed = Engine({TABLE: schools_parquet}, materialize=True, indexes={TABLE: ("uai", "nope")})
+    with plain, indexed:
+        names = indexed.connection.execute("SELECT index_name FROM duckdb_indexes()").fetchall()
+        assert names == [(f"__index_0_{TABLE}",)]
+        for where in ("uai = '0590013N'", "uai = 'inconnu'", "uai in ('0590013N', '0620017T')"):
+            compiled = compile_records(RecordsQuery(where=where, order_by="ips"), schema)
+            assert indexed.run_counted(compiled) == plain.run_counted(compiled)
+            assert indexed.run(compiled).rows == plain.run(compiled).rows

@@ -4,7 +4,7 @@ One in-memory DuckDB database holds one view per dataset over its Parquet file. 
 views exist, file access is restricted to those files (``allowed_paths``), external access
 is switched off and the configuration is locked: SQL can no longer read other files,
 attach databases, copy data out or load extensions. Every query runs on its own cursor
-with a wall-clock limit: a timer calls ``interrupt()`` and the query raises
+with a wall-clock limit: the watchdog calls ``interrupt()`` and the query raises
 :class:`QueryTimeout`.
 """
 
@@ -25,9 +25,12 @@ from ardoise.errors import ConfigError, ReleaseCorrupt
 from ardoise.odsql.errors import QueryError
 from ardoise.query.errors import QueryTimeout
 from ardoise.query.model import CompiledQuery
+from ardoise.query.watchdog import WATCHDOG
 from ardoise.sql import quote_identifier as _quote_identifier
 from ardoise.sql import quote_literal as _quote_string
 
+# The total in front of a page's columns (``run_counted``); the name never reaches an answer.
+_WINDOW_TOTAL = 'SELECT COUNT(*) OVER () AS "__total_count", '
 _MEMORY = re.compile(r"\d+(\.\d+)?\s*[KMGT]i?B")
 
 
@@ -49,8 +52,10 @@ class Engine:
         time_limit_ms: int = 2000,
         materialize: bool = False,
         views_only: Collection[str] = (),
+        indexes: Mapping[str, Collection[str]] | None = None,
     ) -> None:
         self._materialize = materialize
+        self._indexes = {t: tuple(cols) for t, cols in (indexes or {}).items()}
         self._views_only = frozenset(views_only)
         if not _MEMORY.fullmatch(memory_limit):
             raise ConfigError(  # a server setting (ARDOISE_QUERY_MEMORY_LIMIT), never a request
@@ -83,6 +88,8 @@ class Engine:
                 f"CREATE {kind} {_quote_identifier(table)} AS "
                 f"SELECT * FROM read_parquet({_quote_string(path)})"
             )
+            if kind == "TABLE":
+                self._index(con, table)
         paths = ", ".join(_quote_string(p) for p in self._tables.values())
         for statement in (
             f"SET GLOBAL memory_limit = {_quote_string(self._memory_limit)}",
@@ -102,6 +109,19 @@ class Engine:
         ):
             con.execute(statement)
         return con
+
+    def _index(self, con: duckdb.DuckDBPyConnection, table: str) -> None:
+        """ART indexes on a loaded table's id-like columns (``indexes``): a point lookup
+        (``uai = $p``, a record id) probes the index instead of scanning the table."""
+        present = {
+            d[0]
+            for d in con.execute(f"SELECT * FROM {_quote_identifier(table)} LIMIT 0").description
+        }
+        for i, column in enumerate(c for c in self._indexes.get(table, ()) if c in present):
+            con.execute(
+                f"CREATE INDEX {_quote_identifier(f'__index_{i}_{table}')} "
+                f"ON {_quote_identifier(table)} ({_quote_identifier(column)})"
+            )
 
     def _reopen(self, broken: duckdb.DuckDBPyConnection) -> None:
         """Replace a database DuckDB has invalidated after an internal error."""
@@ -128,6 +148,27 @@ class Engine:
         if len(compiled.columns) == len(result.columns):
             return ResultSet(tuple(c.name for c in compiled.columns), result.rows)
         return result
+
+    def run_counted(
+        self, compiled: CompiledQuery, *, time_limit_ms: int | None = None
+    ) -> tuple[ResultSet, int | None]:
+        """The page of ``compiled`` and its ``total_count`` in one statement: a window count,
+        taken after WHERE and GROUP BY and before ORDER BY and LIMIT, over the same rows (or
+        groups) the count query counts. The total is None when the page has no row (an
+        offset past the end, or a statement the window cannot be put in front of).
+        """
+        sql = compiled.sql
+        if not sql.startswith("SELECT ") or sql.startswith("SELECT DISTINCT"):
+            return self.run(compiled, time_limit_ms=time_limit_ms), None
+        result = self._execute(
+            _WINDOW_TOTAL + sql[len("SELECT ") :], compiled.params, time_limit_ms
+        )
+        total = int(result.rows[0][0]) if result.rows else None
+        rows = [row[1:] for row in result.rows]
+        names = result.columns[1:]
+        if len(compiled.columns) == len(names):
+            names = tuple(c.name for c in compiled.columns)
+        return ResultSet(names, rows), total
 
     def count(self, compiled: CompiledQuery, *, time_limit_ms: int | None = None) -> int:
         """``total_count`` of a compiled records query (rows, or groups)."""
@@ -188,9 +229,7 @@ class Engine:
         timeout = QueryTimeout(
             f"La requête a dépassé le temps maximal d'exécution ({limit} ms) et a été interrompue."
         )
-        timer = threading.Timer(limit / 1000, interrupt)
-        timer.daemon = True
-        timer.start()
+        token = WATCHDOG.arm(limit / 1000, interrupt)
         try:
             yield cursor
         except duckdb.InterruptException:
@@ -207,7 +246,7 @@ class Engine:
                 raise timeout from None
             raise QueryError(f"Erreur d'exécution de la requête : {_first_line(err)}") from None
         finally:
-            timer.cancel()
+            WATCHDOG.disarm(token)
             cursor.close()
 
 

@@ -115,6 +115,7 @@ class ServedRelease:
             # derived tables are sorted for their lookups and read in row
             # groups
             views_only=tuple(DERIVED_TABLES),
+            indexes={k: _id_columns(v.dataset) for k, v in views.items()},
         )
 
     def _catalog_table(self, directory: Path) -> Path:
@@ -238,6 +239,19 @@ class ReleaseHolder:
     def close(self) -> None:
         if self._release is not None:
             self._release.close()
+
+
+# territory roles whose columns are looked up one value at a time (a school, a commune)
+_POINT_ROLES = ("uai", "commune")
+
+
+def _id_columns(dataset: Dataset) -> tuple[str, ...]:
+    """The id-like columns of a dataset, indexed for point lookups: the record id, a
+    one-field key, the school and commune codes (and their link columns, for
+    ``territoire=``)."""
+    columns = ["_recordid", "_uai", "_commune", *(dataset.key if len(dataset.key) == 1 else ())]
+    columns += [name for role, name in dataset.territories if role in _POINT_ROLES]
+    return tuple(dict.fromkeys(columns))
 
 
 def _unservable(target: str, exc: Exception) -> ArdoiseError:

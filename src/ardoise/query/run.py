@@ -10,9 +10,10 @@ from typing import Any
 import pyarrow as pa
 
 from ardoise.errors import NotFound
-from ardoise.odsql.errors import InvalidParameter
+from ardoise.odsql.errors import InvalidParameter, QueryError
 from ardoise.query.compile import TerritoryFilter
-from ardoise.query.model import Column, RecordsQuery
+from ardoise.query.engine import ResultSet
+from ardoise.query.model import Column, CompiledQuery, RecordsQuery
 from ardoise.query.plan_cache import compile_cached
 from ardoise.query.release import DatasetView, ServedRelease
 from ardoise.query.territories.filter import territory_filter
@@ -54,14 +55,35 @@ def run_records(release: ServedRelease, dataset_id: str, query: RecordsQuery) ->
     compiled = compile_cached(
         query, view.schema, extra_columns=(RECORD_ID,), territory=_territory(release, view, query)
     )
-    result = release.engine.run(compiled)
-    total = release.engine.count(compiled)
+    result, total = _page(release, compiled, query)
     names = [c.name for c in compiled.columns]
     has_id = bool(names) and names[-1] == RECORD_ID
     columns = compiled.columns[:-1] if has_id else compiled.columns
     rows = [dict(zip(names, row, strict=True)) for row in result.rows]
     ids: list[str | None] = [r.pop(RECORD_ID) for r in rows] if has_id else [None] * len(rows)
     return RecordsPage(dataset_id, total, columns, rows, ids, compiled.grouped)
+
+
+def _page(
+    release: ServedRelease, compiled: CompiledQuery, query: RecordsQuery
+) -> tuple[ResultSet, int]:
+    """The rows of a records page and its ``total_count``, in one statement when possible:
+    ``limit=0`` runs the count alone; an unfiltered, ungrouped count is computed once per
+    release; otherwise the page carries a window count (``Engine.run_counted``), and the
+    count query runs only when the page is empty past an offset."""
+    engine = release.engine
+    count = compiled.count
+    if count is None:
+        raise QueryError("Cette requête n'a pas de requête de comptage.")
+    if query.limit == 0:
+        return ResultSet(tuple(c.name for c in compiled.columns), []), engine.count(compiled)
+    if not count.grouped and " WHERE " not in count.sql:  # one number per dataset and release
+        total = release.memo((_page, count.sql), lambda: engine.count(compiled))
+        return engine.run(compiled), total
+    result, counted = engine.run_counted(compiled)
+    if counted is None:
+        counted = engine.count(compiled) if query.offset or result.rows else 0
+    return result, counted
 
 
 def get_record(release: ServedRelease, dataset_id: str, record_id: str) -> dict[str, Any]:
