@@ -236,5 +236,32 @@ def _add_scolarite_commands() -> None:
 
 _add_scolarite_commands()
 
+
+def _add_controlplane_commands() -> None:
+    """``ardoise organisations …`` and ``ardoise comptes …``; without the ``producteurs``
+    extra, commands that say so."""
+    try:
+        require("producteurs")
+    except MissingExtra as exc:
+        error = exc
+
+        def missing() -> None:
+            raise _fail(escape(str(error)))  # "[producteurs]" is not markup
+
+        for name in ("organisations", "comptes"):
+            app.command(
+                name,
+                help=f"Espace des producteurs : non installé ({exc.module} absent).",
+                context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+            )(missing)
+        return
+    from ardoise.controlplane.commands import accounts_app, orgs_app
+
+    app.add_typer(orgs_app, name="organisations")
+    app.add_typer(accounts_app, name="comptes")
+
+
+_add_controlplane_commands()
+
 if __name__ == "__main__":
     app()
