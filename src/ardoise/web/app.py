@@ -15,6 +15,7 @@ from ardoise import __version__
 from ardoise.api import dcat as dcat_api
 from ardoise.api import llms as llms_api
 from ardoise.api import v1
+from ardoise.api.changelog import build_router as changelog_router
 from ardoise.api.datapackage import build_router as datapackage_router
 from ardoise.api.explore import build_router
 from ardoise.api.indicateurs import build_router as indicateurs_router
@@ -125,6 +126,7 @@ def _include_routes(
             dcat_api.build_router(), prefix=prefix, include_in_schema=prefix == ROOT.explore()
         )
     app.include_router(datapackage_router(), prefix=ROOT.v1())
+    app.include_router(changelog_router(), prefix=ROOT.v1())
     # llms.txt and the .md twins of pages: before the dashboard, whose /donnees/{id}
     # patterns would otherwise take /donnees/{id}.md
     app.include_router(llms_api.build_router())
