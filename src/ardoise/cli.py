@@ -248,7 +248,7 @@ def _add_controlplane_commands() -> None:
         def missing() -> None:
             raise _fail(escape(str(error)))  # "[producteurs]" is not markup
 
-        for name in ("organisations", "comptes"):
+        for name in ("organisations", "comptes", "soumettre", "soumissions"):
             app.command(
                 name,
                 help=f"Espace des producteurs : non installé ({exc.module} absent).",
@@ -256,9 +256,12 @@ def _add_controlplane_commands() -> None:
             )(missing)
         return
     from ardoise.controlplane.commands import accounts_app, orgs_app
+    from ardoise.controlplane.submissions_cli import soumettre, submissions_app
 
     app.add_typer(orgs_app, name="organisations")
     app.add_typer(accounts_app, name="comptes")
+    app.command("soumettre")(soumettre)
+    app.add_typer(submissions_app, name="soumissions")
 
 
 _add_controlplane_commands()

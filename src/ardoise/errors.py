@@ -21,6 +21,7 @@ Our exception hierarchy (HTTP status and ``error_code`` of the Explore API in br
         x OrganisationNotFound                 (controlplane.errors)
         x AccountNotFound                      (controlplane.errors)
         x KeyNotFound                          (controlplane.errors)
+        x SubmissionNotFound                   (controlplane.errors)
       x SourceError                      [500] cannot read a source at all (ingest)
         x SourceMissing
         x SourceUnreadable

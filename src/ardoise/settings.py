@@ -144,6 +144,9 @@ class Settings:
         "Espace des producteurs (organisations, comptes, clés, journal) : URL SQLAlchemy "
         "(postgresql://…) ; vide = SQLite dans var/.",
     )
+    upload_max_mb: int = setting(
+        200, "Espace des producteurs : taille maximale d'un fichier soumis (Mo)."
+    )
     scolarite_secret_petit_groupe: int = setting(
         11,
         "Statistiques du registre : en dessous de cet effectif, un taux de 0 % ou 100 % "

@@ -10,6 +10,7 @@ them)::
         x OrganisationNotFound       no organisation has this id
         x AccountNotFound            no account has this id or email
         x KeyNotFound                no API key has this id in this organisation
+        x SubmissionNotFound         no submission has this id
 """
 
 from __future__ import annotations
@@ -42,4 +43,8 @@ class AccountNotFound(NotFound):
 
 
 class KeyNotFound(NotFound):
+    pass
+
+
+class SubmissionNotFound(NotFound):
     pass

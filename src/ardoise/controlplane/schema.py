@@ -9,6 +9,7 @@
 * ``cp_cles``           API keys of an organisation: only a SHA-256 of the secret, scopes,
   revocation and last use.
 * ``cp_jeux``           which organisation owns each dataset.
+* ``cp_soumissions``    submitted versions: file facts, state, quality report, review.
 * ``cp_journal``        every action: who, when, what, from which key or session; never
   the content of a file.
 """
@@ -108,4 +109,25 @@ journal = Table(
     Column("action", String(40), nullable=False),  # Action value
     Column("objet", String(200), nullable=True),  # what the action was on (ids)
     Column("details", Text, nullable=True),  # JSON of small facts, never file content
+)
+
+soumissions = Table(
+    "cp_soumissions",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("dataset_id", String(100), nullable=False),
+    Column("organisation_id", String(40), nullable=False),
+    Column("compte_id", String(36), nullable=True),  # the submitter (a person) …
+    Column("cle_id", String(36), nullable=True),  # … or an API key
+    Column("fichier", String(300), nullable=False),  # the file's name as uploaded
+    Column("octets", BigInteger, nullable=False),
+    Column("empreinte", String(64), nullable=False),  # SHA-256 of the file
+    Column("note", Text, nullable=True),  # the producer's note (changelog)
+    Column("etat", String(12), nullable=False),  # SubmissionState value
+    Column("rapport", Text, nullable=True),  # JSON quality report (no row content)
+    Column("cree_le", DateTime(timezone=True), nullable=False),
+    Column("relu_par", String(36), nullable=True),
+    Column("relu_le", DateTime(timezone=True), nullable=True),
+    Column("commentaire", Text, nullable=True),
+    Column("release_id", String(40), nullable=True),
 )
