@@ -23,6 +23,7 @@ from ardoise.api.jsonresponse import JSONBytes
 from ardoise.api.territoires import build_router as territoires_router
 from ardoise.dashboard import build_router as dashboard_router
 from ardoise.errors import ArdoiseError
+from ardoise.extras import installed
 from ardoise.mcp import McpEndpoint
 from ardoise.mcp import build_server as build_mcp_server
 from ardoise.query import territories
@@ -127,6 +128,10 @@ def _include_routes(
         )
     app.include_router(datapackage_router(), prefix=ROOT.v1())
     app.include_router(changelog_router(), prefix=ROOT.v1())
+    if installed("producteurs"):  # the producers' Automation API (API keys)
+        from ardoise.controlplane.automation import build_router as automation_router
+
+        app.include_router(automation_router(settings))
     # llms.txt and the .md twins of pages: before the dashboard, whose /donnees/{id}
     # patterns would otherwise take /donnees/{id}.md
     app.include_router(llms_api.build_router())
