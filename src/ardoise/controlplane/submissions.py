@@ -157,15 +157,19 @@ def submit(
         )  # fmt: skip
         record(conn, principal, Action.VERSION_SOUMETTRE, org, submission_id,
                {"jeu": dataset_id, "octets": size, "etat": state.value})  # fmt: skip
-    return get_submission(engine, principal, submission_id)
+    return _load(engine, submission_id)  # the submitter sees what it sent, whatever its scopes
 
 
-def get_submission(engine: Engine, principal: Principal, submission_id: str) -> Submission:
+def _load(engine: Engine, submission_id: str) -> Submission:
     with engine.connect() as conn:
         row = conn.execute(select(soumissions).where(soumissions.c.id == submission_id)).first()
     if row is None:
         raise SubmissionNotFound(f"Aucune soumission « {submission_id} ».")
-    found = _submission(row)
+    return _submission(row)
+
+
+def get_submission(engine: Engine, principal: Principal, submission_id: str) -> Submission:
+    found = _load(engine, submission_id)
     authorize(principal, Action.SOUMISSION_LIRE, found.organisation_id)
     return found
 
@@ -214,11 +218,11 @@ def _close(
         action = "soumission.publier" if state is SubmissionState.PUBLIEE else "soumission.refuser"
         record(conn, principal, action, found.organisation_id, found.id,
                {"jeu": found.dataset_id, "release": release_id})  # fmt: skip
-    return get_submission(engine, principal, found.id)
+    return _load(engine, found.id)
 
 
 def reject(engine: Engine, principal: Principal, submission_id: str, comment: str) -> Submission:
-    found = get_submission(engine, principal, submission_id)
+    found = _load(engine, submission_id)
     _reviewable(principal, found)
     if not comment.strip():
         raise ControlPlaneError("Un refus se motive : ajoutez un commentaire.")
@@ -231,7 +235,7 @@ def approve(
 ) -> Submission:  # fmt: skip
     """Approve and publish: a new release where only this dataset is re-read (from the
     submitted file), the others carried over by hash; atomic switch."""
-    found = get_submission(engine, principal, submission_id)
+    found = _load(engine, submission_id)
     _reviewable(principal, found)
     base = folder(settings, found.id)
     try:
