@@ -169,3 +169,29 @@ def test_the_operator_submits_and_publishes_from_the_shell(
     bad.write_bytes(b"a;b\n1;2\n")
     out = runner.invoke(app, ["soumettre", IPS, str(bad)], env=env)
     assert out.exit_code == 1 and "bloquée" in out.output and "Traceback" not in out.output
+
+
+def test_publication_waits_for_an_ingest_and_resumes(published: Settings, cp: Engine) -> None:
+    store = ReleaseStore(published.var_dir)
+    before = store.current_id()
+    submitter, reviewer = _people(cp)
+    s = submit(cp, published, submitter, IPS, io.BytesIO(_edited_ips(published)), "ecoles.csv")
+    refused = pytest.raises(ControlPlaneError, match="Une autre ingestion est en cours")
+    with store.lock(), refused:  # an `ardoise ingest` is running
+        approve(cp, published, reviewer, s.id)
+    assert store.current_id() == before
+    assert approve(cp, published, reviewer, s.id).state is SubmissionState.PUBLIEE  # resumed
+
+
+def test_an_older_submission_is_not_approved_over_a_newer_publication(
+    published: Settings, cp: Engine
+) -> None:
+    submitter, reviewer = _people(cp)
+    data = _edited_ips(published)
+    first = submit(cp, published, submitter, IPS, io.BytesIO(data), "ecoles.csv")
+    second = submit(
+        cp, published, submitter, IPS, io.BytesIO(data.replace(b";107.4", b";108.0")), "ecoles.csv"
+    )
+    approve(cp, published, reviewer, second.id)
+    with pytest.raises(ControlPlaneError, match="soumettez-la à nouveau"):
+        approve(cp, published, reviewer, first.id)

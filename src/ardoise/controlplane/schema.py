@@ -130,4 +130,7 @@ soumissions = Table(
     Column("relu_le", DateTime(timezone=True), nullable=True),
     Column("commentaire", Text, nullable=True),
     Column("release_id", String(40), nullable=True),
+    # SHA-256 of the dataset's Parquet file served when the version was submitted: a
+    # version checked against an older one is not approved over a newer publication
+    Column("version_base", String(64), nullable=True),
 )

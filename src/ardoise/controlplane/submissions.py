@@ -33,6 +33,7 @@ from ardoise.controlplane.permissions import Action, Principal, authorize
 from ardoise.controlplane.schema import soumissions
 from ardoise.errors import ArdoiseError
 from ardoise.release.build import build_release
+from ardoise.release.store import ReleaseStore
 from ardoise.settings import Settings
 
 _CHUNK = 1 << 20
@@ -71,6 +72,14 @@ def _submission(row: object) -> Submission:
         json.loads(m["rapport"]) if m["rapport"] else {}, m["relu_par"], m["commentaire"],
         m["release_id"],
     )  # fmt: skip
+
+
+def served_version(settings: Settings, dataset_id: str) -> str | None:
+    """The SHA-256 of the dataset's Parquet file in the served release (None: none)."""
+    store = ReleaseStore(settings.var_dir)
+    current = store.current_id()
+    entry = store.manifest(current).datasets.get(dataset_id) if current else None
+    return entry.parquet.sha256 if entry is not None and entry.parquet is not None else None
 
 
 def folder(settings: Settings, submission_id: str) -> Path:
@@ -137,6 +146,7 @@ def submit(
     relative = _source_path(settings, dataset_id, filename)
     submission_id = str(uuid.uuid4())
     base = folder(settings, submission_id)
+    served = served_version(settings, dataset_id)
     try:
         size, sha = _store(stream, base / relative, settings.upload_max_mb << 20)
         result = build_release(settings, [dataset_id], publish=False, sources={dataset_id: base})
@@ -152,7 +162,7 @@ def submit(
                 compte_id=principal.account_id, cle_id=principal.key_id,
                 fichier=PurePath(filename).name[:300], octets=size, empreinte=sha, note=note,
                 etat=state.value, rapport=json.dumps(report.to_json(), ensure_ascii=False),
-                cree_le=datetime.now(UTC),
+                cree_le=datetime.now(UTC), version_base=served,
             )
         )  # fmt: skip
         record(conn, principal, Action.VERSION_SOUMETTRE, org, submission_id,
@@ -166,6 +176,13 @@ def _load(engine: Engine, submission_id: str) -> Submission:
     if row is None:
         raise SubmissionNotFound(f"Aucune soumission « {submission_id} ».")
     return _submission(row)
+
+
+def _base(engine: Engine, submission_id: str) -> str | None:
+    with engine.connect() as conn:
+        return conn.execute(
+            select(soumissions.c.version_base).where(soumissions.c.id == submission_id)
+        ).scalar_one_or_none()
 
 
 def get_submission(engine: Engine, principal: Principal, submission_id: str) -> Submission:
@@ -237,6 +254,11 @@ def approve(
     submitted file), the others carried over by hash; atomic switch."""
     found = _load(engine, submission_id)
     _reviewable(principal, found)
+    if served_version(settings, found.dataset_id) != _base(engine, found.id):
+        raise ControlPlaneError(
+            f"Une autre version du jeu « {found.dataset_id} » a été publiée depuis cette "
+            "soumission : elle a été vérifiée contre l'ancienne ; soumettez-la à nouveau."
+        )
     base = folder(settings, found.id)
     try:
         result = build_release(settings, [found.dataset_id], sources={found.dataset_id: base})

@@ -37,6 +37,7 @@ def upgrade() -> None:
         sa.Column("relu_le", _TS, nullable=True),
         sa.Column("commentaire", sa.Text, nullable=True),
         sa.Column("release_id", sa.String(40), nullable=True),
+        sa.Column("version_base", sa.String(64), nullable=True),
     )
     op.create_index("ix_soumissions_jeu", "cp_soumissions", ["dataset_id", "cree_le"])
 
