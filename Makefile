@@ -12,7 +12,7 @@ install: assets chromium  # dashboard: hashed front-end assets; browser of its t
 $(VENV)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,scolarite,images]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,scolarite,images,producteurs]'
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json

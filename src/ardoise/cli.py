@@ -236,5 +236,35 @@ def _add_scolarite_commands() -> None:
 
 _add_scolarite_commands()
 
+
+def _add_controlplane_commands() -> None:
+    """``ardoise organisations …`` and ``ardoise comptes …``; without the ``producteurs``
+    extra, commands that say so."""
+    try:
+        require("producteurs")
+    except MissingExtra as exc:
+        error = exc
+
+        def missing() -> None:
+            raise _fail(escape(str(error)))  # "[producteurs]" is not markup
+
+        for name in ("organisations", "comptes", "soumettre", "soumissions"):
+            app.command(
+                name,
+                help=f"Espace des producteurs : non installé ({exc.module} absent).",
+                context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+            )(missing)
+        return
+    from ardoise.controlplane.commands import accounts_app, orgs_app
+    from ardoise.controlplane.submissions_cli import soumettre, submissions_app
+
+    app.add_typer(orgs_app, name="organisations")
+    app.add_typer(accounts_app, name="comptes")
+    app.command("soumettre")(soumettre)
+    app.add_typer(submissions_app, name="soumissions")
+
+
+_add_controlplane_commands()
+
 if __name__ == "__main__":
     app()

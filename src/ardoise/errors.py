@@ -18,6 +18,10 @@ Our exception hierarchy (HTTP status and ``error_code`` of the Explore API in br
         x TerritoryNotFound                    no territory or school has this code
                                                (query.territories.levels)
         x IndicatorNotFound                    no indicator has this id (query.indicators)
+        x OrganisationNotFound                 (controlplane.errors)
+        x AccountNotFound                      (controlplane.errors)
+        x KeyNotFound                          (controlplane.errors)
+        x SubmissionNotFound                   (controlplane.errors)
       x SourceError                      [500] cannot read a source at all (ingest)
         x SourceMissing
         x SourceUnreadable
@@ -42,6 +46,11 @@ Our exception hierarchy (HTTP status and ``error_code`` of the Explore API in br
       x TokenError                       [400] a bad token request (scolarite.errors, CLI)
       x RegistryUnavailable              [503] the pupil registry cannot be read
       x AuditUnavailable                 [503] the audit journal cannot be written
+      x ControlPlaneError                [400] a producers' request that cannot be done
+                                               as asked (controlplane.errors)
+        x Unauthenticated                [401] no session or API key, or an unknown one
+        x Forbidden                      [403] not allowed by the permission table
+        x Conflict                       [409] already exists, or held by another action
 
 Each name means one thing: ``NoRelease`` (nothing to serve yet: publish one) is not
 ``ReleaseNotFound`` (a release id that does not exist) nor ``ReleaseCorrupt`` (the served

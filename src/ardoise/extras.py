@@ -32,11 +32,14 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     ),
     # PNG and SVG downloads of the dashboard's charts, rendered on the server
     "images": ("vl_convert",),
+    # the producers' control plane: organisations, accounts, roles, API keys, journal
+    "producteurs": ("sqlalchemy", "alembic", "psycopg", "argon2"),
 }
 
 FEATURES: dict[str, str] = {
     "scolarite": "Vérification de scolarité (registre, jetons, attestations)",
     "images": "Images PNG et SVG des graphiques",
+    "producteurs": "Espace des producteurs (organisations, comptes, clés d'API)",
 }
 
 

@@ -139,6 +139,14 @@ class Settings:
     scolarite_secret_seuil: int = setting(
         5, "Statistiques du registre : plus petit effectif publié (secret statistique primaire)."
     )
+    controlplane_database_url: Secret = setting(
+        Secret(""),
+        "Espace des producteurs (organisations, comptes, clés, journal) : URL SQLAlchemy "
+        "(postgresql://…) ; vide = SQLite dans var/.",
+    )
+    upload_max_mb: int = setting(
+        200, "Espace des producteurs : taille maximale d'un fichier soumis (Mo)."
+    )
     scolarite_secret_petit_groupe: int = setting(
         11,
         "Statistiques du registre : en dessous de cet effectif, un taux de 0 % ou 100 % "

@@ -151,6 +151,12 @@ class Urls:
     def datapackage(self) -> str:
         return f"{self.v1()}/datapackage.json"
 
+    def changelog(self, release_id: str) -> str:
+        return f"{self.v1()}/releases/{segment(release_id)}/changelog"
+
+    def changelog_feed(self) -> str:
+        return f"{self.v1()}/changelog.atom"
+
     def mcp(self) -> str:
         return f"{self.base}/mcp"
 

@@ -41,7 +41,8 @@ from ardoise.web.app import create_app
 from ardoise.web.scolarite import NotInstalled
 
 ROOT = Path(__file__).resolve().parents[2]
-SKIPPED = ("ardoise.scolarite.migrations",)  # alembic's env.py runs only under alembic
+# alembic's env.py runs only under alembic
+SKIPPED = ("ardoise.scolarite.migrations", "ardoise.controlplane.migrations")
 
 
 def _modules() -> Iterator[str]:

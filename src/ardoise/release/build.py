@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -107,8 +107,12 @@ def build_release(
     publish: bool = True,
     progress: Progress | None = None,
     build_referential_fn: Callable[..., Any] | None = None,
+    sources: Mapping[str, Path] | None = None,
 ) -> BuildResult:
     """Ingest the catalog (or ``only`` these ids) into a new release; publish it if asked.
+
+    ``sources`` (dataset id → folder) reads those datasets from that folder instead of the
+    mirror: a producer's submitted version (``controlplane.submissions``), same pipeline.
 
     ``build_referential_fn`` (tests) stands in for the referential build: called like
     ``referential.build.build_referential``, it returns an object whose ``to_json()`` is
@@ -134,6 +138,7 @@ def build_release(
                 publish,
                 tick,
                 build_referential_fn,
+                sources or {},
             )
         finally:
             if build.exists():
@@ -150,13 +155,14 @@ def _build(
     publish: bool,
     tick: Progress,
     build_referential_fn: Callable[..., Any] | None,
+    sources: Mapping[str, Path],
 ) -> BuildResult:
     total = len(datasets) + 1
     prev_dir = store.releases_dir / previous.release_id if previous else None
     tick("référentiel territorial", 0, total)
     referential = _build_referential(settings, build, prev_dir, build_referential_fn)
     outcomes, entries = _build_datasets(
-        settings, datasets, selected, build, previous, prev_dir, tick
+        settings, datasets, selected, build, previous, prev_dir, tick, sources
     )
     # Indicators, computed over the datasets just placed; their hash joins the fingerprint.
     tick("indicateurs", total, total)
@@ -211,6 +217,7 @@ def _build_datasets(
     previous: Manifest | None,
     prev_dir: Path | None,
     tick: Progress,
+    sources: Mapping[str, Path],
 ) -> tuple[list[DatasetOutcome], dict[str, DatasetEntry]]:
     """Ingest the ``selected`` datasets into ``build``, carry the others over from
     ``previous`` (in ``prev_dir``); outcomes and manifest entries in catalog order."""
@@ -234,7 +241,7 @@ def _build_datasets(
             try:
                 result = ingest_dataset(
                     ds,
-                    settings.mirror,
+                    sources.get(ds.id, settings.mirror),
                     cursor,
                     linked=linked,
                     previous=_drift_base(previous, ds.id),

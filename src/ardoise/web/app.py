@@ -16,6 +16,7 @@ from ardoise import __version__
 from ardoise.api import dcat as dcat_api
 from ardoise.api import llms as llms_api
 from ardoise.api import v1
+from ardoise.api.changelog import build_router as changelog_router
 from ardoise.api.datapackage import build_router as datapackage_router
 from ardoise.api.explore import build_router
 from ardoise.api.indicateurs import build_router as indicateurs_router
@@ -23,6 +24,7 @@ from ardoise.api.jsonresponse import JSONBytes
 from ardoise.api.territoires import build_router as territoires_router
 from ardoise.dashboard import build_router as dashboard_router
 from ardoise.errors import ArdoiseError
+from ardoise.extras import installed
 from ardoise.mcp import McpEndpoint
 from ardoise.mcp import build_server as build_mcp_server
 from ardoise.query import territories
@@ -145,6 +147,11 @@ def _include_routes(
             dcat_api.build_router(), prefix=prefix, include_in_schema=prefix == ROOT.explore()
         )
     app.include_router(datapackage_router(), prefix=ROOT.v1())
+    app.include_router(changelog_router(), prefix=ROOT.v1())
+    if installed("producteurs"):  # the producers' Automation API (API keys)
+        from ardoise.controlplane.automation import build_router as automation_router
+
+        app.include_router(automation_router(settings))
     # llms.txt and the .md twins of pages: before the dashboard, whose /donnees/{id}
     # patterns would otherwise take /donnees/{id}.md
     app.include_router(llms_api.build_router())

@@ -18,6 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from ardoise.controlplane.errors import Conflict, ControlPlaneError, Forbidden, Unauthenticated
 from ardoise.errors import (
     ArdoiseError,
     CatalogError,
@@ -45,6 +46,10 @@ ERRORS: dict[type[ArdoiseError], Answer] = {
     # client errors
     QueryError: Answer(400),  # its body is QueryError.body() (error_code, position)
     TokenError: Answer(400),
+    ControlPlaneError: Answer(400),
+    Unauthenticated: Answer(401),
+    Forbidden: Answer(403),
+    Conflict: Answer(409),
     NotFound: Answer(404, "NotFound"),
     ReleaseNotFound: Answer(404, "UnknownRelease"),
     # the server cannot answer now: nothing published, a broken release, a missing part

@@ -1,0 +1,114 @@
+"""The Automation API of the producers (``/api/producteurs/v1``, its own OpenAPI section):
+API keys (``Authorization: Bearer ard_…``) read their organisation, submit a version of a
+dataset it owns, read the submission's report, approve or reject. Every call goes through
+the same operations, hence the same permission table and journal, as the CLI.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import asdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, Request, UploadFile
+from sqlalchemy import Engine
+
+from ardoise.controlplane import datasets, keys, organisations, submissions
+from ardoise.controlplane.database import open_control_plane
+from ardoise.controlplane.errors import ControlPlaneError, Unauthenticated
+from ardoise.controlplane.permissions import Principal
+from ardoise.settings import Settings
+
+PREFIX = "/api/producteurs/v1"
+TAG = "Automatisation (producteurs)"
+
+
+class _Engine:
+    """The control plane's engine, opened (and migrated) at the first call."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._engine: Engine | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> Engine:
+        with self._lock:
+            if self._engine is None:
+                self._engine = open_control_plane(self.settings)
+            return self._engine
+
+
+def _bearer(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        raise Unauthenticated("Clé d'API absente : en-tête « Authorization: Bearer ard_… ».")
+    return secret.strip()
+
+
+def _submission(s: submissions.Submission) -> dict[str, Any]:
+    out = asdict(s)
+    out["state"] = s.state.value
+    return out
+
+
+def build_router(settings: Settings) -> APIRouter:
+    router = APIRouter(prefix=PREFIX, tags=[TAG])
+    lazy = _Engine(settings)
+
+    def principal(request: Request) -> Principal:
+        with lazy.get().begin() as conn:
+            return keys.principal_of_key(conn, _bearer(request))
+
+    @router.get("/organisations/{organisation_id}", summary="L'organisation de la clé et ses jeux")
+    def organisation(request: Request, organisation_id: str) -> dict[str, Any]:
+        who = principal(request)
+        with lazy.get().connect() as conn:
+            org = organisations.get_organisation(conn, who, organisation_id)
+            owned = datasets.datasets_of(conn, who, organisation_id)
+        return asdict(org) | {"datasets": owned}
+
+    @router.post("/jeux/{dataset_id}/versions", summary="Soumettre une version (fichier)")
+    def submit(
+        request: Request,
+        dataset_id: str,
+        fichier: UploadFile,
+        note: Annotated[str | None, Query(max_length=2000)] = None,
+    ) -> dict[str, Any]:
+        who = principal(request)
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > (settings.upload_max_mb << 20) + 65536:
+            raise ControlPlaneError(
+                f"Fichier trop volumineux : plus de {settings.upload_max_mb} Mo."
+            )
+        found = submissions.submit(
+            lazy.get(), settings, who, dataset_id, fichier.file, fichier.filename or "", note
+        )
+        return _submission(found)
+
+    @router.get("/soumissions/{submission_id}", summary="Une soumission et son rapport")
+    def read(request: Request, submission_id: str) -> dict[str, Any]:
+        return _submission(
+            submissions.get_submission(lazy.get(), principal(request), submission_id)
+        )
+
+    @router.post("/soumissions/{submission_id}/approbation", summary="Approuver et publier")
+    def approve(
+        request: Request,
+        submission_id: str,
+        commentaire: Annotated[str | None, Body(embed=True, max_length=2000)] = None,
+    ) -> dict[str, Any]:
+        who = principal(request)
+        done = submissions.approve(lazy.get(), settings, who, submission_id, commentaire)
+        return _submission(done)
+
+    @router.post("/soumissions/{submission_id}/refus", summary="Refuser (motif obligatoire)")
+    def reject(
+        request: Request,
+        submission_id: str,
+        commentaire: Annotated[str, Body(embed=True, max_length=2000)],
+    ) -> dict[str, Any]:
+        done = submissions.reject(lazy.get(), principal(request), submission_id, commentaire)
+        return _submission(done)
+
+    return router

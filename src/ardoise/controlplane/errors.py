@@ -1,0 +1,50 @@
+"""The control plane's errors (part of the tree in ``ardoise.errors``; ``web.errors`` maps
+them)::
+
+    * ArdoiseError
+      x ControlPlaneError      [400] a request the control plane cannot do as asked
+        x Unauthenticated      [401] no session or API key, or an unknown one
+        x Forbidden            [403] the principal may not do this action here
+        x Conflict             [409] the thing already exists, or another action holds it
+      x NotFound               (ardoise.errors)
+        x OrganisationNotFound       no organisation has this id
+        x AccountNotFound            no account has this id or email
+        x KeyNotFound                no API key has this id in this organisation
+        x SubmissionNotFound         no submission has this id
+"""
+
+from __future__ import annotations
+
+from ardoise.errors import ArdoiseError, NotFound
+
+
+class ControlPlaneError(ArdoiseError, ValueError):
+    """A request the control plane cannot do as asked (message in French)."""
+
+
+class Unauthenticated(ControlPlaneError):
+    """No session or API key came with the request, or it is unknown, expired or revoked."""
+
+
+class Forbidden(ControlPlaneError):
+    """The principal is known but may not do this action on this organisation."""
+
+
+class Conflict(ControlPlaneError):
+    """The thing already exists, or another action holds it (serialised publications)."""
+
+
+class OrganisationNotFound(NotFound):
+    pass
+
+
+class AccountNotFound(NotFound):
+    pass
+
+
+class KeyNotFound(NotFound):
+    pass
+
+
+class SubmissionNotFound(NotFound):
+    pass

@@ -1,0 +1,133 @@
+"""Who may do what: the one declared table of the control plane.
+
+A principal acts either as a person (a session, or the operator at the shell) or as an
+API key of one organisation. :data:`PERMISSIONS` says, for each :class:`Action`, which
+roles of the *owning* organisation allow it, whether the platform's national
+administrator may, and which key scope allows it (None: no key may). Every operation of
+the control plane and of the Automation API calls :func:`authorize` with its action, and
+``tests/controlplane/test_permission_matrix.py`` runs every action for every kind of
+principal against an expected table of its own.
+
+>>> alice = Principal(account_id="a", roles=frozenset({("depp", Role.CONTRIBUTEUR)}))
+>>> allowed(alice, Action.VERSION_SOUMETTRE, "depp"), allowed(alice, Action.MEMBRE_GERER, "depp")
+(True, False)
+>>> allowed(alice, Action.VERSION_SOUMETTRE, "region-84")
+False
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from ardoise.controlplane.errors import Forbidden, Unauthenticated
+
+
+class Role(StrEnum):
+    CONTRIBUTEUR = "contributeur"  # submits versions
+    RELECTEUR = "relecteur"  # reviews and publishes
+    ADMINISTRATEUR = "administrateur"  # members, datasets, API keys, journal
+
+
+class Scope(StrEnum):
+    """What an API key may do (a key acts for its organisation only)."""
+
+    LIRE = "lire"  # read the organisation's datasets and submissions
+    SOUMETTRE = "soumettre"  # declare a dataset, submit a version
+    RELIRE = "relire"  # approve, reject, publish
+
+
+class Action(StrEnum):
+    ORGANISATION_CREER = "organisation.creer"
+    ORGANISATION_LIRE = "organisation.lire"
+    MEMBRE_GERER = "membre.gerer"
+    CLE_GERER = "cle.gerer"
+    JOURNAL_LIRE = "journal.lire"
+    JEU_DECLARER = "jeu.declarer"
+    VERSION_SOUMETTRE = "version.soumettre"
+    SOUMISSION_LIRE = "soumission.lire"
+    SOUMISSION_RELIRE = "soumission.relire"
+
+
+@dataclass(frozen=True)
+class Rule:
+    roles: frozenset[Role]  # roles in the owning organisation that allow the action
+    national: bool  # the national administrator may
+    scope: Scope | None  # the key scope that allows it; None: no API key may
+    says: str  # in French, for the README and the error message
+
+
+_ALL = frozenset(Role)
+_ADMIN = frozenset({Role.ADMINISTRATEUR})
+
+PERMISSIONS: dict[Action, Rule] = {
+    Action.ORGANISATION_CREER: Rule(frozenset(), True, None, "créer une organisation"),
+    Action.ORGANISATION_LIRE: Rule(_ALL, True, Scope.LIRE, "voir l'organisation"),
+    Action.MEMBRE_GERER: Rule(_ADMIN, True, None, "gérer les membres"),
+    Action.CLE_GERER: Rule(_ADMIN, True, None, "gérer les clés d'API"),
+    Action.JOURNAL_LIRE: Rule(_ADMIN, True, None, "lire le journal"),
+    Action.JEU_DECLARER: Rule(_ADMIN, True, Scope.SOUMETTRE, "déclarer un jeu de données"),
+    Action.VERSION_SOUMETTRE: Rule(
+        frozenset({Role.CONTRIBUTEUR}), False, Scope.SOUMETTRE, "soumettre une version"
+    ),
+    Action.SOUMISSION_LIRE: Rule(_ALL, True, Scope.LIRE, "voir les soumissions"),
+    Action.SOUMISSION_RELIRE: Rule(
+        frozenset({Role.RELECTEUR}), False, Scope.RELIRE, "approuver, refuser, publier"
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who acts. Anonymous when it has neither account nor key nor ``cli``."""
+
+    account_id: str | None = None
+    key_id: str | None = None
+    key_organisation: str | None = None  # the organisation an API key acts for
+    session_id: str | None = None  # a digest of the session (journal), never the cookie
+    national: bool = False
+    roles: frozenset[tuple[str, Role]] = frozenset()  # (organisation id, role)
+    scopes: frozenset[Scope] = frozenset()
+    cli: bool = False  # the operator at the shell: every right, journaled as "cli"
+
+    @property
+    def anonymous(self) -> bool:
+        return self.account_id is None and self.key_id is None and not self.cli
+
+    @property
+    def origin(self) -> str:
+        return "cli" if self.cli else ("cle" if self.key_id else "session")
+
+    def roles_in(self, organisation_id: str) -> frozenset[Role]:
+        return frozenset(r for org, r in self.roles if org == organisation_id)
+
+
+OPERATOR = Principal(cli=True, national=True)
+
+
+def allowed(principal: Principal, action: Action, organisation_id: str | None) -> bool:
+    """Whether ``principal`` may do ``action`` on ``organisation_id`` (None: platform)."""
+    rule = PERMISSIONS[action]
+    if principal.anonymous:
+        return False
+    if principal.cli:  # whoever runs the shell holds the database and the var dir anyway
+        return True
+    if principal.key_id is not None:
+        return (
+            rule.scope is not None
+            and rule.scope in principal.scopes
+            and organisation_id is not None
+            and principal.key_organisation == organisation_id
+        )
+    if principal.national and rule.national:
+        return True
+    return organisation_id is not None and bool(principal.roles_in(organisation_id) & rule.roles)
+
+
+def authorize(principal: Principal, action: Action, organisation_id: str | None) -> None:
+    """Raise :class:`Unauthenticated` or :class:`Forbidden` unless :func:`allowed`."""
+    if principal.anonymous:
+        raise Unauthenticated("Connexion requise : identifiez-vous ou fournissez une clé d'API.")
+    if not allowed(principal, action, organisation_id):
+        where = f" pour l'organisation « {organisation_id} »" if organisation_id else ""
+        raise Forbidden(f"Action non autorisée{where} : {PERMISSIONS[action].says}.")

@@ -1,0 +1,136 @@
+"""The control plane's tables (SQLAlchemy Core); ``migrations/`` creates them.
+
+* ``cp_organisations``  producers and users of the platform: ministry directions, DEPP,
+  académies, régions, départements, communes, operators; SIRET, type and territory.
+* ``cp_comptes``        people: a local account (argon2 hash, development only) or an
+  OpenID Connect identity (issuer + subject); ``administrateur_national`` is the
+  platform-wide role.
+* ``cp_membres``        one role of one account in one organisation.
+* ``cp_cles``           API keys of an organisation: only a SHA-256 of the secret, scopes,
+  revocation and last use.
+* ``cp_jeux``           which organisation owns each dataset.
+* ``cp_soumissions``    submitted versions: file facts, state, quality report, review.
+* ``cp_journal``        every action: who, when, what, from which key or session; never
+  the content of a file.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+ID = BigInteger().with_variant(Integer(), "sqlite")
+
+organisations = Table(
+    "cp_organisations",
+    metadata,
+    Column("id", String(40), primary_key=True),  # a slug: "men", "depp", "region-84"
+    Column("nom", String(200), nullable=False),
+    Column("siret", String(14), nullable=False, unique=True),
+    Column("type", String(20), nullable=False),  # OrganisationType value
+    Column("territoire", String(20), nullable=True),  # "REG:84", "DEP:69", "COM:69123"
+    Column("cree_le", DateTime(timezone=True), nullable=False),
+)
+
+comptes = Table(
+    "cp_comptes",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("email", String(254), nullable=False, unique=True),
+    Column("nom", String(200), nullable=False),
+    Column("mot_de_passe", String(200), nullable=True),  # argon2id hash (local accounts)
+    Column("oidc_emetteur", String(300), nullable=True),
+    Column("oidc_sujet", String(255), nullable=True),
+    Column("administrateur_national", Boolean, nullable=False, server_default="0"),
+    Column("cree_le", DateTime(timezone=True), nullable=False),
+    Column("desactive_le", DateTime(timezone=True), nullable=True),
+    UniqueConstraint("oidc_emetteur", "oidc_sujet", name="uq_comptes_oidc"),
+)
+
+membres = Table(
+    "cp_membres",
+    metadata,
+    Column(
+        "organisation_id",
+        String(40),
+        ForeignKey("cp_organisations.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("compte_id", String(36), ForeignKey("cp_comptes.id"), primary_key=True),
+    Column("role", String(20), primary_key=True),  # Role value
+    Column("ajoute_le", DateTime(timezone=True), nullable=False),
+)
+
+cles = Table(
+    "cp_cles",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("organisation_id", String(40), ForeignKey("cp_organisations.id"), nullable=False),
+    Column("empreinte", String(64), nullable=False, unique=True),
+    Column("intitule", String(200), nullable=False),
+    Column("scopes", Text, nullable=False),  # space-separated
+    Column("cree_le", DateTime(timezone=True), nullable=False),
+    Column("cree_par", String(36), nullable=True),  # account id, None from the CLI
+    Column("revoquee_le", DateTime(timezone=True), nullable=True),
+    Column("derniere_utilisation", DateTime(timezone=True), nullable=True),
+)
+
+jeux = Table(
+    "cp_jeux",
+    metadata,
+    Column("dataset_id", String(100), primary_key=True),
+    Column("organisation_id", String(40), ForeignKey("cp_organisations.id"), nullable=False),
+    Column("declare_le", DateTime(timezone=True), nullable=False),
+)
+
+journal = Table(
+    "cp_journal",
+    metadata,
+    Column("seq", ID, primary_key=True, autoincrement=True),
+    Column("horodatage", DateTime(timezone=True), nullable=False),
+    Column("organisation_id", String(40), nullable=True),
+    Column("compte_id", String(36), nullable=True),
+    Column("cle_id", String(36), nullable=True),
+    Column("session_id", String(64), nullable=True),  # a digest of the session, not the cookie
+    Column("origine", String(12), nullable=False),  # "session", "cle", "cli"
+    Column("action", String(40), nullable=False),  # Action value
+    Column("objet", String(200), nullable=True),  # what the action was on (ids)
+    Column("details", Text, nullable=True),  # JSON of small facts, never file content
+)
+
+soumissions = Table(
+    "cp_soumissions",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("dataset_id", String(100), nullable=False),
+    Column("organisation_id", String(40), nullable=False),
+    Column("compte_id", String(36), nullable=True),  # the submitter (a person) …
+    Column("cle_id", String(36), nullable=True),  # … or an API key
+    Column("fichier", String(300), nullable=False),  # the file's name as uploaded
+    Column("octets", BigInteger, nullable=False),
+    Column("empreinte", String(64), nullable=False),  # SHA-256 of the file
+    Column("note", Text, nullable=True),  # the producer's note (changelog)
+    Column("etat", String(12), nullable=False),  # SubmissionState value
+    Column("rapport", Text, nullable=True),  # JSON quality report (no row content)
+    Column("cree_le", DateTime(timezone=True), nullable=False),
+    Column("relu_par", String(36), nullable=True),
+    Column("relu_le", DateTime(timezone=True), nullable=True),
+    Column("commentaire", Text, nullable=True),
+    Column("release_id", String(40), nullable=True),
+    # SHA-256 of the dataset's Parquet file served when the version was submitted: a
+    # version checked against an older one is not approved over a newer publication
+    Column("version_base", String(64), nullable=True),
+)
