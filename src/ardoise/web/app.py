@@ -19,6 +19,7 @@ from ardoise.api.datapackage import build_router as datapackage_router
 from ardoise.api.explore import build_router
 from ardoise.api.indicateurs import build_router as indicateurs_router
 from ardoise.api.jsonresponse import JSONBytes
+from ardoise.api.sql import build_router as sql_router
 from ardoise.api.territoires import build_router as territoires_router
 from ardoise.dashboard import build_router as dashboard_router
 from ardoise.errors import ArdoiseError
@@ -109,6 +110,7 @@ def _include_routes(
     """Every surface's routes, in the order they are matched."""
     app.include_router(territoires_router(), prefix=ROOT.v1())
     app.include_router(indicateurs_router(), prefix=ROOT.v1())
+    app.include_router(sql_router(), prefix=ROOT.v1())
     for prefix, shape in EXPLORE_PREFIXES:
         app.include_router(
             build_router(shape),  # type: ignore[arg-type]
