@@ -260,3 +260,32 @@ def test_checked_sql_names_only_allowed_files(tmp_path: Path) -> None:
     assert checked.parameters == ("v",)
     with pytest.raises(SqlRefused, match="Table inconnue"):
         check_sql("SELECT * FROM u", allowed)
+
+
+def test_the_sql_page_works_without_javascript(client: httpx.Client) -> None:
+    empty = client.get("/sql")
+    assert empty.status_code == 200
+    assert (
+        '<form method="get" action="/sql"' in empty.text
+        and "<script" not in empty.text.split("<main", 1)[-1].split("</main>", 1)[0]
+    )
+    assert "Exemples" in empty.text and "test_points" in empty.text
+    r = client.get("/sql", params={"q": "SELECT uai, effectif FROM test_points ORDER BY uai"})
+    assert r.status_code == 200
+    assert "<td>0350001L</td>" in r.text and "<td>120</td>" in r.text
+    assert "format=parquet" in r.text and "format=csv" in r.text
+    twin = client.get("/sql.json", params={"q": "SELECT uai FROM test_points ORDER BY uai"})
+    assert twin.json()["lignes"] == [["0350001L"], ["0690002C"]]
+
+
+def test_the_sql_page_shows_a_refusal_in_french(client: httpx.Client) -> None:
+    r = client.get("/sql", params={"q": "COPY test_points TO '/tmp/x.csv'"})
+    assert r.status_code == 200
+    assert "fr-alert--error" in r.text and "instruction COPY refusée" in r.text
+
+
+def test_the_sql_page_truncates_with_a_parquet_link(client: httpx.Client) -> None:
+    q = "SELECT a.uai FROM test_ips_ecoles a, test_ips_ecoles b, test_ips_ecoles c"
+    r = client.get("/sql", params={"q": q})
+    assert "tronqué" in r.text and "format=parquet" in r.text
+    assert r.text.count("<tr>") == 40 + 1  # the row cap, plus the header
