@@ -124,9 +124,12 @@ class CheckedSql:
     tables: tuple[str, ...]  # the names the query used, as resolved (for the answer)
 
 
-def check_sql(text: str, tables: Mapping[str, Path]) -> CheckedSql:
+def check_sql(
+    text: str, tables: Mapping[str, Path], views: Mapping[Path, str] | None = None
+) -> CheckedSql:
     """Parse, check and rewrite ``text``; ``tables`` is the caller's allow-list (lower-case
-    name, or ``release.name``, → Parquet file). Raise :class:`SqlRefused` (or
+    name, or ``release.name``, → Parquet file); ``views``: the view name of each file in a
+    database that holds them all (None: ``__ardoise_t0``… numbered for this query). Raise :class:`SqlRefused` (or
     ``LimitExceeded``) with a French message when it may not run."""
     if not text or not text.strip():
         raise SqlRefused("Requête SQL vide : écrivez une requête SELECT (paramètre q).")
@@ -148,10 +151,10 @@ def check_sql(text: str, tables: Mapping[str, Path]) -> CheckedSql:
         if nodes > MAX_NODES:
             raise LimitExceeded(f"Requête SQL trop complexe (plus de {MAX_NODES} nœuds).")
         _check_node(node)
-    views, used = _rewrite_tables(root, tables)
+    used_views, used = _rewrite_tables(root, tables, views or {})
     parameters = _parameters(root)
     sql = root.sql(dialect="duckdb", comments=False)
-    return CheckedSql(sql, views, parameters, bool(explain), used)
+    return CheckedSql(sql, used_views, parameters, bool(explain), used)
 
 
 def _named_parameters(text: str) -> str:
@@ -236,7 +239,7 @@ def _cte_names(root: exp.Expr) -> set[str]:
 
 
 def _rewrite_tables(
-    root: exp.Expr, tables: Mapping[str, Path]
+    root: exp.Expr, tables: Mapping[str, Path], named: Mapping[Path, str]
 ) -> tuple[tuple[tuple[str, Path], ...], tuple[str, ...]]:
     """Replace each table reference by its internal view; refuse what is not allowed."""
     ctes = _cte_names(root)
@@ -263,7 +266,7 @@ def _rewrite_tables(
                 "listées par /api/v1/sql/tables (un jeu d'une autre release s'écrit "
                 '"<release>".<table>).'
             )
-        view = views.setdefault(path, f"{VIEW_PREFIX}{len(views)}")
+        view = views.setdefault(path, named.get(path) or f"{VIEW_PREFIX}{len(views)}")
         used.append(key)
         alias = table.alias or table.name
         replacement = exp.Table(

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -28,7 +29,7 @@ import pyarrow.parquet as pq
 from ardoise.odsql.errors import LimitExceeded
 from ardoise.query.errors import QueryTimeout
 from ardoise.query.release import ServedRelease
-from ardoise.query.sql_guard import CheckedSql, SqlRefused, check_sql
+from ardoise.query.sql_guard import VIEW_PREFIX, CheckedSql, SqlRefused, check_sql
 from ardoise.query.sql_tables import PUBLIC, Grant, visible_tables, with_default
 from ardoise.release.store import ReleaseStore
 from ardoise.settings import Settings
@@ -77,17 +78,26 @@ class SqlResult:
 
 
 def checked(
-    release: ServedRelease, store: ReleaseStore, text: str, grant: Grant, default: str | None
+    release: ServedRelease,
+    store: ReleaseStore,
+    text: str,
+    grant: Grant,
+    default: str | None,
+    views: Mapping[Path, str] | None = None,
 ) -> CheckedSql:
     """``text`` checked against the tables ``grant`` may read; unqualified names are those of
     the release ``default`` (an id of the store; None: the served ``release``)."""
-    tables = release.memo(
+    tables = _tables(release, store, grant)
+    if default is not None and default.lower() != release.id.lower():
+        tables = with_default(tables, default)
+    return check_sql(text, tables, views)
+
+
+def _tables(release: ServedRelease, store: ReleaseStore, grant: Grant) -> dict[str, Path]:
+    return release.memo(
         ("sql_tables", grant),
         lambda: visible_tables(store, (release.path, release.manifest), grant),
     )
-    if default is not None and default.lower() != release.id.lower():
-        tables = with_default(tables, default)
-    return check_sql(text, tables)
 
 
 def run_sql(
@@ -101,9 +111,10 @@ def run_sql(
 ) -> SqlResult:
     """Run the SQL ``text`` (bound ``params`` by name) and return at most ``max_rows`` rows;
     ``default``: the release whose tables the unqualified names are (None: ``release``)."""
-    query = checked(release, store, text, grant, default)
+    db = database(release, store, grant, limits)
+    query = checked(release, store, text, grant, default, db.views)
     values = bind(query, params)
-    with _connection(query, limits) as (_con, cursor):
+    with db.cursor(limits.time_limit_ms) as cursor:
         if query.explain:
             rows = cursor.execute(f"EXPLAIN {query.sql}", values or None).fetchall()
             plan = "\n".join(str(r[-1]) for r in rows)
@@ -128,12 +139,13 @@ def sql_parquet(
     default: str | None = None,
 ) -> bytes:
     """The whole result as a Parquet file (at most ``export_max_rows`` rows)."""
-    query = checked(release, store, text, grant, default)
+    db = database(release, store, grant, limits)
+    query = checked(release, store, text, grant, default, db.views)
     if query.explain:
         raise SqlRefused("EXPLAIN ne se télécharge pas en Parquet : utilisez format=json.")
     values = bind(query, params)
     sink = pa.BufferOutputStream()
-    with _connection(query, limits) as (_con, cursor):
+    with db.cursor(limits.time_limit_ms) as cursor:
         reader = cursor.sql(query.sql, params=values or None).to_arrow_reader(50_000)
         rows = 0
         with pq.ParquetWriter(sink, reader.schema) as writer:
@@ -169,44 +181,98 @@ def bind(query: CheckedSql, params: Mapping[str, str]) -> dict[str, object]:
     return values
 
 
-@contextmanager
-def _connection(
-    query: CheckedSql, limits: SqlLimits
-) -> Iterator[tuple[duckdb.DuckDBPyConnection, duckdb.DuckDBPyConnection]]:
-    """A locked-down database with the query's views, and a cursor under a time limit."""
-    if not _SLOTS.acquire(timeout=limits.time_limit_ms / 1000):
-        raise QueryTimeout(
-            f"Trop de requêtes SQL en cours ({SQL_SLOTS} à la fois) : réessayez dans un instant."
-        )
-    con = duckdb.connect(":memory:")
-    try:
-        for view, path in query.views:
+class SqlDatabase:
+    """One locked-down in-memory DuckDB holding a view per file of an allow-list (made once
+    per served release: a new database costs about 50 ms); each query runs on its own
+    cursor. Reopened when DuckDB invalidates it after an internal error."""
+
+    def __init__(self, views: Mapping[Path, str], limits: SqlLimits) -> None:
+        self.views = dict(views)
+        self._limits = limits
+        self._lock = threading.Lock()
+        self.connection = self._open()
+
+    def _open(self) -> duckdb.DuckDBPyConnection:
+        con = duckdb.connect(":memory:")
+        for path, view in self.views.items():
             con.execute(
                 f"CREATE VIEW {quote_identifier(view)} AS "
                 f"SELECT * FROM read_parquet({quote_literal(str(path))})"
             )
-        paths = ", ".join(quote_literal(str(p)) for _v, p in query.views)
+        paths = ", ".join(quote_literal(str(p)) for p in self.views)
         for statement in (
-            f"SET memory_limit = {quote_literal(limits.memory_limit)}",
-            f"SET threads = {int(limits.threads)}",
-            "SET TimeZone = 'UTC'",
-            "SET disabled_optimizers = 'late_materialization'",  # see query/engine.py
-            f"SET allowed_paths = [{paths}]",
-            "SET enable_external_access = false",
-            "SET autoinstall_known_extensions = false",
-            "SET autoload_known_extensions = false",
-            "SET lock_configuration = true",
+            f"SET GLOBAL memory_limit = {quote_literal(self._limits.memory_limit)}",
+            f"SET GLOBAL threads = {int(self._limits.threads)}",
+            "SET GLOBAL TimeZone = 'UTC'",
+            "SET GLOBAL disabled_optimizers = 'late_materialization'",  # see query/engine.py
+            f"SET GLOBAL allowed_paths = [{paths}]",
+            "SET GLOBAL enable_external_access = false",
+            "SET GLOBAL autoinstall_known_extensions = false",
+            "SET GLOBAL autoload_known_extensions = false",
+            "SET GLOBAL lock_configuration = true",
         ):
             con.execute(statement)
-        with _time_limit(con, limits.time_limit_ms):
-            yield con, con
-    finally:
-        con.close()
-        _SLOTS.release()
+        return con
+
+    @contextmanager
+    def cursor(self, limit_ms: int) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor under the time limit (at most ``SQL_SLOTS`` at once in a process)."""
+        if not _SLOTS.acquire(timeout=limit_ms / 1000):
+            raise QueryTimeout(
+                f"Trop de requêtes SQL en cours ({SQL_SLOTS} à la fois) : réessayez dans un "
+                "instant."
+            )
+        try:
+            with self._lock:
+                connection = self.connection
+                cursor = connection.cursor()
+            try:
+                with _time_limit(cursor, limit_ms, lambda: self._reopen(connection)):
+                    yield cursor
+            finally:
+                cursor.close()
+        finally:
+            _SLOTS.release()
+
+    def _reopen(self, broken: duckdb.DuckDBPyConnection) -> None:
+        with self._lock:
+            if self.connection is broken:
+                self.connection = self._open()
+                broken.close()
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def database(
+    release: ServedRelease, store: ReleaseStore, grant: Grant, limits: SqlLimits
+) -> SqlDatabase:
+    """The SQL database of ``release`` for ``grant``: a view per file it may read."""
+
+    def build() -> SqlDatabase:
+        paths = sorted(set(_tables(release, store, grant).values()))
+        return SqlDatabase({p: f"{VIEW_PREFIX}{i}" for i, p in enumerate(paths)}, limits)
+
+    return release.memo(("sql_database", grant, limits), build)
 
 
 @contextmanager
-def _time_limit(con: duckdb.DuckDBPyConnection, limit_ms: int) -> Iterator[None]:
+def _connection(
+    query: CheckedSql, limits: SqlLimits
+) -> Iterator[tuple[duckdb.DuckDBPyConnection, duckdb.DuckDBPyConnection]]:
+    """A database of the query's views alone, and a cursor under the time limit."""
+    db = SqlDatabase({p: v for v, p in query.views}, limits)
+    try:
+        with db.cursor(limits.time_limit_ms) as cursor:
+            yield db.connection, cursor
+    finally:
+        db.close()
+
+
+@contextmanager
+def _time_limit(
+    con: duckdb.DuckDBPyConnection, limit_ms: int, reopen: Callable[[], None]
+) -> Iterator[None]:
     """Interrupt ``con`` after ``limit_ms``; DuckDB errors leave as French QueryErrors."""
     expired = threading.Event()
 
@@ -225,6 +291,9 @@ def _time_limit(con: duckdb.DuckDBPyConnection, limit_ms: int) -> Iterator[None]
         yield
     except duckdb.InterruptException:
         raise timeout from None
+    except (duckdb.InternalException, duckdb.FatalException) as err:
+        reopen()
+        raise SqlRefused(f"Erreur interne du moteur SQL : {_first_line(err)}") from None
     except duckdb.OutOfMemoryException:
         raise LimitExceeded(
             "La requête SQL dépasse la mémoire allouée à une requête : filtrez ou agrégez "
