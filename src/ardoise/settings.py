@@ -83,6 +83,13 @@ class Settings:
         5000, "Durée maximale d'une requête de l'API (millisecondes)."
     )
     export_time_limit_ms: int = setting(600000, "Durée maximale d'un export (millisecondes).")
+    release_archive_entries: int = setting(
+        2,
+        "Releases anciennes gardées chargées pour release= ou date= (les moins utilisées partent).",
+    )
+    release_retention: int = setting(
+        0, "Releases servies par release= ou date= : les N plus récentes (0 : toutes)."
+    )
     sql_time_limit_ms: int = setting(
         10000, "Durée maximale d'une requête de /api/v1/sql (millisecondes)."
     )

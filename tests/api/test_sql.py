@@ -289,3 +289,32 @@ def test_the_sql_page_truncates_with_a_parquet_link(client: httpx.Client) -> Non
     r = client.get("/sql", params={"q": q})
     assert "tronqué" in r.text and "format=parquet" in r.text
     assert r.text.count("<tr>") == 40 + 1  # the row cap, plus the header
+
+
+RECORDS = "/api/explore/v2.1/catalog/datasets/test-calendrier/records"
+
+
+def test_time_travel_on_explore_records(client: httpx.Client, sql_settings: Settings) -> None:
+    old, new = releases(sql_settings)
+    now = client.get(RECORDS)
+    before = client.get(RECORDS, params={"release": old})
+    assert now.status_code == before.status_code == 200, before.text
+    assert now.headers["X-Ardoise-Release"] == new
+    assert before.headers["X-Ardoise-Release"] == old
+    assert before.json()["total_count"] + 1 == now.json()["total_count"]
+    on_day = client.get(RECORDS, params={"date": "2099-01-01"})
+    assert on_day.headers["X-Ardoise-Release"] == new
+    assert client.get(RECORDS, params={"release": "19990101T000000Z-x"}).status_code == 404
+    assert client.get(RECORDS, params={"date": "1999-01-01"}).status_code == 404
+    assert client.get(RECORDS, params={"date": "demain"}).status_code == 400
+
+
+def test_retention_bounds_time_travel(sql_settings: Settings) -> None:
+    from starlette.testclient import TestClient
+
+    old, _new = releases(sql_settings)
+    kept = dataclasses.replace(sql_settings, release_retention=1)
+    with TestClient(create_app(kept), raise_server_exceptions=False) as c:
+        r = c.get(RECORDS, params={"release": old})
+        assert r.status_code == 404 and "plus servie" in r.json()["message"]
+        assert c.get(RECORDS).status_code == 200

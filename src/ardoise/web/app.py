@@ -28,11 +28,13 @@ from ardoise.mcp import build_server as build_mcp_server
 from ardoise.query import territories
 from ardoise.query.indicator_index import indicator_index
 from ardoise.query.release import ReleaseHolder
+from ardoise.query.release_archive import ReleaseArchive
 from ardoise.settings import Settings, load_settings
 from ardoise.urls import ROOT
 from ardoise.web import errors, scolarite
 from ardoise.web.caching import CachingMiddleware
 from ardoise.web.ratelimit import RateLimitMiddleware
+from ardoise.web.release_header import ReleaseHeaderMiddleware
 
 DESCRIPTION = """Données ouvertes de l'éducation, vérifiées et versionnées.
 
@@ -65,6 +67,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.releases = holder
+    app.state.archive = ReleaseArchive(settings, holder)
     errors.install(app)
 
     def current_id() -> str | None:
@@ -139,7 +142,9 @@ def _include_routes(
 
 def _add_middleware(app: FastAPI, settings: Settings, current_id: Callable[[], str | None]) -> None:
     # Innermost first: answers are compressed once, then cached compressed (a cache hit costs
-    # no gzip); quotas count hits too; CORS outermost.
+    # no gzip); quotas count hits too; CORS outermost. The release header is set innermost,
+    # so cached answers keep it.
+    app.add_middleware(ReleaseHeaderMiddleware)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(
         CachingMiddleware,
