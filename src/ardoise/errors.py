@@ -43,6 +43,8 @@ Our exception hierarchy (HTTP status and ``error_code`` of the Explore API in br
             x InvalidExportOption
             x ExportTooLarge
         x QueryTimeout                   [400 "QueryTimeout"] (query.errors)
+        x SqlRefused                     [400 "SQLError"] SQL of /api/v1/sql refused
+                                               (query.sql_guard)
       x TokenError                       [400] a bad token request (scolarite.errors, CLI)
       x RegistryUnavailable              [503] the pupil registry cannot be read
       x AuditUnavailable                 [503] the audit journal cannot be written

@@ -83,6 +83,23 @@ class Settings:
         5000, "Durée maximale d'une requête de l'API (millisecondes)."
     )
     export_time_limit_ms: int = setting(600000, "Durée maximale d'un export (millisecondes).")
+    release_archive_entries: int = setting(
+        2,
+        "Releases anciennes gardées chargées pour release= ou date= (les moins utilisées partent).",
+    )
+    release_retention: int = setting(
+        0, "Releases servies par release= ou date= : les N plus récentes (0 : toutes)."
+    )
+    sql_time_limit_ms: int = setting(
+        10000, "Durée maximale d'une requête de /api/v1/sql (millisecondes)."
+    )
+    sql_memory_limit: str = setting("512MB", "Mémoire maximale de DuckDB par requête SQL.")
+    sql_max_rows: int = setting(
+        5000, "Lignes au plus d'une réponse SQL en JSON ou CSV (au-delà : Parquet)."
+    )
+    sql_export_max_rows: int = setting(
+        1000000, "Lignes au plus d'un résultat SQL téléchargé en Parquet."
+    )
     query_materialize: bool = setting(
         True, "Charger les tables de la release en mémoire (requêtes plus rapides)."
     )

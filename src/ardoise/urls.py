@@ -118,6 +118,12 @@ class Urls:
     def indicators(self) -> str:
         return f"{self.v1()}/indicateurs"
 
+    def sql(self, encoded_query: str = "") -> str:
+        return _join(f"{self.v1()}/sql", encoded_query)
+
+    def sql_tables(self) -> str:
+        return f"{self.v1()}/sql/tables"
+
     def indicator(self, indicator_id: str) -> str:
         return f"{self.indicators()}/{segment(indicator_id)}"
 
@@ -189,6 +195,9 @@ class Urls:
 
     def search_page(self) -> str:
         return f"{self.base}/recherche"
+
+    def sql_page(self, encoded_query: str = "") -> str:
+        return _join(f"{self.base}/sql", encoded_query)
 
     def quality_page(self) -> str:
         return f"{self.base}/qualite"

@@ -7,7 +7,8 @@ checked by the functions of ``ardoise.api.params``, in the portal's order (time 
 limit, offset, refine, exclude, territory), whatever the route. The parameter dependencies
 are ``async``: they only read text, and a sync dependency costs a hop to the threadpool.
 
-    CurrentRelease  the ServedRelease of the request (503 when none can be served)
+    CurrentRelease  the ServedRelease of the request (503 when none can be served; an older
+                    one for release=/date=)
     Records         RecordsQuery of /records (limit 10 by default)
     Export          RecordsQuery of /exports (every row by default)
     Filters         RecordsQuery of /facets (where, refine, exclude, lang, timezone, territoire)
@@ -30,6 +31,7 @@ from ardoise.exporters.model import ExportOptions
 from ardoise.query.catalog import CatalogQuery
 from ardoise.query.model import RecordsQuery
 from ardoise.query.release import ReleaseHolder, ServedRelease
+from ardoise.query.release_archive import ReleaseArchive
 
 
 def release_of(request: Request) -> ServedRelease:
@@ -40,12 +42,26 @@ def release_of(request: Request) -> ServedRelease:
 
 async def current_release(request: Request) -> ServedRelease:
     """The release of the request: on the event loop when it is loaded (the usual case), in
-    the threadpool when ``var/current`` switched and it must be loaded."""
-    holder: ReleaseHolder = request.app.state.releases
-    release = holder.loaded()
-    if release is None:
-        release = await run_in_threadpool(holder.get)
+    the threadpool when ``var/current`` switched and it must be loaded; an older one when
+    the request names it (``release=<id>`` or ``date=AAAA-MM-JJ``, ``query/release_archive``)."""
+    params = request.query_params
+    release: ServedRelease | None
+    if "release" in params or "date" in params:
+        release = await run_in_threadpool(_archived, request)
+    else:
+        holder: ReleaseHolder = request.app.state.releases
+        release = holder.loaded()
+        if release is None:
+            release = await run_in_threadpool(holder.get)
+    request.state.ardoise_release = release.id
     return release
+
+
+def _archived(request: Request) -> ServedRelease:
+    archive: ReleaseArchive = request.app.state.archive
+    params = request.query_params
+    wanted = archive.resolve(params.get("release"), params.get("date"))
+    return archive.get(wanted) if wanted else archive.holder.get()
 
 
 CurrentRelease = Annotated[ServedRelease, Depends(current_release)]

@@ -20,7 +20,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from ardoise.dashboard import about, catalog, home, indicator, school, territory
+from ardoise.dashboard import about, catalog, home, indicator, school, sql, territory
 from ardoise.dashboard.assets import Assets, build_assets
 from ardoise.dashboard.citation import citation
 from ardoise.dashboard.contexts import Chart, ErrorPage, Link, Page, twin
@@ -30,6 +30,8 @@ from ardoise.errors import ArdoiseError, NotFound
 from ardoise.french import plural
 from ardoise.lru import LRU
 from ardoise.query.release import ServedRelease
+from ardoise.query.sql_run import SqlLimits
+from ardoise.release.store import ReleaseStore
 from ardoise.settings import Settings
 from ardoise.urls import ROOT, serving_base
 
@@ -368,6 +370,16 @@ class Routes:
             json=request.url.path.endswith(".json"),
         )
 
+    def sql_html(self, request: Request) -> Response:
+        store = ReleaseStore(self.settings.var_dir)
+        limits = SqlLimits.of(self.settings)
+        return self.r.page(
+            request,
+            "sql.html",
+            lambda rel: sql.sql_page(rel, store, limits, _params(request), request.url.query),
+            json=request.url.path.endswith(".json"),
+        )
+
 
 ROUTES = (  # path, route function, in the order they are matched
     ("/static/{name}", "static"),
@@ -392,6 +404,8 @@ ROUTES = (  # path, route function, in the order they are matched
     ("/a-propos.json", "about_html"),
     ("/recherche", "search_html"),
     ("/recherche.json", "search_html"),
+    ("/sql", "sql_html"),
+    ("/sql.json", "sql_html"),
 )
 
 

@@ -21,6 +21,7 @@ from ardoise.api.datapackage import build_router as datapackage_router
 from ardoise.api.explore import build_router
 from ardoise.api.indicateurs import build_router as indicateurs_router
 from ardoise.api.jsonresponse import JSONBytes
+from ardoise.api.sql import build_router as sql_router
 from ardoise.api.territoires import build_router as territoires_router
 from ardoise.dashboard import build_router as dashboard_router
 from ardoise.errors import ArdoiseError
@@ -30,12 +31,14 @@ from ardoise.mcp import build_server as build_mcp_server
 from ardoise.query import territories
 from ardoise.query.indicator_index import indicator_index
 from ardoise.query.release import ReleaseHolder
+from ardoise.query.release_archive import ReleaseArchive
 from ardoise.settings import Settings, load_settings
 from ardoise.urls import ROOT
 from ardoise.web import errors, scolarite
 from ardoise.web.caching import CachingMiddleware
 from ardoise.web.portal_requests import PortalRequestMiddleware
 from ardoise.web.ratelimit import PORTAL_DAILY_QUOTA, RateLimitMiddleware
+from ardoise.web.release_header import ReleaseHeaderMiddleware
 
 DESCRIPTION = """Données ouvertes de l'éducation, vérifiées et versionnées.
 
@@ -68,6 +71,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.releases = holder
+    app.state.archive = ReleaseArchive(settings, holder)
     errors.install(app)
 
     def current_id() -> str | None:
@@ -131,6 +135,7 @@ def _include_routes(
     """Every surface's routes, in the order they are matched."""
     app.include_router(territoires_router(), prefix=ROOT.v1())
     app.include_router(indicateurs_router(), prefix=ROOT.v1())
+    app.include_router(sql_router(), prefix=ROOT.v1())
     for prefix, shape in EXPLORE_PREFIXES:
         app.include_router(
             build_router(shape),  # type: ignore[arg-type]
@@ -164,7 +169,9 @@ def _include_routes(
 
 def _add_middleware(app: FastAPI, settings: Settings, current_id: Callable[[], str | None]) -> None:
     # Innermost first: answers are compressed once, then cached compressed (a cache hit costs
-    # no gzip); quotas count hits too; CORS outermost.
+    # no gzip); quotas count hits too; CORS outermost. The release header is set innermost,
+    # so cached answers keep it.
+    app.add_middleware(ReleaseHeaderMiddleware)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(
         CachingMiddleware,

@@ -1,0 +1,33 @@
+"""``X-Ardoise-Release`` on every answer whose route read a release (``api.deps``
+sets ``request.state.ardoise_release``): the release a client should cite, the current
+one or the older one it asked for with ``release=`` or ``date=``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+HEADER = b"x-ardoise-release"
+
+
+class ReleaseHeaderMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_header(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                state: dict[str, Any] = scope.get("state") or {}
+                release = state.get("ardoise_release")
+                headers = list(message.get("headers") or [])
+                if release and not any(k.lower() == HEADER for k, _v in headers):
+                    headers.append((HEADER, str(release).encode("latin-1", "replace")))
+                    message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_header)
