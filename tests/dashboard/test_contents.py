@@ -211,3 +211,29 @@ def test_schools_of_the_whole_country_are_shown_by_academie(client: TestClient) 
     dist = next(c for c in page["charts"] if c["id"] == "distribution")
     counted = sum(r["nombre"] for r in dist["table"]["rows"])
     assert counted == page["valeurs_total"] - dist["manquants"]
+
+
+def test_a_commune_lists_the_schools_of_its_arrondissements(client: TestClient) -> None:
+    """Lyon's schools are linked to Lyon 1er, 2e…: Lyon's page lists them (issue #19)."""
+    page = client.get("/territoires/commune/69123.json").json()
+    assert {"0690001B", "0690002C"} <= {s["uai"] for s in page["etablissements"]}
+    assert page["etablissements_total"] >= 2
+
+
+def test_territory_schools_list_lycees_and_colleges_first() -> None:
+    from ardoise.dashboard.territory import school_rank
+    from ardoise.query.territories.schools import School
+
+    def school(uai: str, nom: str, kind: str | None) -> School:
+        return School(uai, nom, None, kind, None, None, None, None, None, None, None, (), ())
+
+    schools = [
+        school("1", "École Anne", "ecole"),
+        school("2", "Autre", None),
+        school("3", "Collège Zola", "college"),
+        school("4", "Lycée pro Zola", "lycee_pro"),
+        school("5", "Lycée Anatole", "lycee"),
+        school("6", "Collège Arago", "college"),
+        school("7", "EREA", "erea"),
+    ]
+    assert [s.uai for s in sorted(schools, key=school_rank)] == ["5", "4", "6", "3", "7", "2", "1"]

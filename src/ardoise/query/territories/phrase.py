@@ -162,7 +162,8 @@ class PhraseIndex:
         self.places = places
 
     def find(self, key: str) -> tuple[frozenset[str], str | None, dict[int, int]] | None:
-        """(kinds, sector, {school id: typos}) of the schools a phrase names, or None when
+        """(kinds, sector, {school id: cost}) of the schools a phrase names (cost: twice the
+        typos, plus one for the reading without a place), or None when
         the phrase is not one (a single word with no type word, or nothing to search).
 
         Two readings are merged, each school keeping its fewest typos: the longest run of
@@ -177,10 +178,14 @@ class PhraseIndex:
         readings: list[tuple[list[str], list[int], int]] = [(rest, [], 0)]
         if place_ids:
             readings.append((_without(rest, place), place_ids, place_typos))
-        for words, ids, cost in readings:
+        for n, (words, ids, cost) in enumerate(readings):
+            # on equal typos, the reading with a place first (a typo in a commune's name
+            # rather than in a word of the name: « lycé renes »)
+            later = 1 if n == 0 and len(readings) > 1 else 0
             for i, c in self._named([w for w in words if w not in _STOP], ids, cost).items():
-                if found.get(i, c + typos + 1) > c + typos:
-                    found[i] = c + typos
+                total = 2 * (c + typos) + later
+                if found.get(i, total + 1) > total:
+                    found[i] = total
         return kinds, sector, found
 
     def _named(self, name: list[str], within: list[int], cost: int) -> dict[int, int]:
