@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from html import unescape
 
 import pytest
 from starlette.testclient import TestClient
@@ -237,3 +238,26 @@ def test_territory_schools_list_lycees_and_colleges_first() -> None:
         school("7", "EREA", "erea"),
     ]
     assert [s.uai for s in sorted(schools, key=school_rank)] == ["5", "4", "6", "3", "7", "2", "1"]
+
+
+def test_every_indicator_says_how_to_read_its_figures(client: TestClient) -> None:
+    """A « Comment lire ces chiffres » block on every indicator page, and in its JSON twin
+    and the API (#19): IPS explained where the figure is an IPS, the base under which a
+    value is hidden, the uncertainty of small schools where schools have values."""
+    ids = [i["id"] for i in client.get("/api/v1/indicateurs").json()["indicateurs"]]
+    assert len(ids) >= 15
+    for ident in ids:
+        twin = client.get(f"/indicateurs/{ident}.json").json()
+        api = client.get(f"/api/v1/indicateurs/{ident}").json()
+        paragraphs = twin["comment_lire"]
+        assert paragraphs and paragraphs == api["comment_lire"], ident
+        text = " ".join(paragraphs)
+        page = unescape(client.get(f"/indicateurs/{ident}").text)
+        assert "Comment lire ces chiffres" in page and all(t in page for t in paragraphs), ident
+        assert ("indice de position sociale" in text) == ("ips" in ident.split("_")), ident
+        if api["base_minimale"] > 1:
+            assert f"Sous une base de {api['base_minimale']}" in text, ident
+        if api["niveau_depart"] == "etablissement":
+            assert "petit établissement" in text, ident
+        if api["theme"] == "resultats":
+            assert "semblables" in text or "valeur ajoutée" in text, ident

@@ -116,6 +116,7 @@ def _details(info: q.IndicatorInfo, release: ServedRelease) -> dict[str, Any]:
         "couverture_partielle": d.partial_coverage,
         "precautions": list(d.caveats),
         "methodologie": d.methodology,
+        "comment_lire": list(q.how_to_read(info)),
         "sources": sources,
         "couverture": info.couverture,
         "release": release.id,

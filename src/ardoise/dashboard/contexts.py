@@ -208,6 +208,7 @@ class IndicatorPage:
     table: Table  # at most the first rows (by code)
     valeurs_total: int
     valeurs_url: str  # every value, from the API
+    comment_lire: tuple[str, ...] = ()  # « Comment lire ces chiffres », plain French
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from urllib.parse import quote, urlencode
 from ardoise.errors import NotFound
 from ardoise.indicators.aggregations import AGGREGATIONS
 from ardoise.indicators.model import THEMES, Definition
+from ardoise.indicators.reading import how_to_read as _how_to_read
 from ardoise.odsql.errors import InvalidParameter
 from ardoise.query.indicator_index import indicator_index
 from ardoise.query.indicator_store import ExploreQuery, IndicatorStore, store_for
@@ -374,6 +375,13 @@ def _absent(
         None,
         Provenance(d.version, d.dataset_ids, store.release_id, None, None),
     )
+
+
+def how_to_read(info: IndicatorInfo) -> tuple[str, ...]:
+    """« Comment lire ces chiffres » for one indicator: plain-French paragraphs (what the
+    figure measures, how it climbs the levels, the base under which it is not shown, the
+    uncertainty of small schools)."""
+    return _how_to_read(info.definition)
 
 
 def territory_name(release: ServedRelease, niveau: str, code: str) -> str | None:
