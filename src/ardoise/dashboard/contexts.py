@@ -190,6 +190,16 @@ class SchoolPage:
     charts: tuple[Chart, ...]
     series: tuple[SeriesTable, ...]
     manquants: tuple[str, ...]  # what is missing, in French sentences
+    semblables: FairComparison | None = None  # against schools of similar IPS
+
+
+@dataclass(frozen=True)
+class FairComparison:
+    """A school against the schools of the same type and sector with a similar IPS."""
+
+    groupe: str  # French: who the group is
+    explication: str  # French: why raw rankings mislead
+    table: Table  # indicator, this school, the group's mean, members, gap
 
 
 @dataclass(frozen=True)
