@@ -12,7 +12,7 @@ Tiers, best first: 0 exact code; 1 exact name; 2 name (or code) starting with th
 query has no digit; tier 5 skips schools (long names, many false friends). Tiers 6-7
 ("mots"): schools named by a phrase mixing a type, words of the name and a place
 (« lycée Rennes », phrase.py), ranked right after exact names when the phrase has a type
-or sector word, after later words otherwise. Each level keeps sorted arrays (keys,
+or sector word, last otherwise. Each level keeps sorted arrays (keys,
 later-word suffixes, codes) searched with ``bisect``; the best ids of a large range are
 cached.
 """
@@ -34,8 +34,9 @@ from ardoise.referential.load import canonical_code
 MAX_LIMIT = 50
 TIERS = ("code", "nom", "debut", "mot", "approchant", "approchant", "mots", "mots")
 # Order of the tiers: a phrase with a type word (« lycée Rennes ») right after exact names,
-# one without (« chateaubriand rennes ») after later words.
-_RANK = (0, 1, 3, 4, 6, 7, 2, 5)
+# one without (« chateaubriand rennes ») last (« Saint-Etiene » is the commune one typo
+# away before the schools named « Saint-Étienne »).
+_RANK = (0, 1, 3, 4, 5, 6, 2, 7)
 _ABBREVIATIONS = {"ST": "SAINT", "STE": "SAINTE", "STS": "SAINTS", "STES": "SAINTES"}
 _STOP_WORDS = frozenset(
     {"A", "AU", "AUX", "D", "DE", "DES", "DU", "EN", "ET", "L", "LA", "LE", "LES", "SUR", "SOUS"}
