@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from html import unescape
 
 import pytest
 from starlette.testclient import TestClient
@@ -211,3 +212,52 @@ def test_schools_of_the_whole_country_are_shown_by_academie(client: TestClient) 
     dist = next(c for c in page["charts"] if c["id"] == "distribution")
     counted = sum(r["nombre"] for r in dist["table"]["rows"])
     assert counted == page["valeurs_total"] - dist["manquants"]
+
+
+def test_a_commune_lists_the_schools_of_its_arrondissements(client: TestClient) -> None:
+    """Lyon's schools are linked to Lyon 1er, 2e…: Lyon's page lists them (issue #19)."""
+    page = client.get("/territoires/commune/69123.json").json()
+    assert {"0690001B", "0690002C"} <= {s["uai"] for s in page["etablissements"]}
+    assert page["etablissements_total"] >= 2
+
+
+def test_territory_schools_list_lycees_and_colleges_first() -> None:
+    from ardoise.dashboard.territory import school_rank
+    from ardoise.query.territories.schools import School
+
+    def school(uai: str, nom: str, kind: str | None) -> School:
+        return School(uai, nom, None, kind, None, None, None, None, None, None, None, (), ())
+
+    schools = [
+        school("1", "École Anne", "ecole"),
+        school("2", "Autre", None),
+        school("3", "Collège Zola", "college"),
+        school("4", "Lycée pro Zola", "lycee_pro"),
+        school("5", "Lycée Anatole", "lycee"),
+        school("6", "Collège Arago", "college"),
+        school("7", "EREA", "erea"),
+    ]
+    assert [s.uai for s in sorted(schools, key=school_rank)] == ["5", "4", "6", "3", "7", "2", "1"]
+
+
+def test_every_indicator_says_how_to_read_its_figures(client: TestClient) -> None:
+    """A « Comment lire ces chiffres » block on every indicator page, and in its JSON twin
+    and the API (#19): IPS explained where the figure is an IPS, the base under which a
+    value is hidden, the uncertainty of small schools where schools have values."""
+    ids = [i["id"] for i in client.get("/api/v1/indicateurs").json()["indicateurs"]]
+    assert len(ids) >= 15
+    for ident in ids:
+        twin = client.get(f"/indicateurs/{ident}.json").json()
+        api = client.get(f"/api/v1/indicateurs/{ident}").json()
+        paragraphs = twin["comment_lire"]
+        assert paragraphs and paragraphs == api["comment_lire"], ident
+        text = " ".join(paragraphs)
+        page = unescape(client.get(f"/indicateurs/{ident}").text)
+        assert "Comment lire ces chiffres" in page and all(t in page for t in paragraphs), ident
+        assert ("indice de position sociale" in text) == ("ips" in ident.split("_")), ident
+        if api["base_minimale"] > 1:
+            assert f"Sous une base de {api['base_minimale']}" in text, ident
+        if api["niveau_depart"] == "etablissement":
+            assert "petit établissement" in text, ident
+        if api["theme"] == "resultats":
+            assert "semblables" in text or "valeur ajoutée" in text, ident

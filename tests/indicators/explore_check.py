@@ -2,21 +2,39 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
+_CHECK = re.compile(r"vérification depuis le jeu : (\S+) ")
+
 
 def reproduce(client: TestClient, formula: dict[str, Any], value: dict[str, Any]) -> None:
-    """Assert that ``value["provenance"]["requete"]`` answers ``value`` (and its base)."""
+    """Assert that ``value["provenance"]["requete"]`` answers exactly ``value`` (and its
+    base) in one row; for a share of a subset (the indicator API's URL), that the grouped
+    Explore query of its reading gives it too."""
     url = value["provenance"]["requete"]
+    subset = (formula.get("numerateur") or {}).get("subset")
+    if subset:
+        assert url and url.startswith("/api/v1/indicateurs/"), value
+        answer = client.get(url)
+        assert answer.status_code == 200, (url, answer.text)
+        (cited,) = answer.json()["valeurs"]
+        assert (cited["valeur"], cited["base"], cited["statut"]) == (
+            value["valeur"],
+            value["base"],
+            value["statut"],
+        ), (url, cited, value)
+        found = _CHECK.search(value["provenance"]["lecture"])
+        assert found, value
+        url = found.group(1)
     assert url and url.startswith("/api/explore/v2.1/catalog/datasets/"), value
     answer = client.get(url)
     assert answer.status_code == 200, (url, answer.text)
     results = answer.json()["results"]
     kind = formula["agregation"]
-    subset = (formula.get("numerateur") or {}).get("subset")
     if subset:
         ((field, kept),) = subset.items()
         den = sum(r["denominateur"] for r in results)

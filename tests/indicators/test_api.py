@@ -165,3 +165,28 @@ def test_every_value_is_reproduced_by_its_explore_query(ind_client: TestClient) 
                         reproduce(ind_client, one["formule"], value)
                         checked += 1
     assert checked > 150
+
+
+def test_a_share_of_a_subset_is_cited_by_one_url_giving_it(ind_client: TestClient) -> None:
+    """« Part des écoles privées » has no one-row Explore select (ODSQL has no conditional
+    sum): its citation is the indicator API's URL answering exactly the value (#19)."""
+    body = _json(ind_client, "/api/v1/indicateurs/part_prive_ecoles/valeurs?niveau=departement")
+    cited = [v for v in body["valeurs"] if v["statut"] != "absent"]
+    assert cited
+    for v in cited:
+        url = v["provenance"]["requete"]
+        assert url == (
+            "/api/v1/indicateurs/part_prive_ecoles/valeurs?niveau=departement"
+            f"&code={v['code']}&annee={body['annee_scolaire']}"
+        )
+        (only,) = _json(ind_client, url)["valeurs"]
+        assert only == v
+        assert "vérification depuis le jeu : /api/explore/" in v["provenance"]["lecture"]
+
+
+def test_values_of_one_territory(ind_client: TestClient) -> None:
+    url = "/api/v1/indicateurs/taux_reussite_dnb/valeurs?niveau=departement&annee=2023-2024"
+    every = {v["code"]: v for v in _json(ind_client, url)["valeurs"]}
+    assert [v["code"] for v in _json(ind_client, f"{url}&code=69")["valeurs"]] == ["69"]
+    assert _json(ind_client, f"{url}&code=69")["valeurs"][0] == every["69"]
+    assert _json(ind_client, f"{url}&code=99")["valeurs"] == []

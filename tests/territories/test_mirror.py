@@ -125,3 +125,25 @@ def test_territoire_parameter(api: httpx.Client) -> None:
         f"{BASE}/fr-en-calendrier-scolaire/records", params={"territoire": "departement:42"}
     )
     assert r.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("q", "uai", "place"),
+    [
+        ("lycée Rennes", "0350710G", "— Rennes (35)"),  # Lycée François-René de Chateaubriand
+        ("Lycée Chateaubriand", "0350710G", None),
+        ("lycé renes", "0350710G", "— Rennes (35)"),
+        ("collège Villeurbanne", None, "— Villeurbanne (69)"),
+    ],
+)
+def test_search_phrases(real: ServedRelease, q: str, uai: str | None, place: str | None) -> None:
+    """Type, name and place words mixed find the schools (issue #19's examples)."""
+    results = T.search_territories(real, q, None, 50)
+    assert results and all(r.niveau == "etablissement" for r in results)
+    if place is not None:
+        assert all(r.libelle.endswith(place) for r in results[:10]), q
+    if uai is not None:
+        assert uai in [r.code for r in results], q
+    kind = "college" if "coll" in q else "lycee"
+    schools = T.territories_of(real).schools.by_uai
+    assert all((schools[r.code].kind or "").startswith(kind) for r in results), q

@@ -38,6 +38,14 @@ Parent = Annotated[
     ),
 ]
 
+Code = Annotated[
+    str | None,
+    Query(
+        description="Ne garder que ce territoire (son code au niveau demandé, ex. 69) : "
+        "l'URL qui cite une valeur."
+    ),
+]
+
 
 def _definition_json(d: Definition) -> dict[str, Any]:
     f = d.formula
@@ -108,6 +116,7 @@ def _details(info: q.IndicatorInfo, release: ServedRelease) -> dict[str, Any]:
         "couverture_partielle": d.partial_coverage,
         "precautions": list(d.caveats),
         "methodologie": d.methodology,
+        "comment_lire": list(q.how_to_read(info)),
         "sources": sources,
         "couverture": info.couverture,
         "release": release.id,
@@ -162,10 +171,13 @@ def valeurs(
     niveau: Niveau = None,
     annee: Annee = None,
     parent: Parent = None,
+    code: Code = None,
 ) -> JSONBytes:
     if niveau is None or not niveau.strip():
         raise InvalidParameter("Le paramètre niveau est obligatoire (ex. niveau=departement).")
-    result = q.indicator_values(release, indicator_id, niveau, annee, _parent(parent))
+    result = q.indicator_values(
+        release, indicator_id, niveau, annee, _parent(parent), (code or "").strip() or None
+    )
     p = result.parent
     return JSONBytes(
         {

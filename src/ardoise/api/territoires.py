@@ -62,7 +62,10 @@ def build_router() -> APIRouter:
     ) -> JSONBytes:
         """Communes, départements, académies, régions, la France et les établissements
         (UAI), par nom ou par code, les meilleurs d'abord : code exact, nom exact, début de
-        nom, mot du nom, nom approchant ; à égalité, la population la plus grande."""
+        nom, mot du nom, nom approchant ; à égalité, la population la plus grande. Une
+        requête mêlant type, nom et lieu (« lycée Rennes », « collège privé Villeurbanne »,
+        « Lycée Chateaubriand ») trouve les établissements (correspondance « mots ») : les
+        mots de type filtrent, les mots de lieu situent, une faute par mot est tolérée."""
         n = parse_int_parameter("limit", limit)
         results = T.search_territories(release, q, niveau or None, 10 if n is None else n)
         return _json(

@@ -210,6 +210,16 @@ class SchoolPage:
     charts: tuple[Chart, ...]
     series: tuple[SeriesTable, ...]
     manquants: tuple[str, ...]  # what is missing, in French sentences
+    semblables: FairComparison | None = None  # against schools of similar IPS
+
+
+@dataclass(frozen=True)
+class FairComparison:
+    """A school against the schools of the same type and sector with a similar IPS."""
+
+    groupe: str  # French: who the group is
+    explication: str  # French: why raw rankings mislead
+    table: Table  # indicator, this school, the group's mean, members, gap
 
 
 @dataclass(frozen=True)
@@ -228,6 +238,7 @@ class IndicatorPage:
     table: Table  # at most the first rows (by code)
     valeurs_total: int
     valeurs_url: str  # every value, from the API
+    comment_lire: tuple[str, ...] = ()  # « Comment lire ces chiffres », plain French
 
 
 @dataclass(frozen=True)

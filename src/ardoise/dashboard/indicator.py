@@ -78,6 +78,7 @@ def indicator_page(
         values.table,
         values.total,
         values.full,
+        q.how_to_read(info),
     )
 
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ardoise.dashboard.contexts import SchoolPage, SeriesTable, Table
+from ardoise.dashboard.contexts import FairComparison, SchoolPage, SeriesTable, Table
 from ardoise.dashboard.figures import number
 from ardoise.dashboard.pages import breadcrumb, page, parent_links
 from ardoise.dashboard.territory import indicator_panel
 from ardoise.errors import NotFound
 from ardoise.query import indicators as q
 from ardoise.query import territories as T
+from ardoise.query.comparison import MIN_GROUP, fair_comparison
 from ardoise.query.release import ServedRelease
+from ardoise.query.territories.schools import KINDS
 from ardoise.urls import ROOT
 
 MAX_ROWS = 30
@@ -53,6 +55,58 @@ def school_page(
         tuple(chart_list),
         _series(e),
         _missing(e),
+        _peers(release, e.uai),
+    )
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def _peers(release: ServedRelease, uai: str) -> FairComparison | None:
+    """The school against schools of the same type and sector with a similar IPS."""
+    peers = fair_comparison(release, uai)
+    if peers is None:
+        return None
+    kind = KINDS.get(peers.kind, peers.kind)
+    sector = f", secteur {peers.secteur}" if peers.secteur else ""
+    groupe = (
+        f"{number(peers.taille, 0)} établissements de même type ({kind}{sector}) dont l'IPS "
+        f"{peers.annee} est à {number(peers.bande, 0)} points ou moins de celui-ci "
+        f"({number(peers.ips, 1)})."
+    )
+    rows = tuple(
+        {
+            "indicateur": f.titre,
+            "annee_scolaire": f.annee,
+            "etablissement": _rounded(f.valeur),
+            "groupe": _rounded(f.groupe),
+            "membres": f.membres,
+            "ecart": _rounded(f.ecart),
+        }
+        for f in peers.figures
+    )
+    return FairComparison(
+        groupe,
+        "Un classement brut compare des établissements dont les élèves ne partent pas du "
+        "même point : les résultats suivent beaucoup l'origine sociale des familles. "
+        "Comparer avec des établissements qui accueillent des élèves semblables (même "
+        f"type, même secteur, IPS voisin) dit mieux ce que l'établissement apporte. La "
+        f"moyenne du groupe n'est donnée qu'à partir de {MIN_GROUP} établissements ayant "
+        "une valeur ; un écart de quelques points peut tenir au hasard.",
+        Table(
+            "Résultats comparés aux établissements semblables",
+            ("indicateur", "annee_scolaire", "etablissement", "groupe", "membres", "ecart"),
+            (
+                "Indicateur",
+                "Année scolaire",
+                "Cet établissement",
+                "Moyenne du groupe",
+                "Établissements du groupe ayant une valeur",
+                "Écart",
+            ),
+            rows,
+        ),
     )
 
 

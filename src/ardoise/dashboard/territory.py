@@ -50,6 +50,8 @@ CHILD_MAP = {
     "departement": "commune",
 }
 SCHOOL_POINTS = ("departement", "commune")  # levels whose map shows the schools
+# A territory's schools: lycées and collèges first, the écoles after, by name within a kind.
+SCHOOL_ORDER = {kind: n for n, kind in enumerate(("lycee", "lycee_pro", "college", "erea"))}
 MAX_CHILDREN = 120
 
 
@@ -59,16 +61,18 @@ def schools_in(release: ServedRelease, niveau: str, code: str) -> list[School]:
 
 
 def _school_index(release: ServedRelease) -> dict[tuple[str, str], list[School]]:
+    """Schools by territory, lycées and collèges first (then by name); a commune holds the
+    schools of its arrondissements and communes déléguées (Lyon those of Lyon 1er…)."""
+    state = territories_of(release)
+    communes = state.referential.communes
     index: dict[tuple[str, str], list[School]] = {}
-    context = territories_of(release)
-    communes = context.referential.communes
-    for s in context.schools.by_uai.values():
+    for s in state.schools.by_uai.values():
         linked = communes.get(s.commune or "")
         # a school of Lyon 1er is a school of Lyon too: an arrondissement's commune holds it
         parent = linked.commune_parente if linked and linked.type != "commune-actuelle" else None
         for lv, c in (
             ("commune", s.commune),
-            ("commune", parent),
+            ("commune", parent if parent != s.commune else None),
             ("departement", s.departement),
             ("academie", s.academie),
             ("region", s.region),
@@ -76,8 +80,13 @@ def _school_index(release: ServedRelease) -> dict[tuple[str, str], list[School]]
             if c:
                 index.setdefault((lv, c), []).append(s)
     for group in index.values():
-        group.sort(key=lambda s: (s.nom or "", s.uai))
+        group.sort(key=school_rank)
     return index
+
+
+def school_rank(s: School) -> tuple[int, str, str]:
+    """Lycées, lycées pro, collèges, EREA, then the others; by name within a kind."""
+    return (SCHOOL_ORDER.get(s.kind or "", len(SCHOOL_ORDER)), s.nom or "", s.uai)
 
 
 def series_rows(

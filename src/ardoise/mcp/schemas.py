@@ -125,7 +125,9 @@ class TerritoryCandidate(_Model):
     code: str
     nom: str
     libelle: str
-    correspondance: str = Field(description="code, nom, debut, mot ou approchant.")
+    correspondance: str = Field(
+        description="code, nom, debut, mot, approchant ou mots (type, nom et lieu mêlés)."
+    )
     argument: str = Field(
         description="Valeur à passer à l'argument territory des autres outils (niveau:code)."
     )

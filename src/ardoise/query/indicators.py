@@ -3,7 +3,9 @@
 Every surface (API, dashboard, MCP) calls these. Values come from ``indicators/valeurs.parquet``
 (held in memory by ``indicator_index``) computed when the release was published; every value
 carries its provenance: the version of the indicator's definition, its source datasets,
-the release and the Explore API query that reproduces it.
+the release and the URL answering exactly it: the Explore API query that reproduces it
+from its dataset, or, for a share of a subset, the indicator API's value (its reading holds
+the grouped Explore query checking it).
 """
 
 from __future__ import annotations
@@ -12,16 +14,19 @@ import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from ardoise.errors import NotFound
 from ardoise.indicators.aggregations import AGGREGATIONS
 from ardoise.indicators.model import THEMES, Definition
+from ardoise.indicators.reading import how_to_read as _how_to_read
 from ardoise.odsql.errors import InvalidParameter
 from ardoise.query.indicator_index import indicator_index
-from ardoise.query.indicator_store import IndicatorStore, store_for
+from ardoise.query.indicator_store import ExploreQuery, IndicatorStore, store_for
 from ardoise.query.release import ServedRelease
 from ardoise.query.territories import levels as territory_levels
 from ardoise.referential.levels import LADDER, ladder
+from ardoise.urls import ROOT
 
 _YEAR = re.compile(r"([0-9]{4})-([0-9]{4})")
 
@@ -166,8 +171,10 @@ def indicator_values(
     niveau: str,
     annee: str | None = None,
     parent: tuple[str, str] | None = None,
+    code: str | None = None,
 ) -> IndicatorValues:
-    """Every territory of ``niveau`` (under ``parent``) for one year: what a map needs."""
+    """Every territory of ``niveau`` (under ``parent``) for one year: what a map needs;
+    with ``code``, that territory only (the URL citing one value)."""
     info = indicator(release, indicator_id)
     d = info.definition
     level = territory_levels.level(niveau)
@@ -181,6 +188,8 @@ def indicator_values(
         parent = _check_parent(release, level, parent)
     within = parent if parent is not None and parent[0] != "france" else None
     rows = indicator_index(release).map_rows(d.id, level, year, within)
+    if code is not None:
+        rows = [row for row in rows if row["code"] == code]
     store = _store(release)
     values = tuple(_value(store, d, row) for row in rows)
     return IndicatorValues(info, level, year, parent, values)
@@ -215,11 +224,29 @@ def _check_parent(release: ServedRelease, level: str, parent: tuple[str, str]) -
     return p_level, p_code
 
 
+def _cited(d: Definition, row: dict[str, Any], query: ExploreQuery) -> ExploreQuery:
+    """A share of a subset (« part des collèges privés ») has no Explore ``select`` giving
+    it in one row (ODSQL has no conditional sum): its citation is the indicator API's URL
+    of exactly this value, the grouped Explore query that checks it from the dataset
+    itself kept in the reading."""
+    params = urlencode(
+        {"niveau": row["niveau"], "code": row["code"], "annee": row["annee_scolaire"]},
+        quote_via=quote,
+    )
+    return ExploreQuery(
+        ROOT.indicator_values(d.id, params),
+        f"une seule valeur : celle citée ; vérification depuis le jeu : {query.url} "
+        f"({query.lecture})",
+    )
+
+
 def _value(store: IndicatorStore, d: Definition, row: dict[str, Any]) -> IndicatorValue:
     sources = tuple(s for s in str(row["sources"] or "").split(",") if s)
     query = None
     if row["statut"] != "absent" and sources:
         query = store.explore(d, sources[0], row["niveau"], row["code"], row["annee_scolaire"])
+    if query is not None and query.lecture and d.formula.aggregation == "ratio_of_sums":
+        query = _cited(d, row, query)
     parent = (row["parent_niveau"], row["parent_code"]) if row["parent_niveau"] else None
     return IndicatorValue(
         indicateur=d.id,
@@ -348,6 +375,13 @@ def _absent(
         None,
         Provenance(d.version, d.dataset_ids, store.release_id, None, None),
     )
+
+
+def how_to_read(info: IndicatorInfo) -> tuple[str, ...]:
+    """« Comment lire ces chiffres » for one indicator: plain-French paragraphs (what the
+    figure measures, how it climbs the levels, the base under which it is not shown, the
+    uncertainty of small schools)."""
+    return _how_to_read(info.definition)
 
 
 def territory_name(release: ServedRelease, niveau: str, code: str) -> str | None:

@@ -21,6 +21,7 @@ from ardoise.query.territories.levels import FRANCE, TerritoryNotFound
 from ardoise.query.territories.schools import Schools, build_schools, fetch_all
 from ardoise.query.territories.search import Entry, SearchIndex, search_key
 from ardoise.referential.load import Referential
+from ardoise.referential.model import Commune
 from ardoise.sql import quote_identifier as _q
 
 _LINKS = ("_commune", "_departement", "_academie", "_region")
@@ -329,4 +330,22 @@ def _entries(ref: Referential, schools: Schools) -> Iterator[Entry]:
             None,
             (search_key(s.nom),) if s.nom else (),
             (s.uai,),
+            s.kind,
+            s.secteur,
+            _places(ref, commune, s.departement),
         )
+
+
+def _places(ref: Referential, commune: Commune | None, departement: str | None) -> tuple[str, ...]:
+    """A school's place keys: its commune, the commune it belongs to (Lyon for Lyon 3e),
+    its département."""
+    out = []
+    if commune is not None:
+        out.append(search_key(commune.nom))
+        parent = ref.communes.get(commune.commune_parente or "")
+        if parent is not None and parent.code != commune.code:
+            out.append(search_key(parent.nom))
+    dep = ref.departements.get(departement or "")
+    if dep is not None:
+        out.append(search_key(dep.nom))
+    return tuple(dict.fromkeys(out))

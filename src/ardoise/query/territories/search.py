@@ -9,9 +9,12 @@ Tiers, best first: 0 exact code; 1 exact name; 2 name (or code) starting with th
 3 a later word of the name starting with the query ("etienne" → "Saint-Étienne");
 4 a name at one edit (deletion, transposition, substitution, insertion) from the query;
 5 a name starting with such a variant. Tiers 4-5 run only when 0-3 found nothing and the
-query has no digit; tier 5 skips schools (long names, many false friends). Each level keeps sorted arrays
-(keys, later-word suffixes, codes) searched with ``bisect``; the best ids of a large range
-are cached.
+query has no digit; tier 5 skips schools (long names, many false friends). Tiers 6-7
+("mots"): schools named by a phrase mixing a type, words of the name and a place
+(« lycée Rennes », phrase.py), ranked right after exact names when the phrase has a type
+or sector word, last otherwise. Each level keeps sorted arrays (keys,
+later-word suffixes, codes) searched with ``bisect``; the best ids of a large range are
+cached.
 """
 
 from __future__ import annotations
@@ -21,19 +24,23 @@ import re
 import threading
 import unicodedata
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from ardoise.query.territories.levels import LEVELS
+from ardoise.query.territories.phrase import TYPE_WORDS, PhraseIndex, edits
 from ardoise.referential.load import canonical_code
 
 MAX_LIMIT = 50
-TIERS = ("code", "nom", "debut", "mot", "approchant", "approchant")
+TIERS = ("code", "nom", "debut", "mot", "approchant", "approchant", "mots", "mots")
+# Order of the tiers: a phrase with a type word (« lycée Rennes ») right after exact names,
+# one without (« chateaubriand rennes ») last (« Saint-Etiene » is the commune one typo
+# away before the schools named « Saint-Étienne »).
+_RANK = (0, 1, 3, 4, 5, 6, 2, 7)
 _ABBREVIATIONS = {"ST": "SAINT", "STE": "SAINTE", "STS": "SAINTS", "STES": "SAINTES"}
 _STOP_WORDS = frozenset(
     {"A", "AU", "AUX", "D", "DE", "DES", "DU", "EN", "ET", "L", "LA", "LE", "LES", "SUR", "SOUS"}
 )
-_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ "
 _NON_ALNUM = re.compile(r"[^A-Z0-9]+")
 _END = "\x7f"  # sorts after every character of a key
 _BIG_RANGE = 2000  # ranges larger than this keep their best ids in a cache
@@ -65,6 +72,9 @@ class Entry:
     population: int | None = None
     keys: tuple[str, ...] = ()  # search keys of the name and its other spellings
     codes: tuple[str, ...] = ()  # codes it answers to (the code first)
+    kind: str | None = None  # a school's kind (schools.KINDS)
+    secteur: str | None = None  # a school's sector ("public", "privé")
+    places: tuple[str, ...] = ()  # a school's place keys: commune, parent commune, département
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +153,11 @@ class SearchIndex:
             n: _LevelArrays(_Sorted.of(k), _Sorted.of(w), _Sorted.of(c))
             for n, (k, w, c) in pairs.items()
         }
+        self.phrases = PhraseIndex(
+            (i, e.keys[0] if e.keys else "", e.places)
+            for i, e in enumerate(ordered)
+            if e.niveau == "etablissement"
+        )
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -155,12 +170,13 @@ class SearchIndex:
         limit = max(1, min(limit, MAX_LIMIT))
         wanted = frozenset(niveaux)
         found: dict[int, int] = {}
+        typos: dict[int, int] = {}
 
         def add(ids: Iterable[int], tier: int) -> None:
             taken = 0  # ids come best first: the first ``limit`` of the wanted levels suffice
             for i in ids:
                 if self.entries[i].niveau in wanted:
-                    if found.get(i, 99) > tier:
+                    if i not in found or _RANK[found[i]] > _RANK[tier]:
                         found[i] = tier
                     taken += 1
                     if taken == limit:
@@ -181,7 +197,7 @@ class SearchIndex:
                 for a in arrays:
                     add(a.words.best(key, limit), 3)
         if not found and _FUZZY_MIN <= len(key) <= _FUZZY_MAX and not any(c.isdigit() for c in key):
-            variants = set(_edits(key)) - {key}
+            variants = set(edits(key)) - {key}
             for v in variants:
                 add(self.by_key.get(v, ()), 4)
             if len(found) < limit:
@@ -190,8 +206,40 @@ class SearchIndex:
                     if len(v) > _FUZZY_MIN:
                         for a in loose:
                             add(a.keys.best(v, limit), 5)
-        best = sorted(found.items(), key=lambda kv: (kv[1], kv[0]))[:limit]
-        return [Hit(self.entries[i], TIERS[tier]) for i, tier in best]
+        if "etablissement" in wanted:
+            self._phrase(key, limit, add, typos)
+        best = sorted(found, key=lambda i: (_RANK[found[i]], typos.get(i, 0), i))[:limit]
+        return [Hit(self.entries[i], TIERS[found[i]]) for i in best]
+
+    def _phrase(
+        self, key: str, limit: int, add: Callable[[Iterable[int], int], None], typos: dict[int, int]
+    ) -> None:
+        """Schools named by a phrase mixing type, name and place words (phrase.py)."""
+        read = self.phrases.find(key)
+        if read is None:
+            return
+        kinds, sector, ids = read
+        words = self.phrases.name_words
+        kept = sorted(
+            # fewest typos, then names saying the type (« Lycée … » before « École technique
+            # privée … », a lycée pro by its nature)
+            (cost, not any(TYPE_WORDS.get(w, frozenset()) & kinds for w in words[i]), i)
+            for i, cost in ids.items()
+            if self._is(self.entries[i], kinds, sector, words[i])
+        )[:limit]
+        for cost, unsaid, i in kept:
+            typos[i] = min(typos.get(i, 99), cost * 2 + unsaid)
+        add([i for *_, i in kept], 6 if kinds or sector else 7)
+
+    @staticmethod
+    def _is(e: Entry, kinds: frozenset[str], sector: str | None, words: frozenset[str]) -> bool:
+        if sector is not None and e.secteur != sector:
+            return False
+        if not kinds or e.kind in kinds:
+            return True
+        # a school of unknown kind whose name says only kinds wanted (« Lycée … » is no
+        # lycée pro for sure)
+        return e.kind is None and any(kinds >= TYPE_WORDS.get(w, kinds | {""}) for w in words)
 
 
 def _later_words(key: str) -> Iterator[str]:
@@ -206,17 +254,3 @@ def _later_words(key: str) -> Iterator[str]:
         word = key[start:] if word_end < 0 else key[start:word_end]
         if word not in _STOP_WORDS:
             yield key[start:]
-
-
-def _edits(key: str) -> Iterator[str]:
-    """Every string one deletion, transposition, substitution or insertion away."""
-    for i in range(len(key) + 1):
-        left, right = key[:i], key[i:]
-        if right:
-            yield left + right[1:]
-            if len(right) > 1:
-                yield left + right[1] + right[0] + right[2:]
-            for c in _ALPHABET:
-                yield left + c + right[1:]
-        for c in _ALPHABET:
-            yield left + c + right
