@@ -177,15 +177,13 @@ def serve(
     """Servir la release courante en HTTP."""
     import uvicorn
 
+    from ardoise.web import serving
     from ardoise.web.app import create_app
 
     settings = load_settings(host=host, port=port, workers=workers)
-    options: dict[str, Any] = {
-        "host": settings.host,
-        "port": settings.port,
-        "log_level": "info",
-        "access_log": settings.access_log,
-    }
+    for line in serving.resolved_paths(settings):
+        err.print(escape(line))
+    options: dict[str, Any] = serving.options(settings)
     if settings.workers > 1:  # each worker process builds its app from the same environment
         uvicorn.run(
             "ardoise.web.app:app_from_environment",

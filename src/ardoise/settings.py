@@ -118,6 +118,13 @@ class Settings:
     allow_download: bool = setting(
         False, "Télécharger une source absente du miroir (réseau requis)."
     )
+    trusted_proxies: str = setting(
+        "",
+        "Adresses des mandataires (virgules) dont X-Forwarded-For est cru (vide : aucun).",
+    )
+    max_header_bytes: int = setting(
+        16384, "Taille maximale des en-têtes d'une requête (octets ; au-delà : 431)."
+    )
     scolarite_database_url: Secret = setting(
         Secret(""),
         "Registre scolarité : URL SQLAlchemy (postgresql://…) ; vide = SQLite dans var/.",

@@ -29,8 +29,10 @@ from ardoise.query.indicator_index import indicator_index
 from ardoise.query.release import ReleaseHolder
 from ardoise.settings import Settings, load_settings
 from ardoise.urls import ROOT
-from ardoise.web import errors, scolarite
+from ardoise.web import accesslog, errors, scolarite
 from ardoise.web.caching import CachingMiddleware
+from ardoise.web.clientip import trusted_proxies
+from ardoise.web.headers import SecurityHeadersMiddleware
 from ardoise.web.ratelimit import RateLimitMiddleware
 
 DESCRIPTION = """Données ouvertes de l'éducation, vérifiées et versionnées.
@@ -65,6 +67,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.releases = holder
     errors.install(app)
+    accesslog.install()
 
     def current_id() -> str | None:
         try:
@@ -146,7 +149,11 @@ def _add_middleware(app: FastAPI, settings: Settings, current_id: Callable[[], s
         max_bytes=settings.response_cache_mb << 20,
     )
     if settings.rate_limit_per_minute > 0:
-        app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute)
+        app.add_middleware(
+            RateLimitMiddleware,
+            per_minute=settings.rate_limit_per_minute,
+            trusted=trusted_proxies(settings.trusted_proxies),
+        )
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],
@@ -156,6 +163,12 @@ def _add_middleware(app: FastAPI, settings: Settings, current_id: Callable[[], s
     )
     # Enrolment checks in front of everything: their own limits, no CORS, no cache.
     scolarite.install_front(app)
+    # Outermost: the headers of a public service on every answer, oversized headers refused.
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        https=settings.public_url.startswith("https://"),
+        max_header_bytes=settings.max_header_bytes,
+    )
 
 
 def app_from_environment() -> FastAPI:

@@ -1,5 +1,9 @@
-"""Optional per-IP quota on the API (off by default): fixed one-minute windows,
-``X-RateLimit-Limit``/``-Remaining``/``-Reset`` on every answer, 429 past the quota."""
+"""Optional per-IP quota (off by default): fixed one-minute windows,
+``X-RateLimit-Limit``/``-Remaining``/``-Reset`` on every answer, 429 past the quota.
+
+Every public surface counts (the API, the dashboard's pages and ``.json`` twins, ``/mcp``,
+``/api/v1`` downloads); only the probes and the hashed static files do not. The address
+is the connection's, or the one a trusted proxy forwards (:mod:`ardoise.web.clientip`)."""
 
 from __future__ import annotations
 
@@ -10,10 +14,26 @@ import time
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ardoise.web.clientip import client_ip
+
+UNCOUNTED = ("/health", "/ready", "/metrics")
+
+
+def counted(path: str) -> bool:
+    """Whether a request to ``path`` counts in the quota."""
+    return not (path in UNCOUNTED or path.startswith("/static/"))
+
 
 class RateLimitMiddleware:
-    def __init__(self, app: ASGIApp, per_minute: int, clock: object = time.time) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        per_minute: int,
+        clock: object = time.time,
+        trusted: frozenset[str] = frozenset(),
+    ) -> None:
         self.app = app
+        self.trusted = trusted
         self.per_minute = per_minute
         self.clock = clock
         self._counts: dict[str, tuple[int, int]] = {}  # ip → (window start, count)
@@ -33,11 +53,10 @@ class RateLimitMiddleware:
         return count, max(0, self.per_minute - count), start + 60 - now
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not str(scope["path"]).startswith("/api/"):
+        if scope["type"] != "http" or not counted(str(scope["path"])):
             await self.app(scope, receive, send)
             return
-        client = scope.get("client") or ("?", 0)
-        count, remaining, reset = self._hit(str(client[0]))
+        count, remaining, reset = self._hit(client_ip(scope, self.trusted))
         limits = [
             (b"x-ratelimit-limit", str(self.per_minute).encode()),
             (b"x-ratelimit-remaining", str(remaining).encode()),
