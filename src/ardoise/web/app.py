@@ -80,7 +80,15 @@ def create_app(settings: Settings) -> FastAPI:
     @app.get("/health", tags=["Service"])
     async def health() -> dict[str, Any]:
         rid = current_id()
-        return {"status": "ok" if rid else "sans_release", "release": rid, "version": __version__}
+        problem = holder.problem()  # var/current points at a release that cannot be served
+        if problem is None:
+            return {
+                "status": "ok" if rid else "sans_release",
+                "release": rid,
+                "version": __version__,
+            }
+        status = "release_precedente" if rid else "release_inservable"
+        return {"status": status, "release": rid, "version": __version__, "probleme": problem}
 
     _include_routes(app, settings, holder, mcp_endpoint)
     _add_middleware(app, settings, current_id)
