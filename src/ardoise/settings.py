@@ -23,7 +23,6 @@ from typing import Any, TypeVar
 
 from ardoise.errors import ConfigError
 
-_ROOT = Path(__file__).resolve().parents[2]
 _T = TypeVar("_T")
 
 
@@ -54,15 +53,15 @@ def setting(default: _T, help: str) -> _T:
 @dataclass(frozen=True)
 class Settings:
     mirror: Path = setting(
-        _ROOT.parent / "shared" / "data" / "raw",
+        Path("../shared/data/raw"),
         "Dossier miroir des fichiers sources officiels (lu avant tout téléchargement).",
     )
     var_dir: Path = setting(
-        _ROOT / "var",
+        Path("var"),
         "Dossier des releases (var/releases/<id>/), du pointeur var/current et du cache.",
     )
     node_modules: Path = setting(
-        _ROOT / "node_modules",
+        Path("node_modules"),
         "Dossier node_modules installé par `make install` (référentiel, mapshaper, DSFR).",
     )
     catalog_dir: Path = setting(
@@ -204,7 +203,7 @@ def _secret(raw: object) -> Secret:
 
 
 _PARSERS: dict[str, Callable[[object], Any]] = {
-    "Path": lambda raw: Path(str(raw)).expanduser(),
+    "Path": lambda raw: Path(str(raw)).expanduser(),  # relative: to the working directory
     "int": lambda raw: int(str(raw)),
     "str": str,
     "bool": _boolean,
