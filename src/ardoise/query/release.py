@@ -197,6 +197,7 @@ class ReleaseHolder:
         self._target: str | None = None
         self._release: ServedRelease | None = None
         self._failed: tuple[str, ArdoiseError] | None = None  # a target that cannot be served
+        self._loading: str | None = None  # the target a thread is loading now
 
     def get(self) -> ServedRelease:
         """The release to serve, loaded (here, in the caller's thread) when ``var/current``
@@ -208,8 +209,8 @@ class ReleaseHolder:
         must be loaded first: an event loop calls this, and :meth:`get` in a thread."""
         target = self._link_target()
         release = self._release
-        if release is not None and target == self._target:
-            return release
+        if release is not None and (target == self._target or target == self._loading):
+            return release  # while the next release loads (in a thread), the previous serves
         failed = self._failed
         if failed is not None and failed[0] == target:  # not reloaded on every request
             if release is not None:
@@ -245,6 +246,7 @@ class ReleaseHolder:
                     if self._release is not None:
                         return self._release
                     raise self._failed[1]
+                self._loading = target
                 try:
                     path = (link.parent / target).resolve()
                     # a damaged file is refused before the engine reads it, never served
@@ -256,6 +258,8 @@ class ReleaseHolder:
                     if self._release is not None:  # keep serving the previous release
                         return self._release
                     raise error from (None if error is exc else exc)
+                finally:
+                    self._loading = None
                 self._release, self._target, self._failed = new, target, None
                 # the previous engine is left to the garbage collector: requests may still use it
             return self._release

@@ -8,6 +8,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppres
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 
@@ -70,15 +71,21 @@ def create_app(settings: Settings) -> FastAPI:
     accesslog.install()
 
     def current_id() -> str | None:
+        """The id of the release served now, without loading one: the event loop calls it
+        (a switch's load runs in the threadpool, never here)."""
         try:
-            return holder.get().id
+            release = holder.loaded()
         except ArdoiseError:
             return None
+        return release.id if release is not None else None
 
     # Routes are matched in order: the trivial probe first, then the territory and indicator
     # endpoints (issue #4 targets), then the Explore API's many routes.
     @app.get("/health", tags=["Service"])
     async def health() -> dict[str, Any]:
+        with suppress(ArdoiseError):  # none published, or unservable: said below
+            if holder.loaded() is None:  # load it (the first time, after a switch)
+                await run_in_threadpool(holder.get)
         rid = current_id()
         problem = holder.problem()  # var/current points at a release that cannot be served
         if problem is None:
