@@ -208,3 +208,64 @@ def test_serve_options_hide_the_server_and_bound_headers(served: Settings) -> No
         big = b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 200_000 + b"\r\n\r\n"
         refused = raw(port, big)
         assert refused.startswith((b"HTTP/1.1 431", b"HTTP/1.1 400")) or refused == b""
+
+
+def test_refused_cors_preflights_answer_the_json_error_body(client: TestClient) -> None:
+    r = client.options(
+        V21, headers={"Origin": "https://a.example", "Access-Control-Request-Method": "DELETE"}
+    )
+    assert r.status_code == 400 and r.headers["content-type"] == "application/json"
+    assert r.json()["error_code"] == "CorsRefused"
+
+
+def test_exports_answer_conditional_gets_and_ignore_ranges(client: TestClient) -> None:
+    export = f"{V21}/test-ips-ecoles/exports/csv"
+    first = client.get(export)
+    assert first.status_code == 200 and first.headers["etag"]
+    again = client.get(export, headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304 and again.content == b""
+    ranged = client.get(export, headers={"Range": "bytes=0-9"})
+    assert ranged.status_code == 200 and ranged.content == first.content  # ignored cleanly
+    for bad in ("bytes=9-0", "bytes=abc", "octets=1-2", "bytes=" + "1-2," * 2000):
+        assert client.get(export, headers={"Range": bad}).status_code == 200
+
+
+# Raw requests as attackers and broken clients send them: each must get an answer below 500
+# (or a closed connection), never a 5xx.
+HOSTILE = [
+    b"GET / HTTP/1.1\r\n\r\n",
+    b"GET /health HTTP/1.0\r\n\r\n",
+    b"GARBAGE\r\n\r\n",
+    b"GET /\x00 HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"GET /%00 HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"GET /%ff%fe HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"GET /api/explore/v2.1/catalog/datasets?where=%ff HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"GET /api/explore/v2.1/catalog/datasets?limit=%00 HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"GET " + b"/a" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"GET /health HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n",
+    b"GET /health HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+    b"Accept: application/json, text/event-stream\r\nContent-Length: 7\r\n\r\n{bad js",
+    b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n{",
+    b"GET /donnees/..%2f..%2fetc%2fpasswd HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"GET /static/..%2fmanifest.json HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"GET /api/explore/v2.1/catalog/datasets/test-ips-ecoles/exports/csv HTTP/1.1\r\n"
+    b"Host: x\r\nRange: bytes=-1\r\nIf-None-Match: \x01\r\n\r\n",
+    b"GET /api/v1/territoires/communes HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: ::1, \xff\r\n\r\n",
+    b"GET /health HTTP/1.1\r\nHost: x\r\nX: " + b"a" * 100_000 + b"\r\n\r\n",
+    b"GET /health HTTP/9.9\r\nHost: x\r\n\r\n",
+    b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03",  # a TLS hello on the plain port
+    b"GET /health HTTP/1.1\r\nHost: x\r\n",  # never finished
+]
+
+
+def test_a_hostile_raw_socket_corpus_never_gets_a_5xx(served: Settings) -> None:
+    with live_server(served) as (_h, port):
+        answers = [raw(port, request, timeout=1) for request in HOSTILE]
+        for request, answer in zip(HOSTILE, answers, strict=True):
+            assert not answer[9:12].startswith(b"5"), (request[:60], answer[:200])
+        assert sum(a.startswith(b"HTTP/1.") for a in answers) >= len(HOSTILE) - 4  # answered
+        assert (
+            raw(port, b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")[9:12]
+            == b"200"
+        )  # still serving

@@ -9,7 +9,6 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 
 from ardoise import __version__
@@ -33,7 +32,7 @@ from ardoise.urls import ROOT
 from ardoise.web import accesslog, errors, scolarite
 from ardoise.web.caching import CachingMiddleware
 from ardoise.web.clientip import trusted_proxies
-from ardoise.web.headers import SecurityHeadersMiddleware
+from ardoise.web.headers import JsonCorsMiddleware, SecurityHeadersMiddleware
 from ardoise.web.ratelimit import RateLimitMiddleware
 
 DESCRIPTION = """Données ouvertes de l'éducation, vérifiées et versionnées.
@@ -170,7 +169,7 @@ def _add_middleware(app: FastAPI, settings: Settings, current_id: Callable[[], s
             trusted=trusted_proxies(settings.trusted_proxies),
         )
     app.add_middleware(
-        CORSMiddleware,
+        JsonCorsMiddleware,
         allow_origins=["*"],
         allow_methods=["GET", "HEAD"],
         allow_headers=["*"],

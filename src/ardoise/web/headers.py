@@ -20,7 +20,9 @@ True
 from __future__ import annotations
 
 import orjson
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 HSTS = "max-age=31536000; includeSubDomains"
@@ -44,6 +46,23 @@ def content_security_policy() -> str:
             "frame-ancestors 'none'",
         )
     )
+
+
+class JsonCorsMiddleware(CORSMiddleware):
+    """Starlette's CORS middleware, whose refused preflights answer the API's JSON error
+    body instead of a plain-text line."""
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        response = super().preflight_response(request_headers)
+        if response.status_code < 400:
+            return response
+        detail = bytes(response.body).decode("utf-8", "replace")
+        body = {
+            "error_code": "CorsRefused",
+            "message": f"Requête CORS refusée ({detail}) : seuls GET et HEAD sont permis.",
+        }
+        headers = {k: v for k, v in response.headers.items() if k.startswith("access-control")}
+        return JSONResponse(body, status_code=response.status_code, headers=headers)
 
 
 def too_large_body(limit: int) -> bytes:
