@@ -265,6 +265,9 @@ def test_a_hostile_raw_socket_corpus_never_gets_a_5xx(served: Settings) -> None:
         for request, answer in zip(HOSTILE, answers, strict=True):
             assert not answer[9:12].startswith(b"5"), (request[:60], answer[:200])
         assert sum(a.startswith(b"HTTP/1.") for a in answers) >= len(HOSTILE) - 4  # answered
+        garbage = answers[HOSTILE.index(b"GARBAGE\r\n\r\n")]
+        assert garbage.startswith(b"HTTP/1.1 400") and b"application/json" in garbage
+        assert b'"error_code":"InvalidHTTPRequest"' in garbage
         assert (
             raw(port, b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")[9:12]
             == b"200"

@@ -2,7 +2,8 @@
 
 No ``server: uvicorn`` header; forwarded headers believed only from the configured proxies
 (uvicorn's default trusts loopback, which let anyone behind a local proxy rotate
-``X-Forwarded-For`` past the quota); request headers bounded; the access log masked.
+``X-Forwarded-For`` past the quota); request headers bounded; the access log masked; a
+request the parser cannot read gets the API's JSON error body.
 
 >>> from ardoise.settings import load_settings
 >>> o = options(load_settings(environ={}))
@@ -17,6 +18,7 @@ from typing import Any
 from ardoise.settings import Settings
 from ardoise.web import accesslog
 from ardoise.web.clientip import trusted_proxies
+from ardoise.web.parser import JsonErrorProtocol
 
 
 def options(settings: Settings) -> dict[str, Any]:
@@ -33,6 +35,7 @@ def options(settings: Settings) -> dict[str, Any]:
         "proxy_headers": bool(trusted),
         "forwarded_allow_ips": ",".join(sorted(trusted)),
         "h11_max_incomplete_event_size": settings.max_header_bytes,
+        "http": JsonErrorProtocol,  # unparsable requests: the API's JSON error body
     }
 
 
