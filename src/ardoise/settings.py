@@ -203,7 +203,9 @@ def _secret(raw: object) -> Secret:
 
 
 _PARSERS: dict[str, Callable[[object], Any]] = {
-    "Path": lambda raw: Path(str(raw)).expanduser(),  # relative: to the working directory
+    # a relative path is the working directory's (as the README says), made absolute when
+    # read: a path handed on (a symlink, a subprocess) means the same folder
+    "Path": lambda raw: Path(os.path.abspath(Path(str(raw)).expanduser())),
     "int": lambda raw: int(str(raw)),
     "str": str,
     "bool": _boolean,

@@ -26,6 +26,9 @@ def test_default_paths_follow_the_working_directory(
     assert settings.node_modules.resolve() == here / "node_modules"
     assert settings.mirror.resolve() == here.parent / "shared" / "data" / "raw"
     assert settings.current_link.resolve() == here / "var" / "current"
+    assert settings.var_dir.is_absolute() and settings.node_modules.is_absolute()
+    relative = load_settings(environ={"ARDOISE_VAR_DIR": "ailleurs/var"})
+    assert relative.var_dir.resolve() == here / "ailleurs" / "var"
     lines = resolved_paths(settings)  # what `ardoise serve` prints at start
     assert [line.rsplit(" : ", 1)[1] for line in lines] == [
         str(here / "var"),
