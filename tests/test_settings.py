@@ -3,6 +3,7 @@ that are never printed, no test-only setting (issue #12, point 9)."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import fields
 from pathlib import Path
 
@@ -23,7 +24,9 @@ def test_the_registry_is_the_dataclass() -> None:
     assert all(s.help and s.kind in ("Path", "str", "int", "bool", "Secret") for s in SETTINGS)
     defaults = load_settings(environ={})
     for s in SETTINGS:
-        assert getattr(defaults, s.name) == s.default, s.name
+        # a relative default path is read against the working directory (issue #21)
+        expected = Path(os.path.abspath(s.default)) if s.kind == "Path" else s.default
+        assert getattr(defaults, s.name) == expected, s.name
 
 
 def test_test_only_settings_are_not_in_the_registry() -> None:

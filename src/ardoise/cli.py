@@ -79,6 +79,20 @@ def _run_build(settings: Settings, only: list[str] | None, publish: bool) -> Bui
             return build_release(settings, only, publish=publish, progress=tick)
         except ArdoiseError as exc:
             raise _fail(str(exc)) from None
+        except OSError as exc:  # read-only or full var/: a clear message, not a traceback
+            raise _unwritable(settings, exc) from None
+
+
+UNWRITABLE = 3  # exit code: var/ cannot be written (1 means "a dataset was blocked")
+
+
+def _unwritable(settings: Settings, exc: OSError) -> typer.Exit:
+    return _fail(
+        f"Impossible d'écrire dans le dossier des releases {settings.var_dir} "
+        f"({exc.strerror or exc}) : vérifiez ses droits et l'espace libre (ARDOISE_VAR_DIR). "
+        "Rien de ce qui était publié n'a changé.",
+        code=UNWRITABLE,
+    )
 
 
 def _print_outcomes(result: BuildResult) -> None:
@@ -158,13 +172,16 @@ def releases() -> None:
 @app.command()
 def rollback(release_id: Annotated[str, typer.Argument(help="Release à rendre courante.")]) -> None:
     """Rendre courante une release plus ancienne (bascule atomique)."""
-    store = ReleaseStore(_settings().var_dir)
+    settings = _settings()
+    store = ReleaseStore(settings.var_dir)
     try:
         with store.lock():
             store.switch(release_id)
     except ArdoiseError as exc:
         known = ", ".join(r.id for r in store.list()) or "aucune"
         raise _fail(f"{exc} Releases disponibles : {known}.") from None
+    except OSError as exc:
+        raise _unwritable(settings, exc) from None
     console.print(f"[green]La release {release_id} est maintenant servie.[/]")
 
 
@@ -177,15 +194,13 @@ def serve(
     """Servir la release courante en HTTP."""
     import uvicorn
 
+    from ardoise.web import serving
     from ardoise.web.app import create_app
 
     settings = load_settings(host=host, port=port, workers=workers)
-    options: dict[str, Any] = {
-        "host": settings.host,
-        "port": settings.port,
-        "log_level": "info",
-        "access_log": settings.access_log,
-    }
+    for line in serving.resolved_paths(settings):
+        err.print(escape(line))
+    options: dict[str, Any] = serving.options(settings)
     if settings.workers > 1:  # each worker process builds its app from the same environment
         uvicorn.run(
             "ardoise.web.app:app_from_environment",

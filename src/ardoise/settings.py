@@ -23,7 +23,6 @@ from typing import Any, TypeVar
 
 from ardoise.errors import ConfigError
 
-_ROOT = Path(__file__).resolve().parents[2]
 _T = TypeVar("_T")
 
 
@@ -54,15 +53,15 @@ def setting(default: _T, help: str) -> _T:
 @dataclass(frozen=True)
 class Settings:
     mirror: Path = setting(
-        _ROOT.parent / "shared" / "data" / "raw",
+        Path("../shared/data/raw"),
         "Dossier miroir des fichiers sources officiels (lu avant tout téléchargement).",
     )
     var_dir: Path = setting(
-        _ROOT / "var",
+        Path("var"),
         "Dossier des releases (var/releases/<id>/), du pointeur var/current et du cache.",
     )
     node_modules: Path = setting(
-        _ROOT / "node_modules",
+        Path("node_modules"),
         "Dossier node_modules installé par `make install` (référentiel, mapshaper, DSFR).",
     )
     catalog_dir: Path = setting(
@@ -134,6 +133,13 @@ class Settings:
     )
     allow_download: bool = setting(
         False, "Télécharger une source absente du miroir (réseau requis)."
+    )
+    trusted_proxies: str = setting(
+        "",
+        "Adresses des mandataires (virgules) dont X-Forwarded-For est cru (vide : aucun).",
+    )
+    max_header_bytes: int = setting(
+        16384, "Taille maximale des en-têtes d'une requête (octets ; au-delà : 431)."
     )
     scolarite_database_url: Secret = setting(
         Secret(""),
@@ -229,7 +235,9 @@ def _secret(raw: object) -> Secret:
 
 
 _PARSERS: dict[str, Callable[[object], Any]] = {
-    "Path": lambda raw: Path(str(raw)).expanduser(),
+    # a relative path is the working directory's (as the README says), made absolute when
+    # read: a path handed on (a symlink, a subprocess) means the same folder
+    "Path": lambda raw: Path(os.path.abspath(Path(str(raw)).expanduser())),
     "int": lambda raw: int(str(raw)),
     "str": str,
     "bool": _boolean,

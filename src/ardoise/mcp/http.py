@@ -8,6 +8,11 @@ once, as tests do) and its route forwards every request to the current one.
     endpoint = McpEndpoint(build_server(settings, holder), settings)
     app.router.routes.extend(endpoint.routes())
     ... in the app's lifespan:  async with endpoint.lifespan(): yield
+
+Only POST reaches the SDK. A stateless endpoint has no server-initiated messages, so the
+``GET`` event stream (which stays open forever: thousands of them exhausted the file
+descriptors and memory, issue #21) is refused with 405, as the transport allows; so are the
+other methods (``DELETE`` ends a session, and there is none).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from urllib.parse import urlsplit
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.transport_security import TransportSecuritySettings
+from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
@@ -65,4 +71,20 @@ class McpEndpoint:
             yield
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope.get("method") != "POST":
+            await refusal()(scope, receive, send)
+            return
         await self.server.session_manager.handle_request(scope, receive, send)
+
+
+def refusal() -> JSONResponse:
+    """The answer to any method but POST: no event stream, no session to delete."""
+    return JSONResponse(
+        {
+            "error_code": "MethodNotAllowed",
+            "message": "Le serveur MCP est sans état : envoyez vos messages JSON-RPC en POST "
+            "(aucun flux d'événements en GET).",
+        },
+        status_code=405,
+        headers={"Allow": "POST"},
+    )

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -25,6 +27,7 @@ from ardoise.errors import ArdoiseError, ConfigError, DatasetNotFound, NoRelease
 from ardoise.odsql.schema import Schema
 from ardoise.query.engine import Engine
 from ardoise.query.memo import Memo
+from ardoise.release.integrity import verify
 from ardoise.release.manifest import DatasetEntry, Manifest, ParquetFile
 from ardoise.settings import Settings
 
@@ -195,6 +198,7 @@ class ReleaseHolder:
         self._target: str | None = None
         self._release: ServedRelease | None = None
         self._failed: tuple[str, ArdoiseError] | None = None  # a target that cannot be served
+        self._loading: str | None = None  # the target a thread is loading now
 
     def get(self) -> ServedRelease:
         """The release to serve, loaded (here, in the caller's thread) when ``var/current``
@@ -206,12 +210,25 @@ class ReleaseHolder:
         must be loaded first: an event loop calls this, and :meth:`get` in a thread."""
         target = self._link_target()
         release = self._release
-        if release is not None and target == self._target:
-            return release
+        if release is not None and (target == self._target or target == self._loading):
+            return release  # while the next release loads (in a thread), the previous serves
         failed = self._failed
         if failed is not None and failed[0] == target:  # not reloaded on every request
+            if release is not None:
+                return release  # the previous release stays served
             raise failed[1]
         return None
+
+    def problem(self) -> str | None:
+        """Why ``var/current`` is not what is served (None when it is): for ``/health``."""
+        failed = self._failed
+        return str(failed[1]) if failed is not None and failed[0] == self._current() else None
+
+    def _current(self) -> str | None:
+        try:
+            return self._link_target()
+        except NoRelease:
+            return None
 
     def _link_target(self) -> str:
         try:
@@ -226,12 +243,24 @@ class ReleaseHolder:
         target = self._link_target()
         with self._lock:
             if self._release is None or target != self._target:
+                if self._failed is not None and self._failed[0] == target:
+                    if self._release is not None:
+                        return self._release
+                    raise self._failed[1]
+                self._loading = target
                 try:
-                    new = ServedRelease((link.parent / target).resolve(), self.settings)
-                except (ArdoiseError, OSError, ValueError, KeyError) as exc:
+                    path = (link.parent / target).resolve()
+                    # a damaged file is refused before the engine reads it, never served
+                    verify(path, Manifest.read(path / "manifest.json"))
+                    new = ServedRelease(path, self.settings)
+                except (ArdoiseError, OSError, ValueError, KeyError, duckdb.Error) as exc:
                     error = _unservable(target, exc)
                     self._failed = (target, error)
+                    if self._release is not None:  # keep serving the previous release
+                        return self._release
                     raise error from (None if error is exc else exc)
+                finally:
+                    self._loading = None
                 self._release, self._target, self._failed = new, target, None
                 # the previous engine is left to the garbage collector: requests may still use it
             return self._release
@@ -259,7 +288,13 @@ def _unservable(target: str, exc: Exception) -> ArdoiseError:
     not the release's fault and no rollback would fix it."""
     if isinstance(exc, ConfigError):
         return exc
+    first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    detail = _ABSOLUTE.sub(lambda m: m.group(0).rsplit("/", 1)[-1], first_line)
     return ReleaseCorrupt(
         f"La release {target.rsplit('/', 1)[-1]} ne peut pas être servie "
-        f"({exc}) : revenez à une release précédente (`ardoise rollback`)."
+        f"({detail}) : revenez à une release précédente (`ardoise rollback`)."
     )
+
+
+# An absolute path in an error message (it reaches clients in a 503): shown by its file name.
+_ABSOLUTE = re.compile(r"(?:/[\w.@+-]+){2,}/?")

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ardoise.errors import PublishError, ReleaseCorrupt, ReleaseNotFound
+from ardoise.release.integrity import verify
 from ardoise.release.manifest import Manifest
 
 BUILD_PREFIX = ".build-"
@@ -139,8 +140,9 @@ class ReleaseStore:
         return final
 
     def switch(self, release_id: str) -> None:
-        """Point var/current at a release, atomically (symlink + rename)."""
-        self.manifest(release_id)  # raises if unknown or corrupt
+        """Point var/current at a release, atomically (symlink + rename), once every file
+        its manifest hashes has been read back intact (ReleaseCorrupt otherwise)."""
+        verify(self.releases_dir / release_id, self.manifest(release_id))
         tmp = self.var_dir / f".current-{os.getpid()}"
         if tmp.is_symlink() or tmp.exists():
             tmp.unlink()

@@ -8,7 +8,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppres
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
+from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 
@@ -34,8 +34,10 @@ from ardoise.query.release import ReleaseHolder
 from ardoise.query.release_archive import ReleaseArchive
 from ardoise.settings import Settings, load_settings
 from ardoise.urls import ROOT
-from ardoise.web import errors, scolarite
+from ardoise.web import accesslog, errors, scolarite
 from ardoise.web.caching import CachingMiddleware
+from ardoise.web.clientip import trusted_proxies
+from ardoise.web.headers import JsonCorsMiddleware, SecurityHeadersMiddleware
 from ardoise.web.portal_requests import PortalRequestMiddleware
 from ardoise.web.ratelimit import PORTAL_DAILY_QUOTA, RateLimitMiddleware
 from ardoise.web.release_header import ReleaseHeaderMiddleware
@@ -73,19 +75,34 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.releases = holder
     app.state.archive = ReleaseArchive(settings, holder)
     errors.install(app)
+    accesslog.install()
 
     def current_id() -> str | None:
+        """The id of the release served now, without loading one: the event loop calls it
+        (a switch's load runs in the threadpool, never here)."""
         try:
-            return holder.get().id
+            release = holder.loaded()
         except ArdoiseError:
             return None
+        return release.id if release is not None else None
 
     # Routes are matched in order: the trivial probe first, then the territory and indicator
     # endpoints (issue #4 targets), then the Explore API's many routes.
     @app.get("/health", tags=["Service"])
     async def health() -> dict[str, Any]:
+        with suppress(ArdoiseError):  # none published, or unservable: said below
+            if holder.loaded() is None:  # load it (the first time, after a switch)
+                await run_in_threadpool(holder.get)
         rid = current_id()
-        return {"status": "ok" if rid else "sans_release", "release": rid, "version": __version__}
+        problem = holder.problem()  # var/current points at a release that cannot be served
+        if problem is None:
+            return {
+                "status": "ok" if rid else "sans_release",
+                "release": rid,
+                "version": __version__,
+            }
+        status = "release_precedente" if rid else "release_inservable"
+        return {"status": status, "release": rid, "version": __version__, "probleme": problem}
 
     _include_routes(app, settings, holder, mcp_endpoint)
     _openapi_aliases(app)
@@ -183,13 +200,21 @@ def _add_middleware(app: FastAPI, settings: Settings, current_id: Callable[[], s
     # the requests the routes and the cache read; quotas count the 400s too.
     app.add_middleware(PortalRequestMiddleware)
     if settings.rate_limit_per_minute > 0:
-        app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute)
+        app.add_middleware(
+            RateLimitMiddleware,
+            per_minute=settings.rate_limit_per_minute,
+            trusted=trusted_proxies(settings.trusted_proxies),
+        )
     else:  # the headers programs read, stating the portal's documented quota (issue #13)
         app.add_middleware(
-            RateLimitMiddleware, per_minute=PORTAL_DAILY_QUOTA, window=86_400, enforce=False
+            RateLimitMiddleware,
+            per_minute=PORTAL_DAILY_QUOTA,
+            window=86_400,
+            enforce=False,
+            trusted=trusted_proxies(settings.trusted_proxies),
         )
     app.add_middleware(
-        CORSMiddleware,
+        JsonCorsMiddleware,
         allow_origins=["*"],
         allow_methods=["GET", "HEAD"],
         allow_headers=["*"],
@@ -197,6 +222,12 @@ def _add_middleware(app: FastAPI, settings: Settings, current_id: Callable[[], s
     )
     # Enrolment checks in front of everything: their own limits, no CORS, no cache.
     scolarite.install_front(app)
+    # Outermost: the headers of a public service on every answer, oversized headers refused.
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        https=settings.public_url.startswith("https://"),
+        max_header_bytes=settings.max_header_bytes,
+    )
 
 
 def app_from_environment() -> FastAPI:

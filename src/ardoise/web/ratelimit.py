@@ -1,12 +1,16 @@
-"""Per-IP quota on the API: fixed windows, ``X-RateLimit-Limit``/``-Remaining``/``-Reset``
-on every answer, 429 past the quota.
+"""Per-IP quota: fixed windows, ``X-RateLimit-Limit``/``-Remaining``/``-Reset`` on every
+answer, 429 past the quota.
 
 The configured quota (``ARDOISE_RATE_LIMIT_PER_MINUTE``) is enforced on one-minute windows.
 Without one, the headers still go out (programs written for the portal read them, issue
 #13) and state the portal's documented anonymous quota, :data:`PORTAL_DAILY_QUOTA` calls a
 day per address, counted on UTC days but not enforced: Ardoise sets no quota of its own
 unless configured to, and a program pacing itself on the headers sees what it would see
-on the portal."""
+on the portal.
+
+Every public surface counts (the API, the dashboard's pages and ``.json`` twins, ``/mcp``,
+``/api/v1`` downloads); only the probes and the hashed static files do not. The address
+is the connection's, or the one a trusted proxy forwards (:mod:`ardoise.web.clientip`)."""
 
 from __future__ import annotations
 
@@ -17,9 +21,18 @@ import time
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ardoise.web.clientip import client_ip
+
 # "Le nombre d'appels API pour un utilisateur anonyme est limité à 5000 appels par adresse
 # IP et par jour" (data.education.gouv.fr's API page, betagouv/api.gouv.fr _api/api_menj.md)
 PORTAL_DAILY_QUOTA = 5000
+
+UNCOUNTED = ("/health", "/ready", "/metrics")
+
+
+def counted(path: str) -> bool:
+    """Whether a request to ``path`` counts in the quota."""
+    return not (path in UNCOUNTED or path.startswith("/static/"))
 
 
 class RateLimitMiddleware:
@@ -31,8 +44,10 @@ class RateLimitMiddleware:
         *,
         window: int = 60,
         enforce: bool = True,
+        trusted: frozenset[str] = frozenset(),
     ) -> None:
         self.app = app
+        self.trusted = trusted
         self.per_minute = per_minute  # the quota per window (one minute unless told)
         self.clock = clock
         self.window = window
@@ -54,11 +69,10 @@ class RateLimitMiddleware:
         return count, max(0, self.per_minute - count), start + self.window - now
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not str(scope["path"]).startswith("/api/"):
+        if scope["type"] != "http" or not counted(str(scope["path"])):
             await self.app(scope, receive, send)
             return
-        client = scope.get("client") or ("?", 0)
-        count, remaining, reset = self._hit(str(client[0]))
+        count, remaining, reset = self._hit(client_ip(scope, self.trusted))
         limits = [
             (b"x-ratelimit-limit", str(self.per_minute).encode()),
             (b"x-ratelimit-remaining", str(remaining).encode()),
