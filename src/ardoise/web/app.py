@@ -29,9 +29,11 @@ from ardoise.query.indicator_index import indicator_index
 from ardoise.query.release import ReleaseHolder
 from ardoise.settings import Settings, load_settings
 from ardoise.urls import ROOT
+from ardoise.usage.counter import UsageCounter
 from ardoise.web import errors, scolarite
 from ardoise.web.caching import CachingMiddleware
 from ardoise.web.ratelimit import RateLimitMiddleware
+from ardoise.web.usage import UsageMiddleware, usage_counter
 
 DESCRIPTION = """Données ouvertes de l'éducation, vérifiées et versionnées.
 
@@ -52,11 +54,12 @@ EXPLORE_PREFIXES = (
 def create_app(settings: Settings) -> FastAPI:
     holder = ReleaseHolder(settings)
     mcp_endpoint = McpEndpoint(build_mcp_server(settings, holder), settings)
+    counter = usage_counter(settings)
     app = FastAPI(
         title="Ardoise",
         version=__version__,
         description=DESCRIPTION,
-        lifespan=_lifespan(holder, mcp_endpoint),
+        lifespan=_lifespan(holder, mcp_endpoint, counter),
         default_response_class=JSONBytes,
         docs_url=ROOT.api_docs(),
         openapi_url=ROOT.openapi(),
@@ -64,6 +67,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.releases = holder
+    app.state.usage = counter
     errors.install(app)
 
     def current_id() -> str | None:
@@ -81,11 +85,13 @@ def create_app(settings: Settings) -> FastAPI:
 
     _include_routes(app, settings, holder, mcp_endpoint)
     _add_middleware(app, settings, current_id)
+    if counter is not None:  # outermost: every answer, as sent (issue #17)
+        app.add_middleware(UsageMiddleware, counter=counter)
     return app
 
 
 def _lifespan(
-    holder: ReleaseHolder, mcp_endpoint: McpEndpoint
+    holder: ReleaseHolder, mcp_endpoint: McpEndpoint, counter: UsageCounter | None = None
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -97,8 +103,14 @@ def _lifespan(
                 indicator_index(release)
 
         threading.Thread(target=prepare, name="ardoise-warm-up", daemon=True).start()
-        async with mcp_endpoint.lifespan():  # the MCP session manager runs with the app
-            yield
+        if counter is not None:
+            counter.start()
+        try:
+            async with mcp_endpoint.lifespan():  # the MCP session manager runs with the app
+                yield
+        finally:
+            if counter is not None:
+                counter.stop()  # the last seconds of counts are written
 
     return lifespan
 
