@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 from ardoise.release.build import build_release
 from ardoise.settings import Settings
 from ardoise.usage.classify import Hit, classify
-from ardoise.usage.counter import UsageCounter
+from ardoise.usage.counter import UsageCounter, token_of
 from ardoise.usage.hll import STANDARD_ERROR, Sketch
 from ardoise.usage.store import Batch, Key, UsageStore, open_store
 from ardoise.web.app import create_app
@@ -154,12 +154,13 @@ def test_counter_batches_keeps_counts_while_the_store_is_down_and_rotates_its_sa
     clock = _Clock(1_796_601_600.0)  # 2026-12-07 00:00 UTC
     counter = UsageCounter(failing, clock=clock)  # type: ignore[arg-type]
     for i in range(300):
-        counter.count(Hit("records", "d"), "phone", 100, f"visitor {i % 30}".encode())
+        counter.count(token_of(Hit("records", "d"), "phone"), 100, f"visitor {i % 30}".encode())
     salt = counter._salt
     counter.flush()  # the store is down: nothing lost
     failing.down = False
-    clock.now += 86_400  # the next day: a new salt, yesterday's sketch still written
-    counter.count(Hit("export", "d", "csv"), "desktop", 7, b"visitor 0")
+    clock.now += 86_400  # the next day: yesterday's counts are taken at the next flush
+    counter.flush()  # the day changes at this flush: a new salt; yesterday is written
+    counter.count(token_of(Hit("export", "d", "csv"), "desktop"), 7, b"visitor 0")
     assert counter._salt != salt and len(counter._salt) == 32
     counter.flush()
     rows = {(c.day, c.surface): (c.calls, c.bytes) for c in store.counts()}

@@ -65,18 +65,36 @@ _OUTCOMES = {200: "trouve", 404: "non_trouve", 401: "non_autorise", 403: "non_au
 def classify(method: str, path: str, status: int) -> Hit | None:
     """The answer's surface, dataset and detail; None for what is not counted (static
     assets, probes, metrics, documentation)."""
+    return with_status(route_of(method, path), status)
+
+
+def route_of(method: str, path: str) -> Hit | None:
+    """What the request names, before its status is known (a function of method and path
+    only, so the middleware can remember it)."""
     if path.startswith("/api/"):
         return _api(path) if method in ("GET", "HEAD") else None
     if path == "/mcp" or path.startswith("/mcp/"):
         return Hit("mcp")
     if path.startswith(_ENROLMENT):
-        return Hit("scolarite", "", enrolment_outcome(status))
+        return Hit("scolarite")
     if method not in ("GET", "HEAD"):
         return None
     match = _PORTAL_DOWNLOAD.match(path)
     if match:
         return Hit("v1", unquote(match.group(1)), "download")
     return _page(path)
+
+
+def with_status(hit: Hit | None, status: int) -> Hit | None:
+    """The enrolment outcome is the status; a refused answer names no dataset (the name
+    came from the client)."""
+    if hit is None:
+        return None
+    if hit.surface == "scolarite":
+        return Hit("scolarite", "", enrolment_outcome(status))
+    if status >= 400 and hit.dataset:
+        return Hit(hit.surface, "", hit.detail)
+    return hit
 
 
 def enrolment_outcome(status: int) -> str:
