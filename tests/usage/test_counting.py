@@ -215,3 +215,36 @@ def test_every_surface_is_counted_without_address_or_user_agent(served: Settings
     stored = b"".join(p.read_bytes() for p in served.var_dir.glob("usage.sqlite*"))
     for personal in (b"testclient", b"TraceableBrowser", b"ZQXJ", b"Pixel 8", b"Firefox"):
         assert personal not in stored
+
+
+def test_usages_page_json_twin_and_open_rows(served: Settings) -> None:
+    app = create_app(served)
+    with TestClient(app, base_url="http://127.0.0.1:8000") as client:
+        for ua in (PHONE, PHONE, DESKTOP):
+            client.get(f"{E}/test-ips-ecoles/records?limit=1", headers={"User-Agent": ua})
+        client.get(f"{E}/test-ips-ecoles/exports/csv", headers={"User-Agent": PHONE})
+        app.state.usage.flush()
+        twin = client.get("/usages.json").json()
+        page = client.get("/usages")
+        rows = client.get("/usages.csv")
+        bad = client.get("/usages.json?depuis=hier")
+    (day,) = twin["days"]
+    assert (day["calls"], day["downloads"], day["phone_share"]) == (4, 1, 0.75)
+    assert twin["datasets"] == [["test-ips-ecoles", 4]] and twin["comptage_actif"] is True
+    assert "majorant" in twin["methode"]
+    assert page.status_code == 200 and "<svg" in page.text and day["day"] in page.text
+    assert "test-ips-ecoles" in page.text and 'lang="fr"' in page.text.replace("'", '"')
+    lines = rows.text.splitlines()
+    assert lines[0] == "jour,jeu,surface,detail,appareil,appels,octets"
+    assert f"{day['day']},test-ips-ecoles,export,csv,phone,1," in rows.text
+    assert bad.status_code == 400 and "AAAA-MM-JJ" in bad.text
+
+
+def test_counting_off_counts_nothing(served: Settings) -> None:
+    from dataclasses import replace
+
+    app = create_app(replace(served, usage_count=False))
+    with TestClient(app, base_url="http://127.0.0.1:8000") as client:
+        assert client.get(f"{E}/test-ips-ecoles/records").status_code == 200
+        assert client.get("/usages.json").json()["comptage_actif"] is False
+    assert not (served.var_dir / "usage.sqlite").exists()

@@ -30,7 +30,7 @@ from ardoise.query.release import ReleaseHolder
 from ardoise.settings import Settings, load_settings
 from ardoise.urls import ROOT
 from ardoise.usage.counter import UsageCounter
-from ardoise.web import errors, scolarite
+from ardoise.web import errors, scolarite, usage_page
 from ardoise.web.caching import CachingMiddleware
 from ardoise.web.ratelimit import RateLimitMiddleware
 from ardoise.web.usage import UsageMiddleware, usage_counter
@@ -83,6 +83,7 @@ def create_app(settings: Settings) -> FastAPI:
         rid = current_id()
         return {"status": "ok" if rid else "sans_release", "release": rid, "version": __version__}
 
+    app.include_router(usage_page.build_router(counter))  # /usages, .json, .csv (#17)
     _include_routes(app, settings, holder, mcp_endpoint)
     _add_middleware(app, settings, current_id)
     if counter is not None:  # outermost: every answer, as sent (issue #17)
