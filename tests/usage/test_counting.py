@@ -5,6 +5,7 @@ data."""
 from __future__ import annotations
 
 import multiprocessing
+import os
 import random
 from pathlib import Path
 
@@ -248,3 +249,33 @@ def test_counting_off_counts_nothing(served: Settings) -> None:
         assert client.get(f"{E}/test-ips-ecoles/records").status_code == 200
         assert client.get("/usages.json").json()["comptage_actif"] is False
     assert not (served.var_dir / "usage.sqlite").exists()
+
+
+def _count_then_hang(path: str) -> None:
+    counter = UsageCounter(open_store(path), flush_seconds=0.2)
+    counter.start()
+    for i in range(500):
+        counter.count(token_of(Hit("records", "d"), "desktop"), 10, str(i).encode())
+    import time
+
+    time.sleep(60)  # killed long before
+
+
+def test_a_killed_process_loses_at_most_the_last_flush_interval(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    path = str(tmp_path / "u.sqlite")
+    open_store(path)
+    proc = multiprocessing.get_context("spawn").Process(target=_count_then_hang, args=(path,))
+    proc.start()
+    store = open_store(path)
+    deadline = time.monotonic() + 60
+    while not store.counts() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(0.5)
+    assert proc.pid is not None
+    os.kill(proc.pid, signal.SIGKILL)  # no shutdown, no last flush
+    proc.join(10)
+    (row,) = store.counts()
+    assert (row.calls, row.bytes) == (500, 5000)

@@ -5,17 +5,17 @@ A visitor is the pair (IP address, User-Agent) of a request. It is prefixed with
 interpreter's own keyed hash (SipHash-1-3 under the process's random hash key, which is
 never written either; 64 bits, about 0.2 µs where BLAKE2b costs 2 µs on the cached path's
 budget). When the day changes the salt is replaced and the old one is gone, so nobody (not
-even the operator) can test whether a given address visited on a past day. Of the hash, 12 bits choose one of
-m = 4096 registers and the rest update it with the position of its first 1 bit; only the
-registers (4 KiB a day, a maximum per register) are stored. The estimate is
+even the operator) can test whether a given address visited on a past day. Of the hash,
+12 bits choose one of m = 4096 registers and the rest update it with the position of its
+first 1 bit; only the registers (4 KiB a day, a maximum per register) are stored. The estimate is
 α·m²/Σ2^−M[j], with linear counting below 5m/2; its relative standard error is
 1.04/√m ≈ 1.6 %.
 
 Each process draws its own salt (a salt shared between processes would have to be stored
 somewhere). So the registers of two processes cannot be merged, and the day's estimate is
 the sum of the per-process estimates: a visitor served by k processes in a day is counted k
-times. Behind nginx with ``hash $remote_addr`` on the upstream (``deploy/``) a visitor stays
-on one replica; within a replica, keep-alive connections keep most visits on one worker.
+times (behind a proxy that hashes the client address to pick a replica, a visitor stays on
+one replica; keep-alive connections keep most visits on one worker).
 The published figure is therefore an upper bound, documented as such.
 
 >>> sketch = Sketch()
