@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from ardoise.errors import ConfigError
 from ardoise.usage.hll import Sketch
 
 
@@ -145,8 +146,13 @@ class PostgresStore:
     """Several replicas: one PostgreSQL database (``ARDOISE_USAGE_DATABASE_URL``)."""
 
     def __init__(self, url: str) -> None:
-        import psycopg
-
+        try:
+            import psycopg
+        except ImportError:
+            raise ConfigError(
+                "ARDOISE_USAGE_DATABASE_URL désigne PostgreSQL, mais le pilote psycopg manque "
+                "(pip install 'psycopg[binary]', ou l'extra scolarite)."
+            ) from None
         self._psycopg = psycopg
         self.url = url
         with psycopg.connect(url, autocommit=True) as db:

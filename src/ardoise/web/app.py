@@ -32,6 +32,7 @@ from ardoise.urls import ROOT
 from ardoise.usage.counter import UsageCounter
 from ardoise.web import errors, scolarite, usage_page
 from ardoise.web.caching import CachingMiddleware
+from ardoise.web.metrics import MetricsMiddleware
 from ardoise.web.ratelimit import RateLimitMiddleware
 from ardoise.web.usage import UsageMiddleware, usage_counter
 
@@ -86,6 +87,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(usage_page.build_router(counter))  # /usages, .json, .csv (#17)
     _include_routes(app, settings, holder, mcp_endpoint)
     _add_middleware(app, settings, current_id)
+    app.add_middleware(MetricsMiddleware, release_id=current_id)  # /metrics (#17)
     if counter is not None:  # outermost: every answer, as sent (issue #17)
         app.add_middleware(UsageMiddleware, counter=counter)
     return app
