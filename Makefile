@@ -66,6 +66,7 @@ bench: install  ## benchmarks; each prints JSON lines (API: wrk + Datasette in .
 	$(BIN)/python bench/sql.py $(BENCH_SQL_ARGS)
 	ARDOISE_TEST_POSTGRES_URL="$$(bash scripts/postgres.sh)" $(BIN)/python bench/scolarite.py $(BENCH_SCOLARITE_ARGS)
 	$(BIN)/python bench/scolarite_certificats.py $(BENCH_CERTIFICATS_ARGS)
+	$(BIN)/python bench/usage.py $(BENCH_USAGE_ARGS)
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -202,6 +202,7 @@ def serve(
         err.print(escape(line))
     options: dict[str, Any] = serving.options(settings)
     if settings.workers > 1:  # each worker process builds its app from the same environment
+        _metrics_dir(settings.var_dir)
         uvicorn.run(
             "ardoise.web.app:app_from_environment",
             factory=True,
@@ -210,6 +211,19 @@ def serve(
         )
     else:
         uvicorn.run(create_app(settings), **options)
+
+
+def _metrics_dir(var_dir: Path) -> None:
+    """A fresh folder where every worker writes its Prometheus metrics (``/metrics`` sums
+    them); prometheus-client reads its place from the environment, set here for the
+    workers before they start."""
+    import os
+    import shutil
+
+    folder = var_dir / "metrics" / str(os.getpid())
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
 
 
 @app.command("mcp")

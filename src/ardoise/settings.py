@@ -175,6 +175,16 @@ class Settings:
         "Statistiques du registre : en dessous de cet effectif, un taux de 0 % ou 100 % "
         "(par sexe) est caché.",
     )
+    usage_count: bool = setting(
+        True, "Compter les usages (jour × jeu × surface, sans adresse IP ni User-Agent)."
+    )
+    usage_database_url: Secret = setting(
+        Secret(""),
+        "Compteurs d'usage : URL postgresql://… (répliques) ; vide = SQLite var/usage.sqlite.",
+    )
+    usage_flush_seconds: int = setting(
+        2, "Compteurs d'usage : secondes entre deux écritures groupées (perte maximale)."
+    )
 
     @property
     def releases_dir(self) -> Path:

@@ -34,13 +34,16 @@ from ardoise.query.release import ReleaseHolder
 from ardoise.query.release_archive import ReleaseArchive
 from ardoise.settings import Settings, load_settings
 from ardoise.urls import ROOT
-from ardoise.web import accesslog, errors, scolarite
+from ardoise.usage.counter import UsageCounter
+from ardoise.web import accesslog, errors, scolarite, usage_page
 from ardoise.web.caching import CachingMiddleware
 from ardoise.web.clientip import trusted_proxies
 from ardoise.web.headers import JsonCorsMiddleware, SecurityHeadersMiddleware
+from ardoise.web.metrics import MetricsMiddleware
 from ardoise.web.portal_requests import PortalRequestMiddleware
 from ardoise.web.ratelimit import PORTAL_DAILY_QUOTA, RateLimitMiddleware
 from ardoise.web.release_header import ReleaseHeaderMiddleware
+from ardoise.web.usage import UsageMiddleware, usage_counter
 
 DESCRIPTION = """Données ouvertes de l'éducation, vérifiées et versionnées.
 
@@ -61,11 +64,12 @@ EXPLORE_PREFIXES = (
 def create_app(settings: Settings) -> FastAPI:
     holder = ReleaseHolder(settings)
     mcp_endpoint = McpEndpoint(build_mcp_server(settings, holder), settings)
+    counter = usage_counter(settings)
     app = FastAPI(
         title="Ardoise",
         version=__version__,
         description=DESCRIPTION,
-        lifespan=_lifespan(holder, mcp_endpoint),
+        lifespan=_lifespan(holder, mcp_endpoint, counter),
         default_response_class=JSONBytes,
         docs_url=None,  # /api/docs: the dashboard serves Swagger UI from its own assets
         openapi_url=ROOT.openapi(),
@@ -74,6 +78,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.releases = holder
     app.state.archive = ReleaseArchive(settings, holder)
+    app.state.usage = counter
     errors.install(app)
     accesslog.install()
 
@@ -104,9 +109,13 @@ def create_app(settings: Settings) -> FastAPI:
         status = "release_precedente" if rid else "release_inservable"
         return {"status": status, "release": rid, "version": __version__, "probleme": problem}
 
+    app.include_router(usage_page.build_router(counter))  # /usages, .json, .csv (#17)
     _include_routes(app, settings, holder, mcp_endpoint)
     _openapi_aliases(app)
     _add_middleware(app, settings, current_id)
+    app.add_middleware(MetricsMiddleware, release_id=current_id)  # /metrics (#17)
+    if counter is not None:  # outermost: every answer, as sent (issue #17)
+        app.add_middleware(UsageMiddleware, counter=counter)
     return app
 
 
@@ -128,7 +137,7 @@ def _openapi_aliases(app: FastAPI) -> None:
 
 
 def _lifespan(
-    holder: ReleaseHolder, mcp_endpoint: McpEndpoint
+    holder: ReleaseHolder, mcp_endpoint: McpEndpoint, counter: UsageCounter | None = None
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -140,8 +149,14 @@ def _lifespan(
                 indicator_index(release)
 
         threading.Thread(target=prepare, name="ardoise-warm-up", daemon=True).start()
-        async with mcp_endpoint.lifespan():  # the MCP session manager runs with the app
-            yield
+        if counter is not None:
+            counter.start()
+        try:
+            async with mcp_endpoint.lifespan():  # the MCP session manager runs with the app
+                yield
+        finally:
+            if counter is not None:
+                counter.stop()  # the last seconds of counts are written
 
     return lifespan
 

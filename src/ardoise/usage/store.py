@@ -1,0 +1,185 @@
+"""Where the counts of every process meet: SQLite on one machine, PostgreSQL for replicas.
+
+Two tables, the same in both: ``usage_counts`` (day, dataset, surface, detail, device →
+calls, bytes), added to by upsert, and ``usage_visitors`` (day, writer → the HyperLogLog
+registers of one process for that day, replaced at each flush). Neither holds an address or
+a User-Agent.
+
+>>> import tempfile, pathlib
+>>> store = open_store(str(pathlib.Path(tempfile.mkdtemp()) / "u.sqlite"))
+>>> store.add(Batch({Key("2026-12-07", "ips", "records", "", "phone"): (2, 300)}, {}))
+>>> store.add(Batch({Key("2026-12-07", "ips", "records", "", "phone"): (1, 100)}, {}))
+>>> store.counts()
+[Count(day='2026-12-07', dataset='ips', surface='records', detail='', device='phone', calls=3, bytes=400)]
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from ardoise.errors import ConfigError
+from ardoise.usage.hll import Sketch
+
+
+@dataclass(frozen=True, order=True)
+class Key:
+    day: str  # ISO date, UTC
+    dataset: str
+    surface: str
+    detail: str
+    device: str
+
+
+@dataclass(frozen=True)
+class Count:
+    day: str
+    dataset: str
+    surface: str
+    detail: str
+    device: str
+    calls: int
+    bytes: int
+
+
+@dataclass(frozen=True)
+class Batch:
+    """What one process adds at one flush: counts, and its sketch of each day by writer."""
+
+    counts: dict[Key, tuple[int, int]]
+    sketches: dict[tuple[str, str], bytes] = field(default_factory=dict)  # (day, writer) →
+
+
+class UsageStore(Protocol):
+    def add(self, batch: Batch) -> None: ...
+    def counts(self, since: str = "") -> list[Count]: ...
+    def visitors(self, since: str = "") -> dict[str, int]: ...
+
+
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS usage_counts (day TEXT NOT NULL, dataset TEXT NOT NULL, "
+    "surface TEXT NOT NULL, detail TEXT NOT NULL, device TEXT NOT NULL, calls BIGINT NOT NULL, "
+    "bytes BIGINT NOT NULL, PRIMARY KEY (day, dataset, surface, detail, device))",
+    "CREATE TABLE IF NOT EXISTS usage_visitors (day TEXT NOT NULL, writer TEXT NOT NULL, "
+    "registers {blob} NOT NULL, PRIMARY KEY (day, writer))",
+)
+_ADD = (
+    "INSERT INTO usage_counts VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}) "
+    "ON CONFLICT (day, dataset, surface, detail, device) DO UPDATE SET "
+    "calls = usage_counts.calls + excluded.calls, bytes = usage_counts.bytes + excluded.bytes"
+)
+_SKETCH = (
+    "INSERT INTO usage_visitors VALUES ({p}, {p}, {p}) "
+    "ON CONFLICT (day, writer) DO UPDATE SET registers = excluded.registers"
+)
+_COUNTS = (
+    "SELECT day, dataset, surface, detail, device, calls, bytes FROM usage_counts "
+    "WHERE day >= {p} ORDER BY day, dataset, surface, detail, device"
+)
+_VISITORS = "SELECT day, registers FROM usage_visitors WHERE day >= {p}"
+
+
+def _rows(batch: Batch) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    counts = [(*_key(k), c, b) for k, (c, b) in sorted(batch.counts.items())]
+    sketches = [(day, writer, regs) for (day, writer), regs in sorted(batch.sketches.items())]
+    return counts, sketches
+
+
+def _key(k: Key) -> tuple[str, ...]:
+    return (k.day, k.dataset, k.surface, k.detail, k.device)
+
+
+def _visitors(rows: list[tuple[Any, Any]]) -> dict[str, int]:
+    """The day's estimate: the sum over writers (each has its own salt; see ``hll``)."""
+    out: dict[str, int] = {}
+    for day, registers in rows:
+        out[day] = out.get(day, 0) + Sketch.from_bytes(bytes(registers)).estimate()
+    return out
+
+
+class SqliteStore:
+    """The embedded default (``var/usage.sqlite``): every process of one machine, WAL mode."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._lock = threading.Lock()
+        with self._connect() as db:
+            db.execute("PRAGMA journal_mode=WAL")
+            for statement in _SCHEMA:
+                db.execute(statement.format(blob="BLOB"))
+
+    def _connect(self) -> sqlite3.Connection:
+        return sqlite3.connect(self.path, timeout=30, isolation_level=None)
+
+    def add(self, batch: Batch) -> None:
+        counts, sketches = _rows(batch)
+        with self._lock:
+            db = self._connect()
+            try:
+                db.execute("BEGIN IMMEDIATE")
+                db.executemany(_ADD.format(p="?"), counts)
+                db.executemany(_SKETCH.format(p="?"), sketches)
+                db.execute("COMMIT")
+            finally:
+                db.close()
+
+    def counts(self, since: str = "") -> list[Count]:
+        db = self._connect()
+        try:
+            return [Count(*row) for row in db.execute(_COUNTS.format(p="?"), (since,))]
+        finally:
+            db.close()
+
+    def visitors(self, since: str = "") -> dict[str, int]:
+        db = self._connect()
+        try:
+            return _visitors(list(db.execute(_VISITORS.format(p="?"), (since,))))
+        finally:
+            db.close()
+
+
+class PostgresStore:
+    """Several replicas: one PostgreSQL database (``ARDOISE_USAGE_DATABASE_URL``)."""
+
+    def __init__(self, url: str) -> None:
+        try:
+            import psycopg
+        except ImportError:
+            raise ConfigError(
+                "ARDOISE_USAGE_DATABASE_URL désigne PostgreSQL, mais le pilote psycopg manque "
+                "(pip install 'psycopg[binary]', ou l'extra scolarite)."
+            ) from None
+        self._psycopg = psycopg
+        self.url = url
+        with psycopg.connect(url, autocommit=True) as db:
+            db.execute("SELECT pg_advisory_lock(1717)")  # two processes creating at once
+            try:
+                for statement in _SCHEMA:
+                    db.execute(statement.format(blob="BYTEA"))
+            finally:
+                db.execute("SELECT pg_advisory_unlock(1717)")
+
+    def add(self, batch: Batch) -> None:
+        counts, sketches = _rows(batch)
+        with self._psycopg.connect(self.url) as db, db.cursor() as cur:
+            cur.executemany(_ADD.format(p="%s"), counts)
+            cur.executemany(_SKETCH.format(p="%s"), sketches)
+
+    def counts(self, since: str = "") -> list[Count]:
+        with self._psycopg.connect(self.url) as db:
+            return [Count(*row) for row in db.execute(_COUNTS.format(p="%s"), (since,))]
+
+    def visitors(self, since: str = "") -> dict[str, int]:
+        with self._psycopg.connect(self.url) as db:
+            return _visitors(list(db.execute(_VISITORS.format(p="%s"), (since,))))
+
+
+def open_store(url: str) -> UsageStore:
+    """``postgresql://…`` → PostgreSQL; anything else is the path of a SQLite file."""
+    if url.startswith(("postgresql://", "postgres://")):
+        return PostgresStore(url)
+    return SqliteStore(Path(url))

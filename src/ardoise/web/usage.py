@@ -1,0 +1,146 @@
+"""Counting every answer (issue #17): the outermost middleware classifies the request,
+measures the bytes sent, and hands one hit to the process's :class:`UsageCounter`. The IP
+address and the User-Agent are read here and go no further than a device class and a
+HyperLogLog register (``ardoise.usage``)."""
+
+from __future__ import annotations
+
+import json
+import re
+from urllib.parse import parse_qsl
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ardoise.settings import Settings
+from ardoise.usage.classify import Hit, route_of, with_status
+from ardoise.usage.counter import UsageCounter, hit_of, token_of
+from ardoise.usage.device import device_class
+from ardoise.usage.store import open_store
+
+_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")  # a tool or dataset name, not free text
+_MCP_PEEK = 64 << 10
+_REMEMBERED = 4096  # the JSON-RPC call is read for its tool name up to 64 KiB
+
+
+def usage_counter(settings: Settings) -> UsageCounter | None:
+    """The process's counter, on the configured store; None when counting is off."""
+    if not settings.usage_count:
+        return None
+    url = settings.usage_database_url.reveal().strip() or str(settings.var_dir / "usage.sqlite")
+    return UsageCounter(open_store(url), flush_seconds=settings.usage_flush_seconds)
+
+
+class UsageMiddleware:
+    def __init__(self, app: ASGIApp, counter: UsageCounter) -> None:
+        self.app = app
+        self.counter = counter
+        # (method, path, status, device) → counting token ("" = not counted), and a
+        # User-Agent's hash → its device class: bounded, cleared when full
+        self._tokens: dict[tuple[str, str, int, str], str] = {}
+        self._devices: dict[int, str] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        status = 0
+        size = 0
+        tool: list[str] = []
+        if scope["path"] == "/mcp" and scope["method"] == "POST":
+            receive = _peeking(receive, tool)
+
+        async def counting(message: Message) -> None:
+            nonlocal status, size
+            if message["type"] == "http.response.body":
+                size += len(message.get("body", b""))
+                if not message.get("more_body"):
+                    self._count(scope, status, size, tool)
+            elif message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        await self.app(scope, receive, counting)
+
+    def _count(self, scope: Scope, status: int, nbytes: int, tool: list[str]) -> None:
+        user_agent = b""
+        for name, value in scope["headers"]:
+            if name == b"user-agent":
+                user_agent = value
+                break
+        device = self._devices.get(hash(user_agent))
+        if device is None:
+            device = self._device(user_agent)
+        key = (scope["method"], scope["path"], status, device)
+        token = self._tokens.get(key)
+        if token is None:
+            token = self._token(key)
+        if not token:
+            return
+        if token.startswith("mcp\t") or token.startswith("v1\t\t"):
+            token = self._detailed(token, scope, status, tool)
+            if not token:
+                return
+        client = scope.get("client")
+        address = client[0].encode() if client else b""
+        self.counter.count(token, nbytes, address + b"\n" + user_agent)
+
+    def _device(self, user_agent: bytes) -> str:
+        """``device_class``, remembered by the User-Agent's hash (not the string itself)."""
+        if len(self._devices) >= _REMEMBERED:
+            self._devices.clear()
+        device = self._devices[hash(user_agent)] = device_class(user_agent.decode("latin-1"))
+        return device
+
+    def _token(self, key: tuple[str, str, int, str]) -> str:
+        method, path, status, device = key
+        hit = with_status(route_of(method, path), status)
+        if len(self._tokens) >= _REMEMBERED:
+            self._tokens.clear()
+        token = self._tokens[key] = token_of(hit, device) if hit else ""
+        return token
+
+    @staticmethod
+    def _detailed(token: str, scope: Scope, status: int, tool: list[str]) -> str:
+        """The MCP tool called (none: a handshake or a listing, not counted), or the dataset
+        a successful v1 call names in its query."""
+        hit, device = hit_of(token)
+        if hit.surface == "mcp":
+            return token_of(Hit("mcp", "", tool[0]), device) if tool else ""
+        if status >= 400:
+            return token
+        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+        return token_of(Hit("v1", query.get("dataset", ""), hit.detail), device)
+
+
+def _peeking(receive: Receive, tool: list[str]) -> Receive:
+    """``receive`` that also reads the name of the MCP tool called (``tools/call``)."""
+    seen = bytearray()
+
+    async def wrapped() -> Message:
+        message = await receive()
+        if message["type"] == "http.request" and len(seen) < _MCP_PEEK:
+            seen.extend(message.get("body", b""))
+            if not message.get("more_body"):
+                name = _tool_name(bytes(seen))
+                if name:
+                    tool.append(name)
+        return message
+
+    return wrapped
+
+
+def _tool_name(body: bytes) -> str:
+    """>>> _tool_name(b'{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"records"}}')
+    'records'
+    >>> _tool_name(b'{"method":"tools/call","params":{"name":"a b"}}'), _tool_name(b'[')
+    ('autre', '')
+    """
+    try:
+        call = json.loads(body)
+    except ValueError:
+        return ""
+    if not isinstance(call, dict) or call.get("method") != "tools/call":
+        return ""
+    params = call.get("params")
+    name = params.get("name") if isinstance(params, dict) else None
+    return name if isinstance(name, str) and _NAME.match(name) else "autre"
