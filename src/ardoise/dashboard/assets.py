@@ -35,6 +35,7 @@ VENDOR: dict[str, str] = {
     "dashboard.css": "@own/dashboard.css",
     "dashboard.js": "@own/dashboard.js",
     "charts.js": "@own/charts.js",
+    "api-docs.js": "@own/api-docs.js",  # starts Swagger UI on /api/docs
 }
 # assets only for the browser tests (never linked from a page)
 TEST_ONLY: dict[str, str] = {"axe.js": "axe-core/axe.min.js"}
