@@ -9,6 +9,7 @@ import pytest
 
 from ardoise.settings import Settings
 from ardoise.web.app import create_app
+from tests.quota_window import outside_minute_edge
 
 V21 = "/api/explore/v2.1/catalog/datasets"
 
@@ -280,6 +281,7 @@ def test_rate_limit_when_configured(api_settings: Settings) -> None:
 
     settings = api_settings.replace(rate_limit_per_minute=2, response_cache_entries=0)
     with TestClient(create_app(settings)) as c:
+        outside_minute_edge()  # the 4 calls in one window
         statuses = [c.get(f"{V21}/test-ips-ecoles/records").status_code for _ in range(3)]
         assert statuses[:2] == [200, 200] and statuses[2] == 429
         r = c.get(f"{V21}/test-ips-ecoles/records")

@@ -14,6 +14,7 @@ from ardoise.release.build import build_release
 from ardoise.settings import Settings, load_settings
 from ardoise.web.app import create_app
 from tests.fixtures import fake_referential, write_catalog, write_mirror
+from tests.quota_window import outside_minute_edge
 from tests.web.live import live_server, raw
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -124,6 +125,7 @@ def test_mcp_get_streams_leave_nothing_behind_on_a_real_server(served: Settings)
 
 
 def _quota_hits(c: TestClient, path: str, n: int) -> list[int]:
+    outside_minute_edge()
     return [c.get(path, headers={"X-Forwarded-For": f"10.0.0.{i}"}).status_code for i in range(n)]
 
 
@@ -141,6 +143,7 @@ def test_the_quota_counts_every_public_surface(served: Settings, path: str) -> N
 def test_the_quota_counts_mcp(served: Settings) -> None:
     settings = served.replace(rate_limit_per_minute=2)
     with TestClient(create_app(settings)) as c:
+        outside_minute_edge()
         assert [c.get("/mcp").status_code for _ in range(3)] == [405, 405, 429]
 
 
@@ -151,6 +154,7 @@ def test_forwarded_for_is_believed_only_from_trusted_proxies(served: Settings) -
 
     def statuses(port: int) -> list[int]:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}") as c:
+            outside_minute_edge()
             return [
                 c.get(V21, headers={"X-Forwarded-For": f"203.0.113.{i}"}).status_code
                 for i in range(4)

@@ -148,7 +148,8 @@ def _lifespan(
                 territories.prepare(release)
                 indicator_index(release)
 
-        threading.Thread(target=prepare, name="ardoise-warm-up", daemon=True).start()
+        warm_up = threading.Thread(target=prepare, name="ardoise-warm-up", daemon=True)
+        warm_up.start()
         if counter is not None:
             counter.start()
         try:
@@ -157,6 +158,9 @@ def _lifespan(
         finally:
             if counter is not None:
                 counter.stop()  # the last seconds of counts are written
+            # A warm-up still inside DuckDB when the interpreter exits aborts the process
+            # ("terminate called after throwing…", exit 134): let it finish first.
+            warm_up.join(timeout=60)
 
     return lifespan
 
