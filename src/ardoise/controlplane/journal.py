@@ -15,6 +15,7 @@ from sqlalchemy import Connection, select
 
 from ardoise.controlplane.permissions import Action, Principal, authorize
 from ardoise.controlplane.schema import journal
+from ardoise.stored import as_utc
 
 Fact = str | int | bool | None
 
@@ -58,14 +59,10 @@ def record(
     )
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
 def _entry(m: Any) -> Entry:
     return Entry(
         seq=int(m["seq"]),
-        at=_aware(m["horodatage"]),
+        at=as_utc(m["horodatage"]),
         organisation_id=m["organisation_id"],
         account_id=m["compte_id"],
         key_id=m["cle_id"],

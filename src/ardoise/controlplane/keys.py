@@ -11,7 +11,6 @@ per request).
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 import uuid
@@ -25,6 +24,7 @@ from ardoise.controlplane.journal import record
 from ardoise.controlplane.organisations import find_organisation
 from ardoise.controlplane.permissions import Action, Principal, Scope, authorize
 from ardoise.controlplane.schema import cles
+from ardoise.stored import as_utc, digest
 
 PREFIX = "ard_"
 _FORMAT = re.compile(r"^ard_[A-Za-z0-9_-]{43}$")
@@ -42,18 +42,8 @@ class ApiKey:
     last_used_at: datetime | None
 
 
-def digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
-
-
 def well_formed(secret: str) -> bool:
     return bool(_FORMAT.match(secret))
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:  # SQLite gives naive datetimes back
-        return value.replace(tzinfo=UTC)
-    return value
 
 
 def _key(row: object) -> ApiKey:
@@ -63,9 +53,9 @@ def _key(row: object) -> ApiKey:
         organisation_id=m["organisation_id"],
         label=m["intitule"],
         scopes=frozenset(Scope(s) for s in m["scopes"].split()),
-        created_at=_aware(m["cree_le"]),  # type: ignore[arg-type]
-        revoked_at=_aware(m["revoquee_le"]),
-        last_used_at=_aware(m["derniere_utilisation"]),
+        created_at=as_utc(m["cree_le"]),
+        revoked_at=as_utc(m["revoquee_le"]),
+        last_used_at=as_utc(m["derniere_utilisation"]),
     )
 
 

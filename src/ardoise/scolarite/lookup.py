@@ -47,6 +47,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from ardoise.scolarite import matching, throttle, tokens
 from ardoise.scolarite.matching import IdentityQuery
 from ardoise.scolarite.schema import debits, echecs, eleves, jetons
+from ardoise.stored import digest
 
 TOKEN_COLUMNS = tuple(c.name for c in jetons.c)
 PUPIL_COLUMNS = tuple(c.name for c in eleves.c)
@@ -125,7 +126,7 @@ def statement(
 
 def parameters(secret: str, query: IdentityQuery | None) -> dict[str, Any]:
     """Values of :func:`statement`'s token and pupil parameters."""
-    values: dict[str, Any] = {"empreinte": tokens.digest(secret)}
+    values: dict[str, Any] = {"empreinte": digest(secret)}
     if query is not None:
         values.update(matching.parameters(query))
     return values

@@ -7,7 +7,6 @@ revocation takes effect on the next request (no cache).
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 import uuid
@@ -23,6 +22,7 @@ from ardoise.scolarite import scopes as scope_names
 from ardoise.scolarite.errors import TokenError as TokenError
 from ardoise.scolarite.schema import jetons
 from ardoise.scolarite.siret import is_siret
+from ardoise.stored import as_utc, digest
 
 PREFIX = "sco_"
 _FORMAT = re.compile(r"^sco_[A-Za-z0-9_-]{43}$")
@@ -53,18 +53,8 @@ class Token:
         return TokenState.VALID
 
 
-def digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
-
-
 def well_formed(secret: str) -> bool:
     return bool(_FORMAT.match(secret))
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:  # SQLite gives naive datetimes back
-        return value.replace(tzinfo=UTC)
-    return value
 
 
 def _token(row: object) -> Token:
@@ -78,9 +68,9 @@ def from_mapping(m: Mapping[str, Any]) -> Token:
         siret=m["siret"],
         intitule=m["intitule"],
         scopes=frozenset(m["scopes"].split()),
-        cree_le=_aware(m["cree_le"]),  # type: ignore[arg-type]
-        expire_le=_aware(m["expire_le"]),  # type: ignore[arg-type]
-        revoque_le=_aware(m["revoque_le"]),
+        cree_le=as_utc(m["cree_le"]),
+        expire_le=as_utc(m["expire_le"]),
+        revoque_le=as_utc(m["revoque_le"]),
         limite_par_seconde=int(m["limite_par_seconde"]),
     )
 
