@@ -3,7 +3,8 @@
 Cells: text as is; numbers as Python writes them; booleans ``true``/``false``; dates ISO;
 datetimes ISO with the offset of the requested time zone; geo_point_2d ``"lat, lon"``;
 geo_shape its GeoJSON text; multivalued cells joined with ``list_separator``; null empty.
-Each batch is written into a small text buffer and leaves as one UTF-8 chunk.
+Each batch is rendered column by column in Arrow (:mod:`ardoise.exporters.csv_text`,
+the same bytes as :mod:`csv` writes) and leaves as one UTF-8 chunk.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 
-from ardoise.exporters._cells import check_batch, csv_cells
+from ardoise.exporters._cells import check_batch
+from ardoise.exporters.csv_text import batch_text
 from ardoise.exporters.errors import InvalidExportOption
 from ardoise.exporters.model import ExportColumn, ExportOptions
 
@@ -61,11 +63,14 @@ class CsvExporter:
             check_batch(batch, columns)
             if batch.num_rows == 0:
                 continue
-            cells = [
-                csv_cells(batch.column(i), zone, options.list_separator)
-                for i in range(len(columns))
-            ]
-            yield (header + self._text(options, zip(*cells, strict=True))).encode("utf-8")
+            body = batch_text(
+                batch,
+                zone,
+                delimiter=options.delimiter,
+                list_separator=options.list_separator,
+                quote_all=options.quote_all,
+            )
+            yield header.encode("utf-8") + body
             header = ""
         if header:
             yield header.encode("utf-8")
