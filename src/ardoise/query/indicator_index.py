@@ -76,11 +76,13 @@ class IndicatorIndex:
         start, stop = self.maps.get((indicateur, niveau, annee), (0, 0))
         if stop <= start:
             return []
-        rows = self.table.take(pa.array(self.order[start:stop]))
-        if within is not None:
+        picked = self.order[start:stop]
+        if within is not None:  # test one column, then take only the rows kept
             column, value = within
-            rows = rows.filter(pc.equal(rows.column(column).cast(pa.string()), value))
-        return _rows(rows)
+            keys = self.table.column(column).take(pa.array(picked)).cast(pa.string())
+            mask = pc.fill_null(pc.equal(keys, value), False).to_numpy(zero_copy_only=False)
+            picked = picked[mask]
+        return _rows(self.table.take(pa.array(picked)))
 
 
 def _rows(table: pa.Table) -> list[dict[str, Any]]:

