@@ -222,6 +222,18 @@ def test_refused_cors_preflights_answer_the_json_error_body(client: TestClient) 
     assert r.json()["error_code"] == "CorsRefused"
 
 
+def test_the_first_answer_after_a_start_is_tagged_like_the_next(served: Settings) -> None:
+    """The release is loaded by the first request's handler: its answer still carries the
+    ETag and Cache-Control of the release (seen missing in the #12 snapshot replay)."""
+    path = f"{V21}/test-ips-ecoles/records?limit=2"
+    with TestClient(create_app(served)) as fresh:
+        first = fresh.get(path)
+        second = fresh.get(path)
+    assert first.status_code == second.status_code == 200
+    assert first.headers.get("etag") == second.headers["etag"]
+    assert first.headers.get("cache-control") == second.headers["cache-control"]
+
+
 def test_exports_answer_conditional_gets_and_ignore_ranges(client: TestClient) -> None:
     export = f"{V21}/test-ips-ecoles/exports/csv"
     first = client.get(export)

@@ -59,8 +59,8 @@ class CachingMiddleware:
             await self.app(scope, receive, send)  # per-token answers are never cached (#7)
             return
         rid = self.release_id()  # type: ignore[operator]
-        if rid is None:
-            await self.app(scope, receive, send)
+        if rid is None:  # not loaded yet: the handler loads it, and its answer is tagged
+            await self.app(scope, receive, self._tagged_once_loaded(scope, send))
             return
         query = scope.get("query_string", b"").decode("latin-1")
         etag = etag_for(rid, scope["path"], query)
@@ -122,3 +122,19 @@ class CachingMiddleware:
             await send(message)
 
         await self.app(scope, receive, wrapped)
+
+    def _tagged_once_loaded(self, scope: Scope, send: Send) -> Send:
+        """``send`` adding ETag and Cache-Control to a 200 from the release the handler
+        loaded (the first request after a start or a switch gets them too)."""
+
+        async def tagged(message: Message) -> None:
+            if message["type"] == "http.response.start" and int(message["status"]) == 200:
+                rid = self.release_id()  # type: ignore[operator]
+                if rid is not None:
+                    out = MutableHeaders(scope=message)
+                    query = scope.get("query_string", b"").decode("latin-1")
+                    out["ETag"] = etag_for(rid, scope["path"], query)
+                    out["Cache-Control"] = CACHE_CONTROL
+            await send(message)
+
+        return tagged
