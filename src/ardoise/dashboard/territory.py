@@ -190,19 +190,38 @@ def comparison_chart(
 def comparisons(result: q.TerritoryIndicators | None, nom: str) -> tuple[Comparison, ...]:
     if result is None:
         return ()
-    out = []
-    for item in result.items:
-        d = item.indicator.definition
-        vals = (
-            figure(item.indicator, item.value),
-            *(figure(item.indicator, p) for p in item.parents),
-        )
-        names = (
-            nom,
-            *((p.nom or ("France" if p.niveau == "france" else p.code)) for p in item.parents),
-        )
-        out.append(Comparison(d.id, d.title, item.annee, d.unit, vals, names))
-    return tuple(out)
+    return tuple(comparisons_of(item, nom) for item in result.items)
+
+
+def comparisons_of(item: q.TerritoryIndicator, nom: str) -> Comparison:
+    """One indicator of a territory beside its parents (the key figures' row)."""
+    d = item.indicator.definition
+    vals = (
+        figure(item.indicator, item.value),
+        *(figure(item.indicator, p) for p in item.parents),
+    )
+    names = (
+        nom,
+        *((p.nom or ("France" if p.niveau == "france" else p.code)) for p in item.parents),
+    )
+    return Comparison(d.id, d.title, item.annee, d.unit, vals, names)
+
+
+def _elsewhere_in_time(item: q.TerritoryIndicator) -> bool:
+    """No value in the year asked, but one in another year (the year of another indicator,
+    kept when the indicator changed without JavaScript)."""
+    return item.value.statut == "absent" and any(v.statut != "absent" for v in item.serie)
+
+
+def latest_of(
+    release: ServedRelease, result: q.TerritoryIndicators, item: q.TerritoryIndicator
+) -> q.TerritoryIndicator:
+    """``item`` in the latest year it has a value for this territory, so that the year
+    resets instead of drawing an empty chart."""
+    again = q.territory_indicators(
+        release, result.niveau, result.code, only=(item.indicator.definition.id,)
+    )
+    return again.items[0] if again.items else item
 
 
 MAX_ANCESTORS = 1024  # parent territories whose indicators are kept per release
@@ -258,6 +277,12 @@ def indicator_panel(
     chosen = next(
         (i for i in items if i.indicator.definition.id == params.get("indicateur")), None
     ) or default_indicator(items)
+    if chosen is not None and result is not None and _elsewhere_in_time(chosen):
+        chosen = latest_of(release, result, chosen)
+        comps = tuple(
+            c if c.indicateur != chosen.indicator.definition.id else comparisons_of(chosen, nom)
+            for c in comps
+        )
     filtres: list[Filter] = []
     chart_list: list[Chart] = []
     if chosen is not None and result is not None:
@@ -344,7 +369,13 @@ def _territory_map(
     """The map of the chosen indicator over the territory's children (a commune: itself)."""
     info = chosen.indicator
     points = [
-        {"uai": s.uai, "nom": s.nom or s.uai, "lat": s.lat, "lon": s.lon}
+        {
+            "uai": s.uai,
+            "nom": s.nom or s.uai,
+            "lat": s.lat,
+            "lon": s.lon,
+            "url": ROOT.school_page(s.uai),
+        }
         for s in (schools_in(release, t.niveau, t.code) if t.niveau in SCHOOL_POINTS else ())
         if s.lat is not None and s.lon is not None
     ]
