@@ -62,17 +62,17 @@ def plural(count: int, singular: str, plural_form: str | None = None) -> str:
 
 # Words that dataset labels (copied from the portal's CSV headers) write without their
 # accents; the dashboard shows them accented. Lower case, unaccented → accented.
+_WORDS = (
+    "académie académies accès âge ajoutée ajoutées année années boîte catégorie collège "
+    "collèges collectivité département départements écart écarts échanges école "
+    "écoles éducation électricité électronique élémentaire élève élèves entrée état "
+    "établissement établissements générale génie hébergement intitulé libellé localité "
+    "lycée lycées matériaux mécanique millésime ministère numéro pédagogique première "
+    "présents privé privée réseau réussite région régions série séries spécialité "
+    "spécialités téléphone"
+)
 ACCENTED: dict[str, str] = {
-    w.translate(str.maketrans("àâçéèêëîïôûù", "aaceeeeiiouu")): w
-    for w in (
-        "académie académies accès âge ajoutée ajoutées année années boîte catégorie collège "
-        "collèges collectivité département départements écart écarts échanges école "
-        "écoles éducation électricité électronique élémentaire élève élèves entrée état "
-        "établissement établissements générale génie hébergement intitulé libellé localité "
-        "lycée lycées matériaux mécanique millésime ministère numéro pédagogique première "
-        "présents privé privée réseau réussite région régions série séries spécialité "
-        "spécialités téléphone"
-    ).split()
+    w.translate(str.maketrans("àâçéèêëîïôûù", "aaceeeeiiouu")): w for w in _WORDS.split()
 }
 
 
