@@ -296,7 +296,8 @@ def indicator_panel(
             Filter("annee", "Année scolaire", year_options(info.annees, chosen.annee)),
         ]
         comp = next(c for c in comps if c.indicateur == info.definition.id)
-        chart_list.append(comparison_chart(release, comp, info, path=path, query=query))
+        if len(comp.valeurs) > 1:  # a value of the school alone (a lycée's bac) compares nothing
+            chart_list.append(comparison_chart(release, comp, info, path=path, query=query))
         named = [(nom, chosen.serie), *ancestor_series(release, result, info.definition.id)]
         chart_list.append(series_chart(release, info, named, path=path, query=query))
     return comps, chosen, filtres, chart_list
