@@ -126,6 +126,11 @@ def test_lycee_head(phone: tuple[Any, list[str]], base_url: str) -> None:
     body = _text(page)
     assert "Taux de réussite - Toutes séries" in body  # point 10: the source's label accented
     assert UNACCENTED.search(body) is None, UNACCENTED.search(body)
+    with page.expect_navigation():  # the indicator's page opens where lycées have a value
+        page.click("#comparaisons a[href='/indicateurs/taux_reussite_bac_lycee']")
+    page.wait_for_function(DRAWN, timeout=15_000)
+    assert "Académie de Lyon" in page.inner_text("#f-parent option:checked")
+    assert "Lycée Ampère" in _text(page) and "Répartition" in page.inner_text("main")
     assert errors == []
 
 

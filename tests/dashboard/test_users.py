@@ -79,7 +79,9 @@ PAGES = (
     "/territoires/academie/10",
     "/territoires/commune/42218",
     "/etablissements/0690001B",
+    "/etablissements/0690026D",  # a lycée: its bac results
     "/indicateurs/ips_moyen_ecoles",
+    "/indicateurs/taux_reussite_bac_lycee",
     "/donnees/fr-en-ips-ecoles-ap2022",
     "/qualite",
     "/a-propos",
