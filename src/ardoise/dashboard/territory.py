@@ -207,10 +207,14 @@ def comparisons_of(item: q.TerritoryIndicator, nom: str) -> Comparison:
     return Comparison(d.id, d.title, item.annee, d.unit, vals, names)
 
 
-def _elsewhere_in_time(item: q.TerritoryIndicator) -> bool:
-    """No value in the year asked, but one in another year (the year of another indicator,
-    kept when the indicator changed without JavaScript)."""
-    return item.value.statut == "absent" and any(v.statut != "absent" for v in item.serie)
+def _elsewhere_in_time(item: q.TerritoryIndicator, niveau: str) -> bool:
+    """No value in the year asked, but one in another year: the year of another indicator,
+    kept when the indicator changed without JavaScript. A territory page keeps a year of the
+    indicator (its absence note says why and which years have a value); a school page, which
+    has no such note, and any page asked for a year the indicator never had, reset."""
+    if item.value.statut != "absent" or not any(v.statut != "absent" for v in item.serie):
+        return False
+    return niveau == "etablissement" or item.annee not in item.indicator.annees
 
 
 def latest_of(
@@ -277,7 +281,7 @@ def indicator_panel(
     chosen = next(
         (i for i in items if i.indicator.definition.id == params.get("indicateur")), None
     ) or default_indicator(items)
-    if chosen is not None and result is not None and _elsewhere_in_time(chosen):
+    if chosen is not None and result is not None and _elsewhere_in_time(chosen, result.niveau):
         chosen = latest_of(release, result, chosen)
         comps = tuple(
             c if c.indicateur != chosen.indicator.definition.id else comparisons_of(chosen, nom)
