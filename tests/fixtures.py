@@ -359,7 +359,7 @@ def square_topology(
     scale = 0.0001
     arcs, geometries = [], []
     for i, (code, (w, s, e, n)) in enumerate(sorted(boxes.items())):
-        ring = [(w, s), (e, s), (e, n), (w, n), (w, s)]
+        ring = [(w, s), (w, n), (e, n), (e, s), (w, s)]  # clockwise, as d3-geo wants
         q = [(round((x - x0) / scale), round((y - y0) / scale)) for x, y in ring]
         arcs.append([list(q[0])] + [[b[0] - a[0], b[1] - a[1]] for a, b in pairwise(q)])
         geometries.append(

@@ -7,6 +7,8 @@ these names, so the two can never disagree.
 
 from __future__ import annotations
 
+import re
+
 MONTHS: tuple[str, ...] = (
     "janvier",
     "février",
@@ -56,3 +58,44 @@ def plural(count: int, singular: str, plural_form: str | None = None) -> str:
     if plural_form is None:
         plural_form = " ".join(w if w[-1:] in "sxz" else w + "s" for w in singular.split(" "))
     return f"{count} {plural_form}"
+
+
+# Words that dataset labels (copied from the portal's CSV headers) write without their
+# accents; the dashboard shows them accented. Lower case, unaccented → accented.
+_WORDS = (
+    "académie académies accès âge ajoutée ajoutées année années boîte catégorie collège "
+    "collèges collectivité département départements écart écarts échanges école "
+    "écoles éducation électricité électronique élémentaire élève élèves entrée état "
+    "établissement établissements générale génie hébergement intitulé libellé localité "
+    "lycée lycées matériaux mécanique millésime ministère numéro pédagogique première "
+    "présents privé privée réseau réussite région régions série séries spécialité "
+    "spécialités téléphone"
+)
+ACCENTED: dict[str, str] = {
+    w.translate(str.maketrans("àâçéèêëîïôûù", "aaceeeeiiouu")): w for w in _WORDS.split()
+}
+
+
+def accented(text: str) -> str:
+    """``text`` with the accents French needs, on the words of :data:`ACCENTED` (case kept)::
+
+    >>> accented("Taux de reussite - Services a la collectivite")
+    'Taux de réussite - Services à la collectivité'
+    >>> accented("Academie"), accented("ECOLE"), accented("Code departement (UAI)")
+    ('Académie', 'ÉCOLE', 'Code département (UAI)')
+
+    A lone « a » between words becomes « à » only before « la » or « l' » (« Services a la
+    collectivite »), where it can only be the preposition.
+    """
+
+    def word(m: re.Match[str]) -> str:
+        w = m.group(0)
+        found = ACCENTED.get(w.lower())
+        if found is None:
+            return w
+        if w.isupper() and len(w) > 1:
+            return found.upper()
+        return found[0].upper() + found[1:] if w[0].isupper() else found
+
+    out = re.sub(r"[A-Za-zÀ-ÿ]+", word, text)
+    return re.sub(r"\ba (?=la\b|l')", "à ", out)

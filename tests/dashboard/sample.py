@@ -38,8 +38,33 @@ SCHOOLS = {
     "0420001Y": ("École Jules Ferry", "ECOLE DE NIVEAU ELEMENTAIRE", 45.44, 4.39, "42218"),
     "0420009G": ("École Victor Hugo", "ECOLE DE NIVEAU ELEMENTAIRE", 45.43, 4.40, "42218"),
     "0350001L": ("École Anne de Bretagne", "ECOLE DE NIVEAU ELEMENTAIRE", 48.11, -1.68, "35238"),
+    "0690026D": ("Lycée Ampère", "LYCEE POLYVALENT", 45.763, 4.836, "69382"),
 }
 ANNUAIRE_ID = "fr-en-annuaire-education"
+# A lycée's bac results (IVAL): general and technological sessions 2021 and 2022 (value added
+# not published in 2021), vocational sessions 2020 and 2021 (a later year than the other).
+IVAL_GT_ID = "fr-en-indicateurs-de-resultat-des-lycees-denseignement-general-et-technologique"
+IVAL_PRO_ID = "fr-en-indicateurs-de-resultat-des-lycees-denseignement-professionnels"
+IVAL_FIELDS = (
+    "annee",
+    "uai",
+    "code_commune",
+    "code_departement",
+    "secteur",
+    "presents_toutes_series",
+    "taux_de_reussite_toutes_series",
+    "valeur_ajoutee_du_taux_de_reussite_toutes_series",
+)
+IVAL_ROWS = {
+    IVAL_GT_ID: (
+        ("2021", "0690026D", "69382", "069", "public", "310", "93", "ND"),
+        ("2022", "0690026D", "69382", "069", "public", "320", "96", "3"),
+    ),
+    IVAL_PRO_ID: (
+        ("2020", "0690026D", "69382", "069", "public", "80", "84", "-2"),
+        ("2021", "0690026D", "69382", "069", "public", "75", "88", "1"),
+    ),
+}
 
 
 def _union(codes: list[str]) -> tuple[float, float, float, float]:
@@ -93,7 +118,38 @@ def write_mirror(root: Path) -> Path:
     lines = ["numero_uai;appellation_officielle;nature_uai_libe;latitude;longitude;code_commune"]
     lines += [f"{u};{n};{k};{lat};{lon};{c}" for u, (n, k, lat, lon, c) in SCHOOLS.items()]
     (root / "ind" / "annuaire.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for ident, rows in IVAL_ROWS.items():
+        lines = [";".join(IVAL_FIELDS), *(";".join(r) for r in rows)]
+        (root / "ind" / f"{ident}.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return root
+
+
+def _ival_descriptor(ident: str) -> dict[str, object]:
+    return ind._descriptor(
+        ident,
+        f"ind/{ident}.csv",
+        [
+            {**ind._field("annee", "int"), "label": "Annee"},
+            {**ind._field("uai"), "label": "UAI"},
+            {**ind._field("code_commune"), "label": "Code commune"},
+            {**ind._field("code_departement"), "label": "Code departement"},
+            {**ind._field("secteur"), "label": "Secteur"},
+            {**ind._field("presents_toutes_series", "int"), "label": "Presents - Toutes series"},
+            {
+                **ind._field("taux_de_reussite_toutes_series", "int"),
+                "label": "Taux de reussite - Toutes series",
+            },
+            {
+                **ind._field("valeur_ajoutee_du_taux_de_reussite_toutes_series", "int"),
+                "label": "Valeur ajoutee du taux de reussite - Toutes series",
+            },
+        ],
+        key=["annee", "uai"],
+        school_year={"field": "annee", "kind": "session"},
+        temporal_coverage={"kind": "session", "years": ["2020", "2021", "2022"]},
+        territories={"uai": "uai", "commune": "code_commune", "departement": "code_departement"},
+        null_markers=["ND"],
+    )
 
 
 def write_catalog(directory: Path) -> Path:
@@ -118,7 +174,8 @@ def write_catalog(directory: Path) -> Path:
             "territories": [{"niveau": "academie", "code": "10", "nom": "Lyon"}],
         },
     )
-    (directory / f"{ANNUAIRE_ID}.yaml").write_text(
-        yaml.safe_dump(descriptor, allow_unicode=True, sort_keys=False), encoding="utf-8"
-    )
+    for ident, d in ((ANNUAIRE_ID, descriptor), *((i, _ival_descriptor(i)) for i in IVAL_ROWS)):
+        (directory / f"{ident}.yaml").write_text(
+            yaml.safe_dump(d, allow_unicode=True, sort_keys=False), encoding="utf-8"
+        )
     return directory

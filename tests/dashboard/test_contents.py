@@ -123,7 +123,8 @@ def test_school_points_on_the_departement_map(client: TestClient) -> None:
         if c["id"] == "carte"
     )
     points = chart["spec"]["layer"][1]["data"]["values"]
-    assert {p["uai"] for p in points} == {"0690001B", "0690002C"}
+    assert {p["uai"] for p in points} == {"0690001B", "0690002C", "0690026D"}
+    assert all(p["url"] == f"/etablissements/{p['uai']}" for p in points)  # a tap opens it
 
 
 def test_school_page_says_what_is_missing(client: TestClient) -> None:
@@ -168,8 +169,8 @@ def test_facet_filters_on_a_dataset_page(client: TestClient) -> None:
     page = client.get("/donnees/fr-en-annuaire-education.json").json()
     nature = next(f for f in page["filtres"] if f["name"] == "f_nature_uai_libe")
     values = [o["value"] for o in nature["options"] if o["value"]]
-    assert values == ["ECOLE DE NIVEAU ELEMENTAIRE"]
-    assert page["lignes"] == len(page["table"]["rows"]) == 5
+    assert values == ["ECOLE DE NIVEAU ELEMENTAIRE", "LYCEE POLYVALENT"]
+    assert page["lignes"] == len(page["table"]["rows"]) == 6
     none = client.get("/donnees/fr-en-annuaire-education.json?f_nature_uai_libe=LYCEE").json()
     assert none["table"]["rows"] == []
     kept = client.get(

@@ -5,7 +5,6 @@ free (non-default) port: what stopped them must hold fixed."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,41 +15,9 @@ from starlette.testclient import TestClient
 from ardoise.french import plural
 from ardoise.settings import Settings
 from ardoise.web.app import create_app
-from tests.dashboard.browser import VIEWPORTS, chromium_path, serve
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.slow
-PHONE = VIEWPORTS["mobile"]
-
-
-@pytest.fixture(scope="module")
-def base_url(dash_settings: Settings) -> Iterator[str]:
-    with serve(create_app(dash_settings)) as url:
-        assert not url.endswith(":8000")
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    path = chromium_path()
-    if path is None:
-        pytest.skip("chromium absent : `make install` l'installe (apt-get install chromium)")
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=path, args=["--no-sandbox"])
-        yield b
-        b.close()
-
-
-@pytest.fixture()
-def phone(browser: Any) -> Iterator[tuple[Any, list[str]]]:
-    context = browser.new_context(viewport={"width": PHONE[0], "height": PHONE[1]}, locale="fr-FR")
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
-    yield page, errors
-    context.close()
 
 
 # --- 1. links built from the request (or ARDOISE_PUBLIC_URL) ---------------------------------
@@ -112,7 +79,9 @@ PAGES = (
     "/territoires/academie/10",
     "/territoires/commune/42218",
     "/etablissements/0690001B",
+    "/etablissements/0690026D",  # a lycée: its bac results
     "/indicateurs/ips_moyen_ecoles",
+    "/indicateurs/taux_reussite_bac_lycee",
     "/donnees/fr-en-ips-ecoles-ap2022",
     "/qualite",
     "/a-propos",

@@ -23,6 +23,7 @@ from ardoise.dashboard.contexts import (
 )
 from ardoise.dashboard.pages import page
 from ardoise.errors import DatasetNotFound
+from ardoise.french import accented
 from ardoise.query.catalog import CatalogQuery, search_catalog
 from ardoise.query.limits import RECORDS_MAX_WINDOW, parse_int_parameter
 from ardoise.query.model import RecordsQuery
@@ -114,7 +115,9 @@ def dataset_page(
         d.spatial_coverage.description
         or ("France entière" if d.spatial_coverage.national else "partielle"),
         view.rows,
-        tuple(FieldInfo(f.name, f.label, f.type, f.description, f.unit) for f in d.fields),
+        tuple(
+            FieldInfo(f.name, accented(f.label), f.type, f.description, f.unit) for f in d.fields
+        ),
         view.entry.quality.to_json(),
         explorer.filtres,
         explorer.table,
@@ -158,7 +161,7 @@ def _explorer(release: ServedRelease, view: DatasetView, params: Mapping[str, st
     )
     pages = max(1, min(-(-result.total_count // size), MAX_OFFSET // size))
     names = tuple(c.name for c in result.columns)
-    labels = {f.name: f.label for f in d.fields}
+    labels = {f.name: accented(f.label) for f in d.fields}
     table = Table(
         f"{d.title} : lignes {(number - 1) * size + 1} à "
         f"{(number - 1) * size + len(result.rows)} sur {result.total_count}",
@@ -222,7 +225,7 @@ def _facet_filters(
         out.append(
             Filter(
                 f"f_{f.name}",
-                f.label,
+                accented(f.label),
                 (
                     Option("", "Toutes les valeurs", not chosen[f.name]),
                     *(Option(v, v, v == chosen[f.name]) for v in values),

@@ -124,8 +124,11 @@ def choropleth(
     legend: str,
     overseas: Sequence[tuple[str, str]] = (),
     points: Sequence[dict[str, Any]] = (),
+    value_title: str | None = None,
 ) -> Spec:
-    """Territories coloured by class; ``overseas`` (code, name) drawn as insets below."""
+    """Territories coloured by class; ``overseas`` (code, name) drawn as insets below. A
+    territory's tooltip names it and gives its value under ``value_title`` (the indicator
+    and its year; else the legend)."""
     domain = [*classes, MISSING_LABEL]
     colours = [*_palette(len(classes)), MISSING]
     data = {"url": geo.url, "format": {"type": "topojson", "feature": geo.feature}}
@@ -138,7 +141,11 @@ def choropleth(
         "legend": {"orient": "bottom", "direction": "vertical", "columns": 2},
     }
     shape = {"type": "geoshape", "stroke": "#ffffff", "strokeWidth": 0.6}
-    tooltip = [{"field": "nom", "title": "Territoire"}, {"field": "texte", "title": legend}]
+    tooltip = [
+        {"field": "nom", "title": "Territoire"},
+        {"field": "texte", "title": value_title or legend},
+        {"field": "classe", "title": "Classe de la carte"},
+    ]
     over = [code for code, _ in overseas]
     main: Spec = {
         "width": MAP_WIDTH,
@@ -192,6 +199,7 @@ def _points(points: Sequence[dict[str, Any]]) -> Spec:
                 {"field": "nom", "title": "Établissement"},
                 {"field": "uai", "title": "UAI"},
             ],
+            **({"href": {"field": "url"}} if all("url" in p for p in points) else {}),
         },
     }
 

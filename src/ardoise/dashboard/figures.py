@@ -32,12 +32,19 @@ def number(value: float | int | None, decimals: int = 0) -> str:
 
 
 def with_unit(value: float | None, decimals: int, unit: str) -> str:
+    """``value`` and its unit, in French (a unit agrees: below 2 in absolute value, singular)::
+
+    >>> with_unit(1, 0, "points"), with_unit(-1.5, 1, "points"), with_unit(3, 0, "points")
+    ('1\u202fpoint', '-1,5\u202fpoint', '3\u202fpoints')
+    """
     if value is None:
         return "sans valeur"
     if unit in ("%", "pourcentage"):
         return f"{number(value, decimals)}{NBSP}%"
     if unit in ("indice", ""):
         return number(value, decimals)
+    if abs(round(value, decimals)) < 2 and unit.endswith("s") and " " not in unit:
+        unit = unit[:-1]
     return f"{number(value, decimals)}{NBSP}{unit}"
 
 

@@ -36,6 +36,21 @@ LOCAL_LEVELS = ("commune", "etablissement")  # shown within one académie at a t
 MAX_TABLE_ROWS = 300
 
 
+def _first_with_values(
+    release: ServedRelease, info: q.IndicatorInfo, niveau: str, academies: list[str]
+) -> tuple[str, str]:
+    """The first académie where the indicator has a value at ``niveau`` in its latest year
+    (an indicator of a few lycées would otherwise open on an empty académie)."""
+    if info.annees:
+        for code in academies:
+            found = q.indicator_values(
+                release, info.definition.id, niveau, None, ("academie", code)
+            )
+            if any(v.statut != "absent" for v in found.values):
+                return ("academie", code)
+    return ("academie", academies[0])
+
+
 def indicator_page(
     release: ServedRelease, indicator_id: str, params: Mapping[str, str], path: str, query: str
 ) -> IndicatorPage:
@@ -49,7 +64,7 @@ def indicator_page(
     parent = levels.parse(params["parent"], parameter="parent") if params.get("parent") else None
     academies = _academies(release)
     if niveau in LOCAL_LEVELS and (parent is None or parent[0] == "france") and academies:
-        parent = ("academie", academies[0][0])
+        parent = _first_with_values(release, info, niveau, [c for c, _ in academies])
     filtres = _filters(offered, niveau, parent, academies)
     values = _Values((), Table("Valeurs", (), (), ()), 0, ROOT.indicator_values(d.id))
     if info.annees:

@@ -127,7 +127,15 @@ def indicator_map(
     title = f"{d.title} par {LEVEL_LABELS[result.niveau]}, {result.annee}"
     subtitle = f"{where} ; en gris : sans valeur"
     spec = charts.choropleth(
-        title, subtitle, geo, rows, labels, legend=unit_label(d.unit), overseas=far, points=points
+        title,
+        subtitle,
+        geo,
+        rows,
+        labels,
+        legend=unit_label(d.unit),
+        overseas=far,
+        points=points,
+        value_title=f"{d.title}, {result.annee}",
     )
     missing = sum(1 for r in rows if r["valeur"] is None)
     table = Table(

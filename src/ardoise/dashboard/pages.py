@@ -19,7 +19,9 @@ PREFERRED = (
     "ips_moyen_ecoles",
     "taux_reussite_dnb",
     "taux_reussite_bac",
-    "ips_moyen_lycees",  # a lycée's page: its social index before its headcount
+    "taux_reussite_bac_lycee",  # a lycée's page: its bac results first…
+    "taux_reussite_bac_pro_lycee",
+    "ips_moyen_lycees",  # …then its social index, before its headcount
     "taux_reussite_bac_pro",
 )
 

@@ -10,6 +10,7 @@ from ardoise.dashboard.figures import number
 from ardoise.dashboard.pages import breadcrumb, page, parent_links
 from ardoise.dashboard.territory import indicator_panel
 from ardoise.errors import NotFound
+from ardoise.french import accented
 from ardoise.query import indicators as q
 from ardoise.query import territories as T
 from ardoise.query.comparison import MIN_GROUP, fair_comparison
@@ -141,7 +142,7 @@ def _series(e: T.Etablissement) -> tuple[SeriesTable, ...]:
                 ("annee_scolaire", *(f.name for f in s.champs)),
                 (
                     "Année scolaire",
-                    *(f.label + (f" ({f.unit})" if f.unit else "") for f in s.champs),
+                    *(accented(f.label) + (f" ({f.unit})" if f.unit else "") for f in s.champs),
                 ),
                 tuple(
                     {k: r.get(k) for k in ("annee_scolaire", *(f.name for f in s.champs))}

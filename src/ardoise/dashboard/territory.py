@@ -190,19 +190,42 @@ def comparison_chart(
 def comparisons(result: q.TerritoryIndicators | None, nom: str) -> tuple[Comparison, ...]:
     if result is None:
         return ()
-    out = []
-    for item in result.items:
-        d = item.indicator.definition
-        vals = (
-            figure(item.indicator, item.value),
-            *(figure(item.indicator, p) for p in item.parents),
-        )
-        names = (
-            nom,
-            *((p.nom or ("France" if p.niveau == "france" else p.code)) for p in item.parents),
-        )
-        out.append(Comparison(d.id, d.title, item.annee, d.unit, vals, names))
-    return tuple(out)
+    return tuple(comparisons_of(item, nom) for item in result.items)
+
+
+def comparisons_of(item: q.TerritoryIndicator, nom: str) -> Comparison:
+    """One indicator of a territory beside its parents (the key figures' row)."""
+    d = item.indicator.definition
+    vals = (
+        figure(item.indicator, item.value),
+        *(figure(item.indicator, p) for p in item.parents),
+    )
+    names = (
+        nom,
+        *((p.nom or ("France" if p.niveau == "france" else p.code)) for p in item.parents),
+    )
+    return Comparison(d.id, d.title, item.annee, d.unit, vals, names)
+
+
+def _elsewhere_in_time(item: q.TerritoryIndicator, niveau: str) -> bool:
+    """No value in the year asked, but one in another year: the year of another indicator,
+    kept when the indicator changed without JavaScript. A territory page keeps a year of the
+    indicator (its absence note says why and which years have a value); a school page, which
+    has no such note, and any page asked for a year the indicator never had, reset."""
+    if item.value.statut != "absent" or not any(v.statut != "absent" for v in item.serie):
+        return False
+    return niveau == "etablissement" or item.annee not in item.indicator.annees
+
+
+def latest_of(
+    release: ServedRelease, result: q.TerritoryIndicators, item: q.TerritoryIndicator
+) -> q.TerritoryIndicator:
+    """``item`` in the latest year it has a value for this territory, so that the year
+    resets instead of drawing an empty chart."""
+    again = q.territory_indicators(
+        release, result.niveau, result.code, only=(item.indicator.definition.id,)
+    )
+    return again.items[0] if again.items else item
 
 
 MAX_ANCESTORS = 1024  # parent territories whose indicators are kept per release
@@ -258,6 +281,12 @@ def indicator_panel(
     chosen = next(
         (i for i in items if i.indicator.definition.id == params.get("indicateur")), None
     ) or default_indicator(items)
+    if chosen is not None and result is not None and _elsewhere_in_time(chosen, result.niveau):
+        chosen = latest_of(release, result, chosen)
+        comps = tuple(
+            c if c.indicateur != chosen.indicator.definition.id else comparisons_of(chosen, nom)
+            for c in comps
+        )
     filtres: list[Filter] = []
     chart_list: list[Chart] = []
     if chosen is not None and result is not None:
@@ -271,7 +300,8 @@ def indicator_panel(
             Filter("annee", "Année scolaire", year_options(info.annees, chosen.annee)),
         ]
         comp = next(c for c in comps if c.indicateur == info.definition.id)
-        chart_list.append(comparison_chart(release, comp, info, path=path, query=query))
+        if len(comp.valeurs) > 1:  # a value of the school alone (a lycée's bac) compares nothing
+            chart_list.append(comparison_chart(release, comp, info, path=path, query=query))
         named = [(nom, chosen.serie), *ancestor_series(release, result, info.definition.id)]
         chart_list.append(series_chart(release, info, named, path=path, query=query))
     return comps, chosen, filtres, chart_list
@@ -344,7 +374,13 @@ def _territory_map(
     """The map of the chosen indicator over the territory's children (a commune: itself)."""
     info = chosen.indicator
     points = [
-        {"uai": s.uai, "nom": s.nom or s.uai, "lat": s.lat, "lon": s.lon}
+        {
+            "uai": s.uai,
+            "nom": s.nom or s.uai,
+            "lat": s.lat,
+            "lon": s.lon,
+            "url": ROOT.school_page(s.uai),
+        }
         for s in (schools_in(release, t.niveau, t.code) if t.niveau in SCHOOL_POINTS else ())
         if s.lat is not None and s.lon is not None
     ]

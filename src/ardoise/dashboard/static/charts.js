@@ -16,6 +16,16 @@
           if (label) { el.setAttribute("aria-label", label); }
           el.removeAttribute("aria-roledescription");
           el.setAttribute("data-drawn", "1");
+          // a tap shows a mark's tooltip too (phones have no hover): Vega only shows it on
+          // pointer moves; a school point (href) opens its page instead
+          var view = result.view, show = view.tooltip();
+          if (show) {
+            view.addEventListener("click", function (event, item) {
+              var value = item && item.tooltip;
+              if (item && item.href) { return; }
+              show(view, event, item, value == null ? null : value);
+            });
+          }
           var svg = el.querySelector("svg");
           if (svg) { svg.setAttribute("aria-hidden", "true"); svg.setAttribute("focusable", "false"); }
           window.dispatchEvent(new CustomEvent("ardoise:chart", { detail: el.id }));
