@@ -169,7 +169,7 @@ def raw(mirror_dir: Path, real_release: Path) -> Iterator[duckdb.DuckDBPyConnect
     con.execute(f"""
         CREATE TABLE schools AS
         SELECT s.kind, s.annee, CASE WHEN valid_uai(s.uai) THEN s.uai END AS etablissement,
-               s.ips, m.commune, coalesce(m.dep, known_dep(s.dep_raw)) AS departement
+               s.ips, m.commune, coalesce(known_dep(s.dep_raw), m.dep) AS departement
         FROM ({" UNION ALL ".join(parts)}) s LEFT JOIN cmap m ON m.cle = s.commune_raw""")
     con.execute("""
         CREATE TABLE placed AS
@@ -361,10 +361,10 @@ SAMPLED = (
     "terminaux_pour_100_eleves",
 )
 # parents that keep the lists short and take in the awkward cases: Paris and its
-# arrondissements, Saint-Barthélemy filed under 971, Corse coded 620 in DEPP files
+# arrondissements, Saint-Barthélemy and Saint-Martin filed under 971, Corse coded 620
 PARENTS = {
-    "etablissement": ("departement:2A", "departement:977"),
-    "commune": ("departement:75", "departement:977", "departement:2A"),
+    "etablissement": ("departement:2A", "departement:971"),
+    "commune": ("departement:75", "departement:977", "departement:971", "departement:2A"),
 }
 SPECIAL = {"971", "977", "2A", "2B", "75", "70", "01", "32", "FR"}
 
