@@ -400,3 +400,29 @@ def test_compute_summary_in_manifest(real_release: Path) -> None:
     summary = json.loads((real_release / "manifest.json").read_text("utf-8"))["indicators"]
     assert summary["indicators"] >= 15 and summary["rows"] > 1_000_000
     assert summary["anomalies"] == 0
+
+
+CITED_AT = ("departement", "34")  # Hérault: every indicator has a value there
+
+
+def test_every_indicator_is_cited_by_a_url_giving_its_value(real_settings: Settings) -> None:
+    """#19: for every indicator definition, the URL its value cites (an Explore ``select``
+    computing the figure, or the indicator API's value) answers exactly that value — at one
+    territory, its académie, its région and France, the latest year it has a value."""
+    from ardoise.indicators.loader import load_definitions
+
+    level, code = CITED_AT
+    with TestClient(app_with_indicators(real_settings)) as client:
+        body = client.get(f"/api/v1/territoires/{level}/{code}/indicateurs").json()
+        by_id = {item["id"]: item for item in body["indicateurs"]}
+        checked = 0
+        for definition in load_definitions():
+            item = by_id.get(definition.id)
+            assert item is not None and item["statut"] == "ok", (definition.id, item)
+            info = client.get(f"/api/v1/indicateurs/{definition.id}").json()
+            for value in [item, *item["parents"]]:
+                if value["statut"] == "ok":
+                    assert value["provenance"]["requete"], (definition.id, value)
+                    reproduce(client, info["formule"], value)
+                    checked += 1
+        assert checked >= 3 * len(by_id)
