@@ -262,3 +262,21 @@ def test_every_indicator_says_how_to_read_its_figures(client: TestClient) -> Non
             assert "petit établissement" in text, ident
         if api["theme"] == "resultats":
             assert "semblables" in text or "valeur ajoutée" in text, ident
+
+
+def test_a_collectivite_filed_under_guadeloupe_says_where_its_schools_count(
+    client: TestClient,
+) -> None:
+    """#19: Saint-Barthélemy's school is filed under 971 by its source and counts there; the
+    page of 977 says so (not « no line ») and links its commune, which has its value."""
+    url = "/territoires/departement/977.json?indicateur=ips_moyen_ecoles&annee=2022-2023"
+    absence = client.get(url).json()["absence"]
+    assert (
+        "rattachent les établissements de ses communes à un autre département" in (absence["texte"])
+    )
+    links = {link["url"] for link in absence["ailleurs"]}
+    assert "/territoires/commune/97701?indicateur=ips_moyen_ecoles" in links
+    commune = client.get(
+        "/territoires/commune/97701.json?indicateur=ips_moyen_ecoles&annee=2022-2023"
+    )
+    assert commune.json()["absence"] is None

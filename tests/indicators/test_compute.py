@@ -32,7 +32,11 @@ def _ips(year: str, keep: Any) -> list[float]:
         ("commune", "69123", lambda r: r[3] in ("69381", "69382")),  # arrondissements → Lyon
         ("commune", "14118", lambda r: r[3] == "14011"),  # commune déléguée → its commune
         ("departement", "69", lambda r: r[2] == "69"),
-        ("departement", "977", lambda r: r[3] == "97701"),  # placed by its commune, not "971"
+        # Saint-Barthélemy's school, filed under 971 by its source, counts there (#19)
+        ("departement", "971", lambda r: r[2] == "971"),
+        ("academie", "32", lambda r: r[2] == "971"),
+        ("region", "01", lambda r: r[2] == "971"),
+        ("commune", "97701", lambda r: r[3] == "97701"),  # its commune keeps its own value
         ("academie", "10", lambda r: r[2] in ("69", "42")),
         ("region", "84", lambda r: r[2] in ("69", "42")),
         ("france", "FR", lambda r: True),
@@ -100,6 +104,7 @@ def test_reference_values_are_published_values_never_our_mean(
         "ok",
     )
     assert values[("ips_reference_ecoles", "departement", "977", "2022-2023")][2] == "absent"
+    assert values[("ips_moyen_ecoles", "departement", "977", "2022-2023")][2] == "absent"
     # two different values for the Loire in 2023-2024: none is kept, and it is reported
     assert values[("ips_reference_ecoles", "departement", "42", "2023-2024")][:3] == (
         None,

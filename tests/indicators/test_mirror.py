@@ -169,7 +169,7 @@ def raw(mirror_dir: Path, real_release: Path) -> Iterator[duckdb.DuckDBPyConnect
     con.execute(f"""
         CREATE TABLE schools AS
         SELECT s.kind, s.annee, CASE WHEN valid_uai(s.uai) THEN s.uai END AS etablissement,
-               s.ips, m.commune, coalesce(m.dep, known_dep(s.dep_raw)) AS departement
+               s.ips, m.commune, coalesce(known_dep(s.dep_raw), m.dep) AS departement
         FROM ({" UNION ALL ".join(parts)}) s LEFT JOIN cmap m ON m.cle = s.commune_raw""")
     con.execute("""
         CREATE TABLE placed AS
@@ -361,10 +361,10 @@ SAMPLED = (
     "terminaux_pour_100_eleves",
 )
 # parents that keep the lists short and take in the awkward cases: Paris and its
-# arrondissements, Saint-Barthélemy filed under 971, Corse coded 620 in DEPP files
+# arrondissements, Saint-Barthélemy and Saint-Martin filed under 971, Corse coded 620
 PARENTS = {
-    "etablissement": ("departement:2A", "departement:977"),
-    "commune": ("departement:75", "departement:977", "departement:2A"),
+    "etablissement": ("departement:2A", "departement:971"),
+    "commune": ("departement:75", "departement:977", "departement:971", "departement:2A"),
 }
 SPECIAL = {"971", "977", "2A", "2B", "75", "70", "01", "32", "FR"}
 
@@ -400,3 +400,29 @@ def test_compute_summary_in_manifest(real_release: Path) -> None:
     summary = json.loads((real_release / "manifest.json").read_text("utf-8"))["indicators"]
     assert summary["indicators"] >= 15 and summary["rows"] > 1_000_000
     assert summary["anomalies"] == 0
+
+
+CITED_AT = ("departement", "34")  # Hérault: every indicator has a value there
+
+
+def test_every_indicator_is_cited_by_a_url_giving_its_value(real_settings: Settings) -> None:
+    """#19: for every indicator definition, the URL its value cites (an Explore ``select``
+    computing the figure, or the indicator API's value) answers exactly that value — at one
+    territory, its académie, its région and France, the latest year it has a value."""
+    from ardoise.indicators.loader import load_definitions
+
+    level, code = CITED_AT
+    with TestClient(app_with_indicators(real_settings)) as client:
+        body = client.get(f"/api/v1/territoires/{level}/{code}/indicateurs").json()
+        by_id = {item["id"]: item for item in body["indicateurs"]}
+        checked = 0
+        for definition in load_definitions():
+            item = by_id.get(definition.id)
+            assert item is not None and item["statut"] == "ok", (definition.id, item)
+            info = client.get(f"/api/v1/indicateurs/{definition.id}").json()
+            for value in [item, *item["parents"]]:
+                if value["statut"] == "ok":
+                    assert value["provenance"]["requete"], (definition.id, value)
+                    reproduce(client, info["formule"], value)
+                    checked += 1
+        assert checked >= 3 * len(by_id)

@@ -25,6 +25,8 @@ SCHOOLS = {
         _school("FAR", "college", "public"),  # IPS 120: outside the band
         _school("PRIV", "college", "privé"),  # IPS 100, other sector
         _school("LYC", "lycee", "public"),  # IPS 100, other type
+        *(_school(f"L{i}", "lycee", "public") for i in range(5)),  # lycées of IPS 98..102
+        _school("LPRIV", "lycee", "privé"),
     ]
 }
 IPS = {"ME": 100.0, "FAR": 120.0, "PRIV": 100.0, "LYC": 100.0} | {
@@ -37,8 +39,14 @@ VALUES: dict[str, dict[str, float]] = {
     "ips_moyen_colleges": IPS,
     "taux_reussite_dnb_colleges": DNB,
     "va_taux_reussite_colleges": {"ME": 2.0, "P0": 1.0},  # too few members for a mean
-    "ips_moyen_lycees": {"LYC": 100.0},
+    "ips_moyen_lycees": {"LYC": 100.0, "LPRIV": 100.0}
+    | {f"L{i}": v for i, v in enumerate([98.0, 99.0, 100.0, 101.0, 102.0])},
+    "taux_reussite_bac": {"LYC": 95.0, "LPRIV": 50.0}
+    | {f"L{i}": v for i, v in enumerate([90.0, 91.0, 92.0, 93.0, 94.0])},
+    "valeur_ajoutee_bac": {"LYC": 3.0, "L0": -1.0, "L1": 1.0, "L2": 0.0, "L3": 2.0, "L4": 3.0},
+    "taux_reussite_dnb": {"ME": 80.0},  # a département-level rate: never compared
 }
+SCHOOL_LEVEL = {"taux_reussite_dnb": ("departement", "france")}
 
 
 @pytest.fixture
@@ -46,7 +54,8 @@ def release(monkeypatch: pytest.MonkeyPatch) -> Any:
     def indicator(_release: Any, ident: str) -> Any:
         if ident not in VALUES:
             raise NotFound(ident)
-        d = SimpleNamespace(title=ident.upper(), unit="%")
+        levels = SCHOOL_LEVEL.get(ident, ("etablissement", "departement", "france"))
+        d = SimpleNamespace(title=ident.upper(), unit="%", levels=levels)
         return SimpleNamespace(definition=d, annees=("2022-2023",))
 
     monkeypatch.setattr(comparison, "indicator", indicator)
@@ -77,5 +86,30 @@ def test_no_comparison_without_ips_or_kind(release: Any) -> None:
         assert comparison.fair_comparison(release, "UNKNOWN") is None
     finally:
         del SCHOOLS["NOIPS"], SCHOOLS["ECOLE"]
-    lycee = comparison.fair_comparison(release, "LYC")
-    assert lycee is not None and lycee.figures == () and lycee.taille == 0
+
+
+def test_a_lycee_is_compared_on_its_bac_rate_and_value_added(release: Any) -> None:
+    peers = comparison.fair_comparison(release, "LYC")
+    assert peers is not None and (peers.kind, peers.taille) == ("lycee", 5)  # not LPRIV
+    bac, va = peers.figures
+    assert (bac.indicateur, bac.valeur, bac.membres) == ("taux_reussite_bac", 95.0, 5)
+    assert bac.groupe == pytest.approx(92.0) and bac.ecart == pytest.approx(3.0)
+    assert (va.indicateur, va.valeur, va.groupe, va.ecart) == ("valeur_ajoutee_bac", 3.0, 1.0, 2.0)
+
+
+def test_the_compared_indicators_come_from_one_table(
+    release: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One line of BY_KIND decides what a kind is compared on; an indicator that is not
+    computed per school (a département rate) is left out rather than shown empty."""
+    monkeypatch.setitem(
+        comparison.BY_KIND, "college", ("ips_moyen_colleges", ("taux_reussite_dnb",))
+    )
+    peers = comparison.fair_comparison(release, "ME")
+    assert peers is not None and peers.taille == 6 and peers.figures == ()
+    monkeypatch.setitem(
+        comparison.BY_KIND, "college", ("ips_moyen_colleges", ("va_taux_reussite_colleges",))
+    )
+    peers = comparison.fair_comparison(release, "ME")
+    assert peers is not None
+    assert [f.indicateur for f in peers.figures] == ["va_taux_reussite_colleges"]

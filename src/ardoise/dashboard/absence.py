@@ -31,10 +31,35 @@ def _reason(release: ServedRelease, item: q.TerritoryIndicator, niveau: str, cod
     )
     titles = [release.datasets[ds].dataset.title for ds in d.dataset_ids if ds in release.datasets]
     sources = ", ".join(f"« {t} »" for t in titles) or "ses sources"
+    if _counted_elsewhere(release, item, niveau, code):
+        return (
+            f"{sources} rattachent les établissements de ses communes à un autre département "
+            "(Saint-Martin et Saint-Barthélemy : la Guadeloupe, 971), où ils sont comptés comme "
+            "dans les totaux officiels ; ses communes ont leur propre valeur"
+        )
     if kinds and not any(here.get(k) for k in kinds):
         names = " ni ".join(KINDS[k] for k in sorted(kinds) if k in KINDS)
         return f"aucun établissement de ce type ({names}) n'est rattaché à ce territoire, donc {sources} n'ont aucune ligne ici"
     return f"{sources} n'ont aucune ligne pour ce territoire en {item.annee}"
+
+
+def communes_with_a_value(
+    release: ServedRelease, item: q.TerritoryIndicator, niveau: str, code: str
+) -> tuple[q.IndicatorValue, ...]:
+    """The communes of a département (or région) that have a value the year it has none."""
+    d = item.indicator.definition
+    if niveau not in ("departement", "region") or "commune" not in d.levels:
+        return ()
+    values = q.indicator_values(release, d.id, "commune", item.annee, (niveau, code)).values
+    return tuple(v for v in values if v.statut == "ok")
+
+
+def _counted_elsewhere(
+    release: ServedRelease, item: q.TerritoryIndicator, niveau: str, code: str
+) -> bool:
+    return item.value.statut == "absent" and bool(
+        communes_with_a_value(release, item, niveau, code)
+    )
 
 
 def absence(
@@ -48,6 +73,10 @@ def absence(
     links = [
         Link(f"{nom} en {y}", ROOT.place_page(niveau, code, indicateur=d.id, annee=y))
         for y in reversed(years)
+    ]
+    links += [
+        Link(f"Commune : {v.nom or v.code}", ROOT.place_page("commune", v.code, indicateur=d.id))
+        for v in communes_with_a_value(release, item, niveau, code)[:5]
     ]
     for parent in item.parents:
         if parent.statut == "ok":

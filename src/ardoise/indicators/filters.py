@@ -7,8 +7,7 @@ dataset's own columns, so for each territory we look for a column whose raw valu
 ``departement = "HAUTE SAVOIE"`` in a file that only spells names,
 ``code_insee_de_la_commune in ("75101", …)`` for Paris and its arrondissements. A raw value
 is usable only if every row holding it belongs to that territory; when no column works
-(rare: Saint-Barthélemy schools filed under Guadeloupe's département code), the query
-falls back to the ``territoire=niveau:code`` parameter.
+(rare), the query falls back to the ``territoire=niveau:code`` parameter.
 
 Only exceptions are stored: by default a territory is selected by ``<first column> =
 "<code>"`` (row ``code = "*"``). School years are stored the same way (``niveau = "annee"``).

@@ -5,9 +5,11 @@ Two ways of placing a row (``mode``):
 
 - ``lien``: through the hidden link columns added at ingest. A row climbs from its school
   (``_uai``) to its commune (a commune déléguée or an arrondissement counts in its current
-  commune), its département (``_departement``), then to the académie and the région *of
-  that département in the referential* — so that a 2016 row of the former académie de Caen
-  counts in Normandie, and every series keeps the same territories over the years.
+  commune), its département (``_departement``: the one the row states, its commune's only
+  when it states none — a Saint-Martin school filed under 971 counts in Guadeloupe), then
+  to the académie and the région *of that département in the referential* — so that a 2016
+  row of the former académie de Caen counts in Normandie, and every series keeps the same
+  territories over the years.
 - ``publie``: through the territory code the dataset itself publishes in its own column
   (used by reference values, which belong to the territory the ministry wrote beside them).
 

@@ -2,6 +2,8 @@
 
 Each declared territory role gets a normalised code column; codes then climb the
 hierarchy (commune → département → académie → région) through the referential tables.
+What the row itself states wins: its département (code, then name), else its commune's;
+its académie and région, else those of its département.
 The hidden columns added to every release table are listed in ``LINK_COLUMNS``.
 """
 
@@ -115,13 +117,13 @@ def hierarchy_select(links: list[RoleLink]) -> tuple[list[str], list[str]]:
     uai = code.get("uai", "CAST(NULL AS VARCHAR)")
     commune = code.get("commune", "CAST(NULL AS VARCHAR)")
     joins = []
-    dep_parts = []
+    # The territory the source states comes first; the commune's only fills a gap: the
+    # DEPP files a school of Saint-Martin (commune 97801, collectivité 978) under
+    # Guadeloupe (971), and its figures count where the source counts them.
+    dep_parts = [code[role] for role in ("departement", "departement_nom") if role in code]
     if "commune" in code:
         joins.append(f"LEFT JOIN ref_communes _c ON _c.code = {commune}")
         dep_parts.append("_c.departement")
-    for role in ("departement", "departement_nom"):
-        if role in code:
-            dep_parts.append(code[role])
     departement = f"COALESCE({', '.join(dep_parts)})" if dep_parts else "CAST(NULL AS VARCHAR)"
     joins.append(f"LEFT JOIN ref_departements _d ON _d.code = {departement}")
     aca_parts = [code[r] for r in ("academie", "academie_nom") if r in code] + ["_d.academie"]

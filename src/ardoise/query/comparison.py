@@ -2,9 +2,10 @@
 
 The group: the schools of the same kind (collège, lycée…) and the same sector (public,
 privé) whose IPS, the same school year, lies within ``IPS_BAND`` points of the school's.
-Against this group, each result indicator of the school (DNB rate, value added, written
-mark) is set beside the group's mean over the members that have a value, with the number
-of members: a raw ranking compares schools whose pupils do not start from the same place.
+Against this group, each result indicator of the school (DNB or bac rate, value added,
+written mark: ``BY_KIND``) is set beside the group's mean over the members that have a
+value, with the number of members: a raw ranking compares schools whose pupils do not
+start from the same place.
 """
 
 from __future__ import annotations
@@ -19,14 +20,16 @@ from ardoise.query.territories.context import territories_of
 
 IPS_BAND = 5.0  # IPS points either side of the school's
 MIN_GROUP = 5  # fewer similar schools than this: no group mean is shown
-# kind → (its IPS indicator, its result indicators at the school level)
+# The one table of what is compared: kind → (its IPS indicator, its result indicators at
+# the school level). An indicator absent from the release, or not computed per school
+# (a département-level rate), is left out of the comparison.
 BY_KIND: dict[str, tuple[str, tuple[str, ...]]] = {
     "college": (
         "ips_moyen_colleges",
         ("taux_reussite_dnb_colleges", "va_taux_reussite_colleges", "note_ecrit_dnb_colleges"),
     ),
-    "lycee": ("ips_moyen_lycees", ()),
-    "lycee_pro": ("ips_moyen_lycees", ()),
+    "lycee": ("ips_moyen_lycees", ("taux_reussite_bac", "valeur_ajoutee_bac")),
+    "lycee_pro": ("ips_moyen_lycees", ("taux_reussite_bac", "valeur_ajoutee_bac")),
 }
 
 
@@ -108,7 +111,7 @@ def _figure(
         info = indicator(release, ident)
     except NotFound:
         return None
-    if not info.annees:
+    if not info.annees or "etablissement" not in info.definition.levels:
         return None
     year = ips_year if ips_year in info.annees else info.annees[-1]
     values = _values(release, ident, year)
