@@ -188,7 +188,7 @@ def test_lycee_head_finds_her_lycee_among_rennes_lycees(walk: Walk, base_url: st
     assert "lycée" in peers["groupe"] and "secteur public" in peers["groupe"]
     assert re.search(r"^\d+ établissements de même type", peers["groupe"])
     twin = _school_twin(base_url, "/etablissements/0350710G")
-    bac = httpx.get(base_url + "/api/v1/indicateurs/taux_reussite_bac", timeout=60).json()
+    bac = httpx.get(base_url + "/api/v1/indicateurs/taux_reussite_bac_lycee", timeout=60).json()
     if "etablissement" in bac["niveaux"]:  # the lycée indicators of #20 are in the release
         rows = {r["indicateur"]: r for r in peers["table"]["rows"]}
         assert bac["titre"] in rows and rows[bac["titre"]]["membres"] >= 5, rows

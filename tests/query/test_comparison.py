@@ -41,7 +41,7 @@ VALUES: dict[str, dict[str, float]] = {
     "va_taux_reussite_colleges": {"ME": 2.0, "P0": 1.0},  # too few members for a mean
     "ips_moyen_lycees": {"LYC": 100.0, "LPRIV": 100.0}
     | {f"L{i}": v for i, v in enumerate([98.0, 99.0, 100.0, 101.0, 102.0])},
-    "taux_reussite_bac": {"LYC": 95.0, "LPRIV": 50.0}
+    "taux_reussite_bac_lycee": {"LYC": 95.0, "LPRIV": 50.0}
     | {f"L{i}": v for i, v in enumerate([90.0, 91.0, 92.0, 93.0, 94.0])},
     "valeur_ajoutee_bac": {"LYC": 3.0, "L0": -1.0, "L1": 1.0, "L2": 0.0, "L3": 2.0, "L4": 3.0},
     "taux_reussite_dnb": {"ME": 80.0},  # a département-level rate: never compared
@@ -92,7 +92,7 @@ def test_a_lycee_is_compared_on_its_bac_rate_and_value_added(release: Any) -> No
     peers = comparison.fair_comparison(release, "LYC")
     assert peers is not None and (peers.kind, peers.taille) == ("lycee", 5)  # not LPRIV
     bac, va = peers.figures
-    assert (bac.indicateur, bac.valeur, bac.membres) == ("taux_reussite_bac", 95.0, 5)
+    assert (bac.indicateur, bac.valeur, bac.membres) == ("taux_reussite_bac_lycee", 95.0, 5)
     assert bac.groupe == pytest.approx(92.0) and bac.ecart == pytest.approx(3.0)
     assert (va.indicateur, va.valeur, va.groupe, va.ecart) == ("valeur_ajoutee_bac", 3.0, 1.0, 2.0)
 

@@ -28,8 +28,8 @@ BY_KIND: dict[str, tuple[str, tuple[str, ...]]] = {
         "ips_moyen_colleges",
         ("taux_reussite_dnb_colleges", "va_taux_reussite_colleges", "note_ecrit_dnb_colleges"),
     ),
-    "lycee": ("ips_moyen_lycees", ("taux_reussite_bac", "valeur_ajoutee_bac")),
-    "lycee_pro": ("ips_moyen_lycees", ("taux_reussite_bac", "valeur_ajoutee_bac")),
+    "lycee": ("ips_moyen_lycees", ("taux_reussite_bac_lycee", "valeur_ajoutee_bac")),
+    "lycee_pro": ("ips_moyen_lycees", ("taux_reussite_bac_pro_lycee", "valeur_ajoutee_bac_pro")),
 }
 
 
