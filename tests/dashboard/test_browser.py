@@ -31,6 +31,7 @@ PAGES = {
     "jeu": "/donnees/fr-en-ips-ecoles-ap2022",
     "qualite": "/qualite",
     "a-propos": "/a-propos",
+    "numerique": "/numerique",
 }
 HTML_BUDGET = 60 * 1024
 FIRST_LOAD_BUDGET = 600 * 1024

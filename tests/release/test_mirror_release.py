@@ -32,6 +32,7 @@ EXPECTED_ROWS = {
     "fr-en-lycee_pro-effectifs-niveau-sexe-lv": 8870,
     "fr-en-effectifs-specialites-doublettes-terminale-generale": 6740,
     "fr-en-effectifs-specialites-triplettes-1ere-generale": 4513,
+    "od-indicateurs-2d-colleges-tne": 21,
     "fr-en-indicateurs_personnels_etablissements2d": 10697,
     "fr-en-resultats-detailles-au-dnb": 4975,
     "fr-en-baccalaureat-par-departement": 1212,
