@@ -6,6 +6,7 @@ that Ardoise does not hold, named, with an invitation to their producers to publ
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ardoise.dashboard import charts
 from ardoise.dashboard.citation import DOWNLOADS
@@ -140,7 +141,8 @@ def producers_link() -> Link:
 def numerique_page(release: ServedRelease, query: str) -> NumeriquePage:
     portal = release.portal_catalog()
     indicators = {i.definition.id: i for i in q.list_indicators(release)}
-    sections, maps = [], {}
+    sections: list[Section] = []
+    maps: dict[tuple[str, ...], Chart] = {}
     for theme in THEMES:
         held = tuple(_held(release, ds) for ds in theme.datasets if ds in release.datasets)
         chart, first = None, False
@@ -245,7 +247,7 @@ def coverage_map(release: ServedRelease, theme: Theme, query: str) -> Chart:
     for ds in theme.datasets:
         for code, n in records_by_departement(release, ds).items():
             counts[code] = counts.get(code, 0) + n
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "code": code,
             "nom": d.nom,
