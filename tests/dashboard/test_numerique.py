@@ -29,6 +29,11 @@ def test_board_and_its_twin(client: TestClient) -> None:
     assert [i["url"] for i in sections["equipement"]["indicateurs"]] == [
         "/indicateurs/terminaux_pour_100_eleves"
     ]
+    assert twin["avertissement"].startswith(
+        "Les données du numérique éducatif détenues ici sont régionales "
+        "(Auvergne-Rhône-Alpes, Bretagne) : aucun chiffre national n'en est tiré."
+    )
+    assert twin["avertissement"] in page.text.replace("&#39;", "'")
     assert sections["labels"]["couverture"] == (
         "Aucune donnée détenue sur ce thème, nulle part en France."
     )

@@ -130,6 +130,7 @@ class NumeriquePage:
     sections: tuple[Section, ...]
     charts: tuple[Chart, ...]
     producteurs: Link  # where a producer learns how to publish
+    avertissement: str  # where the data held comes from, said first
 
 
 def producers_link() -> Link:
@@ -180,6 +181,30 @@ def numerique_page(release: ServedRelease, query: str) -> NumeriquePage:
         tuple(sections),
         tuple(maps.values()),
         producers_link(),
+        _warning(release),
+    )
+
+
+def _warning(release: ServedRelease) -> str:
+    """« Les données … sont régionales (Occitanie) … », from the datasets actually held."""
+    held = {ds for t in THEMES for ds in t.datasets if ds in release.datasets}
+    if not held:
+        return "Aucune donnée du numérique éducatif n'est détenue dans cette version."
+    if any(release.datasets[ds].dataset.spatial_coverage.national for ds in held):
+        return "Une partie des données du numérique éducatif détenues ici est nationale."
+    ref = territories_of(release).referential
+    regions = set()
+    for ds in held:
+        for code in records_by_departement(release, ds):
+            d = ref.departements.get(code)
+            r = ref.regions.get(d.region) if d is not None else None
+            if r is not None:
+                regions.add(r.nom)
+    where = ", ".join(sorted(regions)) or "territoires non rattachés"
+    return (
+        f"Les données du numérique éducatif détenues ici sont régionales ({where}) : aucun "
+        "chiffre national n'en est tiré. Les jeux nationaux publiés sur le portail officiel "
+        "mais non détenus sont nommés dans chaque section."
     )
 
 
