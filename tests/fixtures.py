@@ -398,3 +398,51 @@ def sample_release(
     )
     assert result.published, result.message
     return made
+
+
+# Two extracts of one dataset that overlap on rentrée 2020 (issue #19: lycée GT enrolment
+# known by two copies). BOM, ";" and CRLF like the portal's exports; the newer extract adds
+# a column, a school and a year, and differs on one label.
+OLD_EXTRACT = (
+    "rentree_scolaire;numero_lycee;academie;nombre_d_eleves",
+    "2019;0350001{a};RENNES;300",
+    "2019;0690002{b};LYON;200",
+    "2020;0350001{a};RENNES;310",
+    "2020;0690002{b};LYON;210",
+)
+NEW_EXTRACT = (
+    "rentree_scolaire;numero_lycee;academie;nombre_d_eleves;code_postal",
+    "2020;0350001{a};RENNES;310;35000",
+    "2020;0690002{b};ACADEMIE DE LYON;210;69001",
+    "2020;0690003{c};LYON;99;69002",
+    "2021;0350001{a};RENNES;320;35000",
+)
+
+
+def write_overlapping_extracts(root: Path) -> Path:
+    """The two extracts under ``root/gt`` (old.csv, new.csv); returns ``root``."""
+    letters = {k: _uai_letter(v) for k, v in (("a", "0350001"), ("b", "0690002"), ("c", "0690003"))}
+    (root / "gt").mkdir(parents=True, exist_ok=True)
+    for name, lines in (("old.csv", OLD_EXTRACT), ("new.csv", NEW_EXTRACT)):
+        text = "\r\n".join(line.format(**letters) for line in lines) + "\r\n"
+        (root / "gt" / name).write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    return root
+
+
+OVERLAP_DESCRIPTOR: dict[str, Any] = _descriptor(
+    "test-extraits",
+    [
+        {"path": "gt/old.csv", "years": ["2019-2020"], "absent": ["code_postal"]},
+        {"path": "gt/new.csv"},
+    ],
+    [
+        _field("rentree_scolaire", "Rentrée scolaire", "int"),
+        _field("numero_lycee", "Numéro lycée", "text"),
+        _field("academie", "Académie", "text"),
+        _field("nombre_d_eleves", "Nombre d'élèves", "int", unit="élèves"),
+        _field("code_postal", "Code postal", "text"),
+    ],
+    key=["rentree_scolaire", "numero_lycee"],
+    school_year={"field": "rentree_scolaire", "kind": "rentree"},
+    temporal_coverage={"kind": "rentree", "years": ["2019-2020", "2020-2021", "2021-2022"]},
+)

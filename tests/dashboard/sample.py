@@ -6,11 +6,14 @@ school points and school pages have a location)."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pyarrow as pa
 import yaml
 
+from ardoise.catalog.loader import DESCRIPTORS_DIR
+from ardoise.catalog.portal import PORTAL_EXPORT
 from ardoise.referential.tables import REGIONS_ACADEMIQUES_SCHEMA, write_parquet
 from ardoise.referential.topojson import bboxes
 from tests.fixtures import square_topology
@@ -121,6 +124,7 @@ def write_mirror(root: Path) -> Path:
     for ident, rows in IVAL_ROWS.items():
         lines = [";".join(IVAL_FIELDS), *(";".join(r) for r in rows)]
         (root / "ind" / f"{ident}.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _write_numerique(root)
     return root
 
 
@@ -152,6 +156,36 @@ def _ival_descriptor(ident: str) -> dict[str, object]:
     )
 
 
+# The /numerique board (issue #19): the portal's catalogue export (one dataset held, three
+# on the theme not held) and the Hérault TNE file, here with two collèges of the Rhône.
+PORTAL_ROWS = (
+    ("fr-en-etic_2d", "Enquête ETIC 2nd degré", "DEPP", "120"),
+    ("fr-en-pix_resultats_par_eple", "Pix - Résultats par établissement", "GIP Pix", "32949"),
+    ("fr-en-tne_personnels_formes", "TNE - Personnels formés", "DNE", "460"),
+    ("fr-en-tne_suivi_audiences", "TNE - Suivi des audiences", "DNE", ""),
+)
+TNE_ID = "od-indicateurs-2d-colleges-tne"
+TNE_PATH = "salim-belkhir-projet-data-science/od-indicateurs-2d-colleges-tne.csv"
+TNE_ROWS = (
+    "Communes;Nom;UAI;Niveau de labellisation;IPS;Résultats au DNB;"
+    "Nombre de terminaux pédagogique /élève;Nombre d'heures de formation numérique /enseignant /3an",
+    "LYON;COLLEGE A;0690007H;3;100.5;95.0;0.33;2.5",
+    "LYON;COLLEGE B;0690008J;2;;;;1.0",
+)
+
+
+def _write_numerique(root: Path) -> None:
+    export = root / PORTAL_EXPORT
+    export.parent.mkdir(parents=True, exist_ok=True)
+    head = "dataset_id;title;publisher;license;keyword;theme;modified;records_count"
+    lines = [head] + [
+        f"{i};{t};{p};Licence Ouverte v2.0 (Etalab);;;2026-01-01;{n}" for i, t, p, n in PORTAL_ROWS
+    ]
+    export.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (root / TNE_PATH).parent.mkdir(parents=True, exist_ok=True)
+    (root / TNE_PATH).write_text("\n".join(TNE_ROWS) + "\n", encoding="utf-8")
+
+
 def write_catalog(directory: Path) -> Path:
     ind.write_catalog(directory)
     descriptor = ind._descriptor(
@@ -178,4 +212,6 @@ def write_catalog(directory: Path) -> Path:
         (directory / f"{ident}.yaml").write_text(
             yaml.safe_dump(d, allow_unicode=True, sort_keys=False), encoding="utf-8"
         )
+    # the real descriptor of the TNE file, over the fixture rows
+    shutil.copy(DESCRIPTORS_DIR / f"{TNE_ID}.yaml", directory / f"{TNE_ID}.yaml")
     return directory

@@ -31,6 +31,7 @@ PAGES = {
     "jeu": "/donnees/fr-en-ips-ecoles-ap2022",
     "qualite": "/qualite",
     "a-propos": "/a-propos",
+    "numerique": "/numerique",
 }
 HTML_BUDGET = 60 * 1024
 FIRST_LOAD_BUDGET = 600 * 1024
@@ -225,3 +226,19 @@ def test_budgets(browser: Any, base_url: str) -> None:
     static = headers.split('href="/static/', 1)[1].split('"', 1)[0]
     cached = httpx.get(f"{base_url}/static/{static}", timeout=30)
     assert cached.headers["cache-control"] == "public, max-age=31536000, immutable"
+
+
+def test_numerique_first_load_budget(browser: Any, base_url: str) -> None:
+    """The /numerique board draws several maps: its first load on a phone stays ≤ 600 KB."""
+    context, page, errors = _open(browser, VIEWPORTS["mobile"])
+    try:
+        cdp = context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        sizes: list[int] = []
+        cdp.on("Network.loadingFinished", lambda e: sizes.append(int(e["encodedDataLength"])))
+        page.goto(base_url + PAGES["numerique"], wait_until="networkidle")
+    finally:
+        context.close()
+    print(f"budget numerique : premier chargement {sum(sizes)} o")
+    assert sum(sizes) <= FIRST_LOAD_BUDGET, f"premier chargement {sum(sizes)} o"
+    assert errors == []

@@ -231,6 +231,65 @@ ETIC = [
     (2019, "0350007T", "RENNES", "ILLE-ET-VILAINE", 500, 100),
 ]
 
+# Lycées pro (rentrée): (rentrée, uai, académie name, département name, élèves, filles and
+# garçons of 2nde pro); the other sexed levels are 0.
+LYCEES_PRO = [
+    (2022, "0690007H", "LYON", "RHONE", 300, 40, 60),
+    (2022, "0690008J", "LYON", "RHONE", 200, 30, 20),
+    (2022, "0420010H", "LYON", "LOIRE", "", 5, 5),  # no total: left out of the sum
+    (2022, "0350008U", "RENNES", "ILLE-ET-VILAINE", 150, 12, 3),
+]
+# Terminale générale specialities (rentrée): (rentrée, uai, académie, département,
+# mathématiques filles, garçons, maths + physique-chimie filles, garçons)
+SPECIALITES = [
+    (2022, "0690007H", "LYON", "RHONE", 50, 70, 20, 40),
+    (2022, "0690008J", "LYON", "RHONE", 30, 10, 5, 5),
+    (2022, "0350008U", "RENNES", "ILLE-ET-VILAINE", 8, 4, 1, 2),
+]
+
+
+def _indicator_fields(dataset: str) -> list[str]:
+    """Every field the real indicator declarations read from ``dataset`` (so the sample
+    declares them all, and no indicator is left with missing columns)."""
+    from ardoise.indicators.loader import load_definitions
+
+    names: list[str] = []
+    for d in load_definitions():
+        if dataset in d.dataset_ids:
+            assert d.formula is not None
+            names += d.formula.fields_used()
+    return list(dict.fromkeys(names))
+
+
+PRO_SEXED = [f for f in _indicator_fields("fr-en-lycee_pro-effectifs-niveau-sexe-lv") if "_" in f]
+SPE_FIELDS = _indicator_fields("fr-en-effectifs-specialites-doublettes-terminale-generale")
+
+
+def _pro_rows() -> list[tuple[Any, ...]]:
+    rows = []
+    for year, uai, aca, dep, total, girls, boys in LYCEES_PRO:
+        sexed = [
+            girls if f == "2ndes_pro_filles" else boys if f == "2ndes_pro_garcons" else 0
+            for f in PRO_SEXED
+            if f != "nombre_d_eleves"
+        ]
+        rows.append((year, uai, aca, dep, total, *sexed))
+    return rows
+
+
+def _spe_rows() -> list[tuple[Any, ...]]:
+    given = (
+        "0613_mathematiques_filles",
+        "0613_mathematiques_garcons",
+        "0001_mathematiques_physique_chimie_filles",
+        "0001_mathematiques_physique_chimie_garcons",
+    )
+    rows = []
+    for year, uai, aca, dep, *counts in SPECIALITES:
+        by_name = dict(zip(given, counts, strict=True))
+        rows.append((year, uai, aca, dep, *(by_name.get(f, 0) for f in SPE_FIELDS)))
+    return rows
+
 
 def _csv(path: Path, header: list[str], rows: list[tuple[Any, ...]]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -300,6 +359,24 @@ def write_mirror(root: Path) -> Path:
         root / "ind" / "etic.csv",
         ["millesime", "code_uai", "academie", "departement", "nbeleve", "nbterminaux"],
         ETIC,
+    )
+    pro_sexed = [f for f in PRO_SEXED if f != "nombre_d_eleves"]
+    _csv(
+        root / "ind" / "pro.csv",
+        [
+            "rentree_scolaire",
+            "numero_lycee",
+            "academie",
+            "departement",
+            "nombre_d_eleves",
+            *pro_sexed,
+        ],
+        _pro_rows(),
+    )
+    _csv(
+        root / "ind" / "doublettes.csv",
+        ["rentree_scolaire", "numero_etablissement", "academie", "departement", *SPE_FIELDS],
+        _spe_rows(),
     )
     return root
 
@@ -435,6 +512,39 @@ DESCRIPTORS: list[dict[str, Any]] = [
             "academie_nom": "academie",
             "departement_nom": "departement",
         },
+    ),
+]
+
+_LYCEE_TERRITORIES = {"academie_nom": "academie", "departement_nom": "departement"}
+DESCRIPTORS += [
+    _descriptor(
+        "fr-en-lycee_pro-effectifs-niveau-sexe-lv",
+        "ind/pro.csv",
+        [
+            _field("rentree_scolaire", "int"),
+            _field("numero_lycee"),
+            _field("academie"),
+            _field("departement"),
+            _field("nombre_d_eleves", "int"),
+            *(_field(f, "int") for f in PRO_SEXED if f != "nombre_d_eleves"),
+        ],
+        key=["rentree_scolaire", "numero_lycee"],
+        school_year={"field": "rentree_scolaire", "kind": "rentree"},
+        territories={"uai": "numero_lycee", **_LYCEE_TERRITORIES},
+    ),
+    _descriptor(
+        "fr-en-effectifs-specialites-doublettes-terminale-generale",
+        "ind/doublettes.csv",
+        [
+            _field("rentree_scolaire", "int"),
+            _field("numero_etablissement"),
+            _field("academie"),
+            _field("departement"),
+            *(_field(f, "int") for f in SPE_FIELDS),
+        ],
+        key=["rentree_scolaire", "numero_etablissement"],
+        school_year={"field": "rentree_scolaire", "kind": "rentree"},
+        territories={"uai": "numero_etablissement", **_LYCEE_TERRITORIES},
     ),
 ]
 

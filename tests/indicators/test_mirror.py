@@ -359,6 +359,8 @@ SAMPLED = (
     "note_ecrit_dnb_colleges",
     "part_filles_lycees_gt",
     "terminaux_pour_100_eleves",
+    "effectif_lycees_pro",
+    "part_filles_specialite_nsi",
 )
 # parents that keep the lists short and take in the awkward cases: Paris and its
 # arrondissements, Saint-Barthélemy and Saint-Martin filed under 971, Corse coded 620

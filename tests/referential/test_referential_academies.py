@@ -193,6 +193,18 @@ def test_spellings_in_the_data_resolve(mirror: Path) -> None:
             "lisebs-exam-data/fr-en-lycee_gt-effectifs-niveau-sexe-lv.csv",
             "SELECT DISTINCT academie FROM {src}",
         ),
+        *(
+            row
+            for name in (
+                "fr-en-lycee_gt-effectifs-niveau-sexe-lv",
+                "fr-en-lycee_pro-effectifs-niveau-sexe-lv",
+                "fr-en-effectifs-specialites-doublettes-terminale-generale",
+                "fr-en-effectifs-specialites-triplettes-1ere-generale",
+            )
+            for row in _rows(
+                mirror, f"leaajo-parcoursup-isd/{name}.csv", "SELECT DISTINCT academie FROM {src}"
+            )
+        ),
     ]
     unknown = [n for (n,) in names if name_key(n) not in ACADEMY_KEYS]
     assert unknown == []

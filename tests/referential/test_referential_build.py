@@ -182,6 +182,16 @@ DEPARTEMENT_NAMES = [
     ("cat-miaou-vyz/valeur-ajoutee-colleges-2022-2023.csv", "Département"),
     ("helene-s-etablissement-ips/fr-en-ips-ecoles-ap2022.parquet", "departement"),
     ("lisebs-exam-data/fr-en-lycee_gt-effectifs-niveau-sexe-lv.csv", "departement"),
+    ("leaajo-parcoursup-isd/fr-en-lycee_gt-effectifs-niveau-sexe-lv.csv", "departement"),
+    ("leaajo-parcoursup-isd/fr-en-lycee_pro-effectifs-niveau-sexe-lv.csv", "departement"),
+    (
+        "leaajo-parcoursup-isd/fr-en-effectifs-specialites-doublettes-terminale-generale.csv",
+        "departement",
+    ),
+    (
+        "leaajo-parcoursup-isd/fr-en-effectifs-specialites-triplettes-1ere-generale.csv",
+        "departement",
+    ),
     (
         "sokyrio-datavisualisation-education/fr-en-resultats-detailles-au-dnb.csv",
         "Libellé département",

@@ -27,7 +27,12 @@ EXPECTED_ROWS = {
     "fr-en-ips_lycees": 21777,
     "fr-en-ips-lycees-ap2022": 3598,
     "fr-en-indicateurs-valeur-ajoutee-colleges": 20053,
-    "fr-en-lycee_gt-effectifs-niveau-sexe-lv": 7506,
+    # rentrée 2019 of the lisebs copy (2,513 of its 7,506) + the leaajo copy (7,576)
+    "fr-en-lycee_gt-effectifs-niveau-sexe-lv": 2513 + 7576,
+    "fr-en-lycee_pro-effectifs-niveau-sexe-lv": 8870,
+    "fr-en-effectifs-specialites-doublettes-terminale-generale": 6740,
+    "fr-en-effectifs-specialites-triplettes-1ere-generale": 4513,
+    "od-indicateurs-2d-colleges-tne": 21,
     "fr-en-indicateurs_personnels_etablissements2d": 10697,
     "fr-en-resultats-detailles-au-dnb": 4975,
     "fr-en-baccalaureat-par-departement": 1212,

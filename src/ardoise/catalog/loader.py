@@ -141,6 +141,25 @@ def _check_coverage_and_sources(
         for a in _tuple(s.get("absent")):
             if a not in names:
                 problems.append(f"{origin} : champ absent {a!r} non déclaré")
+        _check_source_years(s, raw, origin, problems)
+
+
+def _check_source_years(
+    source: Mapping[str, Any], raw: Mapping[str, Any], origin: str, problems: list[str]
+) -> None:
+    """A source's ``years`` need a school-year field and the AAAA-AAAA form of the coverage."""
+    years = [str(y) for y in _tuple(source.get("years"))]
+    if not years:
+        return
+    if not raw.get("school_year"):
+        problems.append(f"{origin} : « years » d'une source demande un champ school_year")
+    covered = {str(y) for y in _tuple(raw["temporal_coverage"].get("years"))}
+    for y in years:
+        if y not in covered:
+            problems.append(
+                f"{origin} : l'année {y!r} de la source {source.get('path')!r} "
+                "n'est pas dans temporal_coverage.years (forme AAAA-AAAA)"
+            )
 
 
 def _dataset(
@@ -166,6 +185,7 @@ def _dataset(
                 header_row=int(s.get("header_row", 1)),
                 encoding=str(s.get("encoding", "utf-8")),
                 absent=tuple(str(a) for a in _tuple(s.get("absent"))),
+                years=tuple(str(y) for y in _tuple(s.get("years"))),
             )
             for s in raw["sources"]
         ),

@@ -61,6 +61,9 @@ class Source:
     header_row: int = 1  # XLSX: 1-based row of the header
     encoding: str = "utf-8"  # declared text encoding: utf-8 (BOM or not) or latin-1
     absent: tuple[str, ...] = ()  # declared fields this source does not carry (null there)
+    # School years (AAAA-AAAA) this source supplies when several extracts of one dataset
+    # overlap: its rows of other years are left to the other sources. Empty: every year.
+    years: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

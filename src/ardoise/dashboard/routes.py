@@ -19,7 +19,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from ardoise.dashboard import about, catalog, home, indicator, school, sql, territory
+from ardoise.dashboard import about, catalog, home, indicator, numerique, school, sql, territory
 from ardoise.dashboard.assets import Assets, build_assets
 from ardoise.dashboard.citation import citation
 from ardoise.dashboard.contexts import Chart, ErrorPage, Link, Page, twin
@@ -367,6 +367,18 @@ class Routes:
             json=request.url.path.endswith(".json"),
         )
 
+    def numerique_html(self, request: Request) -> Response:
+        return self.r.page(
+            request,
+            "numerique.html",
+            lambda rel: numerique.numerique_page(rel, request.url.query),
+            json=request.url.path.endswith(".json"),
+        )
+
+    def numerique_chart(self, request: Request, chart_id: str, fmt: str) -> Response:
+        builder = lambda rel: numerique.numerique_page(rel, request.url.query)  # noqa: E731
+        return self.r.chart(request, builder, chart_id, fmt)
+
     def search_html(self, request: Request) -> Response:
         query = request.query_params.get("q", "")
         return self.r.page(
@@ -408,6 +420,9 @@ ROUTES = (  # path, route function, in the order they are matched
     ("/qualite.json", "quality_html"),
     ("/a-propos", "about_html"),
     ("/a-propos.json", "about_html"),
+    ("/numerique", "numerique_html"),
+    ("/numerique.json", "numerique_html"),
+    ("/numerique/graphiques/{chart_id}.{fmt}", "numerique_chart"),
     ("/recherche", "search_html"),
     ("/recherche.json", "search_html"),
     ("/sql", "sql_html"),

@@ -12,7 +12,7 @@ import pyarrow as pa
 
 from ardoise.catalog.model import Dataset, Field, Source
 from ardoise.errors import SourceError
-from ardoise.ingest import checks
+from ardoise.ingest import checks, overlap
 from ardoise.ingest.mapping import map_columns
 from ardoise.ingest.normalise import (
     converted,
@@ -92,7 +92,7 @@ def ingest_dataset(
 
     union = " UNION ALL BY NAME ".join(f"SELECT * FROM {s}" for s in staged.views)
     markers = markers_for(ds)
-    _create_typed(conn, ds, markers, linked, union)
+    _create_typed(conn, ds, markers, linked, union, issues)
     issues.extend(checks.type_errors(conn, ds, markers))
     if linked:
         issues.extend(checks.territory_issues(conn, ds))
@@ -184,9 +184,10 @@ def _create_typed(
     markers: dict[str, str],
     linked: bool,
     union: str,
+    issues: list[Issue],
 ) -> None:
     """_clean (trimmed raw strings + numbers) → _typed (typed values, links, record ids)."""
-    _create_clean(conn, ds, union)
+    _create_clean(conn, ds, union, issues)
     dirty = _dirty_fields(conn, ds)
     # Markers can only hide in dirty fields (a marker is not a number): flag them there.
     flags = [
@@ -206,9 +207,12 @@ def _create_typed(
     )
 
 
-def _create_clean(conn: duckdb.DuckDBPyConnection, ds: Dataset, union: str) -> None:
+def _create_clean(
+    conn: duckdb.DuckDBPyConnection, ds: Dataset, union: str, issues: list[Issue]
+) -> None:
     """_clean: every field trimmed (empty → NULL), numbers parsed beside (``_n_<field>``),
-    and the school year in its ``AAAA-AAAA`` form."""
+    and the school year in its ``AAAA-AAAA`` form; when sources supply chosen years only,
+    each row from the source of its year (the overlap compared into ``issues``)."""
     pass1 = ["_src", "_ligne"]
     for f in ds.fields:
         pass1.append(f"nullif(trim({quote_identifier(f.name)}), '') AS {quote_identifier(f.name)}")
@@ -220,7 +224,19 @@ def _create_clean(conn: duckdb.DuckDBPyConnection, ds: Dataset, union: str) -> N
         )
     else:
         pass1.append("CAST(NULL AS VARCHAR) AS _annee_scolaire")
-    conn.execute(f"CREATE OR REPLACE TEMP TABLE _clean AS SELECT {', '.join(pass1)} FROM ({union})")
+    select = f"SELECT {', '.join(pass1)} FROM ({union})"
+    if not overlap.restricted(ds):
+        conn.execute(f"CREATE OR REPLACE TEMP TABLE _clean AS {select}")
+        return
+    conn.execute(f"CREATE OR REPLACE TEMP TABLE _clean_all AS {select}")
+    found = overlap.overlap_issue(conn, ds, "_clean_all")
+    if found is not None:
+        issues.append(found)
+    conn.execute(
+        "CREATE OR REPLACE TEMP TABLE _clean AS SELECT * FROM _clean_all "
+        f"WHERE {overlap.kept_condition(ds)}"
+    )
+    conn.execute("DROP TABLE _clean_all")
 
 
 def _typed_items(ds: Dataset, markers: dict[str, str], dirty: set[str]) -> list[str]:

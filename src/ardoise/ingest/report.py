@@ -118,6 +118,13 @@ ISSUE_TYPES: dict[str, IssueType] = {
             "La source est en latin-1 (déclaré) ; elle est convertie en UTF-8.",
         ),
         IssueType(
+            "recouvrement-sources",
+            "Sources qui se recouvrent",
+            "info",
+            "Deux extraits du jeu portent les mêmes clés : chaque année vient de la source "
+            "déclarée pour elle ; les écarts entre les deux sont comptés.",
+        ),
+        IssueType(
             "derive",
             "Dérive par rapport à la release précédente",
             "avertissement",
