@@ -19,7 +19,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from ardoise.dashboard import about, catalog, home, indicator, school, sql, territory
+from ardoise.dashboard import about, catalog, codebook, home, indicator, school, sql, territory
 from ardoise.dashboard.assets import Assets, build_assets
 from ardoise.dashboard.citation import citation
 from ardoise.dashboard.contexts import Chart, ErrorPage, Link, Page, twin
@@ -351,6 +351,14 @@ class Routes:
             json=as_json,
         )
 
+    def codebook_html(self, request: Request, dataset_id: str) -> Response:
+        return self.r.page(
+            request,
+            "dictionnaire.html",
+            lambda rel: codebook.codebook_page(rel, dataset_id, request.url.query),
+            json=False,
+        )
+
     def quality_html(self, request: Request) -> Response:
         return self.r.page(
             request,
@@ -404,6 +412,7 @@ ROUTES = (  # path, route function, in the order they are matched
     ("/donnees", "catalog_html"),
     ("/donnees.json", "catalog_html"),
     ("/donnees/{dataset_id}", "dataset_html"),
+    ("/donnees/{dataset_id}/dictionnaire", "codebook_html"),
     ("/qualite", "quality_html"),
     ("/qualite.json", "quality_html"),
     ("/a-propos", "about_html"),
