@@ -64,6 +64,7 @@ bench: install  ## benchmarks; each prints JSON lines (API: wrk + Datasette in .
 	$(BIN)/python bench/metadata.py $(BENCH_METADATA_ARGS)
 	$(BIN)/python bench/compat_replay.py $(BENCH_COMPAT_ARGS)
 	$(BIN)/python bench/sql.py $(BENCH_SQL_ARGS)
+	$(BIN)/python bench/school_join.py
 	ARDOISE_TEST_POSTGRES_URL="$$(bash scripts/postgres.sh)" $(BIN)/python bench/scolarite.py $(BENCH_SCOLARITE_ARGS)
 	$(BIN)/python bench/scolarite_certificats.py $(BENCH_CERTIFICATS_ARGS)
 	$(BIN)/python bench/usage.py $(BENCH_USAGE_ARGS)

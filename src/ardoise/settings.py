@@ -128,6 +128,10 @@ class Settings:
     public_url: str = setting(
         "http://127.0.0.1:8000", "Adresse publique du service (liens des réponses)."
     )
+    ark_prefix: str = setting(
+        "ark:/99999/fk4ardoise",
+        "Préfixe des identifiants pérennes (ARK) des releases et des versions de jeux.",
+    )
     download_timeout_s: int = setting(
         60, "Délai maximal d'un téléchargement de source absente du miroir."
     )

@@ -211,6 +211,7 @@ class SchoolPage:
     series: tuple[SeriesTable, ...]
     manquants: tuple[str, ...]  # what is missing, in French sentences
     semblables: FairComparison | None = None  # against schools of similar IPS
+    chronologie: Table | None = None  # year by year: sources, identity, events (#18)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,18 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from ardoise.dashboard import about, catalog, home, indicator, numerique, school, sql, territory
+from ardoise.dashboard import (
+    about,
+    catalog,
+    codebook,
+    home,
+    indicator,
+    numerique,
+    releases,
+    school,
+    sql,
+    territory,
+)
 from ardoise.dashboard.assets import Assets, build_assets
 from ardoise.dashboard.citation import citation
 from ardoise.dashboard.contexts import Chart, ErrorPage, Link, Page, twin
@@ -29,6 +40,7 @@ from ardoise.errors import ArdoiseError, NotFound
 from ardoise.french import plural
 from ardoise.lru import LRU
 from ardoise.query.release import ServedRelease
+from ardoise.query.release_archive import ReleaseArchive
 from ardoise.query.sql_run import SqlLimits
 from ardoise.release.store import ReleaseStore
 from ardoise.settings import Settings
@@ -84,7 +96,7 @@ class Renderer:
     ) -> Response:
         as_json = json or "application/json" in request.headers.get("accept", "").split(",")[0]
         try:
-            release: ServedRelease = request.app.state.releases.get()
+            release = _release_of(request)
             # A release never changes: a page is a function of the release and its URL.
             key = (
                 release.id,
@@ -351,6 +363,23 @@ class Routes:
             json=as_json,
         )
 
+    def codebook_html(self, request: Request, dataset_id: str) -> Response:
+        return self.r.page(
+            request,
+            "dictionnaire.html",
+            lambda rel: codebook.codebook_page(rel, dataset_id, request.url.query),
+            json=False,
+        )
+
+    def releases_html(self, request: Request) -> Response:
+        store = ReleaseStore(self.settings.var_dir)
+        return self.r.page(
+            request,
+            "releases.html",
+            lambda rel: releases.releases_page(rel, store, request.url.query),
+            json=request.url.path.endswith(".json"),
+        )
+
     def quality_html(self, request: Request) -> Response:
         return self.r.page(
             request,
@@ -399,6 +428,21 @@ class Routes:
         )
 
 
+def _release_of(request: Request) -> ServedRelease:
+    """The served release, or the one ``?release=<id>`` / ``?date=AAAA-MM-JJ`` names
+    (#18: the dashboard as it was; ``query/release_archive.py``)."""
+    params = request.query_params
+    release: ServedRelease
+    if "release" in params or "date" in params:
+        archive: ReleaseArchive = request.app.state.archive
+        wanted = archive.resolve(params.get("release"), params.get("date"))
+        release = archive.get(wanted) if wanted else request.app.state.releases.get()
+    else:
+        release = request.app.state.releases.get()
+    request.state.ardoise_release = release.id
+    return release
+
+
 ROUTES = (  # path, route function, in the order they are matched
     ("/static/{name}", "static"),
     (ROOT.api_docs(), "api_docs"),
@@ -416,6 +460,9 @@ ROUTES = (  # path, route function, in the order they are matched
     ("/donnees", "catalog_html"),
     ("/donnees.json", "catalog_html"),
     ("/donnees/{dataset_id}", "dataset_html"),
+    ("/donnees/{dataset_id}/dictionnaire", "codebook_html"),
+    ("/releases", "releases_html"),
+    ("/releases.json", "releases_html"),
     ("/qualite", "quality_html"),
     ("/qualite.json", "quality_html"),
     ("/a-propos", "about_html"),

@@ -15,6 +15,7 @@ from ardoise.query import indicators as q
 from ardoise.query import territories as T
 from ardoise.query.comparison import MIN_GROUP, fair_comparison
 from ardoise.query.release import ServedRelease
+from ardoise.query.school_timeline import school_timeline
 from ardoise.query.territories.schools import KINDS
 from ardoise.urls import ROOT
 
@@ -57,7 +58,76 @@ def school_page(
         _series(e),
         _missing(e),
         _peers(release, e.uai),
+        _timeline(release, e.uai),
     )
+
+
+def _timeline(release: ServedRelease, uai: str) -> Table | None:
+    """The school year by year (``ardoise-etablissements-annees``), oldest first."""
+    years = school_timeline(release, uai)
+    if not years:
+        return None
+    rows = tuple(
+        {
+            "annee": y.annee_scolaire,
+            "sources": ", ".join(y.sources),
+            "secteur": y.secteur or "—",
+            "type": y.type or "—",
+            "commune": y.commune or "—",
+            "ips": _rounded(y.ips),
+            "dnb": _rounded(y.taux_reussite_dnb),
+            "va": _rounded(y.va_taux_reussite_dnb),
+            "effectifs": y.effectifs,
+            "evenement": _event(y.evenement, y.uai_predecesseur, y.uai_successeur),
+        }
+        for y in years
+    )
+    return Table(
+        "Chronologie : l'établissement année par année, dans les jeux de la release",
+        (
+            "annee",
+            "sources",
+            "secteur",
+            "type",
+            "commune",
+            "ips",
+            "dnb",
+            "va",
+            "effectifs",
+            "evenement",
+        ),
+        (
+            "Année scolaire",
+            "Sources",
+            "Secteur",
+            "Type",
+            "Commune",
+            "IPS",
+            "Réussite au DNB (%)",
+            "Valeur ajoutée",
+            "Effectifs",
+            "Événement",
+        ),
+        rows,
+    )
+
+
+_EVENTS = {
+    "ouverture": "ouverture (annuaire)",
+    "fermeture_presumee": "absent l'année suivante (fermeture présumée)",
+}
+
+
+def _event(codes: str | None, before: str | None, after: str | None) -> str:
+    out = []
+    for code in (codes or "").split(", "):
+        if code == "nouveau_code" and before:
+            out.append(f"nouveau code (ancien : {before})")
+        elif code == "ancien_code" and after:
+            out.append(f"ancien code (nouveau : {after})")
+        elif code:
+            out.append(_EVENTS.get(code, code))
+    return " ; ".join(out)
 
 
 def _rounded(value: float | None) -> float | None:

@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ardoise import __version__
-from ardoise.catalog.loader import load_catalog, select
+from ardoise.catalog.loader import load_catalog, load_descriptor, select
 from ardoise.catalog.model import Dataset
 from ardoise.catalog.portal import read_portal_catalog
 from ardoise.errors import ArdoiseError
@@ -44,6 +44,7 @@ from ardoise.release.manifest import (
     SourceInfo,
     Status,
 )
+from ardoise.release.school_tables import build_school_tables
 from ardoise.release.store import ReleaseStore, link_or_copy
 from ardoise.settings import Settings
 
@@ -184,6 +185,9 @@ def _build(
     if not publish:
         message = "Vérification terminée ; rien n'a été publié."
         return BuildResult(served, False, tuple(outcomes), message, referential)
+    # Schools followed over time (#18): derived datasets, a function of the ones above.
+    derived = _school_tables(settings, build)
+    entries = {**entries, **derived}
     now = datetime.now(UTC)
     manifest = Manifest(
         release_id=now.strftime("%Y%m%dT%H%M%SZ") + "-" + fp[:8],
@@ -201,12 +205,26 @@ def _build(
     manifest.write(build / "manifest.json")
     write_json(
         build / "datapackage.json",
-        release_datapackage(build, manifest, {d.id: d for d in datasets}),
+        release_datapackage(
+            build,
+            manifest,
+            {d.id: d for d in datasets}
+            | {i: load_descriptor(build / "catalog" / f"{i}.yaml") for i in derived},
+        ),
     )
     store.commit_build(build, manifest.release_id)
     store.switch(manifest.release_id)
     message = f"Release {manifest.release_id} publiée et servie."
     return BuildResult(manifest.release_id, True, tuple(outcomes), message, referential)
+
+
+def _school_tables(settings: Settings, build: Path) -> dict[str, DatasetEntry]:
+    """The schools-over-time datasets of the build (``release/school_tables.py``)."""
+    conn = _connect(settings)
+    try:
+        return build_school_tables(build, conn)
+    finally:
+        conn.close()
 
 
 def _build_datasets(

@@ -23,6 +23,7 @@ import duckdb
 
 from ardoise.catalog.loader import load_descriptor
 from ardoise.release.manifest import DatasetEntry, Manifest
+from ardoise.release.school_descriptors import DERIVED_IDS
 from ardoise.sql import quote_identifier as ident
 from ardoise.sql import quote_literal as string_literal
 
@@ -184,6 +185,8 @@ def changelog_between(
     before = dict(previous.datasets) if previous else {}
     changes = []
     for dataset_id in [*current.datasets, *(d for d in before if d not in current.datasets)]:
+        if dataset_id in DERIVED_IDS:  # derived tables (#18) follow the datasets listed here
+            continue
         old, new = before.get(dataset_id), current.datasets.get(dataset_id)
         if _sha(old) == _sha(new):
             continue

@@ -16,7 +16,9 @@ from ardoise import __version__
 from ardoise.api import dcat as dcat_api
 from ardoise.api import llms as llms_api
 from ardoise.api import v1
+from ardoise.api.bundle import build_router as bundle_router
 from ardoise.api.changelog import build_router as changelog_router
+from ardoise.api.codebook import build_router as codebook_router
 from ardoise.api.datapackage import build_router as datapackage_router
 from ardoise.api.explore import build_router
 from ardoise.api.indicateurs import build_router as indicateurs_router
@@ -189,6 +191,8 @@ def _include_routes(
         )
     app.include_router(datapackage_router(), prefix=ROOT.v1())
     app.include_router(changelog_router(), prefix=ROOT.v1())
+    app.include_router(codebook_router(), prefix=ROOT.v1())  # codebooks (#18)
+    app.include_router(bundle_router(), prefix=ROOT.v1())  # bundle, citations, Croissant (#18)
     if installed("producteurs"):  # the producers' Automation API (API keys)
         from ardoise.controlplane.automation import build_router as automation_router
 
