@@ -68,6 +68,17 @@ def classify(method: str, path: str, status: int) -> Hit | None:
     return with_status(route_of(method, path), status)
 
 
+def route_family(method: str, path: str, status: int) -> str:
+    """The family of routes an answer belongs to, for metrics and logs: its surface, or
+    ``service`` for what usage does not count.
+
+    >>> route_family("GET", "/api/v1/indicateurs", 200), route_family("GET", "/health", 200)
+    ('indicateurs', 'service')
+    """
+    hit = classify(method, path, status)
+    return hit.surface if hit else "service"
+
+
 def route_of(method: str, path: str) -> Hit | None:
     """What the request names, before its status is known (a function of method and path
     only, so the middleware can remember it)."""

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ardoise.errors import ConfigError
+from ardoise.settings import Settings
 from ardoise.usage.hll import Sketch
 
 
@@ -183,3 +184,9 @@ def open_store(url: str) -> UsageStore:
     if url.startswith(("postgresql://", "postgres://")):
         return PostgresStore(url)
     return SqliteStore(Path(url))
+
+
+def configured_store(settings: Settings) -> UsageStore:
+    """The store of ``ARDOISE_USAGE_DATABASE_URL``, or the embedded ``var/usage.sqlite``."""
+    url = settings.usage_database_url.reveal().strip()
+    return open_store(url or str(settings.var_dir / "usage.sqlite"))

@@ -35,7 +35,7 @@ from ardoise.query.release_archive import ReleaseArchive
 from ardoise.settings import Settings, load_settings
 from ardoise.urls import ROOT
 from ardoise.usage.counter import UsageCounter
-from ardoise.web import accesslog, errors, scolarite, usage_page
+from ardoise.web import accesslog, errors, requestlog, scolarite, usage_page
 from ardoise.web.caching import CachingMiddleware
 from ardoise.web.clientip import trusted_proxies
 from ardoise.web.headers import JsonCorsMiddleware, SecurityHeadersMiddleware
@@ -43,6 +43,7 @@ from ardoise.web.metrics import MetricsMiddleware
 from ardoise.web.portal_requests import PortalRequestMiddleware
 from ardoise.web.ratelimit import PORTAL_DAILY_QUOTA, RateLimitMiddleware
 from ardoise.web.release_header import ReleaseHeaderMiddleware
+from ardoise.web.requestlog import RequestLogMiddleware
 from ardoise.web.usage import UsageMiddleware, usage_counter
 
 DESCRIPTION = """Données ouvertes de l'éducation, vérifiées et versionnées.
@@ -116,6 +117,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(MetricsMiddleware, release_id=current_id)  # /metrics (#17)
     if counter is not None:  # outermost: every answer, as sent (issue #17)
         app.add_middleware(UsageMiddleware, counter=counter)
+    # outermost of all: the request id and, in JSON, the request's line (issue #17)
+    log = requestlog.json_logs(settings)
+    app.add_middleware(RequestLogMiddleware, release_id=current_id, log=log)
     return app
 
 

@@ -15,7 +15,7 @@ from ardoise.settings import Settings
 from ardoise.usage.classify import Hit, route_of, with_status
 from ardoise.usage.counter import UsageCounter, hit_of, token_of
 from ardoise.usage.device import device_class
-from ardoise.usage.store import open_store
+from ardoise.usage.store import configured_store
 
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")  # a tool or dataset name, not free text
 _MCP_PEEK = 64 << 10
@@ -26,8 +26,7 @@ def usage_counter(settings: Settings) -> UsageCounter | None:
     """The process's counter, on the configured store; None when counting is off."""
     if not settings.usage_count:
         return None
-    url = settings.usage_database_url.reveal().strip() or str(settings.var_dir / "usage.sqlite")
-    return UsageCounter(open_store(url), flush_seconds=settings.usage_flush_seconds)
+    return UsageCounter(configured_store(settings), flush_seconds=settings.usage_flush_seconds)
 
 
 class UsageMiddleware:
