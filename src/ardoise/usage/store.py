@@ -58,6 +58,7 @@ class UsageStore(Protocol):
     def add(self, batch: Batch) -> None: ...
     def counts(self, since: str = "") -> list[Count]: ...
     def visitors(self, since: str = "") -> dict[str, int]: ...
+    def ping(self) -> None: ...
 
 
 _SCHEMA = (
@@ -142,6 +143,14 @@ class SqliteStore:
         finally:
             db.close()
 
+    def ping(self) -> None:
+        """Raises when the database cannot be read (for ``/ready``)."""
+        db = self._connect()
+        try:
+            db.execute("SELECT count(*) FROM usage_counts WHERE day = ''").fetchall()
+        finally:
+            db.close()
+
 
 class PostgresStore:
     """Several replicas: one PostgreSQL database (``ARDOISE_USAGE_DATABASE_URL``)."""
@@ -177,6 +186,11 @@ class PostgresStore:
     def visitors(self, since: str = "") -> dict[str, int]:
         with self._psycopg.connect(self.url) as db:
             return _visitors(list(db.execute(_VISITORS.format(p="%s"), (since,))))
+
+    def ping(self) -> None:
+        """Raises when the server cannot be reached (for ``/ready``)."""
+        with self._psycopg.connect(self.url, connect_timeout=2) as db:
+            db.execute("SELECT 1").fetchall()
 
 
 def open_store(url: str) -> UsageStore:

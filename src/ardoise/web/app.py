@@ -42,6 +42,7 @@ from ardoise.web.headers import JsonCorsMiddleware, SecurityHeadersMiddleware
 from ardoise.web.metrics import MetricsMiddleware
 from ardoise.web.portal_requests import PortalRequestMiddleware
 from ardoise.web.ratelimit import PORTAL_DAILY_QUOTA, RateLimitMiddleware
+from ardoise.web.readiness import readiness
 from ardoise.web.release_header import ReleaseHeaderMiddleware
 from ardoise.web.requestlog import RequestLogMiddleware
 from ardoise.web.usage import UsageMiddleware, usage_counter
@@ -109,6 +110,14 @@ def create_app(settings: Settings) -> FastAPI:
             }
         status = "release_precedente" if rid else "release_inservable"
         return {"status": status, "release": rid, "version": __version__, "probleme": problem}
+
+    @app.get("/ready", tags=["Service"], responses={503: {"description": "Pas prêt"}})
+    async def ready() -> JSONResponse:
+        """Prête à servir : release chargée (la courante), bases joignables ; 503 sinon."""
+        registry = app.state.scolarite if settings.scolarite_database_url.reveal() else None
+        state = await readiness(holder, counter, registry)
+        headers = {"Cache-Control": "no-store"}
+        return JSONResponse(state.body(), status_code=200 if state.ready else 503, headers=headers)
 
     app.include_router(usage_page.build_router(counter))  # /usages, .json, .csv (#17)
     _include_routes(app, settings, holder, mcp_endpoint)

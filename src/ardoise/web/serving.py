@@ -36,6 +36,8 @@ def options(settings: Settings) -> dict[str, Any]:
         "forwarded_allow_ips": ",".join(sorted(trusted)),
         "h11_max_incomplete_event_size": settings.max_header_bytes,
         "http": JsonErrorProtocol,  # unparsable requests: the API's JSON error body
+        # SIGTERM: no new connection, the answers in flight (exports too) finish (#17)
+        "timeout_graceful_shutdown": settings.shutdown_seconds,
         **_json_logs(settings),
     }
 
