@@ -55,6 +55,7 @@ _PAGES = (  # path prefix → page type (the dashboard's routes)
     ("/a-propos", "a_propos"),
     ("/recherche", "recherche"),
     ("/usages", "usages"),
+    ("/statut", "statut"),
     ("/graphiques/", "accueil"),
     ("/index.json", "accueil"),
 )

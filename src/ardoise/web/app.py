@@ -35,7 +35,7 @@ from ardoise.query.release_archive import ReleaseArchive
 from ardoise.settings import Settings, load_settings
 from ardoise.urls import ROOT
 from ardoise.usage.counter import UsageCounter
-from ardoise.web import accesslog, errors, requestlog, scolarite, usage_page
+from ardoise.web import accesslog, errors, requestlog, scolarite, status_page, usage_page
 from ardoise.web.caching import CachingMiddleware
 from ardoise.web.clientip import trusted_proxies
 from ardoise.web.headers import JsonCorsMiddleware, SecurityHeadersMiddleware
@@ -120,6 +120,7 @@ def create_app(settings: Settings) -> FastAPI:
         return JSONResponse(state.body(), status_code=200 if state.ready else 503, headers=headers)
 
     app.include_router(usage_page.build_router(counter))  # /usages, .json, .csv (#17)
+    app.include_router(status_page.build_router(counter))  # /statut, /statut.json (#17)
     _include_routes(app, settings, holder, mcp_endpoint)
     _openapi_aliases(app)
     _add_middleware(app, settings, current_id)
