@@ -38,6 +38,9 @@ def options(settings: Settings) -> dict[str, Any]:
         "http": JsonErrorProtocol,  # unparsable requests: the API's JSON error body
         # SIGTERM: no new connection, the answers in flight (exports too) finish (#17)
         "timeout_graceful_shutdown": settings.shutdown_seconds,
+        # --workers: a worker that does not answer its supervisor's ping in 5 s (uvicorn's
+        # default) is killed as hung; a loaded machine importing the app misses that often
+        "timeout_worker_healthcheck": 30,
         **_json_logs(settings),
     }
 
