@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 
 from ardoise.release.build import build_release
 from ardoise.release.store import ReleaseStore
-from ardoise.settings import Settings
+from ardoise.settings import Secret, Settings
 from ardoise.usage.dataset import DATASET_ID
 from ardoise.usage.store import Batch, Key, configured_store
 from ardoise.web.app import create_app
@@ -100,3 +100,18 @@ def test_each_day_is_a_new_release_and_other_ingests_carry_it_over(
     manifest = store.manifest(store.current_id() or "")
     assert manifest.datasets[DATASET_ID].rows == 2 and manifest.previous_release == first
     assert manifest.datasets["test-ips-ecoles"].status == "inchange"
+
+
+def test_counters_out_of_reach_never_stop_an_ingest(fixture_settings: Settings) -> None:
+    _count(fixture_settings, D1, "test-ips-ecoles", "records", 5)
+    assert _build(fixture_settings).published  # type: ignore[attr-defined]
+    down = fixture_settings.replace(
+        usage_database_url=Secret("postgresql://postgres@127.0.0.1:1/absent")
+    )
+    (fixture_settings.catalog_dir / "test-ips-ecoles.yaml").write_text(
+        (fixture_settings.catalog_dir / "test-ips-ecoles.yaml").read_text() + "\n# v2\n"
+    )
+    again = _build(down)
+    assert again.published and again.ok  # type: ignore[attr-defined]
+    outcome = {o.id: o for o in again.outcomes}[DATASET_ID]  # type: ignore[attr-defined]
+    assert outcome.status == "inchange" and outcome.rows == 1  # the previous version kept

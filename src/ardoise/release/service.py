@@ -9,6 +9,7 @@ so a previous version is carried over as it was).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,8 @@ from ardoise.release.manifest import Manifest
 from ardoise.settings import Settings
 from ardoise.usage import dataset as usages
 from ardoise.usage.store import UsageStore, configured_store
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -33,8 +36,14 @@ def service_datasets(
 ) -> ServiceDatasets:
     """``ardoise-usages`` when the counters hold a complete day (its CSV written under
     ``folder``) or the previous release has it (carried over); nothing otherwise."""
-    store = _store(settings)
-    written = usages.write_source(store, folder) if store is not None else 0
+    try:
+        store = _store(settings)
+        written = usages.write_source(store, folder) if store is not None else 0
+    except Exception:  # the counters' database is down: the previous version is kept
+        log.warning(
+            "ardoise-usages : compteurs illisibles, version précédente gardée", exc_info=True
+        )
+        written = 0
     in_previous = previous is not None and usages.DATASET_ID in previous.datasets
     if not written and not in_previous:
         return ServiceDatasets()
