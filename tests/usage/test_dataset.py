@@ -38,6 +38,9 @@ def test_a_release_without_counts_has_no_usage_dataset(fixture_settings: Setting
     store = ReleaseStore(fixture_settings.var_dir)
     assert DATASET_ID not in store.manifest(store.current_id() or "").datasets
     assert not (fixture_settings.var_dir / "usage.sqlite").exists()  # not created by ingest
+    # the daily publication before any complete day: nothing to publish, not an error
+    daily = _build(fixture_settings, [DATASET_ID])
+    assert not daily.published and daily.ok  # type: ignore[attr-defined]
 
 
 def test_complete_days_are_published_and_served_like_any_dataset(

@@ -126,7 +126,7 @@ def build_release(
         previous = store.manifest(current) if current else None
         # the service datasets (ardoise-usages) join the catalogue; selected when a new
         # source was written, carried over otherwise
-        service = service_datasets(settings, previous, Path(tmp))
+        service = service_datasets(settings, previous, Path(tmp), only or ())
         datasets = load_catalog(settings.catalog_dir) + service.datasets
         selected = {d.id for d in select(datasets, only)}
         selected -= {d.id for d in service.datasets if d.id not in service.sources}
@@ -178,7 +178,10 @@ def _build(
     indicators = indicators_cached(build, settings.cache_dir)
     known = read_portal_catalog(settings.mirror, [d for d, e in entries.items() if e.parquet])
     write_json(build / "catalog" / "portal.json", [k.__dict__ for k in known])
-    descriptors = _descriptor_hashes(paths)
+    # a service dataset absent from this release (nothing counted yet) is not in it at all
+    descriptors = _descriptor_hashes(
+        {i: p for i, p in paths.items() if i in entries or i not in descriptor_files}
+    )
     fp = fingerprint(
         {d: e.parquet.sha256 if e.parquet else None for d, e in entries.items()},
         referential.outputs_sha256,

@@ -10,7 +10,7 @@ so a previous version is carried over as it was).
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,10 +32,14 @@ class ServiceDatasets:
 
 
 def service_datasets(
-    settings: Settings, previous: Manifest | None, folder: Path
+    settings: Settings,
+    previous: Manifest | None,
+    folder: Path,
+    named: Collection[str] = (),
 ) -> ServiceDatasets:
     """``ardoise-usages`` when the counters hold a complete day (its CSV written under
-    ``folder``) or the previous release has it (carried over); nothing otherwise."""
+    ``folder``), the previous release has it (carried over) or ``--only`` names it (the
+    daily publication before the first complete day: nothing to publish, not an error)."""
     try:
         store = _store(settings)
         written = usages.write_source(store, folder) if store is not None else 0
@@ -45,7 +49,7 @@ def service_datasets(
         )
         written = 0
     in_previous = previous is not None and usages.DATASET_ID in previous.datasets
-    if not written and not in_previous:
+    if not written and not in_previous and usages.DATASET_ID not in named:
         return ServiceDatasets()
     return ServiceDatasets(
         (load_descriptor(usages.DESCRIPTOR),),
