@@ -72,6 +72,16 @@ class Settings:
     port: int = setting(8000, "Port d'écoute du serveur HTTP.")
     workers: int = setting(1, "Processus du serveur HTTP (un par cœur en production).")
     access_log: bool = setting(True, "Journaliser chaque requête HTTP (0 : seulement les erreurs).")
+    shutdown_seconds: int = setting(
+        30,
+        "À l'arrêt (SIGTERM) : secondes laissées aux requêtes et exports en cours pour "
+        "finir, nouvelles connexions refusées.",
+    )
+    log_format: str = setting(
+        "texte",
+        "Format des journaux : texte, ou json (une ligne JSON par requête : identifiant, "
+        "famille de routes, statut, durée, release ; sans données personnelles).",
+    )
     ingest_memory_limit: str = setting("2GB", "Mémoire maximale de DuckDB pendant l'ingestion.")
     ingest_threads: int = setting(2, "Nombre de fils d'exécution de DuckDB pendant l'ingestion.")
     query_memory_limit: str = setting(

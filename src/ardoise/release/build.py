@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -45,6 +46,7 @@ from ardoise.release.manifest import (
     Status,
 )
 from ardoise.release.school_tables import build_school_tables
+from ardoise.release.service import service_datasets
 from ardoise.release.store import ReleaseStore, link_or_copy
 from ardoise.settings import Settings
 
@@ -85,11 +87,9 @@ def _parquet_bytes(table: pa.Table, path: Path) -> None:
     )
 
 
-def _descriptor_hashes(catalog_dir: Path, datasets: Sequence[Dataset]) -> dict[str, str]:
-    return {
-        d.id: hashlib.sha256((catalog_dir / f"{d.id}.yaml").read_bytes()).hexdigest()
-        for d in datasets
-    }
+def _descriptor_hashes(paths: Mapping[str, Path]) -> dict[str, str]:
+    """Each dataset's descriptor hash (``paths``: id → its YAML file)."""
+    return {i: hashlib.sha256(path.read_bytes()).hexdigest() for i, path in paths.items()}
 
 
 def _connect(settings: Settings) -> duckdb.DuckDBPyConnection:
@@ -119,14 +119,18 @@ def build_release(
     ``referential.build.build_referential``, it returns an object whose ``to_json()`` is
     the referential summary.
     """
-    datasets = load_catalog(settings.catalog_dir)
-    selected = {d.id for d in select(datasets, only)}
     store = ReleaseStore(settings.var_dir)
     tick = progress or (lambda _label, _done, _total: None)
-    with store.lock():
+    with store.lock(), tempfile.TemporaryDirectory(prefix="ardoise-service-") as tmp:
         store.clean_stale_builds()
         current = store.current_id()
         previous = store.manifest(current) if current else None
+        # the service datasets (ardoise-usages) join the catalogue; selected when a new
+        # source was written, carried over otherwise
+        service = service_datasets(settings, previous, Path(tmp), only or ())
+        datasets = load_catalog(settings.catalog_dir) + service.datasets
+        selected = {d.id for d in select(datasets, only)}
+        selected -= {d.id for d in service.datasets if d.id not in service.sources}
         build = store.new_build_dir()
         try:
             return _build(
@@ -139,7 +143,8 @@ def build_release(
                 publish,
                 tick,
                 build_referential_fn,
-                sources or {},
+                {**service.sources, **(sources or {})},
+                service.descriptors,
             )
         finally:
             if build.exists():
@@ -157,20 +162,27 @@ def _build(
     tick: Progress,
     build_referential_fn: Callable[..., Any] | None,
     sources: Mapping[str, Path],
+    descriptor_files: Mapping[str, Path],
 ) -> BuildResult:
     total = len(datasets) + 1
+    paths = {
+        d.id: descriptor_files.get(d.id, settings.catalog_dir / f"{d.id}.yaml") for d in datasets
+    }
     prev_dir = store.releases_dir / previous.release_id if previous else None
     tick("référentiel territorial", 0, total)
     referential = _build_referential(settings, build, prev_dir, build_referential_fn)
     outcomes, entries = _build_datasets(
-        settings, datasets, selected, build, previous, prev_dir, tick, sources
+        settings, datasets, selected, build, previous, prev_dir, tick, sources, paths
     )
     # Indicators, computed over the datasets just placed; their hash joins the fingerprint.
     tick("indicateurs", total, total)
     indicators = indicators_cached(build, settings.cache_dir)
     known = read_portal_catalog(settings.mirror, [d for d, e in entries.items() if e.parquet])
     write_json(build / "catalog" / "portal.json", [k.__dict__ for k in known])
-    descriptors = _descriptor_hashes(settings.catalog_dir, datasets)
+    # a service dataset absent from this release (nothing counted yet) is not in it at all
+    descriptors = _descriptor_hashes(
+        {i: p for i, p in paths.items() if i in entries or i not in descriptor_files}
+    )
     fp = fingerprint(
         {d: e.parquet.sha256 if e.parquet else None for d, e in entries.items()},
         referential.outputs_sha256,
@@ -236,6 +248,7 @@ def _build_datasets(
     prev_dir: Path | None,
     tick: Progress,
     sources: Mapping[str, Path],
+    descriptors: Mapping[str, Path],
 ) -> tuple[list[DatasetOutcome], dict[str, DatasetEntry]]:
     """Ingest the ``selected`` datasets into ``build``, carry the others over from
     ``previous`` (in ``prev_dir``); outcomes and manifest entries in catalog order."""
@@ -251,7 +264,7 @@ def _build_datasets(
 
     def one(ds: Dataset) -> tuple[DatasetOutcome, DatasetEntry | None]:
         prev_entry = previous.datasets.get(ds.id) if previous else None
-        shutil.copy2(settings.catalog_dir / f"{ds.id}.yaml", build / "catalog" / f"{ds.id}.yaml")
+        shutil.copy2(descriptors[ds.id], build / "catalog" / f"{ds.id}.yaml")
         if ds.id not in selected:
             outcome, entry = _carry_over(ds, prev_entry, prev_dir, build, "inchange")
         else:

@@ -55,6 +55,7 @@ _PAGES = (  # path prefix → page type (the dashboard's routes)
     ("/a-propos", "a_propos"),
     ("/recherche", "recherche"),
     ("/usages", "usages"),
+    ("/statut", "statut"),
     ("/graphiques/", "accueil"),
     ("/index.json", "accueil"),
 )
@@ -66,6 +67,17 @@ def classify(method: str, path: str, status: int) -> Hit | None:
     """The answer's surface, dataset and detail; None for what is not counted (static
     assets, probes, metrics, documentation)."""
     return with_status(route_of(method, path), status)
+
+
+def route_family(method: str, path: str, status: int) -> str:
+    """The family of routes an answer belongs to, for metrics and logs: its surface, or
+    ``service`` for what usage does not count.
+
+    >>> route_family("GET", "/api/v1/indicateurs", 200), route_family("GET", "/health", 200)
+    ('indicateurs', 'service')
+    """
+    hit = classify(method, path, status)
+    return hit.surface if hit else "service"
 
 
 def route_of(method: str, path: str) -> Hit | None:

@@ -76,6 +76,9 @@ class UsageCounter:
         self._sketch = Sketch()
         self._sketches: dict[str, bytes] = {}  # past days' sketches not yet written
         self._dirty = False
+        # (5xx, latency bucket) → answers since the last flush; the flush dates them (hour)
+        self._levels: dict[tuple[bool, int], int] = {}
+        self._pending_levels: dict[tuple[str, str, int], int] = {}  # a failed flush's
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -93,6 +96,11 @@ class UsageCounter:
             counts[1] += nbytes
         self._sketch.add(visitor, self._salt)
         self._dirty = True
+
+    def level(self, error: bool, bucket: int) -> None:
+        """One answer's outcome and latency bucket (``levels.bucket``), on the loop's thread."""
+        key = (error, bucket)
+        self._levels[key] = self._levels.get(key, 0) + 1
 
     def _rotate(self, day: int) -> None:
         """A new day: the old day's counts and sketch wait for the flush; its salt is gone."""
@@ -149,7 +157,13 @@ class UsageCounter:
             if self._dirty:
                 sketches[(_date(self._day), self.writer)] = self._sketch.to_bytes()
                 self._dirty = False
-        return Batch(counts, sketches)
+            hour = time.strftime("%Y-%m-%dT%H", time.gmtime(self.clock()))
+            levels, self._pending_levels = self._pending_levels, {}
+            for (error, bucket), n in self._levels.items():
+                key = (hour, "erreur" if error else "ok", bucket)
+                levels[key] = levels.get(key, 0) + n
+            self._levels = {}
+        return Batch(counts, sketches, levels)
 
     def _give_back(self, batch: Batch) -> None:
         with self._lock:
@@ -159,10 +173,12 @@ class UsageCounter:
                 if day != today:
                     self._sketches.setdefault(day, regs)
             self._dirty = True
+            for key, n in batch.levels.items():
+                self._pending_levels[key] = self._pending_levels.get(key, 0) + n
 
     def flush(self) -> None:
         batch = self.take()
-        if not batch.counts and not batch.sketches:
+        if not batch.counts and not batch.sketches and not batch.levels:
             return
         try:
             self.store.add(batch)

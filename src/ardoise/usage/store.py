@@ -22,7 +22,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ardoise.errors import ConfigError
+from ardoise.settings import Settings
 from ardoise.usage.hll import Sketch
+from ardoise.usage.levels import Level
 
 
 @dataclass(frozen=True, order=True)
@@ -51,12 +53,15 @@ class Batch:
 
     counts: dict[Key, tuple[int, int]]
     sketches: dict[tuple[str, str], bytes] = field(default_factory=dict)  # (day, writer) →
+    levels: dict[tuple[str, str, int], int] = field(default_factory=dict)  # see levels.py
 
 
 class UsageStore(Protocol):
     def add(self, batch: Batch) -> None: ...
     def counts(self, since: str = "") -> list[Count]: ...
     def visitors(self, since: str = "") -> dict[str, int]: ...
+    def ping(self) -> None: ...
+    def levels(self, since: str = "") -> list[Level]: ...
 
 
 _SCHEMA = (
@@ -65,7 +70,15 @@ _SCHEMA = (
     "bytes BIGINT NOT NULL, PRIMARY KEY (day, dataset, surface, detail, device))",
     "CREATE TABLE IF NOT EXISTS usage_visitors (day TEXT NOT NULL, writer TEXT NOT NULL, "
     "registers {blob} NOT NULL, PRIMARY KEY (day, writer))",
+    "CREATE TABLE IF NOT EXISTS service_levels (hour TEXT NOT NULL, outcome TEXT NOT NULL, "
+    "bucket INTEGER NOT NULL, calls BIGINT NOT NULL, PRIMARY KEY (hour, outcome, bucket))",
 )
+_LEVEL = (
+    "INSERT INTO service_levels VALUES ({p}, {p}, {p}, {p}) "
+    "ON CONFLICT (hour, outcome, bucket) DO UPDATE SET "
+    "calls = service_levels.calls + excluded.calls"
+)
+_LEVELS = "SELECT hour, outcome, bucket, calls FROM service_levels WHERE hour >= {p}"
 _ADD = (
     "INSERT INTO usage_counts VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}) "
     "ON CONFLICT (day, dataset, surface, detail, device) DO UPDATE SET "
@@ -82,10 +95,11 @@ _COUNTS = (
 _VISITORS = "SELECT day, registers FROM usage_visitors WHERE day >= {p}"
 
 
-def _rows(batch: Batch) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+def _rows(batch: Batch) -> tuple[list[tuple[Any, ...]], ...]:
     counts = [(*_key(k), c, b) for k, (c, b) in sorted(batch.counts.items())]
     sketches = [(day, writer, regs) for (day, writer), regs in sorted(batch.sketches.items())]
-    return counts, sketches
+    levels = [(*k, n) for k, n in sorted(batch.levels.items())]
+    return counts, sketches, levels
 
 
 def _key(k: Key) -> tuple[str, ...]:
@@ -116,13 +130,14 @@ class SqliteStore:
         return sqlite3.connect(self.path, timeout=30, isolation_level=None)
 
     def add(self, batch: Batch) -> None:
-        counts, sketches = _rows(batch)
+        counts, sketches, levels = _rows(batch)
         with self._lock:
             db = self._connect()
             try:
                 db.execute("BEGIN IMMEDIATE")
                 db.executemany(_ADD.format(p="?"), counts)
                 db.executemany(_SKETCH.format(p="?"), sketches)
+                db.executemany(_LEVEL.format(p="?"), levels)
                 db.execute("COMMIT")
             finally:
                 db.close()
@@ -138,6 +153,21 @@ class SqliteStore:
         db = self._connect()
         try:
             return _visitors(list(db.execute(_VISITORS.format(p="?"), (since,))))
+        finally:
+            db.close()
+
+    def levels(self, since: str = "") -> list[Level]:
+        db = self._connect()
+        try:
+            return [Level(*row) for row in db.execute(_LEVELS.format(p="?"), (since,))]
+        finally:
+            db.close()
+
+    def ping(self) -> None:
+        """Raises when the database cannot be read (for ``/ready``)."""
+        db = self._connect()
+        try:
+            db.execute("SELECT count(*) FROM usage_counts WHERE day = ''").fetchall()
         finally:
             db.close()
 
@@ -164,10 +194,11 @@ class PostgresStore:
                 db.execute("SELECT pg_advisory_unlock(1717)")
 
     def add(self, batch: Batch) -> None:
-        counts, sketches = _rows(batch)
+        counts, sketches, levels = _rows(batch)
         with self._psycopg.connect(self.url) as db, db.cursor() as cur:
             cur.executemany(_ADD.format(p="%s"), counts)
             cur.executemany(_SKETCH.format(p="%s"), sketches)
+            cur.executemany(_LEVEL.format(p="%s"), levels)
 
     def counts(self, since: str = "") -> list[Count]:
         with self._psycopg.connect(self.url) as db:
@@ -177,9 +208,24 @@ class PostgresStore:
         with self._psycopg.connect(self.url) as db:
             return _visitors(list(db.execute(_VISITORS.format(p="%s"), (since,))))
 
+    def levels(self, since: str = "") -> list[Level]:
+        with self._psycopg.connect(self.url) as db:
+            return [Level(*row) for row in db.execute(_LEVELS.format(p="%s"), (since,))]
+
+    def ping(self) -> None:
+        """Raises when the server cannot be reached (for ``/ready``)."""
+        with self._psycopg.connect(self.url, connect_timeout=2) as db:
+            db.execute("SELECT 1").fetchall()
+
 
 def open_store(url: str) -> UsageStore:
     """``postgresql://…`` → PostgreSQL; anything else is the path of a SQLite file."""
     if url.startswith(("postgresql://", "postgres://")):
         return PostgresStore(url)
     return SqliteStore(Path(url))
+
+
+def configured_store(settings: Settings) -> UsageStore:
+    """The store of ``ARDOISE_USAGE_DATABASE_URL``, or the embedded ``var/usage.sqlite``."""
+    url = settings.usage_database_url.reveal().strip()
+    return open_store(url or str(settings.var_dir / "usage.sqlite"))

@@ -37,14 +37,16 @@ from ardoise.query.release_archive import ReleaseArchive
 from ardoise.settings import Settings, load_settings
 from ardoise.urls import ROOT
 from ardoise.usage.counter import UsageCounter
-from ardoise.web import accesslog, errors, scolarite, usage_page
+from ardoise.web import accesslog, errors, requestlog, scolarite, status_page, usage_page
 from ardoise.web.caching import CachingMiddleware
 from ardoise.web.clientip import trusted_proxies
 from ardoise.web.headers import JsonCorsMiddleware, SecurityHeadersMiddleware
 from ardoise.web.metrics import MetricsMiddleware
 from ardoise.web.portal_requests import PortalRequestMiddleware
 from ardoise.web.ratelimit import PORTAL_DAILY_QUOTA, RateLimitMiddleware
+from ardoise.web.readiness import readiness
 from ardoise.web.release_header import ReleaseHeaderMiddleware
+from ardoise.web.requestlog import RequestLogMiddleware
 from ardoise.web.usage import UsageMiddleware, usage_counter
 
 DESCRIPTION = """Données ouvertes de l'éducation, vérifiées et versionnées.
@@ -111,13 +113,25 @@ def create_app(settings: Settings) -> FastAPI:
         status = "release_precedente" if rid else "release_inservable"
         return {"status": status, "release": rid, "version": __version__, "probleme": problem}
 
+    @app.get("/ready", tags=["Service"], responses={503: {"description": "Pas prêt"}})
+    async def ready() -> JSONResponse:
+        """Prête à servir : release chargée (la courante), bases joignables ; 503 sinon."""
+        registry = app.state.scolarite if settings.scolarite_database_url.reveal() else None
+        state = await readiness(holder, counter, registry)
+        headers = {"Cache-Control": "no-store"}
+        return JSONResponse(state.body(), status_code=200 if state.ready else 503, headers=headers)
+
     app.include_router(usage_page.build_router(counter))  # /usages, .json, .csv (#17)
+    app.include_router(status_page.build_router(counter))  # /statut, /statut.json (#17)
     _include_routes(app, settings, holder, mcp_endpoint)
     _openapi_aliases(app)
     _add_middleware(app, settings, current_id)
     app.add_middleware(MetricsMiddleware, release_id=current_id)  # /metrics (#17)
     if counter is not None:  # outermost: every answer, as sent (issue #17)
         app.add_middleware(UsageMiddleware, counter=counter)
+    # outermost of all: the request id and, in JSON, the request's line (issue #17)
+    log = requestlog.json_logs(settings)
+    app.add_middleware(RequestLogMiddleware, release_id=current_id, log=log)
     return app
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from ardoise.settings import Settings
-from ardoise.web import accesslog
+from ardoise.web import accesslog, requestlog
 from ardoise.web.clientip import trusted_proxies
 from ardoise.web.parser import JsonErrorProtocol
 
@@ -36,7 +36,20 @@ def options(settings: Settings) -> dict[str, Any]:
         "forwarded_allow_ips": ",".join(sorted(trusted)),
         "h11_max_incomplete_event_size": settings.max_header_bytes,
         "http": JsonErrorProtocol,  # unparsable requests: the API's JSON error body
+        # SIGTERM: no new connection, the answers in flight (exports too) finish (#17)
+        "timeout_graceful_shutdown": settings.shutdown_seconds,
+        # --workers: a worker that does not answer its supervisor's ping in 5 s (uvicorn's
+        # default) is killed as hung; a loaded machine importing the app misses that often
+        "timeout_worker_healthcheck": 30,
+        **_json_logs(settings),
     }
+
+
+def _json_logs(settings: Settings) -> dict[str, Any]:
+    """JSON lines (issue #17): the app writes each request's line, uvicorn's own is off."""
+    if not requestlog.json_logs(settings):
+        return {}
+    return {"access_log": False, "log_config": requestlog.uvicorn_log_config()}
 
 
 def resolved_paths(settings: Settings) -> list[str]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -15,7 +16,8 @@ from ardoise.settings import Settings
 from ardoise.usage.classify import Hit, route_of, with_status
 from ardoise.usage.counter import UsageCounter, hit_of, token_of
 from ardoise.usage.device import device_class
-from ardoise.usage.store import open_store
+from ardoise.usage.levels import PROBES, bucket
+from ardoise.usage.store import configured_store
 
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")  # a tool or dataset name, not free text
 _MCP_PEEK = 64 << 10
@@ -26,8 +28,7 @@ def usage_counter(settings: Settings) -> UsageCounter | None:
     """The process's counter, on the configured store; None when counting is off."""
     if not settings.usage_count:
         return None
-    url = settings.usage_database_url.reveal().strip() or str(settings.var_dir / "usage.sqlite")
-    return UsageCounter(open_store(url), flush_seconds=settings.usage_flush_seconds)
+    return UsageCounter(configured_store(settings), flush_seconds=settings.usage_flush_seconds)
 
 
 class UsageMiddleware:
@@ -45,6 +46,7 @@ class UsageMiddleware:
             return
         status = 0
         size = 0
+        start = time.perf_counter()
         tool: list[str] = []
         if scope["path"] == "/mcp" and scope["method"] == "POST":
             receive = _peeking(receive, tool)
@@ -54,6 +56,9 @@ class UsageMiddleware:
             if message["type"] == "http.response.body":
                 size += len(message.get("body", b""))
                 if not message.get("more_body"):
+                    if scope["path"] not in PROBES:  # service levels (/statut)
+                        elapsed = time.perf_counter() - start
+                        self.counter.level(status >= 500, bucket(elapsed))
                     self._count(scope, status, size, tool)
             elif message["type"] == "http.response.start":
                 status = message["status"]

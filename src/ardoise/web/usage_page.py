@@ -133,7 +133,8 @@ def _html(report: UsageReport, since: str, active: bool) -> str:
         f"<p>Depuis le {escape(since)}. " + escape(_METHOD.format(err=STANDARD_ERROR)) + "</p>",
         "" if active else "<p><strong>Le comptage des usages est désactivé.</strong></p>",
         "<p>Données : <a href='/usages.csv'>ardoise-usages.csv</a> (licence Ouverte 2.0), "
-        "<a href='/usages.json'>version JSON</a>.</p>",
+        "<a href='/usages.json'>version JSON</a> ; jours complets, chaque jour, dans le jeu "
+        "<a href='/donnees/ardoise-usages'>ardoise-usages</a> (API Explore, exports).</p>",
         "<h2>Appels et téléchargements par jour</h2>",
         _bars(report),
         _table(

@@ -1,0 +1,89 @@
+"""``/ready`` (issue #17): whether this replica should receive traffic. ``/health`` says the
+process is alive; ``/ready`` says it can answer: a release is loaded and is the one
+``var/current`` names (a replica that could not load a newer one keeps serving the previous
+one, and says so here), and every database it was configured with answers (the usage
+counters, the enrolment registry when there is one). 200 with each check, or 503 with the
+reasons, in French; never cached.
+
+>>> state = Readiness((Check("release", True, "20261207T000000Z-ab"), Check("usages", False, "x")))
+>>> state.ready, state.reasons
+(False, ('usages : x',))
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+
+from ardoise.errors import ArdoiseError
+from ardoise.query.release import ReleaseHolder
+from ardoise.usage.counter import UsageCounter
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class Readiness:
+    checks: tuple[Check, ...]
+
+    @property
+    def ready(self) -> bool:
+        return all(c.ok for c in self.checks)
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        return tuple(f"{c.name} : {c.detail}" for c in self.checks if not c.ok)
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "statut": "pret" if self.ready else "pas_pret",
+            "verifications": {c.name: {"ok": c.ok, "detail": c.detail} for c in self.checks},
+            **({} if self.ready else {"raisons": list(self.reasons)}),
+        }
+
+
+async def readiness(
+    holder: ReleaseHolder, counter: UsageCounter | None, registry: Any | None
+) -> Readiness:
+    """Every check, each run in the threadpool (a database may be slow to answer).
+    ``registry``: the enrolment service when a registry URL is configured, else None."""
+    checks = [await run_in_threadpool(_release, holder)]
+    if counter is not None:
+        checks.append(await run_in_threadpool(_database, "usages", counter.store.ping))
+    if registry is not None:
+        checks.append(await run_in_threadpool(_database, "registre", lambda: _ping(registry)))
+    return Readiness(tuple(checks))
+
+
+def _ping(registry: Any) -> None:
+    engine = registry.engine  # None: absent, unreachable or not migrated
+    if engine is None:
+        raise ConnectionError("registre absent ou non migré")
+    with engine.connect() as conn:
+        conn.exec_driver_sql("SELECT 1")
+
+
+def _release(holder: ReleaseHolder) -> Check:
+    try:
+        release = holder.get()  # loads it after a switch, as a first request would
+    except ArdoiseError as exc:
+        return Check("release", False, str(exc))
+    problem = holder.problem()
+    if problem is not None:
+        return Check("release", False, f"{release.id} servie à la place de la courante : {problem}")
+    return Check("release", True, release.id)
+
+
+def _database(name: str, ping: Any) -> Check:
+    try:
+        ping()
+    except Exception as exc:  # any driver's error: the reason, without the URL
+        return Check(name, False, f"base injoignable ({type(exc).__name__})")
+    return Check(name, True, "joignable")
