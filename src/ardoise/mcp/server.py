@@ -34,6 +34,7 @@ from ardoise.mcp.schemas import (
 )
 from ardoise.odsql.errors import QueryError
 from ardoise.query.release import ReleaseHolder, ServedRelease
+from ardoise.query.release_archive import ReleaseArchive
 from ardoise.settings import Settings
 
 NAME = "ardoise"
@@ -120,6 +121,23 @@ TerritoryList = Annotated[
             'Territoires, chacun niveau:code (ex. ["departement:48", '
             '"departement:12"]) ou un nom sans homonyme.'
         ),
+    ),
+]
+ReleaseId = Annotated[
+    str | None,
+    Field(
+        max_length=80,
+        description=(
+            "Identifiant d'une release plus ancienne à interroger (liste : /api/v1/releases). "
+            "Par défaut : la release servie."
+        ),
+    ),
+]
+ReleaseDay = Annotated[
+    str | None,
+    Field(
+        max_length=10,
+        description="Date AAAA-MM-JJ : interroger la release qui était servie ce jour-là.",
     ),
 ]
 
@@ -233,12 +251,21 @@ class Tools:
     def __init__(self, releases: ReleaseHolder, settings: Settings) -> None:
         self.releases = releases
         self.settings = settings
+        self.archive = ReleaseArchive(settings, releases)
 
-    def call(self, fn: Callable[[ServedRelease, Citer], T]) -> T:
-        """Run a tool body on the current release; domain errors become tool errors."""
+    def call(
+        self,
+        fn: Callable[[ServedRelease, Citer], T],
+        release: str | None = None,
+        day: str | None = None,
+    ) -> T:
+        """Run a tool body on the current release, or the one ``release``/``day`` names
+        (time travel, as ``release=``/``date=`` on the HTTP API); domain errors become tool
+        errors."""
         try:
-            release = self.releases.get()
-            return fn(release, Citer.of(release, self.settings.public_url))
+            rid = self.archive.resolve(release, day)
+            served = self.releases.get() if rid is None else self.archive.get(rid)
+            return fn(served, Citer.of(served, self.settings.public_url))
         except (NoRelease, ReleaseCorrupt) as exc:
             raise ToolError(
                 f"{exc} Le serveur n'a aucune donnée à servir pour l'instant."
@@ -251,11 +278,15 @@ class Tools:
         except ArdoiseError as exc:
             raise ToolError(str(exc)) from None
 
-    def search_datasets(self, query: SearchText) -> DatasetSearch:
-        return self.call(lambda r, c: datasets.search_datasets(r, c, query))
+    def search_datasets(
+        self, query: SearchText, release: ReleaseId = None, date: ReleaseDay = None
+    ) -> DatasetSearch:
+        return self.call(lambda r, c: datasets.search_datasets(r, c, query), release, date)
 
-    def describe_dataset(self, dataset_id: DatasetId) -> DatasetDescription:
-        return self.call(lambda r, c: datasets.describe_dataset(r, c, dataset_id))
+    def describe_dataset(
+        self, dataset_id: DatasetId, release: ReleaseId = None, date: ReleaseDay = None
+    ) -> DatasetDescription:
+        return self.call(lambda r, c: datasets.describe_dataset(r, c, dataset_id), release, date)
 
     def query_records(
         self,
@@ -265,6 +296,8 @@ class Tools:
         group_by: Annotated[Odsql, Field(description="Regroupement ODSQL.")] = None,
         order_by: Annotated[Odsql, Field(description="Tri ODSQL (champ desc).")] = None,
         limit: RowLimit = records.DEFAULT_ROWS,
+        release: ReleaseId = None,
+        date: ReleaseDay = None,
     ) -> RecordsResult:
         return self.call(
             lambda r, c: records.query_records(
@@ -276,30 +309,48 @@ class Tools:
                 group_by=group_by,
                 order_by=order_by,
                 limit=limit,
-            )
+            ),
+            release,
+            date,
         )
 
-    def find_territory(self, name: TerritoryName) -> TerritoryResolution:
-        return self.call(lambda r, c: territory.find_territory(r, c, name))
+    def find_territory(
+        self, name: TerritoryName, release: ReleaseId = None, date: ReleaseDay = None
+    ) -> TerritoryResolution:
+        return self.call(lambda r, c: territory.find_territory(r, c, name), release, date)
 
     def get_indicator(
-        self, indicator_id: IndicatorId, territory: TerritoryArg, school_year: SchoolYear = None
+        self,
+        indicator_id: IndicatorId,
+        territory: TerritoryArg,
+        school_year: SchoolYear = None,
+        release: ReleaseId = None,
+        date: ReleaseDay = None,
     ) -> IndicatorResult:
         return self.call(
-            lambda r, c: indicators.get_indicator(r, c, indicator_id, territory, school_year)
+            lambda r, c: indicators.get_indicator(r, c, indicator_id, territory, school_year),
+            release,
+            date,
         )
 
     def compare_territories(
-        self, indicator_id: IndicatorId, territories: TerritoryList, school_year: SchoolYear = None
+        self,
+        indicator_id: IndicatorId,
+        territories: TerritoryList,
+        school_year: SchoolYear = None,
+        release: ReleaseId = None,
+        date: ReleaseDay = None,
     ) -> Comparison:
         return self.call(
             lambda r, c: indicators.compare_territories(
                 r, c, indicator_id, territories, school_year
-            )
+            ),
+            release,
+            date,
         )
 
-    def list_indicators(self) -> IndicatorList:
-        return self.call(lambda r, c: indicators.list_indicators(r, c))
+    def list_indicators(self, release: ReleaseId = None, date: ReleaseDay = None) -> IndicatorList:
+        return self.call(lambda r, c: indicators.list_indicators(r, c), release, date)
 
 
 def build_server(settings: Settings, holder: ReleaseHolder | None = None) -> ArdoiseMCP:
