@@ -230,8 +230,10 @@ def _metrics_dir(var_dir: Path) -> None:
 def mcp_server() -> None:
     """Servir les outils MCP (assistants d'IA) sur l'entrée et la sortie standard."""
     from ardoise.mcp import run_stdio
+    from ardoise.web.reader import ControlPlaneAccess
 
-    run_stdio(load_settings())
+    settings = load_settings()
+    run_stdio(settings, ControlPlaneAccess(settings).restrictions)  # never restricted data
 
 
 @app.command("has-release", hidden=True)

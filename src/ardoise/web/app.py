@@ -42,6 +42,7 @@ from ardoise.web.headers import JsonCorsMiddleware, SecurityHeadersMiddleware
 from ardoise.web.metrics import MetricsMiddleware
 from ardoise.web.portal_requests import PortalRequestMiddleware
 from ardoise.web.ratelimit import PORTAL_DAILY_QUOTA, RateLimitMiddleware
+from ardoise.web.reader import ControlPlaneAccess, ReaderMiddleware
 from ardoise.web.release_header import ReleaseHeaderMiddleware
 from ardoise.web.usage import UsageMiddleware, usage_counter
 
@@ -62,7 +63,8 @@ EXPLORE_PREFIXES = (
 
 
 def create_app(settings: Settings) -> FastAPI:
-    holder = ReleaseHolder(settings)
+    access = ControlPlaneAccess(settings)  # restricted datasets and readers (issue #16)
+    holder = ReleaseHolder(settings, access.restrictions)
     mcp_endpoint = McpEndpoint(build_mcp_server(settings, holder), settings)
     counter = usage_counter(settings)
     app = FastAPI(
@@ -77,6 +79,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.releases = holder
+    app.state.access = access
     app.state.archive = ReleaseArchive(settings, holder)
     app.state.usage = counter
     errors.install(app)
@@ -112,11 +115,27 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(usage_page.build_router(counter))  # /usages, .json, .csv (#17)
     _include_routes(app, settings, holder, mcp_endpoint)
     _openapi_aliases(app)
-    _add_middleware(app, settings, current_id)
+    _add_middleware(app, settings, _with_restrictions(current_id, access))
     app.add_middleware(MetricsMiddleware, release_id=current_id)  # /metrics (#17)
     if counter is not None:  # outermost: every answer, as sent (issue #17)
         app.add_middleware(UsageMiddleware, counter=counter)
     return app
+
+
+def _with_restrictions(
+    current_id: Callable[[], str | None], access: ControlPlaneAccess
+) -> Callable[[], str | None]:
+    """The key of cached answers: the release, and which datasets are restricted (an answer
+    cached before a dataset was restricted is never served after)."""
+
+    def key() -> str | None:
+        rid = current_id()
+        restricted = access.restrictions()
+        if rid is None or not restricted:
+            return rid
+        return rid + "~" + ",".join(sorted(restricted))
+
+    return key
 
 
 # Where clients look for the OpenAPI document besides ROOT.openapi() (issue #13): the
@@ -207,6 +226,7 @@ def _add_middleware(app: FastAPI, settings: Settings, current_id: Callable[[], s
     # Innermost first: answers are compressed once, then cached compressed (a cache hit costs
     # no gzip); quotas count hits too; CORS outermost. The release header is set innermost,
     # so cached answers keep it.
+    app.add_middleware(ReaderMiddleware, access=app.state.access)  # who reads (issue #16)
     app.add_middleware(ReleaseHeaderMiddleware)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(
