@@ -270,6 +270,13 @@ def test_the_catalog_dcat_sql_and_mcp_never_show_it_to_the_anonymous(world: Worl
     assert DS.replace("-", "_") not in tables
     assert get(f"/api/v1/sql?q=SELECT * FROM {DS.replace('-', '_')}").status_code in (400, 404)
     assert DS not in get("/donnees").text
+    assert DS not in get("/api/v1/datapackage.json").text
+    assert "test-points" in get("/api/v1/datapackage.json").text
+    rid = get("/health").json()["release"]
+    log = get(f"/api/v1/releases/{rid}/changelog").json()
+    assert log["datasets"] and DS not in {d["dataset_id"] for d in log["datasets"]}
+    assert DS not in get("/api/v1/changelog.atom").text
+    assert DS not in get("/llms.txt").text
     # MCP: even with a key whose grant is full, the MCP surface reads as the anonymous
     body = {
         "jsonrpc": "2.0",
@@ -303,3 +310,15 @@ def test_withdrawing_a_grant_hides_the_dataset_again(world: World) -> None:
                 restrictions.withdraw_access(conn, OPERATOR, grant.id)
     assert world.client.get(f"{EXPLORE}/{DS}", headers=h).status_code == 404
     assert DS not in world.client.get(f"{EXPLORE}?limit=100", headers=h).text
+
+
+def test_a_grant_holder_reads_the_dashboard_page_of_their_rows(world: World) -> None:
+    _set_grant(world, 'code_du_departement = "42"', frozenset({"ips"}))
+    h = _auth(world.key)
+    page = world.client.get(f"/donnees/{DS}.json", headers=h)
+    assert page.status_code == 200, page.text
+    assert '"ips"' not in page.text  # the hidden field is not drawn
+    html = world.client.get(f"/donnees/{DS}", headers=h)
+    assert html.status_code == 200 and "ECOLE STE" in html.text
+    assert "GUEDELAIS" not in html.text  # a row of another département
+    assert world.client.get(f"/donnees/{DS}").status_code == 404  # the anonymous' cache

@@ -53,6 +53,7 @@ class Grant:
     """The datasets a caller may not read in SQL (restricted ones without a full grant)."""
 
     hidden: frozenset[str] = frozenset()
+    indicators: bool = True  # False: some indicator is computed from a hidden dataset
 
 
 def sql_grant(access: Access) -> Grant:
@@ -79,7 +80,8 @@ def release_tables(path: Path, manifest: Manifest, grant: Grant = PUBLIC) -> lis
             if name not in names:
                 names.add(name)
                 out.append(SqlTable(name, "jeu", ds_id, path / entry.parquet.path))
-    for kind, group in (("indicateurs", INDICATOR_TABLES), ("territoires", TERRITORY_TABLES)):
+    groups = (("indicateurs", INDICATOR_TABLES), ("territoires", TERRITORY_TABLES))
+    for kind, group in groups if grant.indicators else groups[1:]:
         for name, rel in group.items():
             if name not in names and (path / rel).is_file():
                 names.add(name)
