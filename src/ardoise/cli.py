@@ -287,12 +287,14 @@ def _add_controlplane_commands() -> None:
             )(missing)
         return
     from ardoise.controlplane.commands import accounts_app, orgs_app
+    from ardoise.controlplane.restrictions_cli import access_app
     from ardoise.controlplane.submissions_cli import soumettre, submissions_app
 
     app.add_typer(orgs_app, name="organisations")
     app.add_typer(accounts_app, name="comptes")
     app.command("soumettre")(soumettre)
     app.add_typer(submissions_app, name="soumissions")
+    app.add_typer(access_app, name="acces")  # restricted datasets (issue #16)
 
 
 _add_controlplane_commands()

@@ -19,8 +19,9 @@ the CLI) reads as :data:`ANONYMOUS`.
 (True, False, True)
 >>> a.grant("ds") == g, a.grant("public")
 (True, None)
->>> combine((Grant('a = 1', frozenset({"x", "y"})), Grant('b = 2', frozenset({"y"}))))
-Grant(row_filter='(a = 1) OR (b = 2)', hidden=frozenset({'x', 'y'}))
+>>> both = combine((Grant("a = 1", frozenset({"x", "y"})), Grant("b = 2", frozenset({"y"}))))
+>>> both.row_filter, sorted(both.hidden)
+('(a = 1) OR (b = 2)', ['x', 'y'])
 """
 
 from __future__ import annotations
