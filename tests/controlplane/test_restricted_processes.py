@@ -99,9 +99,9 @@ def test_a_restriction_reaches_every_process_within_a_second(
     hidden_after: dict[int, float] = {}
     while len(hidden_after) < len(ports) and time.monotonic() - start < 10:
         for port in ports:
-            if port not in hidden_after:
-                if httpx.get(f"http://127.0.0.1:{port}{PATH}").status_code == 404:
-                    hidden_after[port] = time.monotonic() - start
+            url_of = f"http://127.0.0.1:{port}{PATH}"
+            if port not in hidden_after and httpx.get(url_of).status_code == 404:
+                hidden_after[port] = time.monotonic() - start
         time.sleep(0.05)
     engine.dispose()
     print(f"restriction seen after {hidden_after}")
