@@ -6,36 +6,19 @@ the same operations, hence the same permission table and journal, as the CLI.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request, UploadFile
-from sqlalchemy import Engine
 
 from ardoise.controlplane import datasets, keys, organisations, submissions
-from ardoise.controlplane.database import open_control_plane
+from ardoise.controlplane.database import LazyEngine
 from ardoise.controlplane.errors import ControlPlaneError, Unauthenticated
 from ardoise.controlplane.permissions import Principal
 from ardoise.settings import Settings
 
 PREFIX = "/api/producteurs/v1"
 TAG = "Automatisation (producteurs)"
-
-
-class _Engine:
-    """The control plane's engine, opened (and migrated) at the first call."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self._engine: Engine | None = None
-        self._lock = threading.Lock()
-
-    def get(self) -> Engine:
-        with self._lock:
-            if self._engine is None:
-                self._engine = open_control_plane(self.settings)
-            return self._engine
 
 
 def _bearer(request: Request) -> str:
@@ -52,9 +35,9 @@ def _submission(s: submissions.Submission) -> dict[str, Any]:
     return out
 
 
-def build_router(settings: Settings) -> APIRouter:
+def build_router(settings: Settings, engine: LazyEngine | None = None) -> APIRouter:
     router = APIRouter(prefix=PREFIX, tags=[TAG])
-    lazy = _Engine(settings)
+    lazy = engine or LazyEngine(settings)
 
     def principal(request: Request) -> Principal:
         with lazy.get().begin() as conn:

@@ -18,7 +18,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from ardoise.controlplane.errors import Conflict, ControlPlaneError, Forbidden, Unauthenticated
+from ardoise.controlplane.errors import (
+    Conflict,
+    ControlPlaneError,
+    Forbidden,
+    ProviderUnavailable,
+    Unauthenticated,
+)
 from ardoise.errors import (
     ArdoiseError,
     CatalogError,
@@ -58,6 +64,7 @@ ERRORS: dict[type[ArdoiseError], Answer] = {
     MissingExtra: Answer(503),
     RegistryUnavailable: Answer(503),
     AuditUnavailable: Answer(503),
+    ProviderUnavailable: Answer(503),
     # server faults
     ConfigError: Answer(500),
     CatalogError: Answer(500),
