@@ -14,6 +14,7 @@ from fastapi import APIRouter, Body, Query, Request, UploadFile
 from ardoise.controlplane import datasets, keys, organisations, submissions
 from ardoise.controlplane.database import LazyEngine
 from ardoise.controlplane.errors import ControlPlaneError, Unauthenticated
+from ardoise.controlplane.mail import Mailer
 from ardoise.controlplane.permissions import Principal
 from ardoise.settings import Settings
 
@@ -91,7 +92,9 @@ def build_router(settings: Settings, engine: LazyEngine | None = None) -> APIRou
         submission_id: str,
         commentaire: Annotated[str, Body(embed=True, max_length=2000)],
     ) -> dict[str, Any]:
-        done = submissions.reject(lazy.get(), principal(request), submission_id, commentaire)
+        done = submissions.reject(
+            lazy.get(), principal(request), submission_id, commentaire, Mailer(settings)
+        )
         return _submission(done)
 
     return router

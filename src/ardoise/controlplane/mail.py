@@ -36,6 +36,7 @@ class Mailer:
         self._password = settings.smtp_password.reveal()
         self.starttls = settings.smtp_starttls
         self.sender = settings.smtp_sender
+        self.public_url = settings.public_url  # the links of the mails
 
     @property
     def enabled(self) -> bool:

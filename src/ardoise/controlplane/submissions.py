@@ -26,15 +26,18 @@ from typing import Any, BinaryIO
 from sqlalchemy import Engine, select, update
 
 from ardoise.catalog.loader import load_descriptor
+from ardoise.controlplane import notices
 from ardoise.controlplane.datasets import owner
 from ardoise.controlplane.errors import ControlPlaneError, Forbidden, SubmissionNotFound
 from ardoise.controlplane.journal import record
+from ardoise.controlplane.mail import Mailer
 from ardoise.controlplane.permissions import Action, Principal, authorize
 from ardoise.controlplane.schema import soumissions
 from ardoise.errors import ArdoiseError
 from ardoise.release.build import build_release
 from ardoise.release.store import ReleaseStore
 from ardoise.settings import Settings
+from ardoise.urls import Urls
 
 _CHUNK = 1 << 20
 
@@ -62,6 +65,10 @@ class Submission:
     reviewer: str | None
     comment: str | None
     release_id: str | None
+
+    @property
+    def published(self) -> bool:
+        return self.state is SubmissionState.PUBLIEE
 
 
 def _submission(row: object) -> Submission:
@@ -135,9 +142,11 @@ def submit(
     stream: BinaryIO,
     filename: str,
     note: str | None = None,
+    mailer: Mailer | None = None,
 ) -> Submission:
     """Store and check a new version of ``dataset_id``; the submission, ``a_relire`` or
-    ``bloquee`` with its quality report."""
+    ``bloquee`` with its quality report. The organisation's reviewers are emailed when it
+    waits for them (``mailer``: the settings' SMTP server by default)."""
     with engine.connect() as conn:
         org = owner(conn, dataset_id)
     if org is None:
@@ -167,7 +176,13 @@ def submit(
         )  # fmt: skip
         record(conn, principal, Action.VERSION_SOUMETTRE, org, submission_id,
                {"jeu": dataset_id, "octets": size, "etat": state.value})  # fmt: skip
-    return _load(engine, submission_id)  # the submitter sees what it sent, whatever its scopes
+    found = _load(engine, submission_id)  # the submitter sees what it sent, whatever its scopes
+    if state is SubmissionState.A_RELIRE:
+        with engine.connect() as conn:
+            to = notices.reviewers(conn, org, principal.account_id)
+        urls = Urls.of(settings.public_url)
+        notices.send_later(mailer or Mailer(settings), [notices.waiting(to, found, urls)])
+    return found
 
 
 def _load(engine: Engine, submission_id: str) -> Submission:
@@ -220,7 +235,7 @@ def _reviewable(principal: Principal, found: Submission) -> None:
 
 def _close(
     engine: Engine, principal: Principal, found: Submission, state: SubmissionState,
-    comment: str | None, release_id: str | None,
+    comment: str | None, release_id: str | None, mailer: Mailer | None,
 ) -> Submission:  # fmt: skip
     reviewer = principal.account_id or principal.key_id
     with engine.begin() as conn:
@@ -235,23 +250,35 @@ def _close(
         action = "soumission.publier" if state is SubmissionState.PUBLIEE else "soumission.refuser"
         record(conn, principal, action, found.organisation_id, found.id,
                {"jeu": found.dataset_id, "release": release_id})  # fmt: skip
-    return _load(engine, found.id)
+    closed = _load(engine, found.id)
+    if mailer is not None:
+        with engine.connect() as conn:
+            to = notices.submitter(conn, closed)
+        if to:
+            urls = Urls.of(mailer.public_url)
+            notices.send_later(mailer, [notices.decided(to, closed, urls)])
+    return closed
 
 
-def reject(engine: Engine, principal: Principal, submission_id: str, comment: str) -> Submission:
+def reject(
+    engine: Engine, principal: Principal, submission_id: str, comment: str,
+    mailer: Mailer | None = None,
+) -> Submission:  # fmt: skip
+    """Refuse with a comment; the submitter is emailed when ``mailer`` is given."""
     found = _load(engine, submission_id)
     _reviewable(principal, found)
     if not comment.strip():
         raise ControlPlaneError("Un refus se motive : ajoutez un commentaire.")
-    return _close(engine, principal, found, SubmissionState.REFUSEE, comment, None)
+    return _close(engine, principal, found, SubmissionState.REFUSEE, comment, None, mailer)
 
 
 def approve(
     engine: Engine, settings: Settings, principal: Principal, submission_id: str,
-    comment: str | None = None,
+    comment: str | None = None, mailer: Mailer | None = None,
 ) -> Submission:  # fmt: skip
     """Approve and publish: a new release where only this dataset is re-read (from the
-    submitted file), the others carried over by hash; atomic switch."""
+    submitted file), the others carried over by hash; atomic switch. The submitter is
+    emailed (``mailer``: the settings' SMTP server by default)."""
     found = _load(engine, submission_id)
     _reviewable(principal, found)
     if served_version(settings, found.dataset_id) != _base(engine, found.id):
@@ -267,4 +294,7 @@ def approve(
     outcome = next(o for o in result.outcomes if o.id == found.dataset_id)
     if not outcome.report.valid:
         raise ControlPlaneError("La version n'a pas passé la vérification à la publication.")
-    return _close(engine, principal, found, SubmissionState.PUBLIEE, comment, result.release_id)
+    return _close(
+        engine, principal, found, SubmissionState.PUBLIEE, comment, result.release_id,
+        mailer or Mailer(settings),
+    )  # fmt: skip
