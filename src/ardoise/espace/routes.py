@@ -19,6 +19,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from ardoise.controlplane.signin import SignIn, local_path
 from ardoise.errors import ArdoiseError
+from ardoise.espace.producers import add_routes
 from ardoise.espace.render import NO_STORE, Pages
 from ardoise.settings import Settings
 from ardoise.urls import serving_base
@@ -102,6 +103,7 @@ def build_router(settings: Settings, signin: SignIn, status_of: StatusOf) -> API
     router = APIRouter(include_in_schema=False)
     view = View(settings, signin, status_of)
     _oidc_routes(router, view)
+    add_routes(router, settings, signin, status_of)
 
     @router.get("/compte/connexion")
     def connexion(request: Request, suite: str = "") -> Response:
