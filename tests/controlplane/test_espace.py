@@ -100,6 +100,7 @@ def test_submit_review_publish_through_the_pages(
         report = camille.get(report_url)
         assert "À relire" in report.text and "Rapport de vérification" in report.text
         assert 'id="approuver"' not in report.text  # four eyes: not for the submitter
+        assert "0 ajoutée(s)" in report.text and "1 modifiée(s)" in report.text  # the preview
         (mail,) = smtp_sink.wait(1)
         assert mail["To"] == "relect@education.gouv.fr" and report_url in mail.get_content()
         queue = remi.get("/producteurs/relecture")

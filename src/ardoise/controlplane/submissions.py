@@ -32,6 +32,7 @@ from ardoise.controlplane.errors import ControlPlaneError, Forbidden, Submission
 from ardoise.controlplane.journal import record
 from ardoise.controlplane.mail import Mailer
 from ardoise.controlplane.permissions import Action, Principal, authorize
+from ardoise.controlplane.preview import Preview
 from ardoise.controlplane.schema import soumissions
 from ardoise.errors import ArdoiseError
 from ardoise.release.build import build_release
@@ -158,7 +159,10 @@ def submit(
     served = served_version(settings, dataset_id)
     try:
         size, sha = _store(stream, base / relative, settings.upload_max_mb << 20)
-        result = build_release(settings, [dataset_id], publish=False, sources={dataset_id: base})
+        preview = Preview(settings, dataset_id)
+        result = build_release(
+            settings, [dataset_id], publish=False, sources={dataset_id: base}, staged=preview
+        )
     except BaseException:
         shutil.rmtree(base, ignore_errors=True)
         raise
@@ -170,7 +174,8 @@ def submit(
                 id=submission_id, dataset_id=dataset_id, organisation_id=org,
                 compte_id=principal.account_id, cle_id=principal.key_id,
                 fichier=PurePath(filename).name[:300], octets=size, empreinte=sha, note=note,
-                etat=state.value, rapport=json.dumps(report.to_json(), ensure_ascii=False),
+                etat=state.value,
+                rapport=json.dumps(report.to_json() | {"apercu": preview.result}, ensure_ascii=False),
                 cree_le=datetime.now(UTC), version_base=served,
             )
         )  # fmt: skip
