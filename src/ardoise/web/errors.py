@@ -24,6 +24,7 @@ from ardoise.controlplane.errors import (
     Forbidden,
     ProviderUnavailable,
     Unauthenticated,
+    UploadTooLarge,
 )
 from ardoise.errors import (
     ArdoiseError,
@@ -56,6 +57,7 @@ ERRORS: dict[type[ArdoiseError], Answer] = {
     Unauthenticated: Answer(401),
     Forbidden: Answer(403),
     Conflict: Answer(409),
+    UploadTooLarge: Answer(413),
     NotFound: Answer(404, "NotFound"),
     ReleaseNotFound: Answer(404, "UnknownRelease"),
     # the server cannot answer now: nothing published, a broken release, a missing part
