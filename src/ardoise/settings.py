@@ -170,6 +170,13 @@ class Settings:
     upload_max_mb: int = setting(
         200, "Espace des producteurs : taille maximale d'un fichier soumis (Mo)."
     )
+    url_fetch_timeout_s: int = setting(
+        120, "Soumission par URL : durée maximale du téléchargement (secondes)."
+    )
+    url_allow_private: bool = setting(
+        False,
+        "Soumission par URL : admettre les adresses privées et locales (réseau interne, tests).",
+    )
     oidc_issuer: str = setting(
         "",
         "Connexion OpenID Connect (ProConnect…) : URL de l'émetteur ; vide = pas de connexion OIDC.",

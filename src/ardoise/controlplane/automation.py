@@ -70,6 +70,18 @@ def build_router(settings: Settings, engine: LazyEngine | None = None) -> APIRou
         )
         return _submission(found)
 
+    @router.post("/jeux/{dataset_id}/versions/url", summary="Soumettre une version (par URL)")
+    def submit_url(
+        request: Request,
+        dataset_id: str,
+        url: Annotated[str, Body(embed=True, max_length=2000)],
+        note: Annotated[str | None, Body(embed=True, max_length=2000)] = None,
+    ) -> dict[str, Any]:
+        found = submissions.submit_url(
+            lazy.get(), settings, principal(request), dataset_id, url, note, Mailer(settings)
+        )
+        return _submission(found)
+
     @router.get("/soumissions/{submission_id}", summary="Une soumission et son rapport")
     def read(request: Request, submission_id: str) -> dict[str, Any]:
         return _submission(

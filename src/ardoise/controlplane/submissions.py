@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path, PurePath
 from typing import Any, BinaryIO
+from urllib.parse import urlsplit
 
 from sqlalchemy import Engine, select, update
 
@@ -29,6 +30,7 @@ from ardoise.catalog.loader import load_descriptor
 from ardoise.controlplane import notices
 from ardoise.controlplane.datasets import owner
 from ardoise.controlplane.errors import ControlPlaneError, Forbidden, SubmissionNotFound
+from ardoise.controlplane.fetch import fetch_to
 from ardoise.controlplane.journal import record
 from ardoise.controlplane.mail import Mailer
 from ardoise.controlplane.permissions import Action, Principal, authorize
@@ -303,3 +305,28 @@ def approve(
         engine, principal, found, SubmissionState.PUBLIEE, comment, result.release_id,
         mailer or Mailer(settings),
     )  # fmt: skip
+
+
+def submit_url(
+    engine: Engine, settings: Settings, principal: Principal, dataset_id: str, url: str,
+    note: str | None = None, mailer: Mailer | None = None,
+) -> Submission:  # fmt: skip
+    """Fetch a version from ``url`` (``controlplane.fetch``: public addresses only unless
+    allowed, time and size caps, redirects checked) and submit it as an upload."""
+    with engine.connect() as conn:
+        org = owner(conn, dataset_id)
+    if org is None:
+        raise ControlPlaneError(f"Le jeu « {dataset_id} » n'est déclaré par aucune organisation.")
+    authorize(principal, Action.VERSION_SOUMETTRE, org)  # before anything is fetched
+    path = settings.catalog_dir / f"{dataset_id}.yaml"
+    expected = PurePath(load_descriptor(path).sources[0].path).suffix if path.is_file() else ""
+    download = settings.var_dir / "soumissions" / f"telechargement-{uuid.uuid4()}" / "fichier"
+    try:
+        _size, _sha, final = fetch_to(settings, url.strip(), download)
+        name = PurePath(urlsplit(final).path).name
+        if PurePath(name).suffix.lower() != expected.lower():
+            name = f"{dataset_id}{expected}"  # an export URL (…/exports/csv): the expected format
+        with open(download, "rb") as stream:
+            return submit(engine, settings, principal, dataset_id, stream, name, note, mailer)
+    finally:
+        shutil.rmtree(download.parent, ignore_errors=True)

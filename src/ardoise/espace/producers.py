@@ -121,18 +121,30 @@ class Space:
         upload = form.get("fichier")
         dataset_id = _text(form, "jeu")
 
+        url = _text(form, "url")
+
         def build(who: Principal) -> Response:
-            if not isinstance(upload, UploadFile) or not upload.filename:
-                raise ControlPlaneError("Choisissez le fichier à soumettre.")
             with self.signin.engine.connect() as conn:
                 if dataset_id not in datasets.datasets_of(conn, who, org_id):
                     raise ControlPlaneError(
                         f"Le jeu « {dataset_id} » n'est pas à cette organisation."
                     )
-            found = submissions.submit(
-                self.signin.engine, self.settings, who, dataset_id, upload.file,
-                upload.filename, _text(form, "note") or None, self.signin.mailer,
-            )  # fmt: skip
+            engine, note, mailer = (
+                self.signin.engine,
+                _text(form, "note") or None,
+                self.signin.mailer,
+            )
+            if url:
+                found = submissions.submit_url(
+                    engine, self.settings, who, dataset_id, url, note, mailer
+                )
+            elif isinstance(upload, UploadFile) and upload.filename:
+                found = submissions.submit(
+                    engine, self.settings, who, dataset_id, upload.file, upload.filename, note,
+                    mailer,
+                )  # fmt: skip
+            else:
+                raise ControlPlaneError("Choisissez le fichier à soumettre, ou donnez son URL.")
             return self.pages.redirect(ROOT.submission_page(found.id))
 
         return await run_in_threadpool(self.guard, request, build)
