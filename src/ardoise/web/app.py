@@ -210,8 +210,19 @@ def _include_routes(
     app.include_router(changelog_router(), prefix=ROOT.v1())
     if installed("producteurs"):  # the producers' Automation API (API keys)
         from ardoise.controlplane.automation import build_router as automation_router
+        from ardoise.controlplane.database import LazyEngine
+        from ardoise.controlplane.signin import SignIn
+        from ardoise.espace import build_router as espace_router
 
-        app.include_router(automation_router(settings))
+        engine = LazyEngine(settings)
+        app.state.signin = SignIn(settings, engine)  # sessions of /compte, /producteurs (#15, #16)
+        app.include_router(automation_router(settings, engine))
+        app.include_router(espace_router(settings, app.state.signin, errors.status_of))
+        from ardoise.web.upload_limit import UploadLimitMiddleware
+
+        app.add_middleware(
+            UploadLimitMiddleware, max_mb=settings.upload_max_mb, error_body=errors.error_body
+        )
     # llms.txt and the .md twins of pages: before the dashboard, whose /donnees/{id}
     # patterns would otherwise take /donnees/{id}.md
     app.include_router(llms_api.build_router())
