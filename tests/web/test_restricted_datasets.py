@@ -322,3 +322,35 @@ def test_a_grant_holder_reads_the_dashboard_page_of_their_rows(world: World) -> 
     assert html.status_code == 200 and "ECOLE STE" in html.text
     assert "GUEDELAIS" not in html.text  # a row of another département
     assert world.client.get(f"/donnees/{DS}").status_code == 404  # the anonymous' cache
+
+
+def test_a_signed_in_member_reads_by_session_and_its_answers_are_not_cached(
+    world: World,
+) -> None:
+    from ardoise.controlplane import accounts
+    from ardoise.controlplane.session import COOKIE, new_session
+
+    _set_grant(world, 'secteur = "public"', frozenset())
+    with world.engine.begin() as conn:
+        found = conn.execute(
+            accounts.comptes.select().where(accounts.comptes.c.email == "membre@lyon.fr")
+        ).first()
+        if found is None:
+            account = accounts.create_local_account(
+                conn, OPERATOR, email="membre@lyon.fr", name="Membre", password="x" * 12
+            )
+            organisations.add_member(conn, OPERATOR, READER_ORG, account.id, "relecteur")
+            account_id = account.id
+        else:
+            account_id = found._mapping["id"]
+    signin = world.client.app.state.signin
+    cookie = signin.sessions._signer.dumps(new_session(account_id).__dict__)
+    h = {"Cookie": f"{COOKIE}={cookie}"}
+    page = world.client.get(f"{V20}/{DS}/records?limit=100", headers=h)
+    assert page.status_code == 200, page.text
+    expected = _expected(world, 'secteur = "public"', None, frozenset())
+    assert {r["record"]["id"] for r in page.json()["records"]} == set(expected)
+    assert page.headers.get("x-cache") != "hit"
+    assert world.client.get(f"{V20}/{DS}/records?limit=100").status_code == 404
+    forged = {"Cookie": f"{COOKIE}={cookie[:-3]}abc"}  # a tampered cookie: the anonymous
+    assert world.client.get(f"{V20}/{DS}/records?limit=100", headers=forged).status_code == 404

@@ -6,7 +6,8 @@ state in the control plane's database: a dataset restricted in one process is hi
 every process within a second) and turns an API key into the query layer's
 :class:`~ardoise.query.access.Reader`. :class:`ReaderMiddleware` sets the reader of each
 request (``Authorization: Bearer ard_…`` or ``Authorization: Apikey ard_…``, the portal's
-form); a request without one reads as the anonymous; ``/mcp`` always does (MCP never
+form, or the session cookie of a signed-in account); a request without one reads as the
+anonymous; ``/mcp`` always does (MCP never
 serves restricted data). Without a configured control plane nothing is restricted.
 """
 
@@ -18,6 +19,7 @@ from typing import Any
 
 import orjson
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ardoise.errors import ArdoiseError
@@ -28,6 +30,7 @@ from ardoise.web.errors import error_body, status_of
 
 REFRESH_SECONDS = 1.0
 KEY_PREFIX = "ard_"
+SESSION_COOKIE = b"ardoise_session="  # controlplane.session.COOKIE
 
 
 class ControlPlaneAccess:
@@ -78,16 +81,36 @@ class ControlPlaneAccess:
         if not self._configured():
             raise Unauthenticated("Clé d'API inconnue ou révoquée.")
         from ardoise.controlplane.keys import principal_of_key
-        from ardoise.controlplane.restrictions import grants_of
 
         with self.engine().begin() as conn:
-            principal = principal_of_key(conn, secret)
-            grants = grants_of(conn, principal)
-        pairs = sorted(
-            ((g.dataset_id, Grant(g.row_filter, frozenset(g.hidden))) for g in grants),
-            key=lambda p: (p[0], p[1].row_filter or "", sorted(p[1].hidden)),
-        )
-        return Reader(grants=tuple(pairs), label=f"cle:{principal.key_id}")
+            return _reader(conn, principal_of_key(conn, secret))
+
+    def reader_of_account(self, account_id: str, sid: str) -> Reader:
+        """The reader a signed-in account acts as (its roles read now); the anonymous when
+        the account no longer exists."""
+        if not self._configured():
+            return ANONYMOUS
+        from ardoise.controlplane.accounts import principal_of
+        from ardoise.controlplane.errors import AccountNotFound
+
+        with self.engine().begin() as conn:
+            try:
+                return _reader(conn, principal_of(conn, account_id, sid))
+            except AccountNotFound:
+                return ANONYMOUS
+
+
+def _reader(conn: Any, principal: Any) -> Reader:
+    """The query layer's reader of a control-plane principal: its grants, sorted."""
+    from ardoise.controlplane.restrictions import grants_of
+
+    grants = grants_of(conn, principal)
+    pairs = sorted(
+        ((g.dataset_id, Grant(g.row_filter, frozenset(g.hidden))) for g in grants),
+        key=lambda p: (p[0], p[1].row_filter or "", sorted(p[1].hidden)),
+    )
+    who = f"cle:{principal.key_id}" if principal.key_id else f"compte:{principal.account_id}"
+    return Reader(grants=tuple(pairs), label=who)
 
 
 def key_of(scope: Scope) -> str | None:
@@ -109,20 +132,41 @@ class ReaderMiddleware:
         self.access = access
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        secret = key_of(scope) if scope["type"] == "http" else None
-        if secret is None or str(scope.get("path", "")).startswith("/mcp"):
-            token = READER.set(ANONYMOUS)
-        else:
-            try:
+        http = scope["type"] == "http" and not str(scope.get("path", "")).startswith("/mcp")
+        secret = key_of(scope) if http else None
+        try:
+            if secret is not None:
                 reader = await run_in_threadpool(self.access.reader_of_key, secret)
-            except ArdoiseError as exc:
-                await _refuse(send, exc)
-                return
-            token = READER.set(reader)
+            elif http and (signed_in := self._account(scope)) is not None:
+                reader = await run_in_threadpool(self.access.reader_of_account, *signed_in)
+            else:
+                reader = ANONYMOUS
+        except ArdoiseError as exc:
+            await _refuse(send, exc)
+            return
+        token = READER.set(reader)
         try:
             await self.app(scope, receive, send)
         finally:
             READER.reset(token)
+
+    def _account(self, scope: Scope) -> tuple[str, str] | None:
+        """The signed-in account of the request's session cookie (account id, session id)."""
+        signin = getattr(scope.get("app"), "state", None)
+        signin = getattr(signin, "signin", None)
+        if signin is None or not has_session_cookie(scope):
+            return None
+        session = signin.session(Request(scope))
+        if session is None or session.account_id is None:
+            return None
+        return str(session.account_id), str(session.sid)
+
+
+def has_session_cookie(scope: Scope) -> bool:
+    """Whether the request carries the session cookie of the signed-in pages."""
+    return any(
+        name == b"cookie" and SESSION_COOKIE in value for name, value in scope.get("headers") or []
+    )
 
 
 async def _refuse(send: Send, exc: ArdoiseError) -> None:
