@@ -31,6 +31,9 @@ from ardoise.web.errors import error_body, status_of
 REFRESH_SECONDS = 1.0
 KEY_PREFIX = "ard_"
 SESSION_COOKIE = b"ardoise_session="  # controlplane.session.COOKIE
+# Paths that read as the anonymous here: MCP (never restricted data), and the producers'
+# pages and Automation API, which serve no dataset and authenticate keys themselves.
+OWN_AUTH = ("/mcp", "/api/producteurs/", "/producteurs", "/compte")
 
 
 class ControlPlaneAccess:
@@ -132,7 +135,7 @@ class ReaderMiddleware:
         self.access = access
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        http = scope["type"] == "http" and not str(scope.get("path", "")).startswith("/mcp")
+        http = scope["type"] == "http" and not str(scope.get("path", "")).startswith(OWN_AUTH)
         secret = key_of(scope) if http else None
         try:
             if secret is not None:
