@@ -54,3 +54,21 @@ def real_settings(mirror_dir: Path, tmp_path_factory: pytest.TempPathFactory) ->
     result = build_release(settings)
     assert result.published, result.message
     return settings
+
+
+@pytest.fixture
+def oidc_provider() -> Iterator[object]:
+    """A real OpenID Connect provider on loopback (tests/identity.py), for one test."""
+    from tests.identity import running_oidc_provider
+
+    with running_oidc_provider() as provider:
+        yield provider
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[object]:
+    """An SMTP server on loopback keeping every message (tests/identity.py), for one test."""
+    from tests.identity import running_smtp_sink
+
+    with running_smtp_sink() as sink:
+        yield sink
