@@ -44,8 +44,8 @@ from ardoise.web.headers import JsonCorsMiddleware, SecurityHeadersMiddleware
 from ardoise.web.metrics import MetricsMiddleware
 from ardoise.web.portal_requests import PortalRequestMiddleware
 from ardoise.web.ratelimit import PORTAL_DAILY_QUOTA, RateLimitMiddleware
-from ardoise.web.readiness import readiness
 from ardoise.web.reader import ControlPlaneAccess, ReaderMiddleware
+from ardoise.web.readiness import readiness
 from ardoise.web.release_header import ReleaseHeaderMiddleware
 from ardoise.web.requestlog import RequestLogMiddleware
 from ardoise.web.usage import UsageMiddleware, usage_counter
