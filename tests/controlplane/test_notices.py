@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 
 from ardoise.controlplane.mail import Mailer
 from ardoise.controlplane.submissions import SubmissionState, approve, reject, submit
+from ardoise.release.changelog import release_changelog
 from ardoise.settings import Settings
 from tests.controlplane.test_submissions import IPS, _edited_ips, _people, cp, published
 from tests.identity import SmtpSink, free_port, signin_settings
@@ -39,6 +40,8 @@ def test_reviewers_then_the_submitter_are_emailed(
     _, decided = smtp_sink.wait(2)
     assert decided["To"] == "c@exemple.fr" and "publiée" in decided["Subject"]
     assert "Vérifié, merci." in _body(decided) and str(done.release_id) in _body(decided)
+    log = release_changelog(settings.releases_dir, str(done.release_id))
+    assert [(c.dataset_id, c.note) for c in log.datasets] == [(IPS, "IPS 2024")]  # the note
 
 
 def test_a_refusal_is_emailed_with_its_reason(

@@ -38,6 +38,7 @@ from ardoise.controlplane.preview import Preview
 from ardoise.controlplane.schema import soumissions
 from ardoise.errors import ArdoiseError
 from ardoise.release.build import build_release
+from ardoise.release.changelog import write_notes
 from ardoise.release.store import ReleaseStore
 from ardoise.settings import Settings
 from ardoise.urls import Urls
@@ -295,7 +296,13 @@ def approve(
         )
     base = folder(settings, found.id)
     try:
-        result = build_release(settings, [found.dataset_id], sources={found.dataset_id: base})
+        notes = {found.dataset_id: found.note or ""}
+        result = build_release(
+            settings,
+            [found.dataset_id],
+            sources={found.dataset_id: base},
+            staged=lambda build, _entries: write_notes(build, notes),  # the changelog's note
+        )
     except ArdoiseError as exc:  # another ingest holds the lock, a store fault: resumable
         raise ControlPlaneError(f"Publication impossible pour l'instant : {exc}") from exc
     outcome = next(o for o in result.outcomes if o.id == found.dataset_id)
