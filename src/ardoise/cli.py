@@ -230,8 +230,10 @@ def _metrics_dir(var_dir: Path) -> None:
 def mcp_server() -> None:
     """Servir les outils MCP (assistants d'IA) sur l'entrée et la sortie standard."""
     from ardoise.mcp import run_stdio
+    from ardoise.web.reader import ControlPlaneAccess
 
-    run_stdio(load_settings())
+    settings = load_settings()
+    run_stdio(settings, ControlPlaneAccess(settings).restrictions)  # never restricted data
 
 
 @app.command("has-release", hidden=True)
@@ -285,12 +287,14 @@ def _add_controlplane_commands() -> None:
             )(missing)
         return
     from ardoise.controlplane.commands import accounts_app, orgs_app
+    from ardoise.controlplane.restrictions_cli import access_app
     from ardoise.controlplane.submissions_cli import soumettre, submissions_app
 
     app.add_typer(orgs_app, name="organisations")
     app.add_typer(accounts_app, name="comptes")
     app.command("soumettre")(soumettre)
     app.add_typer(submissions_app, name="soumissions")
+    app.add_typer(access_app, name="acces")  # restricted datasets (issue #16)
 
 
 _add_controlplane_commands()

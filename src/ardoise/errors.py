@@ -53,6 +53,8 @@ Our exception hierarchy (HTTP status and ``error_code`` of the Explore API in br
         x Unauthenticated                [401] no session or API key, or an unknown one
         x Forbidden                      [403] not allowed by the permission table
         x Conflict                       [409] already exists, or held by another action
+        x UploadTooLarge                 [413] an upload above upload_max_mb
+        x ProviderUnavailable            [503] the OpenID Connect provider cannot be reached
 
 Each name means one thing: ``NoRelease`` (nothing to serve yet: publish one) is not
 ``ReleaseNotFound`` (a release id that does not exist) nor ``ReleaseCorrupt`` (the served

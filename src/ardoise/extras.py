@@ -33,7 +33,15 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     # PNG and SVG downloads of the dashboard's charts, rendered on the server
     "images": ("vl_convert",),
     # the producers' control plane: organisations, accounts, roles, API keys, journal
-    "producteurs": ("sqlalchemy", "alembic", "psycopg", "argon2"),
+    "producteurs": (
+        "sqlalchemy",
+        "alembic",
+        "psycopg",
+        "argon2",
+        "authlib",
+        "itsdangerous",
+        "httpx",
+    ),
 }
 
 FEATURES: dict[str, str] = {

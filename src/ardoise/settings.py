@@ -184,6 +184,39 @@ class Settings:
     upload_max_mb: int = setting(
         200, "Espace des producteurs : taille maximale d'un fichier soumis (Mo)."
     )
+    url_fetch_timeout_s: int = setting(
+        120, "Soumission par URL : durée maximale du téléchargement (secondes)."
+    )
+    url_allow_private: bool = setting(
+        False,
+        "Soumission par URL : admettre les adresses privées et locales (réseau interne, tests).",
+    )
+    oidc_issuer: str = setting(
+        "",
+        "Connexion OpenID Connect (ProConnect…) : URL de l'émetteur ; vide = pas de connexion OIDC.",
+    )
+    oidc_client_id: str = setting("", "Connexion OpenID Connect : identifiant du client.")
+    oidc_client_secret: Secret = setting(Secret(""), "Connexion OpenID Connect : secret du client.")
+    oidc_scopes: str = setting(
+        "openid email profile", "Connexion OpenID Connect : portées demandées (espaces)."
+    )
+    local_sign_in: bool = setting(
+        False, "Connexion par mot de passe des comptes locaux (développement seulement)."
+    )
+    session_secret: Secret = setting(
+        Secret(""),
+        "Clé de signature des cookies de session ; vide = une clé tirée au hasard et gardée "
+        "dans var/session.key.",
+    )
+    session_hours: int = setting(8, "Durée d'une session de l'espace des producteurs (heures).")
+    smtp_host: str = setting("", "Courriels : serveur SMTP ; vide = aucun courriel envoyé.")
+    smtp_port: int = setting(587, "Courriels : port du serveur SMTP.")
+    smtp_user: str = setting("", "Courriels : identifiant SMTP (vide : sans authentification).")
+    smtp_password: Secret = setting(Secret(""), "Courriels : mot de passe SMTP.")
+    smtp_starttls: bool = setting(True, "Courriels : chiffrer la connexion SMTP (STARTTLS).")
+    smtp_sender: str = setting(
+        "Ardoise <ne-pas-repondre@ardoise.invalid>", "Courriels : adresse d'expédition."
+    )
     scolarite_secret_petit_groupe: int = setting(
         11,
         "Statistiques du registre : en dessous de cet effectif, un taux de 0 % ou 100 % "

@@ -217,6 +217,17 @@ class Urls:
     def territory_md(self, niveau: str, code: str) -> str:
         return f"{self.base}/territoires/{segment(niveau)}/{segment(code)}.md"
 
+    # --- The producers' space (issue #15) ------------------------------------------------
+
+    def producers_space(self) -> str:
+        return f"{self.base}/producteurs"
+
+    def submission_page(self, submission_id: str) -> str:
+        return f"{self.base}/producteurs/soumissions/{segment(submission_id)}"
+
+    def organisation_page(self, organisation_id: str) -> str:
+        return f"{self.base}/producteurs/organisations/{segment(organisation_id)}"
+
     @staticmethod
     def page_twin(path: str, encoded_query: str) -> str:
         """The JSON twin of the page at ``path``: ``/x`` → ``/x.json``, ``/`` → ``/index.json``."""

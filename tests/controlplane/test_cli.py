@@ -73,3 +73,49 @@ def test_bad_requests_get_a_french_message_and_exit_2(tmp_path: Path) -> None:
     assert code == 2 and "Aucune organisation" in out
     code, out = _run(var, "comptes", "creer", "b@exemple.fr", input="court\ncourt\n")
     assert code == 2 and "trop court" in out
+
+
+def test_an_operator_restricts_a_dataset_and_grants_access(tmp_path: Path) -> None:
+    var = tmp_path / "var"
+    assert _run(var, "organisations", "initialiser")[0] == 0
+    code, _ = _run(
+        var,
+        "organisations",
+        "creer",
+        "lyon",
+        "--nom",
+        "Lyon",
+        "--siret",
+        "21690123100011",
+        "--type",
+        "commune",
+    )
+    assert code == 0
+    assert _run(var, "acces", "restreindre", "jeu-inconnu")[0] == 2  # declared by nobody
+    dataset = "fr-en-ips-ecoles-ap2022"
+    code, out = _run(var, "acces", "restreindre", dataset)
+    assert code == 0 and "restreint" in out
+    code, out = _run(
+        var, "acces", "accorder", dataset, "lyon", "--filtre", "ips >", "--masquer", "x"
+    )
+    assert code == 2 and "Filtre de lignes invalide" in out
+    code, out = _run(
+        var,
+        "acces",
+        "accorder",
+        dataset,
+        "lyon",
+        "--filtre",
+        'code_du_departement = "69"',
+        "--masquer",
+        "ips,secteur",
+    )
+    assert code == 0, out
+    grant_id = out.split()[1]
+    code, out = _run(var, "acces", "lister", dataset)
+    assert code == 0 and "lyon" in out and "ips, secteur" in out
+    assert _run(var, "acces", "retirer", grant_id)[0] == 0
+    assert "lyon" not in _run(var, "acces", "lister", dataset)[1]
+    assert _run(var, "acces", "publier", dataset)[0] == 0
+    code, out = _run(var, "organisations", "journal", "ministere")
+    assert "jeu.restreindre" in out and "acces.accorder" in out and "acces.retirer" in out

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import Connection, Engine, func, select
 
-from ardoise.controlplane import accounts, datasets, journal, keys, organisations
+from ardoise.controlplane import accounts, datasets, journal, keys, organisations, restrictions
 from ardoise.controlplane.database import make_engine, migrate
 from ardoise.controlplane.errors import Forbidden, Unauthenticated
 from ardoise.controlplane.permissions import OPERATOR, PERMISSIONS, Action, Principal, authorize
@@ -52,6 +52,8 @@ EXPECTED: dict[str, set[str]] = {
     "version.soumettre": {"contributeur", "operateur", "cle_soumettre"},
     "soumission.lire": READERS | {"operateur", "cle_lire"},
     "soumission.relire": {"relecteur", "operateur", "cle_relire"},
+    "jeu.restreindre": ADMINS,  # issue #16: the owner's administrators, never a key
+    "acces.gerer": ADMINS,
 }
 
 
@@ -134,6 +136,10 @@ def _operations(world: World) -> dict[str, Callable[[Connection, Principal], obj
         "version.soumettre": gate(Action.VERSION_SOUMETTRE),
         "soumission.lire": gate(Action.SOUMISSION_LIRE),
         "soumission.relire": gate(Action.SOUMISSION_RELIRE),
+        "jeu.restreindre": lambda conn, p: restrictions.restrict(conn, p, "depp_jeu"),
+        "acces.gerer": lambda conn, p: restrictions.grant_access(
+            conn, p, "depp_jeu", OTHER, row_filter='secteur = "public"', hidden=("ips",)
+        ),
     }
 
 

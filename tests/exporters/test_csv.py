@@ -34,7 +34,7 @@ ROWS = [
     ],
     ["", "", "", "", "", "", "", "", ""],
     [
-        "=SUM(A1)",
+        "'=SUM(A1)",  # a formula-like text cell is neutralised (issue #15); -3 is a number
         "-3",
         "2.0",
         "1999-01-02",
@@ -71,7 +71,7 @@ def test_without_bom_with_comma_and_quote_all() -> None:
     rows = parse(data, ",")
     assert rows[1][8] == "a|b"
     assert rows[1][:3] == ['Lycée "Hugo"; Paris', "12", "105.3"]
-    assert data.splitlines()[3].startswith(b'"=SUM(A1)","-3","2.0"')
+    assert data.splitlines()[3].startswith(b'"\'=SUM(A1)","-3","2.0"')  # neutralised (#15)
 
 
 def test_labels_and_time_zone() -> None:
@@ -123,3 +123,16 @@ def test_computed_columns_follow_their_arrow_type() -> None:
     columns = [ExportColumn(n, "null", n) for n in ("avg", "ratio", "n")]
     data = b"".join(EXPORTERS["csv"].export(columns, [batch], ExportOptions(with_bom=False)))
     assert parse(data) == [["avg", "ratio", "n"], ["1.5", "", "1"], ["", "1e+20", "2"]]
+
+
+def test_formula_cells_are_neutralised() -> None:
+    """CSV injection (issue #15): text cells starting with = + - @ (or a tab, a carriage
+    return) leave behind an apostrophe; numbers and ordinary text are untouched."""
+    texts = ['=HYPERLINK("http://x")', "+33 1 23", "-moins", "@SUM(A1)", "\tTab", "normal", "a=b"]
+    table = pa.table({"nom": texts})
+    columns = [ExportColumn("nom", "text", "Nom")]
+    data = b"".join(
+        EXPORTERS["csv"].export(columns, table.to_batches(), ExportOptions())  # type: ignore[arg-type]
+    )
+    cells = [r[0] for r in parse(data)[1:]]
+    assert cells == [f"'{t}" for t in texts[:5]] + ["normal", "a=b"]

@@ -22,7 +22,27 @@ from ardoise.exporters._cells import csv_cells
 from ardoise.exporters.csv_text import batch_text
 
 PARIS = ZoneInfo("Europe/Paris")
-TEXT_PIECES = ["a", "é", "Lycée", " ", ";", ",", "|", '"', "\r", "\n", "\t", "€", "日本", "'", "0"]
+TEXT_PIECES = [
+    "a",
+    "=",
+    "+",
+    "-",
+    "@",
+    "é",
+    "Lycée",
+    " ",
+    ";",
+    ",",
+    "|",
+    '"',
+    "\r",
+    "\n",
+    "\t",
+    "€",
+    "日本",
+    "'",
+    "0",
+]
 
 
 def oracle(batch: pa.RecordBatch, delimiter: str, quote_all: bool) -> bytes:

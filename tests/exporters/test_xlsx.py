@@ -98,3 +98,17 @@ def test_abandoned_stream_removes_its_files(tmp_path: Any) -> None:
     stream.close()  # type: ignore[attr-defined]
     assert os.listdir(tmp_path) == []
     assert before == ALL_TEMP_FILES
+
+
+def test_formula_like_text_is_never_a_formula() -> None:
+    """CSV injection in XLSX (issue #15): text starting with = + - @ is a text cell."""
+    texts = ['=HYPERLINK("http://x")', "+33 1 23", "-moins", "@SUM(A1)"]
+    table = pa.table({"nom": texts})
+    columns = [ExportColumn("nom", "text", "Nom")]
+    data = b"".join(
+        EXPORTERS["xlsx"].export(columns, table.to_batches(), ExportOptions())  # type: ignore[arg-type]
+    )
+    sheet = load_workbook(io.BytesIO(data)).active
+    cells = [sheet.cell(row=i + 2, column=1) for i in range(len(texts))]
+    assert [c.value for c in cells] == texts
+    assert {c.data_type for c in cells} == {"s"}

@@ -37,12 +37,12 @@ async def test_requests_are_answered_while_a_switch_loads(
     gate = threading.Event()
     started = threading.Event()
 
-    def slow_init(self: Any, path: Any, settings: Settings) -> None:
+    def slow_init(self: Any, path: Any, settings: Settings, *rest: Any) -> None:
         loads.append(threading.get_ident())
         if path.name == second:
             started.set()
             assert gate.wait(30)  # the new release takes its time to load
-        original(self, path, settings)
+        original(self, path, settings, *rest)  # rest: the restricted datasets (#16)
 
     monkeypatch.setattr(release_module.ServedRelease, "__init__", slow_init)
     app = create_app(fixture_settings)

@@ -6,6 +6,7 @@ so its changelog is computed once per process (bounded cache)."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -15,6 +16,8 @@ from fastapi.responses import Response
 from ardoise.api.jsonresponse import JSONBytes
 from ardoise.errors import ReleaseNotFound
 from ardoise.lru import LRU
+from ardoise.query.sql_run import reader_grant
+from ardoise.query.sql_tables import PUBLIC
 from ardoise.release.changelog import Changelog, DatasetChange, release_changelog
 from ardoise.release.store import ReleaseStore
 from ardoise.urls import Urls
@@ -90,6 +93,13 @@ def atom_feed(logs: list[Changelog], urls: Urls) -> str:
     return "\n".join(out) + "\n"
 
 
+def _readable(log: Changelog, hidden: frozenset[str]) -> Changelog:
+    """The changelog without the restricted datasets the reader may not see (issue #16)."""
+    if not hidden:
+        return log
+    return replace(log, datasets=tuple(c for c in log.datasets if c.dataset_id not in hidden))
+
+
 def build_router() -> APIRouter:
     router = APIRouter(tags=["Métadonnées"])
 
@@ -99,14 +109,16 @@ def build_router() -> APIRouter:
     )
     def changelog(request: Request, release_id: str) -> JSONBytes:
         releases_dir: Path = request.app.state.settings.releases_dir
-        return JSONBytes(changelog_of(releases_dir, release_id).to_json())
+        hidden = reader_grant(request.app.state.releases.get(), PUBLIC).hidden
+        return JSONBytes(_readable(changelog_of(releases_dir, release_id), hidden).to_json())
 
     @router.get("/changelog.atom", summary="Flux Atom des nouvelles releases")
     def feed(request: Request) -> Response:
         settings = request.app.state.settings
         store = ReleaseStore(settings.var_dir)
         latest = list(reversed(store.list()))[:FEED_ENTRIES]
-        logs = [changelog_of(settings.releases_dir, r.id) for r in latest]
+        hidden = reader_grant(request.app.state.releases.get(), PUBLIC).hidden
+        logs = [_readable(changelog_of(settings.releases_dir, r.id), hidden) for r in latest]
         body = atom_feed(logs, Urls.of(settings.public_url))
         return Response(body, media_type="application/atom+xml; charset=utf-8")
 

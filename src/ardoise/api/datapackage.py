@@ -15,6 +15,9 @@ from ardoise.api.deps import CurrentRelease
 from ardoise.api.jsonresponse import JSONBytes
 from ardoise.catalog.loader import load_descriptor
 from ardoise.errors import ReleaseNotFound
+from ardoise.query.release import ServedRelease
+from ardoise.query.sql_run import reader_grant
+from ardoise.query.sql_tables import PUBLIC
 from ardoise.release.datapackage import release_datapackage
 from ardoise.release.manifest import Manifest
 from ardoise.urls import ROOT
@@ -33,12 +36,22 @@ def datapackage_of(release_dir: Path) -> dict[str, Any]:
     return release_datapackage(release_dir, manifest, descriptors)
 
 
+def _readable(package: dict[str, Any], release: ServedRelease) -> dict[str, Any]:
+    """The package without the files of restricted datasets the reader may not take whole
+    (issue #16): a grant with a row filter or hidden fields reads through the Explore API."""
+    hidden = reader_grant(release, PUBLIC).hidden
+    if not hidden:
+        return package
+    resources = [r for r in package.get("resources", []) if r.get("name") not in hidden]
+    return {**package, "resources": resources}
+
+
 def build_router() -> APIRouter:
     router = APIRouter(tags=["Métadonnées"])
 
     @router.get("/datapackage.json", summary="Data Package (Frictionless) de la release servie")
     def current(release: CurrentRelease) -> JSONBytes:
-        return JSONBytes(datapackage_of(release.path))
+        return JSONBytes(_readable(datapackage_of(release.path), release))
 
     @router.get(
         "/releases/{release_id}/datapackage.json",
@@ -53,6 +66,6 @@ def build_router() -> APIRouter:
                 f"Release inconnue : « {shown} ». La liste des releases est donnée par "
                 f"`ardoise releases` ; {ROOT.datapackage()} décrit la release servie."
             )
-        return JSONBytes(datapackage_of(folder))
+        return JSONBytes(_readable(datapackage_of(folder), request.app.state.releases.get()))
 
     return router

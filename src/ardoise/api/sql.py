@@ -23,7 +23,7 @@ from ardoise.api.deps import CurrentRelease
 from ardoise.api.jsonresponse import JSONBytes
 from ardoise.odsql.errors import InvalidParameter, LimitExceeded
 from ardoise.query.release import ServedRelease
-from ardoise.query.sql_run import SqlLimits, SqlResult, run_sql, sql_parquet
+from ardoise.query.sql_run import SqlLimits, SqlResult, reader_grant, run_sql, sql_parquet
 from ardoise.query.sql_tables import PUBLIC, release_on, release_tables
 from ardoise.release.store import ReleaseStore
 from ardoise.urls import ROOT, query_string
@@ -147,7 +147,7 @@ def _csv(result: SqlResult) -> bytes:
 def tables_json(release: ServedRelease) -> list[dict[str, Any]]:
     """The tables of the served release a query may read, with their columns."""
     out = []
-    for t in release_tables(release.path, release.manifest, PUBLIC):
+    for t in release_tables(release.path, release.manifest, reader_grant(release, PUBLIC)):
         columns = [{"name": f.name, "type": str(f.type)} for f in _schema(t.path)]
         out.append({"name": t.name, "kind": t.kind, "dataset_id": t.dataset_id, "columns": columns})
     return out

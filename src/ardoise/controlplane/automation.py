@@ -6,36 +6,20 @@ the same operations, hence the same permission table and journal, as the CLI.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request, UploadFile
-from sqlalchemy import Engine
 
 from ardoise.controlplane import datasets, keys, organisations, submissions
-from ardoise.controlplane.database import open_control_plane
+from ardoise.controlplane.database import LazyEngine
 from ardoise.controlplane.errors import ControlPlaneError, Unauthenticated
+from ardoise.controlplane.mail import Mailer
 from ardoise.controlplane.permissions import Principal
 from ardoise.settings import Settings
 
 PREFIX = "/api/producteurs/v1"
 TAG = "Automatisation (producteurs)"
-
-
-class _Engine:
-    """The control plane's engine, opened (and migrated) at the first call."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self._engine: Engine | None = None
-        self._lock = threading.Lock()
-
-    def get(self) -> Engine:
-        with self._lock:
-            if self._engine is None:
-                self._engine = open_control_plane(self.settings)
-            return self._engine
 
 
 def _bearer(request: Request) -> str:
@@ -52,9 +36,9 @@ def _submission(s: submissions.Submission) -> dict[str, Any]:
     return out
 
 
-def build_router(settings: Settings) -> APIRouter:
+def build_router(settings: Settings, engine: LazyEngine | None = None) -> APIRouter:
     router = APIRouter(prefix=PREFIX, tags=[TAG])
-    lazy = _Engine(settings)
+    lazy = engine or LazyEngine(settings)
 
     def principal(request: Request) -> Principal:
         with lazy.get().begin() as conn:
@@ -86,6 +70,18 @@ def build_router(settings: Settings) -> APIRouter:
         )
         return _submission(found)
 
+    @router.post("/jeux/{dataset_id}/versions/url", summary="Soumettre une version (par URL)")
+    def submit_url(
+        request: Request,
+        dataset_id: str,
+        url: Annotated[str, Body(embed=True, max_length=2000)],
+        note: Annotated[str | None, Body(embed=True, max_length=2000)] = None,
+    ) -> dict[str, Any]:
+        found = submissions.submit_url(
+            lazy.get(), settings, principal(request), dataset_id, url, note, Mailer(settings)
+        )
+        return _submission(found)
+
     @router.get("/soumissions/{submission_id}", summary="Une soumission et son rapport")
     def read(request: Request, submission_id: str) -> dict[str, Any]:
         return _submission(
@@ -108,7 +104,9 @@ def build_router(settings: Settings) -> APIRouter:
         submission_id: str,
         commentaire: Annotated[str, Body(embed=True, max_length=2000)],
     ) -> dict[str, Any]:
-        done = submissions.reject(lazy.get(), principal(request), submission_id, commentaire)
+        done = submissions.reject(
+            lazy.get(), principal(request), submission_id, commentaire, Mailer(settings)
+        )
         return _submission(done)
 
     return router

@@ -8,6 +8,7 @@ tests). Alembic runs with a programmatic configuration and its own version table
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -73,3 +74,19 @@ def open_control_plane(settings: Settings) -> Engine:
     engine = make_engine(database_url(settings))
     migrate(engine)
     return engine
+
+
+class LazyEngine:
+    """The control plane's engine, opened (and migrated) at the first call: an app serves
+    the open data without touching the control plane's database until it is used."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._engine: Engine | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> Engine:
+        with self._lock:
+            if self._engine is None:
+                self._engine = open_control_plane(self.settings)
+            return self._engine

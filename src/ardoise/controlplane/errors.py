@@ -6,6 +6,8 @@ them)::
         x Unauthenticated      [401] no session or API key, or an unknown one
         x Forbidden            [403] the principal may not do this action here
         x Conflict             [409] the thing already exists, or another action holds it
+        x UploadTooLarge       [413] an upload above the upload_max_mb setting
+        x ProviderUnavailable  [503] the identity provider cannot be reached or is misconfigured
       x NotFound               (ardoise.errors)
         x OrganisationNotFound       no organisation has this id
         x AccountNotFound            no account has this id or email
@@ -32,6 +34,14 @@ class Forbidden(ControlPlaneError):
 
 class Conflict(ControlPlaneError):
     """The thing already exists, or another action holds it (serialised publications)."""
+
+
+class UploadTooLarge(ControlPlaneError):
+    """An upload above the ``upload_max_mb`` setting (refused while it streams in)."""
+
+
+class ProviderUnavailable(ControlPlaneError):
+    """The OpenID Connect provider cannot be reached, or its discovery document is wrong."""
 
 
 class OrganisationNotFound(NotFound):

@@ -47,6 +47,8 @@ class Action(StrEnum):
     VERSION_SOUMETTRE = "version.soumettre"
     SOUMISSION_LIRE = "soumission.lire"
     SOUMISSION_RELIRE = "soumission.relire"
+    JEU_RESTREINDRE = "jeu.restreindre"  # make a dataset restricted, or public again (#16)
+    ACCES_GERER = "acces.gerer"  # grant or withdraw access to a restricted dataset (#16)
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,8 @@ PERMISSIONS: dict[Action, Rule] = {
     Action.SOUMISSION_RELIRE: Rule(
         frozenset({Role.RELECTEUR}), False, Scope.RELIRE, "approuver, refuser, publier"
     ),
+    Action.JEU_RESTREINDRE: Rule(_ADMIN, True, None, "restreindre un jeu ou le rendre public"),
+    Action.ACCES_GERER: Rule(_ADMIN, True, None, "accorder ou retirer l'accès à un jeu restreint"),
 }
 
 

@@ -10,6 +10,7 @@
   revocation and last use.
 * ``cp_jeux``           which organisation owns each dataset.
 * ``cp_soumissions``    submitted versions: file facts, state, quality report, review.
+* ``cp_jeux_restreints``, ``cp_acces``  restricted datasets and their grants (issue #16).
 * ``cp_journal``        every action: who, when, what, from which key or session; never
   the content of a file.
 """
@@ -133,4 +134,28 @@ soumissions = Table(
     # SHA-256 of the dataset's Parquet file served when the version was submitted: a
     # version checked against an older one is not approved over a newer publication
     Column("version_base", String(64), nullable=True),
+)
+
+# Restricted datasets (issue #16): a dataset listed here is invisible to whoever holds no
+# grant on it; each grant names an organisation (and optionally one role in it), the rows it
+# admits (ODSQL) and the fields it hides.
+jeux_restreints = Table(
+    "cp_jeux_restreints",
+    metadata,
+    Column("dataset_id", String(100), primary_key=True),
+    Column("restreint_le", DateTime(timezone=True), nullable=False),
+)
+
+acces = Table(
+    "cp_acces",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("dataset_id", String(100), nullable=False, index=True),
+    Column("organisation_id", String(40), ForeignKey("cp_organisations.id"), nullable=False),
+    Column("role", String(20), nullable=True),  # None: every member and key of the organisation
+    Column("filtre", Text, nullable=True),  # ODSQL; None: every row
+    Column("champs_masques", Text, nullable=False, server_default=""),  # space-separated
+    Column("accorde_par", String(36), nullable=True),
+    Column("accorde_le", DateTime(timezone=True), nullable=False),
+    Column("retire_le", DateTime(timezone=True), nullable=True),
 )

@@ -22,19 +22,26 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path, PurePath
 from typing import Any, BinaryIO
+from urllib.parse import urlsplit
 
 from sqlalchemy import Engine, select, update
 
 from ardoise.catalog.loader import load_descriptor
+from ardoise.controlplane import notices
 from ardoise.controlplane.datasets import owner
 from ardoise.controlplane.errors import ControlPlaneError, Forbidden, SubmissionNotFound
+from ardoise.controlplane.fetch import fetch_to
 from ardoise.controlplane.journal import record
+from ardoise.controlplane.mail import Mailer
 from ardoise.controlplane.permissions import Action, Principal, authorize
+from ardoise.controlplane.preview import Preview
 from ardoise.controlplane.schema import soumissions
 from ardoise.errors import ArdoiseError
 from ardoise.release.build import build_release
+from ardoise.release.changelog import write_notes
 from ardoise.release.store import ReleaseStore
 from ardoise.settings import Settings
+from ardoise.urls import Urls
 
 _CHUNK = 1 << 20
 
@@ -62,6 +69,10 @@ class Submission:
     reviewer: str | None
     comment: str | None
     release_id: str | None
+
+    @property
+    def published(self) -> bool:
+        return self.state is SubmissionState.PUBLIEE
 
 
 def _submission(row: object) -> Submission:
@@ -135,9 +146,11 @@ def submit(
     stream: BinaryIO,
     filename: str,
     note: str | None = None,
+    mailer: Mailer | None = None,
 ) -> Submission:
     """Store and check a new version of ``dataset_id``; the submission, ``a_relire`` or
-    ``bloquee`` with its quality report."""
+    ``bloquee`` with its quality report. The organisation's reviewers are emailed when it
+    waits for them (``mailer``: the settings' SMTP server by default)."""
     with engine.connect() as conn:
         org = owner(conn, dataset_id)
     if org is None:
@@ -149,7 +162,10 @@ def submit(
     served = served_version(settings, dataset_id)
     try:
         size, sha = _store(stream, base / relative, settings.upload_max_mb << 20)
-        result = build_release(settings, [dataset_id], publish=False, sources={dataset_id: base})
+        preview = Preview(settings, dataset_id)
+        result = build_release(
+            settings, [dataset_id], publish=False, sources={dataset_id: base}, staged=preview
+        )
     except BaseException:
         shutil.rmtree(base, ignore_errors=True)
         raise
@@ -161,13 +177,20 @@ def submit(
                 id=submission_id, dataset_id=dataset_id, organisation_id=org,
                 compte_id=principal.account_id, cle_id=principal.key_id,
                 fichier=PurePath(filename).name[:300], octets=size, empreinte=sha, note=note,
-                etat=state.value, rapport=json.dumps(report.to_json(), ensure_ascii=False),
+                etat=state.value,
+                rapport=json.dumps(report.to_json() | {"apercu": preview.result}, ensure_ascii=False),
                 cree_le=datetime.now(UTC), version_base=served,
             )
         )  # fmt: skip
         record(conn, principal, Action.VERSION_SOUMETTRE, org, submission_id,
                {"jeu": dataset_id, "octets": size, "etat": state.value})  # fmt: skip
-    return _load(engine, submission_id)  # the submitter sees what it sent, whatever its scopes
+    found = _load(engine, submission_id)  # the submitter sees what it sent, whatever its scopes
+    if state is SubmissionState.A_RELIRE:
+        with engine.connect() as conn:
+            to = notices.reviewers(conn, org, principal.account_id)
+        urls = Urls.of(settings.public_url)
+        notices.send_later(mailer or Mailer(settings), [notices.waiting(to, found, urls)])
+    return found
 
 
 def _load(engine: Engine, submission_id: str) -> Submission:
@@ -220,7 +243,7 @@ def _reviewable(principal: Principal, found: Submission) -> None:
 
 def _close(
     engine: Engine, principal: Principal, found: Submission, state: SubmissionState,
-    comment: str | None, release_id: str | None,
+    comment: str | None, release_id: str | None, mailer: Mailer | None,
 ) -> Submission:  # fmt: skip
     reviewer = principal.account_id or principal.key_id
     with engine.begin() as conn:
@@ -235,23 +258,35 @@ def _close(
         action = "soumission.publier" if state is SubmissionState.PUBLIEE else "soumission.refuser"
         record(conn, principal, action, found.organisation_id, found.id,
                {"jeu": found.dataset_id, "release": release_id})  # fmt: skip
-    return _load(engine, found.id)
+    closed = _load(engine, found.id)
+    if mailer is not None:
+        with engine.connect() as conn:
+            to = notices.submitter(conn, closed)
+        if to:
+            urls = Urls.of(mailer.public_url)
+            notices.send_later(mailer, [notices.decided(to, closed, urls)])
+    return closed
 
 
-def reject(engine: Engine, principal: Principal, submission_id: str, comment: str) -> Submission:
+def reject(
+    engine: Engine, principal: Principal, submission_id: str, comment: str,
+    mailer: Mailer | None = None,
+) -> Submission:  # fmt: skip
+    """Refuse with a comment; the submitter is emailed when ``mailer`` is given."""
     found = _load(engine, submission_id)
     _reviewable(principal, found)
     if not comment.strip():
         raise ControlPlaneError("Un refus se motive : ajoutez un commentaire.")
-    return _close(engine, principal, found, SubmissionState.REFUSEE, comment, None)
+    return _close(engine, principal, found, SubmissionState.REFUSEE, comment, None, mailer)
 
 
 def approve(
     engine: Engine, settings: Settings, principal: Principal, submission_id: str,
-    comment: str | None = None,
+    comment: str | None = None, mailer: Mailer | None = None,
 ) -> Submission:  # fmt: skip
     """Approve and publish: a new release where only this dataset is re-read (from the
-    submitted file), the others carried over by hash; atomic switch."""
+    submitted file), the others carried over by hash; atomic switch. The submitter is
+    emailed (``mailer``: the settings' SMTP server by default)."""
     found = _load(engine, submission_id)
     _reviewable(principal, found)
     if served_version(settings, found.dataset_id) != _base(engine, found.id):
@@ -261,10 +296,44 @@ def approve(
         )
     base = folder(settings, found.id)
     try:
-        result = build_release(settings, [found.dataset_id], sources={found.dataset_id: base})
+        notes = {found.dataset_id: found.note or ""}
+        result = build_release(
+            settings,
+            [found.dataset_id],
+            sources={found.dataset_id: base},
+            staged=lambda build, _entries: write_notes(build, notes),  # the changelog's note
+        )
     except ArdoiseError as exc:  # another ingest holds the lock, a store fault: resumable
         raise ControlPlaneError(f"Publication impossible pour l'instant : {exc}") from exc
     outcome = next(o for o in result.outcomes if o.id == found.dataset_id)
     if not outcome.report.valid:
         raise ControlPlaneError("La version n'a pas passé la vérification à la publication.")
-    return _close(engine, principal, found, SubmissionState.PUBLIEE, comment, result.release_id)
+    return _close(
+        engine, principal, found, SubmissionState.PUBLIEE, comment, result.release_id,
+        mailer or Mailer(settings),
+    )  # fmt: skip
+
+
+def submit_url(
+    engine: Engine, settings: Settings, principal: Principal, dataset_id: str, url: str,
+    note: str | None = None, mailer: Mailer | None = None,
+) -> Submission:  # fmt: skip
+    """Fetch a version from ``url`` (``controlplane.fetch``: public addresses only unless
+    allowed, time and size caps, redirects checked) and submit it as an upload."""
+    with engine.connect() as conn:
+        org = owner(conn, dataset_id)
+    if org is None:
+        raise ControlPlaneError(f"Le jeu « {dataset_id} » n'est déclaré par aucune organisation.")
+    authorize(principal, Action.VERSION_SOUMETTRE, org)  # before anything is fetched
+    path = settings.catalog_dir / f"{dataset_id}.yaml"
+    expected = PurePath(load_descriptor(path).sources[0].path).suffix if path.is_file() else ""
+    download = settings.var_dir / "soumissions" / f"telechargement-{uuid.uuid4()}" / "fichier"
+    try:
+        _size, _sha, final = fetch_to(settings, url.strip(), download)
+        name = PurePath(urlsplit(final).path).name
+        if PurePath(name).suffix.lower() != expected.lower():
+            name = f"{dataset_id}{expected}"  # an export URL (…/exports/csv): the expected format
+        with open(download, "rb") as stream:
+            return submit(engine, settings, principal, dataset_id, stream, name, note, mailer)
+    finally:
+        shutil.rmtree(download.parent, ignore_errors=True)

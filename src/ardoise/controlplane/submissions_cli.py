@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 
 from ardoise.controlplane import submissions
 from ardoise.controlplane.database import open_control_plane
+from ardoise.controlplane.mail import Mailer
 from ardoise.controlplane.permissions import OPERATOR
 from ardoise.errors import ArdoiseError
 from ardoise.settings import Settings, load_settings
@@ -141,5 +142,9 @@ def reject(
     commentaire: Annotated[str, typer.Option(help="Motif du refus.")],
 ) -> None:
     """Refuser une version (motif obligatoire)."""
-    _run(lambda engine, _s: submissions.reject(engine, OPERATOR, submission_id, commentaire))
+    _run(
+        lambda engine, s: submissions.reject(
+            engine, OPERATOR, submission_id, commentaire, Mailer(s)
+        )
+    )
     console.print("Soumission refusée.")

@@ -98,12 +98,14 @@ class Renderer:
         try:
             release = _release_of(request)
             # A release never changes: a page is a function of the release and its URL.
-            key = (
-                release.id,
-                str(request.base_url),  # absolute links are built on the request's host
-                request.url.path,
-                str(sorted(request.query_params.multi_items())),
-                as_json,
+            key = release.scoped(  # a reader with grants gets pages of their own (#16)
+                (
+                    release.id,
+                    str(request.base_url),  # absolute links are built on the request's host
+                    request.url.path,
+                    str(sorted(request.query_params.multi_items())),
+                    as_json,
+                )
             )
             hit = self.cache.get(key)
             if hit is not None:

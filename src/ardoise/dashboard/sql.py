@@ -17,7 +17,7 @@ from ardoise.dashboard.contexts import Link, Page
 from ardoise.dashboard.pages import page
 from ardoise.odsql.errors import QueryError
 from ardoise.query.release import ServedRelease
-from ardoise.query.sql_run import SqlLimits, run_sql
+from ardoise.query.sql_run import SqlLimits, reader_grant, run_sql
 from ardoise.query.sql_tables import PUBLIC, release_tables
 from ardoise.release.store import ReleaseStore
 from ardoise.urls import ROOT, query_string
@@ -137,7 +137,7 @@ def _downloads(query: str) -> tuple[Link, ...]:
 
 def _tables(release: ServedRelease) -> tuple[SqlTableRef, ...]:
     out = []
-    for t in release_tables(release.path, release.manifest, PUBLIC):
+    for t in release_tables(release.path, release.manifest, reader_grant(release, PUBLIC)):
         if "-" in t.name:  # the same table as its name with "_"
             continue
         names = [n for n in pq.read_schema(t.path).names if not n.startswith("_")]

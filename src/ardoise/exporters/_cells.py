@@ -135,8 +135,31 @@ def csv_render(kind: pa.DataType, zone: ZoneInfo, separator: str) -> Render | No
     return None
 
 
+# A text cell a spreadsheet would run as a formula (CSV injection): it starts with one of
+# these characters. Our CSV exports write it behind an apostrophe, as OWASP advises (the
+# XLSX export types such cells as text, which spreadsheets never evaluate).
+FORMULA_START = r"^[=+\-@\t\r]"
+
+
+def neutralised(array: pa.Array) -> pa.Array:
+    """Text cells starting like a formula, prefixed with ``'``.
+
+    >>> neutralised(pa.array(["=1+1", "+33 1", "-2", "@SUM(A1)", "école", None])).to_pylist()
+    ["'=1+1", "'+33 1", "'-2", "'@SUM(A1)", 'école', None]
+    """
+    risky = pc.match_substring_regex(array, FORMULA_START)
+    if not pc.any(risky).as_py():
+        return array
+    return pc.if_else(risky, pc.binary_join_element_wise("'", array, ""), array)
+
+
 def csv_cells(array: pa.Array, zone: ZoneInfo, separator: str) -> list[Any]:
     kind = array.type
+    if pa.types.is_dictionary(kind):
+        array = array.dictionary_decode()
+        kind = array.type
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        array = neutralised(array)
     if pa.types.is_date(kind):  # Arrow writes ISO dates ten times faster than Python
         return iso_dates(array)
     if pa.types.is_boolean(kind):

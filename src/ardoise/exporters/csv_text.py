@@ -8,6 +8,7 @@ notation, 1e-4 ≤ |v| < 1e16, ``.0`` added to integral values) and Python's ``r
 otherwise; every other type (datetimes, points, lists, decimals…) goes through the Python
 renderers of ``_cells``. Fields are then quoted where needed and joined by the delimiter,
 and the batch's text is the value buffer of one string array: no per-row Python object.
+Text cells that a spreadsheet would run as formulas are neutralised as in ``_cells``.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ardoise.exporters._cells import csv_cells
+from ardoise.exporters._cells import csv_cells, neutralised
 
 _EMPTY = pa.scalar("", pa.string())
 
@@ -57,7 +58,7 @@ def _field_text(array: pa.Array, zone: ZoneInfo, list_separator: str) -> pa.Arra
         array = array.dictionary_decode()
         kind = array.type
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
-        text = array.cast(pa.string())
+        text = neutralised(array.cast(pa.string()))  # no formula for spreadsheets
     elif pa.types.is_integer(kind) or pa.types.is_date(kind):
         text = pc.cast(array, pa.string())
     elif pa.types.is_boolean(kind):

@@ -267,9 +267,37 @@ def _read_geojson(data: bytes, source: Source) -> tuple[pa.Table, list[Issue], s
     return pa.table(arrays, names=names), [], "utf8", ""
 
 
+# A workbook is a zip: refuse one that would inflate far beyond what a spreadsheet does
+# (a "zip bomb") before openpyxl decompresses anything. zipfile never inflates a member
+# past its declared size, so the declared sizes bound the work.
+XLSX_MAX_INFLATED = 1 << 30  # 1 GiB of XML at most
+XLSX_MAX_RATIO = 100  # above 100 MiB inflated, at most 100 times the file's size
+XLSX_RATIO_FLOOR = 100 << 20
+
+
+def _check_inflation(data: bytes, source: Source) -> None:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            inflated = sum(i.file_size for i in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return  # not a zip: openpyxl says so below
+    ratio = inflated / max(len(data), 1)
+    if inflated > XLSX_MAX_INFLATED or (inflated > XLSX_RATIO_FLOOR and ratio > XLSX_MAX_RATIO):
+        raise _fail(
+            "fichier-illisible",
+            source,
+            f"{source.path} : classeur refusé, il se décompresserait en "
+            f"{inflated >> 20} Mo pour {max(len(data) >> 20, 1)} Mo envoyés "
+            f"(× {ratio:.0f} ; bombe de décompression ?). Enregistrez-le en CSV ou allégez-le.",
+        )
+
+
 def _read_xlsx(data: bytes, source: Source) -> tuple[pa.Table, list[Issue], str, str]:
     import openpyxl  # imported lazily: only XLSX sources need it
 
+    _check_inflation(data, source)
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds (zipfile, KeyError, …)

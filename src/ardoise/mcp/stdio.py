@@ -8,12 +8,14 @@ from contextlib import suppress
 from ardoise.errors import ArdoiseError
 from ardoise.mcp.server import build_server
 from ardoise.query import territories
-from ardoise.query.release import ReleaseHolder
+from ardoise.query.release import ReleaseHolder, Restrictions
 from ardoise.settings import Settings
 
 
-def run_stdio(settings: Settings) -> None:
-    holder = ReleaseHolder(settings)
+def run_stdio(settings: Settings, restrictions: Restrictions | None = None) -> None:
+    """``restrictions``: the restricted datasets (issue #16), never served here: the client
+    is anonymous."""
+    holder = ReleaseHolder(settings, restrictions) if restrictions else ReleaseHolder(settings)
 
     def prepare() -> None:  # the territory index takes seconds: build it before it is asked
         with suppress(ArdoiseError):

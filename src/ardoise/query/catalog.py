@@ -40,6 +40,7 @@ from dataclasses import dataclass, replace
 from ardoise.odsql import ast, limits, parser
 from ardoise.odsql.errors import InvalidParameter
 from ardoise.odsql.literals import quote_string
+from ardoise.query.compile import RowFilter
 from ardoise.query.limits import check_window
 from ardoise.query.model import RecordsQuery
 from ardoise.query.plan_cache import compile_cached
@@ -202,7 +203,12 @@ def search_catalog(release: ServedRelease, query: CatalogQuery) -> CatalogPage:
     query = _words_of_where(query)
     wanted = words(query.text)
     if not wanted and query.theme is None:  # all in SQL, the page and the count too
-        compiled = compile_cached(_records_query(query), CATALOG_SCHEMA, export=not query.capped)
+        compiled = compile_cached(
+            _records_query(query),
+            CATALOG_SCHEMA,
+            export=not query.capped,
+            row_filter=_visible_rows(release),
+        )
         ids = [str(row[0]) for row in release.engine.run(compiled).rows]
         total = release.engine.count(compiled)
         return CatalogPage(total, tuple(release.dataset(i) for i in ids), wanted)
@@ -252,9 +258,20 @@ def _found(
     index = catalog_index(release)
     return [
         row
-        for row in release.engine.run(compile_cached(ods, CATALOG_SCHEMA, export=True)).rows
+        for row in release.engine.run(
+            compile_cached(ods, CATALOG_SCHEMA, export=True, row_filter=_visible_rows(release))
+        ).rows
         if _holds(index[str(row[0])], wanted, query.theme)
     ]
+
+
+def _visible_rows(release: ServedRelease) -> RowFilter | None:
+    """The catalogue rows of the datasets the current reader may see (issue #16)."""
+    hidden = release.hidden_datasets()
+    if not hidden:
+        return None
+    either = " or ".join(f"dataset_id = {quote_string(d)}" for d in hidden)
+    return RowFilter(f"not ({either})", CATALOG_SCHEMA)
 
 
 def _holds(entry: CatalogEntry, wanted: Sequence[str], theme: str | None) -> bool:

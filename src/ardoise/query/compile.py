@@ -49,6 +49,16 @@ class TerritoryFilter:
     codes: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class RowFilter:
+    """The rows a reader's grant admits (issue #16): an ODSQL condition resolved against the
+    dataset's full ``schema`` (it may name fields the reader cannot), ANDed before the
+    reader's own clauses."""
+
+    where: str
+    schema: Schema
+
+
 def _plain_territory(niveau: str, code: str) -> TerritoryFilter:
     """The plain filter of ``territoire=niveau:code`` (the level's link column, the code in
     the referential's form), used when the caller gives no richer ``TerritoryFilter``."""
@@ -101,6 +111,7 @@ def compile_records(
     now: datetime | None = None,
     extra_columns: tuple[str, ...] = (),
     territory: TerritoryFilter | None = None,
+    row_filter: RowFilter | None = None,
 ) -> CompiledQuery:
     """Compile ``query`` against ``schema``; raise a ``QueryError`` subclass on bad input.
 
@@ -108,6 +119,7 @@ def compile_records(
     ``extra_columns`` are stored columns outside the ODSQL schema (``_recordid``…) appended,
     as text, to the outputs of a query that is not aggregated; ODSQL itself cannot name them.
     ``territory`` filters on a link column; by default it is read from ``query.territoire``.
+    ``row_filter`` keeps the rows of a reader's grant (``query/access.py``).
     """
     parsed = parse_query(query)
     limits.check_count(
@@ -123,10 +135,14 @@ def compile_records(
     if territory is None and query.territoire is not None:
         territory = _plain_territory(*query.territoire)
     try:
-        main = _Statement(query, parsed, env, Params(), extra_columns, territory).build(window)
-        count = _Statement(query, parsed, env, Params(), territory=territory).build(None)
+        main = _Statement(query, parsed, env, Params(), extra_columns, territory, row_filter)
+        count = _Statement(query, parsed, env, Params(), (), territory, row_filter)
+        return _assemble(main.build(window), count.build(None))
     except RecursionError:  # belt and braces: MAX_DEPTH keeps resolving and rendering shallow
         raise LimitExceeded("ODSQL query is malformed: the query is nested too deeply.") from None
+
+
+def _assemble(main: CompiledQuery, count: CompiledQuery) -> CompiledQuery:
     return CompiledQuery(main.sql, main.params, main.columns, main.grouped, count)
 
 
@@ -139,8 +155,10 @@ class _Statement:
         params: Params,
         extra_columns: tuple[str, ...] = (),
         territory: TerritoryFilter | None = None,
+        row_filter: RowFilter | None = None,
     ) -> None:
         self.extra_columns = extra_columns
+        self.row_filter = row_filter
         self.territory = territory
         self.query = query
         self.parsed = parsed
@@ -211,6 +229,8 @@ class _Statement:
 
     def conditions(self) -> exp.Expr | None:
         parts = [self.r.condition(w, Scope("where")).sql for w in self.parsed.where]
+        if self.row_filter is not None:
+            parts.insert(0, exp.Paren(this=self.granted_rows(self.row_filter)))
         parts += self.refines()
         parts += [self.refine(f, v, "exclude") for f, v in self.query.exclude]
         if self.territory is not None and self.territory.column is not None:
@@ -224,6 +244,12 @@ class _Statement:
                 expression=exp.Paren(this=part) if isinstance(part, exp.Connector) else part,
             )
         return out
+
+    def granted_rows(self, row_filter: RowFilter) -> exp.Expr:
+        """The grant's condition, resolved against the full schema with the same parameters."""
+        env = Env(row_filter.schema, self.env.tz, self.env.lang, self.env.now)
+        where = parser.parse_where(row_filter.where)
+        return Resolver(env, self.params).condition(where, Scope("where")).sql
 
     def territory_condition(self, column: str, codes: tuple[str, ...]) -> exp.Expr:
         target = exp.Column(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -108,8 +108,22 @@ class Coverage:
 
 
 def _store(release: ServedRelease) -> IndicatorStore:
-    """Read once per release directory (``files_only``: see ``query/memo.py``)."""
-    return release.memo(store_for, lambda: store_for(release.path, release.id), files_only=True)
+    """Read once per release directory (``files_only``: see ``query/memo.py``); without the
+    indicators computed from a dataset the current reader may not see (issue #16)."""
+    store = release.memo(store_for, lambda: store_for(release.path, release.id), files_only=True)
+    hidden = set(release.hidden_datasets())
+    if not hidden:
+        return store
+    kept = {k: d for k, d in store.definitions.items() if not hidden & set(d.dataset_ids)}
+    return replace(store, definitions=kept)
+
+
+def hides_indicators(release: ServedRelease) -> bool:
+    """Whether some indicator is computed from a dataset the current reader may not see."""
+    if not release.hidden_datasets():
+        return False
+    full = release.memo(store_for, lambda: store_for(release.path, release.id), files_only=True)
+    return len(_store(release).definitions) < len(full.definitions)
 
 
 def _info(store: IndicatorStore, d: Definition) -> IndicatorInfo:

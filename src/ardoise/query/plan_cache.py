@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from ardoise.odsql.schema import Schema
-from ardoise.query.compile import TerritoryFilter, compile_records
+from ardoise.query.compile import RowFilter, TerritoryFilter, compile_records
 from ardoise.query.model import CompiledQuery, RecordsQuery
 
 CACHE_SIZE = 4096
@@ -22,9 +22,15 @@ def _compiled(
     export: bool,
     extra_columns: tuple[str, ...],
     territory: TerritoryFilter | None,
+    row_filter: RowFilter | None,
 ) -> CompiledQuery:
     return compile_records(
-        query, schema, export=export, extra_columns=extra_columns, territory=territory
+        query,
+        schema,
+        export=export,
+        extra_columns=extra_columns,
+        territory=territory,
+        row_filter=row_filter,
     )
 
 
@@ -35,11 +41,17 @@ def compile_cached(
     export: bool = False,
     extra_columns: tuple[str, ...] = (),
     territory: TerritoryFilter | None = None,
+    row_filter: RowFilter | None = None,
 ) -> CompiledQuery:
     """``compile_records`` through a bounded cache (errors are not cached: they re-raise)."""
     texts = (query.select, query.group_by, query.order_by, *query.where_clauses)
     if any(t and "now" in t.lower() for t in texts):
         return compile_records(
-            query, schema, export=export, extra_columns=extra_columns, territory=territory
+            query,
+            schema,
+            export=export,
+            extra_columns=extra_columns,
+            territory=territory,
+            row_filter=row_filter,
         )
-    return _compiled(query, schema, export, extra_columns, territory)
+    return _compiled(query, schema, export, extra_columns, territory, row_filter)

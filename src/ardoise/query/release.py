@@ -13,7 +13,7 @@ import os
 import re
 import threading
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -25,8 +25,12 @@ from ardoise.catalog.loader import load_descriptor
 from ardoise.catalog.model import Dataset
 from ardoise.errors import ArdoiseError, ConfigError, DatasetNotFound, NoRelease, ReleaseCorrupt
 from ardoise.odsql.schema import Schema
+from ardoise.query.access import READER, Access, Grant
+from ardoise.query.compile import RowFilter
 from ardoise.query.engine import Engine
 from ardoise.query.memo import Memo
+from ardoise.query.model import RecordsQuery
+from ardoise.query.plan_cache import compile_cached
 from ardoise.release.integrity import verify
 from ardoise.release.manifest import DatasetEntry, Manifest, ParquetFile
 from ardoise.settings import Settings
@@ -42,6 +46,11 @@ class DatasetView:
     entry: DatasetEntry  # its manifest entry
     schema: Schema
     parquet: Path
+    # A reader's grant on a restricted dataset (issue #16): the rows it admits, compiled
+    # into every query of the dataset, and their number; ``schema`` and ``dataset`` then
+    # lack the grant's hidden fields.
+    row_filter: RowFilter | None = None
+    granted_rows: int | None = None
 
     @property
     def id(self) -> str:
@@ -49,7 +58,7 @@ class DatasetView:
 
     @property
     def rows(self) -> int:
-        return self.entry.rows
+        return self.entry.rows if self.granted_rows is None else self.granted_rows
 
     @property
     def parquet_file(self) -> ParquetFile:
@@ -86,9 +95,19 @@ DERIVED_TABLES = {
 }  # (indicator values are read by query/indicator_index.py, not through the engine)
 
 
+def _public() -> frozenset[str]:
+    return frozenset()
+
+
+Restrictions = Callable[[], frozenset[str]]  # the restricted dataset ids, now
+
+
 class ServedRelease:
-    def __init__(self, path: Path, settings: Settings) -> None:
+    def __init__(
+        self, path: Path, settings: Settings, restrictions: Restrictions = _public
+    ) -> None:
         self.path = path
+        self.restrictions = restrictions
         self._memo = Memo(str(path))
         self.manifest: Manifest = Manifest.read(path / "manifest.json")
         self.id: str = self.manifest.release_id
@@ -101,7 +120,8 @@ class ServedRelease:
             views[ds_id] = DatasetView(
                 dataset, entry, Schema.from_dataset(dataset), path / entry.parquet.path
             )
-        self.datasets = views
+        self.views = views  # every dataset, whoever reads: the query layer's own use only
+        self._ids = frozenset(views)
         tables = {k: v.parquet for k, v in views.items()}
         tables[CATALOG_TABLE] = self._catalog_table(settings.cache_dir / "catalog")
         # Derived tables of the release, queryable by the query layer under "__" names
@@ -126,7 +146,7 @@ class ServedRelease:
         path = directory / f"{self.id}.parquet"
         if not path.is_file():
             directory.mkdir(parents=True, exist_ok=True)
-            views = list(self.datasets.values())
+            views = list(self.views.values())
             table = pa.table(
                 {
                     "dataset_id": [v.id for v in views],
@@ -159,11 +179,37 @@ class ServedRelease:
     def has_table(self, name: str) -> bool:
         return name in self.engine._tables
 
+    def access(self) -> Access:
+        """The restricted datasets and the reader of the running request."""
+        return Access(self.restrictions() & self._ids, READER.get())
+
+    @property
+    def datasets(self) -> dict[str, DatasetView]:
+        """The datasets the current reader may see, as they may see them (issue #16)."""
+        access = self.access()
+        if not access.restricted:
+            return self.views
+        return {k: self._granted(v, access) for k, v in self.views.items() if access.visible(k)}
+
     def dataset(self, dataset_id: str) -> DatasetView:
-        view = self.datasets.get(dataset_id)
-        if view is None:
+        """One dataset as the current reader may see it; unknown to a reader without access
+        (the same answer as for a dataset that does not exist)."""
+        view = self.views.get(dataset_id)
+        access = self.access()
+        if view is None or not access.visible(dataset_id):
             raise DatasetNotFound(f"Unknown dataset: {dataset_id}")
-        return view
+        return self._granted(view, access) if access.restricted else view
+
+    def hidden_datasets(self) -> tuple[str, ...]:
+        """The ids of the datasets the current reader may not see."""
+        access = self.access()
+        return tuple(sorted(d for d in access.restricted if not access.visible(d)))
+
+    def _granted(self, view: DatasetView, access: Access) -> DatasetView:
+        grant = access.grant(view.id)
+        if grant is None or grant.full:
+            return view
+        return self.memo(("granted", view.id, grant), lambda: _project(self, view, grant))
 
     def quality(self, dataset_id: str) -> dict[str, Any]:
         path = self.path / "quality" / f"{dataset_id}.json"
@@ -179,11 +225,19 @@ class ServedRelease:
         """``compute()``, once per release and key (concurrent first callers compute once),
         kept as long as this release; ``files_only``: shared with the other releases of the
         same directory (see ``query/memo.py``)."""
-        return self._memo.get(key, compute, files_only=files_only)
+        return self._memo.get(self.scoped(key), compute, files_only=files_only)
 
     def memoised(self, key: Hashable) -> bool:
-        """Whether ``key`` has been computed for this release."""
-        return key in self._memo
+        """Whether ``key`` has been computed for this release (for the current reader)."""
+        return self.scoped(key) in self._memo
+
+    def scoped(self, key: Hashable) -> Hashable:
+        """``key``, with what the current access changes when a dataset is restricted: no
+        value computed for one reader is ever served to another."""
+        restricted = self.restrictions() & self._ids
+        if not restricted:
+            return key
+        return ("access", Access(restricted, READER.get()).key(self._ids), key)
 
     def close(self) -> None:
         self.engine.close()
@@ -192,8 +246,9 @@ class ServedRelease:
 class ReleaseHolder:
     """The release behind ``var/current``, reloaded when the link changes."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, restrictions: Restrictions = _public) -> None:
         self.settings = settings
+        self.restrictions = restrictions  # the restricted datasets, from the control plane
         self._lock = threading.Lock()
         self._target: str | None = None
         self._release: ServedRelease | None = None
@@ -252,7 +307,7 @@ class ReleaseHolder:
                     path = (link.parent / target).resolve()
                     # a damaged file is refused before the engine reads it, never served
                     verify(path, Manifest.read(path / "manifest.json"))
-                    new = ServedRelease(path, self.settings)
+                    new = ServedRelease(path, self.settings, self.restrictions)
                 except (ArdoiseError, OSError, ValueError, KeyError, duckdb.Error) as exc:
                     error = _unservable(target, exc)
                     self._failed = (target, error)
@@ -268,6 +323,25 @@ class ReleaseHolder:
     def close(self) -> None:
         if self._release is not None:
             self._release.close()
+
+
+def _project(release: ServedRelease, view: DatasetView, grant: Grant) -> DatasetView:
+    """``view`` as ``grant`` shows it: without the hidden fields, with the grant's rows."""
+    dataset = replace(
+        view.dataset,
+        fields=tuple(f for f in view.dataset.fields if f.name not in grant.hidden),
+        key=tuple(k for k in view.dataset.key if k not in grant.hidden),
+        territories=tuple((r, n) for r, n in view.dataset.territories if n not in grant.hidden),
+    )
+    row_filter = RowFilter(grant.row_filter, view.schema) if grant.row_filter else None
+    projected = replace(view, dataset=dataset, schema=Schema.from_dataset(dataset))
+    if row_filter is None:
+        return projected
+    counted = compile_cached(
+        RecordsQuery(limit=0), projected.schema, export=True, row_filter=row_filter
+    )
+    rows = release.engine.count(counted)
+    return replace(projected, row_filter=row_filter, granted_rows=rows)
 
 
 # territory roles whose columns are looked up one value at a time (a school, a commune)

@@ -53,7 +53,11 @@ class FacetGroup:
 def run_records(release: ServedRelease, dataset_id: str, query: RecordsQuery) -> RecordsPage:
     view = release.dataset(dataset_id)
     compiled = compile_cached(
-        query, view.schema, extra_columns=(RECORD_ID,), territory=_territory(release, view, query)
+        query,
+        view.schema,
+        extra_columns=(RECORD_ID,),
+        territory=_territory(release, view, query),
+        row_filter=view.row_filter,
     )
     result, total = _page(release, compiled, query)
     names = [c.name for c in compiled.columns]
@@ -90,9 +94,19 @@ def get_record(release: ServedRelease, dataset_id: str, record_id: str) -> dict[
     """One record by its id, all fields; RecordNotFound when no row has that id."""
     view = release.dataset(dataset_id)
     cols = ", ".join(_quote(n) for n in view.schema.names)
+    source, params = _quote(view.id), {}
+    if view.row_filter is not None:  # the reader's grant: only a record among its rows (#16)
+        granted = compile_cached(
+            RecordsQuery(),
+            view.schema,
+            export=True,
+            extra_columns=(RECORD_ID,),
+            row_filter=view.row_filter,
+        )
+        source, params = f"({granted.sql}) AS {_quote(view.id)}", granted.params
     result = release.engine.fetch(
-        f"SELECT {cols} FROM {_quote(view.id)} WHERE {_quote(RECORD_ID)} = $id LIMIT 1",
-        {"id": record_id},
+        f"SELECT {cols} FROM {source} WHERE {_quote(RECORD_ID)} = $id LIMIT 1",
+        {**params, "id": record_id},
     )
     if not result.rows:
         raise RecordNotFound(f"Unknown record: {record_id}")
@@ -120,7 +134,9 @@ def run_facets(
             limit=MAX_FACET_VALUES,
             offset=None,
         )
-        compiled = compile_cached(q, view.schema, export=True, territory=territory)
+        compiled = compile_cached(
+            q, view.schema, export=True, territory=territory, row_filter=view.row_filter
+        )
         rows = release.engine.run(compiled).rows
         groups.append(
             FacetGroup(
@@ -136,7 +152,7 @@ def run_facets(
 
 
 def default_facets(view: DatasetView) -> list[str]:
-    return [f.name for f in view.dataset.fields if f.facet]
+    return [f.name for f in view.dataset.fields if f.facet]  # a grant's hidden ones are gone
 
 
 def export_batches(
@@ -149,7 +165,11 @@ def export_batches(
     """The columns and a lazy stream of Arrow batches of the query, without the records cap."""
     view = release.dataset(dataset_id)
     compiled = compile_cached(
-        query, view.schema, export=True, territory=_territory(release, view, query)
+        query,
+        view.schema,
+        export=True,
+        territory=_territory(release, view, query),
+        row_filter=view.row_filter,
     )
     return compiled.columns, release.engine.stream_arrow(compiled, time_limit_ms=time_limit_ms)
 

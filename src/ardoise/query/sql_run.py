@@ -27,10 +27,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ardoise.odsql.errors import LimitExceeded
+from ardoise.query.access import READER, Access
 from ardoise.query.errors import QueryTimeout
+from ardoise.query.indicators import hides_indicators
 from ardoise.query.release import ServedRelease
 from ardoise.query.sql_guard import VIEW_PREFIX, CheckedSql, SqlRefused, check_sql
-from ardoise.query.sql_tables import PUBLIC, Grant, visible_tables, with_default
+from ardoise.query.sql_tables import PUBLIC, Grant, sql_grant, visible_tables, with_default
 from ardoise.release.store import ReleaseStore
 from ardoise.settings import Settings
 from ardoise.sql import quote_identifier, quote_literal
@@ -87,10 +89,17 @@ def checked(
 ) -> CheckedSql:
     """``text`` checked against the tables ``grant`` may read; unqualified names are those of
     the release ``default`` (an id of the store; None: the served ``release``)."""
-    tables = _tables(release, store, grant)
+    tables = _tables(release, store, reader_grant(release, grant))
     if default is not None and default.lower() != release.id.lower():
         tables = with_default(tables, default)
     return check_sql(text, tables, views)
+
+
+def reader_grant(release: ServedRelease, grant: Grant) -> Grant:
+    """``grant`` narrowed by the current reader's access to restricted datasets (#16)."""
+    own = sql_grant(Access(release.restrictions(), READER.get()))
+    indicators = grant.indicators and not hides_indicators(release)
+    return Grant(grant.hidden | own.hidden, indicators)
 
 
 def _tables(release: ServedRelease, store: ReleaseStore, grant: Grant) -> dict[str, Path]:
@@ -248,6 +257,7 @@ def database(
     release: ServedRelease, store: ReleaseStore, grant: Grant, limits: SqlLimits
 ) -> SqlDatabase:
     """The SQL database of ``release`` for ``grant``: a view per file it may read."""
+    grant = reader_grant(release, grant)
 
     def build() -> SqlDatabase:
         paths = sorted(set(_tables(release, store, grant).values()))

@@ -7,8 +7,10 @@ A release offers, under plain names: each published dataset (its id, and the sam
 another published release are the same names prefixed by its id:
 ``"20240901T000000Z-ab12cd34".fr_en_ips_colleges``.
 
-:func:`visible_tables` is the one function that decides what a caller sees; restricted
-datasets (issue #16) will be filtered there, by the caller's grant.
+:func:`visible_tables` is the one function that decides what a caller sees: a restricted
+dataset (issue #16) is offered only to a reader whose grant shows all of it (every row, every
+field); a grant with a row filter or hidden fields is served by the Explore API, whose
+compiler composes the filter, never by raw SQL over the file.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 
 from ardoise.errors import ArdoiseError, ReleaseNotFound
 from ardoise.odsql.errors import InvalidParameter
+from ardoise.query.access import Access
 from ardoise.release.manifest import Manifest
 from ardoise.release.store import ReleaseStore
 
@@ -47,9 +50,20 @@ class SqlTable:
 
 @dataclass(frozen=True)
 class Grant:
-    """What a caller may read beyond public data (issue #16): none yet."""
+    """The datasets a caller may not read in SQL (restricted ones without a full grant)."""
 
-    datasets: frozenset[str] = frozenset()
+    hidden: frozenset[str] = frozenset()
+    indicators: bool = True  # False: some indicator is computed from a hidden dataset
+
+
+def sql_grant(access: Access) -> Grant:
+    """What ``access`` lets SQL read: restricted datasets only under a full grant."""
+    hidden = set()
+    for dataset_id in access.restricted:
+        grant = access.grant(dataset_id)
+        if grant is None or not grant.full:
+            hidden.add(dataset_id)
+    return Grant(frozenset(hidden))
 
 
 PUBLIC = Grant()
@@ -66,7 +80,8 @@ def release_tables(path: Path, manifest: Manifest, grant: Grant = PUBLIC) -> lis
             if name not in names:
                 names.add(name)
                 out.append(SqlTable(name, "jeu", ds_id, path / entry.parquet.path))
-    for kind, group in (("indicateurs", INDICATOR_TABLES), ("territoires", TERRITORY_TABLES)):
+    groups = (("indicateurs", INDICATOR_TABLES), ("territoires", TERRITORY_TABLES))
+    for kind, group in groups if grant.indicators else groups[1:]:
         for name, rel in group.items():
             if name not in names and (path / rel).is_file():
                 names.add(name)
@@ -75,9 +90,8 @@ def release_tables(path: Path, manifest: Manifest, grant: Grant = PUBLIC) -> lis
 
 
 def _visible(dataset_id: str, grant: Grant) -> bool:
-    """Whether a caller with ``grant`` may read the dataset: every published dataset is
-    public today; a restricted one (#16) will need ``dataset_id in grant.datasets``."""
-    return True
+    """Whether a caller with ``grant`` may read the dataset."""
+    return dataset_id not in grant.hidden
 
 
 def visible_tables(

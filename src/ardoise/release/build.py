@@ -51,6 +51,7 @@ from ardoise.release.store import ReleaseStore, link_or_copy
 from ardoise.settings import Settings
 
 Progress = Callable[[str, int, int], None]  # (step label, done, total)
+Staged = Callable[[Path, dict[str, DatasetEntry]], None]  # (build folder, its datasets)
 
 
 @dataclass(frozen=True)
@@ -109,8 +110,13 @@ def build_release(
     progress: Progress | None = None,
     build_referential_fn: Callable[..., Any] | None = None,
     sources: Mapping[str, Path] | None = None,
+    staged: Staged | None = None,
 ) -> BuildResult:
     """Ingest the catalog (or ``only`` these ids) into a new release; publish it if asked.
+
+    ``staged`` is called with the build folder and its dataset entries once the datasets
+    and indicators are in it, before it is published or dropped: the preview of a
+    submission compares it with the served release (``controlplane.preview``).
 
     ``sources`` (dataset id → folder) reads those datasets from that folder instead of the
     mirror: a producer's submitted version (``controlplane.submissions``), same pipeline.
@@ -145,6 +151,7 @@ def build_release(
                 build_referential_fn,
                 {**service.sources, **(sources or {})},
                 service.descriptors,
+                staged,
             )
         finally:
             if build.exists():
@@ -163,6 +170,7 @@ def _build(
     build_referential_fn: Callable[..., Any] | None,
     sources: Mapping[str, Path],
     descriptor_files: Mapping[str, Path],
+    staged: Staged | None = None,
 ) -> BuildResult:
     total = len(datasets) + 1
     paths = {
@@ -177,6 +185,8 @@ def _build(
     # Indicators, computed over the datasets just placed; their hash joins the fingerprint.
     tick("indicateurs", total, total)
     indicators = indicators_cached(build, settings.cache_dir)
+    if staged is not None:
+        staged(build, entries)
     known = read_portal_catalog(settings.mirror, [d for d, e in entries.items() if e.parquet])
     write_json(build / "catalog" / "portal.json", [k.__dict__ for k in known])
     # a service dataset absent from this release (nothing counted yet) is not in it at all

@@ -15,6 +15,7 @@ every release has one, whichever path published it; served as JSON
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -208,7 +209,29 @@ def release_changelog(releases_dir: Path, release_id: str) -> Changelog:
     current = Manifest.read(current_dir / "manifest.json")
     prev_id = current.previous_release
     prev_dir = releases_dir / prev_id if prev_id else None
+    notes = read_notes(current_dir)
     if prev_dir is None or not (prev_dir / "manifest.json").is_file():
-        return changelog_between(None, None, current, current_dir)
+        return changelog_between(None, None, current, current_dir, notes)
     previous = Manifest.read(prev_dir / "manifest.json")
-    return changelog_between(previous, prev_dir, current, current_dir)
+    return changelog_between(previous, prev_dir, current, current_dir, notes)
+
+
+NOTES = "notes.json"  # dataset id → the producer's note, written by the publication
+
+
+def write_notes(release_dir: Path, notes: dict[str, str]) -> None:
+    """Keep the producers' notes with a release being built (``build_release(staged=…)``)."""
+    kept = {k: v for k, v in notes.items() if v and v.strip()}
+    if kept:
+        (release_dir / NOTES).write_text(json.dumps(kept, ensure_ascii=False, indent=1), "utf-8")
+
+
+def read_notes(release_dir: Path) -> dict[str, str]:
+    path = release_dir / NOTES
+    if not path.is_file():
+        return {}
+    try:
+        found = json.loads(path.read_text("utf-8"))
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}

@@ -44,6 +44,7 @@ from ardoise.web.headers import JsonCorsMiddleware, SecurityHeadersMiddleware
 from ardoise.web.metrics import MetricsMiddleware
 from ardoise.web.portal_requests import PortalRequestMiddleware
 from ardoise.web.ratelimit import PORTAL_DAILY_QUOTA, RateLimitMiddleware
+from ardoise.web.reader import ControlPlaneAccess, ReaderMiddleware
 from ardoise.web.readiness import readiness
 from ardoise.web.release_header import ReleaseHeaderMiddleware
 from ardoise.web.requestlog import RequestLogMiddleware
@@ -66,7 +67,8 @@ EXPLORE_PREFIXES = (
 
 
 def create_app(settings: Settings) -> FastAPI:
-    holder = ReleaseHolder(settings)
+    access = ControlPlaneAccess(settings)  # restricted datasets and readers (issue #16)
+    holder = ReleaseHolder(settings, access.restrictions)
     mcp_endpoint = McpEndpoint(build_mcp_server(settings, holder), settings)
     counter = usage_counter(settings)
     app = FastAPI(
@@ -81,6 +83,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.releases = holder
+    app.state.access = access
     app.state.archive = ReleaseArchive(settings, holder)
     app.state.usage = counter
     errors.install(app)
@@ -125,7 +128,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(status_page.build_router(counter))  # /statut, /statut.json (#17)
     _include_routes(app, settings, holder, mcp_endpoint)
     _openapi_aliases(app)
-    _add_middleware(app, settings, current_id)
+    _add_middleware(app, settings, _with_restrictions(current_id, access))
     app.add_middleware(MetricsMiddleware, release_id=current_id)  # /metrics (#17)
     if counter is not None:  # outermost: every answer, as sent (issue #17)
         app.add_middleware(UsageMiddleware, counter=counter)
@@ -133,6 +136,22 @@ def create_app(settings: Settings) -> FastAPI:
     log = requestlog.json_logs(settings)
     app.add_middleware(RequestLogMiddleware, release_id=current_id, log=log)
     return app
+
+
+def _with_restrictions(
+    current_id: Callable[[], str | None], access: ControlPlaneAccess
+) -> Callable[[], str | None]:
+    """The key of cached answers: the release, and which datasets are restricted (an answer
+    cached before a dataset was restricted is never served after)."""
+
+    def key() -> str | None:
+        rid = current_id()
+        restricted = access.restrictions()
+        if rid is None or not restricted:
+            return rid
+        return rid + "~" + ",".join(sorted(restricted))
+
+    return key
 
 
 # Where clients look for the OpenAPI document besides ROOT.openapi() (issue #13): the
@@ -209,8 +228,19 @@ def _include_routes(
     app.include_router(bundle_router(), prefix=ROOT.v1())  # bundle, citations, Croissant (#18)
     if installed("producteurs"):  # the producers' Automation API (API keys)
         from ardoise.controlplane.automation import build_router as automation_router
+        from ardoise.controlplane.database import LazyEngine
+        from ardoise.controlplane.signin import SignIn
+        from ardoise.espace import build_router as espace_router
 
-        app.include_router(automation_router(settings))
+        engine = LazyEngine(settings)
+        app.state.signin = SignIn(settings, engine)  # sessions of /compte, /producteurs (#15, #16)
+        app.include_router(automation_router(settings, engine))
+        app.include_router(espace_router(settings, app.state.signin, errors.status_of))
+        from ardoise.web.upload_limit import UploadLimitMiddleware
+
+        app.add_middleware(
+            UploadLimitMiddleware, max_mb=settings.upload_max_mb, error_body=errors.error_body
+        )
     # llms.txt and the .md twins of pages: before the dashboard, whose /donnees/{id}
     # patterns would otherwise take /donnees/{id}.md
     app.include_router(llms_api.build_router())
@@ -225,6 +255,7 @@ def _add_middleware(app: FastAPI, settings: Settings, current_id: Callable[[], s
     # Innermost first: answers are compressed once, then cached compressed (a cache hit costs
     # no gzip); quotas count hits too; CORS outermost. The release header is set innermost,
     # so cached answers keep it.
+    app.add_middleware(ReaderMiddleware, access=app.state.access)  # who reads (issue #16)
     app.add_middleware(ReleaseHeaderMiddleware)
     # zlib's default level, not Starlette's 9: half the CPU for answers ~1 % larger (a
     # 136 KB territory page: 1.9 ms instead of 4.2 ms; an 18 MB CSV export likewise).

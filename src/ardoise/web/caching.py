@@ -54,9 +54,10 @@ class CachingMiddleware:
             await self.app(scope, receive, send)
             return
         if scope["path"] == "/api/introspect" or any(
-            k == b"authorization" for k, _ in scope.get("headers") or []
-        ):
-            await self.app(scope, receive, send)  # per-token answers are never cached (#7)
+            k == b"authorization" or (k == b"cookie" and b"ardoise_session=" in v)
+            for k, v in scope.get("headers") or []
+        ):  # per-token and per-reader answers are never cached (#7, #16)
+            await self.app(scope, receive, send)
             return
         rid = self.release_id()  # type: ignore[operator]
         if rid is None:  # not loaded yet: the handler loads it, and its answer is tagged

@@ -18,7 +18,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from ardoise.controlplane.errors import Conflict, ControlPlaneError, Forbidden, Unauthenticated
+from ardoise.controlplane.errors import (
+    Conflict,
+    ControlPlaneError,
+    Forbidden,
+    ProviderUnavailable,
+    Unauthenticated,
+    UploadTooLarge,
+)
 from ardoise.errors import (
     ArdoiseError,
     CatalogError,
@@ -50,6 +57,7 @@ ERRORS: dict[type[ArdoiseError], Answer] = {
     Unauthenticated: Answer(401),
     Forbidden: Answer(403),
     Conflict: Answer(409),
+    UploadTooLarge: Answer(413),
     NotFound: Answer(404, "NotFound"),
     ReleaseNotFound: Answer(404, "UnknownRelease"),
     # the server cannot answer now: nothing published, a broken release, a missing part
@@ -58,6 +66,7 @@ ERRORS: dict[type[ArdoiseError], Answer] = {
     MissingExtra: Answer(503),
     RegistryUnavailable: Answer(503),
     AuditUnavailable: Answer(503),
+    ProviderUnavailable: Answer(503),
     # server faults
     ConfigError: Answer(500),
     CatalogError: Answer(500),

@@ -13,6 +13,8 @@ import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ardoise.query.model import RecordsQuery
+from ardoise.query.plan_cache import compile_cached
 from ardoise.query.release import DatasetView, ServedRelease
 from ardoise.query.territories import levels
 from ardoise.query.territories.context import ReleaseTerritories, territories_of
@@ -101,13 +103,30 @@ def _rows(state: ReleaseTerritories, view: DatasetView, measures: tuple[Field, .
         found = state.school_rows.get(view.id)
         if not isinstance(found, _Rows):
             names = ["_uai", "_annee_scolaire", "_etats", *(f.name for f in measures)]
-            table = pq.read_table(view.parquet, columns=names)
+            table = _read(state.release, view, names)
             index: dict[str, list[int]] = {}
             for i, uai in enumerate(table.column("_uai").to_pylist()):
                 if uai is not None:
                     index.setdefault(uai, []).append(i)
             found = state.school_rows[view.id] = _Rows(table.drop_columns(["_uai"]), index)
         return found
+
+
+def _read(release: ServedRelease, view: DatasetView, names: list[str]) -> pa.Table:
+    """The columns ``names`` of the rows the reader may see (a grant's rows, issue #16)."""
+    if view.row_filter is None:
+        return pq.read_table(view.parquet, columns=names)
+    compiled = compile_cached(
+        RecordsQuery(),
+        view.schema,
+        export=True,
+        extra_columns=tuple(n for n in names if n.startswith("_")),
+        row_filter=view.row_filter,
+    )
+    batches = list(release.engine.stream_arrow(compiled))
+    if not batches:
+        return pq.read_table(view.parquet, columns=names).slice(0, 0)
+    return pa.Table.from_batches(batches).select(names)
 
 
 def etablissement(release: ServedRelease, uai: str) -> Etablissement:

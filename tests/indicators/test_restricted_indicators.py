@@ -1,0 +1,49 @@
+"""Indicators computed from a restricted dataset (issue #16) are not shown to a reader who
+may not see that dataset: not listed, not served by id, not on a territory, not in SQL."""
+
+from __future__ import annotations
+
+import pytest
+
+from ardoise.query import indicators
+from ardoise.query.access import Grant, Reader, reading_as
+from ardoise.query.release import ServedRelease
+from ardoise.query.sql_run import reader_grant
+from ardoise.query.sql_tables import PUBLIC, release_tables
+from ardoise.settings import Settings
+
+RESTRICTED = "fr-en-ips-ecoles-ap2022"
+FROM_IT = {"ips_moyen_ecoles", "ips_reference_ecoles", "nb_ecoles_ips", "part_prive_ecoles"}
+
+
+@pytest.fixture(scope="module")
+def restricted(ind_settings: Settings) -> ServedRelease:
+    path = (ind_settings.var_dir / "current").resolve()
+    release = ServedRelease(path, ind_settings, lambda: frozenset({RESTRICTED}))
+    assert RESTRICTED in release.views
+    return release
+
+
+def test_the_anonymous_sees_no_indicator_of_a_restricted_dataset(
+    restricted: ServedRelease,
+) -> None:
+    listed = {i.definition.id for i in indicators.list_indicators(restricted)}
+    assert listed and not listed & FROM_IT
+    assert "taux_reussite_bac" in listed
+    with pytest.raises(indicators.IndicatorNotFound):
+        indicators.indicator(restricted, "ips_reference_ecoles")
+    assert indicators.hides_indicators(restricted)
+    names = {
+        t.name
+        for t in release_tables(
+            restricted.path, restricted.manifest, reader_grant(restricted, PUBLIC)
+        )
+    }
+    assert "indicateurs_valeurs" not in names and "communes" in names
+
+
+def test_a_reader_granted_the_dataset_sees_them(restricted: ServedRelease) -> None:
+    with reading_as(Reader(grants=((RESTRICTED, Grant()),))):
+        listed = {i.definition.id for i in indicators.list_indicators(restricted)}
+        assert listed >= FROM_IT
+        assert not indicators.hides_indicators(restricted)
