@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from ardoise.api.jsonresponse import JSONBytes
+from ardoise.api.media import answers
 from ardoise.errors import ReleaseNotFound
 from ardoise.lru import LRU
 from ardoise.release.changelog import Changelog, DatasetChange, release_changelog
@@ -101,7 +102,12 @@ def build_router() -> APIRouter:
         releases_dir: Path = request.app.state.settings.releases_dir
         return JSONBytes(changelog_of(releases_dir, release_id).to_json())
 
-    @router.get("/changelog.atom", summary="Flux Atom des nouvelles releases")
+    @router.get(
+        "/changelog.atom",
+        summary="Flux Atom des nouvelles releases",
+        response_class=Response,
+        responses=answers("application/atom+xml"),
+    )
     def feed(request: Request) -> Response:
         settings = request.app.state.settings
         store = ReleaseStore(settings.var_dir)

@@ -35,7 +35,7 @@ from ardoise.query.release_archive import ReleaseArchive
 from ardoise.settings import Settings, load_settings
 from ardoise.urls import ROOT
 from ardoise.usage.counter import UsageCounter
-from ardoise.web import accesslog, errors, scolarite, usage_page
+from ardoise.web import accesslog, errors, openapi, scolarite, usage_page
 from ardoise.web.caching import CachingMiddleware
 from ardoise.web.clientip import trusted_proxies
 from ardoise.web.headers import JsonCorsMiddleware, SecurityHeadersMiddleware
@@ -112,6 +112,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(usage_page.build_router(counter))  # /usages, .json, .csv (#17)
     _include_routes(app, settings, holder, mcp_endpoint)
     _openapi_aliases(app)
+    openapi.install(app)  # the document states the real answers (#21.7)
     _add_middleware(app, settings, current_id)
     app.add_middleware(MetricsMiddleware, release_id=current_id)  # /metrics (#17)
     if counter is not None:  # outermost: every answer, as sent (issue #17)

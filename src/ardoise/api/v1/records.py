@@ -18,6 +18,7 @@ from ardoise.api import params as P
 from ardoise.api.deps import CurrentRelease
 from ardoise.api.exports import export_response
 from ardoise.api.jsonresponse import JSONBytes
+from ardoise.api.media import EXPORT_ANSWERS
 from ardoise.api.v1.params import (
     DatasetParam,
     Download,
@@ -157,7 +158,7 @@ def explore_download(
 def build_router() -> APIRouter:
     """The routes, each also answering without its final slash (clients write both)."""
     router = APIRouter(tags=["API v1 (historique)"])
-    stream: dict[str, Any] = {"response_class": StreamingResponse}
+    stream: dict[str, Any] = {"response_class": StreamingResponse, "responses": EXPORT_ANSWERS}
     for path, endpoint, summary, extra in (
         ("/api/records/1.0/search", search, "Rechercher des enregistrements (v1)", {}),
         (
