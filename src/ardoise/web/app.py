@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 
@@ -35,7 +35,7 @@ from ardoise.query.release_archive import ReleaseArchive
 from ardoise.settings import Settings, load_settings
 from ardoise.urls import ROOT
 from ardoise.usage.counter import UsageCounter
-from ardoise.web import accesslog, errors, openapi, scolarite, usage_page
+from ardoise.web import accesslog, errors, openapi, readiness, scolarite, usage_page
 from ardoise.web.caching import CachingMiddleware
 from ardoise.web.clientip import trusted_proxies
 from ardoise.web.headers import JsonCorsMiddleware, SecurityHeadersMiddleware
@@ -95,19 +95,16 @@ def create_app(settings: Settings) -> FastAPI:
     # endpoints (issue #4 targets), then the Explore API's many routes.
     @app.get("/health", tags=["Service"])
     async def health() -> dict[str, Any]:
-        with suppress(ArdoiseError):  # none published, or unservable: said below
-            if holder.loaded() is None:  # load it (the first time, after a switch)
-                await run_in_threadpool(holder.get)
-        rid = current_id()
-        problem = holder.problem()  # var/current points at a release that cannot be served
-        if problem is None:
-            return {
-                "status": "ok" if rid else "sans_release",
-                "release": rid,
-                "version": __version__,
-            }
-        status = "release_precedente" if rid else "release_inservable"
-        return {"status": status, "release": rid, "version": __version__, "probleme": problem}
+        state = await readiness.release_state(holder)
+        body = {"status": state.status, "release": state.release, "version": __version__}
+        return body if state.problem is None else {**body, "probleme": state.problem}
+
+    @app.get("/ready", tags=["Service"])
+    async def ready() -> JSONResponse:
+        """200 when the release var/current names is served, 503 otherwise (#21.2)."""
+        state = await readiness.release_state(holder)
+        body = {"status": state.status, "release": state.release, "probleme": state.problem}
+        return JSONResponse(body, status_code=200 if state.ready else 503)
 
     app.include_router(usage_page.build_router(counter))  # /usages, .json, .csv (#17)
     _include_routes(app, settings, holder, mcp_endpoint)
@@ -144,10 +141,16 @@ def _lifespan(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # Load the release, its tables and the territory index now, not on the first request.
         def prepare() -> None:
-            with suppress(ArdoiseError):  # no release yet: nothing to prepare
+            try:
                 release = holder.get()
                 territories.prepare(release)
                 indicator_index(release)
+            except ArdoiseError:  # no release yet, or unservable (/health says which)
+                pass
+            except Exception as exc:  # a file changed on disk since it was verified (#21.2)
+                logging.getLogger("ardoise").warning(
+                    "Préparation de la release interrompue : %s", str(exc).splitlines()[0][:200]
+                )
 
         warm_up = threading.Thread(target=prepare, name="ardoise-warm-up", daemon=True)
         warm_up.start()
