@@ -43,7 +43,7 @@ SCOLARITE_PATHS = ("/v3/", "/v4/", "/v5/", "/api/introspect", "/verifier")
 # the dataset has no rows for; and what ties two values together: the window (offset +
 # limit ≤ 10,000), `release=` or `date=` but not both, a UAI where the path's level is
 # `etablissement`, a school year of two consecutive years, a `parent=` coarser than the
-# level, a v1 dataset named by `dataset` or its old name `datasetid` (JSON Schema cannot
+# level, communes' contours without a `parent=`, a v1 dataset named by `dataset` or its old name `datasetid` (JSON Schema cannot
 # require one of two parameters).
 GRAMMAR_CODES = frozenset({"ODSQLError", "SQLError"})
 DATA_DEPENDENT = (
@@ -57,6 +57,7 @@ DATA_DEPENDENT = (
     "UAI invalide",
     "attendu une année scolaire",
     "est plus fin que",
+    "trop volumineux",
     "Paramètre dataset manquant",
 )
 

@@ -107,6 +107,8 @@ DELIMITER = {"type": "string", "pattern": '^[^"\\r\\n\\x00]?$'}
 # lang: its first two letters, after spaces (odsql.dates.lang_code)
 LANG = r"^(?:\s*[A-Za-z](?:[A-Za-z][\s\S]*|\s*))?$"
 CATALOG_SORTS = (*CATALOG_SORT, *(f"-{name}" for name in CATALOG_SORT))
+# query.limits.parse_int_parameter reads at most 12 digits
+MAX_INTEGER = 10**12 - 1
 BOOLEAN = _caseless("true", "false", "1", "0", "yes", "no", "oui", "non")
 # What each parameter really accepts, where the routes declare a plain string (they read
 # the text themselves, to answer the portal's error messages): (path fragment, name, schema),
@@ -114,8 +116,8 @@ BOOLEAN = _caseless("true", "false", "1", "0", "yes", "no", "oui", "non")
 # (offset + limit ≤ 10,000) cannot be said in JSON Schema; tests/api/test_schemathesis.py
 # says how those are checked.
 PARAMETERS: tuple[tuple[str, str, dict[str, Any]], ...] = (
-    ("/exports/", "limit", {"type": "integer", "minimum": -1}),
-    ("/download", "rows", {"type": "integer", "minimum": -1}),
+    ("/exports/", "limit", {"type": "integer", "minimum": -1, "maximum": MAX_INTEGER}),
+    ("/download", "rows", {"type": "integer", "minimum": -1, "maximum": MAX_INTEGER}),
     ("/api/explore/", "limit", {"type": "integer", "minimum": -1, "maximum": 100}),
     ("/api/explore/", "offset", {"type": "integer", "minimum": 0, "maximum": 9_900}),
     ("/1.0/", "rows", {"type": "integer", "minimum": 0, "maximum": 10_000}),
