@@ -71,7 +71,7 @@ def serve_process(settings: Settings, log: Path, **env: str) -> Iterator[Served]
             stderr=subprocess.STDOUT,
         )
         try:
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + 120  # a loaded 2-core machine
             while True:
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"ardoise serve n'a pas démarré : {log.read_text()[-2000:]}")

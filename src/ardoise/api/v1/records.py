@@ -29,6 +29,7 @@ from ardoise.api.v1.params import (
     Start,
 )
 from ardoise.api.v1.shape import facet_groups, v1_record
+from ardoise.exporters.csv_export import check_delimiter
 from ardoise.exporters.model import ExportOptions
 from ardoise.query import run, v1
 from ardoise.query.limits import RECORDS_MAX_LIMIT, parse_int_parameter
@@ -127,6 +128,9 @@ def _download(
     query = filters.query(view.schema)
     limit = parse_int_parameter("rows", file.rows)
     query = replace(query, limit=limit if limit is not None and limit >= 0 else None)
+    for separator in (file.csv_separator, file.delimiter):
+        if separator:  # both checked, though csv_separator wins (the OpenAPI document says so)
+            check_delimiter(separator)
     options = ExportOptions(
         delimiter=file.csv_separator or file.delimiter or ";",
         with_bom=P.boolean(file.with_bom, "with_bom", True),
