@@ -358,3 +358,19 @@ def test_a_parquet_corrupted_after_validation_never_gives_a_500(
         assert answers[f"{V21}/test-ips-ecoles/records?limit=5"].status_code == 200
         assert "Traceback" not in served.log.read_text(errors="replace")
     assert os.path.isdir(settings.releases_dir)
+
+
+def test_points_6_and_7_hold_on_the_running_server(server: Served, released: Settings) -> None:
+    """Point 6: the resolved folders are printed at start. Point 7: no ``server`` header,
+    an oversized header gets 431 with the JSON body, an unparsable request the JSON 400,
+    a non-GET /mcp a 405 (point 1's refusal)."""
+    text = server.log.read_text(errors="replace")
+    assert f"Releases et cache : {released.var_dir.resolve()}" in text
+    head = _raw(server.port, b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200") and b"\r\nserver:" not in head.lower()
+    big = _raw(server.port, b"GET /health HTTP/1.1\r\nHost: x\r\nX: " + b"a" * 40_000 + b"\r\n\r\n")
+    assert big.startswith(b"HTTP/1.1 431") and b'"error_code"' in big, big[:200]
+    garbage = _raw(server.port, b"GARBAGE\r\n\r\n")
+    assert garbage.startswith(b"HTTP/1.1 400") and b'"error_code":"InvalidHTTPRequest"' in garbage
+    get = _raw(server.port, _mcp_get().replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n"))
+    assert get.startswith(b"HTTP/1.1 405")
