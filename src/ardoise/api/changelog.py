@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from ardoise.api.jsonresponse import JSONBytes
+from ardoise.api.media import answers
 from ardoise.errors import ReleaseNotFound
 from ardoise.lru import LRU
 from ardoise.query.sql_run import reader_grant
@@ -112,7 +113,12 @@ def build_router() -> APIRouter:
         hidden = reader_grant(request.app.state.releases.get(), PUBLIC).hidden
         return JSONBytes(_readable(changelog_of(releases_dir, release_id), hidden).to_json())
 
-    @router.get("/changelog.atom", summary="Flux Atom des nouvelles releases")
+    @router.get(
+        "/changelog.atom",
+        summary="Flux Atom des nouvelles releases",
+        response_class=Response,
+        responses=answers("application/atom+xml"),
+    )
     def feed(request: Request) -> Response:
         settings = request.app.state.settings
         store = ReleaseStore(settings.var_dir)

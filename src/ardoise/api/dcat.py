@@ -14,6 +14,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from ardoise.api.deps import CurrentRelease
 from ardoise.api.documents import Document, document
+from ardoise.api.media import answers
 from ardoise.catalog.dcat import FORMATS, CatalogEntry, catalog_graph, serialise
 from ardoise.odsql.errors import InvalidParameter
 from ardoise.query.release import ServedRelease
@@ -58,7 +59,12 @@ def build_router() -> APIRouter:
             else f"Catalogue DCAT-AP ({FORMATS[fixed][1]})"
         )
 
-        @router.get(f"/catalog/exports/{segment}", summary=summary, response_class=Response)
+        @router.get(
+            f"/catalog/exports/{segment}",
+            summary=summary,
+            response_class=Response,
+            responses=answers(*(FORMATS[f][1] for f in ((fixed,) if fixed else FORMATS))),
+        )
         def export(request: Request, release: CurrentRelease, format: Format = None) -> Response:
             fmt = fixed or _format(format)
             base = str(request.base_url).rstrip("/")

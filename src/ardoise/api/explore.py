@@ -29,6 +29,7 @@ from ardoise.api.deps import (
 )
 from ardoise.api.exports import export_response
 from ardoise.api.jsonresponse import JSONBytes
+from ardoise.api.media import EXPORT_ANSWERS
 from ardoise.api.metadata import dataset_json
 from ardoise.api.values import render, render_row
 from ardoise.exporters import EXPORTERS
@@ -177,7 +178,11 @@ def build_router(shape: Shape) -> APIRouter:
     routes = ExploreRoutes(shape)
     router = APIRouter(tags=[f"Explore {shape}"])
     for path, name, summary in ROUTES:
-        extra: dict[str, Any] = {"response_class": StreamingResponse} if name == "export" else {}
+        extra: dict[str, Any] = (
+            {"response_class": StreamingResponse, "responses": EXPORT_ANSWERS}
+            if name == "export"
+            else {}
+        )
         router.add_api_route(path, getattr(routes, name), methods=["GET"], summary=summary, **extra)
     return router
 

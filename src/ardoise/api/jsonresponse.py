@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
-from starlette.responses import Response
+from starlette.responses import JSONResponse
 
 
 def _default(value: Any) -> Any:
@@ -18,7 +18,9 @@ def _default(value: Any) -> Any:
     raise TypeError(type(value).__name__)
 
 
-class JSONBytes(Response):
+class JSONBytes(JSONResponse):
+    """A JSONResponse (so the OpenAPI document describes its body as JSON) rendered by orjson."""
+
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Request, Response
 from ardoise.api import markdown as md
 from ardoise.api.deps import release_of as _release
 from ardoise.api.documents import document
+from ardoise.api.media import answers
 from ardoise.errors import NotFound
 from ardoise.query import indicators as q
 from ardoise.query.release import DatasetView, ServedRelease
@@ -194,14 +195,16 @@ def _text(
 def build_router() -> APIRouter:
     router = APIRouter(tags=["Pour les assistants d'IA"])
 
-    @router.get("/llms.txt", response_class=Response, summary="llms.txt")
+    @router.get("/llms.txt", response_class=Response, responses=answers(PLAIN), summary="llms.txt")
     def llms(request: Request) -> Response:
         release, base = _release(request), _base(request)
         return _text(
             request, release, ("llms", base, False), lambda: llms_txt(release, base, full=False)
         )
 
-    @router.get("/llms-full.txt", response_class=Response, summary="llms-full.txt")
+    @router.get(
+        "/llms-full.txt", response_class=Response, responses=answers(PLAIN), summary="llms-full.txt"
+    )
     def llms_full(request: Request) -> Response:
         release, base = _release(request), _base(request)
         return _text(
@@ -211,6 +214,7 @@ def build_router() -> APIRouter:
     @router.get(
         "/donnees/{dataset_id}.md",
         response_class=Response,
+        responses=answers(MARKDOWN),
         summary="Fiche d'un jeu de données en Markdown",
     )
     def dataset_page(request: Request, dataset_id: str) -> Response:
@@ -227,6 +231,7 @@ def build_router() -> APIRouter:
     @router.get(
         "/indicateurs/{indicator_id}.md",
         response_class=Response,
+        responses=answers(MARKDOWN),
         summary="Fiche d'un indicateur en Markdown",
     )
     def indicator_page(request: Request, indicator_id: str) -> Response:
@@ -245,6 +250,7 @@ def build_router() -> APIRouter:
     @router.get(
         "/territoires/{niveau}/{code}.md",
         response_class=Response,
+        responses=answers(MARKDOWN),
         summary="Fiche d'un territoire en Markdown",
     )
     def territory_page(request: Request, niveau: str, code: str) -> Response:

@@ -21,6 +21,7 @@ from fastapi.responses import Response
 
 from ardoise.api.deps import CurrentRelease
 from ardoise.api.jsonresponse import JSONBytes
+from ardoise.api.media import answers
 from ardoise.odsql.errors import InvalidParameter, LimitExceeded
 from ardoise.query.release import ServedRelease
 from ardoise.query.sql_run import SqlLimits, SqlResult, reader_grant, run_sql, sql_parquet
@@ -168,7 +169,11 @@ def sql_tables(request: Request, release: CurrentRelease) -> JSONBytes:
 def build_router() -> APIRouter:
     router = APIRouter(tags=["SQL"])
     router.add_api_route(
-        "/sql", sql_query, methods=["GET"], summary="Requête SQL sur les jeux d'une release"
+        "/sql",
+        sql_query,
+        methods=["GET"],
+        summary="Requête SQL sur les jeux d'une release",
+        responses=answers("application/json", "text/csv", "application/vnd.apache.parquet"),
     )
     router.add_api_route(
         "/sql/tables", sql_tables, methods=["GET"], summary="Tables lisibles en SQL"

@@ -14,6 +14,7 @@ from fastapi.responses import Response
 
 from ardoise.api.deps import CurrentRelease
 from ardoise.api.jsonresponse import JSONBytes
+from ardoise.api.media import answers
 from ardoise.query import territories as T
 from ardoise.query.limits import parse_int_parameter
 from ardoise.query.territories import levels
@@ -86,7 +87,10 @@ def build_router() -> APIRouter:
         return _json(request, asdict(T.etablissement(release, uai)))
 
     @router.get(
-        "/geo/{niveau}.topojson", summary="Contours simplifiés (TopoJSON)", response_class=Response
+        "/geo/{niveau}.topojson",
+        summary="Contours simplifiés (TopoJSON)",
+        response_class=Response,
+        responses=answers("application/json"),
     )
     def geo(release: CurrentRelease, niveau: str, parent: Parent = None) -> Response:
         """Contours d'un niveau (region, departement, academie, commune), ou des enfants

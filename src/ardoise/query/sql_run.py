@@ -26,6 +26,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ardoise.errors import ReleaseCorrupt
 from ardoise.odsql.errors import LimitExceeded
 from ardoise.query.access import READER, Access
 from ardoise.query.errors import QueryTimeout
@@ -204,10 +205,19 @@ class SqlDatabase:
     def _open(self) -> duckdb.DuckDBPyConnection:
         con = duckdb.connect(":memory:")
         for path, view in self.views.items():
-            con.execute(
-                f"CREATE VIEW {quote_identifier(view)} AS "
-                f"SELECT * FROM read_parquet({quote_literal(str(path))})"
-            )
+            try:
+                con.execute(
+                    f"CREATE VIEW {quote_identifier(view)} AS "
+                    f"SELECT * FROM read_parquet({quote_literal(str(path))})"
+                )
+            except duckdb.Error as err:  # the file changed on disk since it was verified
+                con.close()
+                raise ReleaseCorrupt(
+                    f"Le fichier {path.name} de la release servie est illisible "
+                    f"({_first_line(err).replace(str(path.parent) + '/', '')}) : revenez à "
+                    "une release précédente "
+                    "(ardoise rollback)."
+                ) from None
         paths = ", ".join(quote_literal(str(p)) for p in self.views)
         for statement in (
             f"SET GLOBAL memory_limit = {quote_literal(self._limits.memory_limit)}",

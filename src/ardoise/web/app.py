@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 
@@ -37,7 +37,7 @@ from ardoise.query.release_archive import ReleaseArchive
 from ardoise.settings import Settings, load_settings
 from ardoise.urls import ROOT
 from ardoise.usage.counter import UsageCounter
-from ardoise.web import accesslog, errors, requestlog, scolarite, status_page, usage_page
+from ardoise.web import accesslog, errors, openapi, requestlog, scolarite, status_page, usage_page
 from ardoise.web.caching import CachingMiddleware
 from ardoise.web.clientip import trusted_proxies
 from ardoise.web.headers import JsonCorsMiddleware, SecurityHeadersMiddleware
@@ -45,7 +45,7 @@ from ardoise.web.metrics import MetricsMiddleware
 from ardoise.web.portal_requests import PortalRequestMiddleware
 from ardoise.web.ratelimit import PORTAL_DAILY_QUOTA, RateLimitMiddleware
 from ardoise.web.reader import ControlPlaneAccess, ReaderMiddleware
-from ardoise.web.readiness import readiness
+from ardoise.web.readiness import readiness, release_state
 from ardoise.web.release_header import ReleaseHeaderMiddleware
 from ardoise.web.requestlog import RequestLogMiddleware
 from ardoise.web.usage import UsageMiddleware, usage_counter
@@ -102,19 +102,9 @@ def create_app(settings: Settings) -> FastAPI:
     # endpoints (issue #4 targets), then the Explore API's many routes.
     @app.get("/health", tags=["Service"])
     async def health() -> dict[str, Any]:
-        with suppress(ArdoiseError):  # none published, or unservable: said below
-            if holder.loaded() is None:  # load it (the first time, after a switch)
-                await run_in_threadpool(holder.get)
-        rid = current_id()
-        problem = holder.problem()  # var/current points at a release that cannot be served
-        if problem is None:
-            return {
-                "status": "ok" if rid else "sans_release",
-                "release": rid,
-                "version": __version__,
-            }
-        status = "release_precedente" if rid else "release_inservable"
-        return {"status": status, "release": rid, "version": __version__, "probleme": problem}
+        state = await release_state(holder)
+        body = {"status": state.status, "release": state.release, "version": __version__}
+        return body if state.problem is None else {**body, "probleme": state.problem}
 
     @app.get("/ready", tags=["Service"], responses={503: {"description": "Pas prêt"}})
     async def ready() -> JSONResponse:
@@ -128,6 +118,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(status_page.build_router(counter))  # /statut, /statut.json (#17)
     _include_routes(app, settings, holder, mcp_endpoint)
     _openapi_aliases(app)
+    openapi.install(app)  # the document states the real answers (#21.7)
     _add_middleware(app, settings, _with_restrictions(current_id, access))
     app.add_middleware(MetricsMiddleware, release_id=current_id)  # /metrics (#17)
     if counter is not None:  # outermost: every answer, as sent (issue #17)
@@ -178,10 +169,16 @@ def _lifespan(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # Load the release, its tables and the territory index now, not on the first request.
         def prepare() -> None:
-            with suppress(ArdoiseError):  # no release yet: nothing to prepare
+            try:
                 release = holder.get()
                 territories.prepare(release)
                 indicator_index(release)
+            except ArdoiseError:  # no release yet, or unservable (/health says which)
+                pass
+            except Exception as exc:  # a file changed on disk since it was verified (#21.2)
+                logging.getLogger("ardoise").warning(
+                    "Préparation de la release interrompue : %s", str(exc).splitlines()[0][:200]
+                )
 
         warm_up = threading.Thread(target=prepare, name="ardoise-warm-up", daemon=True)
         warm_up.start()

@@ -3,7 +3,8 @@ process is alive; ``/ready`` says it can answer: a release is loaded and is the 
 ``var/current`` names (a replica that could not load a newer one keeps serving the previous
 one, and says so here), and every database it was configured with answers (the usage
 counters, the enrolment registry when there is one). 200 with each check, or 503 with the
-reasons, in French; never cached.
+reasons, in French; never cached. ``release_state`` is what ``/health`` says of the release
+(issue #21.2): loaded or not, and why ``var/current`` is not what is served.
 
 >>> state = Readiness((Check("release", True, "20261207T000000Z-ab"), Check("usages", False, "x")))
 >>> state.ready, state.reasons
@@ -12,6 +13,7 @@ reasons, in French; never cached.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,3 +89,30 @@ def _database(name: str, ping: Any) -> Check:
     except Exception as exc:  # any driver's error: the reason, without the URL
         return Check(name, False, f"base injoignable ({type(exc).__name__})")
     return Check(name, True, "joignable")
+
+
+@dataclass(frozen=True)
+class ReleaseState:
+    status: str  # ok, sans_release, release_precedente (var/current unservable), release_inservable
+    release: str | None  # the id served now
+    problem: str | None = None  # why var/current is not what is served
+
+    @property
+    def ready(self) -> bool:
+        """A release is served and it is the one ``var/current`` names."""
+        return self.status == "ok"
+
+
+async def release_state(holder: ReleaseHolder) -> ReleaseState:
+    """Load the release if it is not yet (in a thread), then say what is served."""
+    with suppress(ArdoiseError):  # none published, or unservable: said below
+        if holder.loaded() is None:
+            await run_in_threadpool(holder.get)
+    rid: str | None = None
+    with suppress(ArdoiseError):
+        loaded = holder.loaded()
+        rid = loaded.id if loaded is not None else None
+    problem = holder.problem()
+    if problem is None:
+        return ReleaseState("ok" if rid else "sans_release", rid)
+    return ReleaseState("release_precedente" if rid else "release_inservable", rid, problem)

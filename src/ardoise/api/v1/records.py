@@ -18,6 +18,7 @@ from ardoise.api import params as P
 from ardoise.api.deps import CurrentRelease
 from ardoise.api.exports import export_response
 from ardoise.api.jsonresponse import JSONBytes
+from ardoise.api.media import EXPORT_ANSWERS
 from ardoise.api.v1.params import (
     DatasetParam,
     Download,
@@ -28,6 +29,7 @@ from ardoise.api.v1.params import (
     Start,
 )
 from ardoise.api.v1.shape import facet_groups, v1_record
+from ardoise.exporters.csv_export import check_delimiter
 from ardoise.exporters.model import ExportOptions
 from ardoise.query import run, v1
 from ardoise.query.limits import RECORDS_MAX_LIMIT, parse_int_parameter
@@ -126,6 +128,9 @@ def _download(
     query = filters.query(view.schema)
     limit = parse_int_parameter("rows", file.rows)
     query = replace(query, limit=limit if limit is not None and limit >= 0 else None)
+    for separator in (file.csv_separator, file.delimiter):
+        if separator:  # both checked, though csv_separator wins (the OpenAPI document says so)
+            check_delimiter(separator)
     options = ExportOptions(
         delimiter=file.csv_separator or file.delimiter or ";",
         with_bom=P.boolean(file.with_bom, "with_bom", True),
@@ -157,7 +162,7 @@ def explore_download(
 def build_router() -> APIRouter:
     """The routes, each also answering without its final slash (clients write both)."""
     router = APIRouter(tags=["API v1 (historique)"])
-    stream: dict[str, Any] = {"response_class": StreamingResponse}
+    stream: dict[str, Any] = {"response_class": StreamingResponse, "responses": EXPORT_ANSWERS}
     for path, endpoint, summary, extra in (
         ("/api/records/1.0/search", search, "Rechercher des enregistrements (v1)", {}),
         (
