@@ -65,8 +65,8 @@ def releases_page(release: ServedRelease, store: ReleaseStore, query: str) -> Re
     return ReleasesPage(
         page(
             release,
-            "Releases publiées",
-            "Chaque release publiée, avec ses changements, son bundle et sa citation.",
+            "Versions des données publiées",
+            "Chaque version des données publiée, avec ses changements, son archive complète et sa citation.",
             "/releases",
             query,
         ),

@@ -83,7 +83,7 @@ def _timeline(release: ServedRelease, uai: str) -> Table | None:
         for y in years
     )
     return Table(
-        "Chronologie : l'établissement année par année, dans les jeux de la release",
+        "Chronologie : l'établissement année par année, dans les jeux de cette version des données",
         (
             "annee",
             "sources",

@@ -122,7 +122,7 @@ def sql_page(
 
 _DESCRIPTION = (
     "SQL en lecture seule (dialecte DuckDB) sur tous les jeux, indicateurs et territoires "
-    "d'une release, et d'une release à l'autre."
+    "d'une version des données, et d'une version à l'autre."
 )
 
 

@@ -17,7 +17,7 @@ CROSSWALK_ID = "ardoise-correspondance-uai"
 PANEL_ID = "ardoise-etablissements-panel"
 DERIVED_IDS = (SCHOOL_YEARS_ID, CROSSWALK_ID, PANEL_ID)
 
-PUBLISHER = "Ardoise (table dérivée des jeux officiels de la release)"
+PUBLISHER = "Ardoise (table dérivée des jeux officiels de la même version des données)"
 LICENCE = "Licence Ouverte v2.0 (Etalab)"
 
 # column → (label, description, unit)
@@ -31,9 +31,17 @@ LABELS: dict[str, tuple[str, str, str | None]] = {
     "departement": ("Département", "Code du département cette année-là.", None),
     "academie": ("Académie", "Code de l'académie cette année-là.", None),
     "region": ("Région", "Code de la région cette année-là.", None),
-    "sources": ("Sources", "Jeux de la release où l'établissement figure cette année-là.", None),
+    "sources": (
+        "Sources",
+        "Jeux de la version des données où l'établissement figure cette année-là.",
+        None,
+    ),
     "nb_sources": ("Nombre de sources", "Nombre de ces jeux.", None),
-    "ips": ("IPS", "Indice de position sociale (indicateur ips_moyen_* de la release).", "indice"),
+    "ips": (
+        "IPS",
+        "Indice de position sociale (indicateur ips_moyen_* de la même version des données).",
+        "indice",
+    ),
     "taux_reussite_dnb": ("Taux de réussite au DNB", "Indicateur taux_reussite_dnb_colleges.", "%"),
     "va_taux_reussite_dnb": (
         "Valeur ajoutée du taux de réussite",
@@ -41,7 +49,7 @@ LABELS: dict[str, tuple[str, str, str | None]] = {
         "points",
     ),
     "note_ecrit_dnb": ("Note à l'écrit du DNB", "Indicateur note_ecrit_dnb_colleges.", "points"),
-    "effectifs": ("Effectifs", "Élèves, là où un jeu de la release les donne.", "élèves"),
+    "effectifs": ("Effectifs", "Élèves, là où un jeu de la même version les donne.", "élèves"),
     "evenement": (
         "Événement",
         "ouverture (annuaire), ancien_code, nouveau_code, fermeture_presumee (voir la méthode).",
@@ -75,7 +83,7 @@ _TYPES = {
 
 METHOD = (
     "Construite à la publication depuis les colonnes de lien de chaque jeu (UAI, année "
-    "scolaire, commune) et les valeurs d'indicateurs de la release. UAI normalisés et validés "
+    "scolaire, commune) et les valeurs d'indicateurs de la même version des données. UAI normalisés et validés "
     "(lettre clé) ; une ligne dont l'UAI est invalide est écartée et comptée dans le rapport "
     "de qualité. Changement de code : dans une série qui tient les années N et N+1, un UAI "
     "absent de toute source en N+1 et un UAI absent de toute source en N, même commune, même "
@@ -122,17 +130,20 @@ def descriptor(
         "source_url": "",
         "themes": ["Etablissements (dont IPS)"],
         "keywords": ["établissements", "séries temporelles", "recherche"],
-        "frequency": "à chaque release",
+        "frequency": "à chaque version des données",
         "temporal_coverage": {"kind": "annee_scolaire", "years": years},
         "spatial_coverage": {
             "national": True,
-            "description": "Celle des jeux sources de la release.",
+            "description": "Celle des jeux sources de la même version des données.",
         },
         "sources": [
-            {"path": f"release:data/{s}.parquet", "description": "Jeu de la release."}
+            {
+                "path": f"release:data/{s}.parquet",
+                "description": "Jeu de la même version des données.",
+            }
             for s in sources
         ]
-        or [{"path": "release:data", "description": "Jeux de la release."}],
+        or [{"path": "release:data", "description": "Jeux de la même version des données."}],
         "key": list(key),
         "territories": {
             "uai": key[0],
@@ -160,7 +171,7 @@ _ABOUT: dict[str, tuple[str, str, tuple[str, ...]]] = {
     ),
     CROSSWALK_ID: (
         "Table de correspondance des UAI (ancien code → nouveau code)",
-        "Les changements de code détectés dans les données de la release et les rattachements "
+        "Les changements de code détectés dans les données de cette version et les rattachements "
         "à un établissement mère de l'annuaire, chacun avec sa preuve.",
         ("uai_ancien", "uai_nouveau", "relation"),
     ),

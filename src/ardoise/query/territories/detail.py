@@ -20,6 +20,7 @@ from ardoise.query.territories.context import (
 )
 from ardoise.query.territories.geo import bbox
 from ardoise.query.territories.schools import KINDS, School
+from ardoise.release.school_descriptors import DERIVED_IDS
 from ardoise.urls import ROOT, segment
 
 BBox = tuple[float, float, float, float]
@@ -203,10 +204,10 @@ def _datasets(state: ReleaseTerritories, niveau: str, code: str) -> tuple[Datase
         for member in state.members(niveau, code):
             rows.update(state.presence.get((niveau, member), {}))
     views = state.release.datasets
-    return tuple(
+    return tuple(  # the tables derived from the others (#18) are not one more source
         DatasetRows(ds, views[ds].dataset.title, n, explore_url(ds, niveau, code))
         for ds, n in sorted(rows.items())
-        if n and ds in views
+        if n and ds in views and ds not in DERIVED_IDS
     )
 
 

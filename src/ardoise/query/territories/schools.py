@@ -21,6 +21,7 @@ from ardoise.query.model import CompiledQuery
 from ardoise.query.release import DatasetView, ServedRelease
 from ardoise.referential.keys import name_key
 from ardoise.referential.load import Referential
+from ardoise.release.school_descriptors import DERIVED_IDS
 from ardoise.sql import quote_identifier as _q
 
 # Fields naming a school, best first (descriptor field names).
@@ -122,7 +123,9 @@ def sector_of(value: str | None) -> str | None:
 
 
 def build_schools(release: ServedRelease, referential: Referential | None) -> Schools:
-    views = [v for v in release.datasets.values() if _has_uai(release, v)]
+    views = [  # the derived tables (#18) repeat the others' schools: not one more source
+        v for v in release.datasets.values() if v.id not in DERIVED_IDS and _has_uai(release, v)
+    ]
     if not views:
         return Schools({}, {}, {})
     union = " UNION ALL ".join(_select(i, v) for i, v in enumerate(views))
