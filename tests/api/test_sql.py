@@ -318,3 +318,43 @@ def test_retention_bounds_time_travel(sql_settings: Settings) -> None:
         r = c.get(RECORDS, params={"release": old})
         assert r.status_code == 404 and "plus servie" in r.json()["message"]
         assert c.get(RECORDS).status_code == 200
+
+
+V21 = "/api/explore/v2.1/catalog/datasets/test-calendrier"
+TIME_TRAVEL = {  # a read surface → how many calendar rows its answer says
+    "explore v2.1 records": (f"{V21}/records?limit=0", lambda r: r.json()["total_count"]),
+    "explore v2.0 records": (
+        "/api/explore/v2.0/catalog/datasets/test-calendrier/records?limit=0",
+        lambda r: r.json()["total_count"],
+    ),
+    "explore v2.1 dataset": (
+        V21,
+        lambda r: r.json()["metas"]["default"]["records_count"],
+    ),
+    "v1 search": (
+        "/api/records/1.0/search/?dataset=test-calendrier&rows=0",
+        lambda r: r.json()["nhits"],
+    ),
+    "csv export": (f"{V21}/exports/csv", lambda r: len(r.text.strip().splitlines()) - 1),
+    "jsonl export": (f"{V21}/exports/jsonl", lambda r: len(r.text.strip().splitlines())),
+}
+
+
+@pytest.mark.parametrize("surface", sorted(TIME_TRAVEL))
+def test_every_read_surface_travels_in_time(
+    client: httpx.Client, sql_settings: Settings, surface: str
+) -> None:
+    """``release=`` and ``date=`` (issue #18) on the Explore API, v1 and exports, not only SQL:
+    the older release answers with its own rows and says which release it is."""
+    old, new = releases(sql_settings)
+    path, rows = TIME_TRAVEL[surface]
+    joiner = "&" if "?" in path else "?"
+    now = client.get(path)
+    before = client.get(f"{path}{joiner}release={old}")
+    dated = client.get(f"{path}{joiner}date=2099-01-01")
+    assert now.status_code == before.status_code == dated.status_code == 200, before.text
+    assert now.headers["X-Ardoise-Release"] == dated.headers["X-Ardoise-Release"] == new
+    assert before.headers["X-Ardoise-Release"] == old
+    assert rows(before) + 1 == rows(now) == rows(dated)
+    unknown = client.get(f"{path}{joiner}release=19990101T000000Z-deadbeef")
+    assert unknown.status_code == 404 and "Release inconnue" in unknown.json()["message"]
