@@ -11,7 +11,7 @@ import pytest
 from ardoise.mcp import build_server
 from ardoise.release.build import build_release
 from ardoise.release.store import ReleaseStore
-from ardoise.settings import load_settings
+from ardoise.settings import Settings, load_settings
 from tests.indicators import sample
 from tests.indicators.sample import build_full_referential as referential
 from tests.mcp.conftest import ROOT, call
@@ -34,15 +34,19 @@ def _figure_of(server: object, args: dict[str, str]) -> tuple[float, int, str]:
     return value["valeur"], value["base"], value["citation"]["release"]
 
 
-def test_tools_follow_publish_and_rollback(tmp_path: Path) -> None:
-    mirror = sample.write_mirror(tmp_path / "mirror")
-    settings = load_settings(
+def _settings(tmp_path: Path) -> Settings:
+    return load_settings(
         environ={},
-        mirror=mirror,
+        mirror=sample.write_mirror(tmp_path / "mirror"),
         catalog_dir=sample.write_catalog(tmp_path / "catalog"),
         var_dir=tmp_path / "var",
         node_modules=ROOT / "node_modules",
     )
+
+
+def test_tools_follow_publish_and_rollback(tmp_path: Path) -> None:
+    settings = _settings(tmp_path)
+    mirror = settings.mirror
     first = build_release(settings, build_referential_fn=referential)
     assert first.published, first.message
     server = build_server(settings)  # one server for the whole test, as when served
@@ -68,14 +72,8 @@ def test_tools_follow_publish_and_rollback(tmp_path: Path) -> None:
 def test_tools_answer_from_an_older_release_when_asked(tmp_path: Path) -> None:
     """``release=`` and ``date=`` on every tool (issue #18), as on the HTTP API: the figure
     and its citation are those of the release named; an unknown one is a clear tool error."""
-    mirror = sample.write_mirror(tmp_path / "mirror")
-    settings = load_settings(
-        environ={},
-        mirror=mirror,
-        catalog_dir=sample.write_catalog(tmp_path / "catalog"),
-        var_dir=tmp_path / "var",
-        node_modules=ROOT / "node_modules",
-    )
+    settings = _settings(tmp_path)
+    mirror = settings.mirror
     first = build_release(settings, build_referential_fn=referential)
     ecoles = mirror / "ind" / "ecoles.csv"
     ecoles.write_text(
