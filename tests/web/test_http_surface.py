@@ -232,6 +232,7 @@ def test_the_first_answer_after_a_start_is_tagged_like_the_next(served: Settings
     assert first.status_code == second.status_code == 200
     assert first.headers.get("etag") == second.headers["etag"]
     assert first.headers.get("cache-control") == second.headers["cache-control"]
+    assert second.headers.get("x-cache") == "hit"  # and stored like any answer
 
 
 def test_exports_answer_conditional_gets_and_ignore_ranges(client: TestClient) -> None:

@@ -60,82 +60,81 @@ class CachingMiddleware:
             await self.app(scope, receive, send)
             return
         rid = self.release_id()  # type: ignore[operator]
-        if rid is None:  # not loaded yet: the handler loads it, and its answer is tagged
-            await self.app(scope, receive, self._tagged_once_loaded(scope, send))
-            return
+        etag: str | None = None
         query = scope.get("query_string", b"").decode("latin-1")
-        etag = etag_for(rid, scope["path"], query)
         headers = dict(scope.get("headers") or [])
-        if headers.get(b"if-none-match", b"").decode("latin-1") in (etag, "*"):
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 304,
-                    "headers": [
-                        (b"etag", etag.encode()),
-                        (b"cache-control", CACHE_CONTROL.encode()),
-                    ],
-                }
-            )
-            await send({"type": "http.response.body", "body": b""})
-            return
         # The stored body is the one sent: compressed when the client accepts gzip.
         encoding = "gzip" if b"gzip" in headers.get(b"accept-encoding", b"") else "identity"
-        key = f"{scope['method']} {encoding} {etag}"
-        cached = self.cache.get(key) if self.cache else None
-        if cached is not None:
-            status, raw_headers, body = cached
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": status,
-                    "headers": [*raw_headers, (b"x-cache", b"hit")],
-                }
-            )
-            await send({"type": "http.response.body", "body": body})
-            return
+        if rid is not None:
+            etag = etag_for(rid, scope["path"], query)
+            if headers.get(b"if-none-match", b"").decode("latin-1") in (etag, "*"):
+                await _send_not_modified(send, etag)
+                return
+            cached = self.cache.get(f"{scope['method']} {encoding} {etag}") if self.cache else None
+            if cached is not None:
+                await _send_cached(send, cached)
+                return
+        await self.app(scope, receive, self._storing(scope, send, etag, encoding))
 
-        state: dict[str, object] = {"status": 0, "headers": [], "body": [], "store": False}
+    def _storing(self, scope: Scope, send: Send, etag: str | None, encoding: str) -> Send:
+        """``send`` adding ETag and Cache-Control to a 200 and keeping small JSON answers.
+        ``etag`` None: the release was not loaded when the request came (the first one after
+        a start or a switch); the handler has loaded it, so its id tags the answer."""
+        state: dict[str, object] = {"status": 0, "headers": [], "body": [], "key": None}
 
         async def wrapped(message: Message) -> None:
+            nonlocal etag
             if message["type"] == "http.response.start":
                 status = int(message["status"])
+                if etag is None and (rid := self.release_id()) is not None:  # type: ignore[operator]
+                    query = scope.get("query_string", b"").decode("latin-1")
+                    etag = etag_for(rid, scope["path"], query)
                 out = MutableHeaders(scope=message)
-                if status == 200:
+                if status == 200 and etag is not None:
                     out["ETag"] = etag
                     out["Cache-Control"] = CACHE_CONTROL
-                    ctype = out.get("content-type", "")
-                    state["store"] = ctype.startswith("application/json") and self.cache is not None
+                    if (
+                        out.get("content-type", "").startswith("application/json")
+                        and self.cache is not None
+                    ):
+                        state["key"] = f"{scope['method']} {encoding} {etag}"
                 state["status"] = status
                 state["headers"] = list(message["headers"])
-            elif message["type"] == "http.response.body" and state["store"]:
+            elif message["type"] == "http.response.body" and state["key"] is not None:
                 parts: list[bytes] = state["body"]  # type: ignore[assignment]
                 parts.append(message.get("body", b""))
                 if sum(len(p) for p in parts) > _MAX_BODY:
-                    state["store"] = False
+                    state["key"] = None
                 elif not message.get("more_body") and self.cache is not None:
                     entry = (
                         int(state["status"]),  # type: ignore[call-overload]
                         state["headers"],
                         b"".join(parts),
                     )
-                    self.cache.put(key, entry)  # type: ignore[arg-type]
+                    self.cache.put(str(state["key"]), entry)  # type: ignore[arg-type]
             await send(message)
 
-        await self.app(scope, receive, wrapped)
+        return wrapped
 
-    def _tagged_once_loaded(self, scope: Scope, send: Send) -> Send:
-        """``send`` adding ETag and Cache-Control to a 200 from the release the handler
-        loaded (the first request after a start or a switch gets them too)."""
 
-        async def tagged(message: Message) -> None:
-            if message["type"] == "http.response.start" and int(message["status"]) == 200:
-                rid = self.release_id()  # type: ignore[operator]
-                if rid is not None:
-                    out = MutableHeaders(scope=message)
-                    query = scope.get("query_string", b"").decode("latin-1")
-                    out["ETag"] = etag_for(rid, scope["path"], query)
-                    out["Cache-Control"] = CACHE_CONTROL
-            await send(message)
+async def _send_not_modified(send: Send, etag: str) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 304,
+            "headers": [(b"etag", etag.encode()), (b"cache-control", CACHE_CONTROL.encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": b""})
 
-        return tagged
+
+async def _send_cached(send: Send, cached: Answer) -> None:
+    status, raw_headers, body = cached
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [*raw_headers, (b"x-cache", b"hit")],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
