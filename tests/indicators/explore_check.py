@@ -13,11 +13,12 @@ _CHECK = re.compile(r"vérification depuis le jeu : (\S+) ")
 
 def reproduce(client: TestClient, formula: dict[str, Any], value: dict[str, Any]) -> None:
     """Assert that ``value["provenance"]["requete"]`` answers exactly ``value`` (and its
-    base) in one row; for a share of a subset (the indicator API's URL), that the grouped
-    Explore query of its reading gives it too."""
+    base) in one row; for a share of a subset or a ratio whose empty cells are 0 (the
+    indicator API's URL), that the Explore query of its reading gives it too."""
     url = value["provenance"]["requete"]
     subset = (formula.get("numerateur") or {}).get("subset")
-    if subset:
+    blank_is_zero = formula.get("case_vide_zero", False)
+    if subset or blank_is_zero:
         assert url and url.startswith("/api/v1/indicateurs/"), value
         answer = client.get(url)
         assert answer.status_code == 200, (url, answer.text)
@@ -35,7 +36,16 @@ def reproduce(client: TestClient, formula: dict[str, Any], value: dict[str, Any]
     assert answer.status_code == 200, (url, answer.text)
     results = answer.json()["results"]
     kind = formula["agregation"]
-    if subset:
+    if blank_is_zero:  # one sum per field (``somme_1``…), an empty sum being 0
+        (row,) = results
+        fields = list(
+            dict.fromkeys(formula["numerateur"]["fields"] + formula["denominateur"]["fields"])
+        )
+        sums = {f: row[f"somme_{i}"] or 0 for i, f in enumerate(fields, 1)}
+        num = sum(sums[f] for f in formula["numerateur"]["fields"])
+        den = sum(sums[f] for f in formula["denominateur"]["fields"])
+        got, base = formula["facteur"] * num / den if den else None, round(den)
+    elif subset:
         ((field, kept),) = subset.items()
         den = sum(r["denominateur"] for r in results)
         num = sum(r["denominateur"] for r in results if r[field] in kept)

@@ -240,10 +240,13 @@ LYCEES_PRO = [
     (2022, "0350008U", "RENNES", "ILLE-ET-VILAINE", 150, 12, 3),
 ]
 # Terminale générale specialities (rentrée): (rentrée, uai, académie, département,
-# mathématiques filles, garçons, maths + physique-chimie filles, garçons)
-SPECIALITES = [
+# mathématiques filles, garçons, maths + physique-chimie filles, garçons); an empty cell is
+# no pupil, as in the real file (a girls' lycée leaves its « garçons » cells empty)
+SPECIALITES: list[tuple[Any, ...]] = [
     (2022, "0690007H", "LYON", "RHONE", 50, 70, 20, 40),
     (2022, "0690008J", "LYON", "RHONE", 30, 10, 5, 5),
+    (2022, "0690011M", "LYON", "RHONE", 25, "", 9, ""),  # girls only
+    (2022, "0420012K", "LYON", "LOIRE", "", "", "", ""),  # neither speciality taught
     (2022, "0350008U", "RENNES", "ILLE-ET-VILAINE", 8, 4, 1, 2),
 ]
 

@@ -66,7 +66,12 @@ def test_share_of_girls_per_speciality(
 ) -> None:
     f, g = columns
     for (level, code), deps in PLACES.items():
-        rows = [r for r in sample.SPECIALITES if r[3] in deps]
+        # an empty cell is no pupil; a lycée with both cells empty does not count
+        rows = [
+            [0 if v == "" else v for v in r]
+            for r in sample.SPECIALITES
+            if r[3] in deps and (r[f], r[g]) != ("", "")
+        ]
         girls, pupils = sum(r[f] for r in rows), sum(r[f] + r[g] for r in rows)
         value, base, status, *_ = values[(ident, level, code, YEAR)]
         if not rows:
@@ -79,3 +84,14 @@ def test_share_of_girls_per_speciality(
     # Rennes' lycée: 12 pupils in mathématiques, 3 in the doublette: below 20 either way
     rennes = values[(ident, "etablissement", "0350008U", YEAR)]
     assert rennes[2] == "non_significatif"
+    # the girls' lycée counts its girls (25 in mathématiques: 100 %), not nothing; the lycée
+    # teaching neither has no value, and leaves the Loire absent
+    girls_only = values[(ident, "etablissement", "0690011M", YEAR)]
+    if ident == "part_filles_specialite_mathematiques":
+        assert girls_only[:3] == (100.0, 25, "ok")
+    else:
+        assert girls_only[1:3] == (9, "non_significatif")
+    assert values.get((ident, "etablissement", "0420012K", YEAR), (None, None, "absent"))[2] == (
+        "absent"
+    )
+    assert values[(ident, "departement", "42", YEAR)][2] == "absent"

@@ -47,6 +47,7 @@ class Raw:
     aca: str = "NULL"  # an académie code as written
     aca_name: str = "NULL"
     delim: str = ";"
+    years: tuple[str, ...] = ()  # only these school years of the file (all when empty)
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,45 @@ LYCEE_GT_SEXES = [
         "terminales_std2a",
     )
 ]
+LYCEE_PRO_SEXES = [
+    f"{level}_{sex}"
+    for sex in ("filles", "garcons")
+    for level in (
+        "2ndes_pro",
+        "1eres_pro",
+        "terminales_pro",
+        "cap_1ere_annee",
+        "cap_2nde_annee",
+        "cap_en_1_an",
+        "cap_en_3_ans",
+        "bma_1ere_annee",
+        "bma_2nde_annee",
+        "mc",
+    )
+]
+LYCEE_EFFECTIFS = {"uai": "numero_lycee", "dep_name": "departement", "aca_name": "academie"}
+# Share of girls per speciality (a pupil counts in each of hers), per doublette of terminale
+# and per triplette of première: indicator → (dataset, the file's column prefix).
+SPECIALITES_TERMINALE = "fr-en-effectifs-specialites-doublettes-terminale-generale"
+SPECIALITES_PREMIERE = "fr-en-effectifs-specialites-triplettes-1ere-generale"
+SPECIALITES = {
+    "hlp": (SPECIALITES_TERMINALE, "0105_humanites_litterature_et_philosophie"),
+    "ses": (SPECIALITES_TERMINALE, "0507_sciences_economiques_et_sociales"),
+    "mathematiques": (SPECIALITES_TERMINALE, "0613_mathematiques"),
+    "physique_chimie": (SPECIALITES_TERMINALE, "0623_physique_chimie"),
+    "svt": (SPECIALITES_TERMINALE, "0629_sciences_de_la_vie_et_de_la_terre"),
+    "nsi": (SPECIALITES_TERMINALE, "0747_numerique_et_sciences_informatiques"),
+    "maths_physique": (SPECIALITES_TERMINALE, "0001_mathematiques_physique_chimie"),
+    "maths_nsi": (SPECIALITES_TERMINALE, "0011_mathematiques_numerique_et_sciences_informatiques"),
+    "maths_physique_svt": (
+        SPECIALITES_PREMIERE,
+        "01_mathematiques_physique_chimie_sciences_de_la_vie_et_de_la_terre",
+    ),
+    "maths_nsi_physique": (
+        SPECIALITES_PREMIERE,
+        "05_mathematiques_numerique_et_sciences_informatiques_physique_chimie",
+    ),
+}
 ECOLES_EFFECTIFS = {
     "uai": '"Numéro de l\'école"',
     "dep_name": '"Département"',
@@ -217,16 +257,45 @@ RAW: dict[str, tuple[Raw, ...]] = {
             delim=",",
         ),
     ),
-    "fr-en-lycee_gt-effectifs-niveau-sexe-lv": (
+    # a union of two copies (SOURCES.md §3): rentrée 2019 from the older, 2020-2022 from
+    # the newer, which covers 2020 and 2021 too (61 more lycées in 2020)
+    "fr-en-lycee_gt-effectifs-niveau-sexe-lv": tuple(
         Raw(
-            "lisebs-exam-data/fr-en-lycee_gt-effectifs-niveau-sexe-lv.csv",
+            f"{copy}/fr-en-lycee_gt-effectifs-niveau-sexe-lv.csv",
             _rentree("rentree_scolaire"),
             {"eleves": "num(nombre_d_eleves)"} | {c: f'num("{c}")' for c in LYCEE_GT_SEXES},
-            uai="numero_lycee",
-            dep_name="departement",
-            aca_name="academie",
+            years=years,
+            **LYCEE_EFFECTIFS,
+        )
+        for copy, years in (
+            ("lisebs-exam-data", ("2019-2020",)),
+            ("leaajo-parcoursup-isd", ("2020-2021", "2021-2022", "2022-2023")),
+        )
+    ),
+    "fr-en-lycee_pro-effectifs-niveau-sexe-lv": (
+        Raw(
+            "leaajo-parcoursup-isd/fr-en-lycee_pro-effectifs-niveau-sexe-lv.csv",
+            _rentree("rentree_scolaire"),
+            {"eleves": "num(nombre_d_eleves)"} | {c: f'num("{c}")' for c in LYCEE_PRO_SEXES},
+            **LYCEE_EFFECTIFS,
         ),
     ),
+    **{
+        dataset: (
+            Raw(
+                f"leaajo-parcoursup-isd/{dataset}.csv",
+                _rentree("rentree_scolaire"),
+                {
+                    f"{prefix}_{sex}": f'num("{prefix}_{sex}")'
+                    for d, prefix in SPECIALITES.values()
+                    if d == dataset
+                    for sex in ("filles", "garcons")
+                },
+                **(LYCEE_EFFECTIFS | {"uai": "numero_etablissement"}),
+            ),
+        )
+        for dataset in (SPECIALITES_TERMINALE, SPECIALITES_PREMIERE)
+    },
     "fr-en-ecoles-effectifs-nb_classes": tuple(
         Raw(
             path,
@@ -266,6 +335,26 @@ DNB = ("fr-en-resultats-detailles-au-dnb",)
 BAC = ("fr-en-baccalaureat-par-departement",)
 PRIVE = "CASE WHEN secteur = 'privé sous contrat' THEN 1 ELSE 0 END"
 FILLES = " + ".join(f'"{c}"' for c in LYCEE_GT_SEXES if c.endswith("filles"))
+FILLES_PRO = " + ".join(f'"{c}"' for c in LYCEE_PRO_SEXES if c.endswith("filles"))
+LYCEES = ALL_LEVELS[:1] + FROM_DEP
+
+
+def _girls_share(dataset: str, prefix: str) -> Spec:
+    """Girls among the pupils of a speciality: an empty cell of these files is no pupil (a
+    girls' lycée leaves every « garcons » cell empty, and its totals add up with 0), and a
+    lycée where both cells are empty does not teach it (no value, not a zero base)."""
+    girls, boys = (f'"{prefix}_{sex}"' for sex in ("filles", "garcons"))
+    return Spec(
+        (dataset,),
+        "ratio",
+        f"coalesce({girls}, 0)",
+        LYCEES,
+        20,
+        weight=f"coalesce({girls}, 0) + coalesce({boys}, 0)",
+        where=f"({girls} IS NOT NULL OR {boys} IS NOT NULL)",
+        factor=100,
+    )
+
 
 SPECS: dict[str, Spec] = {
     **{
@@ -323,6 +412,23 @@ SPECS: dict[str, Spec] = {
         required=tuple(LYCEE_GT_SEXES),
         factor=100,
     ),
+    "effectif_lycees_pro": Spec(
+        ("fr-en-lycee_pro-effectifs-niveau-sexe-lv",), "sum", "eleves", LYCEES, 1
+    ),
+    "part_filles_lycees_pro": Spec(
+        ("fr-en-lycee_pro-effectifs-niveau-sexe-lv",),
+        "ratio",
+        FILLES_PRO,
+        LYCEES,
+        20,
+        weight=" + ".join(f'"{c}"' for c in LYCEE_PRO_SEXES),
+        required=tuple(LYCEE_PRO_SEXES),
+        factor=100,
+    ),
+    **{
+        f"part_filles_specialite_{name}": _girls_share(dataset, prefix)
+        for name, (dataset, prefix) in SPECIALITES.items()
+    },
     "eleves_par_classe_ecoles": Spec(
         ("fr-en-ecoles-effectifs-nb_classes",),
         "ratio",
@@ -437,6 +543,7 @@ def _rows_sql(mirror: Path, raw: Raw, spec: Spec) -> str:
     named = ", ".join(f"{sql} AS {_q(name)}" for name, sql in raw.fields.items())
     required = " AND ".join([f"{_q(f)} IS NOT NULL" for f in spec.required] or ["true"])
     value = spec.value
+    years = f"s.annee IN ({', '.join(repr(y) for y in raw.years)})" if raw.years else "true"
     base_filter = {
         "count": "true",
         "sum": f"({value}) IS NOT NULL",
@@ -466,7 +573,7 @@ def _rows_sql(mirror: Path, raw: Raw, spec: Spec) -> str:
         LEFT JOIN aca ac ON ac.code = s.aca_raw
         LEFT JOIN aca_names an ON an.k = s.aca_name
         LEFT JOIN aca ar ON ar.code = coalesce(ac.actuelle, an.code)
-        WHERE {required} AND ({spec.where}) AND {base_filter}"""
+        WHERE {required} AND ({spec.where}) AND {base_filter} AND {years}"""
 
 
 def _q(name: str) -> str:

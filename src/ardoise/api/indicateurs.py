@@ -67,6 +67,8 @@ def _definition_json(d: Definition) -> dict[str, Any]:
         formula["filtres"] = {k: list(v) for k, v in f.filters}
     if f.required:
         formula["champs_requis"] = list(f.required)
+    if f.blank_is_zero:
+        formula["case_vide_zero"] = True
     return formula
 
 

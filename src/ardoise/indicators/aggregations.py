@@ -64,8 +64,11 @@ def _col(alias: str, name: str) -> str:
     return f"{alias}.{quote_identifier(name)}"
 
 
-def _term_sql(term: Term, alias: str) -> str:
-    inner = "1" if term.count else " + ".join(_col(alias, f) for f in term.fields)
+def _term_sql(term: Term, alias: str, blank_is_zero: bool = False) -> str:
+    cols = [_col(alias, f) for f in term.fields]
+    if blank_is_zero:
+        cols = [f"coalesce({c}, 0)" for c in cols]
+    inner = "1" if term.count else " + ".join(cols)
     if not term.subset:
         return f"({inner})"
     cond = " AND ".join(sql_filters(term.subset, alias))
@@ -136,6 +139,8 @@ def _check_ratio(f: Formula) -> list[str]:
         )
     if f.factor <= 0:
         problems.append("« factor » doit être positif")
+    if f.blank_is_zero and (num.count or den.count or num.subset):
+        problems.append("« blank_is_zero » porte sur des champs additionnés, sans « subset »")
     return problems
 
 
@@ -195,8 +200,29 @@ def _explore_ratio(f: Formula) -> ExploreSelect:
             ),
         )
     scale = "" if factor == "1" else f"{factor} * "
+    if f.blank_is_zero:
+        return _explore_blank_is_zero(f, scale.replace("*", "×"))
     return ExploreSelect(
         f"{scale}{num} / {den} as valeur, {num} as numerateur, {den} as denominateur"
+    )
+
+
+def _explore_blank_is_zero(f: Formula, scale: str) -> ExploreSelect:
+    """Empty cells count as 0: ODSQL has no coalesce and a sum of empty cells is empty, so
+    each field is summed alone (``somme_1``…) and the reading adds them up."""
+    assert f.numerator is not None and f.denominator is not None
+    names = {name: f"somme_{i}" for i, name in enumerate(f.term_fields(), 1)}
+
+    def added(term: Term) -> str:
+        return " + ".join(names[name] for name in term.fields)
+
+    return ExploreSelect(
+        ", ".join(f"sum({quote_field(name)}) as {alias}" for name, alias in names.items()),
+        reading=(
+            "une case vide du jeu vaut 0 (une somme vide aussi) : numérateur = "
+            f"{added(f.numerator)} ; dénominateur = {added(f.denominator)} ; "
+            f"valeur = {scale}numérateur / dénominateur"
+        ),
     )
 
 
@@ -252,8 +278,8 @@ AGGREGATIONS: dict[str, Aggregation] = {
         "rapport de sommes",
         "dénominateur (somme)",
         _check_ratio,
-        lambda f, a: _term_sql(f.numerator or Term(), a),
-        lambda f, a: _term_sql(f.denominator or Term(), a),
+        lambda f, a: _term_sql(f.numerator or Term(), a, f.blank_is_zero),
+        lambda f, a: _term_sql(f.denominator or Term(), a, f.blank_is_zero),
         lambda f: f"{_number(f.factor)} * sum_num / sum_den",
         "CAST(round(sum_den) AS BIGINT)",
         _explore_ratio,

@@ -194,6 +194,9 @@ def _where(d: Definition, part: Part, required: bool = True) -> str:
     clauses = [f"{part.year_sql} IN ({years})", *sql_filters(d.formula.filters)]
     if required:
         clauses += [f"t.{quote_identifier(f)} IS NOT NULL" for f in d.formula.fields_required()]
+        if d.formula.fields_any():
+            given = (f"t.{quote_identifier(f)} IS NOT NULL" for f in d.formula.fields_any())
+            clauses.append(f"({' OR '.join(given)})")
     return " AND ".join(clauses)
 
 

@@ -58,6 +58,7 @@ _FORMULA_KEYS = (
     "references",
     "filters",
     "required",
+    "blank_is_zero",
 )
 
 
@@ -312,7 +313,12 @@ def _formula(raw: Any, p: _Problems) -> Formula | None:
         ),
         filters=_filters(raw.get("filters"), "« formula.filters »", p),
         required=_names(raw.get("required"), "« formula.required »", p),
+        blank_is_zero=raw.get("blank_is_zero", False) is True,
     )
+    if not isinstance(raw.get("blank_is_zero", False), bool):
+        p.add("« formula.blank_is_zero » doit valoir true ou false")
+    elif formula.blank_is_zero and formula.aggregation != "ratio_of_sums":
+        p.add("« formula.blank_is_zero » ne vaut que pour un rapport de sommes")
     for problem in AGGREGATIONS[formula.aggregation].check(formula):
         p.add(f"« formula » ({formula.aggregation}) : {problem}")
     return formula
@@ -343,6 +349,7 @@ def definition_from_json(raw: Mapping[str, Any]) -> Definition:
         references=tuple(f["references"].items()),
         filters=tuple((k, tuple(v)) for k, v in f["filters"].items()),
         required=tuple(f.get("required", ())),
+        blank_is_zero=bool(f.get("blank_is_zero", False)),
     )
     return Definition(
         id=raw["id"],

@@ -89,6 +89,16 @@ class Formula:
     references: tuple[tuple[str, str], ...] = ()  # reference: (level, field) pairs
     filters: Filters = ()  # rows kept (equality on text fields)
     required: tuple[str, ...] = ()  # more fields a row must give to count
+    # ratio_of_sums: an empty cell of a term's fields is 0 (files that leave a count of no
+    # pupil blank); a row counts where at least one of them is given
+    blank_is_zero: bool = False
+
+    def term_fields(self) -> tuple[str, ...]:
+        names: list[str] = []
+        for term in (self.numerator, self.denominator):
+            if term is not None:
+                names.extend(term.fields)
+        return tuple(dict.fromkeys(names))
 
     def fields_required(self) -> tuple[str, ...]:
         """Fields that must be given for a row to count (a row missing one is left out)."""
@@ -97,13 +107,16 @@ class Formula:
             names.append(self.field)
         if self.weight:
             names.append(self.weight)
-        for term in (self.numerator, self.denominator):
-            if term is not None:
-                names.extend(term.fields)
+        if not self.blank_is_zero:
+            names.extend(self.term_fields())
         return tuple(dict.fromkeys(names))
 
+    def fields_any(self) -> tuple[str, ...]:
+        """Fields of which a row must give at least one (``blank_is_zero``)."""
+        return self.term_fields() if self.blank_is_zero else ()
+
     def fields_used(self) -> tuple[str, ...]:
-        names = list(self.fields_required()) + [f for f, _ in self.filters]
+        names = [*self.fields_required(), *self.fields_any()] + [f for f, _ in self.filters]
         names += [f for _, f in self.references]
         if self.numerator is not None:
             names += [f for f, _ in self.numerator.subset]
@@ -122,6 +135,7 @@ class Formula:
             "references": dict(self.references),
             "filters": {k: list(v) for k, v in self.filters},
             "required": list(self.required),
+            "blank_is_zero": self.blank_is_zero,
         }
 
 

@@ -122,6 +122,9 @@ def _fragments(d: Definition, level: str) -> tuple[str, list[str], str | None]:
         tail.append(f"{field} is not null")
     else:
         tail += [f"{odsql_field(f)} is not null" for f in d.formula.fields_required()]
+        if d.formula.fields_any():
+            given = (f"{odsql_field(f)} is not null" for f in d.formula.fields_any())
+            tail.append(f"({' or '.join(given)})")
     return (
         urlencode([("select", select)], quote_via=quote, safe=""),
         [_encoded(t) for t in tail],
