@@ -62,6 +62,10 @@ def test_missing_national_datasets_are_named_with_an_invitation(client: TestClie
     html = client.get("/numerique").text
     assert "Pix - Résultats par établissement" in html
     assert 'id="publier"' in html and f'href="{twin["producteurs"]["url"]}"' in html
+    # the invitation leads to the producers' space (#15), which answers (sign-in first)
+    assert twin["producteurs"]["url"] == "/producteurs"
+    space = client.get("/producteurs", follow_redirects=False)
+    assert space.status_code < 400, space.status_code
 
 
 def test_coverage_maps_have_tables_and_downloads(client: TestClient) -> None:

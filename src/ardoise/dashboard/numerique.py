@@ -13,6 +13,7 @@ from ardoise.dashboard.citation import DOWNLOADS
 from ardoise.dashboard.contexts import Chart, Link, Page, Table
 from ardoise.dashboard.maps import geo_ref, overseas
 from ardoise.dashboard.pages import page, sources
+from ardoise.extras import installed
 from ardoise.french import plural
 from ardoise.query import indicators as q
 from ardoise.query.presence import records_by_departement
@@ -134,8 +135,10 @@ class NumeriquePage:
 
 
 def producers_link() -> Link:
-    """The producers' space: the API documentation (the Automation API for producers is
-    documented there when installed)."""
+    """The producers' space (``/producteurs``, issue #15) where it is installed; otherwise the
+    API documentation."""
+    if installed("producteurs"):
+        return Link("l'espace des producteurs", ROOT.producers_space())
     return Link("l'espace des producteurs (documentation de l'API de publication)", ROOT.api_docs())
 
 
