@@ -1,11 +1,12 @@
 """Fixtures of the indicator tests: a small release built by the real pipeline, and an app
-serving it with the indicators router (the real release has its own fixture, in
-``test_mirror.py``)."""
+serving it with the indicators router; and the real release's published values, read by
+``test_mirror.py`` and ``test_official_figures.py``."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -54,3 +55,26 @@ def values(ind_release: Path) -> dict[tuple[str, str, str, str], tuple[object, .
     finally:
         con.close()
     return {(r[0], r[1], r[2], r[3]): tuple(r[4:]) for r in rows}
+
+
+Key = tuple[str, str, str]  # (niveau, code, année scolaire)
+
+
+@pytest.fixture(scope="session")
+def real_release(real_settings: Settings) -> Path:
+    return (real_settings.var_dir / "current").resolve()
+
+
+@pytest.fixture(scope="session")
+def published(real_release: Path) -> dict[str, dict[Key, tuple[Any, ...]]]:
+    con = duckdb.connect()
+    rows = con.execute(
+        "SELECT indicateur, niveau, code, annee_scolaire, valeur, base, statut "
+        "FROM read_parquet($p)",
+        {"p": str(real_release / "indicators" / "valeurs.parquet")},
+    ).fetchall()
+    con.close()
+    out: dict[str, dict[Key, tuple[Any, ...]]] = {}
+    for ind, level, code, year, value, base, status in rows:
+        out.setdefault(ind, {})[(level, code, year)] = (value, base, status)
+    return out

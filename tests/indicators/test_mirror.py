@@ -19,12 +19,11 @@ import pytest
 from starlette.testclient import TestClient
 
 from ardoise.settings import Settings
-from tests.indicators.conftest import app_with_indicators
+from tests.indicators.conftest import Key, app_with_indicators
 from tests.indicators.explore_check import reproduce
 
 pytestmark = pytest.mark.mirror
 
-Key = tuple[str, str, str]  # (niveau, code, année scolaire)
 
 # The raw files (as SOURCES.md lists them) and the names of their columns.
 SCHOOL_FILES: dict[str, list[tuple[str, dict[str, str]]]] = {
@@ -99,26 +98,6 @@ DNB = "sokyrio-datavisualisation-education/fr-en-resultats-detailles-au-dnb.csv"
 BAC = "sokyrio-datavisualisation-education/fr-en-baccalaureat-par-departement.csv"
 ECOLES_2022 = "helene-s-etablissement-ips/fr-en-ips-ecoles-ap2022.parquet"
 LEVELS = ("etablissement", "commune", "departement", "academie", "region", "france")
-
-
-@pytest.fixture(scope="session")
-def real_release(real_settings: Settings) -> Path:
-    return (real_settings.var_dir / "current").resolve()
-
-
-@pytest.fixture(scope="session")
-def published(real_release: Path) -> dict[str, dict[Key, tuple[Any, ...]]]:
-    con = duckdb.connect()
-    rows = con.execute(
-        "SELECT indicateur, niveau, code, annee_scolaire, valeur, base, statut "
-        "FROM read_parquet($p)",
-        {"p": str(real_release / "indicators" / "valeurs.parquet")},
-    ).fetchall()
-    con.close()
-    out: dict[str, dict[Key, tuple[Any, ...]]] = {}
-    for ind, level, code, year, value, base, status in rows:
-        out.setdefault(ind, {})[(level, code, year)] = (value, base, status)
-    return out
 
 
 def _read(path: Path) -> str:

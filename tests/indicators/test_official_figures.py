@@ -25,11 +25,11 @@ from typing import Any
 import duckdb
 import pytest
 
-from ardoise.settings import Settings
+from tests.indicators.conftest import Key
 
 pytestmark = pytest.mark.mirror
 
-Key = tuple[str, str, str]  # (niveau, code, année scolaire)
+
 ALL_LEVELS = ("etablissement", "commune", "departement", "academie", "region", "france")
 
 
@@ -467,26 +467,6 @@ DEP_NAME_ALIASES = {
 }
 
 
-@pytest.fixture(scope="session")
-def release(real_settings: Settings) -> Path:
-    return (real_settings.var_dir / "current").resolve()
-
-
-@pytest.fixture(scope="session")
-def published(release: Path) -> dict[str, dict[Key, tuple[Any, ...]]]:
-    con = duckdb.connect()
-    rows = con.execute(
-        "SELECT indicateur, niveau, code, annee_scolaire, valeur, base, statut "
-        "FROM read_parquet($p)",
-        {"p": str(release / "indicators" / "valeurs.parquet")},
-    ).fetchall()
-    con.close()
-    out: dict[str, dict[Key, tuple[Any, ...]]] = {}
-    for ind, level, code, year, value, base, status in rows:
-        out.setdefault(ind, {})[(level, code, year)] = (value, base, status)
-    return out
-
-
 def _scan(path: Path, delim: str) -> str:
     if path.suffix == ".parquet":
         return f"read_parquet('{path}')"
@@ -630,8 +610,8 @@ def _drop_incomplete(con: duckdb.DuckDBPyConnection, out: dict[Key, Any]) -> Non
 
 
 @pytest.fixture(scope="session")
-def raw_con(release: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = connect_referential(release / "referential")
+def raw_con(real_release: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = connect_referential(real_release / "referential")
     yield con
     con.close()
 
