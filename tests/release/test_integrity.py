@@ -86,6 +86,21 @@ def test_indicator_files_are_verified_too(fixture_settings: Settings) -> None:
         store.switch(first)
 
 
+def test_referential_files_are_verified_too(fixture_settings: Settings) -> None:
+    """The territorial referential of a release is hashed in its manifest: a flipped byte in
+    it is refused like one in a dataset (it used to be checked only by the object store)."""
+    first, second = _two_releases(fixture_settings)
+    store = ReleaseStore(fixture_settings.var_dir)
+    referential = sorted(
+        f for f in hashed_files(store.manifest(first)) if f.startswith("referential/")
+    )
+    assert referential, "the fixture release hashes its referential"
+    _break(fixture_settings.releases_dir / first, referential[0], _flip)
+    with pytest.raises(ReleaseCorrupt, match="empreinte"):
+        store.switch(first)
+    assert store.current_id() == second
+
+
 def test_an_intact_release_is_switched_to(fixture_settings: Settings) -> None:
     first, _second = _two_releases(fixture_settings)
     store = ReleaseStore(fixture_settings.var_dir)

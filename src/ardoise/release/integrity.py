@@ -21,6 +21,7 @@ def hashed_files(manifest: Manifest) -> dict[str, str]:
     files = {e.parquet.path: e.parquet.sha256 for e in manifest.published.values() if e.parquet}
     if manifest.indicators is not None:
         files.update({f"indicators/{k}": v for k, v in manifest.indicators.files.items()})
+    files.update({f"referential/{k}": v for k, v in manifest.referential.outputs_sha256.items()})
     return files
 
 
