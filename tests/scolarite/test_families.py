@@ -46,6 +46,9 @@ PARENT_A_AGAIN = Representative(
     "0000000007G", 1, "mere", "Lefèvre-d’Œillardière", "Maëlle Anne", date(1981, 2, 3),
     lieu_naissance="35238",
 )  # fmt: skip
+PARENT_A_LEFT = Representative(  # Noëlie left her school on 1 October
+    "0000000004D", 2, "mere", "Lefèvre-d’Œillardière", "Maëlle Anne", date(1981, 2, 3),
+)  # fmt: skip
 PARENT_B = Representative(
     "0000000002B", 1, "pere", "Quéménezoù", "Yannig", date(1979, 9, 9),
     courriel="famille@exemple.invalid",  # the same address as A: it never links anybody
@@ -87,7 +90,7 @@ def world(
     migrate(engine)
     assert import_extract(engine, write_extract(tmp_path / "x.csv", PUPILS), today=NOW.date()).ok
     with engine.begin() as conn:
-        representatives.load(conn, [PARENT_A, PARENT_A_AGAIN, PARENT_B])
+        representatives.load(conn, [PARENT_A, PARENT_A_AGAIN, PARENT_A_LEFT, PARENT_B])
     caf = tokens.create(
         engine, siret=SIRET, intitule="CAF d'Ille-et-Vilaine — rattachement des enfants",
         scopes=[scopes.IDENTITE, scopes.SCOLARITE], expire_le=NOW.replace(year=2027),
@@ -174,6 +177,16 @@ def test_a_parent_sees_the_checks_of_their_children_only(world: World) -> None:
     salt = w.service.salt
     assert entries[2]["empreinte_eleve"] == audit.pupil_hash(salt, "0000000001A")
     assert audit.verify(w.service.engine).ok
+
+
+def test_a_check_that_found_the_child_gone_is_shown_as_such(world: World) -> None:
+    w = world
+    assert _check(w, w.caf, PUPILS[3]) == 404  # Noëlie: identified, no longer enrolled
+    _sign_in(w.client, w.provider, "a")
+    page = w.client.get(f"/mes-enfants/enfant/{reference(w.service.salt, '0000000004D')}")
+    assert page.status_code == 200 and "Noëlie" in page.text
+    assert "N&#39;est plus inscrit dans l&#39;établissement" in page.text
+    assert "Inscription confirmée" not in page.text
 
 
 def test_another_family_and_no_family(world: World) -> None:
