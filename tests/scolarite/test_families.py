@@ -163,7 +163,7 @@ def test_a_parent_sees_the_checks_of_their_children_only(world: World) -> None:
     assert zoe.url.path in _links(home.text)
     assert zoe.status_code == 200, zoe.text
     text = zoe.text
-    assert text.count('class="fr-card ') == 2  # the CAF's and the town hall's, not the miss
+    assert text.count('class="fr-callout ') == 2  # the CAF's and the town hall's, not the miss
     assert "CAF d&#39;Ille-et-Vilaine" in text and "rattachement des enfants" in text
     assert "Mairie de Rennes" in text
     assert text.count("non renseignée") == 3  # the town's purpose, both legal bases
