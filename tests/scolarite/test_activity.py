@@ -107,6 +107,18 @@ def test_counts_and_anomalies(registry: tuple[Engine, dict[str, str]]) -> None:
     assert short[ids["caf"]].calls == 60 and not short[ids["caf"]].days[0].spike
 
 
+def test_tokens_of_one_habilitation_count_together(
+    registry: tuple[Engine, dict[str, str]],
+) -> None:
+    engine, ids = registry
+    habilitations = {ids["mairie"]: "hab-7", ids["dept"]: "hab-7"}
+    groups = {g.key: g for g in activity.usage(engine, TODAY, 30, habilitations=habilitations)}
+    together = groups["hab-7"]
+    assert together.kind == "habilitation" and set(together.tokens) == {ids["mairie"], ids["dept"]}
+    assert together.calls == 60 and together.total("not_found") == 6
+    assert ids["mairie"] not in groups and ids["caf"] in groups
+
+
 def test_no_spike_without_enough_history(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'r.db'}")
     migrate(engine)

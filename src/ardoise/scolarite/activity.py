@@ -25,7 +25,7 @@ What each call of a token counts as (entries of ``genre = "appel"`` with a token
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -156,12 +156,20 @@ def _share(days: Iterable[DayUsage]) -> tuple[float | None, int]:
 
 
 def usage(
-    engine: Engine, today: date, days: int = 30, sirets: set[str] | None = None
+    engine: Engine,
+    today: date,
+    days: int = 30,
+    sirets: set[str] | None = None,
+    habilitations: Mapping[str, str] | None = None,
 ) -> list[GroupUsage]:
     """Each group's use over the ``days`` days up to ``today``; only the tokens of
-    ``sirets`` when given (a partner), every token otherwise (the instructors)."""
+    ``sirets`` when given (a partner), every token otherwise (the instructors).
+    ``habilitations`` (token id → habilitation id) overrides the tokens' own
+    ``habilitation_id`` column."""
     since = today - timedelta(days=days - 1)
     tokens = _tokens(engine)
+    if habilitations is not None:
+        tokens = {k: (t, s, habilitations.get(k)) for k, (t, s, _h) in tokens.items()}
     grouped: dict[tuple[str, str], dict[str, list[int]]] = {}
     members: dict[tuple[str, str], list[str]] = {}
     for token_id, day, *counts in _daily(engine, since):
