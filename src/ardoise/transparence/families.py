@@ -85,8 +85,10 @@ class Families:
         return self.service.engine if self.service is not None else None
 
     def guard(self) -> FamilyGuard:
-        assert self.service is not None
-        return FamilyGuard(self.registry(), self.service.salt, self.settings.famille_seuil)  # type: ignore[arg-type]
+        """The throttle and journal (call once the registry is known to exist)."""
+        engine = self.registry()
+        assert self.service is not None and engine is not None
+        return FamilyGuard(engine, self.service.salt, self.settings.famille_seuil)
 
     def page(
         self, request: Request, template: str, title: str, status: int = 200, **context: object
