@@ -209,6 +209,24 @@ class Settings:
         "dans var/session.key.",
     )
     session_hours: int = setting(8, "Durée d'une session de l'espace des producteurs (heures).")
+    franceconnect_issuer: str = setting(
+        "",
+        "Vue des familles : URL de l'émetteur OpenID Connect (FranceConnect) ; vide = pas de "
+        "vue des familles.",
+    )
+    franceconnect_client_id: str = setting("", "Vue des familles : identifiant du client OIDC.")
+    franceconnect_client_secret: Secret = setting(
+        Secret(""), "Vue des familles : secret du client OIDC."
+    )
+    franceconnect_scopes: str = setting(
+        "openid given_name family_name birthdate birthplace email",
+        "Vue des familles : portées demandées (l'identité pivot de FranceConnect).",
+    )
+    famille_seuil: int = setting(
+        10,
+        "Vue des familles : tentatives par personne et par minute (enfant non rattaché, "
+        "connexions) avant ralentissement ; le double : refus.",
+    )
     smtp_host: str = setting("", "Courriels : serveur SMTP ; vide = aucun courriel envoyé.")
     smtp_port: int = setting(587, "Courriels : port du serveur SMTP.")
     smtp_user: str = setting("", "Courriels : identifiant SMTP (vide : sans authentification).")

@@ -23,6 +23,7 @@ from ardoise.controlplane.database import make_engine, migrate
 from ardoise.controlplane.errors import Forbidden, Unauthenticated
 from ardoise.controlplane.permissions import OPERATOR, PERMISSIONS, Action, Principal, authorize
 from ardoise.controlplane.schema import journal as journal_table
+from ardoise.transparence.usage_pages import usage_siret
 
 OWNER, OTHER = "depp", "region-84"
 
@@ -54,6 +55,17 @@ EXPECTED: dict[str, set[str]] = {
     "soumission.relire": {"relecteur", "operateur", "cle_relire"},
     "jeu.restreindre": ADMINS,  # issue #16: the owner's administrators, never a key
     "acces.gerer": ADMINS,
+    # issue #16: a partner's members read their usage (the instructors: every partner's)
+    "usage.lire": READERS | {"operateur"},
+    # issue #16: any signed-in person, for their own children; never an API key
+    "famille.consulter": {
+        "membre_autre_organisation",
+        "contributeur",
+        "relecteur",
+        "administrateur",
+        "administrateur_national",
+        "operateur",
+    },
 }
 
 
@@ -140,6 +152,8 @@ def _operations(world: World) -> dict[str, Callable[[Connection, Principal], obj
         "acces.gerer": lambda conn, p: restrictions.grant_access(
             conn, p, "depp_jeu", OTHER, row_filter='secteur = "public"', hidden=("ips",)
         ),
+        "usage.lire": lambda conn, p: usage_siret(conn, p, OWNER),
+        "famille.consulter": lambda conn, p: authorize(p, Action.FAMILLE_CONSULTER, None),
     }
 
 

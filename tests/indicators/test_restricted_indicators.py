@@ -1,5 +1,7 @@
 """Indicators computed from a restricted dataset (issue #16) are not shown to a reader who
-may not see that dataset: not listed, not served by id, not on a territory, not in SQL."""
+may not see that dataset whole: not listed, not served by id, not on a territory, not in
+SQL. A partial grant (row filter, hidden fields) does not see them either: they were
+computed over every row and field."""
 
 from __future__ import annotations
 
@@ -47,3 +49,20 @@ def test_a_reader_granted_the_dataset_sees_them(restricted: ServedRelease) -> No
         listed = {i.definition.id for i in indicators.list_indicators(restricted)}
         assert listed >= FROM_IT
         assert not indicators.hides_indicators(restricted)
+
+
+@pytest.mark.parametrize(
+    "grant",
+    [Grant(row_filter='secteur = "public"'), Grant(hidden=frozenset({"ips"}))],
+    ids=["filtre", "champ_masque"],
+)
+def test_a_partial_grant_does_not_see_them(restricted: ServedRelease, grant: Grant) -> None:
+    with reading_as(Reader(grants=((RESTRICTED, grant),))):
+        assert RESTRICTED in restricted.datasets  # the dataset itself, as granted
+        listed = {i.definition.id for i in indicators.list_indicators(restricted)}
+        assert listed and not listed & FROM_IT
+        assert indicators.hides_indicators(restricted)
+        with pytest.raises(indicators.IndicatorNotFound):
+            indicators.indicator(restricted, "ips_moyen_ecoles")
+        sql = reader_grant(restricted, PUBLIC)
+        assert not sql.indicators

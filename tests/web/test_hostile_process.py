@@ -245,6 +245,9 @@ FAMILIES = [
     "/metrics",
     "/usages",
     "/static/nothing.css",
+    "/mes-enfants",  # issue #16: the families' view and the partners' usage
+    "/mes-enfants/enfant/0123456789abcdef01234567",
+    "/partenaires/usage.json",
 ]
 QUERIES = [
     "",

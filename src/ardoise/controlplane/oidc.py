@@ -94,6 +94,20 @@ class Provider:
 
     def finish(self, pending: Pending, redirect_uri: str, *, code: str, state: str) -> Identity:
         """Exchange the code for tokens and verify the ID token; the :class:`Identity`."""
+        claims = self.claims(pending, redirect_uri, code=code, state=state)
+        email = str(claims.get("email") or "")
+        if not email:
+            raise Unauthenticated("Le fournisseur d'identité n'a pas transmis d'adresse.")
+        name = " ".join(
+            str(claims[k]) for k in ("given_name", "usual_name", "family_name") if claims.get(k)
+        )
+        return Identity(self.issuer, str(claims["sub"]), email, name or str(claims.get("name", "")))
+
+    def claims(
+        self, pending: Pending, redirect_uri: str, *, code: str, state: str
+    ) -> dict[str, Any]:
+        """Exchange the code for tokens; the verified ID token's claims (the families' view
+        reads FranceConnect's identity pivot from them)."""
         if not code or not secrets.compare_digest(state, pending.state):
             raise Unauthenticated("Connexion interrompue ou rejouée : recommencez.")
         meta = self.metadata()
@@ -109,14 +123,7 @@ class Provider:
             raise Unauthenticated(
                 "Le fournisseur d'identité a refusé la connexion : recommencez."
             ) from exc
-        claims = self._verify(str(token.get("id_token", "")), pending.nonce)
-        email = str(claims.get("email") or "")
-        if not email:
-            raise Unauthenticated("Le fournisseur d'identité n'a pas transmis d'adresse.")
-        name = " ".join(
-            str(claims[k]) for k in ("given_name", "usual_name", "family_name") if claims.get(k)
-        )
-        return Identity(self.issuer, str(claims["sub"]), email, name or str(claims.get("name", "")))
+        return self._verify(str(token.get("id_token", "")), pending.nonce)
 
     def _verify(self, id_token: str, nonce: str) -> dict[str, Any]:
         keys = KeySet.import_key_set(_get_json(self.metadata()["jwks_uri"]))  # type: ignore[arg-type]

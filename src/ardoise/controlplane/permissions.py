@@ -49,6 +49,8 @@ class Action(StrEnum):
     SOUMISSION_RELIRE = "soumission.relire"
     JEU_RESTREINDRE = "jeu.restreindre"  # make a dataset restricted, or public again (#16)
     ACCES_GERER = "acces.gerer"  # grant or withdraw access to a restricted dataset (#16)
+    USAGE_LIRE = "usage.lire"  # a partner's use of the enrolment API, per token (#16)
+    FAMILLE_CONSULTER = "famille.consulter"  # a parent: the checks of their children (#16)
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,7 @@ class Rule:
     national: bool  # the national administrator may
     scope: Scope | None  # the key scope that allows it; None: no API key may
     says: str  # in French, for the README and the error message
+    personal: bool = False  # any signed-in person, on what is theirs (no organisation, no key)
 
 
 _ALL = frozenset(Role)
@@ -78,6 +81,10 @@ PERMISSIONS: dict[Action, Rule] = {
     ),
     Action.JEU_RESTREINDRE: Rule(_ADMIN, True, None, "restreindre un jeu ou le rendre public"),
     Action.ACCES_GERER: Rule(_ADMIN, True, None, "accorder ou retirer l'accès à un jeu restreint"),
+    Action.USAGE_LIRE: Rule(_ALL, True, None, "voir l'usage de l'API de vérification"),
+    Action.FAMILLE_CONSULTER: Rule(
+        frozenset(), False, None, "voir les vérifications de ses enfants", personal=True
+    ),
 }
 
 
@@ -116,6 +123,8 @@ def allowed(principal: Principal, action: Action, organisation_id: str | None) -
         return False
     if principal.cli:  # whoever runs the shell holds the database and the var dir anyway
         return True
+    if rule.personal:  # a person, for themselves: never an API key
+        return principal.key_id is None and principal.account_id is not None
     if principal.key_id is not None:
         return (
             rule.scope is not None

@@ -69,6 +69,11 @@ def _key(settings: Settings) -> str:
     return key
 
 
+def signing_key(settings: Settings) -> str:
+    """The key every signed cookie of the site is signed with (each with its own salt)."""
+    return _key(settings)
+
+
 class Sessions:
     """Reads and writes the session cookie."""
 

@@ -107,11 +107,20 @@ class Coverage:
     indicateurs: tuple[dict[str, Any], ...]
 
 
+def unseen_sources(release: ServedRelease) -> frozenset[str]:
+    """The datasets whose indicators the current reader may not see (issue #16): those
+    hidden from them, and those they see only in part (a row filter, hidden fields), since
+    indicators are computed at publication over every row and field: a partial grant would
+    otherwise read aggregates of the rows and fields it does not cover."""
+    access = release.access()
+    return frozenset(d for d in access.restricted if (g := access.grant(d)) is None or not g.full)
+
+
 def _store(release: ServedRelease) -> IndicatorStore:
     """Read once per release directory (``files_only``: see ``query/memo.py``); without the
-    indicators computed from a dataset the current reader may not see (issue #16)."""
+    indicators computed from a dataset the current reader may not see whole (issue #16)."""
     store = release.memo(store_for, lambda: store_for(release.path, release.id), files_only=True)
-    hidden = set(release.hidden_datasets())
+    hidden = unseen_sources(release)
     if not hidden:
         return store
     kept = {k: d for k, d in store.definitions.items() if not hidden & set(d.dataset_ids)}
@@ -119,8 +128,9 @@ def _store(release: ServedRelease) -> IndicatorStore:
 
 
 def hides_indicators(release: ServedRelease) -> bool:
-    """Whether some indicator is computed from a dataset the current reader may not see."""
-    if not release.hidden_datasets():
+    """Whether some indicator is computed from a dataset the current reader may not see
+    whole."""
+    if not unseen_sources(release):
         return False
     full = release.memo(store_for, lambda: store_for(release.path, release.id), files_only=True)
     return len(_store(release).definitions) < len(full.definitions)

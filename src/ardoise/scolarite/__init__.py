@@ -20,5 +20,9 @@ Certificates      ``certificates`` (issue, store, verify), ``certificates_pdf``,
                   ``certificates_cli``, ``school_names`` (the school's name from the release)
 Statistics        ``statistics`` (counts up the geographic hierarchy), ``disclosure``
                   (statistical disclosure control), ``statistics_cli``
+Transparency      ``representatives`` (legal representatives, who a signed-in person
+                  represents), ``checks`` (a pupil's checks, from the journal),
+                  ``family_guard`` (the families' view's throttle and journal entries),
+                  ``activity`` (use of the API per token or habilitation) — issue #16
 Commands          ``commands`` (``ardoise scolarite …``)
 """

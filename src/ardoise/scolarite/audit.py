@@ -5,7 +5,11 @@ Each entry's ``empreinte`` is SHA-256 over its fields and ``precedent`` (the pre
 entry's ``empreinte``; 64 zeros for the first ever). The head (last seq and hash) is kept
 in ``scolarite_meta`` and updated in the same transaction, so a removed tail is detected.
 Parameters are stored only as a salted SHA-256 (the salt lives in ``scolarite_meta``):
-the operator can check whether a given identity was queried, nobody can read it.
+the operator can check whether a given identity was queried, nobody can read it. A call
+that identified one pupil also keeps ``empreinte_eleve``, the salted hash of that pupil's
+identifier (:func:`pupil_hash`): the families' view finds its child's checks by it, and
+nobody without the salt can tell whose it is. It is hashed into the chain only when set,
+so entries written before it existed verify unchanged.
 
 Writer: :class:`AuditWriter` runs on the API's event loop; ``record`` queues an entry and
 awaits the commit of the batch that holds it (group commit: many concurrent calls share one
@@ -51,7 +55,8 @@ class AuditEntry:
     jeton_id: str | None = None
     recipient: str | None = None
     drapeau: str | None = None
-    genre: str = "appel"
+    genre: str = "appel"  # "appel", "ancre", or "famille" (the families' view, issue #16)
+    eleve: str | None = None  # pupil_hash of the pupil identified, if exactly one
 
 
 def entry_hash(row: dict[str, object]) -> str:
@@ -69,6 +74,8 @@ def entry_hash(row: dict[str, object]) -> str:
         str(row["drapeau"] or ""),
         str(row["precedent"]),
     ]
+    if row.get("empreinte_eleve"):  # absent from entries older than the families' view
+        parts.append(str(row["empreinte_eleve"]))
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
@@ -86,6 +93,17 @@ def salt(engine: Engine) -> str:
         except IntegrityError:
             continue  # another process stored it first: read it back
     raise AuditUnavailable("sel du journal introuvable")
+
+
+def pupil_hash(salt_value: str, identifiant: str) -> str:
+    """The salted hash of a pupil's identifier kept in ``empreinte_eleve``.
+
+    >>> pupil_hash("sel", "0000000001A") == pupil_hash("sel", "0000000001A")
+    True
+    >>> pupil_hash("sel", "0000000001A") == pupil_hash("autre", "0000000001A")
+    False
+    """
+    return hashlib.sha256(f"{salt_value}:eleve:{identifiant}".encode()).hexdigest()
 
 
 def params_hash(salt_value: str, params: Iterable[tuple[str, str]]) -> str:
@@ -151,6 +169,7 @@ def chain(
             "resultat": e.resultat,
             "empreinte_parametres": e.empreinte_parametres,
             "drapeau": e.drapeau,
+            "empreinte_eleve": e.eleve,
             "precedent": previous,
         }
         row["empreinte"] = previous = entry_hash(row)

@@ -55,6 +55,7 @@ class Call:
         self.flag: str | None = None
         self.bearer = bearer(request)
         self.found = Lookup(None)
+        self.pupil: str | None = None  # identifier of the pupil identified (audit hash)
         self.now = 0.0  # Unix time of the lookup
 
     def suspicion(self) -> throttle.EnumerationVerdict:
@@ -98,6 +99,7 @@ class Call:
                 jeton_id=self.token.id if self.token else None,
                 recipient=self.recipient(),
                 drapeau=self.flag,
+                eleve=audit.pupil_hash(self.service.salt, self.pupil) if self.pupil else None,
             )
             await self.service.store.writer.record(entry)
         except (audit.AuditUnavailable, SQLAlchemyError):
@@ -211,6 +213,7 @@ async def identify(
     if result.record is None:
         await call.missed()
         return await call.error(errors.NOT_FOUND, "inconnu")
+    call.pupil = str(result.record["identifiant"])  # the families' view finds the call by it
     if not certificates.enrolled(result.record, today):
         return await call.error(errors.NOT_ENROLLED, "sorti")
     return result.record

@@ -125,7 +125,8 @@ def generate_cmd(
     console.print(SYNTHETIC)
     console.print(
         f"{result.pupils:,} élèves synthétiques dans {result.schools:,} établissements "
-        f"({source}) en {took:.1f} s.".replace(",", " ")
+        f"({source}) en {took:.1f} s, {result.representatives:,} représentants légaux "
+        "synthétiques.".replace(",", " ")
     )
 
 

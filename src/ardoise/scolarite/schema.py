@@ -14,6 +14,8 @@ build on.
   processes (PostgreSQL: unlogged).
 * ``scolarite_echecs``  unsuccessful searches of each token in the last minute, shared by
   the server processes (PostgreSQL: unlogged).
+* ``scolarite_representants``  the legal representatives of each pupil (1 or 2), with the
+  identity a FranceConnect sign-in gives (see :mod:`ardoise.scolarite.representatives`).
 """
 
 from __future__ import annotations
@@ -96,7 +98,7 @@ audit = Table(
         "seq", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=False
     ),
     Column("horodatage", String(32), nullable=False),  # ISO 8601 UTC, microseconds
-    Column("genre", String(16), nullable=False),  # "appel" or "ancre" (retention purge)
+    Column("genre", String(16), nullable=False),  # "appel", "ancre" (purge), "famille"
     Column("jeton_id", String(36), nullable=True),
     Column("recipient", String(32), nullable=True),
     Column("request_id", String(64), nullable=False),
@@ -105,6 +107,9 @@ audit = Table(
     Column("resultat", String(40), nullable=False),  # outcome code (trouve, ambigu, 401…)
     Column("empreinte_parametres", String(64), nullable=False),  # salted hash, never clear
     Column("drapeau", String(40), nullable=True),  # e.g. "enumeration"
+    # salted hash of the pupil the call identified (None: nobody, or several): what the
+    # families' view (issue #16) reads; hashed into the chain only when set
+    Column("empreinte_eleve", String(64), nullable=True),
     Column("precedent", String(64), nullable=False),  # hash of the previous entry
     Column("empreinte", String(64), nullable=False),  # hash of this entry (incl. precedent)
 )
@@ -131,3 +136,33 @@ echecs = Table(
     Column("instant", Float, nullable=False),  # Unix time of the unsuccessful search
 )
 Index("ix_echecs_jeton", echecs.c.jeton_id, echecs.c.instant)
+
+representants = Table(
+    "scolarite_representants",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("identifiant_eleve", String(16), nullable=False),  # scolarite_eleves.identifiant
+    Column("rang", SmallInteger, nullable=False),  # 1 or 2
+    Column("lien", String(20), nullable=False),  # mere, pere, tuteur, autre
+    Column("nom_naissance", String(100), nullable=False),
+    Column("nom_usage", String(100), nullable=True),
+    Column("prenoms", String(200), nullable=False),  # space-separated, as FranceConnect
+    Column("date_naissance", Date, nullable=False),
+    Column("lieu_naissance", String(5), nullable=True),  # COG code, FranceConnect birthplace
+    Column("courriel", String(200), nullable=True),  # contact only, never used to match
+    Column("sub", String(128), nullable=True),  # a provider subject already tied to the row
+    Column("synthetique", Boolean, nullable=False, server_default="0"),
+    Column("nom_naissance_cle", String(100), nullable=False),
+    Column("nom_usage_cle", String(100), nullable=True),
+    Column("prenom_cle", String(60), nullable=False),  # key of the first given name
+    UniqueConstraint("identifiant_eleve", "rang", name="uq_representants_rang"),
+)
+Index(
+    "ix_representants_pivot",
+    representants.c.nom_naissance_cle,
+    representants.c.date_naissance,
+)
+Index("ix_representants_sub", representants.c.sub)
+Index("ix_audit_eleve", audit.c.empreinte_eleve)

@@ -7,7 +7,9 @@ release, a small built-in list of real schools is used. Names come from
 ``synthetic_names`` with frequency-like weights, so frequent names repeat; on top of that
 one pupil in 500 gets a deliberate homonym in the same school (same birth name, first
 given name, sex and birth date; the second given name differs or is absent), and 3 % carry
-a usage name. Everything is seeded: the same seed gives the same registry.
+a usage name. Each pupil gets one or two invented legal representatives
+(:func:`ardoise.scolarite.representatives.synthetic_rows`, marked synthetic too).
+Everything is seeded: the same seed gives the same registry.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import Engine, insert, update
 
+from ardoise.scolarite import representatives
 from ardoise.scolarite.loader import COLUMNS, clear_synthetic, load_rows
 from ardoise.scolarite.normalise import name_key
 from ardoise.scolarite.schema import meta
@@ -196,6 +199,7 @@ class GenerationResult:
     pupils: int
     schools: int
     source: str
+    representatives: int = 0
 
 
 def generate(
@@ -219,8 +223,11 @@ def generate(
             yield row
 
     with engine.begin() as conn:
+        representatives.clear_synthetic(conn)
         clear_synthetic(conn)
         loaded = load_rows(conn, rows())
+        again = pupils(count, schools, annee, seed)  # seeded: the same pupils
+        linked = representatives.load(conn, representatives.synthetic_rows(again, COLUMNS, seed))
         done = conn.execute(
             update(meta).where(meta.c.cle == "synthetique").values(valeur="1")
         ).rowcount
@@ -230,4 +237,4 @@ def generate(
         with engine.connect() as c2:
             c2.exec_driver_sql("ANALYZE scolarite_eleves")
             c2.commit()
-    return GenerationResult(loaded, len(schools), source)
+    return GenerationResult(loaded, len(schools), source, linked)

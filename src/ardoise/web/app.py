@@ -233,6 +233,12 @@ def _include_routes(
         app.state.signin = SignIn(settings, engine)  # sessions of /compte, /producteurs (#15, #16)
         app.include_router(automation_router(settings, engine))
         app.include_router(espace_router(settings, app.state.signin, errors.status_of))
+        from ardoise.transparence.routes import build_router as transparence_router
+
+        # /mes-enfants (families, FranceConnect) and /partenaires/usage (issue #16)
+        app.include_router(
+            transparence_router(settings, app.state.scolarite, app.state.signin, errors.status_of)
+        )
         from ardoise.web.upload_limit import UploadLimitMiddleware
 
         app.add_middleware(
