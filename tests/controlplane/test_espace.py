@@ -18,6 +18,7 @@ from ardoise.release.build import build_release
 from ardoise.release.store import ReleaseStore
 from ardoise.settings import Settings
 from ardoise.web.app import create_app
+from tests.controlplane.jobs import page_validated
 from tests.controlplane.test_signin import BASE, _csrf, _sign_in
 from tests.fixtures import fake_referential
 from tests.identity import OidcProvider, SmtpSink, signin_settings
@@ -97,7 +98,7 @@ def test_submit_review_publish_through_the_pages(
         )
         assert sent.status_code == 303, sent.text
         report_url = sent.headers["location"]
-        report = camille.get(report_url)
+        report = page_validated(camille, report_url)  # validated by the app's worker
         assert "À relire" in report.text and "Rapport de vérification" in report.text
         assert 'id="approuver"' not in report.text  # four eyes: not for the submitter
         assert "0 ajoutée(s)" in report.text and "1 modifiée(s)" in report.text  # the preview

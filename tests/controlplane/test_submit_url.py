@@ -21,6 +21,7 @@ from ardoise.controlplane.errors import ControlPlaneError
 from ardoise.controlplane.submissions import SubmissionState, submit_url
 from ardoise.settings import Settings
 from ardoise.web.app import create_app
+from tests.controlplane.jobs import validated
 from tests.controlplane.test_submissions import IPS, _edited_ips, _people, cp, published
 from tests.identity import free_port
 
@@ -72,6 +73,7 @@ def test_an_allowed_url_is_fetched_and_checked(published: Settings, cp: Engine) 
     submitter, _ = _people(cp)
     with serving({"/ecoles.csv": (200, {}, _edited_ips(published))}) as base:
         s = submit_url(cp, settings, submitter, IPS, f"{base}/ecoles.csv", "par URL")
+    s = validated(cp, settings, s)
     assert s.state is SubmissionState.A_RELIRE and s.filename == "ecoles.csv"
     assert s.report["apercu"]["lignes"]["modifiees"] == 1
     assert not any(n.startswith("telechargement-") for n in _leftovers(settings))
@@ -139,6 +141,7 @@ def test_harvest_from_another_ardoise(published: Settings, cp: Engine) -> None:
         )
         s = submit_url(cp, settings, submitter, IPS, url, "moissonné")
     assert s.filename == f"{IPS}.csv"
+    s = validated(cp, settings, s)
     assert s.state is SubmissionState.A_RELIRE, s.report
     preview = s.report["apercu"]
     assert preview["lignes_apres"] == preview["lignes_avant"]

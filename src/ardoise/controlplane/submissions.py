@@ -17,6 +17,7 @@ import hashlib
 import json
 import shutil
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -27,14 +28,13 @@ from urllib.parse import urlsplit
 from sqlalchemy import Engine, select, update
 
 from ardoise.catalog.loader import load_descriptor
-from ardoise.controlplane import notices
+from ardoise.controlplane import notices, queue
 from ardoise.controlplane.datasets import owner
 from ardoise.controlplane.errors import ControlPlaneError, Forbidden, SubmissionNotFound
 from ardoise.controlplane.fetch import fetch_to
 from ardoise.controlplane.journal import record
 from ardoise.controlplane.mail import Mailer
 from ardoise.controlplane.permissions import Action, Principal, authorize
-from ardoise.controlplane.preview import Preview
 from ardoise.controlplane.schema import soumissions
 from ardoise.errors import ArdoiseError
 from ardoise.release.build import build_release
@@ -47,6 +47,8 @@ _CHUNK = 1 << 20
 
 
 class SubmissionState(StrEnum):
+    EN_ATTENTE = "en_attente"  # stored, its validation job waits or runs (controlplane.queue)
+    ECHOUEE = "echouee"  # the validation job failed: a French report, nothing published
     A_RELIRE = "a_relire"  # checked, no blocking problem: waits for a reviewer
     BLOQUEE = "bloquee"  # blocking problems: cannot be approved
     REFUSEE = "refusee"
@@ -146,11 +148,11 @@ def submit(
     stream: BinaryIO,
     filename: str,
     note: str | None = None,
-    mailer: Mailer | None = None,
+    wake: Callable[[], None] | None = None,
 ) -> Submission:
-    """Store and check a new version of ``dataset_id``; the submission, ``a_relire`` or
-    ``bloquee`` with its quality report. The organisation's reviewers are emailed when it
-    waits for them (``mailer``: the settings' SMTP server by default)."""
+    """Store a new version of ``dataset_id`` and queue its validation: the submission,
+    ``en_attente`` (``controlplane.validation`` runs in a worker, then it is ``a_relire``
+    or ``bloquee`` with its quality report). ``wake`` tells an in-process worker."""
     with engine.connect() as conn:
         org = owner(conn, dataset_id)
     if org is None:
@@ -159,41 +161,30 @@ def submit(
     relative = _source_path(settings, dataset_id, filename)
     submission_id = str(uuid.uuid4())
     base = folder(settings, submission_id)
-    served = served_version(settings, dataset_id)
     try:
         size, sha = _store(stream, base / relative, settings.upload_max_mb << 20)
-        preview = Preview(settings, dataset_id)
-        result = build_release(
-            settings, [dataset_id], publish=False, sources={dataset_id: base}, staged=preview
-        )
     except BaseException:
         shutil.rmtree(base, ignore_errors=True)
         raise
-    report = next(o.report for o in result.outcomes if o.id == dataset_id)
-    state = SubmissionState.A_RELIRE if report.valid else SubmissionState.BLOQUEE
-    with engine.begin() as conn:
+    with engine.begin() as conn:  # the submission and its job commit together, or neither
         conn.execute(
             soumissions.insert().values(
                 id=submission_id, dataset_id=dataset_id, organisation_id=org,
                 compte_id=principal.account_id, cle_id=principal.key_id,
                 fichier=PurePath(filename).name[:300], octets=size, empreinte=sha, note=note,
-                etat=state.value,
-                rapport=json.dumps(report.to_json() | {"apercu": preview.result}, ensure_ascii=False),
-                cree_le=datetime.now(UTC), version_base=served,
+                etat=SubmissionState.EN_ATTENTE.value, rapport=None, cree_le=datetime.now(UTC),
+                version_base=served_version(settings, dataset_id),
             )
         )  # fmt: skip
+        queue.enqueue(conn, submission_id)
         record(conn, principal, Action.VERSION_SOUMETTRE, org, submission_id,
-               {"jeu": dataset_id, "octets": size, "etat": state.value})  # fmt: skip
-    found = _load(engine, submission_id)  # the submitter sees what it sent, whatever its scopes
-    if state is SubmissionState.A_RELIRE:
-        with engine.connect() as conn:
-            to = notices.reviewers(conn, org, principal.account_id)
-        urls = Urls.of(settings.public_url)
-        notices.send_later(mailer or Mailer(settings), [notices.waiting(to, found, urls)])
-    return found
+               {"jeu": dataset_id, "octets": size, "etat": SubmissionState.EN_ATTENTE.value})  # fmt: skip
+    if wake is not None:
+        wake()
+    return load(engine, submission_id)  # the submitter sees what it sent, whatever its scopes
 
 
-def _load(engine: Engine, submission_id: str) -> Submission:
+def load(engine: Engine, submission_id: str) -> Submission:
     with engine.connect() as conn:
         row = conn.execute(select(soumissions).where(soumissions.c.id == submission_id)).first()
     if row is None:
@@ -209,7 +200,7 @@ def _base(engine: Engine, submission_id: str) -> str | None:
 
 
 def get_submission(engine: Engine, principal: Principal, submission_id: str) -> Submission:
-    found = _load(engine, submission_id)
+    found = load(engine, submission_id)
     authorize(principal, Action.SOUMISSION_LIRE, found.organisation_id)
     return found
 
@@ -258,7 +249,7 @@ def _close(
         action = "soumission.publier" if state is SubmissionState.PUBLIEE else "soumission.refuser"
         record(conn, principal, action, found.organisation_id, found.id,
                {"jeu": found.dataset_id, "release": release_id})  # fmt: skip
-    closed = _load(engine, found.id)
+    closed = load(engine, found.id)
     if mailer is not None:
         with engine.connect() as conn:
             to = notices.submitter(conn, closed)
@@ -273,7 +264,7 @@ def reject(
     mailer: Mailer | None = None,
 ) -> Submission:  # fmt: skip
     """Refuse with a comment; the submitter is emailed when ``mailer`` is given."""
-    found = _load(engine, submission_id)
+    found = load(engine, submission_id)
     _reviewable(principal, found)
     if not comment.strip():
         raise ControlPlaneError("Un refus se motive : ajoutez un commentaire.")
@@ -287,7 +278,7 @@ def approve(
     """Approve and publish: a new release where only this dataset is re-read (from the
     submitted file), the others carried over by hash; atomic switch. The submitter is
     emailed (``mailer``: the settings' SMTP server by default)."""
-    found = _load(engine, submission_id)
+    found = load(engine, submission_id)
     _reviewable(principal, found)
     if served_version(settings, found.dataset_id) != _base(engine, found.id):
         raise ControlPlaneError(
@@ -316,7 +307,7 @@ def approve(
 
 def submit_url(
     engine: Engine, settings: Settings, principal: Principal, dataset_id: str, url: str,
-    note: str | None = None, mailer: Mailer | None = None,
+    note: str | None = None, wake: Callable[[], None] | None = None,
 ) -> Submission:  # fmt: skip
     """Fetch a version from ``url`` (``controlplane.fetch``: public addresses only unless
     allowed, time and size caps, redirects checked) and submit it as an upload."""
@@ -334,6 +325,6 @@ def submit_url(
         if PurePath(name).suffix.lower() != expected.lower():
             name = f"{dataset_id}{expected}"  # an export URL (…/exports/csv): the expected format
         with open(download, "rb") as stream:
-            return submit(engine, settings, principal, dataset_id, stream, name, note, mailer)
+            return submit(engine, settings, principal, dataset_id, stream, name, note, wake)
     finally:
         shutil.rmtree(download.parent, ignore_errors=True)
