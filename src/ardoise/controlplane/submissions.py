@@ -228,6 +228,15 @@ def _reviewable(principal: Principal, found: Submission) -> None:
         raise ControlPlaneError(
             "Cette version a des problèmes bloquants : elle ne peut être approuvée."
         )
+    if found.state is SubmissionState.EN_ATTENTE:
+        raise ControlPlaneError(
+            "Cette version est encore en cours de validation : attendez son rapport."
+        )
+    if found.state is SubmissionState.ECHOUEE:
+        raise ControlPlaneError(
+            "La validation de cette version a échoué : elle ne peut être relue ; soumettez à "
+            "nouveau le fichier."
+        )
     if found.state is not SubmissionState.A_RELIRE:
         raise ControlPlaneError(f"Cette soumission est déjà {found.state.value.replace('_', ' ')}.")
 

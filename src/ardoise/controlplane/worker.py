@@ -32,7 +32,6 @@ log = logging.getLogger("ardoise.travailleur")
 
 Job = Callable[[Engine, Settings, str, Callable[[Stage], None]], validation.Validated]
 
-BUSY_RETRY_S = 5.0  # the release store is locked by an ingest or a publication
 INTERNAL = (
     "La validation a échoué sur une erreur interne ; rien n'a été publié. Soumettez à "
     "nouveau le fichier ; si l'erreur persiste, signalez-la (journal du service)."
@@ -58,6 +57,7 @@ class Worker:
     ) -> None:  # fmt: skip
         self.engine, self.settings, self.job, self.mailer = engine, settings, job, mailer
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"[:80]
+        self.busy_retry_s = 5.0  # the release store is locked by an ingest or a publication
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -86,7 +86,7 @@ class Worker:
         try:
             result = self.job(self.engine, self.settings, task.submission_id, self._stage(task))
         except PublishError:  # an ingest or a publication holds the store: later
-            queue.postpone(self.engine, task.id, self.name, BUSY_RETRY_S)
+            queue.postpone(self.engine, task.id, self.name, self.busy_retry_s)
             return
         except ArdoiseError as exc:
             self._fail(task, f"La validation a échoué : {exc} Rien n'a été publié.")
