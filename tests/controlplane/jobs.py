@@ -3,15 +3,18 @@ idle, here in the test's thread, the same job ``ardoise serve``'s worker runs.""
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable
 
 from httpx import Response
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
 from ardoise.controlplane.mail import Mailer
-from ardoise.controlplane.queue import task_of
+from ardoise.controlplane.queue import Stage, task_of
 from ardoise.controlplane.submissions import Submission, load
+from ardoise.controlplane.validation import Validated, validate
 from ardoise.controlplane.worker import Worker
 from ardoise.settings import Settings
 
@@ -59,3 +62,31 @@ def page_validated(client: TestClient, url: str, timeout: float = 60.0) -> Respo
             return page
         assert time.monotonic() < deadline, "la page de la soumission se recharge encore"
         time.sleep(0.05)
+
+
+class Held:
+    """A job that stops at one stage until :meth:`go`: the test looks at the submission
+    while its validation is, provably, still running."""
+
+    def __init__(self, at: Stage) -> None:
+        self.at, self.reached, self.released, self.seen = (
+            at,
+            threading.Event(),
+            threading.Event(),
+            [],
+        )
+
+    def __call__(
+        self, engine: Engine, settings: Settings, sid: str, stage: Callable[[Stage], None]
+    ) -> Validated:
+        def step(s: Stage) -> None:
+            self.seen.append(s)
+            stage(s)
+            if s is self.at:
+                self.reached.set()
+                assert self.released.wait(60), "le test n'a pas relâché la tâche"
+
+        return validate(engine, settings, sid, step)
+
+    def go(self) -> None:
+        self.released.set()

@@ -27,13 +27,13 @@ from ardoise.controlplane.errors import ControlPlaneError
 from ardoise.controlplane.permissions import OPERATOR
 from ardoise.controlplane.queue import Stage, TaskState
 from ardoise.controlplane.submissions import SubmissionState, approve, load, submit
-from ardoise.controlplane.validation import Validated, validate
+from ardoise.controlplane.validation import Validated
 from ardoise.controlplane.worker import Worker
 from ardoise.release.build import build_release
 from ardoise.release.store import ReleaseStore
 from ardoise.settings import Settings
 from ardoise.web.app import create_app
-from tests.controlplane.jobs import drain
+from tests.controlplane.jobs import Held, drain
 from tests.controlplane.test_submissions import IPS, _edited_ips, _people
 from tests.fixtures import fake_referential
 
@@ -58,32 +58,6 @@ def cp(engine: Engine) -> Engine:
         )  # fmt: skip
         datasets.claim_for_ministry(conn, OPERATOR, [IPS])
     return engine
-
-
-class Held:
-    """A job that stops at one stage until :meth:`go`: the test looks at the submission
-    while its validation is, provably, still running."""
-
-    def __init__(self, at: Stage) -> None:
-        self.at, self.reached, self.released, self.seen = (
-            at,
-            threading.Event(),
-            threading.Event(),
-            [],
-        )
-
-    def __call__(self, engine: Engine, settings: Settings, sid: str, stage: Step) -> Validated:
-        def step(s: Stage) -> None:
-            self.seen.append(s)
-            stage(s)
-            if s is self.at:
-                self.reached.set()
-                assert self.released.wait(60), "le test n'a pas relâché la tâche"
-
-        return validate(engine, settings, sid, step)
-
-    def go(self) -> None:
-        self.released.set()
 
 
 @pytest.fixture
@@ -199,13 +173,7 @@ def test_a_worker_killed_mid_job_is_taken_over(
         settings = load_settings()
         Worker(make_engine(settings.controlplane_database_url.reveal()), settings, job=job).run_once()
     """)
-    env = os.environ | {
-        "PYTHONPATH": str(Path("src").resolve()) + os.pathsep + os.environ.get("PYTHONPATH", ""),
-        "ARDOISE_VAR_DIR": str(settings.var_dir), "ARDOISE_MIRROR": str(settings.mirror),
-        "ARDOISE_CATALOG_DIR": str(settings.catalog_dir),
-        "ARDOISE_CONTROLPLANE_DATABASE_URL": settings.controlplane_database_url.reveal(),
-        "ARDOISE_QUEUE_LEASE_S": "1",
-    }  # fmt: skip
+    env = _child_env(settings)
     child = subprocess.Popen([sys.executable, "-c", script], env=env)
     try:
         deadline = time.monotonic() + 120
@@ -275,3 +243,50 @@ def test_the_queue_depth_is_on_metrics(settings: Settings, cp: Engine) -> None:
         assert "ardoise_queue_depth 1.0" in client.get("/metrics").text
         drain(cp, settings)
         assert "ardoise_queue_depth 0.0" in client.get("/metrics").text
+
+
+def test_a_crash_mid_publication_keeps_the_release_served_and_the_submission_resumable(
+    settings: Settings, cp: Engine
+) -> None:
+    """The approving process is SIGKILLed between placing the new release and switching
+    to it: the previous release stays served, the submission waits, approving resumes."""
+    store = ReleaseStore(settings.var_dir)
+    before = store.current_id()
+    submitter, reviewer = _people(cp)
+    s = submit(cp, settings, submitter, IPS, io.BytesIO(_edited_ips(settings)), "ecoles.csv")
+    assert drain(cp, settings) == 1
+    script = textwrap.dedent(f"""
+        import os, signal
+        from ardoise.controlplane.database import make_engine
+        from ardoise.controlplane.permissions import OPERATOR
+        from ardoise.controlplane.submissions import approve
+        from ardoise.release.store import ReleaseStore
+        from ardoise.settings import load_settings
+
+        ReleaseStore.switch = lambda self, release_id: os.kill(os.getpid(), signal.SIGKILL)
+        settings = load_settings()
+        approve(make_engine(settings.controlplane_database_url.reveal()), settings, OPERATOR,
+                {s.id!r})
+    """)
+    done = subprocess.run([sys.executable, "-c", script], env=_child_env(settings), timeout=300)
+    assert done.returncode == -signal.SIGKILL
+    assert store.current_id() == before  # the previous release is served, whole
+    assert load(cp, s.id).state is SubmissionState.A_RELIRE
+    # release ids have one-second resolution: the killed process's placed (never served)
+    # release would collide with a resumption in the same second ("existe déjà")
+    time.sleep(1.1)
+    resumed = approve(cp, settings, reviewer, s.id)
+    assert resumed.state is SubmissionState.PUBLIEE and store.current_id() == resumed.release_id
+    assert resumed.release_id != before
+
+
+def _child_env(settings: Settings) -> dict[str, str]:
+    """The environment of a child process with the test's settings."""
+    return os.environ | {
+        "PYTHONPATH": str(Path("src").resolve()) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+        "ARDOISE_VAR_DIR": str(settings.var_dir), "ARDOISE_MIRROR": str(settings.mirror),
+        "ARDOISE_CATALOG_DIR": str(settings.catalog_dir),
+        "ARDOISE_CONTROLPLANE_DATABASE_URL": settings.controlplane_database_url.reveal(),
+        "ARDOISE_NODE_MODULES": str(settings.node_modules),
+        "ARDOISE_QUEUE_LEASE_S": str(settings.queue_lease_s),
+    }  # fmt: skip
