@@ -28,7 +28,7 @@ from ardoise.controlplane.permissions import OPERATOR
 from ardoise.controlplane.queue import Stage, TaskState
 from ardoise.controlplane.submissions import SubmissionState, approve, load, submit
 from ardoise.controlplane.validation import Validated
-from ardoise.controlplane.worker import Worker
+from ardoise.controlplane.worker import Worker, in_process
 from ardoise.release.build import build_release
 from ardoise.release.store import ReleaseStore
 from ardoise.settings import Settings
@@ -290,3 +290,44 @@ def _child_env(settings: Settings) -> dict[str, str]:
         "ARDOISE_NODE_MODULES": str(settings.node_modules),
         "ARDOISE_QUEUE_LEASE_S": str(settings.queue_lease_s),
     }  # fmt: skip
+
+
+def test_the_operator_queues_then_a_standalone_worker_validates(
+    settings: Settings, cp: Engine, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from ardoise.cli import app
+
+    env = _child_env(settings) | {"COLUMNS": "250"}
+    edited = tmp_path / "ecoles.csv"
+    edited.write_bytes(_edited_ips(settings))
+    runner = CliRunner()
+    out = runner.invoke(app, ["soumettre", IPS, str(edited), "--sans-attendre"], env=env)
+    assert out.exit_code == 0 and "en attente de validation" in out.output, out.output
+    sid = out.output.split()[1]
+    assert queue.depth(cp) == 1
+    ran = runner.invoke(app, ["travailleur", "--jusqu-au-vide"], env=env)
+    assert ran.exit_code == 0 and "1 tâche(s) exécutée(s)" in ran.output, ran.output
+    shown = runner.invoke(app, ["soumissions", "voir", sid], env=env)
+    assert "à relire" in shown.output and queue.depth(cp) == 0
+
+
+@pytest.mark.parametrize(
+    ("choice", "url", "runs"),
+    [
+        ("auto", "sqlite:///var/controle.db", True),
+        ("auto", "postgresql://h/db", False),
+        ("oui", "postgresql://h/db", True),
+        ("non", "sqlite:///var/controle.db", False),
+    ],
+)
+def test_where_the_worker_runs(
+    fixture_settings: Settings, choice: str, url: str, runs: bool
+) -> None:
+    assert in_process(fixture_settings.replace(queue_worker_in_process=choice), url) is runs
+
+
+def test_an_unknown_worker_setting_is_refused_in_french(fixture_settings: Settings) -> None:
+    with pytest.raises(ControlPlaneError, match="attendu auto, oui ou non"):
+        in_process(fixture_settings.replace(queue_worker_in_process="peut-être"), "sqlite://")

@@ -1,9 +1,11 @@
 """Submitted versions of a dataset: upload, check, review (four eyes), publication.
 
 A submission streams the producer's file to ``var/soumissions/<id>/`` (size cap: the
-``upload_max_mb`` setting), then runs ``ardoise check``'s own path on it
-(:func:`ardoise.release.build.build_release` with ``sources``: the same readers,
-normalisation, referential checks and quality report). A version with blocking problems
+``upload_max_mb`` setting) and queues its validation (``controlplane.queue``): a worker
+(``controlplane.worker``) runs ``ardoise check``'s own path on it
+(``controlplane.validation``: :func:`ardoise.release.build.build_release` with ``sources``,
+the same readers, normalisation, referential checks and quality report), never the web
+request. Until then the submission is ``en_attente``. A version with blocking problems
 is ``bloquee`` and can never be approved. A ``relecteur`` of the owning organisation who
 is not the submitter approves it (publication of a new release in which only that dataset
 is re-read, serialised with ``ardoise ingest`` by the release store's lock) or rejects it.

@@ -98,7 +98,11 @@ def soumettre(
         str | None, typer.Option(help="Note du producteur (journal des changements).")
     ] = None,
     attendre: Annotated[
-        bool, typer.Option(help="Valider tout de suite ici (sinon : par un travailleur).")
+        bool,
+        typer.Option(
+            "--attendre/--sans-attendre",
+            help="Valider tout de suite ici, ou laisser la file à un travailleur.",
+        ),
     ] = True,
 ) -> None:
     """Soumettre une nouvelle version d'un jeu : vérifiée, puis à relire."""
