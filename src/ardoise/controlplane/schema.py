@@ -25,6 +25,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -154,6 +155,7 @@ taches = Table(
     Column("battement", DateTime(timezone=True), nullable=True),  # the holder's last heartbeat
     Column("fini_le", DateTime(timezone=True), nullable=True),
     Column("erreur", Text, nullable=True),  # French, for the submission's page
+    Index("ix_taches_etat", "etat", "disponible_le"),
 )
 
 # Restricted datasets (issue #16): a dataset listed here is invisible to whoever holds no
