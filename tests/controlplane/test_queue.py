@@ -307,6 +307,8 @@ def test_the_operator_queues_then_a_standalone_worker_validates(
     assert out.exit_code == 0 and "en attente de validation" in out.output, out.output
     sid = out.output.split()[1]
     assert queue.depth(cp) == 1
+    waiting = runner.invoke(app, ["soumissions", "voir", sid], env=env)
+    assert "Validation en attente (pas commencée)" in waiting.output, waiting.output
     ran = runner.invoke(app, ["travailleur", "--jusqu-au-vide"], env=env)
     assert ran.exit_code == 0 and "1 tâche(s) exécutée(s)" in ran.output, ran.output
     shown = runner.invoke(app, ["soumissions", "voir", sid], env=env)

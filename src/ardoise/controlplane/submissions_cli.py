@@ -69,11 +69,15 @@ def _run(action: Callable[[Engine, Settings], T]) -> T:
         return action(engine, settings)
 
 
-def _show(s: submissions.Submission) -> None:
+def _show(s: submissions.Submission, task: queue.Task | None = None) -> None:
     console.print(
         f"Soumission {s.id} — jeu « {s.dataset_id} » ({s.organisation_id}) : {_STATES[s.state]}"
     )
     console.print(f"Fichier {escape(s.filename)}, {s.bytes} octets, sha256 {s.sha256[:16]}…")
+    if task is not None and task.running:
+        where = f"{task.percent} %, {task.stage.label}" if task.stage else "pas commencée"
+        console.print(f"Validation {task.state.value.replace('_', ' ')} ({where}).")
+        return
     if s.report.get("erreur"):
         console.print(f"[red]✗[/] {escape(str(s.report['erreur']))}")
     issues = s.report.get("issues", [])
@@ -174,8 +178,13 @@ def list_all(organisation: Annotated[str, typer.Argument(help="Organisation.")])
 
 @submissions_app.command("voir")
 def show(submission_id: IdArg) -> None:
-    """Afficher une soumission et son rapport de qualité."""
-    _show(_run(lambda engine, _s: submissions.get_submission(engine, OPERATOR, submission_id)))
+    """Afficher une soumission, l'avancement de sa validation et son rapport de qualité."""
+
+    def run(engine: Engine, _s: Settings) -> tuple[submissions.Submission, queue.Task | None]:
+        found = submissions.get_submission(engine, OPERATOR, submission_id)
+        return found, queue.task_of(engine, found.id)
+
+    _show(*_run(run))
 
 
 @submissions_app.command("approuver")
