@@ -19,13 +19,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 from starlette.testclient import TestClient
 
 from ardoise.controlplane import datasets, keys, organisations, queue
 from ardoise.controlplane.errors import ControlPlaneError
 from ardoise.controlplane.permissions import OPERATOR
 from ardoise.controlplane.queue import Stage, TaskState
+from ardoise.controlplane.schema import taches
 from ardoise.controlplane.submissions import SubmissionState, approve, load, submit
 from ardoise.controlplane.validation import Validated
 from ardoise.controlplane.worker import Worker, in_process
@@ -333,3 +334,24 @@ def test_where_the_worker_runs(
 def test_an_unknown_worker_setting_is_refused_in_french(fixture_settings: Settings) -> None:
     with pytest.raises(ControlPlaneError, match="attendu auto, oui ou non"):
         in_process(fixture_settings.replace(queue_worker_in_process="peut-être"), "sqlite://")
+
+
+def test_a_worker_that_lost_its_job_writes_nothing(
+    settings: Settings, cp: Engine, running: Callable[[Worker], threading.Thread]
+) -> None:
+    """A worker whose job was taken over (its lease expired during a long pause) finishes
+    its validation but its result is dropped: only the job's holder writes."""
+    submitter, _ = _people(cp)
+    s = submit(cp, settings, submitter, IPS, io.BytesIO(_edited_ips(settings)), "ecoles.csv")
+    held = Held(Stage.CONTROLES)
+    late = running(Worker(cp, settings, job=held, name="en-retard"))
+    assert held.reached.wait(60)
+    with cp.begin() as conn:  # as if another worker had claimed it after the lease
+        conn.execute(
+            update(taches).where(taches.c.soumission_id == s.id).values(travailleur="autre")
+        )
+    held.go()
+    late.join(60)
+    assert load(cp, s.id).state is SubmissionState.EN_ATTENTE and load(cp, s.id).report == {}
+    task = queue.task_of(cp, s.id)
+    assert task is not None and task.state is TaskState.EN_COURS and task.worker == "autre"
