@@ -86,7 +86,7 @@ def build_router(settings: Settings, engine: LazyEngine | None = None) -> APIRou
             )
         found = submissions.submit(
             lazy.get(), settings, who, dataset_id, fichier.file, fichier.filename or "", note,
-            _wake(request),
+            wake=_wake(request),
         )  # fmt: skip
         return _submission(found, lazy.get())
 
@@ -98,7 +98,7 @@ def build_router(settings: Settings, engine: LazyEngine | None = None) -> APIRou
         note: Annotated[str | None, Body(embed=True, max_length=2000)] = None,
     ) -> dict[str, Any]:
         found = submissions.submit_url(
-            lazy.get(), settings, principal(request), dataset_id, url, note, _wake(request)
+            lazy.get(), settings, principal(request), dataset_id, url, note, wake=_wake(request)
         )
         return _submission(found, lazy.get())
 

@@ -150,6 +150,7 @@ def submit(
     stream: BinaryIO,
     filename: str,
     note: str | None = None,
+    *,
     wake: Callable[[], None] | None = None,
 ) -> Submission:
     """Store a new version of ``dataset_id`` and queue its validation: the submission,
@@ -318,7 +319,7 @@ def approve(
 
 def submit_url(
     engine: Engine, settings: Settings, principal: Principal, dataset_id: str, url: str,
-    note: str | None = None, wake: Callable[[], None] | None = None,
+    note: str | None = None, *, wake: Callable[[], None] | None = None,
 ) -> Submission:  # fmt: skip
     """Fetch a version from ``url`` (``controlplane.fetch``: public addresses only unless
     allowed, time and size caps, redirects checked) and submit it as an upload."""
@@ -336,6 +337,6 @@ def submit_url(
         if PurePath(name).suffix.lower() != expected.lower():
             name = f"{dataset_id}{expected}"  # an export URL (…/exports/csv): the expected format
         with open(download, "rb") as stream:
-            return submit(engine, settings, principal, dataset_id, stream, name, note, wake)
+            return submit(engine, settings, principal, dataset_id, stream, name, note, wake=wake)
     finally:
         shutil.rmtree(download.parent, ignore_errors=True)

@@ -137,12 +137,12 @@ class Space:
             wake = None if worker is None else worker.wake
             if url:
                 found = submissions.submit_url(
-                    engine, self.settings, who, dataset_id, url, note, wake
+                    engine, self.settings, who, dataset_id, url, note, wake=wake
                 )
             elif isinstance(upload, UploadFile) and upload.filename:
                 found = submissions.submit(
                     engine, self.settings, who, dataset_id, upload.file, upload.filename, note,
-                    wake,
+                    wake=wake,
                 )  # fmt: skip
             else:
                 raise ControlPlaneError("Choisissez le fichier à soumettre, ou donnez son URL.")
