@@ -137,6 +137,8 @@ soumissions = Table(
     # SHA-256 of the dataset's Parquet file served when the version was submitted: a
     # version checked against an older one is not approved over a newer publication
     Column("version_base", String(64), nullable=True),
+    # a version submitted by URL: fetched by its validation job (octets 0 until then)
+    Column("url_source", Text, nullable=True),
 )
 
 # The job queue (issue #15): a submission's validation runs in a worker, never in a request

@@ -33,7 +33,7 @@ from ardoise.catalog.loader import load_descriptor
 from ardoise.controlplane import notices, queue
 from ardoise.controlplane.datasets import owner
 from ardoise.controlplane.errors import ControlPlaneError, Forbidden, SubmissionNotFound
-from ardoise.controlplane.fetch import fetch_to
+from ardoise.controlplane.fetch import check_url
 from ardoise.controlplane.journal import record
 from ardoise.controlplane.mail import Mailer
 from ardoise.controlplane.permissions import Action, Principal, authorize
@@ -73,6 +73,7 @@ class Submission:
     reviewer: str | None
     comment: str | None
     release_id: str | None
+    source_url: str | None = None  # submitted by URL: fetched by the validation job
 
     @property
     def published(self) -> bool:
@@ -85,7 +86,7 @@ def _submission(row: object) -> Submission:
         m["id"], m["dataset_id"], m["organisation_id"], m["compte_id"], m["cle_id"],
         m["fichier"], int(m["octets"]), m["empreinte"], m["note"], SubmissionState(m["etat"]),
         json.loads(m["rapport"]) if m["rapport"] else {}, m["relu_par"], m["commentaire"],
-        m["release_id"],
+        m["release_id"], m["url_source"],
     )  # fmt: skip
 
 
@@ -101,7 +102,7 @@ def folder(settings: Settings, submission_id: str) -> Path:
     return settings.var_dir / "soumissions" / submission_id
 
 
-def _source_path(settings: Settings, dataset_id: str, filename: str) -> str:
+def source_path(settings: Settings, dataset_id: str, filename: str) -> str:
     """Where the file goes in its submission folder: the descriptor's source path."""
     path = settings.catalog_dir / f"{dataset_id}.yaml"
     if not path.is_file():
@@ -161,7 +162,7 @@ def submit(
     if org is None:
         raise ControlPlaneError(f"Le jeu « {dataset_id} » n'est déclaré par aucune organisation.")
     authorize(principal, Action.VERSION_SOUMETTRE, org)
-    relative = _source_path(settings, dataset_id, filename)
+    relative = source_path(settings, dataset_id, filename)
     submission_id = str(uuid.uuid4())
     base = folder(settings, submission_id)
     try:
@@ -169,19 +170,28 @@ def submit(
     except BaseException:
         shutil.rmtree(base, ignore_errors=True)
         raise
-    with engine.begin() as conn:  # the submission and its job commit together, or neither
+    facts = {"fichier": PurePath(filename).name[:300], "octets": size, "empreinte": sha}
+    return _create(engine, settings, principal, org, dataset_id, submission_id, facts, note, wake)
+
+
+def _create(
+    engine: Engine, settings: Settings, principal: Principal, org: str, dataset_id: str,
+    submission_id: str, facts: dict[str, Any], note: str | None,
+    wake: Callable[[], None] | None,
+) -> Submission:  # fmt: skip
+    """The submission ``en_attente`` and its validation job, in one transaction."""
+    with engine.begin() as conn:
         conn.execute(
             soumissions.insert().values(
                 id=submission_id, dataset_id=dataset_id, organisation_id=org,
-                compte_id=principal.account_id, cle_id=principal.key_id,
-                fichier=PurePath(filename).name[:300], octets=size, empreinte=sha, note=note,
+                compte_id=principal.account_id, cle_id=principal.key_id, note=note,
                 etat=SubmissionState.EN_ATTENTE.value, rapport=None, cree_le=datetime.now(UTC),
-                version_base=served_version(settings, dataset_id),
+                version_base=served_version(settings, dataset_id), **facts,
             )
         )  # fmt: skip
         queue.enqueue(conn, submission_id)
         record(conn, principal, Action.VERSION_SOUMETTRE, org, submission_id,
-               {"jeu": dataset_id, "octets": size, "etat": SubmissionState.EN_ATTENTE.value})  # fmt: skip
+               {"jeu": dataset_id, "octets": facts["octets"], "etat": SubmissionState.EN_ATTENTE.value})  # fmt: skip
     if wake is not None:
         wake()
     return load(engine, submission_id)  # the submitter sees what it sent, whatever its scopes
@@ -321,22 +331,23 @@ def submit_url(
     engine: Engine, settings: Settings, principal: Principal, dataset_id: str, url: str,
     note: str | None = None, *, wake: Callable[[], None] | None = None,
 ) -> Submission:  # fmt: skip
-    """Fetch a version from ``url`` (``controlplane.fetch``: public addresses only unless
-    allowed, time and size caps, redirects checked) and submit it as an upload."""
+    """Submit the version at ``url``: refused at once when ``controlplane.fetch`` would
+    refuse it before connecting (scheme, private address unless allowed); fetched by the
+    validation job (time and size caps, every redirect checked), never by the request."""
     with engine.connect() as conn:
         org = owner(conn, dataset_id)
     if org is None:
         raise ControlPlaneError(f"Le jeu « {dataset_id} » n'est déclaré par aucune organisation.")
     authorize(principal, Action.VERSION_SOUMETTRE, org)  # before anything is fetched
+    url = url.strip()
+    check_url(settings, url)
     path = settings.catalog_dir / f"{dataset_id}.yaml"
     expected = PurePath(load_descriptor(path).sources[0].path).suffix if path.is_file() else ""
-    download = settings.var_dir / "soumissions" / f"telechargement-{uuid.uuid4()}" / "fichier"
-    try:
-        _size, _sha, final = fetch_to(settings, url.strip(), download)
-        name = PurePath(urlsplit(final).path).name
-        if PurePath(name).suffix.lower() != expected.lower():
-            name = f"{dataset_id}{expected}"  # an export URL (…/exports/csv): the expected format
-        with open(download, "rb") as stream:
-            return submit(engine, settings, principal, dataset_id, stream, name, note, wake=wake)
-    finally:
-        shutil.rmtree(download.parent, ignore_errors=True)
+    name = PurePath(urlsplit(url).path).name
+    if PurePath(name).suffix.lower() != expected.lower():
+        name = f"{dataset_id}{expected}"  # an export URL (…/exports/csv): the expected format
+    source_path(settings, dataset_id, name)  # one source file, in the expected format
+    facts = {"fichier": name[:300], "octets": 0, "empreinte": "", "url_source": url}
+    return _create(
+        engine, settings, principal, org, dataset_id, str(uuid.uuid4()), facts, note, wake
+    )

@@ -1,6 +1,8 @@
 """The validation of a submitted version: the job a worker runs (``controlplane.worker``).
 
-It is ``ardoise check``'s own path (:func:`ardoise.release.build.build_release` with
+A version submitted by URL is downloaded first (``controlplane.fetch``: time and size
+caps, every redirect checked), by the job, never by the request. Then it is ``ardoise
+check``'s own path (:func:`ardoise.release.build.build_release` with
 ``publish=False`` and ``sources``: the same readers, normalisation, referential checks and
 quality report), followed by the preview (``controlplane.preview``). Its result is written
 with the end of the job, in one transaction; the organisation's reviewers are emailed when
@@ -11,6 +13,7 @@ French report; validation never publishes anything.
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, update
 
 from ardoise.controlplane import notices
+from ardoise.controlplane.fetch import fetch_to
 from ardoise.controlplane.mail import Mailer
 from ardoise.controlplane.preview import Preview
 from ardoise.controlplane.queue import Stage
@@ -29,6 +33,7 @@ from ardoise.controlplane.submissions import (
     folder,
     load,
     served_version,
+    source_path,
 )
 from ardoise.release.build import build_release
 from ardoise.release.manifest import DatasetEntry
@@ -44,8 +49,12 @@ class Validated:
     state: SubmissionState
     report: dict[str, Any]
     base: str | None  # the served version it was checked against
+    fetched: tuple[int, str] | None = None  # (bytes, SHA-256) of a version fetched by URL
 
     def write(self, conn: Connection) -> bool:
+        facts: dict[str, object] = {}
+        if self.fetched is not None:
+            facts = {"octets": self.fetched[0], "empreinte": self.fetched[1]}
         done = conn.execute(
             update(soumissions)
             .where(
@@ -56,6 +65,7 @@ class Validated:
                 etat=self.state.value,
                 rapport=json.dumps(self.report, ensure_ascii=False),
                 version_base=self.base,
+                **facts,
             )
         )
         return bool(done.rowcount)
@@ -76,6 +86,7 @@ def validate(
 ) -> Validated:
     """Check the submitted file of ``submission_id``; ``stage`` follows the steps."""
     found = load(engine, submission_id)
+    fetched = _fetched(settings, found, stage) if found.source_url else None
     base = served_version(settings, found.dataset_id)
     preview = Preview(settings, found.dataset_id)
 
@@ -97,7 +108,24 @@ def validate(
     )
     report = next(o.report for o in result.outcomes if o.id == found.dataset_id)
     state = SubmissionState.A_RELIRE if report.valid else SubmissionState.BLOQUEE
-    return Validated(found, state, report.to_json() | {"apercu": preview.result}, base)
+    return Validated(found, state, report.to_json() | {"apercu": preview.result}, base, fetched)
+
+
+def _fetched(
+    settings: Settings, found: Submission, stage: Callable[[Stage], None]
+) -> tuple[int, str]:
+    """Download a version submitted by URL into its folder (again when a job is retried);
+    nothing is kept when the download is refused or fails."""
+    stage(Stage.LECTURE)
+    base = folder(settings, found.id)
+    target = base / source_path(settings, found.dataset_id, found.filename)
+    shutil.rmtree(base, ignore_errors=True)
+    try:
+        size, sha, _final = fetch_to(settings, str(found.source_url), target)
+    except BaseException:
+        shutil.rmtree(base, ignore_errors=True)
+        raise
+    return size, sha
 
 
 def failed(conn: Connection, submission_id: str, message: str) -> None:

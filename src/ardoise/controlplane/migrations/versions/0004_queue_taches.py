@@ -1,4 +1,5 @@
-"""The background job queue of the control plane: one row per validation job (issue #15).
+"""The background job queue of the control plane: one row per validation job (issue #15);
+the URL a submitted version is fetched from by its job.
 
 Revision ID: cp0004_queue
 Revises: cp0003
@@ -36,8 +37,11 @@ def upgrade() -> None:
         sa.Column("erreur", sa.Text, nullable=True),
     )
     op.create_index("ix_taches_etat", "cp_taches", ["etat", "disponible_le"])
+    # a version submitted by URL is fetched by its validation job, not by the request
+    op.add_column("cp_soumissions", sa.Column("url_source", sa.Text, nullable=True))
 
 
 def downgrade() -> None:
+    op.drop_column("cp_soumissions", "url_source")
     op.drop_index("ix_taches_etat", "cp_taches")
     op.drop_table("cp_taches")
