@@ -279,7 +279,7 @@ def _add_controlplane_commands() -> None:
         def missing() -> None:
             raise _fail(escape(str(error)))  # "[producteurs]" is not markup
 
-        for name in ("organisations", "comptes", "soumettre", "soumissions"):
+        for name in ("organisations", "comptes", "soumettre", "soumissions", "travailleur"):
             app.command(
                 name,
                 help=f"Espace des producteurs : non installé ({exc.module} absent).",
@@ -288,12 +288,13 @@ def _add_controlplane_commands() -> None:
         return
     from ardoise.controlplane.commands import accounts_app, orgs_app
     from ardoise.controlplane.restrictions_cli import access_app
-    from ardoise.controlplane.submissions_cli import soumettre, submissions_app
+    from ardoise.controlplane.submissions_cli import soumettre, submissions_app, travailleur
 
     app.add_typer(orgs_app, name="organisations")
     app.add_typer(accounts_app, name="comptes")
     app.command("soumettre")(soumettre)
     app.add_typer(submissions_app, name="soumissions")
+    app.command("travailleur")(travailleur)  # the validation queue's worker (issue #15)
     app.add_typer(access_app, name="acces")  # restricted datasets (issue #16)
 
 

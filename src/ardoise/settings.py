@@ -191,6 +191,22 @@ class Settings:
         False,
         "Soumission par URL : admettre les adresses privées et locales (réseau interne, tests).",
     )
+    queue_worker_in_process: str = setting(
+        "auto",
+        "File des validations : travailleur dans le processus d'ardoise serve (auto = avec "
+        "SQLite seulement ; oui ; non = ardoise travailleur à part).",
+    )
+    queue_lease_s: int = setting(
+        60,
+        "File des validations : secondes sans battement après lesquelles une tâche est reprise "
+        "par un autre travailleur (travailleur arrêté).",
+    )
+    queue_max_attempts: int = setting(
+        3, "File des validations : tentatives d'une tâche avant de la déclarer échouée."
+    )
+    queue_poll_ms: int = setting(
+        1000, "File des validations : millisecondes entre deux regards d'un travailleur inoccupé."
+    )
     oidc_issuer: str = setting(
         "",
         "Connexion OpenID Connect (ProConnect…) : URL de l'émetteur ; vide = pas de connexion OIDC.",

@@ -228,6 +228,10 @@ class Urls:
     def organisation_page(self, organisation_id: str) -> str:
         return f"{self.base}/producteurs/organisations/{segment(organisation_id)}"
 
+    def automation_submission(self, submission_id: str) -> str:
+        """A submission in the Automation API: its state, validation progress, report."""
+        return f"{self.base}/api/producteurs/v1/soumissions/{segment(submission_id)}"
+
     @staticmethod
     def page_twin(path: str, encoded_query: str) -> str:
         """The JSON twin of the page at ``path``: ``/x`` → ``/x.json``, ``/`` → ``/index.json``."""

@@ -15,6 +15,7 @@ from ardoise.controlplane.permissions import OPERATOR
 from ardoise.release.build import build_release
 from ardoise.settings import Settings
 from ardoise.web.app import create_app
+from tests.controlplane.jobs import api_validated
 from tests.fixtures import fake_referential
 
 IPS = "test-ips-ecoles"
@@ -78,11 +79,12 @@ def test_a_key_submits_another_approves_and_the_figure_is_served(
         sent = client.post(
             f"{API}/jeux/{IPS}/versions?note=IPS", files=files, headers=_auth(secrets["robot"])
         )
-        assert sent.status_code == 200, sent.text
+        assert sent.status_code == 202, sent.text  # accepted: validated in the background
         sid = sent.json()["id"]
-        assert sent.json()["state"] == "a_relire" and sent.json()["report"]["valid"] is True
-        read = client.get(f"{API}/soumissions/{sid}", headers=_auth(secrets["lecture"]))
-        assert read.json()["id"] == sid
+        assert sent.json()["url"].endswith(f"{API}/soumissions/{sid}")
+        read = api_validated(client, f"{API}/soumissions/{sid}", _auth(secrets["lecture"]))
+        assert read["id"] == sid
+        assert read["state"] == "a_relire" and read["report"]["valid"] is True  # type: ignore[index]
         own = client.post(
             f"{API}/soumissions/{sid}/approbation", json={}, headers=_auth(secrets["robot"])
         )

@@ -6,6 +6,7 @@ on the pages (anonymous → sign-in, another organisation → 403)."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -14,10 +15,14 @@ from starlette.testclient import TestClient
 from ardoise.controlplane import accounts, datasets, organisations
 from ardoise.controlplane.database import make_engine, migrate
 from ardoise.controlplane.permissions import OPERATOR
+from ardoise.controlplane.queue import Stage
+from ardoise.controlplane.validation import Validated
+from ardoise.controlplane.worker import Worker
 from ardoise.release.build import build_release
 from ardoise.release.store import ReleaseStore
 from ardoise.settings import Settings
 from ardoise.web.app import create_app
+from tests.controlplane.jobs import Held, page_validated
 from tests.controlplane.test_signin import BASE, _csrf, _sign_in
 from tests.fixtures import fake_referential
 from tests.identity import OidcProvider, SmtpSink, signin_settings
@@ -97,7 +102,7 @@ def test_submit_review_publish_through_the_pages(
         )
         assert sent.status_code == 303, sent.text
         report_url = sent.headers["location"]
-        report = camille.get(report_url)
+        report = page_validated(camille, report_url)  # validated by the app's worker
         assert "À relire" in report.text and "Rapport de vérification" in report.text
         assert 'id="approuver"' not in report.text  # four eyes: not for the submitter
         assert "0 ajoutée(s)" in report.text and "1 modifiée(s)" in report.text  # the preview
@@ -162,3 +167,51 @@ def test_another_organisation_is_refused(settings: Settings, oidc_provider: Oidc
         post = client.post(f"{ORG}/soumettre", data={"csrf": token, "jeu": IPS}, files=files)
         assert post.status_code == 403
         assert "/producteurs/organisations/ministere" not in client.get("/producteurs").text
+
+
+def test_the_submission_page_follows_its_validation(
+    settings: Settings, oidc_provider: OidcProvider
+) -> None:
+    """No worker in the app: the test's worker is held inside the validation while the
+    page is read; then a job that fails shows its French report (never a 500)."""
+    settings = settings.replace(queue_worker_in_process="non")
+    engine = make_engine(settings.controlplane_database_url.reveal())
+    with TestClient(create_app(settings), base_url=BASE, follow_redirects=False) as camille:
+        _sign_in(camille, oidc_provider, "contrib")
+        _grant(settings, "contrib@education.gouv.fr", "ministere", "contributeur")
+        files = {"fichier": ("ecoles.csv", _edited_ips(settings), "text/csv")}
+        sent = camille.post(
+            f"{ORG}/soumettre", data={"jeu": IPS, "csrf": _csrf(camille, ORG)}, files=files
+        )
+        assert sent.status_code == 303, sent.text  # answered, nothing validated yet
+        url = sent.headers["location"]
+        waiting = camille.get(url).text
+        assert '<meta http-equiv="refresh"' in waiting and "En attente de validation" in waiting
+        assert "En file d'attente" in waiting and "Rapport de vérification" not in waiting
+        held = Held(Stage.CONTROLES)
+        worker = threading.Thread(target=Worker(engine, settings, job=held).run_once)
+        worker.start()
+        assert held.reached.wait(60)
+        running = camille.get(url).text
+        assert '<meta http-equiv="refresh"' in running and "Validation en cours : 50 %" in running
+        assert "Lecture du fichier : fait" in running and "Normalisation : fait" in running
+        assert "Contrôles (types, territoires, années, clés) : en cours" in running
+        assert "Aperçu (différences avec la version servie) : à venir" in running
+        held.go()
+        worker.join(60)
+        done = camille.get(url).text
+        assert 'http-equiv="refresh"' not in done and "Validation terminée" in done
+        assert "À relire" in done and "1 modifiée(s)" in done
+
+        def broken(*_args: object) -> Validated:
+            raise RuntimeError("panne")
+
+        sent = camille.post(
+            f"{ORG}/soumettre", data={"jeu": IPS, "csrf": _csrf(camille, ORG)}, files=files
+        )
+        assert Worker(engine, settings, job=broken).run_until_idle() == 1
+        failed = camille.get(sent.headers["location"])
+        assert failed.status_code == 200 and "Validation échouée" in failed.text
+        assert 'id="erreur-validation"' in failed.text and "rien n&#39;a été publié" in failed.text
+        assert 'http-equiv="refresh"' not in failed.text
+    engine.dispose()

@@ -95,7 +95,9 @@ def test_sign_in_submit_review_publish(
         page.fill("#note", "IPS 2024 révisé")
         page.click("text=Soumettre pour vérification")
         page.wait_for_selector("#etat")
-        assert page.text_content("#etat") == "À relire"
+        # validated by the server's in-process worker; the page reloads itself (meta refresh,
+        # no JavaScript) until the report is there
+        page.wait_for_selector("#etat:text-is('À relire')", timeout=90_000)
         assert "1 modifiée(s)" in page.inner_text("#apercu-lignes")
         submission_url = page.url
         remi = browser.new_context().new_page()

@@ -12,6 +12,7 @@ from ardoise.controlplane.mail import Mailer
 from ardoise.controlplane.submissions import SubmissionState, approve, reject, submit
 from ardoise.release.changelog import release_changelog
 from ardoise.settings import Settings
+from tests.controlplane.jobs import validated
 from tests.controlplane.test_submissions import IPS, _edited_ips, _people, cp, published
 from tests.identity import SmtpSink, free_port, signin_settings
 
@@ -30,6 +31,8 @@ def test_reviewers_then_the_submitter_are_emailed(
     s = submit(
         cp, settings, submitter, IPS, io.BytesIO(_edited_ips(settings)), "ecoles.csv", "IPS 2024"
     )
+    assert smtp_sink.wait(1, timeout=0.5) == []  # nobody is told before the version is checked
+    s = validated(cp, settings, s)
     (waiting,) = smtp_sink.wait(1)
     assert waiting["To"] == "r@exemple.fr"  # the submitter is a reviewer too, but not of its own
     assert IPS in waiting["Subject"] and "relecture" in waiting["Subject"]
@@ -50,6 +53,7 @@ def test_a_refusal_is_emailed_with_its_reason(
     settings = signin_settings(published, sink=smtp_sink)
     submitter, reviewer = _people(cp)
     s = submit(cp, settings, submitter, IPS, io.BytesIO(_edited_ips(settings)), "ecoles.csv")
+    s = validated(cp, settings, s)
     smtp_sink.wait(1)
     reject(cp, reviewer, s.id, "Colonne secteur à revoir.", Mailer(settings))
     messages = smtp_sink.wait(2)
@@ -64,7 +68,9 @@ def test_a_blocked_version_waits_for_nobody(
     settings = signin_settings(published, sink=smtp_sink)
     submitter, _ = _people(cp)
     broken = b"pas;le;bon;schema\n1;2;3;4\n"
-    s = submit(cp, settings, submitter, IPS, io.BytesIO(broken), "ecoles.csv")
+    s = validated(
+        cp, settings, submit(cp, settings, submitter, IPS, io.BytesIO(broken), "ecoles.csv")
+    )
     assert s.state is SubmissionState.BLOQUEE
     assert smtp_sink.wait(1, timeout=1.0) == []
 
@@ -73,4 +79,5 @@ def test_an_smtp_server_down_never_fails_the_action(published: Settings, cp: Eng
     down = published.replace(smtp_host="127.0.0.1", smtp_port=free_port(), smtp_starttls=False)
     submitter, reviewer = _people(cp)
     s = submit(cp, down, submitter, IPS, io.BytesIO(_edited_ips(down)), "ecoles.csv")
+    s = validated(cp, down, s)
     assert approve(cp, down, reviewer, s.id).state is SubmissionState.PUBLIEE

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from ardoise.controlplane.preview import indicator_changes
 from ardoise.controlplane.submissions import SubmissionState, submit
 from ardoise.settings import Settings
+from tests.controlplane.jobs import validated
 from tests.controlplane.test_submissions import IPS, _edited_ips, _people, cp, published
 
 __all__ = ["cp", "published"]
@@ -21,6 +22,7 @@ __all__ = ["cp", "published"]
 def test_a_revised_value_is_previewed(published: Settings, cp: Engine) -> None:
     submitter, _ = _people(cp)
     s = submit(cp, published, submitter, IPS, io.BytesIO(_edited_ips(published)), "ecoles.csv")
+    s = validated(cp, published, s)
     assert s.state is SubmissionState.A_RELIRE
     preview = s.report["apercu"]
     assert preview["schema"] == {"ajoutes": [], "retires": [], "retypes": []}
@@ -36,7 +38,9 @@ def test_added_and_removed_rows_are_previewed(published: Settings, cp: Engine) -
     gone = lines[1].split(";")[2]  # the UAI of the first row
     edited = [lines[0], *lines[2:], "2022-2023;035;0359999X;ECOLE NOUVELLE;35012;public;101.5"]
     data = ("\n".join(edited) + "\n").encode("utf-8")
-    s = submit(cp, published, submitter, IPS, io.BytesIO(data), "ecoles.csv")
+    s = validated(
+        cp, published, submit(cp, published, submitter, IPS, io.BytesIO(data), "ecoles.csv")
+    )
     rows = s.report["apercu"]["lignes"]
     assert (rows["ajoutees"], rows["retirees"], rows["modifiees"]) == (1, 1, 0)
     assert rows["exemples_ajoutees"] == ["2022-2023 · 0359999X"]

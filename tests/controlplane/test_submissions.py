@@ -20,6 +20,7 @@ from ardoise.release.changelog import release_changelog
 from ardoise.release.school_descriptors import DERIVED_IDS
 from ardoise.release.store import ReleaseStore
 from ardoise.settings import Settings
+from tests.controlplane.jobs import drain, validated
 from tests.fixtures import fake_referential
 
 IPS = "test-ips-ecoles"
@@ -79,7 +80,9 @@ def test_a_version_is_checked_reviewed_by_another_person_and_published(
     submitter, reviewer = _people(cp)
     data = _edited_ips(published)
     s = submit(cp, published, submitter, IPS, io.BytesIO(data), "ecoles.csv", note="IPS révisé")
-    assert s.state is SubmissionState.A_RELIRE and s.bytes == len(data)
+    assert s.state is SubmissionState.EN_ATTENTE and s.bytes == len(data)  # queued
+    s = validated(cp, published, s)
+    assert s.state is SubmissionState.A_RELIRE
     assert s.report["dataset_id"] == IPS and s.report["valid"] is True
     assert store.current_id() == before  # checking publishes nothing
     with pytest.raises(Forbidden, match="quatre yeux"):
@@ -107,7 +110,9 @@ def test_a_blocked_version_cannot_be_approved_and_nothing_is_published(
     before = store.current_id()
     submitter, reviewer = _people(cp)
     bad = b"colonne;autre\n1;2\n"
-    s = submit(cp, published, submitter, IPS, io.BytesIO(bad), "ecoles.csv")
+    s = validated(
+        cp, published, submit(cp, published, submitter, IPS, io.BytesIO(bad), "ecoles.csv")
+    )
     assert s.state is SubmissionState.BLOQUEE
     assert any(i["severity"] == "bloquant" for i in s.report["issues"])
     with pytest.raises(ControlPlaneError, match="bloquants"):
@@ -118,6 +123,7 @@ def test_a_blocked_version_cannot_be_approved_and_nothing_is_published(
 def test_rejection_needs_a_comment(published: Settings, cp: Engine) -> None:
     submitter, reviewer = _people(cp)
     s = submit(cp, published, submitter, IPS, io.BytesIO(_edited_ips(published)), "ecoles.csv")
+    s = validated(cp, published, s)
     with pytest.raises(ControlPlaneError, match="motive"):
         reject(cp, reviewer, s.id, " ")
     assert reject(cp, reviewer, s.id, "valeurs douteuses").state is SubmissionState.REFUSEE
@@ -181,6 +187,7 @@ def test_publication_waits_for_an_ingest_and_resumes(published: Settings, cp: En
     before = store.current_id()
     submitter, reviewer = _people(cp)
     s = submit(cp, published, submitter, IPS, io.BytesIO(_edited_ips(published)), "ecoles.csv")
+    s = validated(cp, published, s)
     refused = pytest.raises(ControlPlaneError, match="Une autre ingestion est en cours")
     with store.lock(), refused:  # an `ardoise ingest` is running
         approve(cp, published, reviewer, s.id)
@@ -197,6 +204,7 @@ def test_an_older_submission_is_not_approved_over_a_newer_publication(
     second = submit(
         cp, published, submitter, IPS, io.BytesIO(data.replace(b";107.4", b";108.0")), "ecoles.csv"
     )
+    assert drain(cp, published) == 2
     approve(cp, published, reviewer, second.id)
     with pytest.raises(ControlPlaneError, match="soumettez-la à nouveau"):
         approve(cp, published, reviewer, first.id)

@@ -4,7 +4,6 @@ dataset from a second Ardoise instance (an Opendatasoft-compatible portal) on lo
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections.abc import Iterator
@@ -21,6 +20,7 @@ from ardoise.controlplane.errors import ControlPlaneError
 from ardoise.controlplane.submissions import SubmissionState, submit_url
 from ardoise.settings import Settings
 from ardoise.web.app import create_app
+from tests.controlplane.jobs import validated
 from tests.controlplane.test_submissions import IPS, _edited_ips, _people, cp, published
 from tests.identity import free_port
 
@@ -72,6 +72,9 @@ def test_an_allowed_url_is_fetched_and_checked(published: Settings, cp: Engine) 
     submitter, _ = _people(cp)
     with serving({"/ecoles.csv": (200, {}, _edited_ips(published))}) as base:
         s = submit_url(cp, settings, submitter, IPS, f"{base}/ecoles.csv", "par URL")
+        assert s.state is SubmissionState.EN_ATTENTE and s.bytes == 0  # fetched by the job
+        s = validated(cp, settings, s)
+    assert s.bytes == len(_edited_ips(published))
     assert s.state is SubmissionState.A_RELIRE and s.filename == "ecoles.csv"
     assert s.report["apercu"]["lignes"]["modifiees"] == 1
     assert not any(n.startswith("telechargement-") for n in _leftovers(settings))
@@ -92,22 +95,21 @@ def test_a_redirect_to_a_private_address_is_refused(
             return original(host, port)
 
         monkeypatch.setattr(fetch, "addresses", spy)
-        with pytest.raises(
-            ControlPlaneError, match=re.escape("« 127.0.0.2 » désigne une adresse privée")
-        ):
-            submit_url(cp, published, submitter, IPS, f"{base}/x")
-    assert hits == ["127.0.0.1", "127.0.0.2"]  # each hop checked, the second never fetched
+        s = validated(cp, published, submit_url(cp, published, submitter, IPS, f"{base}/x"))
+    assert s.state is SubmissionState.ECHOUEE  # refused by the job that fetches it
+    assert "« 127.0.0.2 » désigne une adresse privée" in s.report["erreur"]
+    # checked by the request, then each hop by the job; the second never fetched
+    assert hits == ["127.0.0.1", "127.0.0.1", "127.0.0.2"]
+    assert _leftovers(published) == []
 
 
 def test_size_cap_while_streaming(published: Settings, cp: Engine) -> None:
     settings = published.replace(url_allow_private=True, upload_max_mb=1)
     submitter, _ = _people(cp)
-    with (
-        serving({"/gros.csv": (200, {}, b"x" * (3 << 20))}) as base,
-        pytest.raises(ControlPlaneError, match="trop volumineux"),
-    ):
-        submit_url(cp, settings, submitter, IPS, f"{base}/gros.csv")
-    assert _leftovers(settings) == []
+    with serving({"/gros.csv": (200, {}, b"x" * (3 << 20))}) as base:
+        s = validated(cp, settings, submit_url(cp, settings, submitter, IPS, f"{base}/gros.csv"))
+    assert s.state is SubmissionState.ECHOUEE and "trop volumineux" in s.report["erreur"]
+    assert _leftovers(settings) == []  # nothing kept of the cut download
 
 
 @contextmanager
@@ -138,7 +140,8 @@ def test_harvest_from_another_ardoise(published: Settings, cp: Engine) -> None:
             "?use_labels=true&delimiter=%3B"
         )
         s = submit_url(cp, settings, submitter, IPS, url, "moissonné")
-    assert s.filename == f"{IPS}.csv"
+        assert s.filename == f"{IPS}.csv"
+        s = validated(cp, settings, s)
     assert s.state is SubmissionState.A_RELIRE, s.report
     preview = s.report["apercu"]
     assert preview["lignes_apres"] == preview["lignes_avant"]

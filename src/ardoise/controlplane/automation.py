@@ -6,20 +6,28 @@ the same operations, hence the same permission table and journal, as the CLI.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request, UploadFile
+from sqlalchemy import Engine
 
-from ardoise.controlplane import datasets, keys, organisations, submissions
+from ardoise.controlplane import datasets, keys, organisations, queue, submissions
 from ardoise.controlplane.database import LazyEngine
 from ardoise.controlplane.errors import ControlPlaneError, Unauthenticated
 from ardoise.controlplane.mail import Mailer
 from ardoise.controlplane.permissions import Principal
 from ardoise.settings import Settings
+from ardoise.urls import ROOT
 
 PREFIX = "/api/producteurs/v1"
 TAG = "Automatisation (producteurs)"
+# a submission is validated in the background (controlplane.queue): 202, then read its URL
+QUEUED: dict[str, Any] = {
+    "status_code": 202,
+    "response_description": "Acceptée : la validation suit en arrière-plan ; lire `url` pour son avancement.",
+}
 
 
 def _bearer(request: Request) -> str:
@@ -30,10 +38,21 @@ def _bearer(request: Request) -> str:
     return secret.strip()
 
 
-def _submission(s: submissions.Submission) -> dict[str, Any]:
+def _submission(s: submissions.Submission, engine: Engine | None = None) -> dict[str, Any]:
     out = asdict(s)
     out["state"] = s.state.value
+    out["url"] = ROOT.automation_submission(s.id)
+    out["page"] = ROOT.submission_page(s.id)
+    if engine is not None:  # the validation job: stage, percentage, French error (#15)
+        task = queue.task_of(engine, s.id)
+        out["validation"] = task.to_json() if task is not None else None
     return out
+
+
+def _wake(request: Request) -> Callable[[], None] | None:
+    """The in-process worker's wake-up (``web.app``), if this process runs one."""
+    worker = getattr(request.app.state, "queue_worker", None)
+    return None if worker is None else worker.wake
 
 
 def build_router(settings: Settings, engine: LazyEngine | None = None) -> APIRouter:
@@ -52,7 +71,7 @@ def build_router(settings: Settings, engine: LazyEngine | None = None) -> APIRou
             owned = datasets.datasets_of(conn, who, organisation_id)
         return asdict(org) | {"datasets": owned}
 
-    @router.post("/jeux/{dataset_id}/versions", summary="Soumettre une version (fichier)")
+    @router.post("/jeux/{dataset_id}/versions", summary="Soumettre une version (fichier)", **QUEUED)
     def submit(
         request: Request,
         dataset_id: str,
@@ -66,11 +85,12 @@ def build_router(settings: Settings, engine: LazyEngine | None = None) -> APIRou
                 f"Fichier trop volumineux : plus de {settings.upload_max_mb} Mo."
             )
         found = submissions.submit(
-            lazy.get(), settings, who, dataset_id, fichier.file, fichier.filename or "", note
-        )
-        return _submission(found)
+            lazy.get(), settings, who, dataset_id, fichier.file, fichier.filename or "", note,
+            wake=_wake(request),
+        )  # fmt: skip
+        return _submission(found, lazy.get())
 
-    @router.post("/jeux/{dataset_id}/versions/url", summary="Soumettre une version (par URL)")
+    @router.post("/jeux/{dataset_id}/versions/url", summary="Soumettre par URL", **QUEUED)
     def submit_url(
         request: Request,
         dataset_id: str,
@@ -78,15 +98,16 @@ def build_router(settings: Settings, engine: LazyEngine | None = None) -> APIRou
         note: Annotated[str | None, Body(embed=True, max_length=2000)] = None,
     ) -> dict[str, Any]:
         found = submissions.submit_url(
-            lazy.get(), settings, principal(request), dataset_id, url, note, Mailer(settings)
+            lazy.get(), settings, principal(request), dataset_id, url, note, wake=_wake(request)
         )
-        return _submission(found)
+        return _submission(found, lazy.get())
 
-    @router.get("/soumissions/{submission_id}", summary="Une soumission et son rapport")
+    @router.get(
+        "/soumissions/{submission_id}", summary="Une soumission, sa validation, son rapport"
+    )
     def read(request: Request, submission_id: str) -> dict[str, Any]:
-        return _submission(
-            submissions.get_submission(lazy.get(), principal(request), submission_id)
-        )
+        found = submissions.get_submission(lazy.get(), principal(request), submission_id)
+        return _submission(found, lazy.get())
 
     @router.post("/soumissions/{submission_id}/approbation", summary="Approuver et publier")
     def approve(

@@ -131,3 +131,9 @@ def _write(response: httpx.Response, target: Path, cap: int, deadline: float) ->
     if size == 0:
         raise ControlPlaneError("Le fichier téléchargé est vide.")
     return size, digest.hexdigest()
+
+
+def check_url(settings: Settings, url: str) -> None:
+    """Refuse at once what :func:`fetch_to` would refuse before connecting: another scheme
+    than http(s), a host that does not resolve or resolves to a private address."""
+    _target(url, settings.url_allow_private)

@@ -10,6 +10,8 @@
   revocation and last use.
 * ``cp_jeux``           which organisation owns each dataset.
 * ``cp_soumissions``    submitted versions: file facts, state, quality report, review.
+* ``cp_taches``         the background job queue: one validation job per submission, its
+  stage, its worker's heartbeat and its attempts (``controlplane.queue``).
 * ``cp_jeux_restreints``, ``cp_acces``  restricted datasets and their grants (issue #16).
 * ``cp_journal``        every action: who, when, what, from which key or session; never
   the content of a file.
@@ -23,6 +25,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -134,6 +137,27 @@ soumissions = Table(
     # SHA-256 of the dataset's Parquet file served when the version was submitted: a
     # version checked against an older one is not approved over a newer publication
     Column("version_base", String(64), nullable=True),
+    # a version submitted by URL: fetched by its validation job (octets 0 until then)
+    Column("url_source", Text, nullable=True),
+)
+
+# The job queue (issue #15): a submission's validation runs in a worker, never in a request
+taches = Table(
+    "cp_taches",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("soumission_id", String(36), nullable=False, unique=True),
+    Column("etat", String(12), nullable=False),  # TaskState value
+    Column("tentatives", Integer, nullable=False, server_default="0"),
+    Column("etape", String(20), nullable=True),  # Stage value while it runs
+    Column("avancement", Integer, nullable=False, server_default="0"),  # percent
+    Column("travailleur", String(80), nullable=True),  # who holds it (host:pid:thread)
+    Column("cree_le", DateTime(timezone=True), nullable=False),
+    Column("disponible_le", DateTime(timezone=True), nullable=False),  # not claimed before
+    Column("battement", DateTime(timezone=True), nullable=True),  # the holder's last heartbeat
+    Column("fini_le", DateTime(timezone=True), nullable=True),
+    Column("erreur", Text, nullable=True),  # French, for the submission's page
+    Index("ix_taches_etat", "etat", "disponible_le"),
 )
 
 # Restricted datasets (issue #16): a dataset listed here is invisible to whoever holds no

@@ -1,9 +1,11 @@
 """Submitted versions of a dataset: upload, check, review (four eyes), publication.
 
 A submission streams the producer's file to ``var/soumissions/<id>/`` (size cap: the
-``upload_max_mb`` setting), then runs ``ardoise check``'s own path on it
-(:func:`ardoise.release.build.build_release` with ``sources``: the same readers,
-normalisation, referential checks and quality report). A version with blocking problems
+``upload_max_mb`` setting) and queues its validation (``controlplane.queue``): a worker
+(``controlplane.worker``) runs ``ardoise check``'s own path on it
+(``controlplane.validation``: :func:`ardoise.release.build.build_release` with ``sources``,
+the same readers, normalisation, referential checks and quality report), never the web
+request. Until then the submission is ``en_attente``. A version with blocking problems
 is ``bloquee`` and can never be approved. A ``relecteur`` of the owning organisation who
 is not the submitter approves it (publication of a new release in which only that dataset
 is re-read, serialised with ``ardoise ingest`` by the release store's lock) or rejects it.
@@ -17,6 +19,7 @@ import hashlib
 import json
 import shutil
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -27,14 +30,13 @@ from urllib.parse import urlsplit
 from sqlalchemy import Engine, select, update
 
 from ardoise.catalog.loader import load_descriptor
-from ardoise.controlplane import notices
+from ardoise.controlplane import notices, queue
 from ardoise.controlplane.datasets import owner
 from ardoise.controlplane.errors import ControlPlaneError, Forbidden, SubmissionNotFound
-from ardoise.controlplane.fetch import fetch_to
+from ardoise.controlplane.fetch import check_url
 from ardoise.controlplane.journal import record
 from ardoise.controlplane.mail import Mailer
 from ardoise.controlplane.permissions import Action, Principal, authorize
-from ardoise.controlplane.preview import Preview
 from ardoise.controlplane.schema import soumissions
 from ardoise.errors import ArdoiseError
 from ardoise.release.build import build_release
@@ -47,6 +49,8 @@ _CHUNK = 1 << 20
 
 
 class SubmissionState(StrEnum):
+    EN_ATTENTE = "en_attente"  # stored, its validation job waits or runs (controlplane.queue)
+    ECHOUEE = "echouee"  # the validation job failed: a French report, nothing published
     A_RELIRE = "a_relire"  # checked, no blocking problem: waits for a reviewer
     BLOQUEE = "bloquee"  # blocking problems: cannot be approved
     REFUSEE = "refusee"
@@ -69,6 +73,7 @@ class Submission:
     reviewer: str | None
     comment: str | None
     release_id: str | None
+    source_url: str | None = None  # submitted by URL: fetched by the validation job
 
     @property
     def published(self) -> bool:
@@ -81,7 +86,7 @@ def _submission(row: object) -> Submission:
         m["id"], m["dataset_id"], m["organisation_id"], m["compte_id"], m["cle_id"],
         m["fichier"], int(m["octets"]), m["empreinte"], m["note"], SubmissionState(m["etat"]),
         json.loads(m["rapport"]) if m["rapport"] else {}, m["relu_par"], m["commentaire"],
-        m["release_id"],
+        m["release_id"], m["url_source"],
     )  # fmt: skip
 
 
@@ -97,7 +102,7 @@ def folder(settings: Settings, submission_id: str) -> Path:
     return settings.var_dir / "soumissions" / submission_id
 
 
-def _source_path(settings: Settings, dataset_id: str, filename: str) -> str:
+def source_path(settings: Settings, dataset_id: str, filename: str) -> str:
     """Where the file goes in its submission folder: the descriptor's source path."""
     path = settings.catalog_dir / f"{dataset_id}.yaml"
     if not path.is_file():
@@ -146,54 +151,53 @@ def submit(
     stream: BinaryIO,
     filename: str,
     note: str | None = None,
-    mailer: Mailer | None = None,
+    *,
+    wake: Callable[[], None] | None = None,
 ) -> Submission:
-    """Store and check a new version of ``dataset_id``; the submission, ``a_relire`` or
-    ``bloquee`` with its quality report. The organisation's reviewers are emailed when it
-    waits for them (``mailer``: the settings' SMTP server by default)."""
+    """Store a new version of ``dataset_id`` and queue its validation: the submission,
+    ``en_attente`` (``controlplane.validation`` runs in a worker, then it is ``a_relire``
+    or ``bloquee`` with its quality report). ``wake`` tells an in-process worker."""
     with engine.connect() as conn:
         org = owner(conn, dataset_id)
     if org is None:
         raise ControlPlaneError(f"Le jeu « {dataset_id} » n'est déclaré par aucune organisation.")
     authorize(principal, Action.VERSION_SOUMETTRE, org)
-    relative = _source_path(settings, dataset_id, filename)
+    relative = source_path(settings, dataset_id, filename)
     submission_id = str(uuid.uuid4())
     base = folder(settings, submission_id)
-    served = served_version(settings, dataset_id)
     try:
         size, sha = _store(stream, base / relative, settings.upload_max_mb << 20)
-        preview = Preview(settings, dataset_id)
-        result = build_release(
-            settings, [dataset_id], publish=False, sources={dataset_id: base}, staged=preview
-        )
     except BaseException:
         shutil.rmtree(base, ignore_errors=True)
         raise
-    report = next(o.report for o in result.outcomes if o.id == dataset_id)
-    state = SubmissionState.A_RELIRE if report.valid else SubmissionState.BLOQUEE
+    facts = {"fichier": PurePath(filename).name[:300], "octets": size, "empreinte": sha}
+    return _create(engine, settings, principal, org, dataset_id, submission_id, facts, note, wake)
+
+
+def _create(
+    engine: Engine, settings: Settings, principal: Principal, org: str, dataset_id: str,
+    submission_id: str, facts: dict[str, Any], note: str | None,
+    wake: Callable[[], None] | None,
+) -> Submission:  # fmt: skip
+    """The submission ``en_attente`` and its validation job, in one transaction."""
     with engine.begin() as conn:
         conn.execute(
             soumissions.insert().values(
                 id=submission_id, dataset_id=dataset_id, organisation_id=org,
-                compte_id=principal.account_id, cle_id=principal.key_id,
-                fichier=PurePath(filename).name[:300], octets=size, empreinte=sha, note=note,
-                etat=state.value,
-                rapport=json.dumps(report.to_json() | {"apercu": preview.result}, ensure_ascii=False),
-                cree_le=datetime.now(UTC), version_base=served,
+                compte_id=principal.account_id, cle_id=principal.key_id, note=note,
+                etat=SubmissionState.EN_ATTENTE.value, rapport=None, cree_le=datetime.now(UTC),
+                version_base=served_version(settings, dataset_id), **facts,
             )
         )  # fmt: skip
+        queue.enqueue(conn, submission_id)
         record(conn, principal, Action.VERSION_SOUMETTRE, org, submission_id,
-               {"jeu": dataset_id, "octets": size, "etat": state.value})  # fmt: skip
-    found = _load(engine, submission_id)  # the submitter sees what it sent, whatever its scopes
-    if state is SubmissionState.A_RELIRE:
-        with engine.connect() as conn:
-            to = notices.reviewers(conn, org, principal.account_id)
-        urls = Urls.of(settings.public_url)
-        notices.send_later(mailer or Mailer(settings), [notices.waiting(to, found, urls)])
-    return found
+               {"jeu": dataset_id, "octets": facts["octets"], "etat": SubmissionState.EN_ATTENTE.value})  # fmt: skip
+    if wake is not None:
+        wake()
+    return load(engine, submission_id)  # the submitter sees what it sent, whatever its scopes
 
 
-def _load(engine: Engine, submission_id: str) -> Submission:
+def load(engine: Engine, submission_id: str) -> Submission:
     with engine.connect() as conn:
         row = conn.execute(select(soumissions).where(soumissions.c.id == submission_id)).first()
     if row is None:
@@ -209,7 +213,7 @@ def _base(engine: Engine, submission_id: str) -> str | None:
 
 
 def get_submission(engine: Engine, principal: Principal, submission_id: str) -> Submission:
-    found = _load(engine, submission_id)
+    found = load(engine, submission_id)
     authorize(principal, Action.SOUMISSION_LIRE, found.organisation_id)
     return found
 
@@ -237,6 +241,15 @@ def _reviewable(principal: Principal, found: Submission) -> None:
         raise ControlPlaneError(
             "Cette version a des problèmes bloquants : elle ne peut être approuvée."
         )
+    if found.state is SubmissionState.EN_ATTENTE:
+        raise ControlPlaneError(
+            "Cette version est encore en cours de validation : attendez son rapport."
+        )
+    if found.state is SubmissionState.ECHOUEE:
+        raise ControlPlaneError(
+            "La validation de cette version a échoué : elle ne peut être relue ; soumettez à "
+            "nouveau le fichier."
+        )
     if found.state is not SubmissionState.A_RELIRE:
         raise ControlPlaneError(f"Cette soumission est déjà {found.state.value.replace('_', ' ')}.")
 
@@ -258,7 +271,7 @@ def _close(
         action = "soumission.publier" if state is SubmissionState.PUBLIEE else "soumission.refuser"
         record(conn, principal, action, found.organisation_id, found.id,
                {"jeu": found.dataset_id, "release": release_id})  # fmt: skip
-    closed = _load(engine, found.id)
+    closed = load(engine, found.id)
     if mailer is not None:
         with engine.connect() as conn:
             to = notices.submitter(conn, closed)
@@ -273,7 +286,7 @@ def reject(
     mailer: Mailer | None = None,
 ) -> Submission:  # fmt: skip
     """Refuse with a comment; the submitter is emailed when ``mailer`` is given."""
-    found = _load(engine, submission_id)
+    found = load(engine, submission_id)
     _reviewable(principal, found)
     if not comment.strip():
         raise ControlPlaneError("Un refus se motive : ajoutez un commentaire.")
@@ -287,7 +300,7 @@ def approve(
     """Approve and publish: a new release where only this dataset is re-read (from the
     submitted file), the others carried over by hash; atomic switch. The submitter is
     emailed (``mailer``: the settings' SMTP server by default)."""
-    found = _load(engine, submission_id)
+    found = load(engine, submission_id)
     _reviewable(principal, found)
     if served_version(settings, found.dataset_id) != _base(engine, found.id):
         raise ControlPlaneError(
@@ -316,24 +329,25 @@ def approve(
 
 def submit_url(
     engine: Engine, settings: Settings, principal: Principal, dataset_id: str, url: str,
-    note: str | None = None, mailer: Mailer | None = None,
+    note: str | None = None, *, wake: Callable[[], None] | None = None,
 ) -> Submission:  # fmt: skip
-    """Fetch a version from ``url`` (``controlplane.fetch``: public addresses only unless
-    allowed, time and size caps, redirects checked) and submit it as an upload."""
+    """Submit the version at ``url``: refused at once when ``controlplane.fetch`` would
+    refuse it before connecting (scheme, private address unless allowed); fetched by the
+    validation job (time and size caps, every redirect checked), never by the request."""
     with engine.connect() as conn:
         org = owner(conn, dataset_id)
     if org is None:
         raise ControlPlaneError(f"Le jeu « {dataset_id} » n'est déclaré par aucune organisation.")
     authorize(principal, Action.VERSION_SOUMETTRE, org)  # before anything is fetched
+    url = url.strip()
+    check_url(settings, url)
     path = settings.catalog_dir / f"{dataset_id}.yaml"
     expected = PurePath(load_descriptor(path).sources[0].path).suffix if path.is_file() else ""
-    download = settings.var_dir / "soumissions" / f"telechargement-{uuid.uuid4()}" / "fichier"
-    try:
-        _size, _sha, final = fetch_to(settings, url.strip(), download)
-        name = PurePath(urlsplit(final).path).name
-        if PurePath(name).suffix.lower() != expected.lower():
-            name = f"{dataset_id}{expected}"  # an export URL (…/exports/csv): the expected format
-        with open(download, "rb") as stream:
-            return submit(engine, settings, principal, dataset_id, stream, name, note, mailer)
-    finally:
-        shutil.rmtree(download.parent, ignore_errors=True)
+    name = PurePath(urlsplit(url).path).name
+    if PurePath(name).suffix.lower() != expected.lower():
+        name = f"{dataset_id}{expected}"  # an export URL (…/exports/csv): the expected format
+    source_path(settings, dataset_id, name)  # one source file, in the expected format
+    facts = {"fichier": name[:300], "octets": 0, "empreinte": "", "url_source": url}
+    return _create(
+        engine, settings, principal, org, dataset_id, str(uuid.uuid4()), facts, note, wake
+    )

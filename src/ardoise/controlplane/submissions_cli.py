@@ -5,10 +5,17 @@ path to submit and review a version (acting as :data:`~.permissions.OPERATOR`, j
     ardoise soumettre test-ips-ecoles ecoles.csv [--note "Rentrée 2024"]
     ardoise soumissions lister ORG | voir ID
     ardoise soumissions approuver ID [--commentaire …] | refuser ID --commentaire …
+    ardoise travailleur [--jusqu-au-vide]
+
+``soumettre`` queues the validation and, unless ``--sans-attendre``, runs the queue's jobs
+in its own process until this one is done (``controlplane.worker``: the same job a worker
+of ``ardoise serve`` or ``ardoise travailleur`` runs).
 """
 
 from __future__ import annotations
 
+import signal
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,10 +27,11 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import Engine
 
-from ardoise.controlplane import submissions
+from ardoise.controlplane import queue, submissions
 from ardoise.controlplane.database import open_control_plane
 from ardoise.controlplane.mail import Mailer
 from ardoise.controlplane.permissions import OPERATOR
+from ardoise.controlplane.worker import Worker
 from ardoise.errors import ArdoiseError
 from ardoise.settings import Settings, load_settings
 
@@ -34,6 +42,8 @@ console = Console()
 err = Console(stderr=True)
 T = TypeVar("T")
 _STATES = {
+    "en_attente": "[cyan]en attente de validation[/]",
+    "echouee": "[red]validation échouée[/]",
     "a_relire": "[yellow]à relire[/]",
     "bloquee": "[red]bloquée[/]",
     "refusee": "refusée",
@@ -59,11 +69,17 @@ def _run(action: Callable[[Engine, Settings], T]) -> T:
         return action(engine, settings)
 
 
-def _show(s: submissions.Submission) -> None:
+def _show(s: submissions.Submission, task: queue.Task | None = None) -> None:
     console.print(
         f"Soumission {s.id} — jeu « {s.dataset_id} » ({s.organisation_id}) : {_STATES[s.state]}"
     )
     console.print(f"Fichier {escape(s.filename)}, {s.bytes} octets, sha256 {s.sha256[:16]}…")
+    if task is not None and task.running:
+        where = f"{task.percent} %, {task.stage.label}" if task.stage else "pas commencée"
+        console.print(f"Validation {task.state.value.replace('_', ' ')} ({where}).")
+        return
+    if s.report.get("erreur"):
+        console.print(f"[red]✗[/] {escape(str(s.report['erreur']))}")
     issues = s.report.get("issues", [])
     blocking = [i for i in issues if i.get("severity") == "bloquant"]
     console.print(
@@ -85,6 +101,13 @@ def soumettre(
     note: Annotated[
         str | None, typer.Option(help="Note du producteur (journal des changements).")
     ] = None,
+    attendre: Annotated[
+        bool,
+        typer.Option(
+            "--attendre/--sans-attendre",
+            help="Valider tout de suite ici, ou laisser la file à un travailleur.",
+        ),
+    ] = True,
 ) -> None:
     """Soumettre une nouvelle version d'un jeu : vérifiée, puis à relire."""
     if not fichier.is_file():
@@ -93,14 +116,49 @@ def soumettre(
 
     def run(engine: Engine, settings: Settings) -> submissions.Submission:
         with open(fichier, "rb") as stream:
-            return submissions.submit(
+            found = submissions.submit(
                 engine, settings, OPERATOR, dataset, stream, fichier.name, note
             )
+        if attendre:
+            _wait(engine, settings, found.id)
+        return submissions.load(engine, found.id)
 
     found = _run(run)
     _show(found)
-    if found.state is submissions.SubmissionState.BLOQUEE:
+    if found.state in (submissions.SubmissionState.BLOQUEE, submissions.SubmissionState.ECHOUEE):
         raise typer.Exit(1)
+
+
+def _wait(engine: Engine, settings: Settings, submission_id: str) -> None:
+    """Run the queue's jobs here until ``submission_id``'s is done (another worker may
+    hold it: then wait for that one)."""
+    worker = Worker(engine, settings, mailer=Mailer(settings))
+    while (task := queue.task_of(engine, submission_id)) is not None and task.running:
+        if not worker.run_once():
+            time.sleep(settings.queue_poll_ms / 1000)
+
+
+def travailleur(
+    jusqu_au_vide: Annotated[
+        bool, typer.Option("--jusqu-au-vide", help="S'arrêter quand la file est vide.")
+    ] = False,
+) -> None:
+    """Valider les soumissions de la file (déploiement PostgreSQL : un ou plusieurs
+    travailleurs à côté d'ardoise serve). SIGTERM : fin après la tâche en cours."""
+
+    def run(engine: Engine, settings: Settings) -> None:
+        worker = Worker(engine, settings, mailer=Mailer(settings))
+        if jusqu_au_vide:
+            console.print(f"{worker.run_until_idle()} tâche(s) exécutée(s).")
+            return
+        signal.signal(signal.SIGTERM, lambda _sig, _frame: worker.stop(timeout=0))
+        console.print(f"Travailleur {worker.name} : en attente de tâches (Ctrl-C pour arrêter).")
+        try:
+            worker.loop()
+        except KeyboardInterrupt:
+            console.print("Arrêt du travailleur.")
+
+    _run(run)
 
 
 IdArg = Annotated[str, typer.Argument(help="Identifiant de la soumission.")]
@@ -120,8 +178,13 @@ def list_all(organisation: Annotated[str, typer.Argument(help="Organisation.")])
 
 @submissions_app.command("voir")
 def show(submission_id: IdArg) -> None:
-    """Afficher une soumission et son rapport de qualité."""
-    _show(_run(lambda engine, _s: submissions.get_submission(engine, OPERATOR, submission_id)))
+    """Afficher une soumission, l'avancement de sa validation et son rapport de qualité."""
+
+    def run(engine: Engine, _s: Settings) -> tuple[submissions.Submission, queue.Task | None]:
+        found = submissions.get_submission(engine, OPERATOR, submission_id)
+        return found, queue.task_of(engine, found.id)
+
+    _show(*_run(run))
 
 
 @submissions_app.command("approuver")

@@ -30,6 +30,7 @@ from ardoise.controlplane import datasets, journal, keys, organisations, submiss
 from ardoise.controlplane.accounts import find_account
 from ardoise.controlplane.errors import ControlPlaneError, Unauthenticated
 from ardoise.controlplane.permissions import Action, Principal, Role, allowed
+from ardoise.controlplane.queue import Stage, task_of
 from ardoise.controlplane.signin import SignIn
 from ardoise.errors import ArdoiseError
 from ardoise.espace.render import Pages
@@ -38,6 +39,8 @@ from ardoise.urls import ROOT
 
 StatusOf = Callable[[ArdoiseError], int]
 STATES = {
+    "en_attente": "En attente de validation",
+    "echouee": "Validation échouée",
     "a_relire": "À relire",
     "bloquee": "Bloquée (problèmes bloquants)",
     "refusee": "Refusée",
@@ -129,19 +132,17 @@ class Space:
                     raise ControlPlaneError(
                         f"Le jeu « {dataset_id} » n'est pas à cette organisation."
                     )
-            engine, note, mailer = (
-                self.signin.engine,
-                _text(form, "note") or None,
-                self.signin.mailer,
-            )
+            engine, note = self.signin.engine, _text(form, "note") or None
+            worker = getattr(request.app.state, "queue_worker", None)  # web.app (#15)
+            wake = None if worker is None else worker.wake
             if url:
                 found = submissions.submit_url(
-                    engine, self.settings, who, dataset_id, url, note, mailer
+                    engine, self.settings, who, dataset_id, url, note, wake=wake
                 )
             elif isinstance(upload, UploadFile) and upload.filename:
                 found = submissions.submit(
                     engine, self.settings, who, dataset_id, upload.file, upload.filename, note,
-                    mailer,
+                    wake=wake,
                 )  # fmt: skip
             else:
                 raise ControlPlaneError("Choisissez le fichier à soumettre, ou donnez son URL.")
@@ -224,6 +225,8 @@ class Space:
                 f"Soumission du jeu « {found.dataset_id} »",
                 s=found,
                 etats=STATES,
+                tache=task_of(self.signin.engine, found.id),
+                etapes=list(Stage),
                 relire=may_review,
                 **extra,
             )

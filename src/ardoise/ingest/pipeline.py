@@ -67,8 +67,12 @@ def ingest_dataset(
     linked: bool,
     previous: checks.PreviousVersion | None = None,
     download: Callable[[str], Path] | None = None,
+    stage: Callable[[str], None] | None = None,
 ) -> IngestResult:
     """Read, normalise and check one dataset. ``linked``: the ref_* tables exist in ``conn``.
+
+    ``stage``, when given, is called with ``"lecture"``, ``"normalisation"`` and
+    ``"controles"`` as each step starts (a submission's progress, ``controlplane.queue``).
 
     ``download`` (url → local file), when given, fetches the official export of a dataset
     none of whose sources is in the mirror.
@@ -82,6 +86,8 @@ def ingest_dataset(
             return IngestResult(ds, None, Report(ds.id, (issue,)), ())
         mirror = local.parent
         sources = (Source(path=local.name, description=f"Téléchargé de {ds.source_url}"),)
+    step = stage or (lambda _name: None)
+    step("lecture")
     staged = _Staged()
     for i, source in enumerate(sources):
         staged.add(conn, ds, i, source, mirror / source.path)
@@ -92,7 +98,9 @@ def ingest_dataset(
 
     union = " UNION ALL BY NAME ".join(f"SELECT * FROM {s}" for s in staged.views)
     markers = markers_for(ds)
+    step("normalisation")
     _create_typed(conn, ds, markers, linked, union, issues)
+    step("controles")
     issues.extend(checks.type_errors(conn, ds, markers))
     if linked:
         issues.extend(checks.territory_issues(conn, ds))

@@ -7,6 +7,7 @@ previous version; a release identical in content to the current one is not publi
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import shutil
 import tempfile
@@ -111,6 +112,7 @@ def build_release(
     build_referential_fn: Callable[..., Any] | None = None,
     sources: Mapping[str, Path] | None = None,
     staged: Staged | None = None,
+    stage: Callable[[str, str], None] | None = None,
 ) -> BuildResult:
     """Ingest the catalog (or ``only`` these ids) into a new release; publish it if asked.
 
@@ -120,6 +122,7 @@ def build_release(
 
     ``sources`` (dataset id → folder) reads those datasets from that folder instead of the
     mirror: a producer's submitted version (``controlplane.submissions``), same pipeline.
+    ``stage`` (dataset id, step) follows the steps of each dataset read (``ingest_dataset``).
 
     ``build_referential_fn`` (tests) stands in for the referential build: called like
     ``referential.build.build_referential``, it returns an object whose ``to_json()`` is
@@ -151,7 +154,8 @@ def build_release(
                 build_referential_fn,
                 {**service.sources, **(sources or {})},
                 service.descriptors,
-                staged,
+                staged or (lambda _build, _entries: None),
+                stage,
             )
         finally:
             if build.exists():
@@ -170,7 +174,8 @@ def _build(
     build_referential_fn: Callable[..., Any] | None,
     sources: Mapping[str, Path],
     descriptor_files: Mapping[str, Path],
-    staged: Staged | None = None,
+    staged: Staged,
+    stage: Callable[[str, str], None] | None = None,
 ) -> BuildResult:
     total = len(datasets) + 1
     paths = {
@@ -180,13 +185,12 @@ def _build(
     tick("référentiel territorial", 0, total)
     referential = _build_referential(settings, build, prev_dir, build_referential_fn)
     outcomes, entries = _build_datasets(
-        settings, datasets, selected, build, previous, prev_dir, tick, sources, paths
+        settings, datasets, selected, build, previous, prev_dir, tick, sources, paths, stage
     )
     # Indicators, computed over the datasets just placed; their hash joins the fingerprint.
     tick("indicateurs", total, total)
     indicators = indicators_cached(build, settings.cache_dir)
-    if staged is not None:
-        staged(build, entries)
+    staged(build, entries)
     known = read_portal_catalog(settings.mirror, [d for d, e in entries.items() if e.parquet])
     write_json(build / "catalog" / "portal.json", [k.__dict__ for k in known])
     # a service dataset absent from this release (nothing counted yet) is not in it at all
@@ -259,6 +263,7 @@ def _build_datasets(
     tick: Progress,
     sources: Mapping[str, Path],
     descriptors: Mapping[str, Path],
+    stage: Callable[[str, str], None] | None = None,
 ) -> tuple[list[DatasetOutcome], dict[str, DatasetEntry]]:
     """Ingest the ``selected`` datasets into ``build``, carry the others over from
     ``previous`` (in ``prev_dir``); outcomes and manifest entries in catalog order."""
@@ -287,6 +292,7 @@ def _build_datasets(
                     linked=linked,
                     previous=_drift_base(previous, ds.id),
                     download=download,
+                    stage=None if stage is None else functools.partial(stage, ds.id),
                 )
             finally:
                 cursor.close()

@@ -120,7 +120,10 @@ def create_app(settings: Settings) -> FastAPI:
     _openapi_aliases(app)
     openapi.install(app)  # the document states the real answers (#21.7)
     _add_middleware(app, settings, _with_restrictions(current_id, access))
-    app.add_middleware(MetricsMiddleware, release_id=current_id)  # /metrics (#17)
+    worker = getattr(app.state, "queue_worker", None)  # its depth gauge (#15, #17)
+    app.add_middleware(
+        MetricsMiddleware, release_id=current_id, queue_depth=worker and worker.depth
+    )  # /metrics (#17)
     if counter is not None:  # outermost: every answer, as sent (issue #17)
         app.add_middleware(UsageMiddleware, counter=counter)
     # outermost of all: the request id and, in JSON, the request's line (issue #17)
@@ -184,10 +187,15 @@ def _lifespan(
         warm_up.start()
         if counter is not None:
             counter.start()
+        queue_worker = getattr(_app.state, "queue_worker", None)  # validations (#15)
+        if queue_worker is not None:
+            queue_worker.start()
         try:
             async with mcp_endpoint.lifespan():  # the MCP session manager runs with the app
                 yield
         finally:
+            if queue_worker is not None:
+                queue_worker.stop()
             if counter is not None:
                 counter.stop()  # the last seconds of counts are written
             # A warm-up still inside DuckDB when the interpreter exits aborts the process
@@ -227,10 +235,12 @@ def _include_routes(
         from ardoise.controlplane.automation import build_router as automation_router
         from ardoise.controlplane.database import LazyEngine
         from ardoise.controlplane.signin import SignIn
+        from ardoise.controlplane.worker import InProcessWorker
         from ardoise.espace import build_router as espace_router
 
         engine = LazyEngine(settings)
         app.state.signin = SignIn(settings, engine)  # sessions of /compte, /producteurs (#15, #16)
+        app.state.queue_worker = InProcessWorker(settings, engine)  # validations (#15)
         app.include_router(automation_router(settings, engine))
         app.include_router(espace_router(settings, app.state.signin, errors.status_of))
         from ardoise.transparence.routes import build_router as transparence_router

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 
+import anyio
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -39,6 +41,11 @@ LATENCY = Histogram(
 CACHE = Counter("ardoise_response_cache", "Réponses de l'API servies du cache ou non", ["result"])
 EXPORTS = Gauge("ardoise_exports_in_flight", "Exports en cours", multiprocess_mode="livesum")
 ENROLMENT = Counter("ardoise_enrolment_checks", "Vérifications de scolarité par issue", ["outcome"])
+QUEUE = Gauge(
+    "ardoise_queue_depth",
+    "Validations de soumissions en file ou en cours (file des tâches, issue #15)",
+    multiprocess_mode="max",  # every process reads the same database
+)
 RELEASE = Gauge(
     "ardoise_release_served",
     "1 pour la release servie (étiquette release)",
@@ -59,9 +66,12 @@ def exposition() -> tuple[bytes, str]:
 class MetricsMiddleware:
     """Counts and times every HTTP answer; answers ``GET /metrics`` itself."""
 
-    def __init__(self, app: ASGIApp, release_id: object) -> None:
+    def __init__(
+        self, app: ASGIApp, release_id: object, queue_depth: Callable[[], int | None] | None = None
+    ) -> None:
         self.app = app
         self.release_id = release_id  # callable: the served release id or None
+        self.queue_depth = queue_depth  # jobs waiting or running; None: unknown now
         self._served: str | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -69,6 +79,10 @@ class MetricsMiddleware:
             await self.app(scope, receive, send)
             return
         if scope["path"] == "/metrics":
+            if self.queue_depth is not None:  # a COUNT in the control plane, off the loop
+                depth = await anyio.to_thread.run_sync(self.queue_depth)
+                if depth is not None:
+                    QUEUE.set(depth)
             await self._metrics(send)
             return
         start = time.perf_counter()
