@@ -54,7 +54,7 @@ def export_response(
 
 # Formats whose whole-dataset export depends on the release alone (Parquet ignores every
 # option: no delimiter, no time zone, field names as headers): written once per release
-# to the server's cache, then streamed from that file, SHA-256 checked (issue #14).
+# to the server's cache, then streamed from that file (issue #14).
 SPOOLED = frozenset({"parquet"})
 
 
