@@ -5,13 +5,15 @@ when the file was removed or changed."""
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pyarrow.parquet as pq
 import pytest
 
-from ardoise.api.exports import _whole
+from ardoise.api.exports import _spooled, _whole
 from ardoise.exporters.spool import file_chunks, spool
 from ardoise.query.model import RecordsQuery
 from ardoise.settings import Settings
@@ -96,3 +98,27 @@ def test_spool_leaves_no_file_when_the_export_fails(tmp_path: Path) -> None:
     (tmp_path / "x.parquet").unlink()
     with pytest.raises(OSError):
         file_chunks(done)
+
+
+class _Release:
+    """What ``_spooled`` reads of a served release (a memo that computes every time)."""
+
+    def __init__(self, cache_dir: Path, release_id: str) -> None:
+        self.cache_dir, self.id = cache_dir, release_id
+
+    def memo(self, key: object, compute: Callable[[], object]) -> object:
+        return compute()
+
+
+def test_the_first_file_of_a_release_removes_those_of_earlier_releases(tmp_path: Path) -> None:
+    stale = tmp_path / "exports" / "r1"
+    stale.mkdir(parents=True)
+    (stale / "d.parquet").write_bytes(b"an earlier release's file")
+    release: Any = _Release(tmp_path, "r2")
+    chunks = _spooled(release, "d", "parquet", iter([b"PAR1", b"..."]), lambda: iter([b"x"]))
+    assert b"".join(chunks) == b"PAR1..."
+    assert [p.name for p in (tmp_path / "exports").iterdir()] == ["r2"]
+    # a cache that cannot be written (a file where the folder goes): streamed anew
+    (tmp_path / "exports" / "r2").rename(tmp_path / "gone")
+    (tmp_path / "exports" / "r2").write_bytes(b"")
+    assert b"".join(_spooled(release, "d", "parquet", iter([b"a"]), lambda: iter([b"b"]))) == b"b"

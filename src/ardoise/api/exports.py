@@ -11,7 +11,7 @@ from fastapi.responses import StreamingResponse
 
 from ardoise.exporters import get_exporter
 from ardoise.exporters.model import ExportColumn, ExportOptions
-from ardoise.exporters.spool import SpooledExport, file_chunks, spool
+from ardoise.exporters.spool import SpooledExport, file_chunks, prune, spool
 from ardoise.query import run
 from ardoise.query.model import RecordsQuery
 from ardoise.query.release import ServedRelease
@@ -74,11 +74,14 @@ def _spooled(
     (from ``chunks``, the very bytes it would have streamed); when the file cannot be
     written (disk full) or read back (removed, changed), the export is streamed anew from
     ``again()``, as without a file."""
-    path = release.cache_dir / "exports" / release.id / f"{dataset_id}.{fmt}"
+    folder = release.cache_dir / "exports"
+
+    def write() -> SpooledExport:
+        prune(folder, keep=release.id)  # the files of earlier releases go
+        return spool(folder / release.id / f"{dataset_id}.{fmt}", chunks)
+
     try:
-        stored: SpooledExport = release.memo(
-            ("spooled_export", dataset_id, fmt), lambda: spool(path, chunks)
-        )
+        stored: SpooledExport = release.memo(("spooled_export", dataset_id, fmt), write)
         return file_chunks(stored)
     except OSError:
         return again()

@@ -13,6 +13,7 @@ the bench machine). Memory stays one chunk, whatever the size.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -59,6 +60,26 @@ def spool(path: Path, chunks: Iterable[bytes]) -> SpooledExport:
         Path(tmp).unlink(missing_ok=True)
         raise
     return SpooledExport(path, size, identity)
+
+
+def prune(folder: Path, keep: str) -> None:
+    """Remove the folders of ``folder`` other than ``keep`` (the files of releases no longer
+    served). A server still reading one of them keeps its open files; one that opens a file
+    now gone streams its export anew.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     for name in ("r1", "r2"):
+    ...         (Path(d) / name).mkdir()
+    ...     prune(Path(d), "r2")
+    ...     sorted(p.name for p in Path(d).iterdir())
+    ['r2']
+    """
+    if not folder.is_dir():
+        return
+    for child in folder.iterdir():
+        if child.name != keep and child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child, ignore_errors=True)
 
 
 def file_chunks(spooled: SpooledExport) -> Iterator[bytes]:
