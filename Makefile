@@ -58,6 +58,8 @@ bench: install  ## benchmarks; each prints JSON lines (API: wrk + Datasette in .
 	@test -x .venv-bench/bin/datasette || { $(PYTHON) -m venv .venv-bench \
 		&& .venv-bench/bin/python -m pip install --quiet datasette; }
 	$(BIN)/python bench/api.py --soak-seconds 300 $(BENCH_API_ARGS)
+	@if test -e var/current; then $(BIN)/python bench/api_cpu.py --pages; \
+		else echo "bench/api_cpu.py : pas de release dans var/ (make release)"; fi
 	$(BIN)/python bench/territories.py $(BENCH_TERRITORIES_ARGS)
 	$(BIN)/python bench/mcp_tools.py $(BENCH_MCP_ARGS)
 	$(BIN)/python bench/dashboard.py $(BENCH_DASHBOARD_ARGS)

@@ -91,6 +91,13 @@ DATASETTE = {
     "facet_secteur": f"/ips/{TABLE}.json?_facet=secteur&_size=0",
     "csv_export": f"/ips/{TABLE}.csv?_stream=on&_size=max",
 }
+# Ardoise's other full exports, against the issue's absolute targets (MB/s of output;
+# Datasette streams CSV only): JSON, JSONL >= 50, Parquet >= 200 (issue #14).
+EXPORTS = {
+    "json_export": (f"{_ODS}/exports/json", 50.0),
+    "jsonl_export": (f"{_ODS}/exports/jsonl", 50.0),
+    "parquet_export": (f"{_ODS}/exports/parquet", 200.0),
+}
 
 
 def app_factory() -> Any:
@@ -556,6 +563,23 @@ def csv_throughput(port: int, path: str, runs: int) -> dict[str, Any]:
     }
 
 
+def export_throughput(port: int, path: str, runs: int) -> dict[str, Any]:
+    """MB/s of one full export downloaded ``runs`` times after a warm-up (same size each)."""
+    size, _, _ = csv_download(port, path)
+    times = []
+    for _ in range(runs):
+        n, s, _ = csv_download(port, path)
+        if n != size:
+            raise SystemExit(f"export {path} de taille variable : {n} != {size}")
+        times.append(s)
+    return {
+        "bytes": size,
+        "runs": runs,
+        "best_s": round(min(times), 4),
+        "mb_per_s": round(size * runs / sum(times) / 1e6, 2),
+    }
+
+
 def soak(port: int, path: str, pid: int, seconds: float) -> dict[str, Any]:
     """Export in a loop for ``seconds`` while sampling the server's RSS every second."""
     samples: list[tuple[float, float]] = []
@@ -710,6 +734,10 @@ class Run:
         self.emit(
             (name, cache, "csv_export", nworkers), csv_throughput(port, csv_path, args.csv_runs)
         )
+        if name == "ardoise":
+            for export, (path, target) in EXPORTS.items():
+                r = export_throughput(port, path, args.csv_runs)
+                self.emit((name, cache, export, nworkers), {**r, "target_mb_per_s": target})
 
 
 def _cpus(spec: str) -> set[int]:
@@ -847,6 +875,9 @@ def summary(
     met |= {f"p99_le_50ms_{q}": p99[q] <= 50 for q in shapes}
     csv_mb = results[("ardoise", "off", "csv_export", 1)]["mb_per_s"]
     met["csv_ge_50_mb_per_s"] = csv_mb >= 50
+    for export, (_, target) in EXPORTS.items():
+        got = results.get(("ardoise", "off", export, 1), {}).get("mb_per_s")
+        met[f"{export}_ge_{target:g}_mb_per_s"] = None if got is None else got >= target
     met["memory_flat"] = memory.get("verdict") == "flat" if memory else None
     extra = {f"ratios_cache_off_{w}_workers": ratios("off", w) for w in workers if w != 1}
     return {
@@ -861,6 +892,9 @@ def summary(
         **extra,
         "p99_ms_cache_off": p99,
         "csv_mb_per_s_cache_off": csv_mb,
+        "exports_mb_per_s_cache_off": {
+            e: results.get(("ardoise", "off", e, 1), {}).get("mb_per_s") for e in EXPORTS
+        },
         "memory": memory,
         "answers_match": same,
         "targets": {

@@ -4,12 +4,14 @@ downloads: every check first, then the stream."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 
 from fastapi.responses import StreamingResponse
 
 from ardoise.exporters import get_exporter
 from ardoise.exporters.model import ExportColumn, ExportOptions
+from ardoise.exporters.spool import SpooledExport, file_chunks, prune, spool
 from ardoise.query import run
 from ardoise.query.model import RecordsQuery
 from ardoise.query.release import ServedRelease
@@ -27,10 +29,18 @@ def export_response(
     """Validate everything, then stream: errors before the first byte are clean 400s."""
     exporter = get_exporter(fmt)
     view = release.dataset(dataset_id)
-    labels = {f.name: f.label for f in view.dataset.fields}
-    columns, batches = run.export_batches(release, dataset_id, query, time_limit_ms=time_limit_ms)
-    export_columns = [ExportColumn(c.name, c.type, labels.get(c.name, c.name)) for c in columns]
-    chunks: Iterator[bytes] = exporter.export(export_columns, batches, options)
+
+    def chunks_now() -> Iterator[bytes]:
+        labels = {f.name: f.label for f in view.dataset.fields}
+        columns, batches = run.export_batches(
+            release, dataset_id, query, time_limit_ms=time_limit_ms
+        )
+        export_columns = [ExportColumn(c.name, c.type, labels.get(c.name, c.name)) for c in columns]
+        return exporter.export(export_columns, batches, options)
+
+    chunks = chunks_now()
+    if fmt in SPOOLED and view is release.views.get(dataset_id) and _whole(query):
+        chunks = _spooled(release, dataset_id, fmt, chunks, chunks_now)
     # Pull the first chunk now: it runs the query, so its errors are clean 400s, not a
     # 200 cut short (every exporter puts its opening in the chunk of the first batch).
     first = next(chunks, b"")
@@ -40,3 +50,38 @@ def export_response(
         media_type=exporter.media_type,
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+# Formats whose whole-dataset export depends on the release alone (Parquet ignores every
+# option: no delimiter, no time zone, field names as headers): written once per release
+# to the server's cache, then streamed from that file (issue #14).
+SPOOLED = frozenset({"parquet"})
+
+
+def _whole(query: RecordsQuery) -> bool:
+    """The query exports every row and field as stored (no select, filter, order, window)."""
+    return replace(query, lang=None, timezone=None) == RecordsQuery()
+
+
+def _spooled(
+    release: ServedRelease,
+    dataset_id: str,
+    fmt: str,
+    chunks: Iterator[bytes],
+    again: Callable[[], Iterator[bytes]],
+) -> Iterator[bytes]:
+    """The chunks of the release's file of this export, written by the first request
+    (from ``chunks``, the very bytes it would have streamed); when the file cannot be
+    written (disk full) or read back (removed, changed), the export is streamed anew from
+    ``again()``, as without a file."""
+    folder = release.cache_dir / "exports"
+
+    def write() -> SpooledExport:
+        prune(folder, keep=release.id)  # the files of earlier releases go
+        return spool(folder / release.id / f"{dataset_id}.{fmt}", chunks)
+
+    try:
+        stored: SpooledExport = release.memo(("spooled_export", dataset_id, fmt), write)
+        return file_chunks(stored)
+    except OSError:
+        return again()

@@ -108,6 +108,7 @@ class ServedRelease:
     ) -> None:
         self.path = path
         self.restrictions = restrictions
+        self.cache_dir = settings.cache_dir  # derived files of the server (never the release)
         self._memo = Memo(str(path))
         self.manifest: Manifest = Manifest.read(path / "manifest.json")
         self.id: str = self.manifest.release_id
