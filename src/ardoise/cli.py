@@ -295,6 +295,20 @@ def _add_controlplane_commands() -> None:
     app.command("soumettre")(soumettre)
     app.add_typer(submissions_app, name="soumissions")
     app.add_typer(access_app, name="acces")  # restricted datasets (issue #16)
+    _wire_habilitations()
+
+
+def _wire_habilitations() -> None:
+    """``ardoise habilitations …`` and the token command's ``--habilitation`` (issue #16)."""
+    from ardoise.controlplane.habilitation_tokens import operator_issuer
+    from ardoise.controlplane.habilitations_cli import habilitations_app
+
+    app.add_typer(habilitations_app, name="habilitations")
+    try:
+        from ardoise.scolarite import commands as scolarite_commands
+    except ImportError:  # without the scolarite extra: no token command to wire
+        return
+    scolarite_commands.HABILITATION_ISSUER["issue"] = lambda *a: operator_issuer(_settings())(*a)
 
 
 _add_controlplane_commands()

@@ -27,9 +27,9 @@ from ardoise.controlplane import (
     organisations,
     restrictions,
 )
-from ardoise.controlplane.organisations import MINISTRY
 from ardoise.controlplane.database import make_engine, migrate
 from ardoise.controlplane.errors import Forbidden, Unauthenticated
+from ardoise.controlplane.organisations import MINISTRY
 from ardoise.controlplane.permissions import OPERATOR, PERMISSIONS, Action, Principal, authorize
 from ardoise.controlplane.schema import journal as journal_table
 from tests.controlplane.habilitation_world import request as habilitation_request

@@ -24,15 +24,17 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, Engine, func, select
 
-from ardoise.controlplane.errors import Conflict, Throttled
+from ardoise.controlplane.database import open_control_plane
+from ardoise.controlplane.errors import Conflict, ControlPlaneError, Throttled
 from ardoise.controlplane.habilitations import HabilitationState, get, load
 from ardoise.controlplane.journal import record
 from ardoise.controlplane.organisations import find_organisation
-from ardoise.controlplane.permissions import Action, Principal, authorize
+from ardoise.controlplane.permissions import OPERATOR, Action, Principal, authorize
 from ardoise.controlplane.schema import journal
 from ardoise.scolarite import audit, tokens
 from ardoise.scolarite.database import database_url, make_engine, migrate
@@ -109,9 +111,12 @@ def issue(
     *,
     rate_limit: int,
     now: datetime | None = None,
+    scopes: Sequence[str] | None = None,
+    expires: datetime | None = None,
 ) -> tuple[tokens.Token, str]:
     """A new token of the validated habilitation (its secret, shown once); older live
-    tokens of it expire :data:`ROTATION_OVERLAP` later."""
+    tokens of it expire :data:`ROTATION_OVERLAP` later. ``scopes`` and ``expires`` (the
+    operator's CLI) narrow the grant, never widen it."""
     now = now or datetime.now(UTC)
     with engine.begin() as conn:
         found = get(conn, principal, habilitation_id)
@@ -129,6 +134,7 @@ def issue(
         raise Conflict("Un jeton ne s'émet que pour une habilitation validée.")
     if found.expires_at <= now:
         raise Conflict("L'habilitation est arrivée à échéance : plus aucun jeton ne s'émet.")
+    chosen, until = _narrowed(found.granted, found.expires_at, scopes, expires)
     with engine.connect() as conn:
         org = find_organisation(conn, found.organisation_id)
     live = tokens.TokenState.VALID
@@ -137,8 +143,8 @@ def issue(
         registry,
         siret=org.siret,
         intitule=f"{org.name} — {found.request.finalite}"[:200],
-        scopes=list(found.granted),
-        expire_le=found.expires_at,
+        scopes=chosen,
+        expire_le=until,
         limite_par_seconde=rate_limit,
         now=now,
         habilitation_id=habilitation_id,
@@ -151,6 +157,26 @@ def issue(
         record(conn, principal, Action.JETON_EMETTRE, found.organisation_id, habilitation_id,
                {"jeton": token.id, "rotation": len(older)})  # fmt: skip
     return token, secret
+
+
+def _narrowed(
+    granted: tuple[str, ...],
+    until: datetime,
+    scopes: Sequence[str] | None,
+    expires: datetime | None,
+) -> tuple[list[str], datetime]:
+    chosen = list(granted) if not scopes else [s for s in dict.fromkeys(scopes) if s]
+    beyond = [s for s in chosen if s not in granted]
+    if beyond:
+        raise ControlPlaneError(
+            f"Scope(s) non accordé(s) par l'habilitation : {', '.join(beyond)} "
+            f"(accordés : {', '.join(granted)})."
+        )
+    if expires is not None and expires > until:
+        raise ControlPlaneError(
+            f"Le jeton ne peut expirer après l'habilitation (échéance le {until:%Y-%m-%d})."
+        )
+    return chosen, expires or until
 
 
 def tokens_of(
@@ -170,3 +196,20 @@ def granted_scopes(
     with engine.connect() as conn:
         found = load(conn, habilitation_id)
     return found.state, found.granted
+
+
+def operator_issuer(settings: Settings) -> Callable[..., tuple[tokens.Token, str]]:
+    """What ``ardoise scolarite jeton creer --habilitation ID`` calls (wired by
+    ``ardoise.cli``): :func:`issue` as the operator, on the configured databases."""
+
+    def issuer(
+        habilitation_id: str, scopes: Sequence[str], expires: datetime | None, rate_limit: int
+    ) -> tuple[tokens.Token, str]:
+        engine = open_control_plane(settings)
+        try:
+            return issue(engine, Registry(settings).get(), OPERATOR, habilitation_id,
+                         rate_limit=rate_limit, scopes=scopes, expires=expires)  # fmt: skip
+        finally:
+            engine.dispose()
+
+    return issuer
