@@ -76,11 +76,33 @@ def _run_build(settings: Settings, only: list[str] | None, publish: bool) -> Bui
             bar.update(task, description=label, completed=done, total=total)
 
         try:
-            return build_release(settings, only, publish=publish, progress=tick)
+            services = _service_sources(settings)
+            return build_release(settings, only, publish=publish, progress=tick, services=services)
         except ArdoiseError as exc:
             raise _fail(str(exc)) from None
         except OSError as exc:  # read-only or full var/: a clear message, not a traceback
             raise _unwritable(settings, exc) from None
+
+
+def _service_sources(settings: Settings) -> list[Any]:
+    """The service datasets another layer writes: the habilitation register (issue #16),
+    when the control plane is installed and its database exists."""
+    try:
+        require("producteurs")
+    except MissingExtra:
+        return []
+    from ardoise.controlplane.database import database_url, is_migrated, make_engine
+    from ardoise.controlplane.register import service_source
+
+    url = database_url(settings)
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
+        return []
+    try:
+        engine = make_engine(url)
+        return [service_source(engine)] if is_migrated(engine) else []
+    except Exception:  # an unreachable control plane never stops an ingest
+        err.print("Registre des habilitations : base du plan de contrôle injoignable.")
+        return []
 
 
 UNWRITABLE = 3  # exit code: var/ cannot be written (1 means "a dataset was blocked")

@@ -38,6 +38,8 @@ from ardoise.controlplane.schema import habilitation_messages, habilitations, or
 from ardoise.scolarite import scopes as scope_names
 from ardoise.stored import as_utc
 
+SCOPES = scope_names.ALL  # what a request may ask for (the enrolment API's scopes)
+
 
 class HabilitationState(StrEnum):
     BROUILLON = "brouillon"

@@ -22,6 +22,7 @@ from ardoise.controlplane import habilitation_tokens as hab_tokens
 from ardoise.controlplane.errors import ControlPlaneError
 from ardoise.controlplane.habilitation_mails import mails_for
 from ardoise.controlplane.habilitations import (
+    TRANSITIONS,
     Event,
     Habilitation,
     HabilitationState,
@@ -30,7 +31,8 @@ from ardoise.controlplane.habilitations import (
 )
 from ardoise.controlplane.mail import Mailer
 from ardoise.controlplane.notices import send_later
-from ardoise.controlplane.permissions import Principal
+from ardoise.controlplane.organisations import MINISTRY
+from ardoise.controlplane.permissions import Principal, authorize
 from ardoise.controlplane.schema import habilitations, organisations
 from ardoise.urls import Urls
 
@@ -103,6 +105,7 @@ class Instruction:
     ) -> Habilitation:
         """Validate with ``scopes`` (some or all of those asked) until ``expires``."""
         now = now or datetime.now(UTC)
+        authorize(principal, TRANSITIONS[Event.VALIDER].action, MINISTRY)  # before the checks
         with self.engine.connect() as conn:
             asked = load(conn, habilitation_id).request.scopes
         chosen = [s for s in asked if s in set(scopes)]
@@ -118,7 +121,7 @@ class Instruction:
             expires = expires.replace(tzinfo=UTC)
         if not now < expires <= now + MAX_DURATION:
             raise ControlPlaneError("L'échéance doit être dans le futur, à trois ans au plus.")
-        values = {"scopes_accordes": " ".join(chosen), "expire_le": expires}
+        values = {"scopes_accordes": " ".join(chosen), "expire_le": expires, "validee_le": now}
         return self.apply(principal, habilitation_id, Event.VALIDER, message, values, now)
 
     def refuse(self, principal: Principal, habilitation_id: str, message: str) -> Habilitation:

@@ -186,6 +186,7 @@ habilitations = Table(
     Column("cree_le", DateTime(timezone=True), nullable=False),
     Column("soumise_le", DateTime(timezone=True), nullable=True),
     Column("decidee_le", DateTime(timezone=True), nullable=True),
+    Column("validee_le", DateTime(timezone=True), nullable=True),  # the grant (register)
     Column("expire_le", DateTime(timezone=True), nullable=True),  # set on validation
     Column("modifiee_le", DateTime(timezone=True), nullable=False),
     Column("rappel_30_le", DateTime(timezone=True), nullable=True),  # reminders sent

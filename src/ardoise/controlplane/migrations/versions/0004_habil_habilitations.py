@@ -42,6 +42,7 @@ def upgrade() -> None:
         sa.Column("cree_le", _TS, nullable=False),
         sa.Column("soumise_le", _TS, nullable=True),
         sa.Column("decidee_le", _TS, nullable=True),
+        sa.Column("validee_le", _TS, nullable=True),
         sa.Column("expire_le", _TS, nullable=True),
         sa.Column("modifiee_le", _TS, nullable=False),
         sa.Column("rappel_30_le", _TS, nullable=True),
