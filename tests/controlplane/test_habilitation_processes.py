@@ -96,7 +96,7 @@ def world(
             start_new_session=True,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+        )
         for p in ports
     ]
     try:
