@@ -262,3 +262,44 @@ def test_describe_gives_the_public_facts_only(world: World, registry: Engine) ->
     assert not any(("dpd" in f or "technique" in f or "email" in f) for f in fields)
     with pytest.raises(HabilitationNotFound):
         hab.describe(world.engine, "inconnue")
+
+
+def test_the_automation_api_reads_habilitations_and_the_register(
+    world: World, registry: Engine, tmp_path: Path
+) -> None:
+    from fastapi import FastAPI
+    from starlette.testclient import TestClient
+
+    from ardoise.controlplane import keys
+    from ardoise.controlplane.automation import PREFIX, build_router
+    from ardoise.controlplane.database import LazyEngine
+    from ardoise.controlplane.permissions import OPERATOR
+    from ardoise.web.errors import install as install_errors
+
+    flow = _instruction(world, registry)
+    hid = _submitted(world, flow)
+    with world.engine.begin() as conn:
+        secret = keys.create_key(conn, OPERATOR, PARTNER, "lecture", ["lire"])[1]
+        other = keys.create_key(conn, OPERATOR, "region-84", "lecture", ["lire"])[1]
+    settings = load_settings(var_dir=tmp_path)
+    lazy = LazyEngine(settings)
+    lazy._engine = world.engine  # the test's database
+    app = FastAPI()
+    install_errors(app)  # the one error table, as in the assembled app
+    app.include_router(build_router(settings, lazy))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        assert client.get(f"{PREFIX}/registre/habilitations").json() == []  # not granted yet
+        flow.grant(
+            _who(world, "instructeur"), hid, [scopes.SCOLARITE], datetime.now(UTC) + timedelta(9)
+        )
+        [entry] = client.get(f"{PREFIX}/registre/habilitations").json()
+        assert entry["habilitation"] == hid and entry["etat"] == "validee"
+        assert DPO not in str(entry) and TECH not in str(entry)
+        auth = {"Authorization": f"Bearer {secret}"}
+        mine = client.get(f"{PREFIX}/organisations/{PARTNER}/habilitations", headers=auth)
+        assert [h["id"] for h in mine.json()] == [hid]
+        one = client.get(f"{PREFIX}/habilitations/{hid}", headers=auth).json()
+        assert one["state"] == "validee" and one["granted"] == [scopes.SCOLARITE]
+        assert client.get(f"{PREFIX}/habilitations/{hid}").status_code == 401
+        stranger = {"Authorization": f"Bearer {other}"}
+        assert client.get(f"{PREFIX}/habilitations/{hid}", headers=stranger).status_code == 404

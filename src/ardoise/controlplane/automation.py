@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request, UploadFile
 
-from ardoise.controlplane import datasets, keys, organisations, submissions
+from ardoise.controlplane import datasets, habilitations_api, keys, organisations, submissions
 from ardoise.controlplane.database import LazyEngine
 from ardoise.controlplane.errors import ControlPlaneError, Unauthenticated
 from ardoise.controlplane.mail import Mailer
@@ -109,4 +109,5 @@ def build_router(settings: Settings, engine: LazyEngine | None = None) -> APIRou
         )
         return _submission(done)
 
+    habilitations_api.add_routes(router, lazy, principal)  # issue #16
     return router
