@@ -93,3 +93,17 @@ def test_the_register_is_published_and_served_like_any_dataset(
     assert [(r["habilitation"], r["etat"]) for r in after] == [(first, "revoquee")]
     engine.dispose()
     reg.dispose()
+
+
+def test_ingest_passes_the_register_only_when_the_control_plane_exists(tmp_path: Path) -> None:
+    from ardoise.cli import _service_sources
+    from ardoise.settings import load_settings
+
+    settings = load_settings(environ={}, var_dir=tmp_path / "var")
+    assert _service_sources(settings) == []  # no control plane yet: nothing to publish
+    engine = make_engine(f"sqlite:///{tmp_path / 'var' / 'controle.db'}")
+    migrate(engine)
+    engine.dispose()
+    [source] = _service_sources(settings)
+    assert source.dataset_id == DS and source.descriptor == register.DESCRIPTOR
+    assert source.write(tmp_path / "out") == 0  # nothing granted: no file

@@ -25,6 +25,7 @@ from ardoise.controlplane import (
     journal,
     keys,
     organisations,
+    register,
     restrictions,
 )
 from ardoise.controlplane.database import make_engine, migrate
@@ -179,7 +180,7 @@ def _operations(world: World) -> dict[str, Callable[[Connection, Principal], obj
         "habilitation.instruire": lambda conn, p: habilitations.list_for(conn, p, None),
         "habilitation.decider": gate(Action.HABILITATION_DECIDER, MINISTRY),
         "habilitation.suspendre": gate(Action.HABILITATION_SUSPENDRE, MINISTRY),
-        "registre.lire": gate(Action.REGISTRE_LIRE, MINISTRY),
+        "registre.lire": lambda conn, p: register.entries(conn, p),
     }
 
 
