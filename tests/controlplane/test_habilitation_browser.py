@@ -121,7 +121,7 @@ def test_request_instruct_amend_validate_use_revoke(
         instructor.wait_for_selector("#accordes")
         assert instructor.text_content("#accordes") == scopes.SCOLARITE
         dpo = [m for m in smtp_sink.wait(3) if DPO in str(m["To"])]
-        assert [m["Subject"] for m in dpo] == [
+        assert sorted(m["Subject"] for m in dpo) == [
             "[Ardoise] Demande d'habilitation soumise par CAF du Rhône",
             "[Ardoise] Habilitation validée : CAF du Rhône",
         ]

@@ -84,12 +84,13 @@ def test_the_whole_path_with_the_dpo_emailed(
     for t in flow.sent or []:
         t.join(10)
     dpo_mails = smtp_sink.wait(3)
-    assert [m["Subject"] for m in smtp_sink.to(DPO)] == [
+    assert sorted(m["Subject"] for m in smtp_sink.to(DPO)) == [
         "[Ardoise] Demande d'habilitation soumise par CAF du Rhône",
         "[Ardoise] Habilitation validée : CAF du Rhône",
     ]  # the first submission and the decision; not the resubmission
     assert len(smtp_sink.to(TECH)) == 1  # the request for changes
-    assert "Délibération n° 2026-114" in smtp_sink.to(DPO)[1].get_content()
+    validated = next(m for m in smtp_sink.to(DPO) if "validée" in str(m["Subject"]))
+    assert "Délibération n° 2026-114" in validated.get_content()
     assert len(dpo_mails) == 3
     with world.engine.connect() as conn:
         messages = hab.thread(conn, partner, hid)
@@ -303,3 +304,34 @@ def test_the_automation_api_reads_habilitations_and_the_register(
         assert client.get(f"{PREFIX}/habilitations/{hid}").status_code == 401
         stranger = {"Authorization": f"Bearer {other}"}
         assert client.get(f"{PREFIX}/habilitations/{hid}", headers=stranger).status_code == 404
+
+
+def test_a_refusal_and_a_suspension_reach_the_dpo(
+    world: World, registry: Engine, smtp_sink: SmtpSink, tmp_path: Path
+) -> None:
+    settings = signin_settings(load_settings(var_dir=tmp_path), sink=smtp_sink)
+    flow = _instruction(world, registry, Mailer(settings))
+    instructor = _who(world, "instructeur")
+    refused = _submitted(world, flow)
+    with pytest.raises(ControlPlaneError, match="Motivez"):
+        flow.refuse(instructor, refused, "  ")
+    flow.refuse(instructor, refused, "Base légale insuffisante.")
+    granted = _submitted(world, flow)
+    flow.grant(instructor, granted, [scopes.SCOLARITE], datetime.now(UTC) + timedelta(30))
+    flow.apply(instructor, granted, Event.SUSPENDRE, "Contrôle.")
+    for t in flow.sent or []:
+        t.join(10)
+    smtp_sink.wait(5)
+    subjects = [str(m["Subject"]) for m in smtp_sink.to(DPO)]
+    assert subjects.count("[Ardoise] Demande d'habilitation soumise par CAF du Rhône") == 2
+    assert sorted(subjects) == sorted(  # sent by threads: in any order
+        [
+            "[Ardoise] Demande d'habilitation soumise par CAF du Rhône",
+            "[Ardoise] Habilitation refusée : CAF du Rhône",
+            "[Ardoise] Demande d'habilitation soumise par CAF du Rhône",
+            "[Ardoise] Habilitation validée : CAF du Rhône",
+            "[Ardoise] Habilitation suspendue : CAF du Rhône",
+        ]
+    )
+    refusal = next(m for m in smtp_sink.to(DPO) if "refusée" in str(m["Subject"])).get_content()
+    assert "Message : Base légale insuffisante." in refusal and "sco_" not in refusal

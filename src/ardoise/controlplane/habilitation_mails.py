@@ -40,11 +40,19 @@ def _facts(h: Habilitation, organisation: str) -> list[str]:
 
 
 def mails_for(
-    h: Habilitation, event: Event, organisation: str, urls: Urls, first_submission: bool
+    h: Habilitation,
+    event: Event,
+    organisation: str,
+    urls: Urls,
+    first_submission: bool,
+    message: str = "",
 ) -> list[Mail]:
-    """The mails ``event`` sends (to the DPO, or to the technical contact)."""
+    """The mails ``event`` sends (to the DPO, or to the technical contact), with the
+    message that came with it (the instruction's reasons)."""
     link = urls.habilitation_page(h.id)
     facts = "\n".join(_facts(h, organisation))
+    if message.strip():
+        facts += f"\n\nMessage : {message.strip()}"
     if event is Event.SOUMETTRE:
         if not first_submission:
             return []

@@ -54,12 +54,12 @@ class Instruction:
     def _urls(self) -> Urls:
         return Urls.of(self.mailer.public_url if self.mailer else "")
 
-    def _mail(self, h: Habilitation, event: Event, first: bool) -> None:
+    def _mail(self, h: Habilitation, event: Event, first: bool, message: str) -> None:
         with self.engine.connect() as conn:
             name = conn.execute(
                 select(organisations.c.nom).where(organisations.c.id == h.organisation_id)
             ).scalar_one()
-        thread = send_later(self.mailer, mails_for(h, event, name, self._urls(), first))
+        thread = send_later(self.mailer, mails_for(h, event, name, self._urls(), first, message))
         if thread is not None and self.sent is not None:
             self.sent.append(thread)
 
@@ -83,7 +83,7 @@ class Instruction:
             elif event in CHAINED:
                 with self.registry().begin() as reg:
                     hab_tokens.chain(reg, habilitation_id, event.value, now)
-        self._mail(moved, event, first)
+        self._mail(moved, event, first, message)
         return moved
 
     def submit(self, principal: Principal, habilitation_id: str, message: str = "") -> Habilitation:
