@@ -76,11 +76,33 @@ def _run_build(settings: Settings, only: list[str] | None, publish: bool) -> Bui
             bar.update(task, description=label, completed=done, total=total)
 
         try:
-            return build_release(settings, only, publish=publish, progress=tick)
+            services = _service_sources(settings)
+            return build_release(settings, only, publish=publish, progress=tick, services=services)
         except ArdoiseError as exc:
             raise _fail(str(exc)) from None
         except OSError as exc:  # read-only or full var/: a clear message, not a traceback
             raise _unwritable(settings, exc) from None
+
+
+def _service_sources(settings: Settings) -> list[Any]:
+    """The service datasets another layer writes: the habilitation register (issue #16),
+    when the control plane is installed and its database exists."""
+    try:
+        require("producteurs")
+    except MissingExtra:
+        return []
+    from ardoise.controlplane.database import database_url, is_migrated, make_engine
+    from ardoise.controlplane.register import service_source
+
+    url = database_url(settings)
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
+        return []
+    try:
+        engine = make_engine(url)
+        return [service_source(engine)] if is_migrated(engine) else []
+    except Exception:  # an unreachable control plane never stops an ingest
+        err.print("Registre des habilitations : base du plan de contrôle injoignable.")
+        return []
 
 
 UNWRITABLE = 3  # exit code: var/ cannot be written (1 means "a dataset was blocked")
@@ -296,6 +318,20 @@ def _add_controlplane_commands() -> None:
     app.add_typer(submissions_app, name="soumissions")
     app.command("travailleur")(travailleur)  # the validation queue's worker (issue #15)
     app.add_typer(access_app, name="acces")  # restricted datasets (issue #16)
+    _wire_habilitations()
+
+
+def _wire_habilitations() -> None:
+    """``ardoise habilitations …`` and the token command's ``--habilitation`` (issue #16)."""
+    from ardoise.controlplane.habilitation_tokens import operator_issuer
+    from ardoise.controlplane.habilitations_cli import habilitations_app
+
+    app.add_typer(habilitations_app, name="habilitations")
+    try:
+        from ardoise.scolarite import commands as scolarite_commands
+    except ImportError:  # without the scolarite extra: no token command to wire
+        return
+    scolarite_commands.HABILITATION_ISSUER["issue"] = lambda *a: operator_issuer(_settings())(*a)
 
 
 _add_controlplane_commands()

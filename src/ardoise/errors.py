@@ -22,6 +22,7 @@ Our exception hierarchy (HTTP status and ``error_code`` of the Explore API in br
         x AccountNotFound                      (controlplane.errors)
         x KeyNotFound                          (controlplane.errors)
         x SubmissionNotFound                   (controlplane.errors)
+        x HabilitationNotFound                 (controlplane.errors)
       x SourceError                      [500] cannot read a source at all (ingest)
         x SourceMissing
         x SourceUnreadable
@@ -53,6 +54,7 @@ Our exception hierarchy (HTTP status and ``error_code`` of the Explore API in br
         x Unauthenticated                [401] no session or API key, or an unknown one
         x Forbidden                      [403] not allowed by the permission table
         x Conflict                       [409] already exists, or held by another action
+        x Throttled                      [429] too many attempts (token issuance)
         x UploadTooLarge                 [413] an upload above upload_max_mb
         x ProviderUnavailable            [503] the OpenID Connect provider cannot be reached
 

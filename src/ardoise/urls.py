@@ -232,6 +232,16 @@ class Urls:
         """A submission in the Automation API: its state, validation progress, report."""
         return f"{self.base}/api/producteurs/v1/soumissions/{segment(submission_id)}"
 
+    # --- Habilitations (issue #16) -------------------------------------------------------
+
+    def habilitations_register(self) -> str:
+        """The public register of granted habilitations (a page)."""
+        return f"{self.base}/habilitations"
+
+    def habilitation_page(self, habilitation_id: str) -> str:
+        """One habilitation, for its organisation and the instructors (signed in)."""
+        return f"{self.base}/producteurs/habilitations/{segment(habilitation_id)}"
+
     @staticmethod
     def page_twin(path: str, encoded_query: str) -> str:
         """The JSON twin of the page at ``path``: ``/x`` → ``/x.json``, ``/`` → ``/index.json``."""

@@ -18,12 +18,23 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import Connection, Engine, func, select
 
-from ardoise.controlplane import accounts, datasets, journal, keys, organisations, restrictions
+from ardoise.controlplane import (
+    accounts,
+    datasets,
+    habilitations,
+    journal,
+    keys,
+    organisations,
+    register,
+    restrictions,
+)
 from ardoise.controlplane.database import make_engine, migrate
 from ardoise.controlplane.errors import Forbidden, Unauthenticated
+from ardoise.controlplane.organisations import MINISTRY
 from ardoise.controlplane.permissions import OPERATOR, PERMISSIONS, Action, Principal, authorize
 from ardoise.controlplane.schema import journal as journal_table
 from ardoise.transparence.usage_pages import usage_siret
+from tests.controlplane.habilitation_world import request as habilitation_request
 
 OWNER, OTHER = "depp", "region-84"
 
@@ -39,6 +50,7 @@ PRINCIPALS = (
     "cle_soumettre",
     "cle_relire",
     "cle_autre_organisation",  # every scope, of the other organisation
+    "instructeur",  # issue #16: instructor of habilitations, in the ministry's organisation
 )
 READERS = {"contributeur", "relecteur", "administrateur", "administrateur_national"}
 ADMINS = {"administrateur", "administrateur_national", "operateur"}
@@ -60,12 +72,28 @@ EXPECTED: dict[str, set[str]] = {
     # issue #16: any signed-in person, for their own children; never an API key
     "famille.consulter": {
         "membre_autre_organisation",
+        "instructeur",
         "contributeur",
         "relecteur",
         "administrateur",
         "administrateur_national",
         "operateur",
     },
+    # issue #16, habilitations: the requesting organisation (here the owner) asks, reads,
+    # holds the tokens; the ministry's instructors decide; the register is public
+    "habilitation.demander": {"contributeur", "administrateur", "operateur"},
+    "habilitation.lire": {
+        "contributeur",
+        "administrateur",
+        "administrateur_national",
+        "operateur",
+        "cle_lire",
+    },
+    "jeton.emettre": {"administrateur", "operateur"},
+    "habilitation.instruire": {"instructeur", "administrateur_national", "operateur"},
+    "habilitation.decider": {"instructeur", "operateur"},
+    "habilitation.suspendre": {"instructeur", "administrateur_national", "operateur"},
+    "registre.lire": set(PRINCIPALS),
 }
 
 
@@ -87,12 +115,16 @@ def _seed(engine: Engine) -> World:
         organisations.create_organisation(
             conn, OPERATOR, id=OTHER, name="Région", siret="23690001900019", type="region"
         )
+        organisations.create_organisation(
+            conn, OPERATOR, id=MINISTRY, name="Ministère", siret="11004301500012", type="ministere"
+        )
         for kind in (
             "membre_autre_organisation",
             "contributeur",
             "relecteur",
             "administrateur",
             "administrateur_national",
+            "instructeur",
             "nouveau",
         ):
             ids[kind] = accounts.create_local_account(
@@ -106,6 +138,7 @@ def _seed(engine: Engine) -> World:
         for role in ("contributeur", "relecteur", "administrateur"):
             organisations.add_member(conn, OPERATOR, OWNER, ids[role], role)
             organisations.add_member(conn, OPERATOR, OTHER, ids["membre_autre_organisation"], role)
+        organisations.add_member(conn, OPERATOR, MINISTRY, ids["instructeur"], "instructeur")
         for scope in ("lire", "soumettre", "relire"):
             secrets[f"cle_{scope}"] = keys.create_key(conn, OPERATOR, OWNER, scope, [scope])[1]
         secrets["cle_autre_organisation"] = keys.create_key(
@@ -131,8 +164,8 @@ def _operations(world: World) -> dict[str, Callable[[Connection, Principal], obj
     (later layers of the issue): their actions are checked at ``authorize``, the gate
     those operations will call."""
 
-    def gate(action: Action) -> Callable[[Connection, Principal], object]:
-        return lambda conn, p: authorize(p, action, OWNER)
+    def gate(action: Action, on: str = OWNER) -> Callable[[Connection, Principal], object]:
+        return lambda conn, p: authorize(p, action, on)
 
     return {
         "organisation.creer": lambda conn, p: organisations.create_organisation(
@@ -154,6 +187,15 @@ def _operations(world: World) -> dict[str, Callable[[Connection, Principal], obj
         ),
         "usage.lire": lambda conn, p: usage_siret(conn, p, OWNER),
         "famille.consulter": lambda conn, p: authorize(p, Action.FAMILLE_CONSULTER, None),
+        "habilitation.demander": lambda conn, p: habilitations.create(
+            conn, p, OWNER, habilitation_request()
+        ),
+        "habilitation.lire": lambda conn, p: habilitations.list_for(conn, p, OWNER),
+        "jeton.emettre": gate(Action.JETON_EMETTRE),  # needs a validated one: see below
+        "habilitation.instruire": lambda conn, p: habilitations.list_for(conn, p, None),
+        "habilitation.decider": gate(Action.HABILITATION_DECIDER, MINISTRY),
+        "habilitation.suspendre": gate(Action.HABILITATION_SUSPENDRE, MINISTRY),
+        "registre.lire": lambda conn, p: register.entries(conn, p),
     }
 
 

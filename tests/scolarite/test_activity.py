@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from ardoise.controlplane import accounts, organisations
 from ardoise.controlplane.database import make_engine as cp_engine
 from ardoise.controlplane.database import migrate as cp_migrate
+from ardoise.controlplane.organisations import MINISTRY
 from ardoise.controlplane.permissions import OPERATOR
 from ardoise.controlplane.signin import SignIn
 from ardoise.espace import build_router as espace_router
@@ -148,13 +149,19 @@ def client(
         for org, siret in (("caf", SIRETS["caf"]), ("mairie", SIRETS["mairie"])):
             organisations.create_organisation(conn, OPERATOR, id=org, name=org, siret=siret,
                                               type="commune")  # fmt: skip
-        for who, national in (("partenaire", False), ("instructeur", True), ("isole", False)):
+        organisations.create_organisation(conn, OPERATOR, id=MINISTRY, name="Ministère",
+                                          siret="21690123100011", type="ministere")  # fmt: skip
+        for who, national in (
+            ("partenaire", False), ("instructeur", True), ("isole", False), ("instructrice", False)
+        ):  # fmt: skip
             account = accounts.create_local_account(
                 conn, OPERATOR, email=f"{who}@exemple.fr", name=who, password="x" * 12,
                 national=national,
             )  # fmt: skip
             if who == "partenaire":
                 organisations.add_member(conn, OPERATOR, "caf", account.id, "relecteur")
+            if who == "instructrice":  # an instructor of habilitations, not a national admin
+                organisations.add_member(conn, OPERATOR, MINISTRY, account.id, "instructeur")
     engine.dispose()
     settings = fixture_settings.replace(controlplane_database_url=url, local_sign_in=True)
     service = ScolariteService(str(registry[0].url))
@@ -194,5 +201,8 @@ def test_who_sees_which_usage(client: TestClient, registry: tuple[Engine, dict[s
     _sign_in(client, "instructeur")
     every = client.get("/partenaires/usage.json").json()
     assert {g["cle"] for g in every["groupes"]} == set(ids.values())
+    _sign_in(client, "instructrice")
+    instructed = client.get("/partenaires/usage.json").json()
+    assert {g["cle"] for g in instructed["groupes"]} == set(ids.values())
     page = client.get("/partenaires/usage?jours=abc")  # a bad period is the default one
     assert page.status_code == 200 and "anormale (80 %)" in page.text

@@ -13,7 +13,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query, Request, UploadFile
 from sqlalchemy import Engine
 
-from ardoise.controlplane import datasets, keys, organisations, queue, submissions
+from ardoise.controlplane import (
+    datasets,
+    habilitations_api,
+    keys,
+    organisations,
+    queue,
+    submissions,
+)
 from ardoise.controlplane.database import LazyEngine
 from ardoise.controlplane.errors import ControlPlaneError, Unauthenticated
 from ardoise.controlplane.mail import Mailer
@@ -130,4 +137,5 @@ def build_router(settings: Settings, engine: LazyEngine | None = None) -> APIRou
         )
         return _submission(done)
 
+    habilitations_api.add_routes(router, lazy, principal)  # issue #16
     return router

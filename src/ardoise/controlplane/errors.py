@@ -6,6 +6,7 @@ them)::
         x Unauthenticated      [401] no session or API key, or an unknown one
         x Forbidden            [403] the principal may not do this action here
         x Conflict             [409] the thing already exists, or another action holds it
+        x Throttled            [429] too many attempts (token issuance), retry later
         x UploadTooLarge       [413] an upload above the upload_max_mb setting
         x ProviderUnavailable  [503] the identity provider cannot be reached or is misconfigured
       x NotFound               (ardoise.errors)
@@ -13,6 +14,7 @@ them)::
         x AccountNotFound            no account has this id or email
         x KeyNotFound                no API key has this id in this organisation
         x SubmissionNotFound         no submission has this id
+        x HabilitationNotFound       no habilitation has this id (or it is not the reader's)
 """
 
 from __future__ import annotations
@@ -36,6 +38,10 @@ class Conflict(ControlPlaneError):
     """The thing already exists, or another action holds it (serialised publications)."""
 
 
+class Throttled(ControlPlaneError):
+    """Too many attempts of one action in a window (token issuance of a habilitation)."""
+
+
 class UploadTooLarge(ControlPlaneError):
     """An upload above the ``upload_max_mb`` setting (refused while it streams in)."""
 
@@ -57,4 +63,8 @@ class KeyNotFound(NotFound):
 
 
 class SubmissionNotFound(NotFound):
+    pass
+
+
+class HabilitationNotFound(NotFound):
     pass

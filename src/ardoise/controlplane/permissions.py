@@ -27,6 +27,7 @@ class Role(StrEnum):
     CONTRIBUTEUR = "contributeur"  # submits versions
     RELECTEUR = "relecteur"  # reviews and publishes
     ADMINISTRATEUR = "administrateur"  # members, datasets, API keys, journal
+    INSTRUCTEUR = "instructeur"  # instructs habilitations (in the ministry's organisation)
 
 
 class Scope(StrEnum):
@@ -51,6 +52,15 @@ class Action(StrEnum):
     ACCES_GERER = "acces.gerer"  # grant or withdraw access to a restricted dataset (#16)
     USAGE_LIRE = "usage.lire"  # a partner's use of the enrolment API, per token (#16)
     FAMILLE_CONSULTER = "famille.consulter"  # a parent: the checks of their children (#16)
+    # habilitations (#16): the requesting organisation's actions, then the instructors'
+    # (checked on the ministry's organisation), then the public register
+    HABILITATION_DEMANDER = "habilitation.demander"  # create, amend, submit a request
+    HABILITATION_LIRE = "habilitation.lire"  # read its own organisation's habilitations
+    JETON_EMETTRE = "jeton.emettre"  # issue or rotate the token of a granted habilitation
+    HABILITATION_INSTRUIRE = "habilitation.instruire"  # read all, write in the thread
+    HABILITATION_DECIDER = "habilitation.decider"  # ask for changes, grant, refuse
+    HABILITATION_SUSPENDRE = "habilitation.suspendre"  # suspend, lift, revoke
+    REGISTRE_LIRE = "registre.lire"  # the public register of granted habilitations
 
 
 @dataclass(frozen=True)
@@ -60,10 +70,12 @@ class Rule:
     scope: Scope | None  # the key scope that allows it; None: no API key may
     says: str  # in French, for the README and the error message
     personal: bool = False  # any signed-in person, on what is theirs (no organisation, no key)
+    public: bool = False  # anyone may, anonymous included (the public register)
 
 
 _ALL = frozenset(Role)
 _ADMIN = frozenset({Role.ADMINISTRATEUR})
+_INSTRUCT = frozenset({Role.INSTRUCTEUR})
 
 PERMISSIONS: dict[Action, Rule] = {
     Action.ORGANISATION_CREER: Rule(frozenset(), True, None, "créer une organisation"),
@@ -85,6 +97,19 @@ PERMISSIONS: dict[Action, Rule] = {
     Action.FAMILLE_CONSULTER: Rule(
         frozenset(), False, None, "voir les vérifications de ses enfants", personal=True
     ),
+    Action.HABILITATION_DEMANDER: Rule(
+        _ADMIN | {Role.CONTRIBUTEUR}, False, None, "demander une habilitation"
+    ),
+    Action.HABILITATION_LIRE: Rule(
+        _ADMIN | {Role.CONTRIBUTEUR}, True, Scope.LIRE, "voir les habilitations"
+    ),
+    Action.JETON_EMETTRE: Rule(_ADMIN, False, None, "émettre le jeton d'une habilitation"),
+    Action.HABILITATION_INSTRUIRE: Rule(_INSTRUCT, True, None, "instruire les habilitations"),
+    Action.HABILITATION_DECIDER: Rule(_INSTRUCT, False, None, "décider d'une habilitation"),
+    Action.HABILITATION_SUSPENDRE: Rule(
+        _INSTRUCT, True, None, "suspendre ou révoquer une habilitation"
+    ),
+    Action.REGISTRE_LIRE: Rule(frozenset(), True, None, "lire le registre public", public=True),
 }
 
 
@@ -119,6 +144,8 @@ OPERATOR = Principal(cli=True, national=True)
 def allowed(principal: Principal, action: Action, organisation_id: str | None) -> bool:
     """Whether ``principal`` may do ``action`` on ``organisation_id`` (None: platform)."""
     rule = PERMISSIONS[action]
+    if rule.public:
+        return True
     if principal.anonymous:
         return False
     if principal.cli:  # whoever runs the shell holds the database and the var dir anyway
@@ -139,7 +166,7 @@ def allowed(principal: Principal, action: Action, organisation_id: str | None) -
 
 def authorize(principal: Principal, action: Action, organisation_id: str | None) -> None:
     """Raise :class:`Unauthenticated` or :class:`Forbidden` unless :func:`allowed`."""
-    if principal.anonymous:
+    if principal.anonymous and not PERMISSIONS[action].public:
         raise Unauthenticated("Connexion requise : identifiez-vous ou fournissez une clé d'API.")
     if not allowed(principal, action, organisation_id):
         where = f" pour l'organisation « {organisation_id} »" if organisation_id else ""

@@ -13,6 +13,8 @@
 * ``cp_taches``         the background job queue: one validation job per submission, its
   stage, its worker's heartbeat and its attempts (``controlplane.queue``).
 * ``cp_jeux_restreints``, ``cp_acces``  restricted datasets and their grants (issue #16).
+* ``cp_habilitations``, ``cp_habilitation_messages``  habilitations to the enrolment API
+  and their instruction thread (issue #16).
 * ``cp_journal``        every action: who, when, what, from which key or session; never
   the content of a file.
 """
@@ -182,4 +184,53 @@ acces = Table(
     Column("accorde_par", String(36), nullable=True),
     Column("accorde_le", DateTime(timezone=True), nullable=False),
     Column("retire_le", DateTime(timezone=True), nullable=True),
+)
+
+# Habilitations (issue #16, the DataPass path): an administration's request for the
+# enrolment API, instructed by the ministry; the messages of its thread. The legal basis,
+# purpose, scopes and dates are public once granted (the register); the contacts never are.
+habilitations = Table(
+    "cp_habilitations",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("organisation_id", String(40), ForeignKey("cp_organisations.id"), nullable=False),
+    Column("etat", String(24), nullable=False),  # HabilitationState value
+    Column("base_legale", Text, nullable=False),  # the legal basis, in words
+    Column("reference", String(300), nullable=False),  # its reference (article, décret)
+    Column("finalite", Text, nullable=False),  # the purpose
+    Column("scopes_demandes", Text, nullable=False),  # space-separated
+    Column("scopes_accordes", Text, nullable=True),  # set on validation (a subset)
+    Column("volume_annuel", Integer, nullable=False),
+    Column("conservation_mois", Integer, nullable=False),
+    Column("technique_nom", String(200), nullable=False),
+    Column("technique_email", String(254), nullable=False),
+    Column("dpd_nom", String(200), nullable=False),
+    Column("dpd_email", String(254), nullable=False),
+    Column("cree_par", String(36), nullable=True),
+    Column("cree_le", DateTime(timezone=True), nullable=False),
+    Column("soumise_le", DateTime(timezone=True), nullable=True),
+    Column("decidee_le", DateTime(timezone=True), nullable=True),
+    Column("validee_le", DateTime(timezone=True), nullable=True),  # the grant (register)
+    Column("expire_le", DateTime(timezone=True), nullable=True),  # set on validation
+    Column("modifiee_le", DateTime(timezone=True), nullable=False),
+    Column("rappel_30_le", DateTime(timezone=True), nullable=True),  # reminders sent
+    Column("rappel_7_le", DateTime(timezone=True), nullable=True),
+)
+
+habilitation_messages = Table(
+    "cp_habilitation_messages",
+    metadata,
+    Column("seq", ID, primary_key=True, autoincrement=True),
+    Column(
+        "habilitation_id",
+        String(36),
+        ForeignKey("cp_habilitations.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("auteur", String(36), nullable=True),  # account id; None from the CLI
+    Column("cote", String(12), nullable=False),  # "partenaire" or "instruction"
+    Column("evenement", String(24), nullable=True),  # the transition it came with, if any
+    Column("texte", Text, nullable=False),
+    Column("cree_le", DateTime(timezone=True), nullable=False),
 )

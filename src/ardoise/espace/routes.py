@@ -19,6 +19,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from ardoise.controlplane.signin import SignIn, local_path
 from ardoise.errors import ArdoiseError
+from ardoise.espace import habilitations
 from ardoise.espace.producers import add_routes
 from ardoise.espace.render import NO_STORE, Pages
 from ardoise.settings import Settings
@@ -104,6 +105,7 @@ def build_router(settings: Settings, signin: SignIn, status_of: StatusOf) -> API
     view = View(settings, signin, status_of)
     _oidc_routes(router, view)
     add_routes(router, settings, signin, status_of)
+    habilitations.add_routes(router, settings, signin, status_of)  # issue #16
 
     @router.get("/compte/connexion")
     def connexion(request: Request, suite: str = "") -> Response:

@@ -47,7 +47,7 @@ from ardoise.release.manifest import (
     Status,
 )
 from ardoise.release.school_tables import build_school_tables
-from ardoise.release.service import service_datasets
+from ardoise.release.service import ServiceSource, service_datasets
 from ardoise.release.store import ReleaseStore, link_or_copy
 from ardoise.settings import Settings
 
@@ -113,6 +113,7 @@ def build_release(
     sources: Mapping[str, Path] | None = None,
     staged: Staged | None = None,
     stage: Callable[[str, str], None] | None = None,
+    services: Sequence[ServiceSource] = (),
 ) -> BuildResult:
     """Ingest the catalog (or ``only`` these ids) into a new release; publish it if asked.
 
@@ -123,6 +124,9 @@ def build_release(
     ``sources`` (dataset id → folder) reads those datasets from that folder instead of the
     mirror: a producer's submitted version (``controlplane.submissions``), same pipeline.
     ``stage`` (dataset id, step) follows the steps of each dataset read (``ingest_dataset``).
+
+    ``services``: service datasets beyond ``ardoise-usages`` whose source another layer
+    writes (the habilitation register, passed by ``ardoise ingest``).
 
     ``build_referential_fn`` (tests) stands in for the referential build: called like
     ``referential.build.build_referential``, it returns an object whose ``to_json()`` is
@@ -136,7 +140,7 @@ def build_release(
         previous = store.manifest(current) if current else None
         # the service datasets (ardoise-usages) join the catalogue; selected when a new
         # source was written, carried over otherwise
-        service = service_datasets(settings, previous, Path(tmp), only or ())
+        service = service_datasets(settings, previous, Path(tmp), only or (), services)
         datasets = load_catalog(settings.catalog_dir) + service.datasets
         selected = {d.id for d in select(datasets, only)}
         selected -= {d.id for d in service.datasets if d.id not in service.sources}

@@ -1,6 +1,9 @@
 """Service datasets: published in every release like the catalogue's, but whose source is
-the platform itself rather than the mirror. One so far, ``ardoise-usages`` (issue #17): the
-complete days of the usage counters (``ardoise.usage.dataset``).
+the platform itself rather than the mirror: ``ardoise-usages`` (issue #17), the complete
+days of the usage counters (``ardoise.usage.dataset``), and those a caller passes as
+:class:`ServiceSource` (``ardoise-habilitations``, the public register of habilitations,
+issue #16: its source is the control plane, which this layer does not import, so
+``ardoise ingest`` passes it).
 
 ``service_datasets`` says, for one build, which of them join the catalogue, where their
 descriptor is, and the folder their source was written to (none: nothing new to publish,
@@ -10,7 +13,7 @@ so a previous version is carried over as it was).
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,31 +34,56 @@ class ServiceDatasets:
     sources: Mapping[str, Path] = field(default_factory=dict)  # id → folder of a new source
 
 
+@dataclass(frozen=True)
+class ServiceSource:
+    """A service dataset: its id, its descriptor, and what writes its source under a
+    folder (the rows written; 0: nothing to publish)."""
+
+    dataset_id: str
+    descriptor: Path
+    write: Callable[[Path], int]
+
+
+def usage_source(settings: Settings) -> ServiceSource:
+    def write(folder: Path) -> int:
+        store = _store(settings)
+        return usages.write_source(store, folder) if store is not None else 0
+
+    return ServiceSource(usages.DATASET_ID, usages.DESCRIPTOR, write)
+
+
 def service_datasets(
     settings: Settings,
     previous: Manifest | None,
     folder: Path,
     named: Collection[str] = (),
+    extra: Sequence[ServiceSource] = (),
 ) -> ServiceDatasets:
-    """``ardoise-usages`` when the counters hold a complete day (its CSV written under
-    ``folder``), the previous release has it (carried over) or ``--only`` names it (the
-    daily publication before the first complete day: nothing to publish, not an error)."""
-    try:
-        store = _store(settings)
-        written = usages.write_source(store, folder) if store is not None else 0
-    except Exception:  # the counters' database is down: the previous version is kept
-        log.warning(
-            "ardoise-usages : compteurs illisibles, version précédente gardée", exc_info=True
-        )
-        written = 0
-    in_previous = previous is not None and usages.DATASET_ID in previous.datasets
-    if not written and not in_previous and usages.DATASET_ID not in named:
-        return ServiceDatasets()
-    return ServiceDatasets(
-        (load_descriptor(usages.DESCRIPTOR),),
-        {usages.DATASET_ID: usages.DESCRIPTOR},
-        {usages.DATASET_ID: folder} if written else {},
-    )
+    """Each service dataset (``ardoise-usages``, then ``extra``) when its source wrote rows
+    (under ``folder``), the previous release has it (carried over) or ``--only`` names it
+    (the daily publication before the first complete day: nothing to publish, not an
+    error)."""
+    found: list[Dataset] = []
+    descriptors: dict[str, Path] = {}
+    sources: dict[str, Path] = {}
+    for source in (usage_source(settings), *extra):
+        here = folder / source.dataset_id
+        try:
+            written = source.write(here)
+        except Exception:  # its database is down: the previous version is kept
+            log.warning(
+                "%s : source illisible, version précédente gardée", source.dataset_id,
+                exc_info=True,
+            )  # fmt: skip
+            written = 0
+        in_previous = previous is not None and source.dataset_id in previous.datasets
+        if not written and not in_previous and source.dataset_id not in named:
+            continue
+        found.append(load_descriptor(source.descriptor))
+        descriptors[source.dataset_id] = source.descriptor
+        if written:
+            sources[source.dataset_id] = here
+    return ServiceDatasets(tuple(found), descriptors, sources)
 
 
 def _store(settings: Settings) -> UsageStore | None:

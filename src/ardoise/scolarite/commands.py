@@ -7,6 +7,7 @@ bad usage, 1 when a check fails).
     ardoise scolarite etat
     ardoise scolarite jeton creer --siret 13002526500013 --scopes men_statut_scolarite,…
                                   [--expire 2027-06-30 | --expire 90j] [--intitule …]
+    ardoise scolarite jeton creer --habilitation ID [--scopes …] [--expire …]
     ardoise scolarite jeton revoquer ID
     ardoise scolarite jeton lister
     ardoise scolarite audit verifier
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -26,6 +28,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine, func, select
 
+from ardoise.errors import ArdoiseError
 from ardoise.scolarite import audit, tokens
 from ardoise.scolarite.database import database_url, is_migrated, make_engine, migrate
 from ardoise.scolarite.extract import import_extract
@@ -45,6 +48,10 @@ app.add_typer(audit_app, name="audit")
 console = Console()
 err = Console(stderr=True)
 SYNTHETIC = "[bold magenta]REGISTRE SYNTHÉTIQUE — aucun élève réel[/]"
+# ``jeton creer --habilitation ID``: the control plane's issuer (issue #16), wired by
+# ``ardoise.cli`` when the control plane is installed (the registry does not import it):
+# (habilitation id, scopes, expiry or None, rate limit) → (token, secret)
+HABILITATION_ISSUER: dict[str, Callable[..., tuple[tokens.Token, str]]] = {}
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
@@ -189,37 +196,70 @@ def _expiry(value: str | None, settings: Settings, now: datetime) -> datetime:
 
 @jeton_app.command("creer")
 def jeton_creer(
-    siret: Annotated[str, typer.Option(help="SIRET de l'administration (14 chiffres).")],
+    siret: Annotated[str, typer.Option(help="SIRET de l'administration (14 chiffres).")] = "",
     scopes: Annotated[
         str, typer.Option(help="Scopes séparés par des virgules (men_statut_scolarite,…).")
-    ],
+    ] = "",
     expire: Annotated[
         str | None, typer.Option(help="Expiration : AAAA-MM-JJ ou durée (90j, 18m).")
     ] = None,
     intitule: Annotated[str, typer.Option(help="Administration et démarche.")] = "",
     limite: Annotated[int | None, typer.Option(help="Requêtes par seconde.")] = None,
+    habilitation: Annotated[
+        str | None,
+        typer.Option(help="L'habilitation validée dont le jeton relève (scopes accordés)."),
+    ] = None,
 ) -> None:
-    """Créer un jeton ; le secret n'est affiché qu'une fois (seule son empreinte est gardée)."""
+    """Créer un jeton ; le secret n'est affiché qu'une fois (seule son empreinte est gardée).
+    Avec --habilitation : scopes et échéance de l'habilitation (au plus), SIRET de son
+    organisation, émission journalisée et chaînée."""
     settings = _settings()
-    engine = open_registry(settings)
     now = datetime.now(UTC)
+    wanted = [s.strip() for s in re.split(r"[,\s]+", scopes) if s.strip()]
+    rate = limite or settings.scolarite_rate_limit_per_second
     try:
-        token, secret = tokens.create(
-            engine,
-            siret=siret.strip(),
-            intitule=intitule,
-            scopes=[s.strip() for s in re.split(r"[,\s]+", scopes)],
-            expire_le=_expiry(expire, settings, now),
-            limite_par_seconde=limite or settings.scolarite_rate_limit_per_second,
-            now=now,
-        )
-    except tokens.TokenError as exc:
+        if habilitation is not None:
+            token, secret = _from_habilitation(
+                habilitation,
+                siret,
+                wanted,
+                _expiry(expire, settings, now) if expire else None,
+                rate,
+            )
+        else:
+            if not siret or not wanted:
+                raise _fail("--siret et --scopes sont requis (ou --habilitation ID).")
+            token, secret = tokens.create(
+                open_registry(settings),
+                siret=siret.strip(),
+                intitule=intitule,
+                scopes=wanted,
+                expire_le=_expiry(expire, settings, now),
+                limite_par_seconde=rate,
+                now=now,
+            )
+    except (tokens.TokenError, ArdoiseError) as exc:
         raise _fail(str(exc)) from None
     console.print(
         f"Jeton [bold]{token.id}[/] pour {token.siret}, expire le {token.expire_le:%Y-%m-%d}."
     )
     console.print("Secret (à transmettre par un canal sûr, il ne sera plus affiché) :")
     print(secret)
+
+
+def _from_habilitation(
+    habilitation_id: str, siret: str, wanted: list[str], expires: datetime | None, rate: int
+) -> tuple[tokens.Token, str]:
+    issuer = HABILITATION_ISSUER.get("issue")
+    if issuer is None:
+        raise _fail("--habilitation demande l'espace des producteurs (extra `producteurs`).")
+    token, secret = issuer(habilitation_id.strip(), wanted, expires, rate)
+    if siret and siret.strip() != token.siret:  # after the fact: the token is revoked
+        tokens.revoke(open_registry(_settings()), token.id)
+        raise _fail(
+            f"Le SIRET {siret} n'est pas celui de l'organisation habilitée ({token.siret})."
+        )
+    return token, secret
 
 
 @jeton_app.command("revoquer")

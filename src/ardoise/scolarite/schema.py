@@ -89,6 +89,7 @@ jetons = Table(
     Column("expire_le", DateTime(timezone=True), nullable=False),
     Column("revoque_le", DateTime(timezone=True), nullable=True),
     Column("limite_par_seconde", Integer, nullable=False, server_default="20"),
+    Column("habilitation_id", String(36), nullable=True, index=True),  # issue #16
 )
 
 audit = Table(

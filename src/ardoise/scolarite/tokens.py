@@ -44,6 +44,7 @@ class Token:
     expire_le: datetime
     revoque_le: datetime | None
     limite_par_seconde: int
+    habilitation_id: str | None = None  # the habilitation it was issued from (issue #16)
 
     def state(self, now: datetime) -> TokenState:
         if self.revoque_le is not None:
@@ -72,6 +73,7 @@ def from_mapping(m: Mapping[str, Any]) -> Token:
         expire_le=as_utc(m["expire_le"]),
         revoque_le=as_utc(m["revoque_le"]),
         limite_par_seconde=int(m["limite_par_seconde"]),
+        habilitation_id=m.get("habilitation_id"),
     )
 
 
@@ -84,6 +86,7 @@ def create(
     expire_le: datetime,
     limite_par_seconde: int,
     now: datetime | None = None,
+    habilitation_id: str | None = None,
 ) -> tuple[Token, str]:
     """Store a new token and return it with its secret (shown once, never stored)."""
     now = now or datetime.now(UTC)
@@ -112,6 +115,7 @@ def create(
         expire_le=expire_le,
         revoque_le=None,
         limite_par_seconde=limite_par_seconde,
+        habilitation_id=habilitation_id,
     )
     with engine.begin() as conn:
         conn.execute(
@@ -125,6 +129,7 @@ def create(
                 expire_le=expire_le,
                 revoque_le=None,
                 limite_par_seconde=limite_par_seconde,
+                habilitation_id=habilitation_id,
             )
         )
     return token, secret
@@ -150,7 +155,37 @@ def revoke(engine: Engine, token_id: str, now: datetime | None = None) -> Token:
     return _token(row)
 
 
-def list_all(engine: Engine) -> list[Token]:
+def list_all(engine: Engine, habilitation_id: str | None = None) -> list[Token]:
+    """Every token, oldest first (``habilitation_id``: only those issued from it)."""
+    query = select(jetons).order_by(jetons.c.cree_le)
+    if habilitation_id is not None:
+        query = query.where(jetons.c.habilitation_id == habilitation_id)
     with engine.connect() as conn:
-        rows = conn.execute(select(jetons).order_by(jetons.c.cree_le)).all()
+        rows = conn.execute(query).all()
     return [_token(r) for r in rows]
+
+
+def end_of_habilitation(engine: Engine, habilitation_id: str, now: datetime) -> list[str]:
+    """Revoke every live token of ``habilitation_id`` (its suspension, revocation or
+    expiry); the ids revoked. Each API call reads its token's row, so this holds on every
+    server process at the next request."""
+    live = (
+        jetons.c.habilitation_id == habilitation_id,
+        jetons.c.revoque_le.is_(None),
+    )
+    with engine.begin() as conn:
+        ids = [r[0] for r in conn.execute(select(jetons.c.id).where(*live))]
+        if ids:
+            conn.execute(update(jetons).where(jetons.c.id.in_(ids)).values(revoque_le=now))
+    return ids
+
+
+def shorten(engine: Engine, token_id: str, expire_le: datetime) -> None:
+    """Bring ``token_id``'s expiry forward to ``expire_le`` (never later than it was): the
+    overlap of a rotation."""
+    with engine.begin() as conn:
+        conn.execute(
+            update(jetons)
+            .where(jetons.c.id == token_id, jetons.c.expire_le > expire_le)
+            .values(expire_le=expire_le)
+        )

@@ -5,9 +5,9 @@ registry and the habilitations of issue #16.
 habilitation (``describe``: habilitation id → context, e.g. an adapter over
 ``controlplane.habilitations.describe(engine, habilitation_id)``), and falls back on the
 token's own (``intitule``, SIRET; no legal basis) for a token without a habilitation or a
-habilitation ``describe`` does not know. The assembly passes ``describe`` once the
-habilitations exist; until then the families' view uses
-:func:`ardoise.scolarite.checks.token_contexts` alone.
+habilitation ``describe`` does not know. The web app passes :func:`of_habilitations`,
+which describes through ``controlplane.habilitations.describe`` (the control plane's
+database, not the registry's).
 """
 
 from __future__ import annotations
@@ -16,6 +16,9 @@ from collections.abc import Callable
 
 from sqlalchemy import Engine, select
 
+from ardoise.controlplane import habilitations
+from ardoise.controlplane.database import LazyEngine
+from ardoise.controlplane.errors import HabilitationNotFound
 from ardoise.scolarite.checks import CheckContext, ContextOf, token_contexts
 from ardoise.scolarite.schema import jetons
 
@@ -49,3 +52,23 @@ def with_habilitations(
         return described or base(token_id)
 
     return of
+
+
+def describer(control_plane: LazyEngine) -> Describe:
+    """``describe`` over the habilitations of the control plane: the organisation, the
+    purpose and the legal basis (text, then its reference) of a habilitation."""
+
+    def describe(habilitation_id: str) -> CheckContext | None:
+        try:
+            found = habilitations.describe(control_plane.get(), habilitation_id)
+        except HabilitationNotFound:
+            return None
+        basis = f"{found.legal_basis} ({found.legal_reference})"
+        return CheckContext(found.organisation, found.purpose, basis, found.siret)
+
+    return describe
+
+
+def of_habilitations(control_plane: LazyEngine) -> Callable[[Engine], ContextOf]:
+    """The families' contexts (registry engine → token → context), habilitations first."""
+    return lambda registry: with_habilitations(registry, describer(control_plane))

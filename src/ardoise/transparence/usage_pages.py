@@ -15,6 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import Connection
 
+from ardoise.controlplane.habilitations import may_instruct
 from ardoise.controlplane.organisations import find_organisation
 from ardoise.controlplane.permissions import Action, Principal, allowed, authorize
 from ardoise.controlplane.signin import SignIn
@@ -42,9 +43,10 @@ def usage_siret(conn: Connection, principal: Principal, organisation_id: str) ->
 
 
 def visible_sirets(conn: Connection, principal: Principal) -> set[str] | None:
-    """None: every partner (the instructors); else the SIRETs of the principal's
-    organisations. Refused (401/403) for anyone else."""
-    if allowed(principal, Action.USAGE_LIRE, None):
+    """None: every partner (the national administrator and the habilitations'
+    instructors); else the SIRETs of the principal's organisations. Refused (401/403) for
+    anyone else."""
+    if allowed(principal, Action.USAGE_LIRE, None) or may_instruct(principal):
         return None
     organisations = sorted({org for org, _role in principal.roles})
     readable = [o for o in organisations if allowed(principal, Action.USAGE_LIRE, o)]

@@ -23,6 +23,7 @@ from ardoise.controlplane.errors import (
     ControlPlaneError,
     Forbidden,
     ProviderUnavailable,
+    Throttled,
     Unauthenticated,
     UploadTooLarge,
 )
@@ -57,6 +58,7 @@ ERRORS: dict[type[ArdoiseError], Answer] = {
     Unauthenticated: Answer(401),
     Forbidden: Answer(403),
     Conflict: Answer(409),
+    Throttled: Answer(429),
     UploadTooLarge: Answer(413),
     NotFound: Answer(404, "NotFound"),
     ReleaseNotFound: Answer(404, "UnknownRelease"),

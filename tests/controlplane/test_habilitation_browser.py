@@ -1,0 +1,152 @@
+"""The habilitation path in Chromium (issue #16): a partner (on a phone) requests, an
+instructor asks for a change, the partner amends and resubmits, the instructor validates
+fewer scopes than asked; the DPO's sink received two emails; the token shown once works on
+the enrolment API within its scopes; the instructor's revocation stops it within a second;
+the public register lists the habilitation, then marks it revoked."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from ardoise.controlplane.database import make_engine, migrate
+from ardoise.release.build import build_release
+from ardoise.scolarite import scopes
+from ardoise.scolarite.database import make_engine as registry_engine
+from ardoise.scolarite.database import migrate as migrate_registry
+from ardoise.scolarite.extract import import_extract
+from ardoise.settings import Settings
+from ardoise.web.app import create_app
+from tests.controlplane.habilitation_world import DPO, PASSWORD, TECH, seed
+from tests.dashboard.browser import chromium_path, serve
+from tests.fixtures import fake_referential
+from tests.identity import SmtpSink, signin_settings
+from tests.scolarite.sample import NOW, PUPILS, identity_params, write_extract
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+pytestmark = pytest.mark.slow
+API = "/v3/men/scolarites/identite"
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    path = chromium_path()
+    if path is None:
+        pytest.skip("chromium absent : `make install` l'installe (apt-get install chromium)")
+    with playwright_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=path, args=["--no-sandbox"])
+        yield b
+        b.close()
+
+
+def _settings(base: Settings, tmp_path: Path, sink: SmtpSink) -> Settings:
+    assert build_release(base, build_referential_fn=fake_referential).published
+    url = f"sqlite:///{tmp_path / 'cp.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    seed(engine)
+    engine.dispose()
+    registry_url = f"sqlite:///{tmp_path / 'scolarite.db'}"
+    registry = registry_engine(registry_url)
+    migrate_registry(registry)
+    assert import_extract(registry, write_extract(tmp_path / "x.csv", PUPILS), today=NOW.date()).ok
+    registry.dispose()
+    return signin_settings(
+        base.replace(
+            controlplane_database_url=url, scolarite_database_url=registry_url, local_sign_in=True
+        ),
+        sink=sink,
+    )
+
+
+def _sign_in(page: Any, base: str, kind: str) -> None:
+    page.goto(f"{base}/compte/connexion?suite=/producteurs/habilitations")
+    page.fill("#email", f"{kind}@exemple.fr")
+    page.fill("#mot_de_passe", PASSWORD)
+    page.click("button:has-text('Se connecter')")
+    page.wait_for_url(f"{base}/producteurs/habilitations")
+
+
+def _fill(page: Any, reference: str) -> None:
+    page.fill("#base_legale", "Tarification sociale des transports scolaires")
+    page.fill("#reference", reference)
+    page.fill("#finalite", "Tarification sociale des transports")
+    for s in (scopes.SCOLARITE, scopes.BOURSIER):
+        page.click(f"label[for='scope-{s}']")  # DSFR: the label covers the box
+    page.fill("#volume_annuel", "12000")
+    page.fill("#conservation_mois", "12")
+    page.fill("#technique_nom", "Camille Technique")
+    page.fill("#technique_email", TECH)
+    page.fill("#dpd_nom", "Dominique Protection")
+    page.fill("#dpd_email", DPO)
+
+
+def test_request_instruct_amend_validate_use_revoke(
+    fixture_settings: Settings, tmp_path: Path, smtp_sink: SmtpSink, browser: Any
+) -> None:
+    settings = _settings(fixture_settings, tmp_path, smtp_sink)
+    with serve(create_app(settings)) as base:
+        partner = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+        _sign_in(partner, base, "partenaire")
+        _fill(partner, "Délibération du conseil départemental")
+        partner.click("#soumettre")
+        partner.wait_for_selector("#etat")
+        assert partner.text_content("#etat") == "soumise"
+        habilitation_url = partner.url
+
+        instructor = browser.new_context().new_page()
+        _sign_in(instructor, base, "instructeur")
+        instructor.click(f"#instruction + ul a[href='{habilitation_url.removeprefix(base)}']")
+        instructor.fill("#message-demander_modifications", "Précisez le numéro et la date.")
+        instructor.click("#demander_modifications")
+        instructor.wait_for_selector("#etat")
+        assert instructor.text_content("#etat") == "modifications demandées"
+
+        partner.goto(habilitation_url)
+        assert "Précisez le numéro et la date." in partner.inner_text("#fil + ol")
+        partner.fill("#modifier #reference", "Délibération n° 2026-114 du 3 mars 2026")
+        partner.click("#resoumettre")
+        partner.wait_for_selector("#etat")
+        assert partner.text_content("#etat") == "soumise"
+
+        instructor.goto(habilitation_url)
+        instructor.click(f"label[for='accorder-{scopes.BOURSIER}']")  # fewer than asked
+        assert not instructor.is_checked(f"#accorder-{scopes.BOURSIER}")
+        instructor.click("#valider")
+        instructor.wait_for_selector("#accordes")
+        assert instructor.text_content("#accordes") == scopes.SCOLARITE
+        dpo = [m for m in smtp_sink.wait(3) if DPO in str(m["To"])]
+        assert sorted(m["Subject"] for m in dpo) == [
+            "[Ardoise] Demande d'habilitation soumise par CAF du Rhône",
+            "[Ardoise] Habilitation validée : CAF du Rhône",
+        ]
+
+        partner.goto(habilitation_url)
+        partner.click("#emettre")
+        secret = partner.text_content("#secret-jeton").strip()
+        auth = {"Authorization": f"Bearer {secret}"}
+        params = identity_params(PUPILS[0], recipient="23690001900019")
+        works = httpx.get(f"{base}{API}", params=params, headers=auth, timeout=10)
+        assert works.status_code == 200, works.text
+        data = works.json()["data"]
+        assert "est_scolarise" in data and "est_boursier" not in data  # within its scopes
+
+        register = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+        register.goto(f"{base}/habilitations")
+        assert "Tarification sociale des transports" in register.text_content("#registre")
+        assert "validée" in register.text_content("#registre") and DPO not in register.content()
+
+        instructor.goto(habilitation_url)
+        instructor.fill("#message-revoquer", "Convention dénoncée.")
+        instructor.click("#revoquer")
+        instructor.wait_for_selector("#etat")
+        start = time.monotonic()
+        refused = httpx.get(f"{base}{API}", params=params, headers=auth, timeout=10)
+        assert refused.status_code == 401 and time.monotonic() - start < 1.0
+        register.goto(f"{base}/habilitations")
+        assert "révoquée" in register.text_content("#registre")
