@@ -48,7 +48,7 @@ def push(settings: Settings, release_id: str) -> int:
             store.releases_dir / release_id,
             settings.release_s3_prefix,
         )
-    except (ConfigError, ReleaseNotFound):
+    except ArdoiseError:
         raise
     except Exception as exc:  # botocore's errors: the reason, never the credentials
         raise PublishError(
@@ -67,11 +67,9 @@ def pull(settings: Settings, release_id: str) -> Path:
             ReleaseStore(settings.var_dir),
             settings.release_s3_prefix,
         )
-    except (ConfigError, ReleaseNotFound, PublishError) as exc:
-        raise exc
-    except Exception as exc:
-        if exc.__class__.__module__.startswith("ardoise"):
-            raise
+    except ArdoiseError:  # absent, corrupt, not configured, an ingest running
+        raise
+    except Exception as exc:  # botocore's errors (S3 unreachable, access denied)
         raise ReleaseNotFound(
             f"Téléchargement de la release {release_id} impossible "
             f"({type(exc).__name__}: {str(exc)[:200]})."
