@@ -144,7 +144,8 @@ def test_a_corrupt_upload_leaves_replicas_on_the_previous_release(
         for client in replicas:
 
             def degraded(c: TestClient = client) -> bool:
-                return c.get("/ready").json().get("degrade") is True
+                body = c.get("/ready").json()
+                return body["degrade"] is True and broken in str(body.get("raisons"))
 
             _until(degraded, "la réplique dit qu'elle n'a pas pu charger la release")
             ready = client.get("/ready")
@@ -158,3 +159,32 @@ def test_a_corrupt_upload_leaves_replicas_on_the_previous_release(
     for n in ("a", "b"):
         assert ReleaseStore(tmp_path / n).current_id() == first
         assert not (tmp_path / n / "releases" / broken).exists()  # nothing half-downloaded
+
+
+def test_object_storage_down_leaves_the_replica_on_its_release(
+    fixture_settings: Settings, database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(name, "test")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    served = build_release(fixture_settings, build_referential_fn=fake_referential).release_id
+    announce.announce(database, "20990101T000000Z-00000000", "test")  # never downloadable
+    down = fixture_settings.replace(
+        release_bucket="releases",
+        release_s3_endpoint="http://127.0.0.1:9",  # nothing listens (discard port)
+        release_announce_url=Secret(database),
+        release_follow=True,
+        release_follow_seconds=1,
+    )
+    with TestClient(create_app(down)) as client:
+
+        def said() -> bool:
+            body = client.get("/ready").json()
+            return body["degrade"] is True and "impossible" in str(body.get("raisons"))
+
+        _until(said, "la réplique dit que le stockage objet est injoignable")
+        ready = client.get("/ready")
+        assert ready.status_code == 200
+        (reason,) = ready.json()["raisons"]
+        assert "Téléchargement de la release 20990101T000000Z-00000000 impossible" in reason
+        assert served in reason and _answers(client, served)
