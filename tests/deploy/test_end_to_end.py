@@ -18,6 +18,8 @@ import shutil
 import signal
 import time
 from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -145,8 +147,27 @@ class Schedule:
         self.restart(self.replicas[1], kill=True, release=old)
 
 
+@dataclass(frozen=True)
+class Cluster:
+    front: int  # nginx's port
+    replicas: list[Replica]
+    distribution: Distribution
+    publisher: Settings  # the publishing node's settings (fixture mirror, own var folder)
+    first: str  # the release every replica serves at the start
+    database: str  # the replicas' shared PostgreSQL database
+
+
+def _counted(database: str) -> int:
+    """Answers counted by the replicas in the shared database (``/statut``'s counts)."""
+    import psycopg
+
+    with psycopg.connect(database) as db:
+        row = db.execute("SELECT coalesce(sum(calls), 0) FROM service_levels").fetchone()
+    return int(row[0]) if row else 0
+
+
 @contextlib.contextmanager
-def _cluster(tmp: Path, stack: contextlib.ExitStack) -> Any:
+def _cluster(tmp: Path, stack: contextlib.ExitStack) -> Iterator[Cluster]:
     """PostgreSQL, S3, the first release on every replica, three replicas, nginx."""
     server = postgres_url()
     assert server, "ARDOISE_TEST_POSTGRES_URL manque (make test-deploy démarre PostgreSQL)"
@@ -175,7 +196,7 @@ def _cluster(tmp: Path, stack: contextlib.ExitStack) -> Any:
     conf = nginx_site.render(tmp / "nginx", [r.port for r in replicas], front, replicas[0].var_dir)
     stack.callback(nginx_site.stop, nginx_site.start(conf, front))
     changed_mirror(mirror)  # the next build publishes a new release
-    yield front, replicas, distribution, publisher, first
+    yield Cluster(front, replicas, distribution, publisher, first, database)
 
 
 def _check_paths(front: int) -> None:
@@ -199,12 +220,22 @@ def _client_figures(answers: list[Answer], stale: list[Answer]) -> dict[str, Any
     }
 
 
+def _nginx_figures(log: Path) -> dict[str, int]:
+    """From nginx's error log: requests replayed on another replica because theirs failed
+    before answering, and answers cut short (a replica died mid-answer)."""
+    text = log.read_text(errors="replace") if log.is_file() else ""
+    return {
+        "replayed_refused": text.count("connect() failed"),
+        "replayed_before_answer": text.count("while reading response header from upstream"),
+        "cut_mid_answer": text.count("while reading upstream"),
+    }
+
+
 def test_three_replicas_behind_nginx_lose_no_answer(tmp_path: Path) -> None:
     assert nginx_site.NGINX and shutil.which("wrk"), "nginx et wrk : scripts/deploy-tools.sh"
     with contextlib.ExitStack() as stack:
-        front, replicas, distribution, publisher, first = stack.enter_context(
-            _cluster(tmp_path, stack)
-        )
+        cluster = stack.enter_context(_cluster(tmp_path, stack))
+        front, replicas, first = cluster.front, cluster.replicas, cluster.first
         _check_paths(front)
         clients = [ReleaseClient(n, front, PATHS[n::CLIENTS] + PATHS) for n in range(CLIENTS)]
         for client in clients:
@@ -215,8 +246,8 @@ def test_three_replicas_behind_nginx_lose_no_answer(tmp_path: Path) -> None:
         wrk = start_wrk(front, script, LIMIT, CONNECTIONS, out)
         loaded = time.monotonic()
         stack.callback(lambda: wrk.poll() is None and wrk.kill())
-        schedule = Schedule(replicas, distribution)
-        schedule.run(publisher, first)
+        schedule = Schedule(replicas, cluster.distribution)
+        schedule.run(cluster.publisher, first)
         finished = time.monotonic() - loaded
         assert wrk.poll() is None, "wrk s'est arrêté avant la fin du scénario"
         # the load goes on for SECONDS at least, and a second past the last event
@@ -226,6 +257,9 @@ def test_three_replicas_behind_nginx_lose_no_answer(tmp_path: Path) -> None:
         for client in clients:
             client.stopping.set()
             client.join(20)
+        for replica in replicas:
+            replica.stop()  # graceful: each flushes its counts
+        counted = _counted(cluster.database)
     report = wrk_report(out)
     answers = sorted((a for c in clients for a in c.answers), key=lambda a: a.sent)
     stale = stale_answers(answers, schedule.switches)
@@ -249,6 +283,9 @@ def test_three_replicas_behind_nginx_lose_no_answer(tmp_path: Path) -> None:
         releases_seen=report["releases"],
     )
     _figure("deploy_clients", clients=CLIENTS, **_client_figures(answers, stale))
+    answered = report["requests"] + len(answers) + len(PATHS)
+    _figure("deploy_usage", answered=answered, counted_in_postgresql=counted)
+    _figure("deploy_nginx", **_nginx_figures(tmp_path / "nginx" / "error.log"))
     assert report["non_2xx"] == 0 and report["status"] == 0, report
     assert sockets == 0, report
     assert [a for a in answers if a.status != 200] == []
@@ -256,3 +293,6 @@ def test_three_replicas_behind_nginx_lose_no_answer(tmp_path: Path) -> None:
     assert [e["graceful"] for e in schedule.events if e["event"] == "sigterm"] == [True] * 3
     # the load saw both releases: the switch and the rollback happened under it
     assert set(report["releases"]) >= {first, schedule.switches[0].release}, report["releases"]
+    # every answer counted once in the shared database, but those the killed replica had
+    # not flushed yet (at most ARDOISE_USAGE_FLUSH_SECONDS, 2 s, of its answers)
+    assert 0 <= answered - counted <= 2 * report["requests"] / seconds, (answered, counted)

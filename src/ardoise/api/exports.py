@@ -4,7 +4,7 @@ downloads: every check first, then the stream."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 from fastapi.responses import StreamingResponse
 
@@ -35,8 +35,45 @@ def export_response(
     # 200 cut short (every exporter puts its opening in the chunk of the first batch).
     first = next(chunks, b"")
     filename = f"{dataset_id}.{exporter.extension}"
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    head, rest = gathered(first, chunks, WHOLE_EXPORT_BYTES)
+    if rest is None:  # a small export: answered whole, with its length
+        headers["Content-Length"] = str(len(head))
+        return StreamingResponse(_once(head), media_type=exporter.media_type, headers=headers)
     return StreamingResponse(
-        itertools.chain([first], chunks),
-        media_type=exporter.media_type,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        itertools.chain([head], rest), media_type=exporter.media_type, headers=headers
     )
+
+
+# An export up to this size is read whole before its answer starts: its bytes then leave
+# in one write after the headers, so a replica killed mid-answer cannot cut it short (nginx
+# replays a request whose answer had not started on the next replica, issue #17); a client
+# gets its length. A larger export streams as it is written.
+WHOLE_EXPORT_BYTES = 1 << 20
+
+
+def gathered(
+    first: bytes, chunks: Iterator[bytes], limit: int
+) -> tuple[bytes, Iterator[bytes] | None]:
+    """The export's bytes read up to ``limit``: (all of them, None) when it ends within,
+    else (those read, the rest to stream).
+
+    >>> gathered(b"a", iter([b"b", b"c"]), 10)
+    (b'abc', None)
+    >>> head, rest = gathered(b"a", iter([b"bb", b"c"]), 2)
+    >>> head, list(rest or [])
+    (b'abb', [b'c'])
+    """
+    parts, size = [first], len(first)
+    for chunk in chunks:
+        parts.append(chunk)
+        size += len(chunk)
+        if size >= limit:
+            return b"".join(parts), chunks
+    return b"".join(parts), None
+
+
+async def _once(body: bytes) -> AsyncIterator[bytes]:
+    """The whole body as an async iterator: sent right after the headers, on the event
+    loop (a sync iterator would wait for a worker thread in between)."""
+    yield body
