@@ -4,9 +4,9 @@ downloads: every check first, then the stream."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
 from ardoise.exporters import get_exporter
 from ardoise.exporters.model import ExportColumn, ExportOptions
@@ -23,7 +23,7 @@ def export_response(
     options: ExportOptions,
     *,
     time_limit_ms: int,
-) -> StreamingResponse:
+) -> Response:
     """Validate everything, then stream: errors before the first byte are clean 400s."""
     exporter = get_exporter(fmt)
     view = release.dataset(dataset_id)
@@ -37,18 +37,18 @@ def export_response(
     filename = f"{dataset_id}.{exporter.extension}"
     headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
     head, rest = gathered(first, chunks, WHOLE_EXPORT_BYTES)
-    if rest is None:  # a small export: answered whole, with its length
-        headers["Content-Length"] = str(len(head))
-        return StreamingResponse(_once(head), media_type=exporter.media_type, headers=headers)
+    if rest is None:  # a small export: answered whole, in one message, with its length
+        return Response(head, media_type=exporter.media_type, headers=headers)
     return StreamingResponse(
         itertools.chain([head], rest), media_type=exporter.media_type, headers=headers
     )
 
 
-# An export up to this size is read whole before its answer starts: its bytes then leave
-# in one write after the headers, so a replica killed mid-answer cannot cut it short (nginx
-# replays a request whose answer had not started on the next replica, issue #17); a client
-# gets its length. A larger export streams as it is written.
+# An export up to this size is read whole before its answer starts, and sent as one body
+# right after its headers (the same turn of the event loop, no worker thread in between):
+# a replica killed mid-answer cannot cut it short, since nginx replays on the next replica
+# a request whose answer had not started (issue #17); a client also gets its length. A
+# larger export streams as it is written.
 WHOLE_EXPORT_BYTES = 1 << 20
 
 
@@ -65,15 +65,10 @@ def gathered(
     (b'abb', [b'c'])
     """
     parts, size = [first], len(first)
-    for chunk in chunks:
+    while size < limit:
+        chunk = next(chunks, None)
+        if chunk is None:
+            return b"".join(parts), None
         parts.append(chunk)
         size += len(chunk)
-        if size >= limit:
-            return b"".join(parts), chunks
-    return b"".join(parts), None
-
-
-async def _once(body: bytes) -> AsyncIterator[bytes]:
-    """The whole body as an async iterator: sent right after the headers, on the event
-    loop (a sync iterator would wait for a worker thread in between)."""
-    yield body
+    return b"".join(parts), chunks
