@@ -147,9 +147,19 @@ def check(only: OnlyOpt = None, mirror: MirrorOpt = None) -> None:
         raise typer.Exit(1)
 
 
-@app.command()
-def releases() -> None:
+releases_app = typer.Typer(
+    help="Lister les releases publiées ; les envoyer au stockage objet ou les en tirer.",
+    invoke_without_command=True,
+    no_args_is_help=False,
+)
+app.add_typer(releases_app, name="releases")
+
+
+@releases_app.callback()
+def releases(ctx: typer.Context) -> None:
     """Lister les releases publiées (la release servie est marquée)."""
+    if ctx.invoked_subcommand is not None:
+        return
     store = ReleaseStore(_settings().var_dir)
     items = store.list()
     if not items:
@@ -169,6 +179,41 @@ def releases() -> None:
     console.print(table)
 
 
+@releases_app.command("pousser")
+def releases_push(release_id: Annotated[str, typer.Argument(help="Release à envoyer.")]) -> None:
+    """Envoyer une release publiée au bucket de stockage objet (ARDOISE_RELEASE_BUCKET)."""
+    from ardoise.release.distribution import push
+
+    try:
+        sent = push(_settings(), release_id)
+    except ArdoiseError as exc:
+        raise _fail(escape(str(exc))) from None
+    console.print(f"[green]Release {release_id} envoyée au stockage objet ({sent} fichiers).[/]")
+
+
+@releases_app.command("tirer")
+def releases_pull(
+    release_id: Annotated[str, typer.Argument(help="Release à télécharger.")],
+    servir: Annotated[bool, typer.Option(help="La rendre courante ensuite.")] = True,
+) -> None:
+    """Télécharger une release du stockage objet, vérifier chaque empreinte, la servir."""
+    from ardoise.release.distribution import pull
+
+    settings = _settings()
+    store = ReleaseStore(settings.var_dir)
+    try:
+        pull(settings, release_id)
+        if servir:
+            with store.lock():
+                store.switch(release_id)
+    except ArdoiseError as exc:
+        raise _fail(escape(str(exc))) from None
+    except OSError as exc:
+        raise _unwritable(settings, exc) from None
+    done = "vérifiée et servie" if servir else "vérifiée"
+    console.print(f"[green]Release {release_id} téléchargée, {done}.[/]")
+
+
 @app.command()
 def rollback(release_id: Annotated[str, typer.Argument(help="Release à rendre courante.")]) -> None:
     """Rendre courante une release plus ancienne (bascule atomique)."""
@@ -182,7 +227,10 @@ def rollback(release_id: Annotated[str, typer.Argument(help="Release à rendre c
         raise _fail(f"{exc} Releases disponibles : {known}.") from None
     except OSError as exc:
         raise _unwritable(settings, exc) from None
-    console.print(f"[green]La release {release_id} est maintenant servie.[/]")
+    from ardoise.release.distribution import distributed_note
+
+    note = distributed_note(settings, release_id, "rollback")
+    console.print(f"[green]La release {release_id} est maintenant servie.[/]{escape(note)}")
 
 
 @app.command()

@@ -42,12 +42,15 @@ EXTRAS: dict[str, tuple[str, ...]] = {
         "itsdangerous",
         "httpx",
     ),
+    # releases through object storage and their announcement to the replicas (issue #17)
+    "deploy": ("boto3", "psycopg"),
 }
 
 FEATURES: dict[str, str] = {
     "scolarite": "Vérification de scolarité (registre, jetons, attestations)",
     "images": "Images PNG et SVG des graphiques",
     "producteurs": "Espace des producteurs (organisations, comptes, clés d'API)",
+    "deploy": "Distribution des releases aux répliques (stockage objet, annonce)",
 }
 
 

@@ -232,6 +232,26 @@ class Settings:
     usage_flush_seconds: int = setting(
         2, "Compteurs d'usage : secondes entre deux écritures groupées (perte maximale)."
     )
+    release_bucket: str = setting(
+        "", "Releases en stockage objet : bucket S3 ; vide = aucune distribution."
+    )
+    release_s3_endpoint: str = setting(
+        "", "Releases en stockage objet : URL du service S3 compatible ; vide = AWS."
+    )
+    release_s3_prefix: str = setting(
+        "ardoise/", "Releases en stockage objet : préfixe des clés dans le bucket."
+    )
+    release_announce_url: Secret = setting(
+        Secret(""),
+        "Annonce de la release courante : URL postgresql://… (table release_courante, "
+        "NOTIFY) ; vide = aucune annonce.",
+    )
+    release_follow: bool = setting(
+        False, "Réplique : suivre les annonces (télécharger, vérifier, basculer)."
+    )
+    release_follow_seconds: int = setting(
+        30, "Réplique : secondes entre deux relectures de l'annonce (et nouvel essai)."
+    )
 
     @property
     def releases_dir(self) -> Path:

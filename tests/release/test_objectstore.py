@@ -16,26 +16,16 @@ from ardoise.release.objectstore import fetch, upload
 from ardoise.release.store import ReleaseStore
 from ardoise.settings import Settings
 from tests.fixtures import fake_referential
+from tests.objectstore import moto_s3
 
-boto3 = pytest.importorskip("boto3")
-moto_server = pytest.importorskip("moto.server")
+pytest.importorskip("boto3")
+pytest.importorskip("moto.server")
 
 
 @pytest.fixture
 def s3() -> Iterator[Any]:
-    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    client = boto3.client(
-        "s3",
-        endpoint_url=f"http://{host}:{port}",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        region_name="us-east-1",
-    )
-    client.create_bucket(Bucket="releases")
-    yield client
-    server.stop()
+    with moto_s3() as server:
+        yield server.client
 
 
 def test_a_replica_downloads_verifies_then_switches(

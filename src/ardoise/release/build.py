@@ -33,6 +33,7 @@ from ardoise.ingest.report import Issue, Report
 from ardoise.ingest.territories import load_referential
 from ardoise.release.datapackage import release_datapackage
 from ardoise.release.derived import indicators_cached, referential_cached
+from ardoise.release.distribution import distributed_note
 from ardoise.release.files import fingerprint, sha256_file, write_json
 from ardoise.release.manifest import (
     DatasetEntry,
@@ -236,8 +237,15 @@ def _build(
     )
     store.commit_build(build, manifest.release_id)
     store.switch(manifest.release_id)
-    message = f"Release {manifest.release_id} publiée et servie."
+    message = _published(settings, manifest.release_id)
     return BuildResult(manifest.release_id, True, tuple(outcomes), message, referential)
+
+
+def _published(settings: Settings, release_id: str) -> str:
+    """What a publication says: served here, and sent to the replicas when configured."""
+    return f"Release {release_id} publiée et servie." + distributed_note(
+        settings, release_id, "publication"
+    )
 
 
 def _school_tables(settings: Settings, build: Path) -> dict[str, DatasetEntry]:

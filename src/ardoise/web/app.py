@@ -31,13 +31,23 @@ from ardoise.extras import installed
 from ardoise.mcp import McpEndpoint
 from ardoise.mcp import build_server as build_mcp_server
 from ardoise.query import territories
+from ardoise.query.follower import Follower
 from ardoise.query.indicator_index import indicator_index
 from ardoise.query.release import ReleaseHolder
 from ardoise.query.release_archive import ReleaseArchive
 from ardoise.settings import Settings, load_settings
 from ardoise.urls import ROOT
 from ardoise.usage.counter import UsageCounter
-from ardoise.web import accesslog, errors, openapi, requestlog, scolarite, status_page, usage_page
+from ardoise.web import (
+    accesslog,
+    errors,
+    following,
+    openapi,
+    requestlog,
+    scolarite,
+    status_page,
+    usage_page,
+)
 from ardoise.web.caching import CachingMiddleware
 from ardoise.web.clientip import trusted_proxies
 from ardoise.web.headers import JsonCorsMiddleware, SecurityHeadersMiddleware
@@ -75,7 +85,7 @@ def create_app(settings: Settings) -> FastAPI:
         title="Ardoise",
         version=__version__,
         description=DESCRIPTION,
-        lifespan=_lifespan(holder, mcp_endpoint, counter),
+        lifespan=_lifespan(holder, mcp_endpoint, counter, following.follower(settings, holder)),
         default_response_class=JSONBytes,
         docs_url=None,  # /api/docs: the dashboard serves Swagger UI from its own assets
         openapi_url=ROOT.openapi(),
@@ -126,6 +136,9 @@ def create_app(settings: Settings) -> FastAPI:
     # outermost of all: the request id and, in JSON, the request's line (issue #17)
     log = requestlog.json_logs(settings)
     app.add_middleware(RequestLogMiddleware, release_id=current_id, log=log)
+    # outermost: the served release on every answer a route did not name one for, /metrics
+    # and refusals included (several replicas behind one proxy, issue #17)
+    app.add_middleware(ReleaseHeaderMiddleware, served=current_id)
     return app
 
 
@@ -163,7 +176,10 @@ def _openapi_aliases(app: FastAPI) -> None:
 
 
 def _lifespan(
-    holder: ReleaseHolder, mcp_endpoint: McpEndpoint, counter: UsageCounter | None = None
+    holder: ReleaseHolder,
+    mcp_endpoint: McpEndpoint,
+    counter: UsageCounter | None = None,
+    follower: Follower | None = None,  # a replica following announcements (issue #17)
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -184,10 +200,14 @@ def _lifespan(
         warm_up.start()
         if counter is not None:
             counter.start()
+        if follower is not None:
+            follower.start()
         try:
             async with mcp_endpoint.lifespan():  # the MCP session manager runs with the app
                 yield
         finally:
+            if follower is not None:
+                follower.stop()
             if counter is not None:
                 counter.stop()  # the last seconds of counts are written
             # A warm-up still inside DuckDB when the interpreter exits aborts the process

@@ -46,6 +46,17 @@ RELEASE = Gauge(
     multiprocess_mode="liveall",
 )
 
+LOAD_FAILURES = Counter(
+    "ardoise_release_load_failures",
+    "Releases annoncées qui n'ont pas pu être chargées (essais)",
+    ["release"],
+)
+BEHIND = Gauge(
+    "ardoise_release_behind",
+    "1 quand la release annoncée n'est pas celle que cette réplique sert",
+    multiprocess_mode="max",
+)
+
 
 def exposition() -> tuple[bytes, str]:
     """The text format of every process's metrics (one process's without a multiproc dir)."""

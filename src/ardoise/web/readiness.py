@@ -3,12 +3,15 @@ process is alive; ``/ready`` says it can answer: a release is loaded and is the 
 ``var/current`` names (a replica that could not load a newer one keeps serving the previous
 one, and says so here), and every database it was configured with answers (the usage
 counters, the enrolment registry when there is one). 200 with each check, or 503 with the
-reasons, in French; never cached. ``release_state`` is what ``/health`` says of the release
+reasons, in French; never cached. A replica following announcements (issue #17) that could
+not load the announced release answers 200 with ``"degrade": true`` and the reason. ``release_state`` is what ``/health`` says of the release
 (issue #21.2): loaded or not, and why ``var/current`` is not what is served.
 
 >>> state = Readiness((Check("release", True, "20261207T000000Z-ab"), Check("usages", False, "x")))
 >>> state.ready, state.reasons
 (False, ('usages : x',))
+>>> Readiness((Check("release", True, "r"), Check("annonce", False, "x", False))).degraded
+True
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 
 from ardoise.errors import ArdoiseError
+from ardoise.query.follower import FollowState, read_state
 from ardoise.query.release import ReleaseHolder
 from ardoise.usage.counter import UsageCounter
 
@@ -29,6 +33,7 @@ class Check:
     name: str
     ok: bool
     detail: str
+    blocking: bool = True  # False: a failure degrades the replica, it still serves
 
 
 @dataclass(frozen=True)
@@ -37,7 +42,12 @@ class Readiness:
 
     @property
     def ready(self) -> bool:
-        return all(c.ok for c in self.checks)
+        return all(c.ok for c in self.checks if c.blocking)
+
+    @property
+    def degraded(self) -> bool:
+        """Ready, but a non-blocking check failed (an announced release not loaded)."""
+        return self.ready and not all(c.ok for c in self.checks)
 
     @property
     def reasons(self) -> tuple[str, ...]:
@@ -46,8 +56,9 @@ class Readiness:
     def body(self) -> dict[str, Any]:
         return {
             "statut": "pret" if self.ready else "pas_pret",
+            "degrade": self.degraded,
             "verifications": {c.name: {"ok": c.ok, "detail": c.detail} for c in self.checks},
-            **({} if self.ready else {"raisons": list(self.reasons)}),
+            **({"raisons": list(self.reasons)} if self.reasons else {}),
         }
 
 
@@ -57,11 +68,30 @@ async def readiness(
     """Every check, each run in the threadpool (a database may be slow to answer).
     ``registry``: the enrolment service when a registry URL is configured, else None."""
     checks = [await run_in_threadpool(_release, holder)]
+    if holder.settings.release_follow:
+        checks.append(_announced(read_state(holder.settings.var_dir)))
     if counter is not None:
         checks.append(await run_in_threadpool(_database, "usages", counter.store.ping))
     if registry is not None:
         checks.append(await run_in_threadpool(_database, "registre", lambda: _ping(registry)))
     return Readiness(tuple(checks))
+
+
+def _announced(state: FollowState | None) -> Check:
+    """The announced release (issue #17): not loaded is a degraded replica, not an unready
+    one. It still serves the previous release, intact, like every replica that failed the
+    same download: answering 503 on all of them would leave nginx no replica at all."""
+    if state is None:
+        return Check("annonce", False, "pas encore lue", blocking=False)
+    if state.error is not None:
+        served = state.current or "aucune"
+        return Check(
+            "annonce",
+            False,
+            f"release {state.announced or '?'} non chargée ({state.error}) ; {served} servie",
+            blocking=False,
+        )
+    return Check("annonce", True, state.announced or "aucune annonce", blocking=False)
 
 
 def _ping(registry: Any) -> None:

@@ -1,9 +1,12 @@
-"""``X-Ardoise-Release`` on every answer whose route read a release (``api.deps``
-sets ``request.state.ardoise_release``): the release a client should cite, the current
-one or the older one it asked for with ``release=`` or ``date=``."""
+"""``X-Ardoise-Release`` on every answer: the release a client should cite, the current
+one or the older one it asked for with ``release=`` or ``date=`` when its route read one
+(``api.deps`` sets ``request.state.ardoise_release``), else the release this replica serves
+(``served``, when one is loaded): behind a proxy of several replicas (issue #17) every
+answer says which release answered it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -12,8 +15,9 @@ HEADER = b"x-ardoise-release"
 
 
 class ReleaseHeaderMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, served: Callable[[], str | None] | None = None) -> None:
         self.app = app
+        self.served = served  # the id of the release loaded now, without loading one
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -23,7 +27,7 @@ class ReleaseHeaderMiddleware:
         async def send_with_header(message: Message) -> None:
             if message["type"] == "http.response.start":
                 state: dict[str, Any] = scope.get("state") or {}
-                release = state.get("ardoise_release")
+                release = state.get("ardoise_release") or (self.served and self.served())
                 headers = list(message.get("headers") or [])
                 if release and not any(k.lower() == HEADER for k, _v in headers):
                     headers.append((HEADER, str(release).encode("latin-1", "replace")))
