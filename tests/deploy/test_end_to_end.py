@@ -18,7 +18,7 @@ import shutil
 import signal
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,7 @@ from tests.deploy.cluster import (
     replica_env,
     s3_server,
 )
-from tests.deploy.distribution import Distribution, changed_mirror
+from tests.deploy.distribution import AWS, Distribution, changed_mirror
 from tests.deploy.load import (
     Answer,
     ReleaseClient,
@@ -54,6 +54,7 @@ pytestmark = pytest.mark.deploy
 SECONDS = int(os.environ.get("ARDOISE_TEST_DEPLOY_SECONDS", "30"))
 LIMIT = 4 * SECONDS  # the events must fit in it (a slow machine takes more than 30 s)
 CONNECTIONS = 32
+FOLLOW = 30  # ARDOISE_RELEASE_FOLLOW_SECONDS: the replicas' re-read of the announcement
 CLIENTS = 4
 V21 = "/api/explore/v2.1/catalog/datasets"
 PATHS = [
@@ -72,16 +73,6 @@ PATHS = [
     "/donnees/test-ips-ecoles",
     "/api/v1/datapackage.json",
 ]
-
-
-def _settings(root: Path, mirror: Path, catalog: Path) -> Settings:
-    return load_settings(
-        environ={},
-        mirror=mirror,
-        catalog_dir=catalog,
-        var_dir=root / "publisher",
-        node_modules=ROOT / "node_modules",
-    )
 
 
 def _figure(name: str, **values: Any) -> None:
@@ -104,13 +95,17 @@ class Schedule:
             | detail
         )
 
-    def switch(self, name: str, release: str, action: Any) -> None:
+    def switch(self, name: str, action: Callable[[], str]) -> None:
+        """``action`` publishes or rolls back (and announces) on the publishing node, and
+        names the release; then every replica must serve it (they follow on their own)."""
         started = time.monotonic()
-        action()
+        release = action()
+        announced = time.monotonic()
         for replica in self.replicas:
             replica.wait_serving(release)
         self.switches.append(Switch(release, started, time.monotonic()))
-        self._event(name, started, release=release)
+        follow = round(self.switches[-1].completed - announced, 2)
+        self._event(name, started, release=release, replicas_followed_s=follow)
 
     def restart(self, replica: Replica, kill: bool, release: str) -> None:
         started = time.monotonic()
@@ -132,14 +127,11 @@ class Schedule:
         )
 
     def run(self, publisher: Settings, old: str) -> None:
-        """Publish and switch, roll back, restart each replica (SIGTERM), kill one."""
+        """Publish, roll back, restart each replica (SIGTERM), kill one."""
         time.sleep(2)
-        started = time.monotonic()
-        new = self.distribution.publish(publisher)  # built and uploaded, not yet current
-        self._event("publish", started, release=new)
-        self.switch("switch", new, lambda: self.distribution.switch(new))
+        self.switch("publish", lambda: self.distribution.publish(publisher))
         time.sleep(1)
-        self.switch("rollback", old, lambda: self.distribution.rollback(old))
+        self.switch("rollback", lambda: self.distribution.rollback(old) or old)
         for replica in self.replicas:
             time.sleep(0.5)
             self.restart(replica, kill=False, release=old)
@@ -168,7 +160,8 @@ def _counted(database: str) -> int:
 
 @contextlib.contextmanager
 def _cluster(tmp: Path, stack: contextlib.ExitStack) -> Iterator[Cluster]:
-    """PostgreSQL, S3, the first release on every replica, three replicas, nginx."""
+    """PostgreSQL, S3, the publishing node and its first release, three replicas following
+    its announcements, nginx."""
     server = postgres_url()
     assert server, "ARDOISE_TEST_POSTGRES_URL manque (make test-deploy démarre PostgreSQL)"
     database = stack.enter_context(postgres_database(server))
@@ -176,17 +169,18 @@ def _cluster(tmp: Path, stack: contextlib.ExitStack) -> Iterator[Cluster]:
     open_control_plane(load_settings(environ={}, controlplane_database_url=Secret(database)))
     endpoint = stack.enter_context(s3_server(tmp / "s3.log"))
     mirror, catalog = write_mirror(tmp / "mirror"), write_catalog(tmp / "catalog")
+    distribution = Distribution(endpoint, database, tmp / "publisher")
     base = {"ARDOISE_CATALOG_DIR": str(catalog), "ARDOISE_MIRROR": str(mirror)}
     base["ARDOISE_NODE_MODULES"] = str(ROOT / "node_modules")
+    # announcements heard through NOTIFY: the 30 s re-read would fail the follow check
+    base |= distribution.replica_env() | {"ARDOISE_RELEASE_FOLLOW_SECONDS": str(FOLLOW)}
     replicas = []
     for n in range(3):
         port, var = free_port(), tmp / f"replica{n}"
         env = replica_env(var, port, database, base)
         replicas.append(Replica(f"replica{n}", port, var, env, tmp / f"replica{n}.log"))
-    distribution = Distribution(endpoint, replicas)
-    publisher = _settings(tmp, mirror, catalog)
-    first = distribution.publish(publisher)
-    distribution.install(first)
+    publisher = distribution.publisher(mirror, catalog)
+    first = distribution.publish(publisher)  # announced: replicas start with an empty var/
     for replica in replicas:
         stack.callback(replica.stop)
         replica.start()
@@ -231,8 +225,12 @@ def _nginx_figures(log: Path) -> dict[str, int]:
     }
 
 
-def test_three_replicas_behind_nginx_lose_no_answer(tmp_path: Path) -> None:
+def test_three_replicas_behind_nginx_lose_no_answer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert nginx_site.NGINX and shutil.which("wrk"), "nginx et wrk : scripts/deploy-tools.sh"
+    for key, value in AWS.items():  # the publishing node's boto3 (this process)
+        monkeypatch.setenv(key, value)
     with contextlib.ExitStack() as stack:
         cluster = stack.enter_context(_cluster(tmp_path, stack))
         front, replicas, first = cluster.front, cluster.replicas, cluster.first
@@ -290,6 +288,8 @@ def test_three_replicas_behind_nginx_lose_no_answer(tmp_path: Path) -> None:
     assert sockets == 0, report
     assert [a for a in answers if a.status != 200] == []
     assert stale == [], stale[:5]
+    followed = [e["replicas_followed_s"] for e in schedule.events if "replicas_followed_s" in e]
+    assert max(followed) < FOLLOW, f"répliques en retard sur l'annonce (NOTIFY) : {followed}"
     assert [e["graceful"] for e in schedule.events if e["event"] == "sigterm"] == [True] * 3
     # the load saw both releases: the switch and the rollback happened under it
     assert set(report["releases"]) >= {first, schedule.switches[0].release}, report["releases"]
