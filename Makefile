@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install run test release bench lint typecheck clean assets chromium
+.PHONY: install run test test-deploy release bench lint typecheck clean assets chromium
 
 install: $(VENV)/.installed node_modules/.installed
 install: assets chromium  # dashboard: hashed front-end assets; browser of its tests
@@ -73,3 +73,11 @@ bench: install  ## benchmarks; each prints JSON lines (API: wrk + Datasette in .
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
+
+test-deploy: install  ## end-to-end (issue #17): PostgreSQL, S3, three replicas, nginx, wrk
+	bash scripts/deploy-tools.sh
+	@if [ -n "$$ARDOISE_TEST_POSTGRES_URL" ]; then \
+		$(BIN)/python -m pytest -m deploy -s -p no:cacheprovider tests/deploy; else \
+		url="$$(bash scripts/postgres.sh)"; \
+		ARDOISE_TEST_POSTGRES_URL="$$url" $(BIN)/python -m pytest -m deploy -s -p no:cacheprovider tests/deploy; \
+		code=$$?; bash scripts/postgres.sh stop; exit $$code; fi

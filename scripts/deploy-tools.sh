@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages of the deployment tests (issue #17): nginx (tests/deploy runs
-# deploy/nginx.conf in front of replicas on loopback) and wrk (bench). Idempotent.
+# deploy/nginx.conf in front of replicas on loopback) and wrk (bench, make test-deploy).
+# Idempotent.
 set -euo pipefail
 missing=()
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)

@@ -7,11 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
-import os
-import shutil
 import socket
-import subprocess
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -20,49 +16,21 @@ import pytest
 
 from ardoise.release.build import build_release
 from ardoise.settings import Settings
+from tests.deploy import nginx_site
 from tests.fixtures import fake_referential
 from tests.web.live import live_server
 
-ROOT = Path(__file__).resolve().parents[2]
-NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").is_file() else None)
 RECORDS = "/api/explore/v2.1/catalog/datasets/test-ips-ecoles/records?limit=20"
 
-pytestmark = pytest.mark.skipif(NGINX is None, reason="nginx absent (apt-get install nginx-light)")
+pytestmark = pytest.mark.skipif(
+    nginx_site.NGINX is None, reason="nginx absent (apt-get install nginx-light)"
+)
 
 
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def _config(tmp: Path, replicas: list[int], port: int, var_dir: Path) -> Path:
-    """deploy/nginx.conf with this test's ports and folders, in a minimal main file."""
-    site = (ROOT / "deploy" / "nginx.conf").read_text()
-    lines = [f"    server 127.0.0.1:{p} max_fails=0;" for p in replicas]
-    start, end = site.index("    server 127.0.0.1:8001"), site.index("    keepalive")
-    site = site[:start] + "\n".join(lines) + "\n" + site[end:]
-    site = site.replace("127.0.0.1:8080", f"127.0.0.1:{port}")
-    site = site.replace("/var/lib/ardoise", str(var_dir))
-    (tmp / "site.conf").write_text(site)
-    main = tmp / "nginx.conf"
-    # as root (CI), workers stay root: the test's folders are private to their owner
-    user = "user root; " if os.geteuid() == 0 else ""
-    main.write_text(
-        f"{user}pid {tmp}/nginx.pid; error_log {tmp}/error.log; daemon off; events {{}}\n"
-        f"http {{ access_log off; client_body_temp_path {tmp}/body; "
-        f"proxy_temp_path {tmp}/proxy; include {tmp}/site.conf; }}\n"
-    )
-    return main
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    """SIGTERM (nginx's fast shutdown: the master stops its workers), then wait."""
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
 
 
 def _get(port: int, path: str, headers: dict[str, str] | None = None) -> tuple[int, dict, bytes]:  # type: ignore[type-arg]
@@ -84,18 +52,8 @@ def test_a_dead_replica_costs_nothing_and_assets_are_immutable(
         first = stack.enter_context(contextlib.ExitStack())
         (_, p1) = first.enter_context(live_server(settings))
         (_, p2) = stack.enter_context(live_server(settings))
-        (tmp_path / "nginx").mkdir()
-        conf = _config(tmp_path / "nginx", [p1, p2], front, settings.var_dir)
-        assert subprocess.run([NGINX, "-t", "-c", str(conf)], capture_output=True).returncode == 0  # type: ignore[list-item]
-        proc = subprocess.Popen([NGINX, "-c", str(conf)], stderr=subprocess.DEVNULL)  # type: ignore[list-item]
-        stack.callback(_stop, proc)
-        deadline = time.monotonic() + 20
-        while True:
-            with contextlib.suppress(OSError):
-                socket.create_connection(("127.0.0.1", front), timeout=1).close()
-                break
-            assert time.monotonic() < deadline, "nginx n'a pas démarré"
-            time.sleep(0.1)
+        conf = nginx_site.render(tmp_path / "nginx", [p1, p2], front, settings.var_dir)
+        stack.callback(nginx_site.stop, nginx_site.start(conf, front))
         before = [_get(front, RECORDS)[0] for _ in range(10)]
         first.close()  # one replica goes away: connections to it are refused
         after = [_get(front, RECORDS) for _ in range(10)]

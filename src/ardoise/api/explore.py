@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
 from ardoise.api import params as P
 from ardoise.api.deps import (
@@ -155,7 +155,7 @@ class ExploreRoutes:
         fmt: str,
         query: Export,
         file: ExportFile,
-    ) -> StreamingResponse:
+    ) -> Response:
         options = file.options(dataset_id, query.timezone, bom=self.shape == "v2.1")
         limit = request.app.state.settings.export_time_limit_ms
         return export_response(release, dataset_id, fmt, query, options, time_limit_ms=limit)

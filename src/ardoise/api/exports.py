@@ -7,7 +7,7 @@ import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
 from ardoise.exporters import get_exporter
 from ardoise.exporters.model import ExportColumn, ExportOptions
@@ -25,7 +25,7 @@ def export_response(
     options: ExportOptions,
     *,
     time_limit_ms: int,
-) -> StreamingResponse:
+) -> Response:
     """Validate everything, then stream: errors before the first byte are clean 400s."""
     exporter = get_exporter(fmt)
     view = release.dataset(dataset_id)
@@ -45,10 +45,12 @@ def export_response(
     # 200 cut short (every exporter puts its opening in the chunk of the first batch).
     first = next(chunks, b"")
     filename = f"{dataset_id}.{exporter.extension}"
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    head, rest = gathered(first, chunks, WHOLE_EXPORT_BYTES)
+    if rest is None:  # a small export: answered whole, in one message, with its length
+        return Response(head, media_type=exporter.media_type, headers=headers)
     return StreamingResponse(
-        itertools.chain([first], chunks),
-        media_type=exporter.media_type,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        itertools.chain([head], rest), media_type=exporter.media_type, headers=headers
     )
 
 
@@ -85,3 +87,33 @@ def _spooled(
         return file_chunks(stored)
     except OSError:
         return again()
+
+
+# An export up to this size is read whole before its answer starts, and sent as one body
+# right after its headers (the same turn of the event loop, no worker thread in between):
+# a replica killed mid-answer cannot cut it short, since nginx replays on the next replica
+# a request whose answer had not started (issue #17); a client also gets its length. A
+# larger export streams as it is written.
+WHOLE_EXPORT_BYTES = 1 << 20
+
+
+def gathered(
+    first: bytes, chunks: Iterator[bytes], limit: int
+) -> tuple[bytes, Iterator[bytes] | None]:
+    """The export's bytes read up to ``limit``: (all of them, None) when it ends within,
+    else (those read, the rest to stream).
+
+    >>> gathered(b"a", iter([b"b", b"c"]), 10)
+    (b'abc', None)
+    >>> head, rest = gathered(b"a", iter([b"bb", b"c"]), 2)
+    >>> head, list(rest or [])
+    (b'abb', [b'c'])
+    """
+    parts, size = [first], len(first)
+    while size < limit:
+        chunk = next(chunks, None)
+        if chunk is None:
+            return b"".join(parts), None
+        parts.append(chunk)
+        size += len(chunk)
+    return b"".join(parts), chunks

@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
 from ardoise.api import params as P
 from ardoise.api.deps import CurrentRelease
@@ -123,7 +123,7 @@ def _download(
     dataset_id: str,
     filters: RecordsFilters,
     file: Download,
-) -> StreamingResponse:
+) -> Response:
     view = release.dataset(dataset_id)
     query = filters.query(view.schema)
     limit = parse_int_parameter("rows", file.rows)
@@ -149,13 +149,13 @@ def records_download(
     release: CurrentRelease,
     filters: Filters,
     file: Download,
-) -> StreamingResponse:
+) -> Response:
     return _download(request, release, dataset_id, filters, file)
 
 
 def explore_download(
     request: Request, release: CurrentRelease, dataset_id: str, filters: Filters, file: Download
-) -> StreamingResponse:
+) -> Response:
     return _download(request, release, dataset_id, filters, file)
 
 
