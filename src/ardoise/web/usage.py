@@ -56,15 +56,21 @@ class UsageMiddleware:
             if message["type"] == "http.response.body":
                 size += len(message.get("body", b""))
                 if not message.get("more_body"):
-                    if scope["path"] not in PROBES:  # service levels (/statut)
-                        elapsed = time.perf_counter() - start
-                        self.counter.level(status >= 500, bucket(elapsed))
-                    self._count(scope, status, size, tool)
+                    self.answered(scope, status, size, tool, time.perf_counter() - start)
             elif message["type"] == "http.response.start":
                 status = message["status"]
             await send(message)
 
         await self.app(scope, receive, counting)
+
+    def answered(
+        self, scope: Scope, status: int, nbytes: int, tool: list[str], seconds: float
+    ) -> None:
+        """Counts an answer sent (its service level too, unless a probe's): called once its
+        last byte is sent, here or by the cache's hits in front (``web.hits``)."""
+        if scope["path"] not in PROBES:  # service levels (/statut)
+            self.counter.level(status >= 500, bucket(seconds))
+        self._count(scope, status, nbytes, tool)
 
     def _count(self, scope: Scope, status: int, nbytes: int, tool: list[str]) -> None:
         user_agent = b""
