@@ -28,6 +28,7 @@ from ardoise.web.clientip import client_ip
 PORTAL_DAILY_QUOTA = 5000
 
 UNCOUNTED = ("/health", "/ready", "/metrics")
+_ADDRESSES = 100_000  # addresses remembered at most
 
 
 def counted(path: str) -> bool:
@@ -64,8 +65,8 @@ class RateLimitMiddleware:
                 start, count = window, 0
             count += 1
             self._counts[ip] = (start, count)
-            if len(self._counts) > 100_000:  # forget old windows
-                self._counts = {k: v for k, v in self._counts.items() if v[0] == window}
+            if len(self._counts) > _ADDRESSES:
+                self._forget(window)
         return count, max(0, self.per_minute - count), start + self.window - now
 
     def would_refuse(self, ip: str) -> bool:
@@ -100,6 +101,14 @@ class RateLimitMiddleware:
         headers = MutableHeaders(scope=message)
         for k, v in limits:
             headers[k.decode()] = v.decode()
+
+    def _forget(self, window: int) -> None:
+        """Old windows forgotten, and, when the current one alone holds more than half the
+        budget (a day's window of a national service's visitors), its first-seen half: the
+        next prune is then at least half the budget of new addresses away, never one per
+        request (each rebuilt the whole table: ~0.2 ms a request past 100,000 addresses)."""
+        current = [(k, v) for k, v in self._counts.items() if v[0] == window]
+        self._counts = dict(current[-(_ADDRESSES // 2) :])
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not counted(str(scope["path"])):
