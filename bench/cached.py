@@ -20,7 +20,7 @@ spreads (min–max) over the runs.
   measured rps per server core used; ``scaling_raw`` is the plain rps ratio, client
   included on the same cores.
 
-    .venv/bin/python bench/cached.py --var-dir var [--duration 10] [--repeat 3]
+    .venv/bin/python bench/cached.py [--var-dir var] [--duration 10] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -208,15 +208,15 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     apibench.load_arguments(parser, duration=10, warmup=2, connections=16)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--var-dir", type=Path, required=True, help="a var dir with a release")
+    parser.add_argument("--var-dir", type=Path, default=ROOT / "var", help="a var dir (built once)")
     parser.add_argument("--server-cpus", default="0")
     parser.add_argument("--client-cpus", default="1")
     parser.add_argument("--settle", type=float, default=3, help="seconds of idle server")
     parser.add_argument("--no-workers", action="store_true", help="skip the 2-worker runs")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that every server stops
-    if not shutil.which("wrk"):
-        raise SystemExit("wrk manque : apt-get install -y wrk nginx")
+    if not shutil.which("wrk") or not (shutil.which("nginx") or Path("/usr/sbin/nginx").exists()):
+        raise SystemExit("wrk ou nginx manque : apt-get install -y wrk nginx")
     apibench.CLIENT_PIN[:] = apibench.pinned(args.client_cpus)
     common = {
         "bench": "cached_path",
@@ -232,6 +232,7 @@ def main() -> None:
         runs["ardoise_2_workers"] = []
     with tempfile.TemporaryDirectory(prefix="ardoise-bench-cached-") as name:
         tmp = Path(name)
+        apibench.release_parquet(args.var_dir.resolve(), tmp / "ingest.log")  # or build it
         for i in range(args.repeat):
             one, body = ardoise_run(args, tmp, 1)
             line = nginx_run(args, tmp, body)
