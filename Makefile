@@ -70,6 +70,9 @@ bench: install  ## benchmarks; each prints JSON lines (API: wrk + Datasette in .
 	ARDOISE_TEST_POSTGRES_URL="$$(bash scripts/postgres.sh)" $(BIN)/python bench/scolarite.py $(BENCH_SCOLARITE_ARGS)
 	$(BIN)/python bench/scolarite_certificats.py $(BENCH_CERTIFICATS_ARGS)
 	$(BIN)/python bench/usage.py $(BENCH_USAGE_ARGS)
+	@command -v nginx >/dev/null || (apt-get update && apt-get install -y nginx) \
+		|| echo "nginx non installé : bench/cached.py ne peut pas le mesurer"
+	$(BIN)/python bench/cached.py $(BENCH_CACHED_ARGS)
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

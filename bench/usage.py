@@ -1,21 +1,23 @@
 """What usage counting costs the cached path (issue #17: ≤ 3 % CPU per request).
 
-One process, two apps over the same small release (written by the tests' fixtures): one
-with counting off (``ARDOISE_USAGE_COUNT=0``), one with it on (SQLite store, flush thread
-running; each counted round ends with a flush, inside the measured time). Each request is a
-direct ASGI call of a records URL already in the response cache, with a browser User-Agent
-and a client address that changes every request (the worst case for the HyperLogLog), so
-the measure is the server's own CPU for a cache hit, without an HTTP client's cost to
-dilute it. Rounds alternate (off, on, off, on…); the line gives the median CPU µs per
-request of each side and their ratio, measured in the same run.
+The judged line (``usage_counting_cached_path_http``, when ``wrk`` is installed): two
+``ardoise serve`` processes over a small release written by the tests' fixtures, the same
+configuration but for ``ARDOISE_USAGE_COUNT`` (0 and 1), one worker each, both pinned to
+``--server-cpus`` (taskset), wrk ``-t2 -c16`` pinned to ``--client-cpus`` with a phone's
+User-Agent on one URL kept in the response cache. Runs alternate (off, on, off, on…);
+each gives the CPU of the server's process group (utime + stime from /proc, the flush
+thread included: a run lasts longer than ``ARDOISE_USAGE_FLUSH_SECONDS``) divided by the
+requests it answered. The line gives the medians, their ratio, and the spread (min–max)
+of each side over the runs.
 
-A second line (when ``wrk`` is installed) measures the same through HTTP, as served: two
-``ardoise serve`` processes (one worker each, counting off and on) over that release, wrk
-at 8 connections with a phone's User-Agent on the same cached URL, alternating runs; the CPU
-of each server's process group (utime + stime from /proc) divided by the requests it
-answered.
+A second line measures the same in one process, without HTTP: two apps (counting off and
+on), each request a direct ASGI call of the cached URL with a browser User-Agent and a
+client address that changes every request (the worst case for the HyperLogLog); rounds of
+``--round-seconds`` (longer than the flush interval, so each counted round pays its flush,
+made by the counter's own thread as in service), alternating; medians of the CPU per
+request (``time.process_time``, every thread).
 
-    .venv/bin/python bench/usage.py [--requests 5000] [--rounds 7] [--seconds 5]
+    .venv/bin/python bench/usage.py [--rounds 7] [--seconds 5] [--round-seconds 2.5]
 """
 
 from __future__ import annotations
@@ -79,14 +81,18 @@ async def call(app: Any, i: int) -> int:
     return status
 
 
-async def round_cpu(app: Any, n: int, start: int, flush: Any) -> float:
-    """CPU seconds per request of n cached calls (and the flush that follows them)."""
-    t0 = time.process_time()
-    for i in range(start, start + n):
-        await call(app, i)
-    if flush is not None:
-        flush()
-    return (time.process_time() - t0) / n
+async def round_cpu(app: Any, seconds: float, start: int) -> tuple[float, int]:
+    """CPU seconds per request of cached calls for ``seconds`` (the loop turns every 100
+    calls, as a server's does, so the counter's flush thread can take its batch), and the
+    number of calls."""
+    t0, wall = time.process_time(), time.perf_counter()
+    n = 0
+    while time.perf_counter() - wall < seconds:
+        for i in range(start + n, start + n + 100):
+            await call(app, i)
+        n += 100
+        await asyncio.sleep(0)
+    return (time.process_time() - t0) / n, n
 
 
 def release(tmp: Path) -> dict[str, Any]:
@@ -103,30 +109,32 @@ async def measure(args: argparse.Namespace, base: dict[str, Any]) -> dict[str, A
     counter.start()
     for app in (off, on):  # the answer is now in each app's response cache
         assert await call(app, 0) == 200
-        await round_cpu(app, 500, 0, None)
+        await round_cpu(app, 0.2, 0)
     sides: dict[str, list[float]] = {"off": [], "on": []}
-    for r in range(args.rounds):
-        start = (r + 1) * args.requests
-        sides["off"].append(await round_cpu(off, args.requests, start, None))
-        sides["on"].append(await round_cpu(on, args.requests, start, counter.flush))
+    start = 1000
+    for _r in range(args.rounds):
+        for side, app in (("off", off), ("on", on)):
+            cpu, done = await round_cpu(app, args.round_seconds, start)
+            sides[side].append(cpu)
+            start += done
     counter.stop()
     calls = sum(c.calls for c in counter.store.counts())
     off_us, on_us = (statistics.median(v) * 1e6 for v in (sides["off"], sides["on"]))
     return {
         "bench": "usage_counting_cached_path",
-        "requests_per_round": args.requests,
+        "seconds_per_round": args.round_seconds,
         "rounds": args.rounds,
         "cpu_us_per_request_off": round(off_us, 2),
         "cpu_us_per_request_on": round(on_us, 2),
         "ratio": round(on_us / off_us, 4),
-        "target_ratio": 1.03,
         "counted": calls,
     }
 
 
 def wrk(port: int, seconds: float) -> int:
     """Requests answered by one wrk run (non-2xx or socket errors stop the bench)."""
-    cmd = ["wrk", "-t1", "-c8", f"-d{round(seconds)}s", "-H", f"User-Agent: {UA.decode()}"]
+    cmd = [*apibench.CLIENT_PIN, "wrk", "-t2", "-c16", f"-d{round(seconds)}s"]
+    cmd += ["-H", f"User-Agent: {UA.decode()}"]
     url = f"http://127.0.0.1:{port}{PATH}?{QUERY.decode()}"
     cmd += ["-s", str(ROOT / "bench" / "wrk_report.lua"), url]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60, check=False)
@@ -139,7 +147,7 @@ def wrk(port: int, seconds: float) -> int:
     return int(report["requests"])
 
 
-def serve(base: dict[str, Any], count: bool, log: Path) -> Any:
+def serve(base: dict[str, Any], count: bool, log: Path, cpus: str) -> Any:
     port = apibench._free_port()
     env = dict(
         os.environ,
@@ -153,14 +161,14 @@ def serve(base: dict[str, Any], count: bool, log: Path) -> Any:
         ARDOISE_ACCESS_LOG="0",
         ARDOISE_USAGE_COUNT="1" if count else "0",
     )
-    cmd = [sys.executable, "-m", "ardoise.cli", "serve", "--port", str(port)]
-    return port, apibench.server(cmd, env, port, "/health", log)
+    cmd = [*apibench.pinned(cpus), sys.executable, "-m", "ardoise.cli", "serve"]
+    return port, apibench.server([*cmd, "--port", str(port)], env, port, "/health", log)
 
 
 def measure_http(args: argparse.Namespace, base: dict[str, Any], tmp: Path) -> dict[str, Any]:
     hz = os.sysconf("SC_CLK_TCK")
     (off_port, off_ctx), (on_port, on_ctx) = (
-        serve(base, c, tmp / f"serve-{c}.log") for c in (False, True)
+        serve(base, c, tmp / f"serve-{c}.log", args.server_cpus) for c in (False, True)
     )
     sides: dict[str, list[float]] = {"off": [], "on": []}
     with off_ctx as off_proc, on_ctx as on_proc:
@@ -177,26 +185,35 @@ def measure_http(args: argparse.Namespace, base: dict[str, Any], tmp: Path) -> d
     off_us, on_us = (statistics.median(v) * 1e6 for v in (sides["off"], sides["on"]))
     return {
         "bench": "usage_counting_cached_path_http",
+        "judged": True,
         "seconds_per_run": args.seconds,
         "rounds": args.rounds,
+        "server_cpus": args.server_cpus,
+        "client_cpus": args.client_cpus,
         "cpu_us_per_request_off": round(off_us, 2),
         "cpu_us_per_request_on": round(on_us, 2),
+        "spread_off": [round(min(sides["off"]) * 1e6, 2), round(max(sides["off"]) * 1e6, 2)],
+        "spread_on": [round(min(sides["on"]) * 1e6, 2), round(max(sides["on"]) * 1e6, 2)],
         "ratio": round(on_us / off_us, 4),
         "target_ratio": 1.03,
+        "met": on_us / off_us <= 1.03,
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--requests", type=int, default=5000, help="requests per round")
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--seconds", type=float, default=5, help="seconds per wrk run")
+    parser.add_argument("--round-seconds", type=float, default=2.5, help="in-process rounds")
+    parser.add_argument("--server-cpus", default="0", help="taskset cores of both servers")
+    parser.add_argument("--client-cpus", default="1", help="taskset cores of wrk")
     args = parser.parse_args()
+    apibench.CLIENT_PIN[:] = apibench.pinned(args.client_cpus)
     with tempfile.TemporaryDirectory(prefix="ardoise-bench-usage-") as tmp:
         base = release(Path(tmp))
-        print(json.dumps(asyncio.run(measure(args, base))), flush=True)
         if shutil.which("wrk"):
             print(json.dumps(measure_http(args, base, Path(tmp))), flush=True)
+        print(json.dumps(asyncio.run(measure(args, base))), flush=True)
 
 
 if __name__ == "__main__":

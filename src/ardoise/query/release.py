@@ -249,6 +249,7 @@ class ReleaseHolder:
 
     def __init__(self, settings: Settings, restrictions: Restrictions = _public) -> None:
         self.settings = settings
+        self._link = os.fspath(settings.current_link)  # read on every request: no Path built
         self.restrictions = restrictions  # the restricted datasets, from the control plane
         self._lock = threading.Lock()
         self._target: str | None = None
@@ -288,7 +289,7 @@ class ReleaseHolder:
 
     def _link_target(self) -> str:
         try:
-            return os.readlink(self.settings.current_link)
+            return os.readlink(self._link)
         except OSError:
             raise NoRelease(
                 "Aucune release n'est publiée : lancez `make release` (ou `ardoise ingest`)."

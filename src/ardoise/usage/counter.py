@@ -97,6 +97,19 @@ class UsageCounter:
         self._sketch.add(visitor, self._salt)
         self._dirty = True
 
+    def answer(self, token: str, nbytes: int, visitor: bytes, error: bool, bucket: int) -> None:
+        """:meth:`count` and :meth:`level` of one answer in one call (the hot path)."""
+        counts = self._counts.get(token)
+        if counts is None:
+            self._counts[token] = [1, nbytes]
+        else:
+            counts[0] += 1
+            counts[1] += nbytes
+        self._sketch.add(visitor, self._salt)
+        self._dirty = True
+        key = (error, bucket)
+        self._levels[key] = self._levels.get(key, 0) + 1
+
     def level(self, error: bool, bucket: int) -> None:
         """One answer's outcome and latency bucket (``levels.bucket``), on the loop's thread."""
         key = (error, bucket)

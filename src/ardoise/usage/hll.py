@@ -35,6 +35,8 @@ P = 12
 M = 1 << P
 STANDARD_ERROR = 1.04 / math.sqrt(M)
 _MASK = (1 << 64) - 1
+_SHIFT = 64 - P  # the bits of a hash below its register index
+_REST = (1 << _SHIFT) - 1
 _ALPHA = 0.7213 / (1 + 1.079 / M)
 
 
@@ -46,11 +48,10 @@ class Sketch:
 
     def add(self, value: bytes, salt: bytes) -> None:
         h = hash(salt + value) & _MASK
-        index = h >> (64 - P)
-        rest = h & ((1 << (64 - P)) - 1)
-        rank = (64 - P) - rest.bit_length() + 1
-        if rank > self.registers[index]:
-            self.registers[index] = rank
+        rank = _SHIFT - (h & _REST).bit_length() + 1
+        registers = self.registers
+        if rank > registers[h >> _SHIFT]:
+            registers[h >> _SHIFT] = rank
 
     def merge(self, other: Sketch) -> None:
         """The union of two sketches drawn with the same salt."""

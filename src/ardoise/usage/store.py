@@ -127,7 +127,12 @@ class SqliteStore:
                 db.execute(statement.format(blob="BLOB"))
 
     def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        # WAL with NORMAL: a commit survives a killed process (what #17 asks), and is not
+        # synced to disk each flush (an fsync every 2 s cost the cached path ~3 µs of system
+        # CPU per request); only a power cut can lose the last seconds before a checkpoint
+        db.execute("PRAGMA synchronous=NORMAL")
+        return db
 
     def add(self, batch: Batch) -> None:
         counts, sketches, levels = _rows(batch)

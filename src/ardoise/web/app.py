@@ -51,6 +51,7 @@ from ardoise.web import (
 from ardoise.web.caching import CachingMiddleware
 from ardoise.web.clientip import trusted_proxies
 from ardoise.web.headers import JsonCorsMiddleware, SecurityHeadersMiddleware
+from ardoise.web.hits import ArdoiseApp
 from ardoise.web.metrics import MetricsMiddleware
 from ardoise.web.portal_requests import PortalRequestMiddleware
 from ardoise.web.ratelimit import PORTAL_DAILY_QUOTA, RateLimitMiddleware
@@ -81,7 +82,7 @@ def create_app(settings: Settings) -> FastAPI:
     holder = ReleaseHolder(settings, access.restrictions)
     mcp_endpoint = McpEndpoint(build_mcp_server(settings, holder), settings)
     counter = usage_counter(settings)
-    app = FastAPI(
+    app = ArdoiseApp(  # the cache's hits answered in front of the stack, as it would (#14)
         title="Ardoise",
         version=__version__,
         description=DESCRIPTION,

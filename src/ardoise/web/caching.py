@@ -26,6 +26,44 @@ def etag_for(release_id: str, path: str, query_string: str) -> str:
     return '"' + digest.hexdigest()[:32] + '"'
 
 
+_ETAGS: dict[tuple[str, str, str], str] = {}  # (release, path, raw query) → etag_for(…)
+_ETAGS_KEPT = 4096
+
+
+def etag_of(release_id: str, path: str, query_string: str) -> str:
+    """:func:`etag_for`, remembered by the raw request (a repeated URL is neither parsed,
+    sorted nor hashed again); bounded, cleared when full."""
+    key = (release_id, path, query_string)
+    etag = _ETAGS.get(key)
+    if etag is None:
+        if len(_ETAGS) >= _ETAGS_KEPT:
+            _ETAGS.clear()
+        etag = _ETAGS[key] = etag_for(release_id, path, query_string)
+    return etag
+
+
+def cacheable(scope: Scope) -> bool:
+    """Whether an HTTP request's answer may be tagged and kept: GET or HEAD under /api/,
+    neither per-token nor per-reader (#7, #16)."""
+    if scope["method"] not in ("GET", "HEAD") or not str(scope["path"]).startswith("/api/"):
+        return False
+    if scope["path"] == "/api/introspect":
+        return False
+    return not any(
+        k == b"authorization" or (k == b"cookie" and b"ardoise_session=" in v)
+        for k, v in scope.get("headers") or []
+    )
+
+
+def encoding_of(headers: dict[bytes, bytes]) -> str:
+    """The stored body is the one sent: compressed when the client accepts gzip."""
+    return "gzip" if b"gzip" in headers.get(b"accept-encoding", b"") else "identity"
+
+
+def entry_key(method: str, encoding: str, etag: str) -> str:
+    return f"{method} {encoding} {etag}"
+
+
 Answer = tuple[int, list[tuple[bytes, bytes]], bytes]  # status, headers, body
 
 
@@ -46,31 +84,22 @@ class CachingMiddleware:
         self.cache = response_cache(entries, max_bytes) if entries > 0 else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] != "http"
-            or scope["method"] not in ("GET", "HEAD")
-            or not str(scope["path"]).startswith("/api/")
-        ):
-            await self.app(scope, receive, send)
-            return
-        if scope["path"] == "/api/introspect" or any(
-            k == b"authorization" or (k == b"cookie" and b"ardoise_session=" in v)
-            for k, v in scope.get("headers") or []
-        ):  # per-token and per-reader answers are never cached (#7, #16)
+        if scope["type"] != "http" or not cacheable(scope):
             await self.app(scope, receive, send)
             return
         rid = self.release_id()  # type: ignore[operator]
         etag: str | None = None
         query = scope.get("query_string", b"").decode("latin-1")
         headers = dict(scope.get("headers") or [])
-        # The stored body is the one sent: compressed when the client accepts gzip.
-        encoding = "gzip" if b"gzip" in headers.get(b"accept-encoding", b"") else "identity"
+        encoding = encoding_of(headers)
         if rid is not None:
-            etag = etag_for(rid, scope["path"], query)
+            etag = etag_of(rid, scope["path"], query)
             if headers.get(b"if-none-match", b"").decode("latin-1") in (etag, "*"):
                 await _send_not_modified(send, etag)
                 return
-            cached = self.cache.get(f"{scope['method']} {encoding} {etag}") if self.cache else None
+            cached = (
+                self.cache.get(entry_key(scope["method"], encoding, etag)) if self.cache else None
+            )
             if cached is not None:
                 await _send_cached(send, cached)
                 return
@@ -88,7 +117,7 @@ class CachingMiddleware:
                 status = int(message["status"])
                 if etag is None and (rid := self.release_id()) is not None:  # type: ignore[operator]
                     query = scope.get("query_string", b"").decode("latin-1")
-                    etag = etag_for(rid, scope["path"], query)
+                    etag = etag_of(rid, scope["path"], query)
                 out = MutableHeaders(scope=message)
                 if status == 200 and etag is not None:
                     out["ETag"] = etag
@@ -97,7 +126,7 @@ class CachingMiddleware:
                         out.get("content-type", "").startswith("application/json")
                         and self.cache is not None
                     ):
-                        state["key"] = f"{scope['method']} {encoding} {etag}"
+                        state["key"] = entry_key(scope["method"], encoding, etag)
                 state["status"] = status
                 state["headers"] = list(message["headers"])
             elif message["type"] == "http.response.body" and state["key"] is not None:
@@ -128,13 +157,15 @@ async def _send_not_modified(send: Send, etag: str) -> None:
     await send({"type": "http.response.body", "body": b""})
 
 
+def hit_headers(cached: Answer) -> list[tuple[bytes, bytes]]:
+    """The headers of a stored answer as a hit sends them."""
+    return [*cached[1], HIT]
+
+
+HIT = (b"x-cache", b"hit")
+
+
 async def _send_cached(send: Send, cached: Answer) -> None:
-    status, raw_headers, body = cached
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [*raw_headers, (b"x-cache", b"hit")],
-        }
-    )
+    status, _raw_headers, body = cached
+    await send({"type": "http.response.start", "status": status, "headers": hit_headers(cached)})
     await send({"type": "http.response.body", "body": body})

@@ -87,9 +87,7 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        # The header fields only: an over-long query is the API's to refuse (400, its message).
-        size = sum(len(k) + len(v) + 4 for k, v in scope.get("headers") or [])
-        if size > self.max_header_bytes:
+        if self.oversized(scope):
             await self._refuse(send)
             return
 
@@ -99,7 +97,7 @@ class SecurityHeadersMiddleware:
 
         async def wrapped(message: Message) -> None:
             if message["type"] == "http.response.start":
-                self._decorate(MutableHeaders(scope=message))
+                self.decorate(MutableHeaders(scope=message))
             elif head and message["type"] == "http.response.body":
                 if message.get("more_body"):
                     return  # the rest of a streamed body: nothing to send for HEAD
@@ -108,7 +106,13 @@ class SecurityHeadersMiddleware:
 
         await self.app(scope, receive, wrapped)
 
-    def _decorate(self, headers: MutableHeaders) -> None:
+    def oversized(self, scope: Scope) -> bool:
+        """Whether a request's header fields weigh more than allowed (an over-long query is
+        the API's to refuse: 400, its message)."""
+        size = sum(len(k) + len(v) + 4 for k, v in scope.get("headers") or [])
+        return size > self.max_header_bytes
+
+    def decorate(self, headers: MutableHeaders) -> None:
         for name in _HIDDEN:
             if name in headers:
                 del headers[name]
@@ -134,6 +138,6 @@ class SecurityHeadersMiddleware:
                 (b"connection", b"close"),
             ],
         }
-        self._decorate(MutableHeaders(scope=start))
+        self.decorate(MutableHeaders(scope=start))
         await send(start)
         await send({"type": "http.response.body", "body": body})

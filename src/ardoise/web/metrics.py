@@ -11,6 +11,8 @@ The route family of a request is the usage counter's surface (``usage.classify``
 
 from __future__ import annotations
 
+import asyncio
+import bisect
 import os
 import time
 from collections.abc import Callable
@@ -36,7 +38,7 @@ LATENCY = Histogram(
     "ardoise_request_duration_seconds",
     "Durée des réponses par famille de routes",
     ["route"],
-    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1, 2.5, 5, 10, 30),
+    buckets=(_BUCKETS := (0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1, 2.5, 5, 10, 30)),
 )
 CACHE = Counter("ardoise_response_cache", "Réponses de l'API servies du cache ou non", ["result"])
 EXPORTS = Gauge("ardoise_exports_in_flight", "Exports en cours", multiprocess_mode="livesum")
@@ -74,8 +76,62 @@ def exposition() -> tuple[bytes, str]:
     return generate_latest(), CONTENT_TYPE_LATEST
 
 
+_BOUNDS = (*_BUCKETS, float("inf"))  # the histogram's bucket bounds, +Inf last
+_REMEMBERED = 4096
+
+
+class HitTally:
+    """The response cache's hits, counted in plain ints (a hit costs a dict increment, not
+    three prometheus-client calls) and written to the metrics above once per turn of the
+    event loop and before every scrape: ``/metrics`` shows every hit answered before it,
+    under several worker processes too (each writes its own share the same way)."""
+
+    def __init__(self) -> None:
+        # (route, status, latency bucket) → [answers, seconds]
+        self._counts: dict[tuple[str, str, int], list[float]] = {}
+        self._routes: dict[tuple[str, str, int], str] = {}  # classify, remembered
+        self._scheduled = False
+
+    def add(self, scope: Scope, status: int, seconds: float) -> None:
+        key = (scope["method"], scope["path"], status)
+        route = self._routes.get(key)
+        if route is None:
+            if len(self._routes) >= _REMEMBERED:
+                self._routes.clear()
+            hit = classify(*key)
+            route = self._routes[key] = hit.surface if hit else "service"
+        slot = (route, str(status), bisect.bisect_left(_BOUNDS, seconds))
+        counts = self._counts.get(slot)
+        if counts is None:
+            self._counts[slot] = [1, seconds]
+        else:
+            counts[0] += 1
+            counts[1] += seconds
+        if not self._scheduled:
+            self._scheduled = True
+            try:
+                asyncio.get_running_loop().call_soon(self.flush)
+            except RuntimeError:  # no loop (a direct call): written now
+                self.flush()
+
+    def flush(self) -> None:
+        """Writes the counts kept so far to the prometheus-client metrics."""
+        self._scheduled = False
+        counts, self._counts = self._counts, {}
+        hits = 0
+        for (route, status, bucket), (n, seconds) in counts.items():
+            REQUESTS.labels(route, status).inc(n)
+            latency = LATENCY.labels(route)
+            latency._sum.inc(seconds)  # Histogram.observe, n at a time: one bucket, the sum
+            latency._buckets[bucket].inc(n)
+            hits += int(n)
+        if hits:
+            CACHE.labels("hit").inc(hits)
+
+
 class MetricsMiddleware:
-    """Counts and times every HTTP answer; answers ``GET /metrics`` itself."""
+    """Counts and times every HTTP answer; answers ``GET /metrics`` itself. The response
+    cache's hits answered in front of it (``web.hits``) are counted by :attr:`hits`."""
 
     def __init__(
         self, app: ASGIApp, release_id: object, queue_depth: Callable[[], int | None] | None = None
@@ -84,12 +140,15 @@ class MetricsMiddleware:
         self.release_id = release_id  # callable: the served release id or None
         self.queue_depth = queue_depth  # jobs waiting or running; None: unknown now
         self._served: str | None = None
+        self.hits = HitTally()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         if scope["path"] == "/metrics":
+            self.hits.flush()
+            self.served()
             if self.queue_depth is not None:  # a COUNT in the control plane, off the loop
                 depth = await anyio.to_thread.run_sync(self.queue_depth)
                 if depth is not None:
@@ -125,6 +184,10 @@ class MetricsMiddleware:
         LATENCY.labels(route).observe(seconds)
         if hit is not None and hit.surface == "scolarite":
             ENROLMENT.labels(hit.detail).inc()
+        self.served()
+
+    def served(self) -> None:
+        """The served-release gauge, set to the release served now."""
         served = self.release_id()  # type: ignore[operator]
         if served != self._served:
             if self._served:

@@ -14,6 +14,19 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 HEADER = b"x-ardoise-release"
 
 
+def with_release(headers: list[tuple[bytes, bytes]], release: str | None) -> list[Any]:
+    """``headers`` with ``X-Ardoise-Release: release`` added unless one is there.
+
+    >>> with_release([(b"x-ardoise-release", b"a")], "b")
+    [(b'x-ardoise-release', b'a')]
+    >>> with_release([], "b")
+    [(b'x-ardoise-release', b'b')]
+    """
+    if release and not any(k.lower() == HEADER for k, _v in headers):
+        headers = [*headers, (HEADER, str(release).encode("latin-1", "replace"))]
+    return headers
+
+
 class ReleaseHeaderMiddleware:
     def __init__(self, app: ASGIApp, served: Callable[[], str | None] | None = None) -> None:
         self.app = app
@@ -28,10 +41,10 @@ class ReleaseHeaderMiddleware:
             if message["type"] == "http.response.start":
                 state: dict[str, Any] = scope.get("state") or {}
                 release = state.get("ardoise_release") or (self.served and self.served())
-                headers = list(message.get("headers") or [])
-                if release and not any(k.lower() == HEADER for k, _v in headers):
-                    headers.append((HEADER, str(release).encode("latin-1", "replace")))
-                    message = {**message, "headers": headers}
+                message = {
+                    **message,
+                    "headers": with_release(list(message.get("headers") or []), release),
+                }
             await send(message)
 
         await self.app(scope, receive, send_with_header)

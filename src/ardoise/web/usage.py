@@ -39,6 +39,7 @@ class UsageMiddleware:
         # User-Agent's hash → its device class: bounded, cleared when full
         self._tokens: dict[tuple[str, str, int, str], str] = {}
         self._devices: dict[int, str] = {}
+        self._counted: dict[tuple[str, str, int, int], str] = {}  # both above, in one
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -56,38 +57,55 @@ class UsageMiddleware:
             if message["type"] == "http.response.body":
                 size += len(message.get("body", b""))
                 if not message.get("more_body"):
-                    if scope["path"] not in PROBES:  # service levels (/statut)
-                        elapsed = time.perf_counter() - start
-                        self.counter.level(status >= 500, bucket(elapsed))
-                    self._count(scope, status, size, tool)
+                    self.answered(scope, status, size, tool, time.perf_counter() - start)
             elif message["type"] == "http.response.start":
                 status = message["status"]
             await send(message)
 
         await self.app(scope, receive, counting)
 
-    def _count(self, scope: Scope, status: int, nbytes: int, tool: list[str]) -> None:
+    def answered(
+        self, scope: Scope, status: int, nbytes: int, tool: list[str], seconds: float
+    ) -> None:
+        """Counts an answer sent (its service level too, unless a probe's): called once its
+        last byte is sent, here or by the cache's hits in front (``web.hits``)."""
+        path = scope["path"]
         user_agent = b""
         for name, value in scope["headers"]:
             if name == b"user-agent":
                 user_agent = value
                 break
+        # one lookup on the hot path: the token of (method, path, status, User-Agent's hash)
+        key = (scope["method"], path, status, hash(user_agent))
+        token = self._counted.get(key)
+        if token is None:
+            token = self._counted_token(key, user_agent)
+        if token and token.startswith(("mcp\t", "v1\t\t")):
+            token = self._detailed(token, scope, status, tool)
+        probe = path in PROBES  # not in the service levels (/statut)
+        if not token:
+            if not probe:
+                self.counter.level(status >= 500, bucket(seconds))
+            return
+        client = scope.get("client")
+        visitor = (client[0].encode() if client else b"") + b"\n" + user_agent
+        if probe:
+            self.counter.count(token, nbytes, visitor)
+        else:
+            self.counter.answer(token, nbytes, visitor, status >= 500, bucket(seconds))
+
+    def _counted_token(self, key: tuple[str, str, int, int], user_agent: bytes) -> str:
+        method, path, status, _ua = key
         device = self._devices.get(hash(user_agent))
         if device is None:
             device = self._device(user_agent)
-        key = (scope["method"], scope["path"], status, device)
-        token = self._tokens.get(key)
+        token = self._tokens.get((method, path, status, device))
         if token is None:
-            token = self._token(key)
-        if not token:
-            return
-        if token.startswith("mcp\t") or token.startswith("v1\t\t"):
-            token = self._detailed(token, scope, status, tool)
-            if not token:
-                return
-        client = scope.get("client")
-        address = client[0].encode() if client else b""
-        self.counter.count(token, nbytes, address + b"\n" + user_agent)
+            token = self._token((method, path, status, device))
+        if len(self._counted) >= _REMEMBERED:
+            self._counted.clear()
+        self._counted[key] = token
+        return token
 
     def _device(self, user_agent: bytes) -> str:
         """``device_class``, remembered by the User-Agent's hash (not the string itself)."""
