@@ -24,6 +24,7 @@ import secrets
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from datetime import date, timedelta
 
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{0,64}$")  # a dataset, format or tool name, not free text
 _EPOCH = date(1970, 1, 1)
+_PENDING_MAX = 100_000  # answers held before they are counted on the loop itself (a stuck flush)
 
 
 def token_of(hit: Hit, device: str) -> str:
@@ -79,41 +81,53 @@ class UsageCounter:
         # (5xx, latency bucket) → answers since the last flush; the flush dates them (hour)
         self._levels: dict[tuple[bool, int], int] = {}
         self._pending_levels: dict[tuple[str, str, int], int] = {}  # a failed flush's
+        # answers not counted yet: (token, bytes, visitor, 5xx or None, latency bucket)
+        self._pending: list[tuple[str | None, int, bytes, bool | None, int]] = []
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread = 0
         self._rotate(int(clock() // 86_400))
 
+    # The hot path only appends the answer to ``_pending`` (a list, in C): the flush counts
+    # them at once with ``collections.Counter`` (also in C), so that an answer costs a tuple
+    # and an append on the event loop, and identical answers are counted together.
+
     def count(self, token: str, nbytes: int, visitor: bytes) -> None:
         """One answer, on the event loop's thread. ``visitor`` (address and User-Agent)
-        only moves a register."""
-        counts = self._counts.get(token)
-        if counts is None:
-            self._counts[token] = [1, nbytes]
-        else:
-            counts[0] += 1
-            counts[1] += nbytes
-        self._sketch.add(visitor, self._salt)
-        self._dirty = True
+        only moves a register, at the next flush (it is held in memory until then)."""
+        self._pending.append((token, nbytes, visitor, None, 0))
+        if len(self._pending) >= _PENDING_MAX:
+            self._drain()
 
     def answer(self, token: str, nbytes: int, visitor: bytes, error: bool, bucket: int) -> None:
         """:meth:`count` and :meth:`level` of one answer in one call (the hot path)."""
-        counts = self._counts.get(token)
-        if counts is None:
-            self._counts[token] = [1, nbytes]
-        else:
-            counts[0] += 1
-            counts[1] += nbytes
-        self._sketch.add(visitor, self._salt)
-        self._dirty = True
-        key = (error, bucket)
-        self._levels[key] = self._levels.get(key, 0) + 1
+        self._pending.append((token, nbytes, visitor, error, bucket))
+        if len(self._pending) >= _PENDING_MAX:
+            self._drain()
 
     def level(self, error: bool, bucket: int) -> None:
         """One answer's outcome and latency bucket (``levels.bucket``), on the loop's thread."""
-        key = (error, bucket)
-        self._levels[key] = self._levels.get(key, 0) + 1
+        self._pending.append((None, 0, b"", error, bucket))
+        if len(self._pending) >= _PENDING_MAX:
+            self._drain()
+
+    def _drain(self) -> None:
+        """The pending answers into today's counts, sketch and service levels."""
+        pending, self._pending = self._pending, []
+        counts, levels, sketch, salt = self._counts, self._levels, self._sketch, self._salt
+        for (token, nbytes, visitor, error, bucket), n in Counter(pending).items():
+            if token is not None:
+                found = counts.get(token)
+                if found is None:
+                    counts[token] = [n, nbytes * n]
+                else:
+                    found[0] += n
+                    found[1] += nbytes * n
+                sketch.add(visitor, salt)
+                self._dirty = True
+            if error is not None:
+                levels[(error, bucket)] = levels.get((error, bucket), 0) + n
 
     def _rotate(self, day: int) -> None:
         """A new day: the old day's counts and sketch wait for the flush; its salt is gone."""
@@ -160,6 +174,7 @@ class UsageCounter:
 
     def _swap(self) -> Batch:
         with self._lock:
+            self._drain()  # the answers made on the day they are dated with
             day = int(self.clock() // 86_400)
             if day != self._day:
                 self._rotate(day)
