@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Engine, select, update
 
+from ardoise.catalog.declared import descriptor_path
 from ardoise.catalog.loader import load_descriptor
 from ardoise.controlplane import notices
 from ardoise.controlplane.datasets import owner
@@ -99,8 +100,8 @@ def folder(settings: Settings, submission_id: str) -> Path:
 
 def _source_path(settings: Settings, dataset_id: str, filename: str) -> str:
     """Where the file goes in its submission folder: the descriptor's source path."""
-    path = settings.catalog_dir / f"{dataset_id}.yaml"
-    if not path.is_file():
+    path = descriptor_path(settings, dataset_id)  # the catalog's or a declared one
+    if path is None:
         raise ControlPlaneError(f"Le jeu « {dataset_id} » n'a pas de descripteur au catalogue.")
     ds = load_descriptor(path)
     if len(ds.sources) != 1:
@@ -325,8 +326,8 @@ def submit_url(
     if org is None:
         raise ControlPlaneError(f"Le jeu « {dataset_id} » n'est déclaré par aucune organisation.")
     authorize(principal, Action.VERSION_SOUMETTRE, org)  # before anything is fetched
-    path = settings.catalog_dir / f"{dataset_id}.yaml"
-    expected = PurePath(load_descriptor(path).sources[0].path).suffix if path.is_file() else ""
+    path = descriptor_path(settings, dataset_id)
+    expected = PurePath(load_descriptor(path).sources[0].path).suffix if path else ""
     download = settings.var_dir / "soumissions" / f"telechargement-{uuid.uuid4()}" / "fichier"
     try:
         _size, _sha, final = fetch_to(settings, url.strip(), download)
