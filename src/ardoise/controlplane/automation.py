@@ -1,17 +1,20 @@
 """The Automation API of the producers (``/api/producteurs/v1``, its own OpenAPI section):
-API keys (``Authorization: Bearer ard_…``) read their organisation, submit a version of a
+API keys (``Authorization: Bearer ard_…``) read their organisation, declare a new
+dataset (its YAML descriptor), submit a version of a
 dataset it owns, read the submission's report, approve or reject. Every call goes through
 the same operations, hence the same permission table and journal, as the CLI.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
 
-from ardoise.controlplane import datasets, keys, organisations, submissions
+from ardoise.controlplane import datasets, declarations, keys, organisations, submissions
 from ardoise.controlplane.database import LazyEngine
 from ardoise.controlplane.errors import ControlPlaneError, Unauthenticated
 from ardoise.controlplane.mail import Mailer
@@ -36,6 +39,37 @@ def _submission(s: submissions.Submission) -> dict[str, Any]:
     return out
 
 
+def _declare_route(
+    router: APIRouter,
+    settings: Settings,
+    lazy: LazyEngine,
+    principal: Callable[[Request], Principal],
+) -> None:
+    @router.post(
+        "/organisations/{organisation_id}/jeux",
+        summary="Déclarer un nouveau jeu (descripteur YAML)",
+        status_code=201,
+        description=(
+            "Le descripteur s'écrit comme ceux du catalogue (catalog/datasets/*.yaml) ; il est "
+            "vérifié par le même validateur avant toute donnée. Le jeu n'a pas de données "
+            "avant sa première version approuvée."
+        ),
+    )
+    async def declare(
+        request: Request, organisation_id: str, descripteur: UploadFile
+    ) -> dict[str, Any]:
+        content = await descripteur.read(declarations.MAX_BYTES + 1)
+        origin = (descripteur.filename or "descripteur.yaml")[:100]
+
+        def run() -> dict[str, Any]:
+            ds = declarations.declare(
+                lazy.get(), settings, principal(request), organisation_id, content, origin
+            )
+            return {"dataset_id": ds.id, "organisation_id": organisation_id, "title": ds.title}
+
+        return await run_in_threadpool(run)
+
+
 def build_router(settings: Settings, engine: LazyEngine | None = None) -> APIRouter:
     router = APIRouter(prefix=PREFIX, tags=[TAG])
     lazy = engine or LazyEngine(settings)
@@ -51,6 +85,8 @@ def build_router(settings: Settings, engine: LazyEngine | None = None) -> APIRou
             org = organisations.get_organisation(conn, who, organisation_id)
             owned = datasets.datasets_of(conn, who, organisation_id)
         return asdict(org) | {"datasets": owned}
+
+    _declare_route(router, settings, lazy, principal)
 
     @router.post("/jeux/{dataset_id}/versions", summary="Soumettre une version (fichier)")
     def submit(

@@ -19,7 +19,8 @@ from pathlib import PurePosixPath
 from sqlalchemy import Engine
 
 from ardoise.catalog.declared import declared_dir, descriptor_path
-from ardoise.catalog.descriptor_text import MAX_BYTES, read_yaml
+from ardoise.catalog.descriptor_text import MAX_BYTES as MAX_BYTES
+from ardoise.catalog.descriptor_text import read_yaml
 from ardoise.catalog.loader import parse_descriptor
 from ardoise.catalog.model import Dataset
 from ardoise.controlplane import datasets
