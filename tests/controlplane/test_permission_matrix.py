@@ -18,9 +18,18 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import Connection, Engine, func, select
 
-from ardoise.controlplane import accounts, datasets, journal, keys, organisations, restrictions
+from ardoise.controlplane import (
+    accounts,
+    datasets,
+    harvests,
+    journal,
+    keys,
+    organisations,
+    restrictions,
+)
 from ardoise.controlplane.database import make_engine, migrate
 from ardoise.controlplane.errors import Forbidden, Unauthenticated
+from ardoise.controlplane.harvests import Frequency
 from ardoise.controlplane.permissions import OPERATOR, PERMISSIONS, Action, Principal, authorize
 from ardoise.controlplane.schema import journal as journal_table
 
@@ -54,6 +63,8 @@ EXPECTED: dict[str, set[str]] = {
     "soumission.relire": {"relecteur", "operateur", "cle_relire"},
     "jeu.restreindre": ADMINS,  # issue #16: the owner's administrators, never a key
     "acces.gerer": ADMINS,
+    "compte.gerer": {"administrateur_national", "operateur"},  # platform-wide, never a key
+    "moisson.gerer": ADMINS | {"cle_soumettre"},
 }
 
 
@@ -139,6 +150,10 @@ def _operations(world: World) -> dict[str, Callable[[Connection, Principal], obj
         "jeu.restreindre": lambda conn, p: restrictions.restrict(conn, p, "depp_jeu"),
         "acces.gerer": lambda conn, p: restrictions.grant_access(
             conn, p, "depp_jeu", OTHER, row_filter='secteur = "public"', hidden=("ips",)
+        ),
+        "compte.gerer": lambda conn, p: accounts.set_active(conn, p, world.newcomer, False),
+        "moisson.gerer": lambda conn, p: harvests.schedule(
+            conn, p, "depp_jeu", "https://example.org/jeu.csv", Frequency.QUOTIDIENNE
         ),
     }
 

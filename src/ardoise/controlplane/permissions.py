@@ -49,6 +49,8 @@ class Action(StrEnum):
     SOUMISSION_RELIRE = "soumission.relire"
     JEU_RESTREINDRE = "jeu.restreindre"  # make a dataset restricted, or public again (#16)
     ACCES_GERER = "acces.gerer"  # grant or withdraw access to a restricted dataset (#16)
+    COMPTE_GERER = "compte.gerer"  # deactivate or reactivate an account (platform-wide)
+    MOISSON_GERER = "moisson.gerer"  # schedule, change or stop the harvest of a dataset
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,8 @@ PERMISSIONS: dict[Action, Rule] = {
     ),
     Action.JEU_RESTREINDRE: Rule(_ADMIN, True, None, "restreindre un jeu ou le rendre public"),
     Action.ACCES_GERER: Rule(_ADMIN, True, None, "accorder ou retirer l'accès à un jeu restreint"),
+    Action.COMPTE_GERER: Rule(frozenset(), True, None, "désactiver ou réactiver un compte"),
+    Action.MOISSON_GERER: Rule(_ADMIN, True, Scope.SOUMETTRE, "programmer la moisson d'un jeu"),
 }
 
 

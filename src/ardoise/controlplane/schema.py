@@ -11,6 +11,7 @@
 * ``cp_jeux``           which organisation owns each dataset.
 * ``cp_soumissions``    submitted versions: file facts, state, quality report, review.
 * ``cp_jeux_restreints``, ``cp_acces``  restricted datasets and their grants (issue #16).
+* ``cp_moissons``        scheduled harvests: source, frequency, next run, last answer.
 * ``cp_journal``        every action: who, when, what, from which key or session; never
   the content of a file.
 """
@@ -58,6 +59,8 @@ comptes = Table(
     Column("administrateur_national", Boolean, nullable=False, server_default="0"),
     Column("cree_le", DateTime(timezone=True), nullable=False),
     Column("desactive_le", DateTime(timezone=True), nullable=True),
+    # bumped at deactivation: a session opened in another epoch is refused
+    Column("session_epoque", Integer, nullable=False, server_default="0"),
     UniqueConstraint("oidc_emetteur", "oidc_sujet", name="uq_comptes_oidc"),
 )
 
@@ -158,4 +161,24 @@ acces = Table(
     Column("accorde_par", String(36), nullable=True),
     Column("accorde_le", DateTime(timezone=True), nullable=False),
     Column("retire_le", DateTime(timezone=True), nullable=True),
+)
+
+# Harvests (issue #15): a dataset fetched from another catalogue on a schedule; what the
+# source answered last time, so that an unchanged source submits nothing.
+moissons = Table(
+    "cp_moissons",
+    metadata,
+    Column("dataset_id", String(100), primary_key=True),
+    Column("organisation_id", String(40), nullable=False),
+    Column("genre", String(12), nullable=False),  # "dcat", "url"
+    Column("source", String(2000), nullable=False),  # the catalogue's or the file's URL
+    Column("identifiant", String(300), nullable=True),  # the dataset in a DCAT catalogue
+    Column("frequence", String(16), nullable=False),  # Frequency value
+    Column("prochaine", DateTime(timezone=True), nullable=False),  # next due
+    Column("etag", String(300), nullable=True),
+    Column("modifie", String(100), nullable=True),  # Last-Modified as sent
+    Column("empreinte", String(64), nullable=True),  # SHA-256 of the last file
+    Column("derniere", DateTime(timezone=True), nullable=True),
+    Column("dernier_etat", String(300), nullable=True),  # what the last run did, in French
+    Column("cree_le", DateTime(timezone=True), nullable=False),
 )
