@@ -304,7 +304,7 @@ def approve(
             sources={found.dataset_id: base},
             staged=lambda build, _entries: write_notes(build, notes),  # the changelog's note
         )
-    except ArdoiseError as exc:  # another ingest holds the lock, a store fault: resumable
+    except (ArdoiseError, OSError) as exc:  # the lock held, a store or disk fault: resumable
         raise ControlPlaneError(f"Publication impossible pour l'instant : {exc}") from exc
     outcome = next(o for o in result.outcomes if o.id == found.dataset_id)
     if not outcome.report.valid:
