@@ -129,7 +129,7 @@ def test_a_crash_mid_publication_keeps_the_release_and_the_submission_resumable(
 
     with monkeypatch.context() as patch:
         patch.setattr(ReleaseStore, "commit_build", crash)
-        with pytest.raises(ControlPlaneError, match="Publication impossible.*disque plein"):
+        with pytest.raises(ControlPlaneError, match=r"Publication impossible.*disque plein"):
             approve(cp, published, reviewer, s.id)
     assert store.current_id() == before  # the previous release is still served
     resumed = approve(cp, published, reviewer, s.id)
