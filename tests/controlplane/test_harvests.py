@@ -158,3 +158,46 @@ def test_hostile_catalogues_are_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(ControlPlaneError, match="DOCTYPE et ENTITY"):
         dcat_source.read_catalogue(entity)
+
+
+def test_the_cli_declares_schedules_and_runs_what_is_due(
+    published: Settings, cp: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from ardoise.cli import app
+    from tests.controlplane.test_declarations import DESCRIPTOR, NEW
+
+    for name, value in {
+        "ARDOISE_CONTROLPLANE_DATABASE_URL": cp.url.render_as_string(hide_password=False),
+        "ARDOISE_VAR_DIR": str(published.var_dir),
+        "ARDOISE_CATALOG_DIR": str(published.catalog_dir),
+        "ARDOISE_MIRROR": str(published.mirror),
+        "ARDOISE_URL_ALLOW_PRIVATE": "1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    with cp.begin() as conn:
+        from ardoise.controlplane.organisations import create_organisation
+
+        create_organisation(conn, OPERATOR, id="region-84", name="Région",
+                            siret="23690001900019", type="region")  # fmt: skip
+    runner = CliRunner()
+    descriptor = tmp_path / "repas.yaml"
+    descriptor.write_text(DESCRIPTOR.replace("title:", "titel:"), encoding="utf-8")
+    refused = runner.invoke(app, ["declarer", "region-84", str(descriptor)])
+    assert refused.exit_code == 2
+    assert "clé inconnue 'titel' (ligne 2)" in " ".join(refused.output.split())
+    descriptor.write_text(DESCRIPTOR, encoding="utf-8")
+    done = runner.invoke(app, ["declarer", "region-84", str(descriptor)])
+    assert done.exit_code == 0 and f"Jeu « {NEW} » déclaré" in done.output, done.output
+    source = Source(b"Rentr\xc3\xa9e scolaire;Code du d\xc3\xa9partement;Repas servis\n"
+                    b"2022-2023;35;120000\n")  # fmt: skip
+    with serving(source) as url:
+        made = runner.invoke(app, ["moissons", "programmer", NEW, url, "--frequence", "mensuelle"])
+        assert made.exit_code == 0, made.output
+        first = runner.invoke(app, ["moissonner", "--dues"])
+        assert "nouvelle version soumise (a_relire)" in first.output, first.output
+        second = runner.invoke(app, ["moissonner", "--dues"])  # next run in a month
+        assert "0 moisson(s) exécutée(s)" in second.output
+    listed = runner.invoke(app, ["moissons", "lister"])
+    assert "mensuelle" in listed.output and "(a_relire)" in listed.output  # a narrow table
