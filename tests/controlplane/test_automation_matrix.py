@@ -32,6 +32,7 @@ EXPECTED: dict[str, set[str]] = {
     "soumission.lire": {"cle_lire"},
     "soumission.relire": {"cle_relire"},
     "jeu.declarer": {"cle_soumettre"},
+    "moisson.gerer": {"cle_soumettre"},
 }
 CREATED = {"jeu.declarer"}  # answered 201 when allowed
 
@@ -121,8 +122,13 @@ def _calls(world: World) -> dict[str, Callable[[dict[str, str]], int]]:
             f"{API}/organisations/ministere/jeux", files=files, headers=headers
         ).status_code
 
+    def schedule(headers: dict[str, str]) -> int:
+        body = {"source": "https://exemple.fr/ecoles.csv", "frequence": "hebdomadaire"}
+        return world.client.put(f"{API}/jeux/{IPS}/moisson", json=body, headers=headers).status_code
+
     return {
         "jeu.declarer": declare,
+        "moisson.gerer": schedule,
         "organisation.lire": lambda h: (
             world.client.get(f"{API}/organisations/ministere", headers=h).status_code
         ),

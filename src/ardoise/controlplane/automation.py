@@ -14,7 +14,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
-from ardoise.controlplane import datasets, declarations, keys, organisations, submissions
+from ardoise.controlplane import (
+    datasets,
+    declarations,
+    harvests,
+    keys,
+    organisations,
+    submissions,
+)
 from ardoise.controlplane.database import LazyEngine
 from ardoise.controlplane.errors import ControlPlaneError, Unauthenticated
 from ardoise.controlplane.mail import Mailer
@@ -70,6 +77,33 @@ def _declare_route(
         return await run_in_threadpool(run)
 
 
+def _harvest_route(
+    router: APIRouter, lazy: LazyEngine, principal: Callable[[Request], Principal]
+) -> None:
+    @router.put(
+        "/jeux/{dataset_id}/moisson",
+        summary="Programmer la moisson d'un jeu (fichier ou catalogue DCAT)",
+        description=(
+            "source : l'URL du fichier, ou du catalogue DCAT (avec identifiant : le jeu dans ce "
+            "catalogue) ; frequence : quotidienne, hebdomadaire ou mensuelle. Exécutée par "
+            "`ardoise moissonner --dues` ; une version n'est soumise que si la source a changé."
+        ),
+    )
+    def schedule(
+        request: Request,
+        dataset_id: str,
+        source: Annotated[str, Body(embed=True, max_length=2000)],
+        frequence: Annotated[str, Body(embed=True, max_length=20)] = "quotidienne",
+        identifiant: Annotated[str | None, Body(embed=True, max_length=300)] = None,
+    ) -> dict[str, Any]:
+        who = principal(request)
+        with lazy.get().begin() as conn:
+            h = harvests.schedule(conn, who, dataset_id, source, frequence, identifiant)
+        out = asdict(h)
+        out["frequency"] = h.frequency.value
+        return out
+
+
 def build_router(settings: Settings, engine: LazyEngine | None = None) -> APIRouter:
     router = APIRouter(prefix=PREFIX, tags=[TAG])
     lazy = engine or LazyEngine(settings)
@@ -87,6 +121,7 @@ def build_router(settings: Settings, engine: LazyEngine | None = None) -> APIRou
         return asdict(org) | {"datasets": owned}
 
     _declare_route(router, settings, lazy, principal)
+    _harvest_route(router, lazy, principal)
 
     @router.post("/jeux/{dataset_id}/versions", summary="Soumettre une version (fichier)")
     def submit(
