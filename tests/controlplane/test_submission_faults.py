@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import threading
 import zipfile
+from pathlib import Path
 
 import httpx
 import pytest
@@ -134,3 +135,41 @@ def test_a_crash_mid_publication_keeps_the_release_and_the_submission_resumable(
     assert store.current_id() == before  # the previous release is still served
     resumed = approve(cp, published, reviewer, s.id)
     assert resumed.state is SubmissionState.PUBLIEE and store.current_id() != before
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".parquet"])
+def test_a_declared_dataset_takes_each_upload_format(
+    published: Settings, cp: Engine, tmp_path: Path, suffix: str
+) -> None:
+    """CSV with ``,``, XLSX and Parquet versions of a declared dataset go through the same
+    readers and are ready for review."""
+    with cp.begin() as conn:
+        create_organisation(conn, OPERATOR, id="region-84", name="Région",
+                            siret="23690001900019", type="region")  # fmt: skip
+    declare(cp, published, OPERATOR, "region-84", DESCRIPTOR.replace("repas.csv", f"repas{suffix}"))
+    header = ["Rentrée scolaire", "Code du département", "Repas servis"]
+    rows = [["2022-2023", "35", 120000], ["2022-2023", "69", 340000]]
+    path = tmp_path / f"repas{suffix}"
+    if suffix == ".csv":
+        path.write_text("\n".join(",".join(map(str, r)) for r in [header, *rows]) + "\n")
+    elif suffix == ".xlsx":
+        import openpyxl
+
+        book = openpyxl.Workbook()
+        sheet = book.active
+        assert sheet is not None
+        for r in [header, *rows]:
+            sheet.append(r)
+        book.save(path)
+    else:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        columns = list(zip(*rows, strict=True))
+        pq.write_table(
+            pa.table({h: [str(v) for v in c] for h, c in zip(header, columns, strict=True)}), path
+        )
+    with open(path, "rb") as stream:
+        s = submit(cp, published, OPERATOR, NEW, stream, path.name)
+    assert s.state is SubmissionState.A_RELIRE, s.report
+    assert s.report["rows"] == 2
