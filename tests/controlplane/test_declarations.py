@@ -7,7 +7,6 @@ release where only it changes."""
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
@@ -66,8 +65,9 @@ def published(fixture_settings: Settings) -> Settings:
 
 
 @pytest.fixture
-def cp(published: Settings, tmp_path: Path) -> Engine:
-    engine = make_engine(f"sqlite:///{tmp_path / 'controle.db'}")
+def cp(published: Settings, cp_url: str) -> Engine:
+    """The control plane, on SQLite and on PostgreSQL (``conftest.cp_url``)."""
+    engine = make_engine(cp_url)
     migrate(engine)
     with engine.begin() as conn:
         organisations.create_organisation(
