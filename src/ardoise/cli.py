@@ -349,7 +349,14 @@ def _add_controlplane_commands() -> None:
         def missing() -> None:
             raise _fail(escape(str(error)))  # "[producteurs]" is not markup
 
-        for name in ("organisations", "comptes", "soumettre", "soumissions", "travailleur"):
+        for name in (
+            "organisations",
+            "comptes",
+            "soumettre",
+            "soumissions",
+            "travailleur",
+            "moissonner",
+        ):
             app.command(
                 name,
                 help=f"Espace des producteurs : non installé ({exc.module} absent).",
@@ -366,6 +373,11 @@ def _add_controlplane_commands() -> None:
     app.add_typer(submissions_app, name="soumissions")
     app.command("travailleur")(travailleur)  # the validation queue's worker (issue #15)
     app.add_typer(access_app, name="acces")  # restricted datasets (issue #16)
+    from ardoise.controlplane.harvests_cli import declarer, harvests_app, moissonner
+
+    app.add_typer(harvests_app, name="moissons")  # scheduled harvests (issue #15)
+    app.command("moissonner")(moissonner)
+    app.command("declarer")(declarer)
     _wire_habilitations()
 
 

@@ -6,14 +6,16 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from typing import BinaryIO
 
 from httpx import Response
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
 from ardoise.controlplane.mail import Mailer
+from ardoise.controlplane.permissions import Principal
 from ardoise.controlplane.queue import Stage, task_of
-from ardoise.controlplane.submissions import Submission, load
+from ardoise.controlplane.submissions import Submission, load, submit
 from ardoise.controlplane.validation import Validated, validate
 from ardoise.controlplane.worker import Worker
 from ardoise.settings import Settings
@@ -36,6 +38,20 @@ def validated(
         if not worker.run_once():
             time.sleep(0.02)
     return load(engine, submission.id)
+
+
+def submitted(
+    engine: Engine,
+    settings: Settings,
+    principal: Principal,
+    dataset_id: str,
+    stream: BinaryIO,
+    filename: str,
+    note: str | None = None,
+) -> Submission:
+    """Submit a version and run its validation (the queue's job) to its end."""
+    queued = submit(engine, settings, principal, dataset_id, stream, filename, note)
+    return validated(engine, settings, queued)
 
 
 def api_validated(

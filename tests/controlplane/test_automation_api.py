@@ -123,12 +123,14 @@ def test_refusals_have_the_error_shape(setup: tuple[Settings, dict[str, str]]) -
         assert bad.status_code == 400 and "Format inattendu" in bad.json()["message"]
         spec = client.get("/api/openapi.json").json()  # documented, in its own section
     ours = {p: v for p, v in spec["paths"].items() if p.startswith(API)}
-    assert f"{API}/jeux/{{dataset_id}}/versions" in ours and len(ours) == 9
+    assert f"{API}/jeux/{{dataset_id}}/versions" in ours and len(ours) == 11
     assert {  # the habilitations (#16): the public register, an organisation's, one
         f"{API}/registre/habilitations",
         f"{API}/organisations/{{organisation_id}}/habilitations",
         f"{API}/habilitations/{{habilitation_id}}",
     } <= set(ours)
+    assert f"{API}/organisations/{{organisation_id}}/jeux" in ours  # declaring a dataset
+    assert f"{API}/jeux/{{dataset_id}}/moisson" in ours  # scheduling its harvest
     assert f"{API}/jeux/{{dataset_id}}/versions/url" in ours  # submission by URL (#15)
     assert all(
         op["tags"] == ["Automatisation (producteurs)"] for v in ours.values() for op in v.values()

@@ -20,6 +20,7 @@ from ardoise.release.build import build_release
 from ardoise.settings import Settings, load_settings
 from ardoise.web.app import create_app
 from tests.controlplane.jobs import validated
+from tests.controlplane.test_declarations import DESCRIPTOR, NEW
 from tests.fixtures import fake_referential, write_catalog, write_mirror
 
 IPS = "test-ips-ecoles"
@@ -31,7 +32,10 @@ EXPECTED: dict[str, set[str]] = {
     "version.soumettre": {"cle_soumettre"},
     "soumission.lire": {"cle_lire"},
     "soumission.relire": {"cle_relire"},
+    "jeu.declarer": {"cle_soumettre"},
+    "moisson.gerer": {"cle_soumettre"},
 }
+CREATED = {"jeu.declarer"}  # answered 201 when allowed
 
 
 @dataclass
@@ -41,6 +45,7 @@ class World:
     secrets: dict[str, str]
     engine: object
     shared: str = ""  # a submission every reader reads
+    declared: int = 0  # datasets declared so far (each call declares a new id)
 
     def submission(self) -> str:
         """A fresh submission by the operator, waiting for review."""
@@ -110,7 +115,21 @@ def _calls(world: World) -> dict[str, Callable[[dict[str, str]], int]]:
             f"{API}/soumissions/{sid}/approbation", json={}, headers=headers
         ).status_code
 
+    def declare(headers: dict[str, str]) -> int:
+        world.declared += 1
+        text = DESCRIPTOR.replace(f"id: {NEW}", f"id: {NEW}-{world.declared}")
+        files = {"descripteur": ("jeu.yaml", text.encode(), "application/yaml")}
+        return world.client.post(
+            f"{API}/organisations/ministere/jeux", files=files, headers=headers
+        ).status_code
+
+    def schedule(headers: dict[str, str]) -> int:
+        body = {"source": "https://exemple.fr/ecoles.csv", "frequence": "hebdomadaire"}
+        return world.client.put(f"{API}/jeux/{IPS}/moisson", json=body, headers=headers).status_code
+
     return {
+        "jeu.declarer": declare,
+        "moisson.gerer": schedule,
         "organisation.lire": lambda h: (
             world.client.get(f"{API}/organisations/ministere", headers=h).status_code
         ),
@@ -130,6 +149,8 @@ def test_automation_permission(world: World, action: str, caller: str) -> None:
     headers = {} if caller == "anonyme" else {"Authorization": f"Bearer {world.secrets[caller]}"}
     status = _calls(world)[action](headers)
     if caller in EXPECTED[action]:
-        assert status == (202 if action == "version.soumettre" else 200)  # 202: queued
+        # 201: created; 202: queued for validation
+        expected = 201 if action in CREATED else 202 if action == "version.soumettre" else 200
+        assert status == expected
     else:
         assert status == (401 if caller in ("anonyme", "cle_revoquee") else 403)

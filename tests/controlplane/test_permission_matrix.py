@@ -22,6 +22,7 @@ from ardoise.controlplane import (
     accounts,
     datasets,
     habilitations,
+    harvests,
     journal,
     keys,
     organisations,
@@ -30,6 +31,7 @@ from ardoise.controlplane import (
 )
 from ardoise.controlplane.database import make_engine, migrate
 from ardoise.controlplane.errors import Forbidden, Unauthenticated
+from ardoise.controlplane.harvests import Frequency
 from ardoise.controlplane.organisations import MINISTRY
 from ardoise.controlplane.permissions import OPERATOR, PERMISSIONS, Action, Principal, authorize
 from ardoise.controlplane.schema import journal as journal_table
@@ -94,6 +96,8 @@ EXPECTED: dict[str, set[str]] = {
     "habilitation.decider": {"instructeur", "operateur"},
     "habilitation.suspendre": {"instructeur", "administrateur_national", "operateur"},
     "registre.lire": set(PRINCIPALS),
+    "compte.gerer": {"administrateur_national", "operateur"},  # platform-wide, never a key
+    "moisson.gerer": ADMINS | {"cle_soumettre"},
 }
 
 
@@ -196,6 +200,10 @@ def _operations(world: World) -> dict[str, Callable[[Connection, Principal], obj
         "habilitation.decider": gate(Action.HABILITATION_DECIDER, MINISTRY),
         "habilitation.suspendre": gate(Action.HABILITATION_SUSPENDRE, MINISTRY),
         "registre.lire": lambda conn, p: register.entries(conn, p),
+        "compte.gerer": lambda conn, p: accounts.set_active(conn, p, world.newcomer, False),
+        "moisson.gerer": lambda conn, p: harvests.schedule(
+            conn, p, "depp_jeu", "https://example.org/jeu.csv", Frequency.QUOTIDIENNE
+        ),
     }
 
 

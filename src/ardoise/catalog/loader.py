@@ -7,8 +7,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from ardoise.catalog.descriptor_text import read_yaml, unknown_keys, unknown_top_keys
 from ardoise.catalog.model import (
     FIELD_TYPES,
     TERRITORY_ROLES,
@@ -61,8 +60,11 @@ def parse_descriptor(raw: Mapping[str, Any], origin: str = "<descripteur>") -> D
     """Build a :class:`Dataset` from a YAML mapping; raise CatalogError naming what is wrong."""
     missing = [k for k in _REQUIRED if k not in raw]
     if missing:
-        raise CatalogError(f"{origin} : clés obligatoires absentes : {', '.join(missing)}")
-    problems: list[str] = []
+        stray = "".join(f" ; {p}" for p in unknown_top_keys(raw, origin))  # "titel" for "title"
+        raise CatalogError(f"{origin} : clés obligatoires absentes : {', '.join(missing)}{stray}")
+    problems: list[str] = unknown_keys(raw, origin)
+    if problems:
+        raise CatalogError("Descripteur invalide :\n  - " + "\n  - ".join(problems))
     fields = _fields(raw["fields"], origin, problems)
     names = [f.name for f in fields]
     dupes = sorted({n for n in names if names.count(n) > 1})
@@ -216,12 +218,10 @@ def _dataset(
 
 def load_descriptor(path: Path) -> Dataset:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
         raise CatalogError(f"{path.name} : lecture impossible ({exc})") from exc
-    if not isinstance(raw, dict):
-        raise CatalogError(f"{path.name} : le descripteur doit être un dictionnaire YAML")
-    ds = parse_descriptor(raw, origin=path.name)
+    ds = parse_descriptor(read_yaml(text, path.name), origin=path.name)
     if path.stem != ds.id:
         raise CatalogError(f"{path.name} : le fichier doit s'appeler {ds.id}.yaml")
     return ds

@@ -15,14 +15,24 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, select, update
 
-from ardoise.controlplane.errors import AccountNotFound, Conflict, ControlPlaneError, Forbidden
+from ardoise.controlplane.errors import (
+    AccountDisabled,
+    AccountNotFound,
+    Conflict,
+    ControlPlaneError,
+    Forbidden,
+)
 from ardoise.controlplane.journal import record
-from ardoise.controlplane.permissions import Principal, Role
+from ardoise.controlplane.permissions import Action, Principal, Role, authorize
 from ardoise.controlplane.schema import comptes, membres
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _HASHER = PasswordHasher()  # argon2id, the library's current recommended parameters
 MIN_PASSWORD = 12
+DISABLED = (
+    "Ce compte a été désactivé : il ne peut plus se connecter et ses sessions sont "
+    "fermées. Adressez-vous à l'administrateur de la plateforme."
+)
 
 
 @dataclass(frozen=True)
@@ -32,13 +42,16 @@ class Account:
     name: str
     national: bool
     local: bool  # has a password (development account)
+    active: bool = True  # False once deactivated: no sign-in, every session refused
+    epoch: int = 0  # the session epoch (cp_comptes.session_epoque)
 
 
 def _account(row: object) -> Account:
     m = row._mapping  # type: ignore[attr-defined]
     return Account(
-        m["id"], m["email"], m["nom"], bool(m["administrateur_national"]), bool(m["mot_de_passe"])
-    )
+        m["id"], m["email"], m["nom"], bool(m["administrateur_national"]),
+        bool(m["mot_de_passe"]), m["desactive_le"] is None, int(m["session_epoque"] or 0),
+    )  # fmt: skip
 
 
 def _check_email(email: str) -> str:
@@ -87,7 +100,10 @@ def oidc_account(conn: Connection, *, issuer: str, subject: str, email: str, nam
         select(comptes).where(comptes.c.oidc_emetteur == issuer, comptes.c.oidc_sujet == subject)
     ).first()
     if row is not None:
-        return _account(row)
+        found = _account(row)
+        if not found.active:
+            raise AccountDisabled(DISABLED)
+        return found
     return _insert(
         conn,
         Principal(),
@@ -130,6 +146,22 @@ def verify_password(conn: Connection, email: str, password: str) -> Account | No
             .values(mot_de_passe=_HASHER.hash(password))
         )
     return _account(row)
+
+
+def set_active(conn: Connection, principal: Principal, account_id: str, active: bool) -> Account:
+    """Deactivate (or reactivate) an account. Deactivation bumps its session epoch: every
+    session opened before is refused from its next request, even after a reactivation."""
+    authorize(principal, Action.COMPTE_GERER, None)
+    found = find_account(conn, account_id)
+    if found.active == active:
+        return found
+    values: dict[str, object] = {"desactive_le": None if active else datetime.now(UTC)}
+    if not active:
+        values["session_epoque"] = found.epoch + 1
+    conn.execute(update(comptes).where(comptes.c.id == found.id).values(**values))
+    action = "compte.reactiver" if active else "compte.desactiver"
+    record(conn, principal, action, None, found.id)
+    return find_account(conn, found.id)
 
 
 def session_digest(session_id: str) -> str:

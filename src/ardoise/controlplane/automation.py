@@ -1,5 +1,6 @@
 """The Automation API of the producers (``/api/producteurs/v1``, its own OpenAPI section):
-API keys (``Authorization: Bearer ard_…``) read their organisation, submit a version of a
+API keys (``Authorization: Bearer ard_…``) read their organisation, declare a new
+dataset (its YAML descriptor), submit a version of a
 dataset it owns, read the submission's report, approve or reject. Every call goes through
 the same operations, hence the same permission table and journal, as the CLI.
 """
@@ -11,11 +12,14 @@ from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Engine
 
 from ardoise.controlplane import (
     datasets,
+    declarations,
     habilitations_api,
+    harvests,
     keys,
     organisations,
     queue,
@@ -62,6 +66,64 @@ def _wake(request: Request) -> Callable[[], None] | None:
     return None if worker is None else worker.wake
 
 
+def _declare_route(
+    router: APIRouter,
+    settings: Settings,
+    lazy: LazyEngine,
+    principal: Callable[[Request], Principal],
+) -> None:
+    @router.post(
+        "/organisations/{organisation_id}/jeux",
+        summary="Déclarer un nouveau jeu (descripteur YAML)",
+        status_code=201,
+        description=(
+            "Le descripteur s'écrit comme ceux du catalogue (catalog/datasets/*.yaml) ; il est "
+            "vérifié par le même validateur avant toute donnée. Le jeu n'a pas de données "
+            "avant sa première version approuvée."
+        ),
+    )
+    async def declare(
+        request: Request, organisation_id: str, descripteur: UploadFile
+    ) -> dict[str, Any]:
+        content = await descripteur.read(declarations.MAX_BYTES + 1)
+        origin = (descripteur.filename or "descripteur.yaml")[:100]
+
+        def run() -> dict[str, Any]:
+            ds = declarations.declare(
+                lazy.get(), settings, principal(request), organisation_id, content, origin
+            )
+            return {"dataset_id": ds.id, "organisation_id": organisation_id, "title": ds.title}
+
+        return await run_in_threadpool(run)
+
+
+def _harvest_route(
+    router: APIRouter, lazy: LazyEngine, principal: Callable[[Request], Principal]
+) -> None:
+    @router.put(
+        "/jeux/{dataset_id}/moisson",
+        summary="Programmer la moisson d'un jeu (fichier ou catalogue DCAT)",
+        description=(
+            "source : l'URL du fichier, ou du catalogue DCAT (avec identifiant : le jeu dans ce "
+            "catalogue) ; frequence : quotidienne, hebdomadaire ou mensuelle. Exécutée par "
+            "`ardoise moissonner --dues` ; une version n'est soumise que si la source a changé."
+        ),
+    )
+    def schedule(
+        request: Request,
+        dataset_id: str,
+        source: Annotated[str, Body(embed=True, max_length=2000)],
+        frequence: Annotated[str, Body(embed=True, max_length=20)] = "quotidienne",
+        identifiant: Annotated[str | None, Body(embed=True, max_length=300)] = None,
+    ) -> dict[str, Any]:
+        who = principal(request)
+        with lazy.get().begin() as conn:
+            h = harvests.schedule(conn, who, dataset_id, source, frequence, identifiant)
+        out = asdict(h)
+        out["frequency"] = h.frequency.value
+        return out
+
+
 def build_router(settings: Settings, engine: LazyEngine | None = None) -> APIRouter:
     router = APIRouter(prefix=PREFIX, tags=[TAG])
     lazy = engine or LazyEngine(settings)
@@ -77,6 +139,9 @@ def build_router(settings: Settings, engine: LazyEngine | None = None) -> APIRou
             org = organisations.get_organisation(conn, who, organisation_id)
             owned = datasets.datasets_of(conn, who, organisation_id)
         return asdict(org) | {"datasets": owned}
+
+    _declare_route(router, settings, lazy, principal)
+    _harvest_route(router, lazy, principal)
 
     @router.post("/jeux/{dataset_id}/versions", summary="Soumettre une version (fichier)", **QUEUED)
     def submit(

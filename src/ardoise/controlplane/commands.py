@@ -9,6 +9,7 @@ messages; exit code 2 on bad usage or a refused action). The operator acts as
     ardoise organisations cles lister|creer|revoquer ORG [--scopes lire,soumettre] [ID]
     ardoise comptes creer EMAIL --nom … [--national]   # local account (development)
     ardoise comptes lister
+    ardoise comptes desactiver EMAIL | reactiver EMAIL   # deactivation closes its sessions
 """
 
 from __future__ import annotations
@@ -280,12 +281,34 @@ def create_account(
     console.print(f"[green]Compte {account.email} créé ({account.id}).[/]")
 
 
+@accounts_app.command("desactiver")
+def deactivate_account(email: EmailArg) -> None:
+    """Désactiver un compte : plus de connexion, ses sessions ouvertes sont refusées."""
+    _run(
+        lambda conn: accounts.set_active(
+            conn, OPERATOR, accounts.find_account(conn, email).id, False
+        )
+    )
+    console.print(f"[green]Compte {email} désactivé ; ses sessions sont fermées.[/]")
+
+
+@accounts_app.command("reactiver")
+def reactivate_account(email: EmailArg) -> None:
+    """Réactiver un compte (ses anciennes sessions restent refusées : il se reconnecte)."""
+    _run(
+        lambda conn: accounts.set_active(
+            conn, OPERATOR, accounts.find_account(conn, email).id, True
+        )
+    )
+    console.print(f"[green]Compte {email} réactivé.[/]")
+
+
 @accounts_app.command("lister")
 def list_accounts() -> None:
     """Lister les comptes."""
     rows = _run(accounts.list_accounts)
     table = Table(title="Comptes")
-    for col in ("Identifiant", "Courriel", "Nom", "Type", "National"):
+    for col in ("Identifiant", "Courriel", "Nom", "Type", "National", "État"):
         table.add_column(col)
     for a in rows:
         table.add_row(
@@ -294,5 +317,6 @@ def list_accounts() -> None:
             escape(a.name),
             "local" if a.local else "OpenID Connect",
             "oui" if a.national else "",
+            "actif" if a.active else "désactivé",
         )
     console.print(table)

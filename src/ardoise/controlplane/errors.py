@@ -34,6 +34,10 @@ class Forbidden(ControlPlaneError):
     """The principal is known but may not do this action on this organisation."""
 
 
+class AccountDisabled(Forbidden):
+    """The account was deactivated: no sign-in, its sessions are refused."""
+
+
 class Conflict(ControlPlaneError):
     """The thing already exists, or another action holds it (serialised publications)."""
 

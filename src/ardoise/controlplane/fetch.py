@@ -14,6 +14,8 @@ import hashlib
 import ipaddress
 import socket
 import time
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -72,8 +74,27 @@ def _target(url: str, allow_private: bool) -> tuple[str, str, str]:
     )
 
 
+@dataclass(frozen=True)
+class Fetched:
+    bytes: int
+    sha256: str
+    url: str  # after redirects
+    etag: str | None
+    last_modified: str | None
+
+
 def fetch_to(settings: Settings, url: str, target: Path) -> tuple[int, str, str]:
     """Download ``url`` to ``target``; (bytes, SHA-256, final URL). Nothing kept on error."""
+    got = fetch(settings, url, target)
+    assert got is not None  # no conditional header sent: never "not modified"
+    return got.bytes, got.sha256, got.url
+
+
+def fetch(
+    settings: Settings, url: str, target: Path, headers: Mapping[str, str] | None = None
+) -> Fetched | None:
+    """Download ``url`` to ``target`` with extra request ``headers`` (``If-None-Match``,
+    ``If-Modified-Since``); None when the server answers 304 Not Modified (nothing kept)."""
     cap = settings.upload_max_mb << 20
     deadline = time.monotonic() + settings.url_fetch_timeout_s
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -83,16 +104,21 @@ def fetch_to(settings: Settings, url: str, target: Path) -> tuple[int, str, str]
         ) as client:
             for _hop in range(MAX_REDIRECTS + 1):
                 connect, host, name = _target(url, settings.url_allow_private)
+                sent = {"Host": host, "User-Agent": "Ardoise (soumission)", **(headers or {})}
                 request = client.build_request(
-                    "GET", connect, headers={"Host": host, "User-Agent": "Ardoise (soumission)"},
-                    extensions={"sni_hostname": name},
-                )  # fmt: skip
+                    "GET", connect, headers=sent, extensions={"sni_hostname": name}
+                )
                 response = client.send(request, stream=True)
                 if response.is_redirect and "location" in response.headers:
                     response.close()
                     url = urljoin(url, response.headers["location"])
                     continue
-                return (*_stream(response, target, cap, deadline), url)
+                if response.status_code == 304:
+                    response.close()
+                    return None
+                size, sha = _stream(response, target, cap, deadline)
+                answer = response.headers
+                return Fetched(size, sha, url, answer.get("etag"), answer.get("last-modified"))
     except httpx.HTTPError as exc:
         target.unlink(missing_ok=True)
         raise ControlPlaneError(f"Téléchargement impossible : {type(exc).__name__}.") from None

@@ -61,6 +61,8 @@ class Action(StrEnum):
     HABILITATION_DECIDER = "habilitation.decider"  # ask for changes, grant, refuse
     HABILITATION_SUSPENDRE = "habilitation.suspendre"  # suspend, lift, revoke
     REGISTRE_LIRE = "registre.lire"  # the public register of granted habilitations
+    COMPTE_GERER = "compte.gerer"  # deactivate or reactivate an account (platform-wide)
+    MOISSON_GERER = "moisson.gerer"  # schedule, change or stop the harvest of a dataset
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,8 @@ PERMISSIONS: dict[Action, Rule] = {
         _INSTRUCT, True, None, "suspendre ou révoquer une habilitation"
     ),
     Action.REGISTRE_LIRE: Rule(frozenset(), True, None, "lire le registre public", public=True),
+    Action.COMPTE_GERER: Rule(frozenset(), True, None, "désactiver ou réactiver un compte"),
+    Action.MOISSON_GERER: Rule(_ADMIN, True, Scope.SOUMETTRE, "programmer la moisson d'un jeu"),
 }
 
 

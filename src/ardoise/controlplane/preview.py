@@ -19,6 +19,7 @@ from typing import Any
 
 import duckdb
 
+from ardoise.catalog.declared import descriptor_path
 from ardoise.catalog.loader import load_descriptor
 from ardoise.release.manifest import DatasetEntry
 from ardoise.release.store import ReleaseStore
@@ -129,8 +130,8 @@ class Preview:
             "lignes_apres": new.rows,
             "schema": schema_diff(old, new),
         }
-        descriptor = self.settings.catalog_dir / f"{self.dataset_id}.yaml"
-        key = load_descriptor(descriptor).key if descriptor.is_file() else ()
+        descriptor = descriptor_path(self.settings, self.dataset_id)
+        key = load_descriptor(descriptor).key if descriptor is not None else ()
         if served_dir is not None and old is not None and old.parquet is not None and key:
             common = tuple(c.name for c in new.schema if c.name in old.column_names)
             if all(k in common for k in key):

@@ -15,6 +15,7 @@
 * ``cp_jeux_restreints``, ``cp_acces``  restricted datasets and their grants (issue #16).
 * ``cp_habilitations``, ``cp_habilitation_messages``  habilitations to the enrolment API
   and their instruction thread (issue #16).
+* ``cp_moissons``        scheduled harvests: source, frequency, next run, last answer.
 * ``cp_journal``        every action: who, when, what, from which key or session; never
   the content of a file.
 """
@@ -63,6 +64,8 @@ comptes = Table(
     Column("administrateur_national", Boolean, nullable=False, server_default="0"),
     Column("cree_le", DateTime(timezone=True), nullable=False),
     Column("desactive_le", DateTime(timezone=True), nullable=True),
+    # bumped at deactivation: a session opened in another epoch is refused
+    Column("session_epoque", Integer, nullable=False, server_default="0"),
     UniqueConstraint("oidc_emetteur", "oidc_sujet", name="uq_comptes_oidc"),
 )
 
@@ -232,5 +235,25 @@ habilitation_messages = Table(
     Column("cote", String(12), nullable=False),  # "partenaire" or "instruction"
     Column("evenement", String(24), nullable=True),  # the transition it came with, if any
     Column("texte", Text, nullable=False),
+    Column("cree_le", DateTime(timezone=True), nullable=False),
+)
+
+# Harvests (issue #15): a dataset fetched from another catalogue on a schedule; what the
+# source answered last time, so that an unchanged source submits nothing.
+moissons = Table(
+    "cp_moissons",
+    metadata,
+    Column("dataset_id", String(100), primary_key=True),
+    Column("organisation_id", String(40), nullable=False),
+    Column("genre", String(12), nullable=False),  # "dcat", "url"
+    Column("source", String(2000), nullable=False),  # the catalogue's or the file's URL
+    Column("identifiant", String(300), nullable=True),  # the dataset in a DCAT catalogue
+    Column("frequence", String(16), nullable=False),  # Frequency value
+    Column("prochaine", DateTime(timezone=True), nullable=False),  # next due
+    Column("etag", String(300), nullable=True),
+    Column("modifie", String(100), nullable=True),  # Last-Modified as sent
+    Column("empreinte", String(64), nullable=True),  # SHA-256 of the last file
+    Column("derniere", DateTime(timezone=True), nullable=True),
+    Column("dernier_etat", String(300), nullable=True),  # what the last run did, in French
     Column("cree_le", DateTime(timezone=True), nullable=False),
 )

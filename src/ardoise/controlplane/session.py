@@ -4,7 +4,8 @@ provider sends the browser back with a top-level GET that must carry the pending
 sign-in), signed and dated with itsdangerous, valid ``session_hours``.
 
 The cookie holds no secret of its own: a random session id (the journal keeps a digest of
-it), the CSRF token of the forms, the signed-in account id, and, during an OpenID Connect
+it), the CSRF token of the forms, the signed-in account id and its session epoch (a
+deactivation bumps the account's epoch: the cookie is refused from the next request), and, during an OpenID Connect
 sign-in, its state, nonce and PKCE verifier. A sign-in always starts a new session id
 (no fixation); sign-out deletes the cookie. The signing key is the ``session_secret``
 setting, or a random key kept in ``var/session.key`` (0600) shared by the processes of one
@@ -38,15 +39,19 @@ class Session:
     oidc_nonce: str = ""
     oidc_verifier: str = ""
     next_url: str = ""  # where to go after sign-in (a local path)
+    epoch: int = 0  # the account's session epoch at sign-in (refused once it differs)
 
     @property
     def signed_in(self) -> bool:
         return self.account_id is not None
 
 
-def new_session(account_id: str | None = None) -> Session:
+def new_session(account_id: str | None = None, epoch: int = 0) -> Session:
     return Session(
-        sid=secrets.token_urlsafe(24), csrf=secrets.token_urlsafe(24), account_id=account_id
+        sid=secrets.token_urlsafe(24),
+        csrf=secrets.token_urlsafe(24),
+        account_id=account_id,
+        epoch=epoch,
     )
 
 

@@ -24,7 +24,12 @@ from starlette.responses import Response
 
 from ardoise.controlplane import accounts, csrf
 from ardoise.controlplane.database import LazyEngine
-from ardoise.controlplane.errors import AccountNotFound, ControlPlaneError, Unauthenticated
+from ardoise.controlplane.errors import (
+    AccountDisabled,
+    AccountNotFound,
+    ControlPlaneError,
+    Unauthenticated,
+)
 from ardoise.controlplane.journal import record
 from ardoise.controlplane.mail import Mailer
 from ardoise.controlplane.oidc import Pending, Provider, provider_of
@@ -70,9 +75,14 @@ class SignIn:
             raise Unauthenticated("Connexion requise : identifiez-vous.")
         with self.engine.begin() as conn:
             try:
-                return accounts.principal_of(conn, session.account_id, session.sid)
+                account = accounts.find_account(conn, session.account_id)
             except AccountNotFound as exc:  # the account was deleted meanwhile
                 raise Unauthenticated("Session expirée : identifiez-vous de nouveau.") from exc
+            if not account.active:
+                raise AccountDisabled(accounts.DISABLED)
+            if account.epoch != session.epoch:  # deactivated since, then reactivated
+                raise Unauthenticated("Session expirée : identifiez-vous de nouveau.")
+            return accounts.principal_of(conn, session.account_id, session.sid)
 
     def account(self, request: Request) -> accounts.Account | None:
         session = self.sessions.read(request)
@@ -80,9 +90,10 @@ class SignIn:
             return None
         with self.engine.connect() as conn:
             try:
-                return accounts.find_account(conn, session.account_id)
+                found = accounts.find_account(conn, session.account_id)
             except AccountNotFound:
                 return None
+        return found if found.active and found.epoch == session.epoch else None
 
     async def form(self, request: Request) -> FormData:
         """The posted form (urlencoded or multipart), refused unless it carries the
@@ -94,7 +105,7 @@ class SignIn:
         return form
 
     def _open(self, request: Request, response: Response, account: accounts.Account) -> None:
-        session = new_session(account.id)  # a new id at sign-in: no session fixation
+        session = new_session(account.id, account.epoch)  # a new id: no session fixation
         with self.engine.begin() as conn:
             principal = accounts.principal_of(conn, account.id, session.sid)
             record(conn, principal, "session.ouvrir", None, account.id)

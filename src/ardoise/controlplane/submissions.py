@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Engine, select, update
 
+from ardoise.catalog.declared import descriptor_path
 from ardoise.catalog.loader import load_descriptor
 from ardoise.controlplane import notices, queue
 from ardoise.controlplane.datasets import owner
@@ -104,8 +105,8 @@ def folder(settings: Settings, submission_id: str) -> Path:
 
 def source_path(settings: Settings, dataset_id: str, filename: str) -> str:
     """Where the file goes in its submission folder: the descriptor's source path."""
-    path = settings.catalog_dir / f"{dataset_id}.yaml"
-    if not path.is_file():
+    path = descriptor_path(settings, dataset_id)  # the catalog's or a declared one
+    if path is None:
         raise ControlPlaneError(f"Le jeu « {dataset_id} » n'a pas de descripteur au catalogue.")
     ds = load_descriptor(path)
     if len(ds.sources) != 1:
@@ -316,7 +317,7 @@ def approve(
             sources={found.dataset_id: base},
             staged=lambda build, _entries: write_notes(build, notes),  # the changelog's note
         )
-    except ArdoiseError as exc:  # another ingest holds the lock, a store fault: resumable
+    except (ArdoiseError, OSError) as exc:  # the lock held, a store or disk fault: resumable
         raise ControlPlaneError(f"Publication impossible pour l'instant : {exc}") from exc
     outcome = next(o for o in result.outcomes if o.id == found.dataset_id)
     if not outcome.report.valid:
@@ -341,8 +342,8 @@ def submit_url(
     authorize(principal, Action.VERSION_SOUMETTRE, org)  # before anything is fetched
     url = url.strip()
     check_url(settings, url)
-    path = settings.catalog_dir / f"{dataset_id}.yaml"
-    expected = PurePath(load_descriptor(path).sources[0].path).suffix if path.is_file() else ""
+    path = descriptor_path(settings, dataset_id)  # the catalog's or a declared one
+    expected = PurePath(load_descriptor(path).sources[0].path).suffix if path else ""
     name = PurePath(urlsplit(url).path).name
     if PurePath(name).suffix.lower() != expected.lower():
         name = f"{dataset_id}{expected}"  # an export URL (…/exports/csv): the expected format

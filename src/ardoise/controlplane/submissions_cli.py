@@ -120,7 +120,7 @@ def soumettre(
                 engine, settings, OPERATOR, dataset, stream, fichier.name, note
             )
         if attendre:
-            _wait(engine, settings, found.id)
+            wait_for(engine, settings, found.id)
         return submissions.load(engine, found.id)
 
     found = _run(run)
@@ -129,7 +129,7 @@ def soumettre(
         raise typer.Exit(1)
 
 
-def _wait(engine: Engine, settings: Settings, submission_id: str) -> None:
+def wait_for(engine: Engine, settings: Settings, submission_id: str) -> None:
     """Run the queue's jobs here until ``submission_id``'s is done (another worker may
     hold it: then wait for that one)."""
     worker = Worker(engine, settings, mailer=Mailer(settings))

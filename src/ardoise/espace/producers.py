@@ -7,6 +7,7 @@ Automation API's; a refusal is a French page with the table's status, never a 50
     GET  /producteurs                                   my organisations
     GET  /producteurs/organisations/{org}               datasets, upload, members, keys, journal
     POST /producteurs/organisations/{org}/soumettre     upload a version (multipart, CSRF)
+    POST /producteurs/organisations/{org}/declarer      declare a new dataset (YAML, CSRF)
     POST /producteurs/organisations/{org}/cles          new API key (its secret shown once)
     POST /producteurs/organisations/{org}/cles/{id}/revoquer
     POST /producteurs/organisations/{org}/membres       add a member (email, role)
@@ -26,9 +27,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from starlette.datastructures import FormData, UploadFile
 
-from ardoise.controlplane import datasets, journal, keys, organisations, submissions
+from ardoise.controlplane import datasets, declarations, journal, keys, organisations, submissions
 from ardoise.controlplane.accounts import find_account
-from ardoise.controlplane.errors import ControlPlaneError, Unauthenticated
+from ardoise.controlplane.errors import ControlPlaneError, Forbidden, Unauthenticated
 from ardoise.controlplane.permissions import Action, Principal, Role, allowed
 from ardoise.controlplane.queue import Stage, task_of
 from ardoise.controlplane.signin import SignIn
@@ -109,6 +110,7 @@ class Space:
                 **context,
                 admin=admin,
                 peut_soumettre=allowed(who, Action.VERSION_SOUMETTRE, org_id),
+                peut_declarer=allowed(who, Action.JEU_DECLARER, org_id),
                 roles=[r.value for r in Role],
                 scopes=["lire", "soumettre", "relire"],
                 **extra,
@@ -147,6 +149,31 @@ class Space:
             else:
                 raise ControlPlaneError("Choisissez le fichier à soumettre, ou donnez son URL.")
             return self.pages.redirect(ROOT.submission_page(found.id))
+
+        return await run_in_threadpool(self.guard, request, build)
+
+    async def declare(self, request: Request, org_id: str) -> Response:
+        try:
+            form = await self.signin.form(request)
+        except ArdoiseError as exc:
+            return self.refused(request, exc)
+        upload, text = form.get("fichier_descripteur"), _text(form, "descripteur")
+        content: bytes | str = text
+        origin = "descripteur"
+        if isinstance(upload, UploadFile) and upload.filename:
+            content, origin = await upload.read(declarations.MAX_BYTES + 1), upload.filename[:100]
+
+        def build(who: Principal) -> Response:
+            try:
+                ds = declarations.declare(
+                    self.signin.engine, self.settings, who, org_id, content, origin
+                )
+            except (Unauthenticated, Forbidden):
+                raise
+            except ControlPlaneError as exc:  # shown on the form, the text kept
+                return self.organisation(request, org_id, erreur=str(exc), descripteur=text)
+            message = f"Jeu « {ds.id} » déclaré : soumettez sa première version."
+            return self.organisation(request, org_id, message=message)
 
         return await run_in_threadpool(self.guard, request, build)
 
@@ -270,6 +297,9 @@ def add_routes(router: APIRouter, settings: Settings, signin: SignIn, status_of:
     router.add_api_route(f"{base}/organisations/{{org_id}}", organisation, methods=["GET"])
     router.add_api_route(
         f"{base}/organisations/{{org_id}}/soumettre", space.submit, methods=["POST"]
+    )
+    router.add_api_route(
+        f"{base}/organisations/{{org_id}}/declarer", space.declare, methods=["POST"]
     )
     router.add_api_route(f"{base}/organisations/{{org_id}}/cles", space.new_key, methods=["POST"])
     router.add_api_route(

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from ardoise.controlplane.errors import Unauthenticated
 from ardoise.controlplane.signin import SignIn, local_path
 from ardoise.errors import ArdoiseError
 from ardoise.espace import habilitations
@@ -139,8 +140,12 @@ def build_router(settings: Settings, signin: SignIn, status_of: StatusOf) -> API
 
     @router.get("/compte")
     def compte(request: Request) -> Response:
-        if signin.account(request) is None:
+        try:
+            signin.principal(request)
+        except Unauthenticated:
             return view.pages.redirect("/compte/connexion?suite=/compte")
+        except ArdoiseError as exc:  # a deactivated account: its sessions are refused
+            return view.error(request, exc, "Compte désactivé")
         return view.pages.render(request, "compte.html", "Mon compte")
 
     return router

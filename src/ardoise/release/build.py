@@ -48,7 +48,7 @@ from ardoise.release.manifest import (
     Status,
 )
 from ardoise.release.school_tables import build_school_tables
-from ardoise.release.service import ServiceSource, service_datasets
+from ardoise.release.service import ServiceSource, service_datasets, with_declared
 from ardoise.release.store import ReleaseStore, link_or_copy
 from ardoise.settings import Settings
 
@@ -142,6 +142,7 @@ def build_release(
         # the service datasets (ardoise-usages) join the catalogue; selected when a new
         # source was written, carried over otherwise
         service = service_datasets(settings, previous, Path(tmp), only or (), services)
+        service = with_declared(service, settings, previous, sources or {})  # issue #15
         datasets = load_catalog(settings.catalog_dir) + service.datasets
         selected = {d.id for d in select(datasets, only)}
         selected -= {d.id for d in service.datasets if d.id not in service.sources}

@@ -17,6 +17,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ardoise.catalog.declared import declared_datasets, declared_dir
 from ardoise.catalog.loader import load_descriptor
 from ardoise.catalog.model import Dataset
 from ardoise.release.manifest import Manifest
@@ -25,6 +26,8 @@ from ardoise.usage import dataset as usages
 from ardoise.usage.store import UsageStore, configured_store
 
 log = logging.getLogger(__name__)
+
+SERVICE_IDS = (usages.DATASET_ID,)  # ids no producer may declare
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,30 @@ def service_datasets(
         if written:
             sources[source.dataset_id] = here
     return ServiceDatasets(tuple(found), descriptors, sources)
+
+
+def with_declared(
+    service: ServiceDatasets,
+    settings: Settings,
+    previous: Manifest | None,
+    sources: Mapping[str, Path],
+) -> ServiceDatasets:
+    """``service`` and the datasets producers declared (``catalog.declared``) that have data:
+    in the previous release (carried over) or given a source (a submitted version). A
+    declaration with neither is not in the build at all (no data until its first approval)."""
+    joined = [
+        d
+        for d in declared_datasets(settings)
+        if d.id in sources or (previous is not None and d.id in previous.datasets)
+    ]
+    if not joined:
+        return service
+    folder = declared_dir(settings)
+    return ServiceDatasets(
+        service.datasets + tuple(joined),
+        {**service.descriptors, **{d.id: folder / f"{d.id}.yaml" for d in joined}},
+        {**service.sources, **{d.id: sources[d.id] for d in joined if d.id in sources}},
+    )
 
 
 def _store(settings: Settings) -> UsageStore | None:
