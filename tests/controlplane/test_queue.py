@@ -19,10 +19,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, inspect, text, update
 from starlette.testclient import TestClient
 
-from ardoise.controlplane import datasets, keys, organisations, queue
+from ardoise.controlplane import datasets, dispatch, keys, organisations, queue
 from ardoise.controlplane.errors import ControlPlaneError
 from ardoise.controlplane.permissions import OPERATOR
 from ardoise.controlplane.queue import Stage, TaskState
@@ -355,3 +355,36 @@ def test_a_worker_that_lost_its_job_writes_nothing(
     assert load(cp, s.id).state is SubmissionState.EN_ATTENTE and load(cp, s.id).report == {}
     task = queue.task_of(cp, s.id)
     assert task is not None and task.state is TaskState.EN_COURS and task.worker == "autre"
+
+
+def _procrastinate_jobs(engine: Engine) -> list[tuple[str, dict[str, int]]]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT status, args FROM procrastinate_jobs WHERE queue_name = :q ORDER BY id"),
+            {"q": dispatch.QUEUE},
+        )
+        return [(str(r.status), r.args) for r in rows]
+
+
+def test_on_postgresql_the_job_is_dispatched_by_procrastinate(
+    settings: Settings, cp: Engine
+) -> None:
+    """PostgreSQL: a submission defers a procrastinate job in its own transaction (its
+    schema applied once, idempotently), the worker's run finishes it and unregisters its
+    procrastinate worker. SQLite: the home-made queue alone, no procrastinate table."""
+    submitter, _ = _people(cp)
+    s = submit(cp, settings, submitter, IPS, io.BytesIO(_edited_ips(settings)), "ecoles.csv")
+    if cp.dialect.name != "postgresql":
+        assert "procrastinate_jobs" not in inspect(cp).get_table_names()
+        assert drain(cp, settings) == 1 and load(cp, s.id).state is SubmissionState.A_RELIRE
+        return
+    with cp.begin() as conn:
+        dispatch.ensure_schema(conn)  # present already: nothing done
+    [(status, args)] = _procrastinate_jobs(cp)
+    task = queue.task_of(cp, s.id)
+    assert status == "todo" and task is not None and args == {"tache": task.id}
+    assert drain(cp, settings) == 1
+    assert [status for status, _ in _procrastinate_jobs(cp)] == ["succeeded"]
+    assert load(cp, s.id).state is SubmissionState.A_RELIRE
+    with cp.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM procrastinate_workers")).scalar_one() == 0

@@ -2,9 +2,9 @@
 submission, claimed by a worker (``controlplane.worker``), never run in a web request.
 
 The queue lives in the control plane's own database, PostgreSQL or SQLite, so a job and
-its submission are created in one transaction. A worker claims a job by a conditional
-``UPDATE`` (on PostgreSQL after a ``SELECT … FOR UPDATE SKIP LOCKED``): two workers never
-hold the same job. The holder writes a heartbeat (``battement``) at every stage and every
+its submission are created in one transaction. On PostgreSQL procrastinate dispatches the
+jobs (``controlplane.dispatch``); on SQLite a worker claims a job by a conditional
+``UPDATE``: two workers never hold the same job. The holder writes a heartbeat (``battement``) at every stage and every
 few seconds; a job whose heartbeat is older than the lease (``queue_lease_s``) belongs to a
 worker that died: the next worker claims it again, up to ``queue_max_attempts`` attempts.
 """
@@ -17,6 +17,7 @@ from enum import StrEnum
 
 from sqlalchemy import ColumnElement, Connection, Engine, and_, func, or_, select, update
 
+from ardoise.controlplane import dispatch
 from ardoise.controlplane.schema import taches
 
 
@@ -99,12 +100,19 @@ def _now() -> datetime:
 def enqueue(conn: Connection, submission_id: str) -> None:
     """A job for ``submission_id`` (in the caller's transaction, with its submission)."""
     now = _now()
-    conn.execute(
+    done = conn.execute(
         taches.insert().values(
             soumission_id=submission_id, etat=TaskState.EN_ATTENTE.value, cree_le=now,
             disponible_le=now,
         )
     )  # fmt: skip
+    key = done.inserted_primary_key
+    if _postgres(conn) and key is not None:
+        dispatch.defer(conn, int(key[0]))
+
+
+def _postgres(conn: Connection) -> bool:
+    return conn.dialect.name == "postgresql"
 
 
 def task_of(engine: Engine, submission_id: str) -> Task | None:
@@ -126,10 +134,12 @@ def claim(engine: Engine, worker: str, lease_s: float) -> Task | None:
     now = _now()
     claimable = _claimable(now, lease_s)
     with engine.begin() as conn:
-        query = select(taches.c.id).where(claimable).order_by(taches.c.id).limit(1)
-        if conn.dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        task_id = conn.execute(query).scalar_one_or_none()
+        if _postgres(conn):  # procrastinate chooses the job, and retries a dead worker's
+            task_id = dispatch.fetch(conn, lease_s)
+            claimable = taches.c.etat.in_((TaskState.EN_ATTENTE.value, TaskState.EN_COURS.value))
+        else:
+            query = select(taches.c.id).where(claimable).order_by(taches.c.id).limit(1)
+            task_id = conn.execute(query).scalar_one_or_none()
         if task_id is None:
             return None
         done = conn.execute(
@@ -157,9 +167,12 @@ def beat(engine: Engine, task_id: int, worker: str, stage: Stage | None = None) 
     if stage is not None:
         values |= {"etape": stage.value, "avancement": stage.percent}
     with engine.begin() as conn:
-        return bool(
+        held = bool(
             conn.execute(update(taches).where(_held(task_id, worker)).values(values)).rowcount
         )
+        if held and _postgres(conn):
+            dispatch.beat(conn, task_id)
+        return held
 
 
 def close(
@@ -169,12 +182,17 @@ def close(
     values: dict[str, object] = {"etat": state.value, "fini_le": _now(), "erreur": error}
     if state is TaskState.TERMINEE:
         values["avancement"] = 100
-    return bool(conn.execute(update(taches).where(_held(task_id, worker)).values(values)).rowcount)
+    held = bool(conn.execute(update(taches).where(_held(task_id, worker)).values(values)).rowcount)
+    if held and _postgres(conn):
+        dispatch.finish(conn, task_id, state is TaskState.TERMINEE)
+    return held
 
 
 def postpone(engine: Engine, task_id: int, worker: str, seconds: float) -> None:
     """Give the job back for later (the release store is busy): the attempt does not count."""
     with engine.begin() as conn:
+        if _postgres(conn):
+            dispatch.later(conn, task_id, seconds)
         conn.execute(
             update(taches)
             .where(_held(task_id, worker))
