@@ -181,8 +181,10 @@ class SharedQuota:
             self._thread.start()
 
     def _run(self) -> None:
-        while not self._stop.wait(self.sync_seconds):
+        while True:  # at once (the table, /ready), then every interval
             self.sync()
+            if self._stop.wait(self.sync_seconds):
+                return
 
     def stop(self) -> None:
         """At shutdown: the last counts are sent, the connection closed."""
