@@ -76,7 +76,7 @@ def test_two_apps_on_one_database_refuse_after_the_quota_in_total(
     settings = _settings(fixture_settings, database)
     a, b = create_app(settings), create_app(settings)
     with TestClient(a) as ca, TestClient(b) as cb:
-        outside_minute_edge(margin=20)
+        outside_minute_edge(margin=12)
         statuses = _alternate([ca, cb], [a.state.quota, b.state.quota], 3 * QUOTA)
         remaining = cb.get(RECORDS, headers={"X-Forwarded-For": "198.51.100.1"})
         ready = ca.get("/ready").json()
@@ -100,7 +100,7 @@ def test_without_a_shared_database_each_app_counts_alone(fixture_settings: Setti
     a, b = create_app(settings), create_app(settings)
     assert a.state.quota is None
     with TestClient(a) as ca, TestClient(b) as cb:
-        outside_minute_edge(margin=20)
+        outside_minute_edge(margin=12)
         statuses = _alternate([ca, cb], [None, None], 3 * QUOTA)
     assert statuses.count(200) == 2 * QUOTA
 
@@ -236,7 +236,7 @@ def test_two_serve_processes_share_the_quota(
         serve_process(settings, tmp_path / "a.log", **env) as a,
         serve_process(settings, tmp_path / "b.log", **env) as b,
     ):
-        outside_minute_edge(margin=25)
+        outside_minute_edge(margin=15)
         statuses = []
         for i in range(2 * QUOTA):
             url = (a, b)[i % 2].url + RECORDS
@@ -250,3 +250,58 @@ def test_two_serve_processes_share_the_quota(
     assert QUOTA <= admitted <= QUOTA + 6, statuses
     assert set(statuses) <= {200, 429}
     assert ready["verifications"]["quota"]["ok"], ready
+
+
+class _Limiter:
+    """The middleware's side of a synchronisation, its window and counts set by the test."""
+
+    window = 60
+
+    def __init__(self) -> None:
+        self.at = 0
+        self.counts: dict[str, int] = {}
+        self.others: dict[str, int] = {}
+
+    def current(self) -> tuple[int, dict[str, int]]:
+        return self.at, dict(self.counts)
+
+    def learned(self, window: int, others: dict[str, int]) -> None:
+        assert window == self.at
+        self.others.update(others)
+
+
+def test_each_process_learns_the_others_counts_and_old_windows_are_purged(
+    database: str,
+) -> None:
+    import psycopg
+
+    day = 20_794 * 86_400  # 2026-12-07T00:00Z
+    limiters = _Limiter(), _Limiter()
+    quotas = [SharedQuota(database, SECRET), SharedQuota(database, SECRET)]
+    for quota, limiter in zip(quotas, limiters, strict=True):
+        quota.attach(limiter)
+    a, b = limiters
+    a.at = b.at = day - 60  # the last minute of 2026-12-06
+    a.counts, b.counts = {ADDRESS: 3}, {ADDRESS: 2}
+    quotas[0].sync()
+    quotas[1].sync()
+    assert (a.others, b.others) == ({ADDRESS: 0}, {ADDRESS: 3})
+    a.counts = {ADDRESS: 5}  # two more here: 5 + 2 in all
+    quotas[0].sync()
+    assert a.others == {ADDRESS: 2}
+    a.at = b.at = day  # a new minute, and a new day: a new key for the same address
+    a.counts, b.counts = {ADDRESS: 1}, {}
+    quotas[0].sync()
+    with psycopg.connect(database) as db:
+        kept = db.execute("SELECT window_start, address_key, n FROM quota_windows").fetchall()
+    assert sorted((w, bytes(k), n) for w, k, n in kept) == [
+        (day - 60, address_key(SECRET.encode(), 20_793, ADDRESS), 7),
+        (day, address_key(SECRET.encode(), 20_794, ADDRESS), 1),
+    ]
+    a.at, a.counts = day + 60, {}  # the window before the previous one is deleted
+    quotas[0].sync()
+    for quota in quotas:
+        quota.stop()
+    with psycopg.connect(database) as db:
+        windows = db.execute("SELECT DISTINCT window_start FROM quota_windows").fetchall()
+    assert windows == [(day,)]
