@@ -160,7 +160,9 @@ def test_postgres_unreachable_counts_locally_and_ready_says_degraded(
         ]
         app.state.quota.sync()
         ready = client.get("/ready")
+        metrics = client.get("/metrics").text
     assert statuses == [200] * QUOTA + [429] * 3  # the local count still enforces the quota
+    assert "\nardoise_quota_local 1.0\n" in metrics
     assert ready.status_code == 200
     body = ready.json()
     assert body["statut"] == "pret" and body["degrade"] is True
@@ -197,10 +199,12 @@ def test_counts_made_while_postgres_was_down_are_sent_when_it_is_back(
         assert quota.status()[0]
         quota.sync()  # nothing new: nothing added twice
         ready = client.get("/ready").json()
+        metrics = client.get("/metrics").text
     with psycopg.connect(database) as db:
         (n,) = db.execute("SELECT sum(n) FROM quota_windows").fetchone() or (0,)
     assert n == 4
     assert ready["verifications"]["quota"]["ok"] and not ready["degrade"]
+    assert "\nardoise_quota_local 0.0\n" in metrics
 
 
 def test_a_shared_quota_needs_a_postgres_url_and_a_secret(fixture_settings: Settings) -> None:

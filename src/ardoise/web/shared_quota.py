@@ -38,6 +38,7 @@ from typing import Any, Protocol
 
 from ardoise.errors import ConfigError
 from ardoise.settings import Settings
+from ardoise.web.metrics import QUOTA_LOCAL
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +135,7 @@ class SharedQuota:
             if self._error is not None and self._last_ok:
                 log.warning("quota partagé : PostgreSQL joignable de nouveau")
             self._error, self._last_ok = None, time.monotonic()
+            QUOTA_LOCAL.set(0)
 
     def _exchange(self, window: int, limiter: Counted, fresh: dict[str, int]) -> dict[str, int]:
         """The upsert of ``fresh`` (address → new count) and each address's total."""
@@ -173,6 +175,7 @@ class SharedQuota:
         if self._error != error:
             log.warning("quota partagé : %s, quota compté par processus", error)
         self._error = error
+        QUOTA_LOCAL.set(1)
 
     def start(self) -> None:
         if self._thread is None:
