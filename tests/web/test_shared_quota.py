@@ -302,8 +302,20 @@ def test_each_process_learns_the_others_counts_and_old_windows_are_purged(
         (day - 60, address_key(SECRET.encode(), 20_793, ADDRESS), 7),
         (day, address_key(SECRET.encode(), 20_794, ADDRESS), 1),
     ]
+    assert quotas[0].status()[0]
+    other = SharedQuota(database, "un-autre-secret-que-celui-des-autres")
+    other.attach(_Limiter())
+    other._limiter.at = day  # type: ignore[union-attr]
+    other.sync()  # a replica with another secret: its counts would not meet theirs
+    assert other.status() == (
+        False,
+        "ARDOISE_QUOTA_SECRET n'est pas le même sur toutes les répliques : "
+        "leurs comptes ne se rejoignent pas",
+    )
     a.at, a.counts = day + 60, {}  # the window before the previous one is deleted
     quotas[0].sync()
+    assert not quotas[0].status()[0]  # the others see it at their next window
+    other.stop()
     for quota in quotas:
         quota.stop()
     with psycopg.connect(database) as db:

@@ -46,8 +46,18 @@ SECRET_MIN = 16  # characters of ARDOISE_QUOTA_SECRET at least
 _LOCK = 1718  # advisory lock of the table's creation (the usage store's is 1717)
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS quota_windows (window_start BIGINT NOT NULL, "
-    "address_key BYTEA NOT NULL, n BIGINT NOT NULL, PRIMARY KEY (window_start, address_key))"
+    "address_key BYTEA NOT NULL, n BIGINT NOT NULL, PRIMARY KEY (window_start, address_key))",
+    # each secret's fingerprint and the last window it counted in: two at once, the
+    # replicas' counts do not meet (a secret being rotated, or a mistake)
+    "CREATE TABLE IF NOT EXISTS quota_secrets (fingerprint TEXT PRIMARY KEY, "
+    "window_start BIGINT NOT NULL)",
 )
+_SEEN = (
+    "INSERT INTO quota_secrets VALUES (%s, %s) ON CONFLICT (fingerprint) DO UPDATE SET "
+    "window_start = GREATEST(quota_secrets.window_start, excluded.window_start)"
+)
+_SECRETS = "SELECT count(*) FROM quota_secrets WHERE window_start >= %s"
+_FORGET = "DELETE FROM quota_secrets WHERE window_start < %s"
 _ADD = (
     "INSERT INTO quota_windows (window_start, address_key, n) "
     "SELECT %s, k, n FROM unnest(%s::bytea[], %s::bigint[]) AS t(k, n) "
@@ -95,6 +105,8 @@ class SharedQuota:
         self._sent: tuple[int, dict[str, int]] = (-1, {})  # window, address → count sent
         self._day_keys: tuple[int, bytes] = (-1, b"")
         self._purged = -1  # the window whose older ones were deleted
+        self._fingerprint = hmac.new(self._secret, b"ardoise-quota:empreinte", "sha256").hexdigest()
+        self._mismatch = False  # another secret counted in the last two windows
         self._sync_lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -108,6 +120,11 @@ class SharedQuota:
     def status(self) -> tuple[bool, str]:
         """(shared now, what ``/ready`` says), from memory: no database call."""
         late = time.monotonic() - self._last_ok > max(5.0, 4 * self.sync_seconds)
+        if self._error is None and self._mismatch:
+            return False, (
+                "ARDOISE_QUOTA_SECRET n'est pas le même sur toutes les répliques : "
+                "leurs comptes ne se rejoignent pas"
+            )
         if self._error is None and not late:
             return True, "partagé entre les processus et les répliques (PostgreSQL)"
         why = self._error or "synchronisation en retard"
@@ -144,13 +161,13 @@ class SharedQuota:
             db = self._db = self._connect(self.url)
             db.execute(f"SELECT pg_advisory_lock({_LOCK})")
             try:
-                db.execute(_SCHEMA)
+                for statement in _SCHEMA:
+                    db.execute(statement)
             finally:
                 db.execute(f"SELECT pg_advisory_unlock({_LOCK})")
         try:
             if self._purged != window:
-                db.execute(_PURGE, (window - limiter.window,))
-                self._purged = window
+                self._new_window(db, window, limiter.window)
             if not fresh:
                 return {}
             day_key = self._day_key(window // 86_400)
@@ -164,6 +181,17 @@ class SharedQuota:
             raise
         addresses = dict(keyed)
         return {addresses[bytes(k)]: int(n) for k, n in rows}
+
+    def _new_window(self, db: Any, window: int, length: int) -> None:
+        """Once a window: older windows deleted, this secret's fingerprint seen, others'."""
+        db.execute(_PURGE, (window - length,))
+        db.execute(_SEEN, (self._fingerprint, window))
+        db.execute(_FORGET, (window - 2 * length,))
+        (secrets,) = db.execute(_SECRETS, (window - length,)).fetchone()
+        if secrets > 1 and not self._mismatch:
+            log.warning("quota partagé : ARDOISE_QUOTA_SECRET diffère entre les répliques")
+        self._mismatch = secrets > 1
+        self._purged = window
 
     def _day_key(self, day: int) -> bytes:
         if self._day_keys[0] != day:  # a new day: yesterday's key is forgotten
