@@ -156,16 +156,16 @@ class SharedQuota:
 
     def _exchange(self, window: int, limiter: Counted, fresh: dict[str, int]) -> dict[str, int]:
         """The upsert of ``fresh`` (address → new count) and each address's total."""
-        db = self._db
-        if db is None:
-            db = self._db = self._connect(self.url)
-            db.execute(f"SELECT pg_advisory_lock({_LOCK})")
-            try:
-                for statement in _SCHEMA:
-                    db.execute(statement)
-            finally:
-                db.execute(f"SELECT pg_advisory_unlock({_LOCK})")
+        db = self._db or self._connect(self.url)
         try:
+            if self._db is None:  # a new connection: the tables, created once for all
+                db.execute(f"SELECT pg_advisory_lock({_LOCK})")
+                try:
+                    for statement in _SCHEMA:
+                        db.execute(statement)
+                finally:
+                    db.execute(f"SELECT pg_advisory_unlock({_LOCK})")
+                self._db = db
             if self._purged != window:
                 self._new_window(db, window, limiter.window)
             if not fresh:
@@ -177,7 +177,7 @@ class SharedQuota:
             ).fetchall()
         except Exception:
             self._db = None
-            with_closed(db)
+            _close(db)
             raise
         addresses = dict(keyed)
         return {addresses[bytes(k)]: int(n) for k, n in rows}
@@ -226,7 +226,7 @@ class SharedQuota:
         self.sync()
         db, self._db = self._db, None
         if db is not None:
-            with_closed(db)
+            _close(db)
 
 
 def _fresh(counts: dict[str, int], sent: dict[str, int]) -> dict[str, int]:
@@ -248,7 +248,7 @@ def _keyed(day_key: bytes, address: str) -> bytes:
     return hmac.new(day_key, address.encode(), hashlib.sha256).digest()[:16]
 
 
-def with_closed(db: Any) -> None:
+def _close(db: Any) -> None:
     """Closes a connection, whatever state it is in."""
     try:
         db.close()
