@@ -266,6 +266,21 @@ class Settings:
     usage_flush_seconds: int = setting(
         2, "Compteurs d'usage : secondes entre deux écritures groupées (perte maximale)."
     )
+    quota_database_url: Secret = setting(
+        Secret(""),
+        "Quota par adresse partagé entre processus et répliques : URL postgresql://… (la "
+        "même que celle des usages convient) ; vide = compté par processus.",
+    )
+    quota_secret: Secret = setting(
+        Secret(""),
+        "Quota partagé : secret commun aux répliques (16 caractères au moins) dont dérive "
+        "chaque jour la clé du hachage des adresses.",
+    )
+    quota_sync_ms: int = setting(
+        500,
+        "Quota partagé : millisecondes entre deux synchronisations d'un processus avec "
+        "PostgreSQL (ce qu'un processus laisse passer au plus au-delà du quota).",
+    )
     release_bucket: str = setting(
         "", "Releases en stockage objet : bucket S3 ; vide = aucune distribution."
     )

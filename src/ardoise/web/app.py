@@ -45,6 +45,7 @@ from ardoise.web import (
     openapi,
     requestlog,
     scolarite,
+    shared_quota,
     status_page,
     usage_page,
 )
@@ -82,11 +83,14 @@ def create_app(settings: Settings) -> FastAPI:
     holder = ReleaseHolder(settings, access.restrictions)
     mcp_endpoint = McpEndpoint(build_mcp_server(settings, holder), settings)
     counter = usage_counter(settings)
+    quota = shared_quota.configured(settings)  # the per-address quota across replicas (#17)
     app = ArdoiseApp(  # the cache's hits answered in front of the stack, as it would (#14)
         title="Ardoise",
         version=__version__,
         description=DESCRIPTION,
-        lifespan=_lifespan(holder, mcp_endpoint, counter, following.follower(settings, holder)),
+        lifespan=_lifespan(
+            holder, mcp_endpoint, counter, following.follower(settings, holder), quota
+        ),
         default_response_class=JSONBytes,
         docs_url=None,  # /api/docs: the dashboard serves Swagger UI from its own assets
         openapi_url=ROOT.openapi(),
@@ -97,6 +101,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.access = access
     app.state.archive = ReleaseArchive(settings, holder)
     app.state.usage = counter
+    app.state.quota = quota
     errors.install(app)
     accesslog.install()
 
@@ -121,7 +126,7 @@ def create_app(settings: Settings) -> FastAPI:
     async def ready() -> JSONResponse:
         """Prête à servir : release chargée (la courante), bases joignables ; 503 sinon."""
         registry = app.state.scolarite if settings.scolarite_database_url.reveal() else None
-        state = await readiness(holder, counter, registry)
+        state = await readiness(holder, counter, registry, quota)
         headers = {"Cache-Control": "no-store"}
         return JSONResponse(state.body(), status_code=200 if state.ready else 503, headers=headers)
 
@@ -130,7 +135,7 @@ def create_app(settings: Settings) -> FastAPI:
     _include_routes(app, settings, holder, mcp_endpoint)
     _openapi_aliases(app)
     openapi.install(app)  # the document states the real answers (#21.7)
-    _add_middleware(app, settings, _with_restrictions(current_id, access))
+    _add_middleware(app, settings, _with_restrictions(current_id, access), quota)
     worker = getattr(app.state, "queue_worker", None)  # its depth gauge (#15, #17)
     app.add_middleware(
         MetricsMiddleware, release_id=current_id, queue_depth=worker and worker.depth
@@ -184,6 +189,7 @@ def _lifespan(
     mcp_endpoint: McpEndpoint,
     counter: UsageCounter | None = None,
     follower: Follower | None = None,  # a replica following announcements (issue #17)
+    quota: shared_quota.SharedQuota | None = None,
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -209,6 +215,8 @@ def _lifespan(
             queue_worker.start()
         if follower is not None:
             follower.start()
+        if quota is not None:
+            quota.start()
         try:
             async with mcp_endpoint.lifespan():  # the MCP session manager runs with the app
                 yield
@@ -219,6 +227,8 @@ def _lifespan(
                 follower.stop()
             if counter is not None:
                 counter.stop()  # the last seconds of counts are written
+            if quota is not None:
+                quota.stop()
             # A warm-up still inside DuckDB when the interpreter exits aborts the process
             # ("terminate called after throwing…", exit 134): let it finish first.
             warm_up.join(timeout=60)
@@ -285,7 +295,12 @@ def _include_routes(
     )
 
 
-def _add_middleware(app: FastAPI, settings: Settings, current_id: Callable[[], str | None]) -> None:
+def _add_middleware(
+    app: FastAPI,
+    settings: Settings,
+    current_id: Callable[[], str | None],
+    quota: shared_quota.SharedQuota | None = None,
+) -> None:
     # Innermost first: answers are compressed once, then cached compressed (a cache hit costs
     # no gzip); quotas count hits too; CORS outermost. The release header is set innermost,
     # so cached answers keep it.
@@ -308,6 +323,7 @@ def _add_middleware(app: FastAPI, settings: Settings, current_id: Callable[[], s
             RateLimitMiddleware,
             per_minute=settings.rate_limit_per_minute,
             trusted=trusted_proxies(settings.trusted_proxies),
+            shared=quota,  # None: counted per process
         )
     else:  # the headers programs read, stating the portal's documented quota (issue #13)
         app.add_middleware(

@@ -65,6 +65,12 @@ BEHIND = Gauge(
     "1 quand la release annoncée n'est pas celle que cette réplique sert",
     multiprocess_mode="max",
 )
+QUOTA_LOCAL = Gauge(
+    "ardoise_quota_local",
+    "1 quand le quota partagé (ARDOISE_QUOTA_DATABASE_URL) est compté par processus : "
+    "PostgreSQL injoignable",
+    multiprocess_mode="max",
+)
 
 
 def exposition() -> tuple[bytes, str]:

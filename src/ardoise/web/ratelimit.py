@@ -10,7 +10,11 @@ on the portal.
 
 Every public surface counts (the API, the dashboard's pages and ``.json`` twins, ``/mcp``,
 ``/api/v1`` downloads); only the probes and the hashed static files do not. The address
-is the connection's, or the one a trusted proxy forwards (:mod:`ardoise.web.clientip`)."""
+is the connection's, or the one a trusted proxy forwards (:mod:`ardoise.web.clientip`).
+
+Counted per process, unless a shared database is configured: then the counts of every
+process and replica meet in PostgreSQL (:mod:`ardoise.web.shared_quota`), and a request is
+refused when this process's count plus the others' last known total passes the quota."""
 
 from __future__ import annotations
 
@@ -22,6 +26,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ardoise.web.clientip import client_ip
+from ardoise.web.shared_quota import SharedQuota
 
 # "Le nombre d'appels API pour un utilisateur anonyme est limité à 5000 appels par adresse
 # IP et par jour" (data.education.gouv.fr's API page, betagouv/api.gouv.fr _api/api_menj.md)
@@ -46,6 +51,7 @@ class RateLimitMiddleware:
         window: int = 60,
         enforce: bool = True,
         trusted: frozenset[str] = frozenset(),
+        shared: SharedQuota | None = None,
     ) -> None:
         self.app = app
         self.trusted = trusted
@@ -55,6 +61,26 @@ class RateLimitMiddleware:
         self.enforce = enforce
         self._counts: dict[str, tuple[int, int]] = {}  # ip → (window start, count)
         self._lock = threading.Lock()
+        # (window start, address → the other processes' count in it, at the last sync)
+        self._others: tuple[int, dict[str, int]] = (-1, {})
+        if shared is not None:
+            shared.attach(self)
+
+    def current(self) -> tuple[int, dict[str, int]]:
+        """The current window's start and each address's count in it, in this process."""
+        now = int(self.clock())  # type: ignore[operator]
+        window = now - now % self.window
+        with self._lock:
+            counts = list(self._counts.items())
+        return window, {ip: count for ip, (start, count) in counts if start == window}
+
+    def learned(self, window: int, others: dict[str, int]) -> None:
+        """The other processes' counts in ``window``, from the shared table."""
+        seen, known = self._others
+        if seen == window and len(known) < _ADDRESSES:
+            known.update(others)
+        else:
+            self._others = (window, others)
 
     def _hit(self, ip: str) -> tuple[int, int, int]:
         now = int(self.clock())  # type: ignore[operator]
@@ -67,6 +93,9 @@ class RateLimitMiddleware:
             self._counts[ip] = (start, count)
             if len(self._counts) > _ADDRESSES:
                 self._forget(window)
+        seen, others = self._others
+        if seen == start:
+            count += others.get(ip, 0)
         return count, max(0, self.per_minute - count), start + self.window - now
 
     def would_refuse(self, ip: str) -> bool:
@@ -75,7 +104,10 @@ class RateLimitMiddleware:
             return False
         now = int(self.clock())  # type: ignore[operator]
         start, count = self._counts.get(ip, (0, 0))
-        return start == now - now % self.window and count + 1 > self.per_minute
+        window = now - now % self.window
+        seen, others = self._others
+        count = (count if start == window else 0) + (others.get(ip, 0) if seen == window else 0)
+        return count + 1 > self.per_minute
 
     def counted(self, ip: str) -> tuple[int, int, int]:
         """Counts a request of ``ip``: its count, seconds to the window's end, calls left."""

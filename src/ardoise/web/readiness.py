@@ -26,6 +26,7 @@ from ardoise.errors import ArdoiseError
 from ardoise.query.follower import FollowState, read_state
 from ardoise.query.release import ReleaseHolder
 from ardoise.usage.counter import UsageCounter
+from ardoise.web.shared_quota import SharedQuota
 
 
 @dataclass(frozen=True)
@@ -63,10 +64,15 @@ class Readiness:
 
 
 async def readiness(
-    holder: ReleaseHolder, counter: UsageCounter | None, registry: Any | None
+    holder: ReleaseHolder,
+    counter: UsageCounter | None,
+    registry: Any | None,
+    quota: SharedQuota | None = None,
 ) -> Readiness:
     """Every check, each run in the threadpool (a database may be slow to answer).
-    ``registry``: the enrolment service when a registry URL is configured, else None."""
+    ``registry``: the enrolment service when a registry URL is configured, else None;
+    ``quota``: the shared quota's last synchronisation (from memory, non-blocking: without
+    PostgreSQL the quota is counted per process, the replica is degraded)."""
     checks = [await run_in_threadpool(_release, holder)]
     if holder.settings.release_follow:
         checks.append(_announced(read_state(holder.settings.var_dir)))
@@ -74,6 +80,8 @@ async def readiness(
         checks.append(await run_in_threadpool(_database, "usages", counter.store.ping))
     if registry is not None:
         checks.append(await run_in_threadpool(_database, "registre", lambda: _ping(registry)))
+    if quota is not None:
+        checks.append(Check("quota", *quota.status(), blocking=False))
     return Readiness(tuple(checks))
 
 
