@@ -4,13 +4,18 @@ SQLite and PostgreSQL (issue #15, the control plane)."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, inspect, select
 
 from ardoise.controlplane import accounts, datasets, journal, keys, organisations
-from ardoise.controlplane.database import is_migrated, migrate
+from ardoise.controlplane.database import is_migrated, make_engine, migrate
 from ardoise.controlplane.errors import (
     AccountNotFound,
     Conflict,
@@ -225,3 +230,58 @@ def test_a_refused_action_writes_nothing(engine: Engine) -> None:
         rows = conn.execute(select(journal_table)).all()
         assert len(rows) == before
         assert all("ard_" not in json.dumps(list(r), default=str) for r in rows)
+
+
+def test_replicas_starting_together_migrate_one_at_a_time(
+    postgres_schemas: Callable[[], str],
+) -> None:
+    """Three replicas opening an empty PostgreSQL control plane at the same moment: each
+    migrates (one after the other, under an advisory lock), none fails."""
+    url = postgres_schemas()
+    engines = [make_engine(url) for _ in range(3)]
+    start = threading.Barrier(len(engines))
+    failures: list[BaseException] = []
+
+    def open_one(engine: Engine) -> None:
+        start.wait()
+        try:
+            migrate(engine)
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=open_one, args=(e,)) for e in engines]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    try:
+        assert failures == [] and all(is_migrated(e) for e in engines), failures
+    finally:
+        for e in engines:
+            e.dispose()
+
+
+def test_processes_starting_together_migrate_one_at_a_time(
+    postgres_schemas: Callable[[], str],
+) -> None:
+    """The same across processes (replicas): the advisory lock serialises them."""
+    url = postgres_schemas()
+    script = (
+        "import sys, time\n"
+        "from ardoise.controlplane.database import make_engine, migrate\n"
+        "engine = make_engine(sys.argv[1])\n"
+        "time.sleep(max(0.0, float(sys.argv[2]) - time.time()))\n"
+        "migrate(engine)\n"
+    )
+    at = str(time.time() + 3)  # the three start migrating at the same instant
+    runs = [
+        subprocess.Popen([sys.executable, "-c", script, url, at], stderr=subprocess.PIPE)
+        for _ in range(3)
+    ]
+    errors = [p.communicate(timeout=120)[1].decode() for p in runs]
+    assert [p.returncode for p in runs] == [0, 0, 0], errors
+    engine = make_engine(url)
+    try:
+        assert is_migrated(engine)
+    finally:
+        engine.dispose()

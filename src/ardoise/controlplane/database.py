@@ -12,13 +12,14 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect
 
+from ardoise.migrations import upgrade
 from ardoise.settings import Settings
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+MIGRATION_LOCK = 7_318_001  # pg_advisory_xact_lock key of the control plane's migrations
 
 
 def database_url(settings: Settings) -> str:
@@ -57,12 +58,11 @@ def make_engine(url: str) -> Engine:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the latest migration (idempotent)."""
-    with engine.begin() as conn:
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS))
-        config.attributes["connection"] = conn
-        command.upgrade(config, "head")
+    """Bring the schema to the latest migration (idempotent; replicas starting together
+    migrate one after the other: ``ardoise.migrations``)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    upgrade(engine, config, MIGRATION_LOCK)
 
 
 def is_migrated(engine: Engine) -> bool:

@@ -11,14 +11,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from ardoise.migrations import upgrade
 from ardoise.settings import Settings
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+MIGRATION_LOCK = 7_318_002  # pg_advisory_xact_lock key of the enrolment registry's migrations
 
 
 def database_url(settings: Settings) -> str:
@@ -109,11 +110,9 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the latest migration (idempotent)."""
-    with engine.begin() as conn:
-        config = alembic_config(engine)
-        config.attributes["connection"] = conn
-        command.upgrade(config, "head")
+    """Bring the schema to the latest migration (idempotent; replicas starting together
+    migrate one after the other: ``ardoise.migrations``)."""
+    upgrade(engine, alembic_config(engine), MIGRATION_LOCK)
 
 
 def is_migrated(engine: Engine) -> bool:
