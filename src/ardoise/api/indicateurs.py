@@ -142,6 +142,8 @@ def _value(v: q.IndicatorValue, *, territory: bool = True) -> dict[str, Any]:
     if territory:
         out.update({"niveau": v.niveau, "code": v.code, "nom": v.nom})
     out.update({"annee_scolaire": v.annee, "valeur": v.valeur, "base": v.base, "statut": v.statut})
+    if v.secret:  # suppressed under disclosure control: no value, its status (issue #16)
+        out["secret"] = {"code": v.secret, "libelle": v.secret_libelle}
     if v.numerateur is not None or v.denominateur is not None:
         out.update({"numerateur": v.numerateur, "denominateur": v.denominateur})
     if territory:

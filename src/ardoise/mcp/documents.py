@@ -43,7 +43,8 @@ CANNOT = """\
   ici sont signalés par `search_datasets` (« non_detenus »).
 - Pas de prévision, pas d'estimation : seulement les chiffres publiés et les indicateurs
   définis (`list_indicators`).
-- Une valeur au statut `non_significatif` (base trop petite) ou `absent` ne se cite pas
+- Une valeur au statut `non_significatif` (base trop petite), `absent` ou
+  `secret_statistique` (comptage d'un jeu restreint couvert par le secret) ne se cite pas
   comme un chiffre.
 - Lecture seule : le serveur ne modifie rien.
 """

@@ -21,6 +21,7 @@ from ardoise.indicators.aggregations import AGGREGATIONS
 from ardoise.indicators.model import THEMES, Definition
 from ardoise.indicators.reading import how_to_read as _how_to_read
 from ardoise.odsql.errors import InvalidParameter
+from ardoise.query import indicator_disclosure as secrecy
 from ardoise.query.indicator_index import indicator_index
 from ardoise.query.indicator_store import ExploreQuery, IndicatorStore, store_for
 from ardoise.query.release import ServedRelease
@@ -52,6 +53,7 @@ class IndicatorInfo:
     base_label: str
     annees: tuple[str, ...]
     couverture: dict[str, Any]  # its entry of couverture.json
+    secret: bool = False  # a count of a restricted dataset, served under disclosure control
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,12 @@ class IndicatorValue:
     rang: int | None  # among the territories of the same level and parent (1 = highest)
     rang_sur: int | None
     provenance: Provenance
+    secret: str | None = None  # suppressed under disclosure control: A (threshold), D
+
+    @property
+    def secret_libelle(self) -> str | None:
+        """Why the value is suppressed, in French (None when it is not)."""
+        return secrecy.secret_label(self.secret) if self.secret else None
 
 
 @dataclass(frozen=True)
@@ -116,27 +124,78 @@ def unseen_sources(release: ServedRelease) -> frozenset[str]:
     return frozenset(d for d in access.restricted if (g := access.grant(d)) is None or not g.full)
 
 
+def _full_store(release: ServedRelease) -> IndicatorStore:
+    """Read once per release directory (``files_only``: see ``query/memo.py``)."""
+    return release.memo(store_for, lambda: store_for(release.path, release.id), files_only=True)
+
+
 def _store(release: ServedRelease) -> IndicatorStore:
-    """Read once per release directory (``files_only``: see ``query/memo.py``); without the
-    indicators computed from a dataset the current reader may not see whole (issue #16)."""
-    store = release.memo(store_for, lambda: store_for(release.path, release.id), files_only=True)
+    """The store, without the indicators computed from a dataset the current reader may not
+    see whole (issue #16), except the counts served under disclosure control."""
+    store = _full_store(release)
     hidden = unseen_sources(release)
     if not hidden:
         return store
-    kept = {k: d for k, d in store.definitions.items() if not hidden & set(d.dataset_ids)}
+    counts = protected_indicators(release)
+    kept = {
+        k: d for k, d in store.definitions.items() if not hidden & set(d.dataset_ids) or k in counts
+    }
     return replace(store, definitions=kept)
+
+
+def protected_indicators(release: ServedRelease) -> frozenset[str]:
+    """The indicators computed from a dataset the current reader may not see whole that they
+    get under disclosure control: the counts (``indicator_disclosure.additive``, whole
+    numbers). Other indicators of such a dataset (means, rates) are withheld from them."""
+    hidden = unseen_sources(release)
+    if not hidden:
+        return frozenset()
+
+    def compute() -> frozenset[str]:
+        index = indicator_index(release)
+        return frozenset(
+            k
+            for k, d in _full_store(release).definitions.items()
+            if hidden & set(d.dataset_ids)
+            and secrecy.additive(d)
+            and secrecy.whole_numbers(index, d)
+        )
+
+    return release.memo(("indicator_disclosure", "counts"), compute)
+
+
+def protection(release: ServedRelease, indicator_id: str) -> secrecy.Protection | None:
+    """The disclosure control of one indicator for the current reader (None: served as
+    computed), once per release and set of restricted datasets (``ServedRelease.memo``
+    scopes the key by them)."""
+    if indicator_id not in protected_indicators(release):
+        return None
+    d = _full_store(release).definitions[indicator_id]
+    return release.memo(
+        ("indicator_disclosure", indicator_id),
+        lambda: secrecy.protection_for(indicator_index(release), d),
+        files_only=True,
+    )
+
+
+def _guarded(
+    release: ServedRelease, d: Definition, rows: Sequence[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """``rows`` of ``d`` as the current reader may see them."""
+    shield = protection(release, d.id)
+    return list(rows) if shield is None else [shield.apply(r) for r in rows]
 
 
 def hides_indicators(release: ServedRelease) -> bool:
     """Whether some indicator is computed from a dataset the current reader may not see
-    whole."""
-    if not unseen_sources(release):
+    whole (its raw values then stay out of SQL, even for a count served protected)."""
+    hidden = unseen_sources(release)
+    if not hidden:
         return False
-    full = release.memo(store_for, lambda: store_for(release.path, release.id), files_only=True)
-    return len(_store(release).definitions) < len(full.definitions)
+    return any(hidden & set(d.dataset_ids) for d in _full_store(release).definitions.values())
 
 
-def _info(store: IndicatorStore, d: Definition) -> IndicatorInfo:
+def _info(store: IndicatorStore, d: Definition, secret: frozenset[str]) -> IndicatorInfo:
     agg = AGGREGATIONS[d.formula.aggregation]
     return IndicatorInfo(
         d,
@@ -145,12 +204,14 @@ def _info(store: IndicatorStore, d: Definition) -> IndicatorInfo:
         agg.base,
         store.years(d.id),
         dict(store.coverage.get(d.id, {})),
+        d.id in secret,
     )
 
 
 def list_indicators(release: ServedRelease) -> tuple[IndicatorInfo, ...]:
     store = _store(release)
-    return tuple(_info(store, d) for d in store.definitions.values())
+    secret = protected_indicators(release)
+    return tuple(_info(store, d, secret) for d in store.definitions.values())
 
 
 def indicator(release: ServedRelease, indicator_id: str) -> IndicatorInfo:
@@ -161,7 +222,7 @@ def indicator(release: ServedRelease, indicator_id: str) -> IndicatorInfo:
         raise IndicatorNotFound(
             f"Indicateur inconnu : {indicator_id[:80]!r} (indicateurs : {known})."
         )
-    return _info(store, d)
+    return _info(store, d, protected_indicators(release))
 
 
 def coverage(release: ServedRelease) -> Coverage:
@@ -215,7 +276,7 @@ def indicator_values(
     if code is not None:
         rows = [row for row in rows if row["code"] == code]
     store = _store(release)
-    values = tuple(_value(store, d, row) for row in rows)
+    values = tuple(_value(store, d, row) for row in _guarded(release, d, rows))
     return IndicatorValues(info, level, year, parent, values)
 
 
@@ -267,7 +328,7 @@ def _cited(d: Definition, row: dict[str, Any], query: ExploreQuery) -> ExploreQu
 def _value(store: IndicatorStore, d: Definition, row: dict[str, Any]) -> IndicatorValue:
     sources = tuple(s for s in str(row["sources"] or "").split(",") if s)
     query = None
-    if row["statut"] != "absent" and sources:
+    if row["statut"] not in ("absent", secrecy.SECRET) and sources:
         query = store.explore(d, sources[0], row["niveau"], row["code"], row["annee_scolaire"])
     if query is not None and query.lecture and d.formula.aggregation == "ratio_of_sums":
         query = _cited(d, row, query)
@@ -293,6 +354,7 @@ def _value(store: IndicatorStore, d: Definition, row: dict[str, Any]) -> Indicat
             query.url if query else None,
             query.lecture if query else None,
         ),
+        secret=row.get("secret"),
     )
 
 
@@ -331,13 +393,14 @@ def territory_indicators(
             )
         parent_rows = found
     items = []
+    secret = protected_indicators(release)
     for d in store.definitions.values():
         if only is not None and d.id not in only:
             continue
-        own = [r for r in rows if r["indicateur"] == d.id]
+        own = _guarded(release, d, [r for r in rows if r["indicateur"] == d.id])
         if not own:
             continue
-        info = _info(store, d)
+        info = _info(store, d, secret)
         year = wanted or _latest(own)
         serie = tuple(_value(store, d, r) for r in own)
         shown = next((v for v in serie if v.annee == year), None) or _absent(
@@ -346,7 +409,7 @@ def territory_indicators(
         parents = tuple(
             _value(store, d, r)
             for lv, c in ancestors
-            for r in parent_rows.get((d.id, lv, c, year), ())
+            for r in _guarded(release, d, parent_rows.get((d.id, lv, c, year), ()))
         )
         items.append(TerritoryIndicator(info, year, shown, parents, serie))
     return TerritoryIndicators(
@@ -404,8 +467,12 @@ def _absent(
 def how_to_read(info: IndicatorInfo) -> tuple[str, ...]:
     """« Comment lire ces chiffres » for one indicator: plain-French paragraphs (what the
     figure measures, how it climbs the levels, the base under which it is not shown, the
-    uncertainty of small schools)."""
-    return _how_to_read(info.definition)
+    uncertainty of small schools; the disclosure control of a count of a restricted
+    dataset)."""
+    paragraphs = _how_to_read(info.definition)
+    if info.secret:
+        paragraphs += (secrecy.HOW_TO_READ,)
+    return paragraphs
 
 
 def territory_name(release: ServedRelease, niveau: str, code: str) -> str | None:

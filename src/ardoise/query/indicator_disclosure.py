@@ -1,0 +1,228 @@
+"""Count indicators of a restricted dataset, published to readers without a full grant under
+disclosure control (issue #16).
+
+An indicator computed from a restricted dataset is computed at publication over every row.
+A reader who may not see that dataset whole gets it only when it is a count (aggregation
+``sum``, every value a whole number): its values at every level it is computed at form a
+linked table (:mod:`ardoise.disclosure`), one per school year, where each territory is the
+sum of its children at the level below it among the indicator's levels; :func:`protect`
+gives every cell a status, and a suppressed cell is served with no value, no base and no
+rank, only its status (``secret_statistique``; A: below the threshold, D: secondary).
+Means, rates and medians are not sums of their children: they stay withheld.
+
+A parent that is more than the sum of its children (rows linked to the parent but to no
+child, rows under the indicator's minimum base) gets a *remainder* cell, never served but
+protected like the others: ``France − Σ régions`` may itself be a small group (the
+collectivités d'outre-mer). A parent less than the sum of its children (the académie of
+Guadeloupe counts the schools of Saint-Martin and Saint-Barthélemy, the région does not)
+is tied to them through two cells never served either, the children's sum and what of it
+lies outside the parent (``Σ children = parent + outside``): the difference of two
+published figures is a group too, and is protected like one (counted in
+:attr:`Protection.overlaps`).
+
+Published cells are ranked again among the published cells of the same parent only: a
+rank among every sibling would bound the hidden ones.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import pairwise
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ardoise.disclosure import STATUS_LABELS, LinkedTable, Relation, Rules, Status, protect
+from ardoise.indicators.model import Definition
+from ardoise.query.indicator_index import IndicatorIndex
+from ardoise.referential.levels import FRANCE, LADDER
+
+ADDITIVE = frozenset({"sum"})  # the aggregations whose values are sums of their children
+RULES = Rules()  # the same threshold as the registry statistics (5)
+SECRET = "secret_statistique"  # the statut of a suppressed cell
+_EPS = 1e-6
+HOW_TO_READ = (
+    "Cet indicateur est calculé sur un jeu de données à accès restreint ; il est publié sous "
+    f"secret statistique. Une valeur inférieure à {RULES.threshold} n'est pas diffusée (statut "
+    "« secret_statistique », code A), ni celles qui permettraient de la retrouver par "
+    "différence avec un total (code D, secret secondaire) : une case secrète n'a ni valeur, "
+    "ni base, ni rang, et ne vaut jamais zéro. Les rangs comparent les seules valeurs publiées."
+)
+
+CellKey = tuple[str, str, str]  # (niveau, code, annee_scolaire)
+
+
+@dataclass(eq=False)
+class Protection:
+    """The statuses of one indicator's cells (every level and year) and the ranks of its
+    published cells among their published siblings. An object, not a dict: the memo keeps it
+    weakly (``files_only``)."""
+
+    indicator: str
+    status: dict[CellKey, Status]
+    ranks: dict[CellKey, tuple[int, int]]
+    relations: int  # kept in the linked tables
+    remainders: int  # parents larger than the sum of their children
+    overlaps: int  # parents smaller than the sum of their children
+    seconds: float
+    suppressed: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.suppressed = sum(1 for s in self.status.values() if s is not Status.PUBLISHED)
+
+    def apply(self, row: dict[str, Any]) -> dict[str, Any]:
+        """``row`` of the index as this protection serves it."""
+        key = (row["niveau"], row["code"], row["annee_scolaire"])
+        status = self.status.get(key)
+        if status is None:  # absent or not significant: no value already
+            return row
+        if status is Status.PUBLISHED:
+            rank, of = self.ranks.get(key, (None, None))
+            return {**row, "rang": rank, "rang_sur": of}
+        return {
+            **row,
+            "valeur": None,
+            "base": None,
+            "statut": SECRET,
+            "secret": status.value,
+            "numerateur": None,
+            "denominateur": None,
+            "rang": None,
+            "rang_sur": None,
+        }
+
+
+def secret_label(code: str) -> str:
+    """The French label of a suppression status (``A``, ``D``…).
+
+    >>> secret_label("A")
+    'secret : effectif inférieur au seuil'
+    """
+    return STATUS_LABELS[Status(code)]
+
+
+def additive(d: Definition) -> bool:
+    """Whether ``d`` is a sum over the hierarchy (a count): only those are published under
+    disclosure control."""
+    return d.formula.aggregation in ADDITIVE
+
+
+def whole_numbers(index: IndicatorIndex, d: Definition) -> bool:
+    """Whether every value of ``d`` is a whole number (counts; not a sum of FTEs)."""
+    table = index.table
+    if table.num_rows == 0:
+        return True
+    mine = pc.equal(table.column("indicateur").cast(pa.string()), d.id)
+    values = pc.filter(table.column("valeur"), pc.fill_null(mine, False))
+    worst = pc.max(pc.abs(pc.subtract(values, pc.round(values)))).as_py()
+    return worst is None or worst < _EPS
+
+
+def protection_for(index: IndicatorIndex, d: Definition) -> Protection:
+    """Protect every value of ``d`` (see the module's docstring)."""
+    started = time.perf_counter()
+    levels = sorted(d.levels, key=LADDER.index)
+    by_year: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
+    for r in _all_rows(index, d):
+        if r["statut"] == "ok" and r["valeur"] is not None:
+            by_year[r["annee_scolaire"]][r["niveau"]].append(r)
+    status: dict[CellKey, Status] = {}
+    counts = [0, 0, 0]  # relations, remainders, overlaps
+    for year, rows in sorted(by_year.items()):
+        table = _linked_table(year, levels, rows, counts)
+        for key, st in zip(table.keys, protect(table, RULES), strict=True):
+            assert isinstance(key, tuple)
+            if key[0] != "reste":  # remainders are never served
+                status[(str(key[0]), str(key[1]), str(key[2]))] = st
+    ranks = _ranks(by_year, status)
+    return Protection(
+        d.id, status, ranks, counts[0], counts[1], counts[2], time.perf_counter() - started
+    )
+
+
+def _all_rows(index: IndicatorIndex, d: Definition) -> list[dict[str, Any]]:
+    return [
+        r
+        for (ident, level, year) in sorted(index.maps)
+        if ident == d.id
+        for r in index.map_rows(ident, level, year)
+    ]
+
+
+def _linked_table(
+    year: str,
+    levels: Sequence[str],
+    rows: Mapping[str, Sequence[dict[str, Any]]],
+    counts: list[int],
+) -> LinkedTable:
+    """The linked table of one year: a cell per published value, a relation per parent and
+    the level below it among ``levels``, remainder cells where the parent is not the exact
+    sum of its children."""
+    keys: list[Hashable] = []
+    values: list[int] = []
+    index: dict[Hashable, int] = {}
+
+    def cell(key: Hashable, value: float) -> int:
+        index[key] = len(keys)
+        keys.append(key)
+        values.append(round(value))
+        return index[key]
+
+    for level in levels:
+        for r in rows.get(level, ()):
+            cell((level, r["code"], year), r["valeur"])
+    relations: list[Relation] = []
+    for low, high in pairwise(levels):
+        children: dict[str, list[int]] = defaultdict(list)
+        for r in rows.get(low, ()):
+            parent = FRANCE if high == "france" else r.get(high)
+            if parent is not None:
+                children[str(parent)].append(index[(low, r["code"], year)])
+        for r in rows.get(high, ()):
+            kids = children.get(r["code"])
+            if not kids:
+                continue
+            total = index[(high, r["code"], year)]
+            rest = values[total] - sum(values[k] for k in kids)
+            if rest < 0:  # the children reach outside their parent: Σ children = parent + rest
+                whole = cell(("reste", "somme", high, r["code"], year, low), -rest + values[total])
+                beyond = cell(("reste", "hors", high, r["code"], year, low), -rest)
+                relations += [Relation(whole, tuple(kids)), Relation(whole, (total, beyond))]
+                counts[2] += 1
+                continue
+            if rest > 0:
+                kids = [*kids, cell(("reste", high, r["code"], year, low), rest)]
+                counts[1] += 1
+            relations.append(Relation(total, tuple(kids)))
+            counts[0] += 1
+    return LinkedTable(tuple(keys), tuple(values), tuple(relations))
+
+
+def _ranks(
+    by_year: Mapping[str, Mapping[str, Sequence[dict[str, Any]]]],
+    status: Mapping[CellKey, Status],
+) -> dict[CellKey, tuple[int, int]]:
+    """Rank (1 = highest, ties share a rank) and number of the published cells among the
+    published cells of the same level, year and parent; none at the France level."""
+    groups: dict[tuple[str, str, object], list[tuple[float, CellKey]]] = defaultdict(list)
+    for year, rows in by_year.items():
+        for level, level_rows in rows.items():
+            if level == "france":
+                continue
+            for r in level_rows:
+                key = (level, r["code"], year)
+                if status.get(key) is Status.PUBLISHED:
+                    groups[(level, year, r["parent_code"])].append((r["valeur"], key))
+    ranks: dict[CellKey, tuple[int, int]] = {}
+    for members in groups.values():
+        members.sort(key=lambda m: -m[0])
+        rank = 0
+        for i, (value, key) in enumerate(members):
+            if i == 0 or value != members[i - 1][0]:
+                rank = i + 1
+            ranks[key] = (rank, len(members))
+    return ranks
