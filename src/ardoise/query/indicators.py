@@ -178,6 +178,13 @@ def protection(release: ServedRelease, indicator_id: str) -> secrecy.Protection 
     )
 
 
+def prepare_protections(release: ServedRelease) -> None:
+    """Compute the disclosure control of every protected indicator for the current reader:
+    the web app calls it when it loads a release (anonymous), off the first request."""
+    for indicator_id in sorted(protected_indicators(release)):
+        protection(release, indicator_id)
+
+
 def _guarded(
     release: ServedRelease, d: Definition, rows: Sequence[dict[str, Any]]
 ) -> list[dict[str, Any]]:
