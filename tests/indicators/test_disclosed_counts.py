@@ -212,6 +212,10 @@ def test_a_territory_page_serves_the_protected_values(release: ServedRelease) ->
     assert all(s.valeur is None for s in item.serie if s.annee == YEAR)
     by_level = {p.niveau: p for p in item.parents}
     assert by_level["france"].valeur is not None
+    from ardoise.dashboard.absence import absence
+
+    note = absence(release, item, "departement", "76", "Seine-Maritime")
+    assert note is not None and "secret statistique" in note.texte and "pas un zéro" in note.texte
 
 
 @pytest.fixture(scope="module")

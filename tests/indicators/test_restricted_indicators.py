@@ -71,3 +71,22 @@ def test_a_partial_grant_does_not_see_them(restricted: ServedRelease, grant: Gra
             indicators.indicator(restricted, "ips_moyen_ecoles")
         sql = reader_grant(restricted, PUBLIC)
         assert not sql.indicators
+
+
+def test_a_count_is_protected_only_for_the_years_of_the_restricted_source(
+    restricted: ServedRelease, ind_settings: Settings
+) -> None:
+    """nb_ecoles_ips: 2021-2022 comes from the public « IPS des écoles », later years from
+    the restricted dataset; only those are under disclosure control."""
+    public = ServedRelease(restricted.path, ind_settings)
+    older = indicators.indicator_values(restricted, "nb_ecoles_ips", "departement", "2021-2022")
+    same = indicators.indicator_values(public, "nb_ecoles_ips", "departement", "2021-2022")
+    assert older.values == same.values
+    assert all(v.provenance.requete for v in older.values if v.statut == "ok")
+    newer = indicators.indicator_values(restricted, "nb_ecoles_ips", "departement", "2022-2023")
+    counted = [v for v in newer.values if v.statut != "absent"]
+    assert counted and all(v.secret == "A" and v.valeur is None for v in counted)  # 1 to 3
+    france = indicators.indicator_values(restricted, "nb_ecoles_ips", "france", "2022-2023")
+    (total,) = france.values
+    assert total.valeur == 8 and total.secret is None
+    assert total.provenance.requete is None  # the restricted dataset is not the reader's

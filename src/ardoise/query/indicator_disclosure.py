@@ -21,7 +21,9 @@ published figures is a group too, and is protected like one (counted in
 :attr:`Protection.overlaps`).
 
 Published cells are ranked again among the published cells of the same parent only: a
-rank among every sibling would bound the hidden ones.
+rank among every sibling would bound the hidden ones; they carry no Explore query (the
+dataset is not the reader's). Only the years computed from a dataset the reader may not see
+whole are protected: a year an indicator draws from a public source is served as computed.
 """
 
 from __future__ import annotations
@@ -80,15 +82,16 @@ class Protection:
         status = self.status.get(key)
         if status is None:  # absent or not significant: no value already
             return row
-        if status is Status.PUBLISHED:
+        if status is Status.PUBLISHED:  # no Explore query: the dataset is not the reader's
             rank, of = self.ranks.get(key, (None, None))
-            return {**row, "rang": rank, "rang_sur": of}
+            return {**row, "rang": rank, "rang_sur": of, "protege": True}
         return {
             **row,
             "valeur": None,
             "base": None,
             "statut": SECRET,
             "secret": status.value,
+            "protege": True,
             "numerateur": None,
             "denominateur": None,
             "rang": None,
@@ -122,13 +125,19 @@ def whole_numbers(index: IndicatorIndex, d: Definition) -> bool:
     return worst is None or worst < _EPS
 
 
-def protection_for(index: IndicatorIndex, d: Definition) -> Protection:
-    """Protect every value of ``d`` (see the module's docstring)."""
+def protection_for(
+    index: IndicatorIndex, d: Definition, hidden: frozenset[str] | None = None
+) -> Protection:
+    """Protect the values of ``d`` (see the module's docstring): those of the years computed
+    from a dataset of ``hidden`` (None: every year); a year drawn from a public source is
+    served as computed."""
     started = time.perf_counter()
     levels = sorted(d.levels, key=LADDER.index)
     by_year: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
     for r in _all_rows(index, d):
-        if r["statut"] == "ok" and r["valeur"] is not None:
+        if r["statut"] != "ok" or r["valeur"] is None:
+            continue
+        if hidden is None or hidden & set(str(r["sources"] or "").split(",")):
             by_year[r["annee_scolaire"]][r["niveau"]].append(r)
     status: dict[CellKey, Status] = {}
     counts = [0, 0, 0]  # relations, remainders, overlaps

@@ -173,7 +173,7 @@ def protection(release: ServedRelease, indicator_id: str) -> secrecy.Protection 
     d = _full_store(release).definitions[indicator_id]
     return release.memo(
         ("indicator_disclosure", indicator_id),
-        lambda: secrecy.protection_for(indicator_index(release), d),
+        lambda: secrecy.protection_for(indicator_index(release), d, unseen_sources(release)),
         files_only=True,
     )
 
@@ -335,7 +335,7 @@ def _cited(d: Definition, row: dict[str, Any], query: ExploreQuery) -> ExploreQu
 def _value(store: IndicatorStore, d: Definition, row: dict[str, Any]) -> IndicatorValue:
     sources = tuple(s for s in str(row["sources"] or "").split(",") if s)
     query = None
-    if row["statut"] not in ("absent", secrecy.SECRET) and sources:
+    if row["statut"] != "absent" and sources and not row.get("protege"):
         query = store.explore(d, sources[0], row["niveau"], row["code"], row["annee_scolaire"])
     if query is not None and query.lecture and d.formula.aggregation == "ratio_of_sums":
         query = _cited(d, row, query)
