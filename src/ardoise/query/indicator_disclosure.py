@@ -20,6 +20,12 @@ lies outside the parent (``Σ children = parent + outside``): the difference of 
 published figures is a group too, and is protected like one (counted in
 :attr:`Protection.overlaps`).
 
+Equal sums prove nothing when the schools of a parent are not those of its children (a
+school counted in the académie of another département, or in an académie but in no
+département): such a parent is related to the cells of the indicator's lowest level too
+(``_recomposed``), so that an attacker who knows where each school is counted gains
+nothing the linear programme has not seen (tests/indicators/test_disclosure_property.py).
+
 Published cells are ranked again among the published cells of the same parent only: a
 rank among every sibling would bound the hidden ones; they carry no Explore query (the
 dataset is not the reader's). Only the years computed from a dataset the reader may not see
@@ -170,45 +176,102 @@ def _linked_table(
 ) -> LinkedTable:
     """The linked table of one year: a cell per published value, a relation per parent and
     the level below it among ``levels``, remainder cells where the parent is not the exact
-    sum of its children."""
-    keys: list[Hashable] = []
-    values: list[int] = []
-    index: dict[Hashable, int] = {}
-
-    def cell(key: Hashable, value: float) -> int:
-        index[key] = len(keys)
-        keys.append(key)
-        values.append(round(value))
-        return index[key]
-
+    sum of its children; then, for such a parent, a relation to the cells of the lowest
+    level too (its schools): what the remainder is made of may be published there."""
+    table = _Builder(year, counts)
     for level in levels:
         for r in rows.get(level, ()):
-            cell((level, r["code"], year), r["valeur"])
-    relations: list[Relation] = []
+            table.cell((level, r["code"], year), r["valeur"])
+    lowest = levels[0]
     for low, high in pairwise(levels):
+        inexact = table.relate(low, high, rows, None)
+        if low != lowest:
+            inexact |= _recomposed(lowest, low, high, rows)
+            table.relate(lowest, high, rows, inexact)
+    return LinkedTable(tuple(table.keys), tuple(table.values), tuple(table.relations))
+
+
+def _key(r: Mapping[str, Any], level: str) -> str | None:
+    """The code of ``level`` a row is counted in (its ancestor column)."""
+    return FRANCE if level == "france" else r.get(level)
+
+
+def _recomposed(
+    lowest: str, low: str, high: str, rows: Mapping[str, Sequence[dict[str, Any]]]
+) -> set[str]:
+    """The codes of ``high`` whose cells of the lowest level are not those of its children
+    at ``low`` (a school counted in the académie of another département): equal sums
+    then prove nothing, the parent is related to its lowest cells too."""
+    of_low: dict[str, set[str]] = defaultdict(set)
+    of_high: dict[str, set[str]] = defaultdict(set)
+    for r in rows.get(lowest, ()):
+        if (code := _key(r, low)) is not None:
+            of_low[code].add(r["code"])
+        if (code := _key(r, high)) is not None:
+            of_high[code].add(r["code"])
+    through: dict[str, set[str]] = defaultdict(set)
+    for r in rows.get(low, ()):
+        if (code := _key(r, high)) is not None:
+            through[code] |= of_low.get(r["code"], set())
+    return {r["code"] for r in rows.get(high, ()) if through[r["code"]] != of_high[r["code"]]}
+
+
+class _Builder:
+    """The cells and relations of one year's linked table, as they are added."""
+
+    def __init__(self, year: str, counts: list[int]) -> None:
+        self.year = year
+        self.counts = counts  # relations, remainders, overlaps
+        self.keys: list[Hashable] = []
+        self.values: list[int] = []
+        self.index: dict[Hashable, int] = {}
+        self.relations: list[Relation] = []
+
+    def cell(self, key: Hashable, value: float) -> int:
+        self.index[key] = len(self.keys)
+        self.keys.append(key)
+        self.values.append(round(value))
+        return self.index[key]
+
+    def relate(
+        self,
+        low: str,
+        high: str,
+        rows: Mapping[str, Sequence[dict[str, Any]]],
+        only: set[str] | None,
+    ) -> set[str]:
+        """Relate each cell of ``high`` (of ``only``) to the cells of ``low`` counted in it;
+        return the codes of ``high`` that are not the exact sum of them."""
         children: dict[str, list[int]] = defaultdict(list)
         for r in rows.get(low, ()):
-            parent = FRANCE if high == "france" else r.get(high)
-            if parent is not None:
-                children[str(parent)].append(index[(low, r["code"], year)])
+            if (parent := _key(r, high)) is not None:
+                children[str(parent)].append(self.index[(low, r["code"], self.year)])
+        inexact: set[str] = set()
         for r in rows.get(high, ()):
-            kids = children.get(r["code"])
-            if not kids:
+            code = r["code"]
+            kids = children.get(code)
+            if only is not None and code not in only:
                 continue
-            total = index[(high, r["code"], year)]
-            rest = values[total] - sum(values[k] for k in kids)
+            if not kids:  # all of it is a remainder: only the lowest level may tell
+                inexact.add(code)
+                continue
+            total = self.index[(high, code, self.year)]
+            rest = self.values[total] - sum(self.values[k] for k in kids)
+            tag = (high, code, self.year, low)
             if rest < 0:  # the children reach outside their parent: Σ children = parent + rest
-                whole = cell(("reste", "somme", high, r["code"], year, low), -rest + values[total])
-                beyond = cell(("reste", "hors", high, r["code"], year, low), -rest)
-                relations += [Relation(whole, tuple(kids)), Relation(whole, (total, beyond))]
-                counts[2] += 1
+                whole = self.cell(("reste", "somme", *tag), self.values[total] - rest)
+                beyond = self.cell(("reste", "hors", *tag), -rest)
+                self.relations += [Relation(whole, tuple(kids)), Relation(whole, (total, beyond))]
+                self.counts[2] += 1
+                inexact.add(code)
                 continue
             if rest > 0:
-                kids = [*kids, cell(("reste", high, r["code"], year, low), rest)]
-                counts[1] += 1
-            relations.append(Relation(total, tuple(kids)))
-            counts[0] += 1
-    return LinkedTable(tuple(keys), tuple(values), tuple(relations))
+                kids = [*kids, self.cell(("reste", *tag), rest)]
+                self.counts[1] += 1
+                inexact.add(code)
+            self.relations.append(Relation(total, tuple(kids)))
+            self.counts[0] += 1
+        return inexact
 
 
 def _ranks(
