@@ -277,3 +277,17 @@ def test_the_mcp_tools_serve_the_status_not_the_value(release: ServedRelease) ->
     assert one.valeur.valeur is None and "secret statistique" in one.message
     listed = {i.id for i in tools.list_indicators(release, citer).indicateurs}
     assert COUNT in listed and RATE not in listed
+
+
+def test_the_protection_is_computed_when_the_release_loads(client: object) -> None:
+    """Off the first request: the web app's warm-up computes it for the anonymous reader."""
+    import time
+
+    from starlette.testclient import TestClient
+
+    assert isinstance(client, TestClient)
+    holder = client.app.state.releases  # type: ignore[attr-defined]
+    deadline = time.monotonic() + 30
+    while not holder.get().memoised(("indicator_disclosure", COUNT)):
+        assert time.monotonic() < deadline, "protection not computed at the release's load"
+        time.sleep(0.05)
