@@ -288,6 +288,24 @@ def test_the_protection_is_computed_when_the_release_loads(client: object) -> No
     assert isinstance(client, TestClient)
     holder = client.app.state.releases  # type: ignore[attr-defined]
     deadline = time.monotonic() + 30
-    while not holder.get().memoised(("indicator_disclosure", COUNT)):
+    while not holder.get().memoised(("indicator_disclosure", COUNT, 5)):
         assert time.monotonic() < deadline, "protection not computed at the release's load"
         time.sleep(0.05)
+
+
+def test_the_threshold_is_a_setting(release: ServedRelease, secret_settings: Settings) -> None:
+    from dataclasses import replace
+
+    lower = ServedRelease(
+        release.path,
+        replace(secret_settings, indicateurs_secret_seuil=3),
+        lambda: frozenset({RESTRICTED}),
+    )
+    schools = {
+        v.code: v for v in indicators.indicator_values(lower, COUNT, "etablissement", YEAR).values
+    }
+    assert schools[SMALL[0]].valeur == 3  # 3 pupils: published under a threshold of 3
+    assert schools[SMALL[1]].secret == "A"  # 2 pupils: still hidden
+    info = indicators.indicator(lower, COUNT)
+    assert info.secret == 3
+    assert any("inférieure à 3 " in p for p in indicators.how_to_read(info))

@@ -50,16 +50,21 @@ from ardoise.query.indicator_index import IndicatorIndex
 from ardoise.referential.levels import FRANCE, LADDER
 
 ADDITIVE = frozenset({"sum"})  # the aggregations whose values are sums of their children
-RULES = Rules()  # the same threshold as the registry statistics (5)
 SECRET = "secret_statistique"  # the statut of a suppressed cell
 _EPS = 1e-6
-HOW_TO_READ = (
-    "Cet indicateur est calculé sur un jeu de données à accès restreint ; il est publié sous "
-    f"secret statistique. Une valeur inférieure à {RULES.threshold} n'est pas diffusée (statut "
-    "« secret_statistique », code A), ni celles qui permettraient de la retrouver par "
-    "différence avec un total (code D, secret secondaire) : une case secrète n'a ni valeur, "
-    "ni base, ni rang, et ne vaut jamais zéro. Les rangs comparent les seules valeurs publiées."
-)
+
+
+def how_to_read(threshold: int) -> str:
+    """The paragraph of « Comment lire ces chiffres » of a protected indicator."""
+    return (
+        "Cet indicateur est calculé sur un jeu de données à accès restreint ; il est publié "
+        f"sous secret statistique. Une valeur inférieure à {threshold} n'est pas diffusée "
+        "(statut « secret_statistique », code A), ni celles qui permettraient de la retrouver "
+        "par différence avec un total (code D, secret secondaire) : une case secrète n'a ni "
+        "valeur, ni base, ni rang, et ne vaut jamais zéro. Les rangs comparent les seules "
+        "valeurs publiées."
+    )
+
 
 CellKey = tuple[str, str, str]  # (niveau, code, annee_scolaire)
 
@@ -132,7 +137,10 @@ def whole_numbers(index: IndicatorIndex, d: Definition) -> bool:
 
 
 def protection_for(
-    index: IndicatorIndex, d: Definition, hidden: frozenset[str] | None = None
+    index: IndicatorIndex,
+    d: Definition,
+    hidden: frozenset[str] | None = None,
+    rules: Rules | None = None,
 ) -> Protection:
     """Protect the values of ``d`` (see the module's docstring): those of the years computed
     from a dataset of ``hidden`` (None: every year); a year drawn from a public source is
@@ -149,7 +157,7 @@ def protection_for(
     counts = [0, 0, 0]  # relations, remainders, overlaps
     for year, rows in sorted(by_year.items()):
         table = _linked_table(year, levels, rows, counts)
-        for key, st in zip(table.keys, protect(table, RULES), strict=True):
+        for key, st in zip(table.keys, protect(table, rules or Rules()), strict=True):
             assert isinstance(key, tuple)
             if key[0] != "reste":  # remainders are never served
                 status[(str(key[0]), str(key[1]), str(key[2]))] = st

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from ardoise.disclosure import Rules
 from ardoise.errors import NotFound
 from ardoise.indicators.aggregations import AGGREGATIONS
 from ardoise.indicators.model import THEMES, Definition
@@ -53,7 +54,8 @@ class IndicatorInfo:
     base_label: str
     annees: tuple[str, ...]
     couverture: dict[str, Any]  # its entry of couverture.json
-    secret: bool = False  # a count of a restricted dataset, served under disclosure control
+    secret: int | None = None  # a count of a restricted dataset under disclosure control:
+    # the smallest count published (ARDOISE_INDICATEURS_SECRET_SEUIL)
 
 
 @dataclass(frozen=True)
@@ -171,9 +173,10 @@ def protection(release: ServedRelease, indicator_id: str) -> secrecy.Protection 
     if indicator_id not in protected_indicators(release):
         return None
     d = _full_store(release).definitions[indicator_id]
-    return release.memo(
-        ("indicator_disclosure", indicator_id),
-        lambda: secrecy.protection_for(indicator_index(release), d, unseen_sources(release)),
+    rules = Rules(threshold=release.secret_threshold)
+    return release.memo(  # the threshold in the key: shared by releases of other settings
+        ("indicator_disclosure", indicator_id, rules.threshold),
+        lambda: secrecy.protection_for(indicator_index(release), d, unseen_sources(release), rules),
         files_only=True,
     )
 
@@ -202,7 +205,9 @@ def hides_indicators(release: ServedRelease) -> bool:
     return any(hidden & set(d.dataset_ids) for d in _full_store(release).definitions.values())
 
 
-def _info(store: IndicatorStore, d: Definition, secret: frozenset[str]) -> IndicatorInfo:
+def _info(
+    store: IndicatorStore, d: Definition, secret: frozenset[str], threshold: int = 0
+) -> IndicatorInfo:
     agg = AGGREGATIONS[d.formula.aggregation]
     return IndicatorInfo(
         d,
@@ -211,14 +216,15 @@ def _info(store: IndicatorStore, d: Definition, secret: frozenset[str]) -> Indic
         agg.base,
         store.years(d.id),
         dict(store.coverage.get(d.id, {})),
-        d.id in secret,
+        threshold if d.id in secret else None,
     )
 
 
 def list_indicators(release: ServedRelease) -> tuple[IndicatorInfo, ...]:
     store = _store(release)
     secret = protected_indicators(release)
-    return tuple(_info(store, d, secret) for d in store.definitions.values())
+    threshold = release.secret_threshold
+    return tuple(_info(store, d, secret, threshold) for d in store.definitions.values())
 
 
 def indicator(release: ServedRelease, indicator_id: str) -> IndicatorInfo:
@@ -229,7 +235,7 @@ def indicator(release: ServedRelease, indicator_id: str) -> IndicatorInfo:
         raise IndicatorNotFound(
             f"Indicateur inconnu : {indicator_id[:80]!r} (indicateurs : {known})."
         )
-    return _info(store, d, protected_indicators(release))
+    return _info(store, d, protected_indicators(release), release.secret_threshold)
 
 
 def coverage(release: ServedRelease) -> Coverage:
@@ -407,7 +413,7 @@ def territory_indicators(
         own = _guarded(release, d, [r for r in rows if r["indicateur"] == d.id])
         if not own:
             continue
-        info = _info(store, d, secret)
+        info = _info(store, d, secret, release.secret_threshold)
         year = wanted or _latest(own)
         serie = tuple(_value(store, d, r) for r in own)
         shown = next((v for v in serie if v.annee == year), None) or _absent(
@@ -478,7 +484,7 @@ def how_to_read(info: IndicatorInfo) -> tuple[str, ...]:
     dataset)."""
     paragraphs = _how_to_read(info.definition)
     if info.secret:
-        paragraphs += (secrecy.HOW_TO_READ,)
+        paragraphs += (secrecy.how_to_read(info.secret),)
     return paragraphs
 
 
