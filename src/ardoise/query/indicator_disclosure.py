@@ -30,6 +30,11 @@ Published cells are ranked again among the published cells of the same parent on
 rank among every sibling would bound the hidden ones; they carry no Explore query (the
 dataset is not the reader's). Only the years computed from a dataset the reader may not see
 whole are protected: a year an indicator draws from a public source is served as computed.
+
+Serving: :func:`protected_indicators` (which indicators the current reader gets protected),
+:func:`protection` (memoised per release, access and threshold), :func:`guarded` (the rows
+as served) — ``query/indicators.py`` calls them; :func:`prepare_protections` at a release's
+load (web app).
 """
 
 from __future__ import annotations
@@ -46,7 +51,9 @@ import pyarrow.compute as pc
 
 from ardoise.disclosure import STATUS_LABELS, LinkedTable, Relation, Rules, Status, protect
 from ardoise.indicators.model import Definition
-from ardoise.query.indicator_index import IndicatorIndex
+from ardoise.query.indicator_index import IndicatorIndex, indicator_index
+from ardoise.query.indicator_store import IndicatorStore, store_for
+from ardoise.query.release import ServedRelease
 from ardoise.referential.levels import FRANCE, LADDER
 
 ADDITIVE = frozenset({"sum"})  # the aggregations whose values are sums of their children
@@ -306,3 +313,69 @@ def _ranks(
                 rank = i + 1
             ranks[key] = (rank, len(members))
     return ranks
+
+
+# --- serving: which reader gets which indicator protected ---------------------------------
+
+
+def unseen_sources(release: ServedRelease) -> frozenset[str]:
+    """The datasets whose indicators the current reader may not see (issue #16): those
+    hidden from them, and those they see only in part (a row filter, hidden fields), since
+    indicators are computed at publication over every row and field: a partial grant would
+    otherwise read aggregates of the rows and fields it does not cover."""
+    access = release.access()
+    return frozenset(d for d in access.restricted if (g := access.grant(d)) is None or not g.full)
+
+
+def full_store(release: ServedRelease) -> IndicatorStore:
+    """Read once per release directory (``files_only``: see ``query/memo.py``)."""
+    return release.memo(store_for, lambda: store_for(release.path, release.id), files_only=True)
+
+
+def protected_indicators(release: ServedRelease) -> frozenset[str]:
+    """The indicators computed from a dataset the current reader may not see whole that they
+    get under disclosure control: the counts (``indicator_disclosure.additive``, whole
+    numbers). Other indicators of such a dataset (means, rates) are withheld from them."""
+    hidden = unseen_sources(release)
+    if not hidden:
+        return frozenset()
+
+    def compute() -> frozenset[str]:
+        index = indicator_index(release)
+        return frozenset(
+            k
+            for k, d in full_store(release).definitions.items()
+            if hidden & set(d.dataset_ids) and additive(d) and whole_numbers(index, d)
+        )
+
+    return release.memo(("indicator_disclosure", "counts"), compute)
+
+
+def protection(release: ServedRelease, indicator_id: str) -> Protection | None:
+    """The disclosure control of one indicator for the current reader (None: served as
+    computed), once per release and set of restricted datasets (``ServedRelease.memo``
+    scopes the key by them)."""
+    if indicator_id not in protected_indicators(release):
+        return None
+    d = full_store(release).definitions[indicator_id]
+    rules = Rules(threshold=release.secret_threshold)
+    return release.memo(  # the threshold in the key: shared by releases of other settings
+        ("indicator_disclosure", indicator_id, rules.threshold),
+        lambda: protection_for(indicator_index(release), d, unseen_sources(release), rules),
+        files_only=True,
+    )
+
+
+def prepare_protections(release: ServedRelease) -> None:
+    """Compute the disclosure control of every protected indicator for the current reader:
+    the web app calls it when it loads a release (anonymous), off the first request."""
+    for indicator_id in sorted(protected_indicators(release)):
+        protection(release, indicator_id)
+
+
+def guarded(
+    release: ServedRelease, d: Definition, rows: Sequence[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """``rows`` of ``d`` as the current reader may see them."""
+    shield = protection(release, d.id)
+    return list(rows) if shield is None else [shield.apply(r) for r in rows]

@@ -16,15 +16,20 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from ardoise.disclosure import Rules
 from ardoise.errors import NotFound
 from ardoise.indicators.aggregations import AGGREGATIONS
 from ardoise.indicators.model import THEMES, Definition
 from ardoise.indicators.reading import how_to_read as _how_to_read
 from ardoise.odsql.errors import InvalidParameter
 from ardoise.query import indicator_disclosure as secrecy
+from ardoise.query.indicator_disclosure import (
+    full_store,
+    guarded,
+    protected_indicators,
+    unseen_sources,
+)
 from ardoise.query.indicator_index import indicator_index
-from ardoise.query.indicator_store import ExploreQuery, IndicatorStore, store_for
+from ardoise.query.indicator_store import ExploreQuery, IndicatorStore
 from ardoise.query.release import ServedRelease
 from ardoise.query.territories import levels as territory_levels
 from ardoise.referential.levels import LADDER, ladder
@@ -117,24 +122,10 @@ class Coverage:
     indicateurs: tuple[dict[str, Any], ...]
 
 
-def unseen_sources(release: ServedRelease) -> frozenset[str]:
-    """The datasets whose indicators the current reader may not see (issue #16): those
-    hidden from them, and those they see only in part (a row filter, hidden fields), since
-    indicators are computed at publication over every row and field: a partial grant would
-    otherwise read aggregates of the rows and fields it does not cover."""
-    access = release.access()
-    return frozenset(d for d in access.restricted if (g := access.grant(d)) is None or not g.full)
-
-
-def _full_store(release: ServedRelease) -> IndicatorStore:
-    """Read once per release directory (``files_only``: see ``query/memo.py``)."""
-    return release.memo(store_for, lambda: store_for(release.path, release.id), files_only=True)
-
-
 def _store(release: ServedRelease) -> IndicatorStore:
     """The store, without the indicators computed from a dataset the current reader may not
     see whole (issue #16), except the counts served under disclosure control."""
-    store = _full_store(release)
+    store = full_store(release)
     hidden = unseen_sources(release)
     if not hidden:
         return store
@@ -145,64 +136,13 @@ def _store(release: ServedRelease) -> IndicatorStore:
     return replace(store, definitions=kept)
 
 
-def protected_indicators(release: ServedRelease) -> frozenset[str]:
-    """The indicators computed from a dataset the current reader may not see whole that they
-    get under disclosure control: the counts (``indicator_disclosure.additive``, whole
-    numbers). Other indicators of such a dataset (means, rates) are withheld from them."""
-    hidden = unseen_sources(release)
-    if not hidden:
-        return frozenset()
-
-    def compute() -> frozenset[str]:
-        index = indicator_index(release)
-        return frozenset(
-            k
-            for k, d in _full_store(release).definitions.items()
-            if hidden & set(d.dataset_ids)
-            and secrecy.additive(d)
-            and secrecy.whole_numbers(index, d)
-        )
-
-    return release.memo(("indicator_disclosure", "counts"), compute)
-
-
-def protection(release: ServedRelease, indicator_id: str) -> secrecy.Protection | None:
-    """The disclosure control of one indicator for the current reader (None: served as
-    computed), once per release and set of restricted datasets (``ServedRelease.memo``
-    scopes the key by them)."""
-    if indicator_id not in protected_indicators(release):
-        return None
-    d = _full_store(release).definitions[indicator_id]
-    rules = Rules(threshold=release.secret_threshold)
-    return release.memo(  # the threshold in the key: shared by releases of other settings
-        ("indicator_disclosure", indicator_id, rules.threshold),
-        lambda: secrecy.protection_for(indicator_index(release), d, unseen_sources(release), rules),
-        files_only=True,
-    )
-
-
-def prepare_protections(release: ServedRelease) -> None:
-    """Compute the disclosure control of every protected indicator for the current reader:
-    the web app calls it when it loads a release (anonymous), off the first request."""
-    for indicator_id in sorted(protected_indicators(release)):
-        protection(release, indicator_id)
-
-
-def _guarded(
-    release: ServedRelease, d: Definition, rows: Sequence[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """``rows`` of ``d`` as the current reader may see them."""
-    shield = protection(release, d.id)
-    return list(rows) if shield is None else [shield.apply(r) for r in rows]
-
-
 def hides_indicators(release: ServedRelease) -> bool:
     """Whether some indicator is computed from a dataset the current reader may not see
     whole (its raw values then stay out of SQL, even for a count served protected)."""
     hidden = unseen_sources(release)
     if not hidden:
         return False
-    return any(hidden & set(d.dataset_ids) for d in _full_store(release).definitions.values())
+    return any(hidden & set(d.dataset_ids) for d in full_store(release).definitions.values())
 
 
 def _info(
@@ -289,7 +229,7 @@ def indicator_values(
     if code is not None:
         rows = [row for row in rows if row["code"] == code]
     store = _store(release)
-    values = tuple(_value(store, d, row) for row in _guarded(release, d, rows))
+    values = tuple(_value(store, d, row) for row in guarded(release, d, rows))
     return IndicatorValues(info, level, year, parent, values)
 
 
@@ -410,7 +350,7 @@ def territory_indicators(
     for d in store.definitions.values():
         if only is not None and d.id not in only:
             continue
-        own = _guarded(release, d, [r for r in rows if r["indicateur"] == d.id])
+        own = guarded(release, d, [r for r in rows if r["indicateur"] == d.id])
         if not own:
             continue
         info = _info(store, d, secret, release.secret_threshold)
@@ -422,7 +362,7 @@ def territory_indicators(
         parents = tuple(
             _value(store, d, r)
             for lv, c in ancestors
-            for r in _guarded(release, d, parent_rows.get((d.id, lv, c, year), ()))
+            for r in guarded(release, d, parent_rows.get((d.id, lv, c, year), ()))
         )
         items.append(TerritoryIndicator(info, year, shown, parents, serie))
     return TerritoryIndicators(

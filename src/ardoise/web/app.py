@@ -32,8 +32,8 @@ from ardoise.mcp import McpEndpoint
 from ardoise.mcp import build_server as build_mcp_server
 from ardoise.query import territories
 from ardoise.query.follower import Follower
+from ardoise.query.indicator_disclosure import prepare_protections
 from ardoise.query.indicator_index import indicator_index
-from ardoise.query.indicators import prepare_protections
 from ardoise.query.release import ReleaseHolder
 from ardoise.query.release_archive import ReleaseArchive
 from ardoise.settings import Settings, load_settings
