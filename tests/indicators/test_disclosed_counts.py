@@ -252,6 +252,9 @@ def test_every_surface_serves_the_status_not_the_value(client: object) -> None:
     assert small["valeur"] is None and small["statut"] == "secret_statistique"
     assert small["secret"]["code"] == "A" and small["base"] is None
     assert client.get(f"/api/v1/indicateurs/{RATE}").status_code == 404
+    details = client.get(f"/api/v1/indicateurs/{COUNT}").json()
+    assert details["secret_statistique"] == {"seuil": 5}
+    assert any("secret statistique" in p for p in details["comment_lire"])
     page = client.get(f"/indicateurs/{COUNT}?niveau=etablissement&parent=departement:69")
     assert page.status_code == 200
     assert "secret : effectif inférieur au seuil" in page.text  # the dashboard's table
@@ -277,6 +280,9 @@ def test_the_mcp_tools_serve_the_status_not_the_value(release: ServedRelease) ->
     assert one.valeur.valeur is None and "secret statistique" in one.message
     listed = {i.id for i in tools.list_indicators(release, citer).indicateurs}
     assert COUNT in listed and RATE not in listed
+    from ardoise.mcp.documents import indicator_document
+
+    assert "## Secret statistique" in indicator_document(release, COUNT)
 
 
 def test_the_protection_is_computed_when_the_release_loads(client: object) -> None:

@@ -74,6 +74,7 @@ def _definition_json(d: Definition) -> dict[str, Any]:
 
 def _summary(info: q.IndicatorInfo) -> dict[str, Any]:
     d = info.definition
+    secret = {"secret_statistique": {"seuil": info.secret}} if info.secret else {}
     return {
         "id": d.id,
         "version": d.version,
@@ -90,6 +91,7 @@ def _summary(info: q.IndicatorInfo) -> dict[str, Any]:
             "self": ROOT.indicator(d.id),
             "valeurs": ROOT.indicator_values(d.id),
         },
+        **secret,  # a count of a restricted dataset, under disclosure control (issue #16)
     }
 
 

@@ -150,6 +150,9 @@ def indicator_document(release: ServedRelease, indicator_id: str) -> str:
     ]
     if d.caveats:
         lines += ["## Précautions", ""] + [f"- {c}" for c in d.caveats] + [""]
+    note = q.secret_note(info)
+    if note:  # a count of a restricted dataset (issue #16)
+        lines += ["## Secret statistique", "", note, ""]
     missing = info.couverture.get("annees_manquantes") or []
     if missing:
         lines += ["## Années manquantes", "", ", ".join(missing), ""]

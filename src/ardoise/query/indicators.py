@@ -422,10 +422,14 @@ def how_to_read(info: IndicatorInfo) -> tuple[str, ...]:
     figure measures, how it climbs the levels, the base under which it is not shown, the
     uncertainty of small schools; the disclosure control of a count of a restricted
     dataset)."""
-    paragraphs = _how_to_read(info.definition)
-    if info.secret:
-        paragraphs += (secrecy.how_to_read(info.secret),)
-    return paragraphs
+    note = secret_note(info)
+    return _how_to_read(info.definition) + ((note,) if note else ())
+
+
+def secret_note(info: IndicatorInfo) -> str | None:
+    """What the disclosure control of a count of a restricted dataset hides (None when the
+    indicator is served as computed)."""
+    return secrecy.how_to_read(info.secret) if info.secret else None
 
 
 def territory_name(release: ServedRelease, niveau: str, code: str) -> str | None:
