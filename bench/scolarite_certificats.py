@@ -28,9 +28,9 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__)
 
 from fastapi.testclient import TestClient  # noqa: E402
 
+from ardoise.disclosure import Rules, primary  # noqa: E402
 from ardoise.scolarite import scopes, tokens  # noqa: E402
 from ardoise.scolarite.database import make_engine, migrate  # noqa: E402
-from ardoise.scolarite.disclosure import Rules, primary  # noqa: E402
 from ardoise.scolarite.normalise import given_names_key, name_key  # noqa: E402
 from ardoise.scolarite.schema import eleves  # noqa: E402
 from ardoise.scolarite.statistics import Count, Place, linked_table, statistics  # noqa: E402

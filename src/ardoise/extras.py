@@ -28,7 +28,6 @@ EXTRAS: dict[str, tuple[str, ...]] = {
         "cryptography",
         "fpdf",
         "segno",
-        "highspy",
     ),
     # PNG and SVG downloads of the dashboard's charts, rendered on the server
     "images": ("vl_convert",),

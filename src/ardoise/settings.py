@@ -176,6 +176,11 @@ class Settings:
     scolarite_secret_seuil: int = setting(
         5, "Statistiques du registre : plus petit effectif publié (secret statistique primaire)."
     )
+    indicateurs_secret_seuil: int = setting(
+        5,
+        "Indicateurs de comptage d'un jeu restreint, publiés sous secret statistique : plus "
+        "petit effectif publié (1 : aucun secret).",
+    )
     controlplane_database_url: Secret = setting(
         Secret(""),
         "Espace des producteurs (organisations, comptes, clés, journal) : URL SQLAlchemy "

@@ -268,9 +268,9 @@ PRO_SEXED = [f for f in _indicator_fields("fr-en-lycee_pro-effectifs-niveau-sexe
 SPE_FIELDS = _indicator_fields("fr-en-effectifs-specialites-doublettes-terminale-generale")
 
 
-def _pro_rows() -> list[tuple[Any, ...]]:
+def _pro_rows(lycees: list[tuple[Any, ...]] | None = None) -> list[tuple[Any, ...]]:
     rows = []
-    for year, uai, aca, dep, total, girls, boys in LYCEES_PRO:
+    for year, uai, aca, dep, total, girls, boys in LYCEES_PRO if lycees is None else lycees:
         sexed = [
             girls if f == "2ndes_pro_filles" else boys if f == "2ndes_pro_garcons" else 0
             for f in PRO_SEXED
@@ -300,7 +300,8 @@ def _csv(path: Path, header: list[str], rows: list[tuple[Any, ...]]) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def write_mirror(root: Path) -> Path:
+def write_mirror(root: Path, lycees_pro: list[tuple[Any, ...]] | None = None) -> Path:
+    """The sample's files under ``root``; ``lycees_pro``: other vocational lycées."""
     _csv(
         root / "ind" / "ecoles.csv",
         [
@@ -374,7 +375,7 @@ def write_mirror(root: Path) -> Path:
             "nombre_d_eleves",
             *pro_sexed,
         ],
-        _pro_rows(),
+        _pro_rows(lycees_pro),
     )
     _csv(
         root / "ind" / "doublettes.csv",

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from scipy.optimize import linprog
 from scipy.sparse import coo_matrix
 
+from ardoise.disclosure import Rules, Status, primary
 from ardoise.errors import ArdoiseError
-from ardoise.scolarite.disclosure import Rules, Status, primary
 from ardoise.scolarite.statistics import (
     ALL,
     LEVELS,

@@ -74,6 +74,7 @@ def _definition_json(d: Definition) -> dict[str, Any]:
 
 def _summary(info: q.IndicatorInfo) -> dict[str, Any]:
     d = info.definition
+    secret = {"secret_statistique": {"seuil": info.secret}} if info.secret else {}
     return {
         "id": d.id,
         "version": d.version,
@@ -90,6 +91,7 @@ def _summary(info: q.IndicatorInfo) -> dict[str, Any]:
             "self": ROOT.indicator(d.id),
             "valeurs": ROOT.indicator_values(d.id),
         },
+        **secret,  # a count of a restricted dataset, under disclosure control (issue #16)
     }
 
 
@@ -142,6 +144,8 @@ def _value(v: q.IndicatorValue, *, territory: bool = True) -> dict[str, Any]:
     if territory:
         out.update({"niveau": v.niveau, "code": v.code, "nom": v.nom})
     out.update({"annee_scolaire": v.annee, "valeur": v.valeur, "base": v.base, "statut": v.statut})
+    if v.secret:  # suppressed under disclosure control: no value, its status (issue #16)
+        out["secret"] = {"code": v.secret, "libelle": v.secret_libelle}
     if v.numerateur is not None or v.denominateur is not None:
         out.update({"numerateur": v.numerateur, "denominateur": v.denominateur})
     if territory:

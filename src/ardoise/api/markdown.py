@@ -21,6 +21,7 @@ STATUS_LABELS = {
     "ok": "valeur publiée",
     "non_significatif": "non significatif (base trop faible)",
     "absent": "absent (pas de donnée source)",
+    "secret_statistique": "secret statistique",
 }
 
 
@@ -126,6 +127,8 @@ def _value_line(v: IndicatorValue, decimals: int, unit: str, base: str) -> str:
         if v.statut == "ok"
         else (STATUS_LABELS.get(v.statut, v.statut))
     )
+    if v.secret_libelle:
+        text += f" ({v.secret_libelle})"
     base_txt = f", base {v.base}" if v.base is not None else ""
     src = (
         f" — vérifier : {Urls(base).absolute(v.provenance.requete)}" if v.provenance.requete else ""

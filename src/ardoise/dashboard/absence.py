@@ -19,6 +19,11 @@ def drawable(chart: Chart) -> bool:
 
 def _reason(release: ServedRelease, item: q.TerritoryIndicator, niveau: str, code: str) -> str:
     d = item.indicator.definition
+    if item.value.secret_libelle:  # a count of a restricted dataset (issue #16)
+        return (
+            "la valeur est couverte par le secret statistique ("
+            f"{item.value.secret_libelle}) ; ce n'est pas un zéro"
+        )
     if item.value.statut == "non_significatif":
         return (
             "la valeur n'est pas publiée : elle porterait sur trop peu d'élèves ou "

@@ -17,6 +17,7 @@ STATUS_LABELS = {
     "ok": "valeur",
     "non_significatif": "non significatif (base trop petite)",
     "absent": "sans valeur",
+    "secret_statistique": "secret statistique",
 }
 LEVEL_LABELS = {name: BY_NAME[name].label for name in LADDER}
 LEVEL_PLURALS = {name: BY_NAME[name].plural for name in LADDER}

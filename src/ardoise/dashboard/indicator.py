@@ -179,7 +179,7 @@ def _values(
                 "code": v.code,
                 "nom": v.nom or named.get(v.code) or v.code,
                 "texte": r["texte"],
-                "statut": STATUS_LABELS.get(v.statut, v.statut),
+                "statut": v.secret_libelle or STATUS_LABELS.get(v.statut, v.statut),
                 "base": v.base,
                 "rang": rank_text(release, v, scopes),
             }

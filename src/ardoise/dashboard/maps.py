@@ -101,7 +101,7 @@ def map_rows(
                 "valeur": value,
                 "texte": with_unit(value, d.decimals, d.unit)
                 if value is not None
-                else STATUS_LABELS.get(v.statut, "sans valeur"),
+                else v.secret_libelle or STATUS_LABELS.get(v.statut, "sans valeur"),
                 "statut": v.statut,
                 "classe": class_of(value, bounds, labels),
             }

@@ -43,7 +43,8 @@ CANNOT = """\
   ici sont signalés par `search_datasets` (« non_detenus »).
 - Pas de prévision, pas d'estimation : seulement les chiffres publiés et les indicateurs
   définis (`list_indicators`).
-- Une valeur au statut `non_significatif` (base trop petite) ou `absent` ne se cite pas
+- Une valeur au statut `non_significatif` (base trop petite), `absent` ou
+  `secret_statistique` (comptage d'un jeu restreint couvert par le secret) ne se cite pas
   comme un chiffre.
 - Lecture seule : le serveur ne modifie rien.
 """
@@ -149,6 +150,9 @@ def indicator_document(release: ServedRelease, indicator_id: str) -> str:
     ]
     if d.caveats:
         lines += ["## Précautions", ""] + [f"- {c}" for c in d.caveats] + [""]
+    note = q.secret_note(info)
+    if note:  # a count of a restricted dataset (issue #16)
+        lines += ["## Secret statistique", "", note, ""]
     missing = info.couverture.get("annees_manquantes") or []
     if missing:
         lines += ["## Années manquantes", "", ", ".join(missing), ""]

@@ -65,6 +65,7 @@ def _figure(citer: Citer, info: q.IndicatorInfo, v: q.IndicatorValue) -> Indicat
         valeur=v.valeur,
         base=v.base,
         statut=v.statut,
+        secret=v.secret_libelle,
         rang=v.rang,
         rang_sur=v.rang_sur,
         citation=citer.cite(
@@ -141,10 +142,17 @@ def get_indicator(
 def _reading(info: q.IndicatorInfo, f: IndicatorFigure) -> str:
     d = info.definition
     where = f"{f.nom or f.code} ({f.niveau})"
-    if f.statut == "absent" or (f.valeur is None and f.statut != "non_significatif"):
+    if f.statut == "absent" or (
+        f.valeur is None and f.statut not in ("non_significatif", "secret_statistique")
+    ):
         return (
             f"Pas de valeur de « {d.title} » pour {where} en {f.annee_scolaire} : la source "
             "ne couvre pas ce territoire cette année-là (ce n'est pas zéro)."
+        )
+    if f.statut == "secret_statistique":
+        return (
+            f"« {d.title} » pour {where} en {f.annee_scolaire} est couvert par le secret "
+            f"statistique ({f.secret}) : pas de valeur à citer, ce n'est pas zéro."
         )
     if f.statut == "non_significatif":
         return (
@@ -192,7 +200,10 @@ def compare_territories(
         )
     missing = [f.nom or f.code for f in figures if f.statut != "ok"]
     if missing:
-        message += f". Sans valeur citable (absent ou non significatif) : {', '.join(missing)}"
+        message += (
+            f". Sans valeur citable (absent, non significatif ou secret statistique) : "
+            f"{', '.join(missing)}"
+        )
     if school_year is None:
         message += f". Année non précisée : la plus récente de l'indicateur ({year})"
     return Comparison(

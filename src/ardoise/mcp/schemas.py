@@ -152,7 +152,13 @@ class IndicatorFigure(_Model):
     base: int | None = Field(
         description="Nombre d'unités (établissements, élèves…) sur lesquelles porte la valeur."
     )
-    statut: str = Field(description="ok, non_significatif (base trop petite) ou absent.")
+    statut: str = Field(
+        description="ok, non_significatif (base trop petite), absent, ou secret_statistique "
+        "(comptage d'un jeu restreint sous le seuil, ou qui le laisserait recalculer)."
+    )
+    secret: str | None = Field(
+        default=None, description="Le motif du secret statistique (sans valeur), sinon vide."
+    )
     rang: int | None = None
     rang_sur: int | None = None
     citation: Citation

@@ -21,8 +21,15 @@ from ardoise.indicators.aggregations import AGGREGATIONS
 from ardoise.indicators.model import THEMES, Definition
 from ardoise.indicators.reading import how_to_read as _how_to_read
 from ardoise.odsql.errors import InvalidParameter
+from ardoise.query import indicator_disclosure as secrecy
+from ardoise.query.indicator_disclosure import (
+    full_store,
+    guarded,
+    protected_indicators,
+    unseen_sources,
+)
 from ardoise.query.indicator_index import indicator_index
-from ardoise.query.indicator_store import ExploreQuery, IndicatorStore, store_for
+from ardoise.query.indicator_store import ExploreQuery, IndicatorStore
 from ardoise.query.release import ServedRelease
 from ardoise.query.territories import levels as territory_levels
 from ardoise.referential.levels import LADDER, ladder
@@ -52,6 +59,8 @@ class IndicatorInfo:
     base_label: str
     annees: tuple[str, ...]
     couverture: dict[str, Any]  # its entry of couverture.json
+    secret: int | None = None  # a count of a restricted dataset under disclosure control:
+    # the smallest count published (ARDOISE_INDICATEURS_SECRET_SEUIL)
 
 
 @dataclass(frozen=True)
@@ -70,6 +79,12 @@ class IndicatorValue:
     rang: int | None  # among the territories of the same level and parent (1 = highest)
     rang_sur: int | None
     provenance: Provenance
+    secret: str | None = None  # suppressed under disclosure control: A (threshold), D
+
+    @property
+    def secret_libelle(self) -> str | None:
+        """Why the value is suppressed, in French (None when it is not)."""
+        return secrecy.secret_label(self.secret) if self.secret else None
 
 
 @dataclass(frozen=True)
@@ -107,36 +122,32 @@ class Coverage:
     indicateurs: tuple[dict[str, Any], ...]
 
 
-def unseen_sources(release: ServedRelease) -> frozenset[str]:
-    """The datasets whose indicators the current reader may not see (issue #16): those
-    hidden from them, and those they see only in part (a row filter, hidden fields), since
-    indicators are computed at publication over every row and field: a partial grant would
-    otherwise read aggregates of the rows and fields it does not cover."""
-    access = release.access()
-    return frozenset(d for d in access.restricted if (g := access.grant(d)) is None or not g.full)
-
-
 def _store(release: ServedRelease) -> IndicatorStore:
-    """Read once per release directory (``files_only``: see ``query/memo.py``); without the
-    indicators computed from a dataset the current reader may not see whole (issue #16)."""
-    store = release.memo(store_for, lambda: store_for(release.path, release.id), files_only=True)
+    """The store, without the indicators computed from a dataset the current reader may not
+    see whole (issue #16), except the counts served under disclosure control."""
+    store = full_store(release)
     hidden = unseen_sources(release)
     if not hidden:
         return store
-    kept = {k: d for k, d in store.definitions.items() if not hidden & set(d.dataset_ids)}
+    counts = protected_indicators(release)
+    kept = {
+        k: d for k, d in store.definitions.items() if not hidden & set(d.dataset_ids) or k in counts
+    }
     return replace(store, definitions=kept)
 
 
 def hides_indicators(release: ServedRelease) -> bool:
     """Whether some indicator is computed from a dataset the current reader may not see
-    whole."""
-    if not unseen_sources(release):
+    whole (its raw values then stay out of SQL, even for a count served protected)."""
+    hidden = unseen_sources(release)
+    if not hidden:
         return False
-    full = release.memo(store_for, lambda: store_for(release.path, release.id), files_only=True)
-    return len(_store(release).definitions) < len(full.definitions)
+    return any(hidden & set(d.dataset_ids) for d in full_store(release).definitions.values())
 
 
-def _info(store: IndicatorStore, d: Definition) -> IndicatorInfo:
+def _info(
+    store: IndicatorStore, d: Definition, secret: frozenset[str], threshold: int = 0
+) -> IndicatorInfo:
     agg = AGGREGATIONS[d.formula.aggregation]
     return IndicatorInfo(
         d,
@@ -145,12 +156,15 @@ def _info(store: IndicatorStore, d: Definition) -> IndicatorInfo:
         agg.base,
         store.years(d.id),
         dict(store.coverage.get(d.id, {})),
+        threshold if d.id in secret else None,
     )
 
 
 def list_indicators(release: ServedRelease) -> tuple[IndicatorInfo, ...]:
     store = _store(release)
-    return tuple(_info(store, d) for d in store.definitions.values())
+    secret = protected_indicators(release)
+    threshold = release.secret_threshold
+    return tuple(_info(store, d, secret, threshold) for d in store.definitions.values())
 
 
 def indicator(release: ServedRelease, indicator_id: str) -> IndicatorInfo:
@@ -161,7 +175,7 @@ def indicator(release: ServedRelease, indicator_id: str) -> IndicatorInfo:
         raise IndicatorNotFound(
             f"Indicateur inconnu : {indicator_id[:80]!r} (indicateurs : {known})."
         )
-    return _info(store, d)
+    return _info(store, d, protected_indicators(release), release.secret_threshold)
 
 
 def coverage(release: ServedRelease) -> Coverage:
@@ -215,7 +229,7 @@ def indicator_values(
     if code is not None:
         rows = [row for row in rows if row["code"] == code]
     store = _store(release)
-    values = tuple(_value(store, d, row) for row in rows)
+    values = tuple(_value(store, d, row) for row in guarded(release, d, rows))
     return IndicatorValues(info, level, year, parent, values)
 
 
@@ -267,7 +281,7 @@ def _cited(d: Definition, row: dict[str, Any], query: ExploreQuery) -> ExploreQu
 def _value(store: IndicatorStore, d: Definition, row: dict[str, Any]) -> IndicatorValue:
     sources = tuple(s for s in str(row["sources"] or "").split(",") if s)
     query = None
-    if row["statut"] != "absent" and sources:
+    if row["statut"] != "absent" and sources and not row.get("protege"):
         query = store.explore(d, sources[0], row["niveau"], row["code"], row["annee_scolaire"])
     if query is not None and query.lecture and d.formula.aggregation == "ratio_of_sums":
         query = _cited(d, row, query)
@@ -293,6 +307,7 @@ def _value(store: IndicatorStore, d: Definition, row: dict[str, Any]) -> Indicat
             query.url if query else None,
             query.lecture if query else None,
         ),
+        secret=row.get("secret"),
     )
 
 
@@ -331,13 +346,14 @@ def territory_indicators(
             )
         parent_rows = found
     items = []
+    secret = protected_indicators(release)
     for d in store.definitions.values():
         if only is not None and d.id not in only:
             continue
-        own = [r for r in rows if r["indicateur"] == d.id]
+        own = guarded(release, d, [r for r in rows if r["indicateur"] == d.id])
         if not own:
             continue
-        info = _info(store, d)
+        info = _info(store, d, secret, release.secret_threshold)
         year = wanted or _latest(own)
         serie = tuple(_value(store, d, r) for r in own)
         shown = next((v for v in serie if v.annee == year), None) or _absent(
@@ -346,7 +362,7 @@ def territory_indicators(
         parents = tuple(
             _value(store, d, r)
             for lv, c in ancestors
-            for r in parent_rows.get((d.id, lv, c, year), ())
+            for r in guarded(release, d, parent_rows.get((d.id, lv, c, year), ()))
         )
         items.append(TerritoryIndicator(info, year, shown, parents, serie))
     return TerritoryIndicators(
@@ -404,8 +420,16 @@ def _absent(
 def how_to_read(info: IndicatorInfo) -> tuple[str, ...]:
     """« Comment lire ces chiffres » for one indicator: plain-French paragraphs (what the
     figure measures, how it climbs the levels, the base under which it is not shown, the
-    uncertainty of small schools)."""
-    return _how_to_read(info.definition)
+    uncertainty of small schools; the disclosure control of a count of a restricted
+    dataset)."""
+    note = secret_note(info)
+    return _how_to_read(info.definition) + ((note,) if note else ())
+
+
+def secret_note(info: IndicatorInfo) -> str | None:
+    """What the disclosure control of a count of a restricted dataset hides (None when the
+    indicator is served as computed)."""
+    return secrecy.how_to_read(info.secret) if info.secret else None
 
 
 def territory_name(release: ServedRelease, niveau: str, code: str) -> str | None:

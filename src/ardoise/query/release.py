@@ -109,6 +109,8 @@ class ServedRelease:
         self.path = path
         self.restrictions = restrictions
         self.cache_dir = settings.cache_dir  # derived files of the server (never the release)
+        # the smallest count of a restricted dataset published in an indicator (issue #16)
+        self.secret_threshold = settings.indicateurs_secret_seuil
         self._memo = Memo(str(path))
         self.manifest: Manifest = Manifest.read(path / "manifest.json")
         self.id: str = self.manifest.release_id

@@ -4,7 +4,7 @@
 :func:`linked_table` turns counts per (UAI, level, sex) into one linked table: every unit
 at every geographic level has a cell per level present in it and per sex, plus the margins
 (all levels, both sexes); relations tie each margin to its parts and each unit to its
-children. :func:`statistics` protects that table (see :mod:`ardoise.scolarite.disclosure`)
+children. :func:`statistics` protects that table (see :mod:`ardoise.disclosure`)
 and returns publishable rows: a suppressed cell has no count, only its status.
 """
 
@@ -22,11 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlalchemy import Engine, Integer, cast, func, or_, select
 
-from ardoise.errors import ArdoiseError
-from ardoise.query.release import ServedRelease
-from ardoise.query.territories.context import territories_of
-from ardoise.referential.levels import ladder
-from ardoise.scolarite.disclosure import (
+from ardoise.disclosure import (
     STATUS_LABELS,
     LinkedTable,
     Relation,
@@ -34,6 +30,10 @@ from ardoise.scolarite.disclosure import (
     Status,
     protect,
 )
+from ardoise.errors import ArdoiseError
+from ardoise.query.release import ServedRelease
+from ardoise.query.territories.context import territories_of
+from ardoise.referential.levels import ladder
 from ardoise.scolarite.schema import eleves
 
 LEVELS: tuple[str, ...] = ladder(last="academie")  # the school up to its académie

@@ -19,11 +19,11 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from ardoise.disclosure import STATUS_LABELS, Rules, Status
 from ardoise.errors import ArdoiseError
 from ardoise.query.release import ReleaseHolder, ServedRelease
 from ardoise.scolarite.commands import SYNTHETIC, open_registry
 from ardoise.scolarite.commands import app as scolarite_app
-from ardoise.scolarite.disclosure import STATUS_LABELS, Rules, Status
 from ardoise.scolarite.statistics import (
     registry_counts,
     release_places,

@@ -32,6 +32,7 @@ from ardoise.mcp import McpEndpoint
 from ardoise.mcp import build_server as build_mcp_server
 from ardoise.query import territories
 from ardoise.query.follower import Follower
+from ardoise.query.indicator_disclosure import prepare_protections
 from ardoise.query.indicator_index import indicator_index
 from ardoise.query.release import ReleaseHolder
 from ardoise.query.release_archive import ReleaseArchive
@@ -199,6 +200,7 @@ def _lifespan(
                 release = holder.get()
                 territories.prepare(release)
                 indicator_index(release)
+                prepare_protections(release)  # counts of restricted datasets (issue #16)
             except ArdoiseError:  # no release yet, or unservable (/health says which)
                 pass
             except Exception as exc:  # a file changed on disk since it was verified (#21.2)
