@@ -354,3 +354,30 @@ def test_a_signed_in_member_reads_by_session_and_its_answers_are_not_cached(
     assert world.client.get(f"{V20}/{DS}/records?limit=100").status_code == 404
     forged = {"Cookie": f"{COOKIE}={cookie[:-3]}abc"}  # a tampered cookie: the anonymous
     assert world.client.get(f"{V20}/{DS}/records?limit=100", headers=forged).status_code == 404
+
+
+def test_tables_derived_from_it_are_closed_like_it(world: World) -> None:
+    """The release's derived tables (a school's rows year by year…) carry the restricted
+    dataset's values: whoever may not read it whole may not read them either; a full grant
+    reads them."""
+    from ardoise.release.school_descriptors import DERIVED_IDS
+
+    public = world.client.get(f"{EXPLORE}?limit=100").json()["results"]
+    everything = world.client.get(f"{EXPLORE}?limit=100", headers=_auth(world.full_key)).json()
+    derived = {d["dataset_id"] for d in everything["results"]} & set(DERIVED_IDS)
+    assert derived, "the fixture release has derived tables"
+    assert not derived & {d["dataset_id"] for d in public}
+    for ds in derived:
+        assert world.client.get(f"{EXPLORE}/{ds}/records").status_code == 404
+        assert world.client.get(f"{EXPLORE}/{ds}/exports/csv").status_code == 404
+        full = world.client.get(f"{EXPLORE}/{ds}/records", headers=_auth(world.full_key))
+        assert full.status_code == 200
+    _set_grant(world, 'secteur = "public"', frozenset())  # a partial grant: still closed
+    for ds in derived:
+        partial = world.client.get(f"{EXPLORE}/{ds}/records", headers=_auth(world.key))
+        assert partial.status_code == 404
+    assert not derived & set(world.client.get("/api/v1/sql/tables").text.split('"'))
+    assert (
+        "etablissements"
+        not in world.client.get("/api/explore/v2.1/catalog/exports/dcat?format=turtle").text
+    )

@@ -33,6 +33,7 @@ from ardoise.query.model import RecordsQuery
 from ardoise.query.plan_cache import compile_cached
 from ardoise.release.integrity import verify
 from ardoise.release.manifest import DatasetEntry, Manifest, ParquetFile
+from ardoise.release.school_descriptors import derived_sources
 from ardoise.settings import Settings
 
 T = TypeVar("T")
@@ -125,6 +126,11 @@ class ServedRelease:
             )
         self.views = views  # every dataset, whoever reads: the query layer's own use only
         self._ids = frozenset(views)
+        # the tables derived at publication from other datasets (issue #16: closed to whoever
+        # may not read one of their sources whole)
+        self._derived = {
+            k: found for k, v in views.items() if (found := derived_sources(v.dataset, self._ids))
+        }
         tables = {k: v.parquet for k, v in views.items()}
         tables[CATALOG_TABLE] = self._catalog_table(settings.cache_dir / "catalog")
         # Derived tables of the release, queryable by the query layer under "__" names
@@ -183,8 +189,14 @@ class ServedRelease:
         return name in self.engine._tables
 
     def access(self) -> Access:
-        """The restricted datasets and the reader of the running request."""
-        return Access(self.restrictions() & self._ids, READER.get())
+        """The restricted datasets and the reader of the running request; a table derived
+        from a dataset the reader may not see whole is restricted with it (the reader has
+        no grant on it: it is hidden)."""
+        restricted, reader = self.restrictions() & self._ids, READER.get()
+        if restricted and self._derived:
+            unseen = {d for d in restricted if (g := reader.grant(d)) is None or not g.full}
+            restricted |= {k for k, found in self._derived.items() if found & unseen}
+        return Access(restricted, reader)
 
     @property
     def datasets(self) -> dict[str, DatasetView]:

@@ -28,7 +28,6 @@ import pyarrow.parquet as pq
 
 from ardoise.errors import ReleaseCorrupt
 from ardoise.odsql.errors import LimitExceeded
-from ardoise.query.access import READER, Access
 from ardoise.query.errors import QueryTimeout
 from ardoise.query.indicators import hides_indicators
 from ardoise.query.release import ServedRelease
@@ -98,7 +97,7 @@ def checked(
 
 def reader_grant(release: ServedRelease, grant: Grant) -> Grant:
     """``grant`` narrowed by the current reader's access to restricted datasets (#16)."""
-    own = sql_grant(Access(release.restrictions(), READER.get()))
+    own = sql_grant(release.access())  # derived tables of a hidden dataset included
     indicators = grant.indicators and not hides_indicators(release)
     return Grant(grant.hidden | own.hidden, indicators)
 

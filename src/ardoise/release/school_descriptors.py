@@ -8,9 +8,12 @@ table's schema (``<measure>_<AAAA>_<AAAA>``).
 
 from __future__ import annotations
 
+from collections.abc import Set
 from typing import Any
 
 import pyarrow as pa
+
+from ardoise.catalog.model import Dataset
 
 SCHOOL_YEARS_ID = "ardoise-etablissements-annees"
 CROSSWALK_ID = "ardoise-correspondance-uai"
@@ -182,3 +185,30 @@ _ABOUT: dict[str, tuple[str, str, tuple[str, ...]]] = {
         ("uai",),
     ),
 }
+
+
+def derived_sources(dataset: Dataset, ids: Set[str]) -> frozenset[str]:
+    """The datasets of the release (``ids``) a derived table was built from, as its
+    descriptor names them (:func:`descriptor`: ``release:data/<id>.parquet``, or
+    ``release:data`` for all of them); empty for a dataset read from the mirror.
+
+    >>> from ardoise.catalog.model import Source
+    >>> d = Dataset.__new__(Dataset)
+    >>> object.__setattr__(d, "id", "derivee")
+    >>> object.__setattr__(d, "sources", (Source("release:data/a.parquet"),))
+    >>> sorted(derived_sources(d, {"a", "b"}))
+    ['a']
+    >>> object.__setattr__(d, "sources", (Source("release:data"),))
+    >>> sorted(derived_sources(d, {"a", "b"}))
+    ['a', 'b']
+    >>> object.__setattr__(d, "sources", (Source("ips/ecoles.csv"),))
+    >>> derived_sources(d, {"a"})
+    frozenset()
+    """
+    found: set[str] = set()
+    for source in dataset.sources:
+        if source.path == "release:data":
+            found |= set(ids)
+        elif source.path.startswith("release:data/") and source.path.endswith(".parquet"):
+            found.add(source.path.removeprefix("release:data/").removesuffix(".parquet"))
+    return frozenset(found & set(ids)) - {dataset.id} if found else frozenset()
