@@ -2,12 +2,17 @@
 instructor asks for a change, the partner amends and resubmits, the instructor validates
 fewer scopes than asked; the DPO's sink received two emails; the token shown once works on
 the enrolment API within its scopes; the instructor's revocation stops it within a second;
-the public register lists the habilitation, then marks it revoked."""
+the public register lists the habilitation, then marks it revoked. Between the check and the
+revocation, the checked pupil's parent signs in through the OpenID Connect provider's page
+(standing for FranceConnect), on a phone, and sees the check on their child's page: date,
+the CAF, the habilitation's purpose and legal basis with its reference, the answer and the
+scopes; the parent of another child sees nothing of it."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,17 +21,19 @@ import pytest
 
 from ardoise.controlplane.database import make_engine, migrate
 from ardoise.release.build import build_release
-from ardoise.scolarite import scopes
+from ardoise.scolarite import representatives, scopes
 from ardoise.scolarite.database import make_engine as registry_engine
 from ardoise.scolarite.database import migrate as migrate_registry
 from ardoise.scolarite.extract import import_extract
 from ardoise.settings import Settings
+from ardoise.transparence.render import french_datetime
 from ardoise.web.app import create_app
 from tests.controlplane.habilitation_world import DPO, PASSWORD, TECH, seed
 from tests.dashboard.browser import chromium_path, serve
 from tests.fixtures import fake_referential
-from tests.identity import SmtpSink, signin_settings
+from tests.identity import CLIENT_ID, CLIENT_SECRET, OidcProvider, SmtpSink, signin_settings
 from tests.scolarite.sample import NOW, PUPILS, identity_params, write_extract
+from tests.scolarite.test_families import CLAIMS, PARENT_A, PARENT_B
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.slow
@@ -44,7 +51,7 @@ def browser() -> Iterator[Any]:
         b.close()
 
 
-def _settings(base: Settings, tmp_path: Path, sink: SmtpSink) -> Settings:
+def _settings(base: Settings, tmp_path: Path, sink: SmtpSink, provider: OidcProvider) -> Settings:
     assert build_release(base, build_referential_fn=fake_referential).published
     url = f"sqlite:///{tmp_path / 'cp.db'}"
     engine = make_engine(url)
@@ -55,10 +62,24 @@ def _settings(base: Settings, tmp_path: Path, sink: SmtpSink) -> Settings:
     registry = registry_engine(registry_url)
     migrate_registry(registry)
     assert import_extract(registry, write_extract(tmp_path / "x.csv", PUPILS), today=NOW.date()).ok
+    with registry.begin() as conn:  # Zoé's mother (PUPILS[0]) and Jean's father (PUPILS[1])
+        representatives.load(conn, [PARENT_A, PARENT_B])
     registry.dispose()
+    for sub in ("a", "b"):
+        put = httpx.put(f"{provider.issuer}/users/{sub}", json=CLAIMS[sub], timeout=10)
+        assert put.status_code == 204, put.text
+    franceconnect = {  # the families' provider (FranceConnect in production): the same one
+        "franceconnect_issuer": provider.issuer,
+        "franceconnect_client_id": CLIENT_ID,
+        "franceconnect_client_secret": CLIENT_SECRET,
+        "franceconnect_scopes": "openid profile email",
+    }
     return signin_settings(
         base.replace(
-            controlplane_database_url=url, scolarite_database_url=registry_url, local_sign_in=True
+            controlplane_database_url=url,
+            scolarite_database_url=registry_url,
+            local_sign_in=True,
+            **franceconnect,
         ),
         sink=sink,
     )
@@ -86,10 +107,89 @@ def _fill(page: Any, reference: str) -> None:
     page.fill("#dpd_email", DPO)
 
 
+def _phone(browser: Any, base: str) -> tuple[Any, list[str]]:
+    """A page on a 390×844 phone, and the console errors, page errors and failed loads of
+    Ardoise's own pages (the provider's page, which stands for FranceConnect's, is not ours:
+    it loads a stylesheet from a CDN the test machine cannot reach)."""
+    page = browser.new_context(viewport={"width": 390, "height": 844}, locale="fr-FR").new_page()
+    errors: list[str] = []
+
+    def ours(url: str) -> bool:
+        return url.startswith(base) and page.url.startswith(base)
+
+    def console(m: Any) -> None:
+        if m.type == "error" and ours(m.location.get("url") or page.url):
+            errors.append(f"{m.text} {m.location}")
+
+    page.on("console", console)
+    page.on("pageerror", lambda e: errors.append(str(e)) if ours(page.url) else None)
+    page.on(
+        "response",
+        lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 and ours(r.url) else None,
+    )
+    return page, errors
+
+
+def _parent_signs_in(page: Any, base: str, sub: str) -> None:
+    """Through the provider's own page, as a parent does with FranceConnect."""
+    page.goto(f"{base}/mes-enfants")
+    page.click("#franceconnect")
+    page.fill("input[name=sub]", sub)
+    page.click("button:has-text('Authorize')")
+    page.wait_for_url(f"{base}/mes-enfants")
+
+
+def _fits(page: Any) -> None:
+    width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1], f"{page.url}: la page déborde ({width})"
+
+
+def _parents_see_the_check(browser: Any, base: str) -> None:
+    """Zoé's mother sees the CAF's check under its habilitation; Jean's father does not."""
+    mother, errors = _phone(browser, base)
+    _parent_signs_in(mother, base, "a")
+    _fits(mother)
+    zoe = mother.locator("a[href^='/mes-enfants/enfant/']", has_text="Zoé")
+    assert "1 vérification de son inscription" in mother.inner_text("main")
+    zoe_url = zoe.get_attribute("href")
+    zoe.click()
+    mother.wait_for_url(f"{base}{zoe_url}")
+    _fits(mother)
+    checks = mother.locator("section.fr-callout")
+    assert checks.count() == 1
+    check = checks.first.text_content()
+    at = datetime.fromisoformat(checks.first.locator("time").get_attribute("datetime"))
+    assert abs(datetime.now(UTC) - at) < timedelta(minutes=5), at  # the check just made
+    assert checks.first.locator("time").inner_text() == french_datetime(at)
+    assert checks.first.locator("h2").inner_text() == "CAF du Rhône"
+    assert "Finalité : Tarification sociale des transports" in check
+    assert (
+        "Base légale : Tarification sociale des transports scolaires "
+        "(Délibération n° 2026-114 du 3 mars 2026)" in check
+    ), check
+    assert "non renseignée" not in check and "Inscription confirmée" in check
+    assert "Données que la réponse pouvait contenir : statut scolaire et année" in check
+    assert errors == [], errors
+
+    father, errors = _phone(browser, base)
+    _parent_signs_in(father, base, "b")
+    assert "Jean" in father.inner_text("main") and "Zoé" not in father.content()
+    response = father.goto(f"{base}{zoe_url}")  # Zoé's very address: not his child
+    assert response is not None and response.status == 404
+    assert "Aucun de vos enfants" in father.inner_text("main")
+    assert "Zoé" not in father.content() and "CAF" not in father.content()
+    _fits(father)
+    assert [e for e in errors if f"{base}{zoe_url}" not in e] == [], errors  # but the 404 asked
+
+
 def test_request_instruct_amend_validate_use_revoke(
-    fixture_settings: Settings, tmp_path: Path, smtp_sink: SmtpSink, browser: Any
+    fixture_settings: Settings,
+    tmp_path: Path,
+    smtp_sink: SmtpSink,
+    oidc_provider: OidcProvider,
+    browser: Any,
 ) -> None:
-    settings = _settings(fixture_settings, tmp_path, smtp_sink)
+    settings = _settings(fixture_settings, tmp_path, smtp_sink, oidc_provider)
     with serve(create_app(settings)) as base:
         partner = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
         _sign_in(partner, base, "partenaire")
@@ -135,6 +235,7 @@ def test_request_instruct_amend_validate_use_revoke(
         assert works.status_code == 200, works.text
         data = works.json()["data"]
         assert "est_scolarise" in data and "est_boursier" not in data  # within its scopes
+        _parents_see_the_check(browser, base)
 
         register = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
         register.goto(f"{base}/habilitations")
