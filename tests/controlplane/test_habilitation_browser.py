@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from ardoise.controlplane.database import make_engine, migrate
+from ardoise.dashboard.assets import TEST_ONLY, build_assets
 from ardoise.release.build import build_release
 from ardoise.scolarite import representatives, scopes
 from ardoise.scolarite.database import make_engine as registry_engine
@@ -139,22 +140,39 @@ def _parent_signs_in(page: Any, base: str, sub: str) -> None:
     page.wait_for_url(f"{base}/mes-enfants")
 
 
-def _fits(page: Any) -> None:
+@pytest.fixture
+def axe(fixture_settings: Settings) -> str:
+    assets = build_assets(fixture_settings.node_modules, fixture_settings.cache_dir / "static")
+    return (assets.directory / assets.names[next(iter(TEST_ONLY))]).read_text("utf-8")
+
+
+def _fits(page: Any, axe: str) -> None:
+    """No horizontal scroll, and axe-core finds no serious or critical violation."""
     width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert width[0] <= width[1], f"{page.url}: la page déborde ({width})"
+    page.evaluate("src => { (0, eval)(src); }", axe)  # the CSP forbids inline scripts
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    serious = [
+        (v["id"], len(v["nodes"]))
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == [], f"{page.url}: axe-core {serious}"
 
 
-def _parents_see_the_check(browser: Any, base: str) -> None:
+def _parents_see_the_check(browser: Any, base: str, axe: str) -> None:
     """Zoé's mother sees the CAF's check under its habilitation; Jean's father does not."""
     mother, errors = _phone(browser, base)
+    mother.goto(f"{base}/mes-enfants")
+    _fits(mother, axe)
     _parent_signs_in(mother, base, "a")
-    _fits(mother)
+    _fits(mother, axe)
     zoe = mother.locator("a[href^='/mes-enfants/enfant/']", has_text="Zoé")
     assert "1 vérification de son inscription" in mother.inner_text("main")
     zoe_url = zoe.get_attribute("href")
     zoe.click()
     mother.wait_for_url(f"{base}{zoe_url}")
-    _fits(mother)
+    _fits(mother, axe)
     checks = mother.locator("section.fr-callout")
     assert checks.count() == 1
     check = checks.first.text_content()
@@ -178,7 +196,7 @@ def _parents_see_the_check(browser: Any, base: str) -> None:
     assert response is not None and response.status == 404
     assert "Aucun de vos enfants" in father.inner_text("main")
     assert "Zoé" not in father.content() and "CAF" not in father.content()
-    _fits(father)
+    _fits(father, axe)
     assert [e for e in errors if f"{base}{zoe_url}" not in e] == [], errors  # but the 404 asked
 
 
@@ -188,16 +206,19 @@ def test_request_instruct_amend_validate_use_revoke(
     smtp_sink: SmtpSink,
     oidc_provider: OidcProvider,
     browser: Any,
+    axe: str,
 ) -> None:
     settings = _settings(fixture_settings, tmp_path, smtp_sink, oidc_provider)
     with serve(create_app(settings)) as base:
-        partner = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+        partner, partner_errors = _phone(browser, base)
         _sign_in(partner, base, "partenaire")
+        _fits(partner, axe)
         _fill(partner, "Délibération du conseil départemental")
         partner.click("#soumettre")
         partner.wait_for_selector("#etat")
         assert partner.text_content("#etat") == "soumise"
         habilitation_url = partner.url
+        _fits(partner, axe)
 
         instructor = browser.new_context().new_page()
         _sign_in(instructor, base, "instructeur")
@@ -209,6 +230,7 @@ def test_request_instruct_amend_validate_use_revoke(
 
         partner.goto(habilitation_url)
         assert "Précisez le numéro et la date." in partner.inner_text("#fil + ol")
+        _fits(partner, axe)
         partner.fill("#modifier #reference", "Délibération n° 2026-114 du 3 mars 2026")
         partner.click("#resoumettre")
         partner.wait_for_selector("#etat")
@@ -229,18 +251,20 @@ def test_request_instruct_amend_validate_use_revoke(
         partner.goto(habilitation_url)
         partner.click("#emettre")
         secret = partner.text_content("#secret-jeton").strip()
+        _fits(partner, axe)
         auth = {"Authorization": f"Bearer {secret}"}
         params = identity_params(PUPILS[0], recipient="23690001900019")
         works = httpx.get(f"{base}{API}", params=params, headers=auth, timeout=10)
         assert works.status_code == 200, works.text
         data = works.json()["data"]
         assert "est_scolarise" in data and "est_boursier" not in data  # within its scopes
-        _parents_see_the_check(browser, base)
+        _parents_see_the_check(browser, base, axe)
 
-        register = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+        register, register_errors = _phone(browser, base)
         register.goto(f"{base}/habilitations")
         assert "Tarification sociale des transports" in register.text_content("#registre")
         assert "validée" in register.text_content("#registre") and DPO not in register.content()
+        _fits(register, axe)
 
         instructor.goto(habilitation_url)
         instructor.fill("#message-revoquer", "Convention dénoncée.")
@@ -251,3 +275,5 @@ def test_request_instruct_amend_validate_use_revoke(
         assert refused.status_code == 401 and time.monotonic() - start < 1.0
         register.goto(f"{base}/habilitations")
         assert "révoquée" in register.text_content("#registre")
+        _fits(register, axe)
+        assert partner_errors == [] and register_errors == [], (partner_errors, register_errors)
