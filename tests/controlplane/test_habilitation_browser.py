@@ -6,7 +6,9 @@ the public register lists the habilitation, then marks it revoked. Between the c
 revocation, the checked pupil's parent signs in through the OpenID Connect provider's page
 (standing for FranceConnect), on a phone, and sees the check on their child's page: date,
 the CAF, the habilitation's purpose and legal basis with its reference, the answer and the
-scopes; the parent of another child sees nothing of it."""
+scopes; the parent of another child sees nothing of it; after the revocation the check stays
+shown. Every page of every person: no horizontal scroll, axe-core without a serious or
+critical violation, no console error."""
 
 from __future__ import annotations
 
@@ -30,7 +32,7 @@ from ardoise.settings import Settings
 from ardoise.transparence.render import french_datetime
 from ardoise.web.app import create_app
 from tests.controlplane.habilitation_world import DPO, PASSWORD, TECH, seed
-from tests.dashboard.browser import chromium_path, serve
+from tests.dashboard.browser import VIEWPORTS, chromium_path, serve
 from tests.fixtures import fake_referential
 from tests.identity import CLIENT_ID, CLIENT_SECRET, OidcProvider, SmtpSink, signin_settings
 from tests.scolarite.sample import NOW, PUPILS, identity_params, write_extract
@@ -38,6 +40,7 @@ from tests.scolarite.test_families import CLAIMS, PARENT_A, PARENT_B
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.slow
+PHONE, DESK = VIEWPORTS["mobile"], VIEWPORTS["desktop"]  # 390×844, 1440×900
 API = "/v3/men/scolarites/identite"
 
 
@@ -108,11 +111,13 @@ def _fill(page: Any, reference: str) -> None:
     page.fill("#dpd_email", DPO)
 
 
-def _phone(browser: Any, base: str) -> tuple[Any, list[str]]:
-    """A page on a 390×844 phone, and the console errors, page errors and failed loads of
-    Ardoise's own pages (the provider's page, which stands for FranceConnect's, is not ours:
-    it loads a stylesheet from a CDN the test machine cannot reach)."""
-    page = browser.new_context(viewport={"width": 390, "height": 844}, locale="fr-FR").new_page()
+def _phone(browser: Any, base: str, size: tuple[int, int] = PHONE) -> tuple[Any, list[str]]:
+    """A page on a 390×844 phone (or ``size``), and the console errors, page errors and
+    failed loads of Ardoise's own pages (the provider's page, which stands for
+    FranceConnect's, is not ours: it loads a stylesheet from a CDN the test machine cannot
+    reach)."""
+    viewport = {"width": size[0], "height": size[1]}
+    page = browser.new_context(viewport=viewport, locale="fr-FR").new_page()
     errors: list[str] = []
 
     def ours(url: str) -> bool:
@@ -160,20 +165,9 @@ def _fits(page: Any, axe: str) -> None:
     assert serious == [], f"{page.url}: axe-core {serious}"
 
 
-def _parents_see_the_check(browser: Any, base: str, axe: str) -> None:
-    """Zoé's mother sees the CAF's check under its habilitation; Jean's father does not."""
-    mother, errors = _phone(browser, base)
-    mother.goto(f"{base}/mes-enfants")
-    _fits(mother, axe)
-    _parent_signs_in(mother, base, "a")
-    _fits(mother, axe)
-    zoe = mother.locator("a[href^='/mes-enfants/enfant/']", has_text="Zoé")
-    assert "1 vérification de son inscription" in mother.inner_text("main")
-    zoe_url = zoe.get_attribute("href")
-    zoe.click()
-    mother.wait_for_url(f"{base}{zoe_url}")
-    _fits(mother, axe)
-    checks = mother.locator("section.fr-callout")
+def _the_check(page: Any) -> None:
+    """Zoé's page shows one check: the CAF's, under its habilitation, found, its scope."""
+    checks = page.locator("section.fr-callout")
     assert checks.count() == 1
     check = checks.first.text_content()
     at = datetime.fromisoformat(checks.first.locator("time").get_attribute("datetime"))
@@ -187,17 +181,40 @@ def _parents_see_the_check(browser: Any, base: str, axe: str) -> None:
     ), check
     assert "non renseignée" not in check and "Inscription confirmée" in check
     assert "Données que la réponse pouvait contenir : statut scolaire et année" in check
+
+
+def _parents_see_the_check(browser: Any, base: str, axe: str) -> tuple[Any, list[str]]:
+    """Zoé's mother sees the CAF's check under its habilitation; Jean's father does not.
+    Her page, on Zoé's, and its errors."""
+    mother, errors = _phone(browser, base)
+    mother.goto(f"{base}/mes-enfants")
+    _fits(mother, axe)
+    _parent_signs_in(mother, base, "a")
+    _fits(mother, axe)
+    zoe = mother.locator("a[href^='/mes-enfants/enfant/']", has_text="Zoé")
+    assert "1 vérification de son inscription" in mother.inner_text("main")
+    zoe_url = zoe.get_attribute("href")
+    zoe.click()
+    mother.wait_for_url(f"{base}{zoe_url}")
+    _fits(mother, axe)
+    _the_check(mother)
     assert errors == [], errors
 
-    father, errors = _phone(browser, base)
+    father, his_errors = _phone(browser, base)
     _parent_signs_in(father, base, "b")
-    assert "Jean" in father.inner_text("main") and "Zoé" not in father.content()
+    home = father.inner_text("main")
+    assert "Jean" in home and "0 vérification de son inscription" in home
+    assert "Zoé" not in father.content()
+    father.click("a[href^='/mes-enfants/enfant/']:has-text('Jean')")
+    assert "Aucune administration n'a vérifié l'inscription de Jean" in father.inner_text("main")
+    assert "CAF" not in father.content()
     response = father.goto(f"{base}{zoe_url}")  # Zoé's very address: not his child
     assert response is not None and response.status == 404
     assert "Aucun de vos enfants" in father.inner_text("main")
     assert "Zoé" not in father.content() and "CAF" not in father.content()
     _fits(father, axe)
-    assert [e for e in errors if f"{base}{zoe_url}" not in e] == [], errors  # but the 404 asked
+    assert [e for e in his_errors if f"{base}{zoe_url}" not in e] == [], his_errors  # but 404
+    return mother, errors
 
 
 def test_request_instruct_amend_validate_use_revoke(
@@ -220,13 +237,15 @@ def test_request_instruct_amend_validate_use_revoke(
         habilitation_url = partner.url
         _fits(partner, axe)
 
-        instructor = browser.new_context().new_page()
+        instructor, instructor_errors = _phone(browser, base, DESK)  # at a desk
         _sign_in(instructor, base, "instructeur")
+        _fits(instructor, axe)
         instructor.click(f"#instruction + ul a[href='{habilitation_url.removeprefix(base)}']")
         instructor.fill("#message-demander_modifications", "Précisez le numéro et la date.")
         instructor.click("#demander_modifications")
         instructor.wait_for_selector("#etat")
         assert instructor.text_content("#etat") == "modifications demandées"
+        _fits(instructor, axe)
 
         partner.goto(habilitation_url)
         assert "Précisez le numéro et la date." in partner.inner_text("#fil + ol")
@@ -242,6 +261,7 @@ def test_request_instruct_amend_validate_use_revoke(
         instructor.click("#valider")
         instructor.wait_for_selector("#accordes")
         assert instructor.text_content("#accordes") == scopes.SCOLARITE
+        _fits(instructor, axe)
         dpo = [m for m in smtp_sink.wait(3) if DPO in str(m["To"])]
         assert sorted(m["Subject"] for m in dpo) == [
             "[Ardoise] Demande d'habilitation soumise par CAF du Rhône",
@@ -258,7 +278,7 @@ def test_request_instruct_amend_validate_use_revoke(
         assert works.status_code == 200, works.text
         data = works.json()["data"]
         assert "est_scolarise" in data and "est_boursier" not in data  # within its scopes
-        _parents_see_the_check(browser, base, axe)
+        mother, mother_errors = _parents_see_the_check(browser, base, axe)
 
         register, register_errors = _phone(browser, base)
         register.goto(f"{base}/habilitations")
@@ -276,4 +296,7 @@ def test_request_instruct_amend_validate_use_revoke(
         register.goto(f"{base}/habilitations")
         assert "révoquée" in register.text_content("#registre")
         _fits(register, axe)
-        assert partner_errors == [] and register_errors == [], (partner_errors, register_errors)
+        mother.reload()  # what was checked stays shown, under the habilitation now revoked
+        _the_check(mother)
+        errors = partner_errors + instructor_errors + register_errors + mother_errors
+        assert errors == [], errors
