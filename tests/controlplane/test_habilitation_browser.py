@@ -209,6 +209,7 @@ def _parents_see_the_check(browser: Any, base: str, axe: str) -> tuple[Any, list
     father.wait_for_url(f"{base}/mes-enfants/enfant/*")
     assert "Aucune administration n'a vérifié l'inscription de Jean" in father.inner_text("main")
     assert "CAF" not in father.content()
+    _fits(father, axe)
     response = father.goto(f"{base}{zoe_url}")  # Zoé's very address: not his child
     assert response is not None and response.status == 404
     assert "Aucun de vos enfants" in father.inner_text("main")
