@@ -300,5 +300,9 @@ def test_request_instruct_amend_validate_use_revoke(
         _fits(register, axe)
         mother.reload()  # what was checked stays shown, under the habilitation now revoked
         _the_check(mother)
+        partner.goto(f"{base}/partenaires/usage")  # the CAF's own calls, from the audit journal
+        usage = partner.inner_text("main")
+        assert "2 appels : 1 trouvés, 0 non trouvés, 1 refusés, 0 limités" in usage, usage
+        _fits(partner, axe)
         errors = partner_errors + instructor_errors + register_errors + mother_errors
         assert errors == [], errors

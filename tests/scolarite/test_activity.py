@@ -196,6 +196,8 @@ def test_who_sees_which_usage(client: TestClient, registry: tuple[Engine, dict[s
     page = client.get("/partenaires/usage")
     assert page.status_code == 200 and "Partenaire caf" in page.text
     assert "Partenaire odd" not in page.text and page.headers["cache-control"] == "no-store"
+    # the daily table scrolls sideways on a phone: in a focusable, named region (axe)
+    assert 'tabindex="0" role="region" aria-label="Appels par jour — Partenaire caf' in page.text
     _sign_in(client, "isole")
     assert client.get("/partenaires/usage.json").status_code == 403
     _sign_in(client, "instructeur")
