@@ -6,9 +6,10 @@ the public register lists the habilitation, then marks it revoked. Between the c
 revocation, the checked pupil's parent signs in through the OpenID Connect provider's page
 (standing for FranceConnect), on a phone, and sees the check on their child's page: date,
 the CAF, the habilitation's purpose and legal basis with its reference, the answer and the
-scopes; the parent of another child sees nothing of it; after the revocation the check stays
-shown. Every page of every person: no horizontal scroll, axe-core without a serious or
-critical violation, no console error."""
+scopes; the parent of another child, or somebody not signed in, sees nothing of it; after the
+revocation the check stays shown, and the CAF reads its usage (one found, one refused).
+Every page of every person: no horizontal scroll, axe-core without a serious or critical
+violation, no console error."""
 
 from __future__ import annotations
 
@@ -216,6 +217,11 @@ def _parents_see_the_check(browser: Any, base: str, axe: str) -> tuple[Any, list
     assert "Zoé" not in father.content() and "CAF" not in father.content()
     _fits(father, axe)
     assert [e for e in his_errors if f"{base}{zoe_url}" not in e] == [], his_errors  # but 404
+    anonymous, nobody_errors = _phone(browser, base)
+    anonymous.goto(f"{base}{zoe_url}")  # not signed in: the sign-in page, nothing of Zoé
+    assert anonymous.url == f"{base}/mes-enfants" and anonymous.is_visible("#franceconnect")
+    assert "Zoé" not in anonymous.content() and "CAF" not in anonymous.content()
+    assert nobody_errors == [], nobody_errors
     return mother, errors
 
 
