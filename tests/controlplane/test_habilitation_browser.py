@@ -152,6 +152,14 @@ def axe(fixture_settings: Settings) -> str:
     return (assets.directory / assets.names[next(iter(TEST_ONLY))]).read_text("utf-8")
 
 
+def _signs_out(page: Any, base: str, then: str) -> None:
+    """Through the header's button, shown on a phone too (DSFR hides it without its menu)."""
+    button = page.locator("header button:has-text('Se déconnecter')")
+    assert button.is_visible(), page.url
+    button.click()
+    page.wait_for_url(f"{base}{then}*")
+
+
 def _fits(page: Any, axe: str) -> None:
     """No horizontal scroll, and axe-core finds no serious or critical violation."""
     width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
@@ -184,9 +192,9 @@ def _the_check(page: Any) -> None:
     assert "Données que la réponse pouvait contenir : statut scolaire et année" in check
 
 
-def _parents_see_the_check(browser: Any, base: str, axe: str) -> tuple[Any, list[str]]:
+def _parents_see_the_check(browser: Any, base: str, axe: str) -> tuple[Any, str, list[str]]:
     """Zoé's mother sees the CAF's check under its habilitation; Jean's father does not.
-    Her page, on Zoé's, and its errors."""
+    Her page (on Zoé's), Zoé's address, and the page's errors."""
     mother, errors = _phone(browser, base)
     mother.goto(f"{base}/mes-enfants")
     _fits(mother, axe)
@@ -222,7 +230,7 @@ def _parents_see_the_check(browser: Any, base: str, axe: str) -> tuple[Any, list
     assert anonymous.url == f"{base}/mes-enfants" and anonymous.is_visible("#franceconnect")
     assert "Zoé" not in anonymous.content() and "CAF" not in anonymous.content()
     assert nobody_errors == [], nobody_errors
-    return mother, errors
+    return mother, zoe_url, errors
 
 
 def test_request_instruct_amend_validate_use_revoke(
@@ -286,7 +294,7 @@ def test_request_instruct_amend_validate_use_revoke(
         assert works.status_code == 200, works.text
         data = works.json()["data"]
         assert "est_scolarise" in data and "est_boursier" not in data  # within its scopes
-        mother, mother_errors = _parents_see_the_check(browser, base, axe)
+        mother, zoe_url, mother_errors = _parents_see_the_check(browser, base, axe)
 
         register, register_errors = _phone(browser, base)
         register.goto(f"{base}/habilitations")
@@ -306,9 +314,14 @@ def test_request_instruct_amend_validate_use_revoke(
         _fits(register, axe)
         mother.reload()  # what was checked stays shown, under the habilitation now revoked
         _the_check(mother)
+        _signs_out(mother, base, "/mes-enfants")  # a family phone: on the phone itself
+        mother.goto(f"{base}{zoe_url}")
+        assert mother.url == f"{base}/mes-enfants" and "Zoé" not in mother.content()
         partner.goto(f"{base}/partenaires/usage")  # the CAF's own calls, from the audit journal
         usage = partner.inner_text("main")
         assert "2 appels : 1 trouvés, 0 non trouvés, 1 refusés, 0 limités" in usage, usage
         _fits(partner, axe)
+        partner.goto(habilitation_url)
+        _signs_out(partner, base, "/compte/connexion")
         errors = partner_errors + instructor_errors + register_errors + mother_errors
         assert errors == [], errors
