@@ -319,7 +319,7 @@ def test_request_instruct_amend_validate_use_revoke(
         assert mother.url == f"{base}/mes-enfants" and "Zoé" not in mother.content()
         partner.goto(f"{base}/partenaires/usage")  # the CAF's own calls, from the audit journal
         usage = partner.inner_text("main")
-        assert "2 appels : 1 trouvés, 0 non trouvés, 1 refusés, 0 limités" in usage, usage
+        assert "2 appels : 1 trouvé, 0 non trouvé, 1 refusé, 0 limité" in usage, usage
         _fits(partner, axe)
         partner.goto(habilitation_url)
         _signs_out(partner, base, "/compte/connexion")

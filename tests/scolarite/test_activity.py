@@ -208,3 +208,6 @@ def test_who_sees_which_usage(client: TestClient, registry: tuple[Engine, dict[s
     assert {g["cle"] for g in instructed["groupes"]} == set(ids.values())
     page = client.get("/partenaires/usage?jours=abc")  # a bad period is the default one
     assert page.status_code == 200 and "anormale (80 %)" in page.text
+    # French agreement: plural past one, singular for 0 and 1 (the flow in Chromium has a 1)
+    assert "110 appels : 96 trouvés, 10 non trouvés, 4 refusés, 3 limités" in page.text
+    assert "30 appels : 6 trouvés, 24 non trouvés, 0 refusé, 0 limité" in page.text
