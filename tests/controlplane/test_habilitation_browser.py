@@ -321,7 +321,6 @@ def test_request_instruct_amend_validate_use_revoke(
         usage = partner.inner_text("main")
         assert "2 appels : 1 trouvé, 0 non trouvé, 1 refusé, 0 limité" in usage, usage
         _fits(partner, axe)
-        partner.goto(habilitation_url)
         _signs_out(partner, base, "/compte/connexion")
         errors = partner_errors + instructor_errors + register_errors + mother_errors
         assert errors == [], errors

@@ -198,6 +198,12 @@ def test_who_sees_which_usage(client: TestClient, registry: tuple[Engine, dict[s
     assert "Partenaire odd" not in page.text and page.headers["cache-control"] == "no-store"
     # the daily table scrolls sideways on a phone: in a focusable, named region (axe)
     assert 'tabindex="0" role="region" aria-label="Appels par jour — Partenaire caf' in page.text
+    # the partner signs out from here too (the producers' sign-out, with their CSRF token)
+    assert '<form method="post" action="/compte/deconnexion">' in page.text
+    csrf = page.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    assert client.post("/compte/deconnexion", data={"csrf": csrf}).status_code == 303
+    assert client.get("/partenaires/usage").status_code == 303  # signed out: the sign-in
+    _sign_in(client, "partenaire")
     _sign_in(client, "isole")
     assert client.get("/partenaires/usage.json").status_code == 403
     _sign_in(client, "instructeur")
