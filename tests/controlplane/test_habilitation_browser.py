@@ -42,6 +42,11 @@ from tests.scolarite.test_families import CLAIMS, PARENT_A, PARENT_B
 playwright_api = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.slow
 PHONE, DESK = VIEWPORTS["mobile"], VIEWPORTS["desktop"]  # 390×844, 1440×900
+TOUCH = "main button, main select, main input:not([type=checkbox]), main summary, #franceconnect"
+SMALL = (
+    "els => els.filter(e => e.offsetParent !== null && e.getBoundingClientRect().height < 44)"
+    ".map(e => e.outerHTML.slice(0, 80))"
+)
 API = "/v3/men/scolarites/identite"
 
 
@@ -161,9 +166,12 @@ def _signs_out(page: Any, base: str, then: str) -> None:
 
 
 def _fits(page: Any, axe: str) -> None:
-    """No horizontal scroll, and axe-core finds no serious or critical violation."""
+    """No horizontal scroll, touch targets of 44 px (the dashboard's rule; a DSFR checkbox's
+    target is its label), and axe-core finds no serious or critical violation."""
     width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert width[0] <= width[1], f"{page.url}: la page déborde ({width})"
+    small = page.eval_on_selector_all(TOUCH, SMALL)
+    assert small == [], f"{page.url}: cibles tactiles < 44 px {small}"
     page.evaluate("src => { (0, eval)(src); }", axe)  # the CSP forbids inline scripts
     result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
     serious = [
