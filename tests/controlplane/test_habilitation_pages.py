@@ -92,7 +92,9 @@ def test_request_instruct_amend_validate_token_register(
         page = made.headers["location"]  # type: ignore[attr-defined]
         hid = page.rsplit("/", 1)[-1]
         assert stranger.get(page).status_code == 404  # nothing shows the id exists
-        assert "Aide sociale facultative" in instructor.get(listing).text
+        listed = instructor.get(listing).text
+        assert "Aide sociale facultative" in listed
+        assert 'tabindex="0" role="region" aria-label="Habilitations"' in listed  # scrolls
 
         asked = _post(instructor, f"{page}/demander_modifications", page,
                       message="Joignez la date de la délibération.")  # fmt: skip
