@@ -14,6 +14,7 @@ from sqlalchemy import Engine, select
 
 from ardoise.controlplane import habilitation_tokens as hab_tokens
 from ardoise.controlplane import habilitations as hab
+from ardoise.controlplane.database import LazyEngine
 from ardoise.controlplane.errors import (
     Conflict,
     ControlPlaneError,
@@ -26,10 +27,12 @@ from ardoise.controlplane.instruction import Instruction
 from ardoise.controlplane.mail import Mailer
 from ardoise.controlplane.schema import journal
 from ardoise.scolarite import audit, scopes, tokens
+from ardoise.scolarite.checks import CheckContext
 from ardoise.scolarite.database import make_engine as registry_engine
 from ardoise.scolarite.database import migrate as migrate_registry
 from ardoise.scolarite.schema import audit as audit_table
 from ardoise.settings import load_settings
+from ardoise.transparence.contexts import describer, of_habilitations
 from tests.controlplane.habilitation_world import DPO, PARTNER, TECH, World, request, seed
 from tests.identity import SmtpSink, signin_settings
 
@@ -335,3 +338,44 @@ def test_a_refusal_and_a_suspension_reach_the_dpo(
     )
     refusal = next(m for m in smtp_sink.to(DPO) if "refusée" in str(m["Subject"])).get_content()
     assert "Message : Base légale insuffisante." in refusal and "sco_" not in refusal
+
+
+def test_the_families_see_a_check_under_its_habilitation(
+    world: World, registry: Engine, cp_url: str, tmp_path: Path
+) -> None:
+    """The web app's seam (``transparence.contexts.of_habilitations``, over the control
+    plane's database): a token issued from a habilitation is described by it, purpose and
+    legal basis with its reference; a token without one keeps its own title, no basis."""
+    flow = _instruction(world, registry)
+    hid = _submitted(world, flow)
+    partner = _who(world, "partenaire")
+    flow.grant(
+        _who(world, "instructeur"), hid, [scopes.SCOLARITE], datetime.now(UTC) + timedelta(9)
+    )
+    issued, _ = hab_tokens.issue(world.engine, registry, partner, hid, rate_limit=5)
+    own, _ = tokens.create(
+        registry, siret="13002526500013", intitule="Mairie de Rennes — cantine",
+        scopes=[scopes.SCOLARITE], expire_le=datetime.now(UTC) + timedelta(9),
+        limite_par_seconde=5,
+    )  # fmt: skip
+    control_plane = LazyEngine(load_settings(var_dir=tmp_path, controlplane_database_url=cp_url))
+    context_of = of_habilitations(control_plane)(registry)
+    assert context_of(issued.id) == CheckContext(
+        "CAF du Rhône",
+        "Tarification sociale des transports",
+        "Tarification sociale des transports scolaires, délibération du conseil "
+        "(Code de l'action sociale et des familles, art. L. 262-40)",
+        "23690001900019",
+    )
+    assert context_of(own.id) == CheckContext("Mairie de Rennes", "cantine", None, "13002526500013")
+    assert describer(control_plane)("inconnue") is None
+    stray, _ = tokens.create(  # a habilitation the control plane does not know: its own
+        registry, siret="13002526500013", intitule="Mairie de Brest — cantine",
+        scopes=[scopes.SCOLARITE], expire_le=datetime.now(UTC) + timedelta(9),
+        limite_par_seconde=5, habilitation_id="inconnue",
+    )  # fmt: skip
+    assert context_of(stray.id) == CheckContext(
+        "Mairie de Brest", "cantine", None, "13002526500013"
+    )
+    assert context_of("jeton-inconnu") is None
+    control_plane.get().dispose()

@@ -196,6 +196,14 @@ def test_who_sees_which_usage(client: TestClient, registry: tuple[Engine, dict[s
     page = client.get("/partenaires/usage")
     assert page.status_code == 200 and "Partenaire caf" in page.text
     assert "Partenaire odd" not in page.text and page.headers["cache-control"] == "no-store"
+    # the daily table scrolls sideways on a phone: in a focusable, named region (axe)
+    assert 'tabindex="0" role="region" aria-label="Appels par jour — Partenaire caf' in page.text
+    # the partner signs out from here too (the producers' sign-out, with their CSRF token)
+    assert '<form method="post" action="/compte/deconnexion">' in page.text
+    csrf = page.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    assert client.post("/compte/deconnexion", data={"csrf": csrf}).status_code == 303
+    assert client.get("/partenaires/usage").status_code == 303  # signed out: the sign-in
+    _sign_in(client, "partenaire")
     _sign_in(client, "isole")
     assert client.get("/partenaires/usage.json").status_code == 403
     _sign_in(client, "instructeur")
@@ -206,3 +214,6 @@ def test_who_sees_which_usage(client: TestClient, registry: tuple[Engine, dict[s
     assert {g["cle"] for g in instructed["groupes"]} == set(ids.values())
     page = client.get("/partenaires/usage?jours=abc")  # a bad period is the default one
     assert page.status_code == 200 and "anormale (80 %)" in page.text
+    # French agreement: plural past one, singular for 0 and 1 (the flow in Chromium has a 1)
+    assert "110 appels : 96 trouvés, 10 non trouvés, 4 refusés, 3 limités" in page.text
+    assert "30 appels : 6 trouvés, 24 non trouvés, 0 refusé, 0 limité" in page.text

@@ -114,9 +114,13 @@ def build_router(
 
     @router.get(PAGE)
     def page(request: Request, jours: str = "30") -> Response:
-        common = {"service": "Usage de l'API de vérification", "accueil": PAGE, "deconnexion": ""}
-        if signin.account(request) is None:
+        session = signin.session(request)
+        if session is None or signin.account(request) is None:
             return RedirectResponse(f"/compte/connexion?suite={PAGE}", 303, headers=NO_STORE)
+        common = {  # the producers' sign-out, as on their pages
+            "service": "Usage de l'API de vérification", "accueil": PAGE,
+            "deconnexion": "/compte/deconnexion", "csrf": session.csrf,
+        }  # fmt: skip
         try:
             groups, days, today = compute(request, jours[:4])
         except ArdoiseError as exc:
