@@ -53,6 +53,7 @@ Our exception hierarchy (HTTP status and ``error_code`` of the Explore API in br
                                                as asked (controlplane.errors)
         x Unauthenticated                [401] no session or API key, or an unknown one
         x Forbidden                      [403] not allowed by the permission table
+          x AccountDisabled              [403] a deactivated account: no sign-in, no session
         x Conflict                       [409] already exists, or held by another action
         x Throttled                      [429] too many attempts (token issuance)
         x UploadTooLarge                 [413] an upload above upload_max_mb
