@@ -1,0 +1,168 @@
+"""``make bench-spark``, first half (main venv): the ODSQL case table compiled, run on
+DuckDB and transpiled to Spark SQL with sqlglot (issue #17, « au-delà d'une machine »).
+
+Every case of ``tests/query/cases/*.odsql`` is compiled by ``ardoise.query`` exactly as
+the API compiles it, then run by ``ardoise.query.engine.Engine`` over the 30-school
+fixture Parquet (``tests/query/conftest.py``): those are the DuckDB rows. For Spark, the
+bound parameters (``$p0``…) are written into the statement as typed literals (a float
+stays a DOUBLE, a date a DATE, a polygon's edges a list of structs: what DuckDB binds),
+and sqlglot transpiles it (``read="duckdb", write="spark"``, unsupported constructs
+raise instead of being written approximately). The statement with its literals is run on
+DuckDB too, so that a difference from the inlining itself shows as such.
+
+The plan (JSON) goes to ``bench/spark_run.py``, which ``.venv-spark`` runs on a local
+Spark session over the same Parquet file and which prints the JSON lines. Cases that
+cannot go to Spark stay in the plan with their reason, so that they are counted.
+
+    PYTHONPATH=src .venv/bin/python bench/spark_cases.py [--out plan.json] [--run]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ErrorLevel, SqlglotError
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+
+from spark_compare import plain  # noqa: E402
+from spark_dialect import for_spark, unportable  # noqa: E402
+
+from ardoise.odsql.errors import QueryError  # noqa: E402
+from ardoise.odsql.schema import Schema  # noqa: E402
+from ardoise.query.compile import compile_records  # noqa: E402
+from ardoise.query.engine import Engine  # noqa: E402
+from ardoise.query.model import CompiledQuery  # noqa: E402
+from tests.query.conftest import SCHEMA, TABLE, write_schools  # noqa: E402
+from tests.query.test_cases import ALL_CASES, NOW, Case  # noqa: E402
+
+SPARK_PYTHON = ROOT / ".venv-spark" / "bin" / "python"
+
+
+def literal(value: Any) -> exp.Expression:
+    """A bound parameter as the SQL literal of the type DuckDB binds it to.
+
+    >>> literal(2.5).sql("spark"), literal("l'été").sql("spark")
+    ('CAST(2.5 AS DOUBLE)', "'l\\\\'été'")
+    >>> literal([{"x1": 3.0}]).sql("spark")
+    'ARRAY(STRUCT(CAST(3.0 AS DOUBLE) AS x1))'
+    >>> literal(date(1960, 1, 1)).sql("spark")
+    "CAST('1960-01-01' AS DATE)"
+    """
+    if isinstance(value, float):  # a Python float binds as DOUBLE; 2.5 alone is a DECIMAL
+        return exp.cast(exp.Literal.number(repr(value)), exp.DataType.Type.DOUBLE)
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:  # aware: a TIMESTAMPTZ, compared in UTC (both sessions)
+            text = value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
+            return exp.cast(exp.Literal.string(text + "+00:00"), exp.DataType.Type.TIMESTAMPTZ)
+        return exp.cast(exp.Literal.string(value.isoformat(sep=" ")), exp.DataType.Type.TIMESTAMP)
+    if isinstance(value, date):
+        return exp.cast(exp.Literal.string(value.isoformat()), exp.DataType.Type.DATE)
+    if isinstance(value, list | tuple):
+        return exp.Array(expressions=[literal(v) for v in value])
+    if isinstance(value, dict):
+        return exp.Struct(
+            expressions=[
+                exp.PropertyEQ(this=exp.to_identifier(k), expression=literal(v))
+                for k, v in value.items()
+            ]
+        )
+    return exp.convert(value)  # str, int, bool, None
+
+
+def inline(compiled: CompiledQuery) -> exp.Expression:
+    """The compiled DuckDB statement parsed by sqlglot, its parameters written in."""
+    tree = sqlglot.parse_one(compiled.sql, read="duckdb")
+
+    def swap(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Placeholder | exp.Parameter):
+            name = node.name
+            if name not in compiled.params:
+                raise KeyError(f"paramètre inconnu {name!r}")
+            return literal(compiled.params[name])
+        return node
+
+    return tree.transform(swap)
+
+
+def _timed_rows(engine: Engine, compiled: CompiledQuery) -> tuple[list[Any], float]:
+    start = time.perf_counter()
+    result = engine.run(compiled)
+    elapsed = (time.perf_counter() - start) * 1000
+    return [plain(list(row)) for row in result.rows], elapsed
+
+
+def plan_case(case: Case, schema: Schema, engine: Engine) -> dict[str, Any]:
+    """One entry of the plan: the Spark SQL and the DuckDB rows, or why it is skipped."""
+    entry: dict[str, Any] = {"id": case.id}
+    if "error" in case.expected:
+        entry["skip"] = "cas d'erreur : l'ODSQL est refusé à la compilation, aucun SQL"
+        return entry
+    try:
+        compiled = compile_records(case.query(), schema, now=NOW)
+    except QueryError as err:
+        entry["skip"] = f"compilation refusée : {err.message}"
+        return entry
+    entry["duckdb_rows"], entry["duckdb_ms"] = _timed_rows(engine, compiled)
+    assert compiled.count is not None
+    entry["duckdb_total"] = engine.count(compiled)
+    try:
+        tree, count_tree = inline(compiled), inline(compiled.count)
+        entry["spark_sql"], rules, udfs = for_spark(tree)
+        entry["spark_count_sql"], count_rules, count_udfs = for_spark(count_tree)
+    except (SqlglotError, KeyError, ValueError) as err:
+        entry["skip"] = f"non transpilable par sqlglot : {str(err).splitlines()[0][:200]}"
+        return entry
+    entry["ordered"] = tree.args.get("order") is not None
+    entry["rewrites"] = sorted(set(rules) | set(count_rules))
+    entry["udfs"] = sorted(set(udfs) | set(count_udfs))
+    entry["unportable"] = unportable(tree)
+    if rules:  # what sqlglot writes alone, to show that the rules were needed
+        try:
+            entry["sqlglot_sql"] = tree.sql(dialect="spark", unsupported_level=ErrorLevel.RAISE)
+        except SqlglotError as err:
+            entry["sqlglot_error"] = str(err).splitlines()[0][:200]
+    inlined = engine.fetch(tree.sql(dialect="duckdb"), {})
+    entry["inline_same_on_duckdb"] = [plain(list(r)) for r in inlined.rows] == entry["duckdb_rows"]
+    return entry
+
+
+def build_plan(parquet: Path) -> dict[str, Any]:
+    with Engine({TABLE: parquet}, memory_limit="256MB", threads=1, time_limit_ms=10000) as engine:
+        cases = [plan_case(case, SCHEMA, engine) for case in ALL_CASES]
+    return {"tables": {TABLE: str(parquet)}, "sqlglot": sqlglot.__version__, "cases": cases}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, help="écrire le plan ici (défaut : temporaire)")
+    parser.add_argument("--run", action="store_true", help="puis lancer bench/spark_run.py")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="ardoise-spark-") as tmp:
+        out = args.out or Path(tmp) / "plan.json"  # the Parquet file stays beside the plan
+        parquet = write_schools(out.resolve().parent / "schools.parquet")
+        plan = build_plan(parquet)
+        out.write_text(json.dumps(plan, ensure_ascii=False), encoding="utf-8")
+        if not args.run:
+            print(json.dumps({"plan": str(out), "cases": len(plan["cases"])}))
+            return 0
+        if not SPARK_PYTHON.exists():
+            print("bench-spark : .venv-spark absent (bash scripts/spark-tools.sh)", file=sys.stderr)
+            return 2
+        script = ROOT / "bench" / "spark_run.py"
+        return subprocess.run([str(SPARK_PYTHON), str(script), str(out)], check=False).returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())

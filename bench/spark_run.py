@@ -1,0 +1,168 @@
+"""``make bench-spark``, second half (``.venv-spark``, pyspark only): the plan written by
+``bench/spark_cases.py`` run on a local Spark session, compared with DuckDB's rows.
+
+The session is gentle on a shared machine (``local[1]``, 1 GB of driver memory, no UI)
+and is given the settings the DuckDB engine is given (``ardoise.query.engine``), none
+other: date-times in UTC (``spark.sql.session.timeZone``, and ``TZ`` for the Python side
+that turns Spark timestamps into ``datetime``), and a division by zero that gives NULL
+instead of failing (``spark.sql.ansi.enabled=false``; DuckDB's
+``error_on_division_by_zero = false``, ODSQL's rule). Each table of the plan is a
+temporary view over the same Parquet file DuckDB read.
+
+One JSON line per case (id, equal, why when not, Spark and DuckDB time), then a summary
+line (cases, equal, differing, skipped with their reasons, total times).
+
+    .venv-spark/bin/python bench/spark_run.py plan.json
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+os.environ["TZ"] = "UTC"
+os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"
+os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # the UDF's workers: this venv
+time.tzset()
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from pyspark.sql import Row, SparkSession  # noqa: E402
+from pyspark.sql.types import StringType  # noqa: E402
+from spark_compare import compare, plain, strip_accents  # noqa: E402
+
+SETTINGS = {
+    "spark.master": "local[1]",
+    "spark.driver.memory": "1g",
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.driver.host": "127.0.0.1",  # the driver listens on the loopback only
+    "spark.driver.bindAddress": "127.0.0.1",
+    "spark.sql.shuffle.partitions": "1",
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.ansi.enabled": "false",
+}
+
+
+def session() -> SparkSession:
+    builder = SparkSession.builder.appName("ardoise-bench-spark")
+    for key, value in SETTINGS.items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    # a failing case is reported in its JSON line; pyspark would also log it, stack and all
+    logging.getLogger("SQLQueryContextLogger").setLevel(logging.CRITICAL)
+    spark.udf.register("STRIP_ACCENTS", strip_accents, StringType())
+    return spark
+
+
+def cell(value: Any) -> Any:
+    if isinstance(value, Row):
+        return {k: cell(v) for k, v in value.asDict().items()}
+    if isinstance(value, list):
+        return [cell(v) for v in value]
+    return plain(value)
+
+
+def run_case(spark: SparkSession, entry: dict[str, Any]) -> dict[str, Any]:
+    line: dict[str, Any] = {"id": entry["id"]}
+    start = time.perf_counter()
+    try:
+        rows = [[cell(v) for v in row] for row in spark.sql(entry["spark_sql"]).collect()]
+        total = spark.sql(entry["spark_count_sql"]).collect()[0][0]
+    except Exception as err:  # any Spark failure is this case's result
+        line.update(equal=False, why=f"Spark a échoué : {str(err).splitlines()[0][:300]}")
+        line["spark_sql"] = entry["spark_sql"]
+        return line
+    line["spark_ms"] = round((time.perf_counter() - start) * 1000, 2)
+    line["duckdb_ms"] = round(entry["duckdb_ms"], 3)
+    verdict = compare(entry["duckdb_rows"], rows, ordered=entry["ordered"])
+    why = verdict.why
+    if verdict.equal and total != entry["duckdb_total"]:
+        why = f"total_count : DuckDB {entry['duckdb_total']}, Spark {total}"
+    line["equal"] = why is None
+    line["rows"] = len(rows)
+    line["sorted_both_sides"] = not entry["ordered"]
+    line["rewrites"], line["udfs"] = entry["rewrites"], entry["udfs"]
+    if entry["rewrites"]:
+        line["sqlglot_alone"] = sqlglot_alone(spark, entry)
+    if why is not None:
+        if entry["ordered"]:  # the same rows in another order, or other rows?
+            line["same_rows_unordered"] = compare(entry["duckdb_rows"], rows, ordered=False).equal
+        if entry.get("unportable"):
+            why = f"{why} — attendu : {entry['unportable']}"
+            line["expected_difference"] = True
+        line["why"] = why
+        line["spark_sql"] = entry["spark_sql"]
+    return line
+
+
+def sqlglot_alone(spark: SparkSession, entry: dict[str, Any]) -> str:
+    """What the case gives with sqlglot's Spark SQL as it writes it, without the rules."""
+    if "sqlglot_sql" not in entry:
+        return f"non transpilable : {entry.get('sqlglot_error')}"
+    try:
+        rows = [[cell(v) for v in row] for row in spark.sql(entry["sqlglot_sql"]).collect()]
+    except Exception as err:  # the failure is the finding
+        return f"Spark échoue : {str(err).splitlines()[0][:160]}"
+    verdict = compare(entry["duckdb_rows"], rows, ordered=entry["ordered"])
+    return "mêmes lignes" if verdict.equal else f"autres lignes : {verdict.why}"
+
+
+def main(plan_path: str) -> int:
+    plan = json.loads(Path(plan_path).read_text(encoding="utf-8"))
+    started = time.perf_counter()
+    spark = session()
+    for table, path in plan["tables"].items():
+        spark.read.parquet(path).createOrReplaceTempView(table)
+    startup_ms = (time.perf_counter() - started) * 1000
+    lines, skipped = [], Counter()
+    for entry in plan["cases"]:
+        if "skip" in entry:
+            skipped[entry["skip"]] += 1
+            print(json.dumps({"id": entry["id"], "skipped": entry["skip"]}, ensure_ascii=False))
+            continue
+        line = run_case(spark, entry)
+        lines.append(line)
+        print(json.dumps(line, ensure_ascii=False), flush=True)
+    spark.stop()
+    equal = sum(1 for line in lines if line["equal"])
+    rewritten = Counter(rule for line in lines for rule in line.get("rewrites", ()))
+    udfs = Counter(udf for line in lines for udf in line.get("udfs", ()))
+    summary = {
+        "summary": "bench-spark",
+        "sqlglot": plan["sqlglot"],
+        "spark": spark.version,
+        "cases": len(plan["cases"]),
+        "run": len(lines),
+        "equal": equal,
+        "differing": len(lines) - equal,
+        "differing_ids": [line["id"] for line in lines if not line["equal"]],
+        "differing_expected": sum(1 for line in lines if line.get("expected_difference")),
+        "equal_as_sqlglot_writes": sum(
+            1 for line in lines if line["equal"] and not line["rewrites"] and not line["udfs"]
+        ),
+        "cases_per_rewrite": dict(rewritten),
+        "rewrite_needed": sum(
+            1 for line in lines if line.get("sqlglot_alone", "mêmes lignes") != "mêmes lignes"
+        ),
+        "cases_per_udf": dict(udfs),
+        "skipped": sum(skipped.values()),
+        "skipped_reasons": dict(skipped),
+        "sorted_both_sides": sum(1 for line in lines if line.get("sorted_both_sides")),
+        "spark_total_ms": round(sum(line.get("spark_ms", 0) for line in lines), 1),
+        "spark_startup_ms": round(startup_ms, 1),
+        "duckdb_total_ms": round(sum(e.get("duckdb_ms", 0) for e in plan["cases"]), 1),
+    }
+    print(json.dumps(summary, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))
