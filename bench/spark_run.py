@@ -31,7 +31,10 @@ os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"
 os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # the UDF's workers: this venv
 time.tzset()
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+BENCH = str(Path(__file__).resolve().parent)
+sys.path.insert(0, BENCH)
+# the UDF's Python workers unpickle strip_accents by reference to spark_compare
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [BENCH, os.environ.get("PYTHONPATH")]))
 
 from pyspark.sql import Row, SparkSession  # noqa: E402
 from pyspark.sql.types import StringType  # noqa: E402
