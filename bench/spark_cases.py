@@ -25,17 +25,19 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Collection
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import sqlglot
 from sqlglot import exp
-from sqlglot.errors import ErrorLevel, SqlglotError
+from sqlglot.errors import SqlglotError
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
+import spark_dialect as dialect  # noqa: E402
 from spark_compare import plain  # noqa: E402
 from spark_dialect import for_spark, unportable  # noqa: E402
 
@@ -103,6 +105,13 @@ def _timed_rows(engine: Engine, compiled: CompiledQuery) -> tuple[list[Any], flo
     return [plain(list(row)) for row in result.rows], elapsed
 
 
+def _spark_or_error(tree: exp.Expression, *, without: Collection[str]) -> dict[str, str]:
+    try:
+        return {"sql": for_spark(tree, without=without)[0]}
+    except SqlglotError as err:
+        return {"error": str(err).splitlines()[0][:200]}
+
+
 def plan_case(case: Case, schema: Schema, engine: Engine) -> dict[str, Any]:
     """One entry of the plan: the Spark SQL and the DuckDB rows, or why it is skipped."""
     entry: dict[str, Any] = {"id": case.id}
@@ -128,13 +137,10 @@ def plan_case(case: Case, schema: Schema, engine: Engine) -> dict[str, Any]:
     entry["rewrites"] = sorted(set(rules) | set(count_rules))
     entry["udfs"] = sorted(set(udfs) | set(count_udfs))
     entry["unportable"] = unportable(tree)
-    if rules:  # what sqlglot writes alone, to show that the rules were needed
-        try:
-            entry["sqlglot_sql"] = tree.sql(dialect="spark", unsupported_level=ErrorLevel.RAISE)
-        except SqlglotError as err:
-            entry["sqlglot_error"] = str(err).splitlines()[0][:200]
-    inlined = engine.fetch(tree.sql(dialect="duckdb"), {})
-    entry["inline_same_on_duckdb"] = [plain(list(r)) for r in inlined.rows] == entry["duckdb_rows"]
+    if rules:  # what sqlglot writes alone, and with each rule left out: each is needed?
+        entry["without"] = {"sqlglot": _spark_or_error(tree, without=dialect.RULES)}
+        for rule in rules:
+            entry["without"][rule] = _spark_or_error(tree, without=(rule,))
     return entry
 
 

@@ -34,7 +34,7 @@ rule) and the cases calling it are reported (``udf``).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 import sqlglot
 from sqlglot import exp
@@ -200,9 +200,11 @@ def unportable(tree: exp.Expression) -> str | None:
     return "; ".join(reasons) or None
 
 
-def for_spark(tree: exp.Expression) -> tuple[str, list[str], list[str]]:
-    """A DuckDB tree (parameters written in) as Spark SQL, with the rules applied and the
-    UDFs it calls.
+def for_spark(
+    tree: exp.Expression, *, without: Collection[str] = ()
+) -> tuple[str, list[str], list[str]]:
+    """A DuckDB tree (parameters written in) as Spark SQL, with the rules applied (less
+    those named in ``without``, to show that each one is needed) and the UDFs it calls.
 
     >>> sql, rules, udfs = for_spark(sqlglot.parse_one(
     ...     "SELECT LENGTH(LIST_FILTER([1, 2], LAMBDA e : e > 1)), STRIP_ACCENTS(n) FROM t",
@@ -229,10 +231,12 @@ def for_spark(tree: exp.Expression) -> tuple[str, list[str], list[str]]:
     # it writes its argument out as Spark SQL, which must already be rewritten (a
     # TIMEZONE inside a STRFTIME). The rules see DuckDB's tree, where TimeToStr's pattern
     # is still the strftime pattern (sqlglot converts it on writing).
-    first = rewrite({k: v for k, v in RULES.items() if k != "strftime"})
+    rules = {k: v for k, v in RULES.items() if k not in without}
+    first = rewrite({k: v for k, v in rules.items() if k != "strftime"})
     rewritten, previous = tree.copy(), None
     while previous != rewritten:
         previous, rewritten = rewritten, rewritten.transform(first)
-    rewritten = rewritten.transform(rewrite({"strftime": _strftime}))
+    if "strftime" in rules:
+        rewritten = rewritten.transform(rewrite({"strftime": _strftime}))
     udfs = sorted({str(n.this).upper() for n in rewritten.find_all(exp.Anonymous)} & set(UDFS))
     return rewritten.sql(dialect="spark", unsupported_level=ErrorLevel.RAISE), applied, udfs
