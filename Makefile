@@ -76,7 +76,8 @@ bench: install  ## benchmarks; each prints JSON lines (API: wrk + Datasette in .
 
 bench-spark: install  ## ODSQL case table on DuckDB and on a local Spark via sqlglot (not in CI)
 	bash scripts/spark-tools.sh
-	$(BIN)/python bench/spark_cases.py --run
+	$(BIN)/python bench/spark_cases.py --run \
+		$$(test -e var/current/manifest.json && echo --release var/current) $(BENCH_SPARK_ARGS)
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

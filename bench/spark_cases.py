@@ -40,6 +40,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 import spark_dialect as dialect  # noqa: E402
 from spark_compare import plain  # noqa: E402
 from spark_dialect import for_spark, unportable  # noqa: E402
+from spark_release import ReleaseCase, release_cases  # noqa: E402
 
 from ardoise.odsql.errors import QueryError  # noqa: E402
 from ardoise.odsql.schema import Schema  # noqa: E402
@@ -112,7 +113,7 @@ def _spark_or_error(tree: exp.Expression, *, without: Collection[str]) -> dict[s
         return {"error": str(err).splitlines()[0][:200]}
 
 
-def plan_case(case: Case, schema: Schema, engine: Engine) -> dict[str, Any]:
+def plan_case(case: Case | ReleaseCase, schema: Schema, engine: Engine) -> dict[str, Any]:
     """One entry of the plan: the Spark SQL and the DuckDB rows, or why it is skipped."""
     entry: dict[str, Any] = {"id": case.id}
     if "error" in case.expected:
@@ -144,21 +145,39 @@ def plan_case(case: Case, schema: Schema, engine: Engine) -> dict[str, Any]:
     return entry
 
 
-def build_plan(parquet: Path) -> dict[str, Any]:
-    with Engine({TABLE: parquet}, memory_limit="256MB", threads=1, time_limit_ms=10000) as engine:
-        cases = [plan_case(case, SCHEMA, engine) for case in ALL_CASES]
-    return {"tables": {TABLE: str(parquet)}, "sqlglot": sqlglot.__version__, "cases": cases}
+def build_plan(parquet: Path, release: Path | None = None) -> dict[str, Any]:
+    """The case table over the fixture, then (``release``) the queries of a real release."""
+    tables: dict[str, Path] = {TABLE: parquet}
+    work: list[tuple[Any, Schema]] = [(case, SCHEMA) for case in ALL_CASES]
+    if release is not None:
+        release_tables, cases = release_cases(release.resolve())
+        tables.update(release_tables)
+        work += [(case, case.schema) for case in cases]
+    with Engine(tables, memory_limit="1GB", threads=1, time_limit_ms=60000) as engine:
+        planned = [plan_case(case, schema, engine) for case, schema in work]
+    return {
+        "tables": {name: str(path) for name, path in tables.items()},
+        "release": None if release is None else str(release.resolve()),
+        "sqlglot": sqlglot.__version__,
+        "cases": planned,
+    }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, help="écrire le plan ici (défaut : temporaire)")
     parser.add_argument("--run", action="store_true", help="puis lancer bench/spark_run.py")
+    parser.add_argument(
+        "--release", type=Path, help="aussi les jeux d'une release (ex. var/current)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="ardoise-spark-") as tmp:
         out = args.out or Path(tmp) / "plan.json"  # the Parquet file stays beside the plan
         parquet = write_schools(out.resolve().parent / "schools.parquet")
-        plan = build_plan(parquet)
+        if args.release is not None and not (args.release / "manifest.json").is_file():
+            print(f"bench-spark : pas de release dans {args.release}", file=sys.stderr)
+            return 2
+        plan = build_plan(parquet, args.release)
         out.write_text(json.dumps(plan, ensure_ascii=False), encoding="utf-8")
         if not args.run:
             print(json.dumps({"plan": str(out), "cases": len(plan["cases"])}))

@@ -4,13 +4,17 @@ Standard library only: the main venv (which runs DuckDB) and ``.venv-spark`` (wh
 pyspark) both import it. Cells reach it in plain JSON form (``plain``): dates and
 date-times as tagged strings, structs as dicts, decimals as floats.
 
-Two normalisations, and only these, stand between the two engines' rows:
+Three normalisations, and only these, stand between the two engines' rows:
 
 - a case without ``order_by`` has no defined row order in SQL: both sides are sorted
   before comparing (ODSQL pages without ``order_by`` follow the file order in DuckDB,
   ``preserve_insertion_order``; Spark promises nothing of the kind);
 - floats are equal within a relative tolerance of 1e-9 (the two engines sum, average and
-  compute trigonometry in their own order; the last bits may differ).
+  compute trigonometry in their own order; the last bits may differ);
+- an instant (a ``TIMESTAMPTZ`` column of a release) is written as its UTC wall time:
+  DuckDB's client gives it as an aware ``datetime``, pyspark's as a naive one in the
+  process's zone (UTC: ``bench/spark_run.py`` sets ``TZ``). A naive date-time (the
+  fixture's ``TIMESTAMP``) is left as it is.
 
 Everything else must be equal as is: NULLs, types as JSON sees them, strings.
 """
@@ -21,7 +25,7 @@ import json
 import math
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -38,8 +42,13 @@ def plain(value: Any) -> Any:
     {'datetime': '2023-01-05T08:30:00'}
     >>> plain({"lon": Decimal("4.5"), "lat": [1, None]})
     {'lon': 4.5, 'lat': [1, None]}
+    >>> from datetime import timedelta, timezone
+    >>> plain(datetime(2022, 5, 27, 0, 0, tzinfo=timezone(timedelta(hours=2))))
+    {'datetime': '2022-05-26T22:00:00'}
     """
     if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
         return {"datetime": value.isoformat()}
     if isinstance(value, date):
         return {"date": value.isoformat()}

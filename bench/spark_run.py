@@ -127,6 +127,22 @@ def without(spark: SparkSession, entry: dict[str, Any]) -> dict[str, str]:
     return found
 
 
+def by_source(cases: list[dict[str, Any]], lines: list[dict[str, Any]]) -> dict[str, Any]:
+    """Cases, runs and equal results of the case table and of a release, apart."""
+
+    def source(case_id: str) -> str:
+        return "release" if case_id.startswith("release:") else "table"
+
+    found: dict[str, Counter[str]] = {}
+    for entry in cases:
+        found.setdefault(source(entry["id"]), Counter())["cases"] += 1
+    for line in lines:
+        counts = found[source(line["id"])]
+        counts["run"] += 1
+        counts["equal"] += bool(line["equal"])
+    return {name: dict(counts) for name, counts in found.items()}
+
+
 def main(plan_path: str) -> int:
     plan = json.loads(Path(plan_path).read_text(encoding="utf-8"))
     started = time.perf_counter()
@@ -173,6 +189,8 @@ def main(plan_path: str) -> int:
         ),
         "cases_needing_rule": dict(needed),
         "cases_per_udf": dict(udfs),
+        "by_source": by_source(plan["cases"], lines),
+        "release": plan.get("release"),
         "skipped": sum(skipped.values()),
         "skipped_reasons": dict(skipped),
         "sorted_both_sides": sum(1 for line in lines if line.get("sorted_both_sides")),

@@ -42,12 +42,15 @@ def _load(name: str) -> ModuleType:
 compare_mod = _load("spark_compare")
 dialect = _load("spark_dialect")
 cases_mod = _load("spark_cases")
+release_mod = _load("spark_release")
 RUNNABLE = [c for c in ALL_CASES if "error" not in c.expected]
 # DuckDB functions Spark does not have (or has with another meaning): none may reach Spark
 DUCKDB_ONLY = ("LIST_EXTRACT", "LIST_FILTER", "TIMEZONE", "QUANTILE_CONT", "ISODOW", "STRFTIME")
 
 
-@pytest.mark.parametrize("module", [compare_mod, dialect, cases_mod], ids=lambda m: m.__name__)
+@pytest.mark.parametrize(
+    "module", [compare_mod, dialect, cases_mod, release_mod], ids=lambda m: m.__name__
+)
 def test_bench_docstring_examples(module: ModuleType) -> None:
     failed, attempted = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert attempted > 0 and failed == 0
@@ -97,3 +100,30 @@ def test_isodow_is_not_sqlglots_off_by_one() -> None:
     tree = dialect.sqlglot.parse_one("SELECT ISODOW(d) FROM t", read="duckdb")
     assert "DAYOFWEEK" in tree.sql(dialect="spark")  # sqlglot alone: the formula above
     assert dialect.for_spark(tree)[0] == "SELECT (WEEKDAY(d) + 1) FROM t"
+
+
+def test_release_queries_compile_and_keep_rows(engine: Engine) -> None:
+    """The queries written from a schema (``--release``) compile, and their answer is
+    defined: each is a single row, or ordered by every field it shows."""
+    from .conftest import SCHEMA
+
+    written = release_mod.queries(SCHEMA)
+    assert set(written) == {"count", "records", "group", "search", "stats", "year"}
+    for kind, request in written.items():
+        compiled = compile_records(request, SCHEMA, now=NOW)
+        rows = engine.run(compiled).rows
+        assert rows, kind
+        tree = cases_mod.inline(compiled)
+        assert engine.fetch(tree.sql(dialect="duckdb"), {}).rows == rows
+        if kind in ("records", "group", "year"):
+            assert tree.args.get("order") is not None, kind
+
+
+def test_an_instant_is_compared_in_utc_a_naive_time_as_is() -> None:
+    from datetime import UTC, datetime, timedelta, timezone
+
+    paris = timezone(timedelta(hours=2))
+    aware = compare_mod.plain([datetime(2022, 5, 27, 0, 0, tzinfo=paris)])
+    assert aware == compare_mod.plain([datetime(2022, 5, 26, 22, 0)])
+    assert aware == compare_mod.plain([datetime(2022, 5, 26, 22, 0, tzinfo=UTC)])
+    assert aware != compare_mod.plain([datetime(2022, 5, 27, 0, 0)])
