@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -46,11 +47,32 @@ from ardoise.odsql.errors import QueryError  # noqa: E402
 from ardoise.odsql.schema import Schema  # noqa: E402
 from ardoise.query.compile import compile_records  # noqa: E402
 from ardoise.query.engine import Engine  # noqa: E402
-from ardoise.query.model import CompiledQuery  # noqa: E402
+from ardoise.query.model import CompiledQuery, RecordsQuery  # noqa: E402
 from tests.query.conftest import SCHEMA, TABLE, write_schools  # noqa: E402
 from tests.query.test_cases import ALL_CASES, NOW, Case  # noqa: E402
+from tests.query.test_v1_cases import CASES as V1_CASES  # noqa: E402
+from tests.query.test_v1_cases import v1_query  # noqa: E402
 
 SPARK_PYTHON = ROOT / ".venv-spark" / "bin" / "python"
+
+
+@dataclass(frozen=True)
+class V1Case:
+    """A case of ``tests/query/cases/v1.cases``: v1 parameters, translated to ODSQL by
+    ``ardoise.query.v1`` as the v1 API does, then compiled like the others."""
+
+    case: Case
+
+    @property
+    def id(self) -> str:
+        return self.case.id  # "v1:…"
+
+    @property
+    def expected(self) -> dict[str, Any]:
+        return self.case.expected
+
+    def query(self) -> RecordsQuery:
+        return v1_query(self.case, SCHEMA)[0]
 
 
 def literal(value: Any) -> exp.Expression:
@@ -113,7 +135,7 @@ def _spark_or_error(tree: exp.Expression, *, without: Collection[str]) -> dict[s
         return {"error": str(err).splitlines()[0][:200]}
 
 
-def plan_case(case: Case | ReleaseCase, schema: Schema, engine: Engine) -> dict[str, Any]:
+def plan_case(case: Case | V1Case | ReleaseCase, schema: Schema, engine: Engine) -> dict[str, Any]:
     """One entry of the plan: the Spark SQL and the DuckDB rows, or why it is skipped."""
     entry: dict[str, Any] = {"id": case.id}
     if "error" in case.expected:
@@ -149,6 +171,7 @@ def build_plan(parquet: Path, release: Path | None = None) -> dict[str, Any]:
     """The case table over the fixture, then (``release``) the queries of a real release."""
     tables: dict[str, Path] = {TABLE: parquet}
     work: list[tuple[Any, Schema]] = [(case, SCHEMA) for case in ALL_CASES]
+    work += [(V1Case(case), SCHEMA) for case in V1_CASES]
     if release is not None:
         release_tables, cases = release_cases(release.resolve())
         tables.update(release_tables)

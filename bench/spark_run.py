@@ -128,10 +128,12 @@ def without(spark: SparkSession, entry: dict[str, Any]) -> dict[str, str]:
 
 
 def by_source(cases: list[dict[str, Any]], lines: list[dict[str, Any]]) -> dict[str, Any]:
-    """Cases, runs and equal results of the case table and of a release, apart."""
+    """Cases, runs and equal results of the ODSQL case table, the v1 cases and a release,
+    apart."""
 
     def source(case_id: str) -> str:
-        return "release" if case_id.startswith("release:") else "table"
+        prefix = case_id.partition(":")[0]
+        return prefix if prefix in ("release", "v1") else "table"
 
     found: dict[str, Counter[str]] = {}
     for entry in cases:

@@ -12,6 +12,7 @@ import re
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import duckdb
 import pytest
@@ -21,7 +22,7 @@ from ardoise.query.compile import compile_records
 from ardoise.query.engine import Engine
 
 from .conftest import SCHOOLS
-from .test_cases import ALL_CASES, NOW, Case
+from .test_cases import ALL_CASES, NOW
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 
@@ -44,6 +45,7 @@ dialect = _load("spark_dialect")
 cases_mod = _load("spark_cases")
 release_mod = _load("spark_release")
 RUNNABLE = [c for c in ALL_CASES if "error" not in c.expected]
+V1_RUNNABLE = [cases_mod.V1Case(c) for c in cases_mod.V1_CASES if "error" not in c.expected]
 # DuckDB functions Spark does not have (or has with another meaning): none may reach Spark
 DUCKDB_ONLY = ("LIST_EXTRACT", "LIST_FILTER", "TIMEZONE", "QUANTILE_CONT", "ISODOW", "STRFTIME")
 
@@ -60,8 +62,8 @@ def test_the_table_has_cases_to_run() -> None:
     assert len(RUNNABLE) >= 150
 
 
-@pytest.mark.parametrize("case", RUNNABLE, ids=[c.id for c in RUNNABLE])
-def test_inlined_parameters_keep_duckdbs_rows(case: Case, schema: Schema, engine: Engine) -> None:
+@pytest.mark.parametrize("case", RUNNABLE + V1_RUNNABLE, ids=[c.id for c in RUNNABLE + V1_RUNNABLE])
+def test_inlined_parameters_keep_duckdbs_rows(case: Any, schema: Schema, engine: Engine) -> None:
     compiled = compile_records(case.query(), schema, now=NOW)
     tree = cases_mod.inline(compiled)
     assert "$" not in tree.sql(dialect="duckdb")
