@@ -164,7 +164,47 @@ def plan_case(case: Case | V1Case | ReleaseCase, schema: Schema, engine: Engine)
         entry["without"] = {"sqlglot": _spark_or_error(tree, without=dialect.RULES)}
         for rule in rules:
             entry["without"][rule] = _spark_or_error(tree, without=(rule,))
+    inlined = engine.fetch(tree.sql(dialect="duckdb"), {})
+    entry["inline_same_on_duckdb"] = [plain(list(r)) for r in inlined.rows] == entry["duckdb_rows"]
+    if entry["ordered"]:
+        entry.update(_keyed(tree, engine, len(entry["duckdb_rows"])))
     return entry
+
+
+def keyed(tree: exp.Expression) -> tuple[exp.Expression, int]:
+    """``tree`` with its ORDER BY keys appended to the row (``__k0``…), to tell a
+    different order from another order among tied rows; a key naming a select alias is
+    that select's expression.
+
+    >>> t, n = keyed(sqlglot.parse_one("SELECT a, COUNT(*) AS n FROM t GROUP BY a ORDER BY n DESC, a", read="duckdb"))
+    >>> t.sql(dialect="duckdb"), n
+    ('SELECT a, COUNT(*) AS n, COUNT(*) AS __k0, a AS __k1 FROM t GROUP BY a ORDER BY n DESC, a', 2)
+    """
+    tree = tree.copy()
+    aliases = {e.alias: e.this for e in tree.expressions if isinstance(e, exp.Alias)}
+    keys = [o.this for o in tree.args["order"].expressions]
+    for i, key in enumerate(keys):
+        named = aliases.get(key.name) if isinstance(key, exp.Column) and not key.table else None
+        tree.select(exp.alias_((named or key).copy(), f"__k{i}"), copy=False)
+    return tree, len(keys)
+
+
+def _keyed(tree: exp.Expression, engine: Engine, rows: int) -> dict[str, Any]:
+    limit = tree.args.get("limit")
+    count = limit.expression if limit is not None else None
+    cut = isinstance(count, exp.Literal) and rows == int(count.name)
+    try:
+        with_keys, keys = keyed(tree)
+        spark_sql = for_spark(with_keys)[0]
+        duck = engine.fetch(with_keys.sql(dialect="duckdb"), {}).rows
+    except (SqlglotError, QueryError) as err:
+        return {"keyed_error": str(err).splitlines()[0][:200]}
+    return {
+        "keyed_sql": spark_sql,
+        "keys": keys,
+        "cut": cut,  # LIMIT reached: the last tied rows may be others, equally right
+        "duckdb_keyed_rows": [plain(list(r)) for r in duck],
+    }
 
 
 def build_plan(parquet: Path, release: Path | None = None) -> dict[str, Any]:

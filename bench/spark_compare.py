@@ -136,3 +136,40 @@ def strip_accents(text: str | None) -> str | None:
         return None
     kept = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
     return unicodedata.normalize("NFC", kept)
+
+
+def same_up_to_ties(
+    duck: list[list[Any]], spark: list[list[Any]], *, keys: int, cut: bool
+) -> Verdict:
+    """Rows whose last ``keys`` cells are their ORDER BY keys: equal when both engines give
+    the same keys in the same order and, within each run of equal keys (rows SQL leaves in
+    no order), the same rows in any order. When the LIMIT was reached (``cut``), the last
+    run may hold other tied rows: any of them is a right answer.
+
+    >>> a = [["x", 1], ["y", 1], ["z", 2]]
+    >>> same_up_to_ties(a, [["y", 1], ["x", 1], ["z", 2]], keys=1, cut=False)
+    Verdict(equal=True, why=None)
+    >>> same_up_to_ties(a, [["x", 1], ["z", 2], ["y", 1]], keys=1, cut=False).why
+    'clé de tri, ligne 2 : DuckDB [1], Spark [2]'
+    >>> same_up_to_ties([["x", 1], ["y", 2]], [["x", 1], ["w", 2]], keys=1, cut=True).equal
+    True
+    >>> same_up_to_ties([["x", 1], ["y", 2]], [["x", 1], ["w", 2]], keys=1, cut=False).equal
+    False
+    """
+    if len(duck) != len(spark):
+        return Verdict(False, f"{len(duck)} lignes pour DuckDB, {len(spark)} pour Spark")
+    for i, (a, b) in enumerate(zip(duck, spark, strict=True), start=1):
+        if not same(a[-keys:], b[-keys:]):
+            shown = (json.dumps(r[-keys:], ensure_ascii=False) for r in (a, b))
+            return Verdict(False, "clé de tri, ligne {} : DuckDB {}, Spark {}".format(i, *shown))
+    starts = [
+        i for i in range(len(duck)) if i == 0 or not same(duck[i][-keys:], duck[i - 1][-keys:])
+    ]
+    for n, start in enumerate(starts):
+        end = starts[n + 1] if n + 1 < len(starts) else len(duck)
+        if end == len(duck) and cut:
+            break
+        verdict = compare(duck[start:end], spark[start:end], ordered=False)
+        if not verdict.equal:
+            return Verdict(False, f"ex aequo des lignes {start + 1} à {end} : {verdict.why}")
+    return Verdict(True)

@@ -21,7 +21,7 @@ from ardoise.odsql.schema import Schema
 from ardoise.query.compile import compile_records
 from ardoise.query.engine import Engine
 
-from .conftest import SCHOOLS
+from .conftest import SCHEMA, SCHOOLS
 from .test_cases import ALL_CASES, NOW
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
@@ -107,8 +107,6 @@ def test_isodow_is_not_sqlglots_off_by_one() -> None:
 def test_release_queries_compile_and_keep_rows(engine: Engine) -> None:
     """The queries written from a schema (``--release``) compile, and their answer is
     defined: each is a single row, or ordered by every field it shows."""
-    from .conftest import SCHEMA
-
     written = release_mod.queries(SCHEMA)
     assert set(written) == {"count", "records", "group", "search", "stats", "year"}
     for kind, request in written.items():
@@ -129,3 +127,35 @@ def test_an_instant_is_compared_in_utc_a_naive_time_as_is() -> None:
     assert aware == compare_mod.plain([datetime(2022, 5, 26, 22, 0)])
     assert aware == compare_mod.plain([datetime(2022, 5, 26, 22, 0, tzinfo=UTC)])
     assert aware != compare_mod.plain([datetime(2022, 5, 27, 0, 0)])
+
+
+def test_ties_are_the_only_order_forgiven() -> None:
+    same_up_to_ties = compare_mod.same_up_to_ties
+    duck = [["a", 210], ["b", 210], ["c", 300]]
+    assert same_up_to_ties(duck, [["b", 210], ["a", 210], ["c", 300]], keys=1, cut=False).equal
+    # another row in a tie that LIMIT did not cut, or keys out of order: a difference
+    assert not same_up_to_ties(duck, [["b", 210], ["z", 210], ["c", 300]], keys=1, cut=False).equal
+    assert not same_up_to_ties(duck, [["c", 300], ["a", 210], ["b", 210]], keys=1, cut=False).equal
+
+
+def _ordered(case: Any) -> bool:
+    return "ORDER BY" in compile_records(case.query(), SCHEMA, now=NOW).sql
+
+
+ORDERED = [c for c in RUNNABLE + V1_RUNNABLE if _ordered(c)]
+
+
+def test_many_cases_are_ordered() -> None:
+    assert len(ORDERED) >= 40
+
+
+@pytest.mark.parametrize("case", ORDERED, ids=[c.id for c in ORDERED])
+def test_keys_appended_keep_the_rows(case: Any, schema: Schema, engine: Engine) -> None:
+    """The ORDER BY keys appended to an ordered case's row change neither its rows nor
+    their order (DuckDB); and the keyed query transpiles."""
+    tree = cases_mod.inline(compile_records(case.query(), schema, now=NOW))
+    with_keys, keys = cases_mod.keyed(tree)
+    rows = [list(r) for r in engine.fetch(tree.sql(dialect="duckdb"), {}).rows]
+    keyed = [list(r) for r in engine.fetch(with_keys.sql(dialect="duckdb"), {}).rows]
+    assert [r[:-keys] for r in keyed] == rows
+    dialect.for_spark(with_keys)
