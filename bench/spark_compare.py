@@ -4,11 +4,14 @@ Standard library only: the main venv (which runs DuckDB) and ``.venv-spark`` (wh
 pyspark) both import it. Cells reach it in plain JSON form (``plain``): dates and
 date-times as tagged strings, structs as dicts, decimals as floats.
 
-Three normalisations, and only these, stand between the two engines' rows:
+Four normalisations, and only these, stand between the two engines' rows:
 
 - a case without ``order_by`` has no defined row order in SQL: both sides are sorted
   before comparing (ODSQL pages without ``order_by`` follow the file order in DuckDB,
   ``preserve_insertion_order``; Spark promises nothing of the kind);
+- in a case with ``order_by``, rows tied on its keys have no defined order either: when
+  the rows differ, the case is judged again with its keys appended to each row
+  (``same_up_to_ties``, the keys computed by ``bench/spark_cases.py``);
 - floats are equal within a relative tolerance of 1e-9 (the two engines sum, average and
   compute trigonometry in their own order; the last bits may differ);
 - an instant (a ``TIMESTAMPTZ`` column of a release) is written as its UTC wall time:
