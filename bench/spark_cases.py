@@ -1,20 +1,25 @@
 """``make bench-spark``, first half (main venv): the ODSQL case table compiled, run on
 DuckDB and transpiled to Spark SQL with sqlglot (issue #17, « au-delà d'une machine »).
 
-Every case of ``tests/query/cases/*.odsql`` is compiled by ``ardoise.query`` exactly as
-the API compiles it, then run by ``ardoise.query.engine.Engine`` over the 30-school
-fixture Parquet (``tests/query/conftest.py``): those are the DuckDB rows. For Spark, the
-bound parameters (``$p0``…) are written into the statement as typed literals (a float
-stays a DOUBLE, a date a DATE, a polygon's edges a list of structs: what DuckDB binds),
-and sqlglot transpiles it (``read="duckdb", write="spark"``, unsupported constructs
-raise instead of being written approximately). The statement with its literals is run on
-DuckDB too, so that a difference from the inlining itself shows as such.
+Every case of ``tests/query/cases/*.odsql`` and of ``v1.cases`` (v1 parameters, through
+``ardoise.query.v1``) is compiled by ``ardoise.query`` exactly as the API compiles it,
+then run by ``ardoise.query.engine.Engine`` over the 30-school fixture Parquet
+(``tests/query/conftest.py``): those are the DuckDB rows. ``--release DIR`` adds queries
+written from the schemas of a real release, over its Parquet (``bench/spark_release.py``).
+For Spark, the bound parameters (``$p0``…) are written into the statement as typed
+literals (a float stays a DOUBLE, a date a DATE, a polygon's edges a list of structs:
+what DuckDB binds), and sqlglot transpiles it (``read="duckdb", write="spark"``,
+unsupported constructs raise instead of being written approximately), with the rules of
+``bench/spark_dialect.py``. The statement with its literals is run on DuckDB too, so
+that a difference from the inlining itself shows as such; an ordered case also gets its
+query with the ORDER BY keys appended, to judge ties.
 
 The plan (JSON) goes to ``bench/spark_run.py``, which ``.venv-spark`` runs on a local
-Spark session over the same Parquet file and which prints the JSON lines. Cases that
+Spark session over the same Parquet files and which prints the JSON lines. Cases that
 cannot go to Spark stay in the plan with their reason, so that they are counted.
 
     PYTHONPATH=src .venv/bin/python bench/spark_cases.py [--out plan.json] [--run]
+        [--release var/current]
 """
 
 from __future__ import annotations

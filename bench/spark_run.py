@@ -180,15 +180,18 @@ def main(plan_path: str) -> int:
         spark.read.parquet(path).createOrReplaceTempView(table)
     startup_ms = (time.perf_counter() - started) * 1000
     lines, skipped = [], Counter()
-    for entry in plan["cases"]:
-        if "skip" in entry:
-            skipped[entry["skip"]] += 1
-            print(json.dumps({"id": entry["id"], "skipped": entry["skip"]}, ensure_ascii=False))
-            continue
-        line = run_case(spark, entry)
-        lines.append(line)
-        print(json.dumps(line, ensure_ascii=False), flush=True)
-    spark.stop()
+    try:
+        for entry in plan["cases"]:
+            if "skip" in entry:
+                skipped[entry["skip"]] += 1
+                skip = {"id": entry["id"], "skipped": entry["skip"]}
+                print(json.dumps(skip, ensure_ascii=False))
+                continue
+            line = run_case(spark, entry)
+            lines.append(line)
+            print(json.dumps(line, ensure_ascii=False), flush=True)
+    finally:
+        spark.stop()  # the JVM goes with the session, even after a failure
     equal = sum(1 for line in lines if line["equal"])
     rewritten = Counter(rule for line in lines for rule in line.get("rewrites", ()))
     udfs = Counter(udf for line in lines for udf in line.get("udfs", ()))
