@@ -10,9 +10,15 @@ PYTHON="${PYTHON:-python3}"
 java_major() {
   java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n 1
 }
-if ! command -v java >/dev/null 2>&1 || [ "$(java_major)" -lt 17 ]; then
+major="$(command -v java >/dev/null 2>&1 && java_major || true)"
+if [ -z "$major" ] || [ "$major" -lt 17 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless
+  major="$(java_major || true)"
+  if [ -z "$major" ] || [ "$major" -lt 17 ]; then
+    echo "bench-spark : pyspark 4 demande Java 17 ou plus (trouvé : ${major:-aucun})" >&2
+    exit 1
+  fi
 fi
 if [ ! -x .venv-spark/bin/python ] || ! .venv-spark/bin/python -c 'import pyspark' 2>/dev/null; then
   "$PYTHON" -m venv .venv-spark
