@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install run test test-deploy release bench lint typecheck clean assets chromium
+.PHONY: install run test test-deploy release bench lint typecheck clean assets chromium bench-spark
 
 install: $(VENV)/.installed node_modules/.installed
 install: assets chromium  # dashboard: hashed front-end assets; browser of its tests
@@ -73,6 +73,11 @@ bench: install  ## benchmarks; each prints JSON lines (API: wrk + Datasette in .
 	@command -v nginx >/dev/null || (apt-get update && apt-get install -y nginx) \
 		|| echo "nginx non installé : bench/cached.py ne peut pas le mesurer"
 	$(BIN)/python bench/cached.py $(BENCH_CACHED_ARGS)
+
+bench-spark: install  ## ODSQL case table on DuckDB and on a local Spark via sqlglot (not in CI)
+	bash scripts/spark-tools.sh
+	$(BIN)/python bench/spark_cases.py --run \
+		$$(test -e var/current/manifest.json && echo --release var/current) $(BENCH_SPARK_ARGS)
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -28,6 +28,7 @@ from ardoise.odsql.schema import Schema
 from ardoise.query import v1
 from ardoise.query.compile import compile_records
 from ardoise.query.engine import Engine
+from ardoise.query.model import RecordsQuery
 from tests.query.test_cases import NOW, Case, load, outcome, regenerate
 
 CASES_FILE = Path(__file__).parent / "cases" / "v1.cases"
@@ -38,25 +39,32 @@ def _prefixed(case: Case, prefix: str) -> dict[str, list[str]]:
     return {k[len(prefix) :]: v for k, v in case.inputs.items() if k.startswith(prefix)}
 
 
-def observe(case: Case, schema: Schema, engine: Engine) -> dict[str, Any]:
-    """What the v1 translation and the query layer do with ``case``, as data."""
+def v1_query(case: Case, schema: Schema) -> tuple[RecordsQuery, dict[str, Any]]:
+    """The ODSQL query the v1 parameters of ``case`` become, and its window if any
+    (also used by bench/spark_cases.py, which runs the v1 cases on Spark)."""
     one = {k: v[-1] for k, v in case.inputs.items()}
     out: dict[str, Any] = {}
+    query = v1.records_query(
+        schema,
+        q=one.get("q"),
+        sort=case.inputs.get("sort"),
+        refine=_prefixed(case, "refine."),
+        exclude=_prefixed(case, "exclude."),
+        distance=one.get("geofilter.distance"),
+        polygon=one.get("geofilter.polygon"),
+    )
+    query = replace(query, select=one.get("select"), limit=int(one.get("limit", 100)))
+    if "rows" in one or "start" in one:
+        rows, start = v1.window(one.get("rows"), one.get("start"))
+        out["window"] = [rows, start]
+        query = replace(query, limit=rows, offset=start)
+    return query, out
+
+
+def observe(case: Case, schema: Schema, engine: Engine) -> dict[str, Any]:
+    """What the v1 translation and the query layer do with ``case``, as data."""
     try:
-        query = v1.records_query(
-            schema,
-            q=one.get("q"),
-            sort=case.inputs.get("sort"),
-            refine=_prefixed(case, "refine."),
-            exclude=_prefixed(case, "exclude."),
-            distance=one.get("geofilter.distance"),
-            polygon=one.get("geofilter.polygon"),
-        )
-        query = replace(query, select=one.get("select"), limit=int(one.get("limit", 100)))
-        if "rows" in one or "start" in one:
-            rows, start = v1.window(one.get("rows"), one.get("start"))
-            out["window"] = [rows, start]
-            query = replace(query, limit=rows, offset=start)
+        query, out = v1_query(case, schema)
         if query.where is not None:
             out["where"] = " and ".join(query.where_clauses)
         if query.order_by is not None:
