@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import yaml
 
@@ -56,3 +58,20 @@ def test_every_type_source_names_the_declared_type(path: object) -> None:
     descriptor = parse_descriptor(yaml.safe_load(path.read_text("utf-8")))  # type: ignore[attr-defined]
     for f in descriptor.fields:
         assert not f.type_source or f.type_source.startswith(f"{f.type} : "), f.name
+
+
+def test_a_published_copy_with_a_stray_key_stays_servable(tmp_path: Path) -> None:
+    """A release published before a descriptor was quoted keeps a field whose unquoted
+    comma made a stray key: a producer's descriptor like it is refused, the release's copy
+    is read (every published release stays servable, a rollback to it included)."""
+    from ardoise.catalog.loader import load_descriptor, load_published
+    from ardoise.errors import CatalogError
+
+    text = (DESCRIPTORS_DIR / "fr-en-ips-ecoles-ap2022.yaml").read_text("utf-8")
+    raw = yaml.safe_load(text)
+    raw["fields"][2]["pas le code INSEE)."] = None  # what the cut flow mapping read as
+    copy = tmp_path / "fr-en-ips-ecoles-ap2022.yaml"
+    copy.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), "utf-8")
+    with pytest.raises(CatalogError, match=r"clé inconnue 'pas le code INSEE\).'"):
+        load_descriptor(copy)
+    assert load_published(copy) == load_descriptor(DESCRIPTORS_DIR / copy.name)

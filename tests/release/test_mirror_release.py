@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -161,4 +162,8 @@ def test_titles_come_from_the_portal_export(mirror_dir: Path) -> None:
 def test_unchanged_mirror_publishes_nothing(real_release: tuple[Settings, BuildResult]) -> None:
     settings, first = real_release
     again = build_release(settings)
+    if again.published and not first.release_id.startswith(f"{datetime.now(UTC):%Y%m%d}T"):
+        # the suite ran across midnight (UTC): the daily service datasets (the usage days,
+        # the register's snapshot) changed with the day; the mirror did not: once more
+        first, again = again, build_release(settings)
     assert not again.published and again.release_id == first.release_id

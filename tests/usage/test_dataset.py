@@ -9,6 +9,7 @@ import io
 import json
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from starlette.testclient import TestClient
 
 from ardoise.release.build import build_release
@@ -22,6 +23,15 @@ from tests.fixtures import fake_referential
 E = "/api/explore/v2.1/catalog"
 TODAY = datetime.now(UTC).date()
 D1, D2 = (TODAY - timedelta(days=2)).isoformat(), (TODAY - timedelta(days=1)).isoformat()
+
+
+@pytest.fixture(autouse=True)
+def _today() -> None:
+    """The days of each test, from its own start: a suite that runs across midnight (UTC)
+    would otherwise count « today » as a complete day."""
+    global TODAY, D1, D2
+    TODAY = datetime.now(UTC).date()
+    D1, D2 = (TODAY - timedelta(days=2)).isoformat(), (TODAY - timedelta(days=1)).isoformat()
 
 
 def _count(settings: Settings, day: str, dataset: str, surface: str, calls: int) -> None:

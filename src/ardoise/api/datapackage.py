@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request
 
 from ardoise.api.deps import CurrentRelease
 from ardoise.api.jsonresponse import JSONBytes
-from ardoise.catalog.loader import load_descriptor
+from ardoise.catalog.loader import load_published
 from ardoise.errors import ReleaseNotFound
 from ardoise.query.release import ServedRelease
 from ardoise.query.sql_run import reader_grant
@@ -32,7 +32,7 @@ def datapackage_of(release_dir: Path) -> dict[str, Any]:
         data: dict[str, Any] = json.loads(path.read_text("utf-8"))
         return data
     manifest = Manifest.read(release_dir / "manifest.json")
-    descriptors = {p.stem: load_descriptor(p) for p in (release_dir / "catalog").glob("*.yaml")}
+    descriptors = {p.stem: load_published(p) for p in (release_dir / "catalog").glob("*.yaml")}
     return release_datapackage(release_dir, manifest, descriptors)
 
 

@@ -56,13 +56,16 @@ def _sentence(value: Any) -> str:
     return str(value).strip()
 
 
-def parse_descriptor(raw: Mapping[str, Any], origin: str = "<descripteur>") -> Dataset:
-    """Build a :class:`Dataset` from a YAML mapping; raise CatalogError naming what is wrong."""
+def parse_descriptor(
+    raw: Mapping[str, Any], origin: str = "<descripteur>", *, strict: bool = True
+) -> Dataset:
+    """Build a :class:`Dataset` from a YAML mapping; raise CatalogError naming what is wrong
+    (``strict=False``: keys no descriptor knows are ignored, see :func:`load_published`)."""
     missing = [k for k in _REQUIRED if k not in raw]
     if missing:
         stray = "".join(f" ; {p}" for p in unknown_top_keys(raw, origin))  # "titel" for "title"
         raise CatalogError(f"{origin} : clés obligatoires absentes : {', '.join(missing)}{stray}")
-    problems: list[str] = unknown_keys(raw, origin)
+    problems: list[str] = unknown_keys(raw, origin) if strict else []
     if problems:
         raise CatalogError("Descripteur invalide :\n  - " + "\n  - ".join(problems))
     fields = _fields(raw["fields"], origin, problems)
@@ -216,15 +219,24 @@ def _dataset(
     )
 
 
-def load_descriptor(path: Path) -> Dataset:
+def load_descriptor(path: Path, *, strict: bool = True) -> Dataset:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise CatalogError(f"{path.name} : lecture impossible ({exc})") from exc
-    ds = parse_descriptor(read_yaml(text, path.name), origin=path.name)
+    ds = parse_descriptor(read_yaml(text, path.name), origin=path.name, strict=strict)
     if path.stem != ds.id:
         raise CatalogError(f"{path.name} : le fichier doit s'appeler {ds.id}.yaml")
     return ds
+
+
+def load_published(path: Path) -> Dataset:
+    """A descriptor as a release keeps it (``<release>/catalog/<id>.yaml``): it was checked
+    when the release was published, so keys this code does not know are ignored — a key
+    added later, or the stray keys of a flow mapping cut at an unquoted comma in releases
+    published before the descriptor was quoted. Every published release stays servable
+    (a rollback to it included); a producer's descriptor is read strictly."""
+    return load_descriptor(path, strict=False)
 
 
 @cache

@@ -30,7 +30,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ardoise.catalog.loader import load_descriptor
+from ardoise.catalog.loader import load_published
 from ardoise.errors import CatalogError
 from ardoise.indicators import coverage, filters
 from ardoise.indicators.aggregations import AGGREGATIONS, sql_filters
@@ -149,7 +149,7 @@ def _inputs(
         if not path.is_file() or not descriptor.is_file():
             continue
         try:
-            dataset = load_descriptor(descriptor)
+            dataset = load_published(descriptor)
         except CatalogError:
             continue
         cols = conn.execute(

@@ -21,7 +21,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ardoise.catalog.loader import load_descriptor
+from ardoise.catalog.loader import load_published
 from ardoise.catalog.model import Dataset
 from ardoise.errors import ArdoiseError, ConfigError, DatasetNotFound, NoRelease, ReleaseCorrupt
 from ardoise.odsql.schema import Schema
@@ -120,7 +120,7 @@ class ServedRelease:
         for ds_id, entry in sorted(self.manifest.datasets.items()):
             if entry.parquet is None:
                 continue
-            dataset = load_descriptor(path / "catalog" / f"{ds_id}.yaml")
+            dataset = load_published(path / "catalog" / f"{ds_id}.yaml")
             views[ds_id] = DatasetView(
                 dataset, entry, Schema.from_dataset(dataset), path / entry.parquet.path
             )

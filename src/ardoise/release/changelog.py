@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 import duckdb
 
-from ardoise.catalog.loader import load_descriptor
+from ardoise.catalog.loader import load_published
 from ardoise.release.manifest import DatasetEntry, Manifest
 from ardoise.release.school_descriptors import DERIVED_IDS
 from ardoise.sql import quote_identifier as ident
@@ -109,7 +109,7 @@ def _sha(entry: DatasetEntry | None) -> str | None:
 
 def _key(release_dir: Path, dataset_id: str) -> tuple[str, ...]:
     path = release_dir / "catalog" / f"{dataset_id}.yaml"
-    return load_descriptor(path).key if path.is_file() else ()
+    return load_published(path).key if path.is_file() else ()
 
 
 def row_diff(before: Path, after: Path, key: tuple[str, ...], common: tuple[str, ...]) -> RowDiff:
