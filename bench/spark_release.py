@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ardoise.catalog.loader import load_descriptor
+from ardoise.catalog.loader import load_published
 from ardoise.odsql.schema import Schema
 from ardoise.query.model import RecordsQuery
 from ardoise.release.manifest import Manifest
@@ -100,7 +100,7 @@ def release_cases(release: Path) -> tuple[dict[str, Path], list[ReleaseCase]]:
             continue
         table = view_name(dataset_id)
         tables[table] = release / entry.parquet.path
-        dataset = load_descriptor(release / "catalog" / f"{dataset_id}.yaml")
+        dataset = load_published(release / "catalog" / f"{dataset_id}.yaml")
         schema = Schema.from_dataset(dataset, table)
         for kind, request in queries(schema).items():
             cases.append(ReleaseCase(f"release:{dataset_id}:{kind}", table, schema, request))
