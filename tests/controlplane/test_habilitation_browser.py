@@ -23,7 +23,6 @@ import httpx
 import pytest
 
 from ardoise.controlplane.database import make_engine, migrate
-from ardoise.dashboard.assets import TEST_ONLY, build_assets
 from ardoise.release.build import build_release
 from ardoise.scolarite import representatives, scopes
 from ardoise.scolarite.database import make_engine as registry_engine
@@ -33,7 +32,7 @@ from ardoise.settings import Settings
 from ardoise.transparence.render import french_datetime
 from ardoise.web.app import create_app
 from tests.controlplane.habilitation_world import DPO, PASSWORD, TECH, seed
-from tests.dashboard.browser import VIEWPORTS, chromium_path, serve
+from tests.dashboard.browser import VIEWPORTS, axe_script, chromium_path, serious_violations, serve
 from tests.fixtures import fake_referential
 from tests.identity import CLIENT_ID, CLIENT_SECRET, OidcProvider, SmtpSink, signin_settings
 from tests.scolarite.sample import NOW, PUPILS, identity_params, write_extract
@@ -153,8 +152,7 @@ def _parent_signs_in(page: Any, base: str, sub: str) -> None:
 
 @pytest.fixture
 def axe(fixture_settings: Settings) -> str:
-    assets = build_assets(fixture_settings.node_modules, fixture_settings.cache_dir / "static")
-    return (assets.directory / assets.names[next(iter(TEST_ONLY))]).read_text("utf-8")
+    return axe_script(fixture_settings)
 
 
 def _signs_out(page: Any, base: str, then: str) -> None:
@@ -172,13 +170,7 @@ def _fits(page: Any, axe: str) -> None:
     assert width[0] <= width[1], f"{page.url}: la page déborde ({width})"
     small = page.eval_on_selector_all(TOUCH, SMALL)
     assert small == [], f"{page.url}: cibles tactiles < 44 px {small}"
-    page.evaluate("src => { (0, eval)(src); }", axe)  # the CSP forbids inline scripts
-    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    serious = [
-        (v["id"], len(v["nodes"]))
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
+    serious = serious_violations(page, axe)
     assert serious == [], f"{page.url}: axe-core {serious}"
 
 

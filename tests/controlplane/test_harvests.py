@@ -5,11 +5,10 @@ same SHA-256), every run is journaled, a failing source is retried at the next p
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -24,8 +23,7 @@ from ardoise.controlplane.submissions import SubmissionState, list_submissions
 from ardoise.settings import Settings
 from tests.controlplane.jobs import validated
 from tests.controlplane.test_submissions import IPS, _edited_ips, _people, cp, published
-from tests.controlplane.test_submit_url import second_ardoise
-from tests.identity import free_port
+from tests.controlplane.test_submit_url import loopback, second_ardoise
 
 __all__ = ["cp", "published"]
 T0 = datetime(2026, 9, 1, 6, 0, tzinfo=UTC)
@@ -58,14 +56,8 @@ def serving(source: Source) -> Iterator[str]:
         def log_message(self, *_args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/ecoles.csv"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with loopback(Handler) as base:
+        yield f"{base}/ecoles.csv"
 
 
 def _versions(cp: Engine) -> int:

@@ -10,10 +10,14 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import uvicorn
 from fastapi import FastAPI
+
+from ardoise.dashboard.assets import TEST_ONLY, build_assets
+from ardoise.settings import Settings
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
 VIEWPORTS = {"mobile": (390, 844), "desktop": (1440, 900)}
@@ -25,6 +29,24 @@ def chromium_path() -> str | None:
         if found:
             return str(Path(found).resolve())
     return None
+
+
+def axe_script(settings: Settings) -> str:
+    """axe-core's source, served to tests only (``TEST_ONLY`` assets)."""
+    assets = build_assets(settings.node_modules, settings.cache_dir / "static")
+    return (assets.directory / assets.names[next(iter(TEST_ONLY))]).read_text("utf-8")
+
+
+def serious_violations(page: Any, axe: str) -> list[tuple[str, int]]:
+    """axe-core's serious or critical violations on ``page`` (rule id, how many nodes). The
+    pages' CSP forbids inline scripts: axe is evaluated instead."""
+    page.evaluate("src => { (0, eval)(src); }", axe)
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [
+        (v["id"], len(v["nodes"]))
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 def _free_port() -> int:

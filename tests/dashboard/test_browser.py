@@ -13,10 +13,9 @@ from typing import Any
 import httpx
 import pytest
 
-from ardoise.dashboard.assets import TEST_ONLY, build_assets
 from ardoise.settings import Settings
 from ardoise.web.app import create_app
-from tests.dashboard.browser import VIEWPORTS, chromium_path, serve
+from tests.dashboard.browser import VIEWPORTS, axe_script, chromium_path, serve
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,9 +59,7 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture(scope="module")
 def axe_source(dash_settings: Settings) -> str:
-    assets = build_assets(dash_settings.node_modules, dash_settings.cache_dir / "static")
-    name = next(k for k in TEST_ONLY)
-    return (assets.directory / assets.names[name]).read_text("utf-8")
+    return axe_script(dash_settings)
 
 
 def _twin(base: str, url: str) -> dict[str, Any]:

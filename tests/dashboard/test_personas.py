@@ -20,10 +20,9 @@ from typing import Any
 import httpx
 import pytest
 
-from ardoise.dashboard.assets import TEST_ONLY, build_assets
 from ardoise.settings import Settings
 from ardoise.web.app import create_app
-from tests.dashboard.browser import VIEWPORTS, chromium_path, serve
+from tests.dashboard.browser import VIEWPORTS, axe_script, chromium_path, serious_violations, serve
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 pytestmark = [pytest.mark.mirror, pytest.mark.slow]
@@ -52,8 +51,7 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture(scope="module")
 def axe_source(real_settings: Settings) -> str:
-    assets = build_assets(real_settings.node_modules, real_settings.cache_dir / "static")
-    return (assets.directory / assets.names[next(iter(TEST_ONLY))]).read_text("utf-8")
+    return axe_script(real_settings)
 
 
 class Walk:
@@ -85,13 +83,7 @@ class Walk:
             )
         width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
         assert width[0] <= width[1], f"{page.url}: la page déborde ({width})"
-        page.evaluate("src => { (0, eval)(src); }", self.axe)
-        result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-        serious = [
-            (v["id"], len(v["nodes"]))
-            for v in result["violations"]
-            if v["impact"] in ("serious", "critical")
-        ]
+        serious = serious_violations(page, self.axe)
         assert serious == [], f"{page.url}: axe-core {serious}"
         assert self.errors == [], self.errors
 

@@ -16,6 +16,7 @@ from ardoise.settings import Settings
 from ardoise.web import hits
 from ardoise.web.app import create_app
 from tests.fixtures import fake_referential
+from tests.web.test_metrics import _value
 
 RECORDS = "/api/explore/v2.1/catalog/datasets/test-ips-ecoles/records"
 URL = RECORDS + "?limit=3&where=uai%20like%20%22%25%22&order_by=uai"
@@ -81,14 +82,6 @@ def test_a_hit_is_the_stacks_answer_header_for_header(
             assert int(stack.headers["x-ratelimit-remaining"]) == remaining - 1
         assert client.head(URL).content == b""
         assert client.get(URL, headers={"If-None-Match": front.headers["etag"]}).status_code == 304
-
-
-def _value(text: str, name: str, **labels: str) -> float:
-    total = 0.0
-    for line in text.splitlines():
-        if line.startswith(name + "{") and all(f'{k}="{v}"' in line for k, v in labels.items()):
-            total += float(line.rsplit(" ", 1)[1])
-    return total
 
 
 def test_hits_are_counted_by_metrics_and_usage(

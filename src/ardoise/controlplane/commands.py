@@ -281,25 +281,25 @@ def create_account(
     console.print(f"[green]Compte {account.email} créé ({account.id}).[/]")
 
 
+def _set_active(email: str, active: bool) -> None:
+    _run(
+        lambda conn: accounts.set_active(
+            conn, OPERATOR, accounts.find_account(conn, email).id, active
+        )
+    )
+
+
 @accounts_app.command("desactiver")
 def deactivate_account(email: EmailArg) -> None:
     """Désactiver un compte : plus de connexion, ses sessions ouvertes sont refusées."""
-    _run(
-        lambda conn: accounts.set_active(
-            conn, OPERATOR, accounts.find_account(conn, email).id, False
-        )
-    )
+    _set_active(email, False)
     console.print(f"[green]Compte {email} désactivé ; ses sessions sont fermées.[/]")
 
 
 @accounts_app.command("reactiver")
 def reactivate_account(email: EmailArg) -> None:
     """Réactiver un compte (ses anciennes sessions restent refusées : il se reconnecte)."""
-    _run(
-        lambda conn: accounts.set_active(
-            conn, OPERATOR, accounts.find_account(conn, email).id, True
-        )
-    )
+    _set_active(email, True)
     console.print(f"[green]Compte {email} réactivé.[/]")
 
 

@@ -19,15 +19,23 @@ TASK = "ardoise.controlplane.validation"
 _SCHEMA_LOCK = 7_318_015  # pg_advisory_xact_lock key: one process applies the schema
 
 
+_READY: set[str] = set()  # the databases (URLs) known to hold the schema: checked once
+
+
 def ensure_schema(conn: Connection) -> None:
-    """procrastinate's tables and procedures, created unless present."""
-    present = "SELECT to_regclass('procrastinate_jobs') IS NOT NULL"
-    if conn.execute(text(present)).scalar_one():
+    """procrastinate's tables and procedures, created unless present (looked for once per
+    database and process: a worker's idle poll does not ask again every second)."""
+    database = conn.engine.url.render_as_string(hide_password=True)
+    if database in _READY:
         return
-    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SCHEMA_LOCK})
+    present = "SELECT to_regclass('procrastinate_jobs') IS NOT NULL"
     if not conn.execute(text(present)).scalar_one():
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        cursor.execute(SchemaManager.get_schema())  # several statements, no parameters
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SCHEMA_LOCK})
+        if not conn.execute(text(present)).scalar_one():
+            cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            cursor.execute(SchemaManager.get_schema())  # several statements, no parameters
+            return  # known once this transaction commits: looked for again until then
+    _READY.add(database)
 
 
 def defer(conn: Connection, task_id: int) -> None:

@@ -211,4 +211,4 @@ def derived_sources(dataset: Dataset, ids: Set[str]) -> frozenset[str]:
             found |= set(ids)
         elif source.path.startswith("release:data/") and source.path.endswith(".parquet"):
             found.add(source.path.removeprefix("release:data/").removesuffix(".parquet"))
-    return frozenset(found & set(ids)) - {dataset.id} if found else frozenset()
+    return frozenset(found & set(ids)) - {dataset.id}
