@@ -174,3 +174,29 @@ def test_writer_failure_is_reported(engine: Engine) -> None:
             await asyncio.to_thread(thread.join, 10)
 
     asyncio.run(run())
+
+
+def test_the_writers_lag_is_measured_for_metrics() -> None:
+    """How long a call waits for its entry's commit: ``ardoise_audit_writer_lag_seconds``
+    of ``/metrics`` (issue #17)."""
+    from prometheus_client import REGISTRY
+
+    def observed() -> tuple[float, float]:
+        name = "ardoise_audit_writer_lag_seconds"
+        count = REGISTRY.get_sample_value(f"{name}_count") or 0.0
+        return count, REGISTRY.get_sample_value(f"{name}_sum") or 0.0
+
+    async def slow_commit(entries: list[audit.AuditEntry], _at: datetime) -> list[int]:
+        await asyncio.sleep(0.05)  # a commit that takes 50 ms
+        return list(range(1, len(entries) + 1))
+
+    async def run() -> None:
+        writer = audit.AuditWriter(slow_commit)
+        await asyncio.gather(*(writer.record(entry(i)) for i in range(3)))
+        await writer.close()
+
+    count, total = observed()
+    asyncio.run(run())
+    after_count, after_total = observed()
+    assert after_count == count + 3
+    assert after_total - total >= 3 * 0.05

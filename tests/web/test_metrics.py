@@ -27,7 +27,9 @@ RECORDS = "/api/explore/v2.1/catalog/datasets/test-ips-ecoles/records"
 def _value(text: str, name: str, **labels: str) -> float:
     total = 0.0
     for line in text.splitlines():
-        if line.startswith(name + "{") and all(f'{k}="{v}"' in line for k, v in labels.items()):
+        if line.startswith((name + "{", name + " ")) and all(
+            f'{k}="{v}"' in line for k, v in labels.items()
+        ):
             total += float(line.rsplit(" ", 1)[1])
     return total
 
@@ -38,6 +40,8 @@ def test_metrics_count_by_route_family_status_and_cache(fixture_settings: Settin
         before = client.get("/metrics").text
         for _ in range(3):
             assert client.get(RECORDS + "?limit=2").status_code == 200
+        # the first, a miss, ran DuckDB: its time is measured
+        duckdb = _value(client.get("/metrics").text, "ardoise_duckdb_seconds_count")
         assert client.get("/api/explore/v2.1/catalog/datasets/inconnu/records").status_code == 404
         r = client.get("/metrics")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
@@ -51,6 +55,8 @@ def test_metrics_count_by_route_family_status_and_cache(fixture_settings: Settin
     assert _value(after, "ardoise_request_duration_seconds_count", route="records") >= 4
     assert _value(after, "ardoise_release_served", release=str(result.release_id)) == 1
     assert "ardoise_exports_in_flight" in after
+    queried = duckdb - _value(before, "ardoise_duckdb_seconds_count")
+    assert queried >= 1 and _value(after, "ardoise_duckdb_seconds_sum") > 0
 
 
 def _free_port() -> int:

@@ -22,6 +22,7 @@ import duckdb
 import pyarrow as pa
 
 from ardoise.errors import ConfigError, ReleaseCorrupt
+from ardoise.measures import DUCKDB
 from ardoise.odsql.errors import QueryError
 from ardoise.query.errors import QueryTimeout
 from ardoise.query.model import CompiledQuery
@@ -207,7 +208,7 @@ class Engine:
     def _execute(
         self, sql: str, params: Mapping[str, object], time_limit_ms: int | None
     ) -> ResultSet:
-        with self._cursor(time_limit_ms) as cursor:
+        with self._cursor(time_limit_ms) as cursor, DUCKDB.time():
             cursor.execute(sql, dict(params) if params else None)
             rows = cursor.fetchall()
             columns = tuple(d[0] for d in cursor.description or ())

@@ -35,6 +35,7 @@ from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, sele
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from ardoise.measures import AUDIT_LAG
 from ardoise.scolarite.errors import AuditUnavailable as AuditUnavailable
 from ardoise.scolarite.schema import audit, meta
 
@@ -231,7 +232,8 @@ class AuditWriter:
             self._task = loop.create_task(self._drain())
         try:
             async with asyncio.timeout(timeout):
-                return await asyncio.shield(done)
+                with AUDIT_LAG.time():  # the writer's lag, for /metrics
+                    return await asyncio.shield(done)
         except TimeoutError:
             raise AuditUnavailable("journal d'audit : délai dépassé") from None
 
