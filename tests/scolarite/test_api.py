@@ -230,8 +230,18 @@ def test_every_call_leaves_one_audit_entry_without_clear_values(env: Env, secret
     hashes = ("empreinte", "precedent", "empreinte_parametres", "horodatage")
     flat = " ".join(str(v) for k, v in entry.items() if k not in hashes)
     assert "Œillard" not in flat and "OEILLARD" not in flat and "2012" not in flat
-    expected = audit.params_hash(env.service.salt, identity_params(PUPILS[0]))
-    assert entry["empreinte_parametres"] == expected
+    # one hash: the pupil's, since the call identified one (issue #16: the families' view
+    # finds it so); a call that identified nobody keeps its parameters' hash
+    assert entry["empreinte_parametres"] == audit.pupil_hash(env.service.salt, "0000000001A")
+    assert entry["empreinte_eleve"] is None
+    nobody = identity_params(PUPILS[0], nomNaissance="Inexistant")
+    missed = get(env, secret, nobody)
+    assert missed.status_code == 404
+    with env.engine.connect() as conn:
+        miss = conn.execute(
+            select(audit_table).where(audit_table.c.request_id == missed.headers["X-Request-ID"])
+        ).one()
+    assert miss.empreinte_parametres == audit.params_hash(env.service.salt, nobody)
     assert audit.verify(env.engine).ok
 
 

@@ -174,9 +174,64 @@ def test_a_parent_sees_the_checks_of_their_children_only(world: World) -> None:
     assert w.service.engine is not None
     entries = _family_entries(w)
     assert [e["resultat"] for e in entries] == ["connexion", "liste", "consultation"]
-    salt = w.service.salt
-    assert entries[2]["empreinte_eleve"] == audit.pupil_hash(salt, "0000000001A")
+    # the consultation keeps the person's digest, as the sign-in did: not which child
+    assert entries[2]["empreinte_parametres"] == entries[0]["empreinte_parametres"]
+    assert all(e["empreinte_eleve"] is None for e in entries)
     assert audit.verify(w.service.engine).ok
+
+
+def _call_entries(w: World) -> list[dict[str, object]]:
+    assert w.service.engine is not None
+    with w.service.engine.connect() as conn:
+        rows = conn.execute(
+            select(audit_table).where(audit_table.c.genre == "appel").order_by(audit_table.c.seq)
+        ).all()
+    return [dict(r._mapping) for r in rows]
+
+
+def test_a_call_keeps_one_hash_the_pupils_when_it_identified_one(world: World) -> None:
+    """« Without storing anything new about the pupil »: a call that identified a child keeps
+    the same fields as one that found nobody, its one hash being the child's instead of its
+    parameters'; two calls with different parameters for one child keep the same hash."""
+    w = world
+    assert _check(w, w.caf, PUPILS[0]) == 200  # Zoé
+    assert _check(w, w.mairie, PUPILS[0], nomNaissance="Kerbrazélec") == 200  # Zoé again
+    assert _check(w, w.caf, PUPILS[0], nomNaissance="Inexistant") == 404  # nobody
+    assert _check(w, w.caf, PUPILS[0], nomNaissance="Autre") == 404  # nobody either
+    zoe, again, nobody, other = _call_entries(w)
+    salt = w.service.salt
+    assert [e["resultat"] for e in (zoe, again, nobody, other)] == ["trouve"] * 2 + ["inconnu"] * 2
+    assert zoe["empreinte_parametres"] == again["empreinte_parametres"]
+    assert zoe["empreinte_parametres"] == audit.pupil_hash(salt, "0000000001A")
+    assert nobody["empreinte_parametres"] != other["empreinte_parametres"]  # their parameters
+    assert audit.pupil_hash(salt, "0000000001A") not in (nobody["empreinte_parametres"],)
+
+    def kept(entry: dict[str, object]) -> set[str]:
+        return {k for k, v in entry.items() if v is not None}
+
+    assert kept(zoe) == kept(nobody)  # not one field more when a pupil was identified
+    assert all(e["empreinte_eleve"] is None for e in (zoe, again, nobody, other))
+
+
+def test_entries_that_kept_the_pupil_in_a_second_column_still_count(world: World) -> None:
+    """Entries written between migrations 0006 and 0008 kept the pupil's hash in
+    ``empreinte_eleve``: they still verify, and the families' view still shows them."""
+    w = world
+    engine = w.service.engine
+    assert engine is not None
+    assert _check(w, w.caf, PUPILS[0]) == 200  # one of today's
+    entry = audit.AuditEntry("ancienne", URL, 200, "trouve", "f" * 64, jeton_id=None)
+    with engine.begin() as conn:  # as the code of 0006 wrote it
+        (row,) = audit.chain([entry], *audit._lock_head(conn), NOW)
+        row["empreinte_eleve"] = audit.pupil_hash(w.service.salt, "0000000001A")
+        row["empreinte"] = audit.entry_hash(row)
+        conn.execute(audit.INSERT, [row])
+        conn.execute(audit.SET_HEAD, audit.head_value(int(str(row["seq"])), str(row["empreinte"])))
+    assert audit.verify(engine).ok
+    _sign_in(w.client, w.provider, "a")
+    zoe = w.client.get(f"/mes-enfants/enfant/{reference(w.service.salt, '0000000001A')}")
+    assert zoe.status_code == 200, zoe.text
+    assert zoe.text.count('class="fr-callout ') == 2  # the old entry and today's
 
 
 def test_a_check_that_found_the_child_gone_is_shown_as_such(world: World) -> None:

@@ -4,12 +4,14 @@ writer and committed before the answer leaves.
 Each entry's ``empreinte`` is SHA-256 over its fields and ``precedent`` (the previous
 entry's ``empreinte``; 64 zeros for the first ever). The head (last seq and hash) is kept
 in ``scolarite_meta`` and updated in the same transaction, so a removed tail is detected.
-Parameters are stored only as a salted SHA-256 (the salt lives in ``scolarite_meta``):
-the operator can check whether a given identity was queried, nobody can read it. A call
-that identified one pupil also keeps ``empreinte_eleve``, the salted hash of that pupil's
-identifier (:func:`pupil_hash`): the families' view finds its child's checks by it, and
-nobody without the salt can tell whose it is. It is hashed into the chain only when set,
-so entries written before it existed verify unchanged.
+A call keeps one salted SHA-256 (the salt lives in ``scolarite_meta``) and nothing clear,
+``empreinte_parametres`` (:func:`call_hash`): when it identified exactly one pupil, the
+hash of that pupil's identifier (:func:`pupil_hash`), which is what the families' view
+finds its child's checks by; otherwise the hash of its parameters. The operator can check
+whether a given pupil or identity was queried; nobody without the salt can read either.
+Entries written from migration 0006 to 0008 kept the pupil's hash in a second column,
+``empreinte_eleve``, hashed into the chain only when set: they verify unchanged, and are
+still read until the retention purge removes them.
 
 Writer: :class:`AuditWriter` runs on the API's event loop; ``record`` queues an entry and
 awaits the commit of the batch that holds it (group commit: many concurrent calls share one
@@ -57,7 +59,6 @@ class AuditEntry:
     recipient: str | None = None
     drapeau: str | None = None
     genre: str = "appel"  # "appel", "ancre", or "famille" (the families' view, issue #16)
-    eleve: str | None = None  # pupil_hash of the pupil identified, if exactly one
 
 
 def entry_hash(row: dict[str, object]) -> str:
@@ -75,7 +76,7 @@ def entry_hash(row: dict[str, object]) -> str:
         str(row["drapeau"] or ""),
         str(row["precedent"]),
     ]
-    if row.get("empreinte_eleve"):  # absent from entries older than the families' view
+    if row.get("empreinte_eleve"):  # only entries of migrations 0006 to 0008 have it
         parts.append(str(row["empreinte_eleve"]))
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
@@ -97,7 +98,8 @@ def salt(engine: Engine) -> str:
 
 
 def pupil_hash(salt_value: str, identifiant: str) -> str:
-    """The salted hash of a pupil's identifier kept in ``empreinte_eleve``.
+    """The salted hash of a pupil's identifier: the ``empreinte_parametres`` of a call that
+    identified that pupil.
 
     >>> pupil_hash("sel", "0000000001A") == pupil_hash("sel", "0000000001A")
     True
@@ -110,6 +112,18 @@ def pupil_hash(salt_value: str, identifiant: str) -> str:
 def params_hash(salt_value: str, params: Iterable[tuple[str, str]]) -> str:
     canonical = json.dumps(sorted(params), ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(f"{salt_value}:{canonical}".encode()).hexdigest()
+
+
+def call_hash(salt_value: str, params: Iterable[tuple[str, str]], pupil: str | None) -> str:
+    """A call's one hash (``empreinte_parametres``): the pupil's, when it identified one,
+    else its parameters'. Both hashes are prefixed differently, so they never meet.
+
+    >>> call_hash("sel", [("nom", "X")], "0000000001A") == pupil_hash("sel", "0000000001A")
+    True
+    >>> call_hash("sel", [("nom", "X")], None) == params_hash("sel", [("nom", "X")])
+    True
+    """
+    return pupil_hash(salt_value, pupil) if pupil else params_hash(salt_value, params)
 
 
 # The journal's statements (Core), run by :func:`append` on a SQLAlchemy connection and,
@@ -170,7 +184,7 @@ def chain(
             "resultat": e.resultat,
             "empreinte_parametres": e.empreinte_parametres,
             "drapeau": e.drapeau,
-            "empreinte_eleve": e.eleve,
+            "empreinte_eleve": None,  # no longer written (see the module's docstring)
             "precedent": previous,
         }
         row["empreinte"] = previous = entry_hash(row)

@@ -95,11 +95,10 @@ class Call:
                 endpoint=self.endpoint,
                 statut=status,
                 resultat=outcome,
-                empreinte_parametres=audit.params_hash(self.service.salt, self.params),
+                empreinte_parametres=audit.call_hash(self.service.salt, self.params, self.pupil),
                 jeton_id=self.token.id if self.token else None,
                 recipient=self.recipient(),
                 drapeau=self.flag,
-                eleve=audit.pupil_hash(self.service.salt, self.pupil) if self.pupil else None,
             )
             await self.service.store.writer.record(entry)
         except (audit.AuditUnavailable, SQLAlchemyError):

@@ -2,8 +2,10 @@
 families' view shows a parent, with nothing stored about the pupil but what the journal
 already keeps.
 
-A call appears here when it identified that pupil: its entry's ``empreinte_eleve`` is
-the salted hash of the pupil's identifier (:func:`ardoise.scolarite.audit.pupil_hash`).
+A call appears here when it identified that pupil: its entry's one hash,
+``empreinte_parametres``, is then the salted hash of the pupil's identifier
+(:func:`ardoise.scolarite.audit.pupil_hash`), instead of its parameters'. Entries of
+migrations 0006 to 0008 kept it in ``empreinte_eleve``: they are read too.
 A search that matched nobody, or several pupils, is about nobody in particular: it is
 never attributed to a child (it could be another family's).
 
@@ -20,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, or_, select
 
 from ardoise.scolarite import scopes
 from ardoise.scolarite.audit import pupil_hash
@@ -110,11 +112,12 @@ UNKNOWN = CheckContext("Administration inconnue (jeton supprimé)")
 
 def checks_of(engine: Engine, salt: str, identifiant: str, context_of: ContextOf) -> list[Check]:
     """The checks that identified pupil ``identifiant``, newest first."""
+    digest = pupil_hash(salt, identifiant)
     with engine.connect() as conn:
         rows = conn.execute(
             select(audit.c.horodatage, audit.c.jeton_id, audit.c.resultat)
             .where(
-                audit.c.empreinte_eleve == pupil_hash(salt, identifiant),
+                or_(audit.c.empreinte_parametres == digest, audit.c.empreinte_eleve == digest),
                 audit.c.genre == "appel",
                 audit.c.resultat.in_(list(ANSWERS)),
             )

@@ -11,8 +11,8 @@ salted digest of who acts:
 Each counter is judged by :func:`ardoise.scolarite.throttle.judge` over its one-minute
 window: past the threshold a request is flagged, past twice the threshold it is refused
 (429) until the window empties. Flags and refusals are journaled (``genre = "famille"``),
-as is each consultation, with a digest of the person and, for a consultation of a child,
-that child's ``empreinte_eleve``.
+as is each consultation, with the digest of the person only: which child's page was read
+is not kept (nothing is stored about the pupil, issue #16).
 """
 
 from __future__ import annotations
@@ -74,7 +74,6 @@ class FamilyGuard:
         *,
         status: int = 200,
         flag: str | None = None,
-        pupil: str | None = None,
         now: datetime | None = None,
     ) -> None:
         """Append a ``famille`` entry to the audit chain (committed before returning)."""
@@ -86,7 +85,6 @@ class FamilyGuard:
             empreinte_parametres=person,
             drapeau=flag,
             genre="famille",
-            eleve=audit.pupil_hash(self.salt, pupil) if pupil else None,
         )
         with self.engine.begin() as conn:
             audit.append(conn, [entry], now or datetime.now(UTC))

@@ -106,10 +106,13 @@ audit = Table(
     Column("endpoint", String(80), nullable=False),
     Column("statut", Integer, nullable=False),  # HTTP status of the answer
     Column("resultat", String(40), nullable=False),  # outcome code (trouve, ambigu, 401…)
-    Column("empreinte_parametres", String(64), nullable=False),  # salted hash, never clear
+    # salted hash, never clear: of the pupil when the call identified exactly one (what the
+    # families' view reads, issue #16), else of the call's parameters (audit.call_hash)
+    Column("empreinte_parametres", String(64), nullable=False),
     Column("drapeau", String(40), nullable=True),  # e.g. "enumeration"
-    # salted hash of the pupil the call identified (None: nobody, or several): what the
-    # families' view (issue #16) reads; hashed into the chain only when set
+    # no longer written (migration 0008): entries of 0006–0007 kept the pupil's hash here
+    # besides their parameters'; read until the retention purge has removed them, since
+    # it is hashed into their chain (and only when set)
     Column("empreinte_eleve", String(64), nullable=True),
     Column("precedent", String(64), nullable=False),  # hash of the previous entry
     Column("empreinte", String(64), nullable=False),  # hash of this entry (incl. precedent)
@@ -167,3 +170,4 @@ Index(
 )
 Index("ix_representants_sub", representants.c.sub)
 Index("ix_audit_eleve", audit.c.empreinte_eleve)
+Index("ix_audit_empreinte", audit.c.empreinte_parametres)

@@ -187,7 +187,7 @@ def _child(view: Families, request: Request, ref: str) -> Response:
         message = "Aucun de vos enfants ne correspond à cette adresse."
         return view.error(request, message, 404, "Enfant introuvable")
     found = checks_of(engine, salt, child.identifiant, view.contexts(engine))
-    guard.journal(who, "consultation", pupil=child.identifiant)
+    guard.journal(who, "consultation")
     title = f"{child.prenom} {child.nom}"
     return view.page(request, "enfant.html", title, enfant=child, verifications=found)
 
