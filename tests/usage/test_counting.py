@@ -155,13 +155,13 @@ def test_counter_batches_keeps_counts_while_the_store_is_down_and_rotates_its_sa
     clock = _Clock(1_796_601_600.0)  # 2026-12-07 00:00 UTC
     counter = UsageCounter(failing, clock=clock)  # type: ignore[arg-type]
     for i in range(300):
-        counter.count(token_of(Hit("records", "d"), "phone"), 100, f"visitor {i % 30}".encode())
+        counter.count(token_of(Hit("records", "d"), "phone"), 100, f"192.0.2.{i % 30}", b"ua")
     salt = counter._salt
     counter.flush()  # the store is down: nothing lost
     failing.down = False
     clock.now += 86_400  # the next day: yesterday's counts are taken at the next flush
     counter.flush()  # the day changes at this flush: a new salt; yesterday is written
-    counter.count(token_of(Hit("export", "d", "csv"), "desktop"), 7, b"visitor 0")
+    counter.count(token_of(Hit("export", "d", "csv"), "desktop"), 7, "192.0.2.0", b"ua")
     assert counter._salt != salt and len(counter._salt) == 32
     counter.flush()
     rows = {(c.day, c.surface): (c.calls, c.bytes) for c in store.counts()}
@@ -255,7 +255,7 @@ def _count_then_hang(path: str) -> None:
     counter = UsageCounter(open_store(path), flush_seconds=0.2)
     counter.start()
     for i in range(500):
-        counter.count(token_of(Hit("records", "d"), "desktop"), 10, str(i).encode())
+        counter.count(token_of(Hit("records", "d"), "desktop"), 10, str(i), b"")
     import time
 
     time.sleep(60)  # killed long before

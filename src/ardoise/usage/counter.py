@@ -3,8 +3,9 @@
 most the last few seconds. A failed flush keeps its batch for the next one.
 
 The hot path is the cached answer's (a few tens of µs): a count is one dictionary update
-keyed by a *token*, the tab-joined surface, dataset, detail and device class that the
-middleware remembers per route, and one HyperLogLog register; no clock and no lock. Counts
+keyed by the answer, its *token* (the tab-joined surface, dataset, detail and device class
+that the middleware remembers per route), size, visitor and latency bucket; no clock and no
+lock. The HyperLogLog register of each distinct visitor moves at the flush. Counts
 are made on the event loop's thread (ASGI ``send``); the flush thread takes them by asking
 the loop to swap the dictionaries, and it is at that swap that the day is checked, so the
 first seconds after midnight (at most ``flush_seconds``) count for the day before.
@@ -24,7 +25,6 @@ import secrets
 import threading
 import time
 import uuid
-from collections import Counter
 from collections.abc import Callable
 from datetime import date, timedelta
 
@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{0,64}$")  # a dataset, format or tool name, not free text
 _EPOCH = date(1970, 1, 1)
-_PENDING_MAX = 100_000  # answers held before they are counted on the loop itself (a stuck flush)
+_PENDING_MAX = 100_000  # distinct answers held before being counted on the loop (stuck flush)
 
 
 def token_of(hit: Hit, device: str) -> str:
@@ -81,42 +81,60 @@ class UsageCounter:
         # (5xx, latency bucket) → answers since the last flush; the flush dates them (hour)
         self._levels: dict[tuple[bool, int], int] = {}
         self._pending_levels: dict[tuple[str, str, int], int] = {}  # a failed flush's
-        # answers not counted yet: (token, bytes, visitor, 5xx or None, latency bucket)
-        self._pending: list[tuple[str | None, int, bytes, bool | None, int]] = []
+        # answers not counted yet, each distinct one with its number: (token, bytes, address,
+        # User-Agent, 5xx or None, latency bucket) → answers
+        self._pending: dict[tuple[str | None, int, str, bytes, bool | None, int], int] = {}
+        self._sources: list[Callable[[], None]] = []
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread = 0
         self._rotate(int(clock() // 86_400))
 
-    # The hot path only appends the answer to ``_pending`` (a list, in C): the flush counts
-    # them at once with ``collections.Counter`` (also in C), so that an answer costs a tuple
-    # and an append on the event loop, and identical answers are counted together.
+    # Answers are counted in ``_pending``, one dictionary keyed by what the answer is (a
+    # tuple of objects the request already holds): identical answers (a client calling the
+    # same URL again) share one entry and keep no memory of their own, and their visitor,
+    # the address and User-Agent joined, is made once at the flush. The middleware keeps
+    # its own such dictionary of raw answers (``attach``), turned into tokens at the flush.
 
-    def count(self, token: str, nbytes: int, visitor: bytes) -> None:
-        """One answer, on the event loop's thread. ``visitor`` (address and User-Agent)
-        only moves a register, at the next flush (it is held in memory until then)."""
-        self._pending.append((token, nbytes, visitor, None, 0))
-        if len(self._pending) >= _PENDING_MAX:
-            self._drain()
-
-    def answer(self, token: str, nbytes: int, visitor: bytes, error: bool, bucket: int) -> None:
-        """:meth:`count` and :meth:`level` of one answer in one call (the hot path)."""
-        self._pending.append((token, nbytes, visitor, error, bucket))
-        if len(self._pending) >= _PENDING_MAX:
-            self._drain()
+    def count(self, token: str, nbytes: int, address: str, user_agent: bytes) -> None:
+        """One answer, on the event loop's thread. Its visitor (``address`` and
+        ``user_agent``) only moves a register, at the next flush (held in memory until
+        then)."""
+        self.add(token, nbytes, address, user_agent, None, 0)
 
     def level(self, error: bool, bucket: int) -> None:
         """One answer's outcome and latency bucket (``levels.bucket``), on the loop's thread."""
-        self._pending.append((None, 0, b"", error, bucket))
-        if len(self._pending) >= _PENDING_MAX:
+        self.add(None, 0, "", b"", error, bucket)
+
+    def add(
+        self,
+        token: str | None,
+        nbytes: int,
+        address: str,
+        user_agent: bytes,
+        error: bool | None,
+        bucket: int,
+        n: int = 1,
+    ) -> None:
+        """``n`` identical answers: counted under ``token`` (None: not counted), and in the
+        service levels unless ``error`` is None (a probe's)."""
+        key = (token, nbytes, address, user_agent, error, bucket)
+        pending = self._pending
+        pending[key] = pending.get(key, 0) + n
+        if len(pending) >= _PENDING_MAX:
             self._drain()
+
+    def attach(self, source: Callable[[], None]) -> None:
+        """``source`` is called at each flush, on the loop's thread, before the counts are
+        taken: it hands what it has gathered since to :meth:`add`."""
+        self._sources.append(source)
 
     def _drain(self) -> None:
         """The pending answers into today's counts, sketch and service levels."""
-        pending, self._pending = self._pending, []
+        pending, self._pending = self._pending, {}
         counts, levels, sketch, salt = self._counts, self._levels, self._sketch, self._salt
-        for (token, nbytes, visitor, error, bucket), n in Counter(pending).items():
+        for (token, nbytes, address, user_agent, error, bucket), n in pending.items():
             if token is not None:
                 found = counts.get(token)
                 if found is None:
@@ -124,7 +142,7 @@ class UsageCounter:
                 else:
                     found[0] += n
                     found[1] += nbytes * n
-                sketch.add(visitor, salt)
+                sketch.add(address.encode() + b"\n" + user_agent, salt)
                 self._dirty = True
             if error is not None:
                 levels[(error, bucket)] = levels.get((error, bucket), 0) + n
@@ -174,6 +192,8 @@ class UsageCounter:
 
     def _swap(self) -> Batch:
         with self._lock:
+            for source in self._sources:
+                source()
             self._drain()  # the answers made on the day they are dated with
             day = int(self.clock() // 86_400)
             if day != self._day:

@@ -249,7 +249,14 @@ class Answering:
         start = time.perf_counter()
         state = self.log.state(scope)
         _count, reset, remaining = self.quota.counted(ip)
-        origin = next((v for k, v in scope["headers"] if k == b"origin"), None)
+        origin: bytes | None = None
+        user_agent: bytes | None = None  # read here once for usage counting
+        for key, value in scope["headers"]:  # the first of each
+            if key == b"origin":
+                if origin is None:
+                    origin = value
+            elif key == b"user-agent" and user_agent is None:
+                user_agent = value
         template = self._templates.get((id(cached), origin))
         if template is None or template.cached is not cached:
             if len(self._templates) >= _TEMPLATES_KEPT:
@@ -266,7 +273,7 @@ class Answering:
         seconds = time.perf_counter() - start
         self.metrics.hits.add(scope, cached[0], seconds)
         if self.usage is not None:
-            self.usage.answered(scope, cached[0], len(body), [], seconds)
+            self.usage.answered(scope, cached[0], len(body), (), seconds, ip, user_agent or b"")
         state["bytes"] = len(body)
         if self.log.log:
             self.log.write(scope, state, seconds)

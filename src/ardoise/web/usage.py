@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import re
 import time
+from bisect import bisect_left
+from collections.abc import Sequence
 from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -16,12 +18,14 @@ from ardoise.settings import Settings
 from ardoise.usage.classify import Hit, route_of, with_status
 from ardoise.usage.counter import UsageCounter, hit_of, token_of
 from ardoise.usage.device import device_class
-from ardoise.usage.levels import PROBES, bucket
+from ardoise.usage.levels import BOUNDS_MS, PROBES
 from ardoise.usage.store import configured_store
 
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")  # a tool or dataset name, not free text
 _MCP_PEEK = 64 << 10
 _REMEMBERED = 4096  # the JSON-RPC call is read for its tool name up to 64 KiB
+_RAW_MAX = 100_000  # distinct raw answers kept before they are counted (a late flush)
+_DETAIL_MAX = 64  # a dataset name longer than this is not one (token_of drops it)
 
 
 def usage_counter(settings: Settings) -> UsageCounter | None:
@@ -39,7 +43,12 @@ class UsageMiddleware:
         # User-Agent's hash → its device class: bounded, cleared when full
         self._tokens: dict[tuple[str, str, int, str], str] = {}
         self._devices: dict[int, str] = {}
-        self._counted: dict[tuple[str, str, int, int], str] = {}  # both above, in one
+        # both above in one, with what else the answer needs: (token, detailed, probe)
+        self._counted: dict[tuple[str, str, int, int], tuple[str, bool, bool]] = {}
+        # the answers since the last flush, raw: (method, path, status, User-Agent, address,
+        # bytes, detail, latency bucket) → how many
+        self._raw: dict[tuple[str, str, int, bytes, str, int, str, int], int] = {}
+        counter.attach(self.resolve)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -65,36 +74,59 @@ class UsageMiddleware:
         await self.app(scope, receive, counting)
 
     def answered(
-        self, scope: Scope, status: int, nbytes: int, tool: list[str], seconds: float
+        self,
+        scope: Scope,
+        status: int,
+        nbytes: int,
+        tool: Sequence[str],
+        seconds: float,
+        address: str | None = None,
+        user_agent: bytes | None = None,
     ) -> None:
         """Counts an answer sent (its service level too, unless a probe's): called once its
-        last byte is sent, here or by the cache's hits in front (``web.hits``)."""
-        path = scope["path"]
-        user_agent = b""
-        for name, value in scope["headers"]:
-            if name == b"user-agent":
-                user_agent = value
-                break
-        # one lookup on the hot path: the token of (method, path, status, User-Agent's hash)
-        key = (scope["method"], path, status, hash(user_agent))
-        token = self._counted.get(key)
-        if token is None:
-            token = self._counted_token(key, user_agent)
-        if token and token.startswith(("mcp\t", "v1\t\t")):
-            token = self._detailed(token, scope, status, tool)
-        probe = path in PROBES  # not in the service levels (/statut)
-        if not token:
-            if not probe:
-                self.counter.level(status >= 500, bucket(seconds))
-            return
-        client = scope.get("client")
-        visitor = (client[0].encode() if client else b"") + b"\n" + user_agent
-        if probe:
-            self.counter.count(token, nbytes, visitor)
-        else:
-            self.counter.answer(token, nbytes, visitor, status >= 500, bucket(seconds))
+        last byte is sent, here or by the cache's hits in front (``web.hits``), which give
+        the client's ``address`` and ``user_agent`` they have already read (else the
+        connection's address, and the request's header).
 
-    def _counted_token(self, key: tuple[str, str, int, int], user_agent: bytes) -> str:
+        The hot path: the answer is kept raw, one dictionary update keyed by what it is,
+        and turned into its counting token at the flush (:meth:`resolve`), once for all the
+        identical answers since the last one."""
+        if user_agent is None:
+            user_agent = user_agent_of(scope)
+        if address is None:
+            client = scope.get("client")
+            address = str(client[0]) if client else ""
+        path = scope["path"]
+        detail = _detail_of(path, scope, tool) if path.startswith(_DETAILED) else ""
+        bucket = bisect_left(BOUNDS_MS, seconds * 1000)  # levels.bucket, inlined
+        key = (scope["method"], path, status, user_agent, address, nbytes, detail, bucket)
+        raw = self._raw
+        raw[key] = raw.get(key, 0) + 1
+        if len(raw) >= _RAW_MAX:  # the flush is late: counted now
+            self.resolve()
+
+    def resolve(self) -> None:
+        """The raw answers since the last flush, handed to the counter with their token
+        (called by the counter at its flush, on the loop's thread)."""
+        raw, self._raw = self._raw, {}
+        add = self.counter.add
+        for (method, path, status, user_agent, address, nbytes, detail, bucket), n in raw.items():
+            key = (method, path, status, hash(user_agent))
+            plan = self._counted.get(key)
+            if plan is None:
+                plan = self._plan(key, user_agent)
+            token, detailed, probe = plan
+            if detailed:
+                token = _refined(token, status, detail)
+            error = None if probe else status >= 500
+            if token:
+                add(token, nbytes, address, user_agent, error, bucket, n)
+            elif error is not None:
+                add(None, 0, "", b"", error, bucket, n)
+
+    def _plan(self, key: tuple[str, str, int, int], user_agent: bytes) -> tuple[str, bool, bool]:
+        """The counting token of ``key``, whether the call's own detail refines it (MCP's
+        tool, v1's dataset), and whether it is a probe's (not in the service levels)."""
         method, path, status, _ua = key
         device = self._devices.get(hash(user_agent))
         if device is None:
@@ -104,8 +136,9 @@ class UsageMiddleware:
             token = self._token((method, path, status, device))
         if len(self._counted) >= _REMEMBERED:
             self._counted.clear()
-        self._counted[key] = token
-        return token
+        detailed = token.startswith(("mcp\t", "v1\t\t"))
+        plan = self._counted[key] = (token, detailed, path in PROBES)
+        return plan
 
     def _device(self, user_agent: bytes) -> str:
         """``device_class``, remembered by the User-Agent's hash (not the string itself)."""
@@ -122,17 +155,37 @@ class UsageMiddleware:
         token = self._tokens[key] = token_of(hit, device) if hit else ""
         return token
 
-    @staticmethod
-    def _detailed(token: str, scope: Scope, status: int, tool: list[str]) -> str:
-        """The MCP tool called (none: a handshake or a listing, not counted), or the dataset
-        a successful v1 call names in its query."""
-        hit, device = hit_of(token)
-        if hit.surface == "mcp":
-            return token_of(Hit("mcp", "", tool[0]), device) if tool else ""
-        if status >= 400:
-            return token
-        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
-        return token_of(Hit("v1", query.get("dataset", ""), hit.detail), device)
+
+# The paths whose token the call's own detail may refine: MCP's tool, v1's dataset
+_DETAILED = ("/mcp", "/api/records/1.0/", "/api/datasets/1.0/")
+
+
+def _detail_of(path: str, scope: Scope, tool: Sequence[str]) -> str:
+    """The MCP tool called, or the dataset a v1 call names in its query (as sent)."""
+    if path.startswith("/mcp"):
+        return tool[0] if tool else ""
+    query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+    name = str(query.get("dataset", ""))
+    return name if len(name) <= _DETAIL_MAX else ""  # token_of would drop it anyway
+
+
+def _refined(token: str, status: int, detail: str) -> str:
+    """The token of an MCP call with its tool (none: a handshake or a listing, not
+    counted), or of a successful v1 call with the dataset it names."""
+    hit, device = hit_of(token)
+    if hit.surface == "mcp":
+        return token_of(Hit("mcp", "", detail), device) if detail else ""
+    if status >= 400:
+        return token
+    return token_of(Hit("v1", detail, hit.detail), device)
+
+
+def user_agent_of(scope: Scope) -> bytes:
+    """The request's User-Agent header (the first), or b"" without one."""
+    for name, value in scope["headers"]:
+        if name == b"user-agent":
+            return bytes(value)
+    return b""
 
 
 def _peeking(receive: Receive, tool: list[str]) -> Receive:
