@@ -279,3 +279,51 @@ def test_a_killed_process_loses_at_most_the_last_flush_interval(tmp_path: Path) 
     proc.join(10)
     (row,) = store.counts()
     assert (row.calls, row.bytes) == (500, 5000)
+
+
+def _scope(path: str, address: str, user_agent: bytes, query: bytes = b"") -> dict[str, object]:
+    return {
+        "type": "http",
+        "method": "GET",
+        "path": path,
+        "query_string": query,
+        "headers": [(b"host", b"127.0.0.1"), (b"user-agent", user_agent)],
+        "client": (address, 40000),
+    }
+
+
+def test_answers_wait_raw_and_bounded_until_the_flush(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The middleware keeps each distinct answer once until the flush (identical answers
+    share it), and hands them over before its dictionary passes its bound (a late flush):
+    nothing is lost and the memory stays bounded."""
+    from ardoise.usage import counter as counter_module
+    from ardoise.web import usage as usage_module
+
+    monkeypatch.setattr(usage_module, "_RAW_MAX", 50)
+    monkeypatch.setattr(counter_module, "_PENDING_MAX", 50)
+    store = open_store(str(tmp_path / "u.sqlite"))
+    counter = UsageCounter(store)
+    middleware = usage_module.UsageMiddleware(None, counter)  # type: ignore[arg-type]
+    records = "/api/explore/v2.1/catalog/datasets/d/records"
+    phone = b"Mozilla/5.0 (Linux; Android 14) Mobile Safari/537.36"
+    for _ in range(1_000):  # one visitor, the same URL: one raw entry
+        middleware.answered(_scope(records, "192.0.2.1", phone), 200, 10, (), 0.001)
+    assert len(middleware._raw) == 1 and not counter._pending
+    for i in range(2_000):  # 2,000 visitors, never flushed: handed over in bounded batches
+        scope = _scope(records, f"10.0.{i >> 8}.{i & 255}", b"curl/8.5")
+        middleware.answered(scope, 200, 10, (), 0.001)
+        assert len(middleware._raw) < 50 and len(counter._pending) < 50
+    v1 = _scope("/api/records/1.0/search/", "192.0.2.1", phone, b"dataset=d&rows=1")
+    middleware.answered(v1, 200, 7, (), 0.001)
+    middleware.answered(_scope("/health", "192.0.2.1", b"probe"), 200, 2, (), 0.001)
+    counter.flush()
+    rows = {(c.surface, c.device, c.dataset): (c.calls, c.bytes) for c in store.counts()}
+    assert rows[("records", "phone", "d")] == (1_000, 10_000)
+    assert rows[("records", "program", "d")] == (2_000, 20_000)
+    assert rows[("v1", "phone", "d")] == (1, 7)  # the dataset read from the v1 query
+    (visitors,) = store.visitors().values()
+    assert abs(visitors - 2_001) < 6 * STANDARD_ERROR * 2_001  # 2,000 + the phone
+    levels = sum(level.calls for level in store.levels())
+    assert levels == 3_001  # every answer but the probe's is in the service levels
