@@ -257,3 +257,9 @@ moissons = Table(
     Column("dernier_etat", String(300), nullable=True),  # what the last run did, in French
     Column("cree_le", DateTime(timezone=True), nullable=False),
 )
+
+# The indexes the migrations create, declared here too so that the schema and the migrations
+# say the same (tests/test_schema_migrations.py)
+Index("ix_journal_organisation", journal.c.organisation_id, journal.c.seq)
+Index("ix_soumissions_jeu", soumissions.c.dataset_id, soumissions.c.cree_le)
+Index("ix_habilitations_organisation", habilitations.c.organisation_id)

@@ -89,7 +89,7 @@ jetons = Table(
     Column("expire_le", DateTime(timezone=True), nullable=False),
     Column("revoque_le", DateTime(timezone=True), nullable=True),
     Column("limite_par_seconde", Integer, nullable=False, server_default="20"),
-    Column("habilitation_id", String(36), nullable=True, index=True),  # issue #16
+    Column("habilitation_id", String(36), nullable=True),  # issue #16
 )
 
 audit = Table(
@@ -169,5 +169,6 @@ Index(
     representants.c.date_naissance,
 )
 Index("ix_representants_sub", representants.c.sub)
+Index("ix_jetons_habilitation", jetons.c.habilitation_id)
 Index("ix_audit_eleve", audit.c.empreinte_eleve)
 Index("ix_audit_empreinte", audit.c.empreinte_parametres)
