@@ -1,7 +1,8 @@
-"""Counting every answer (issue #17): the outermost middleware classifies the request,
-measures the bytes sent, and hands one hit to the process's :class:`UsageCounter`. The IP
-address and the User-Agent are read here and go no further than a device class and a
-HyperLogLog register (``ardoise.usage``)."""
+"""Counting every answer (issue #17): the outermost middleware measures the bytes sent and
+keeps the answer raw until the flush of the process's :class:`UsageCounter`, which has it
+classified then, once per distinct answer, into a hit. The IP address and the User-Agent
+are read here and go no further than a device class and a HyperLogLog register
+(``ardoise.usage``); until the flush (every few seconds) they are held in memory only."""
 
 from __future__ import annotations
 
