@@ -44,9 +44,8 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[st
     server = postgres_url()
     if not server:
         pytest.skip("PostgreSQL absent (ARDOISE_TEST_POSTGRES_URL)")
-    with postgres_database(server) as one, postgres_database(server) as other:
-        urls = iter([one, other])
-        yield lambda _name: next(urls).replace("postgresql://", "postgresql+psycopg://", 1)
+    with postgres_database(server) as database:
+        yield lambda _name: database.replace("postgresql://", "postgresql+psycopg://", 1)
 
 
 def _differences(engine: Engine, metadata: MetaData) -> list[Any]:
@@ -55,21 +54,19 @@ def _differences(engine: Engine, metadata: MetaData) -> list[Any]:
     return [d for d in found if not (d[0] == "remove_table" and d[1].name in VERSION_TABLES)]
 
 
-def test_the_registry_schema_is_what_its_migrations_build(url: Callable[[str], str]) -> None:
-    _import_all(ardoise.scolarite)
-    engine = sc_database.make_engine(url("registre"))
-    try:
-        sc_database.migrate(engine)
-        assert _differences(engine, sc_schema.metadata) == []
-    finally:
-        engine.dispose()
+DATABASES = {  # the package, its database module, its schema
+    "registre": (ardoise.scolarite, sc_database, sc_schema),
+    "plan_de_controle": (ardoise.controlplane, cp_database, cp_schema),
+}
 
 
-def test_the_control_plane_schema_is_what_its_migrations_build(url: Callable[[str], str]) -> None:
-    _import_all(ardoise.controlplane)
-    engine = cp_database.make_engine(url("controle"))
+@pytest.mark.parametrize("name", sorted(DATABASES))
+def test_the_schema_is_what_the_migrations_build(name: str, url: Callable[[str], str]) -> None:
+    package, database, schema = DATABASES[name]
+    _import_all(package)
+    engine = database.make_engine(url(name))
     try:
-        cp_database.migrate(engine)
-        assert _differences(engine, cp_schema.metadata) == []
+        database.migrate(engine)
+        assert _differences(engine, schema.metadata) == []
     finally:
         engine.dispose()
