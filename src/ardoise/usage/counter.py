@@ -2,12 +2,11 @@
 ``flush_seconds`` by a background thread (and at shutdown), so a killed process loses at
 most the last few seconds. A failed flush keeps its batch for the next one.
 
-The hot path is the cached answer's (a few tens of µs): a count is one dictionary update
-keyed by the answer, its *token* (the tab-joined surface, dataset, detail and device class
-that the middleware remembers per route), size, visitor and latency bucket; no clock and no
-lock. The HyperLogLog register of each distinct visitor moves at the flush. Counts
-are made on the event loop's thread (ASGI ``send``); the flush thread takes them by asking
-the loop to swap the dictionaries, and it is at that swap that the day is checked, so the
+The hot path is the cached answer's (a few tens of µs): the middleware (``web.usage``)
+keeps each answer raw, one dictionary update, and hands the distinct ones to :meth:`add` at
+the flush, keyed by a *token* (the tab-joined surface, dataset, detail and device class);
+no clock and no lock. Counts are made on the event loop's thread (ASGI ``send``); the flush
+thread takes them by asking the loop to swap the dictionaries, and it is at that swap that the day is checked, so the
 first seconds after midnight (at most ``flush_seconds``) count for the day before.
 
 >>> token = token_of(Hit("records", "ips"), "phone")
@@ -36,7 +35,6 @@ log = logging.getLogger(__name__)
 
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{0,64}$")  # a dataset, format or tool name, not free text
 _EPOCH = date(1970, 1, 1)
-_PENDING_MAX = 100_000  # distinct answers held before being counted on the loop (stuck flush)
 
 
 def token_of(hit: Hit, device: str) -> str:
@@ -81,9 +79,6 @@ class UsageCounter:
         # (5xx, latency bucket) → answers since the last flush; the flush dates them (hour)
         self._levels: dict[tuple[bool, int], int] = {}
         self._pending_levels: dict[tuple[str, str, int], int] = {}  # a failed flush's
-        # answers not counted yet, each distinct one with its number: (token, bytes, address,
-        # User-Agent, 5xx or None, latency bucket) → answers
-        self._pending: dict[tuple[str | None, int, str, bytes, bool | None, int], int] = {}
         self._sources: list[Callable[[], None]] = []
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -91,11 +86,8 @@ class UsageCounter:
         self._loop_thread = 0
         self._rotate(int(clock() // 86_400))
 
-    # Answers are counted in ``_pending``, one dictionary keyed by what the answer is (a
-    # tuple of objects the request already holds): identical answers (a client calling the
-    # same URL again) share one entry and keep no memory of their own, and their visitor,
-    # the address and User-Agent joined, is made once at the flush. The middleware keeps
-    # its own such dictionary of raw answers (``attach``), turned into tokens at the flush.
+    # The hot path is the middleware's: it keeps its answers raw, identical ones together,
+    # and hands them to :meth:`add` at the flush (``attach``), once per distinct answer.
 
     def count(self, token: str, nbytes: int, address: str, user_agent: bytes) -> None:
         """One answer, on the event loop's thread. Its visitor (``address`` and
@@ -119,33 +111,22 @@ class UsageCounter:
     ) -> None:
         """``n`` identical answers: counted under ``token`` (None: not counted), and in the
         service levels unless ``error`` is None (a probe's)."""
-        key = (token, nbytes, address, user_agent, error, bucket)
-        pending = self._pending
-        pending[key] = pending.get(key, 0) + n
-        if len(pending) >= _PENDING_MAX:
-            self._drain()
+        if token is not None:
+            found = self._counts.get(token)
+            if found is None:
+                self._counts[token] = [n, nbytes * n]
+            else:
+                found[0] += n
+                found[1] += nbytes * n
+            self._sketch.add(address.encode() + b"\n" + user_agent, self._salt)
+            self._dirty = True
+        if error is not None:
+            self._levels[(error, bucket)] = self._levels.get((error, bucket), 0) + n
 
     def attach(self, source: Callable[[], None]) -> None:
         """``source`` is called at each flush, on the loop's thread, before the counts are
         taken: it hands what it has gathered since to :meth:`add`."""
         self._sources.append(source)
-
-    def _drain(self) -> None:
-        """The pending answers into today's counts, sketch and service levels."""
-        pending, self._pending = self._pending, {}
-        counts, levels, sketch, salt = self._counts, self._levels, self._sketch, self._salt
-        for (token, nbytes, address, user_agent, error, bucket), n in pending.items():
-            if token is not None:
-                found = counts.get(token)
-                if found is None:
-                    counts[token] = [n, nbytes * n]
-                else:
-                    found[0] += n
-                    found[1] += nbytes * n
-                sketch.add(address.encode() + b"\n" + user_agent, salt)
-                self._dirty = True
-            if error is not None:
-                levels[(error, bucket)] = levels.get((error, bucket), 0) + n
 
     def _rotate(self, day: int) -> None:
         """A new day: the old day's counts and sketch wait for the flush; its salt is gone."""
@@ -192,9 +173,8 @@ class UsageCounter:
 
     def _swap(self) -> Batch:
         with self._lock:
-            for source in self._sources:
+            for source in self._sources:  # the answers made on the day they are dated with
                 source()
-            self._drain()  # the answers made on the day they are dated with
             day = int(self.clock() // 86_400)
             if day != self._day:
                 self._rotate(day)

@@ -142,7 +142,9 @@ def create_app(settings: Settings) -> FastAPI:
         MetricsMiddleware, release_id=current_id, queue_depth=worker and worker.depth
     )  # /metrics (#17)
     if counter is not None:  # outermost: every answer, as sent (issue #17)
-        app.add_middleware(UsageMiddleware, counter=counter)
+        app.add_middleware(
+            UsageMiddleware, counter=counter, trusted=trusted_proxies(settings.trusted_proxies)
+        )
     # outermost of all: the request id and, in JSON, the request's line (issue #17)
     log = requestlog.json_logs(settings)
     app.add_middleware(RequestLogMiddleware, release_id=current_id, log=log)

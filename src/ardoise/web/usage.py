@@ -21,6 +21,7 @@ from ardoise.usage.counter import UsageCounter, hit_of, token_of
 from ardoise.usage.device import device_class
 from ardoise.usage.levels import BOUNDS_MS, PROBES
 from ardoise.usage.store import configured_store
+from ardoise.web.clientip import client_ip
 
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")  # a tool or dataset name, not free text
 _MCP_PEEK = 64 << 10
@@ -37,15 +38,16 @@ def usage_counter(settings: Settings) -> UsageCounter | None:
 
 
 class UsageMiddleware:
-    def __init__(self, app: ASGIApp, counter: UsageCounter) -> None:
+    def __init__(
+        self, app: ASGIApp, counter: UsageCounter, trusted: frozenset[str] = frozenset()
+    ) -> None:
         self.app = app
         self.counter = counter
+        self.trusted = trusted  # the proxies whose X-Forwarded-For is believed, as the quota's
         # (method, path, status, device) → counting token ("" = not counted), and a
         # User-Agent's hash → its device class: bounded, cleared when full
         self._tokens: dict[tuple[str, str, int, str], str] = {}
         self._devices: dict[int, str] = {}
-        # both above in one, with what else the answer needs: (token, detailed, probe)
-        self._counted: dict[tuple[str, str, int, int], tuple[str, bool, bool]] = {}
         # the answers since the last flush, raw: (method, path, status, User-Agent, address,
         # bytes, detail, latency bucket) → how many
         self._raw: dict[tuple[str, str, int, bytes, str, int, str, int], int] = {}
@@ -86,8 +88,8 @@ class UsageMiddleware:
     ) -> None:
         """Counts an answer sent (its service level too, unless a probe's): called once its
         last byte is sent, here or by the cache's hits in front (``web.hits``), which give
-        the client's ``address`` and ``user_agent`` they have already read (else the
-        connection's address, and the request's header).
+        the client's ``address`` and ``user_agent`` they have already read (else they are
+        read here: the address as the quota finds it, :func:`ardoise.web.clientip.client_ip`).
 
         The hot path: the answer is kept raw, one dictionary update keyed by what it is,
         and turned into its counting token at the flush (:meth:`resolve`), once for all the
@@ -95,8 +97,7 @@ class UsageMiddleware:
         if user_agent is None:
             user_agent = user_agent_of(scope)
         if address is None:
-            client = scope.get("client")
-            address = str(client[0]) if client else ""
+            address = client_ip(scope, self.trusted)
         path = scope["path"]
         detail = _detail_of(path, scope, tool) if path.startswith(_DETAILED) else ""
         bucket = bisect_left(BOUNDS_MS, seconds * 1000)  # levels.bucket, inlined
@@ -112,34 +113,18 @@ class UsageMiddleware:
         raw, self._raw = self._raw, {}
         add = self.counter.add
         for (method, path, status, user_agent, address, nbytes, detail, bucket), n in raw.items():
-            key = (method, path, status, hash(user_agent))
-            plan = self._counted.get(key)
-            if plan is None:
-                plan = self._plan(key, user_agent)
-            token, detailed, probe = plan
-            if detailed:
+            device = self._devices.get(hash(user_agent)) or self._device(user_agent)
+            key = (method, path, status, device)
+            token = self._tokens.get(key)
+            if token is None:
+                token = self._token(key)
+            if token.startswith(("mcp\t", "v1\t\t")):  # refined by the call's own detail
                 token = _refined(token, status, detail)
-            error = None if probe else status >= 500
+            error = None if path in PROBES else status >= 500  # probes: not in the levels
             if token:
                 add(token, nbytes, address, user_agent, error, bucket, n)
             elif error is not None:
                 add(None, 0, "", b"", error, bucket, n)
-
-    def _plan(self, key: tuple[str, str, int, int], user_agent: bytes) -> tuple[str, bool, bool]:
-        """The counting token of ``key``, whether the call's own detail refines it (MCP's
-        tool, v1's dataset), and whether it is a probe's (not in the service levels)."""
-        method, path, status, _ua = key
-        device = self._devices.get(hash(user_agent))
-        if device is None:
-            device = self._device(user_agent)
-        token = self._tokens.get((method, path, status, device))
-        if token is None:
-            token = self._token((method, path, status, device))
-        if len(self._counted) >= _REMEMBERED:
-            self._counted.clear()
-        detailed = token.startswith(("mcp\t", "v1\t\t"))
-        plan = self._counted[key] = (token, detailed, path in PROBES)
-        return plan
 
     def _device(self, user_agent: bytes) -> str:
         """``device_class``, remembered by the User-Agent's hash (not the string itself)."""
